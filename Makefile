@@ -1,0 +1,90 @@
+# sendguard - outbound mail gateway filter (milter)
+#
+#   make          build build/sendguard-milter and build/sendguardctl
+#   make test     install missing Debian packages, build with ASan+UBSan,
+#                 run every test
+#   make deps     install the Debian packages that are missing
+#   make clean
+
+CC      ?= cc
+PKGS    := gmime-3.0 libutf8proc libpcre2-8
+WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Imilter $(WARN) -g \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+B  := build
+BT := build/test
+
+UTIL_SRC   := $(wildcard milter/util/*.c)
+ENGINE_SRC := $(wildcard milter/engine/*.c)
+CTL_SRC    := $(wildcard milter/ctl/*.c)
+DAEMON_SRC := $(wildcard milter/daemon/*.c)
+LIB_SRC    := $(UTIL_SRC) $(ENGINE_SRC)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+HDRS       := $(wildcard milter/*/*.h)
+
+LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB_OBJ_T  := $(LIB_SRC:%.c=$(BT)/obj/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
+
+# Debian packages: build, test and run-time needs.
+DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
+	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev \
+	nettle-dev libsqlite3-dev check jq
+
+.PHONY: all deps test unit check-tests clean
+all: $(B)/sendguardctl $(B)/sendguard-milter
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing:" $$missing; \
+		if [ "$$(id -u)" != 0 ]; then echo "deps: run as root (apt-get)" >&2; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "deps: all Debian packages present"; fi
+
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BT)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(B)/libsgengine.a: $(LIB_OBJ)
+	ar rcs $@ $^
+$(BT)/libsgengine.a: $(LIB_OBJ_T)
+	ar rcs $@ $^
+
+$(B)/sendguardctl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(B)/libsgengine.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+$(B)/sendguard-milter: $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/libsgengine.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+$(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgengine.a
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+$(BT)/unit/%: tests/unit/%.c $(BT)/libsgengine.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(BT)/libsgengine.a $(LIBS) \
+		$$(pkg-config --cflags --libs check)
+
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+		echo "== $$t"; SG_SRCDIR=$(CURDIR) $$t || fail=1; done; exit $$fail
+
+check-tests: $(BT)/sendguardctl $(B)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl sh tests/check/run.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) check-tests
+
+clean:
+	rm -rf $(B)

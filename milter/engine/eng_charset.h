@@ -1,0 +1,58 @@
+/*
+ * NAME
+ *	eng_charset - decode text in the charsets Japanese mail uses to UTF-8
+ * SYNOPSIS
+ *	#include "engine/eng_charset.h"
+ * DESCRIPTION
+ *	eng_cs_to_utf8() appends to `out` the UTF-8 form of `len` bytes of
+ *	`in`, declared to be in `charset` (a MIME charset name, any case;
+ *	NULL or "" means: not declared, guess).
+ *
+ *	Japanese mail arrives in ISO-2022-JP written by Windows clients
+ *	(with the NEC row-13 and IBM extension characters of CP50220, which
+ *	glibc's ISO-2022-JP rejects), Shift_JIS that is really CP932,
+ *	EUC-JP, UTF-8 and UTF-16. Shift_JIS and its aliases are decoded as
+ *	CP932 (glibc's SHIFT_JIS maps 0x817C to U+2212 where Windows means
+ *	U+FF0D); ISO-2022-JP's JIS X 0208 pairs are mapped to CP932 codes
+ *	and decoded through CP932's table, so ①, ㈱ and IBM kanji come out
+ *	right. Other names go to iconv; an unknown name is guessed as for
+ *	an undeclared charset.
+ *
+ *	Guessing (undeclared or unknown): ISO-2022-JP when an escape
+ *	sequence is present, UTF-8 when the bytes are valid UTF-8 (a BOM
+ *	is dropped; a UTF-16 BOM selects UTF-16), else CP932 or EUC-JP by
+ *	which decodes with fewer errors.
+ *
+ *	Broken input never fails the call: each undecodable byte becomes
+ *	U+FFFD and decoding resumes at the next byte. The output is always
+ *	valid UTF-8 without NUL bytes (NUL becomes U+FFFD too).
+ * DIAGNOSTICS
+ *	Returns ENG_CS_OK, ENG_CS_REPLACED (some input was replaced by
+ *	U+FFFD) or ENG_CS_TOOBIG (out reached its maximum; what fitted was
+ *	appended).
+ */
+#ifndef ENG_CHARSET_H
+#define ENG_CHARSET_H
+
+#include <stddef.h>
+
+#include "util/sg_buf.h"
+
+typedef enum {
+	ENG_CS_OK = 0,
+	ENG_CS_REPLACED = 1,
+	ENG_CS_TOOBIG = 2,
+} eng_cs_status;
+
+eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
+			     sg_buf *out);
+
+/* True when the bytes are valid UTF-8 (no overlongs, no surrogates). */
+int eng_cs_is_utf8(const void *in, size_t len);
+
+/* Canonical name eng_cs_to_utf8 will use for `charset` ("UTF-8",
+ * "CP932", "ISO-2022-JP", "EUC-JP", "UTF-16", another iconv name, or
+ * NULL when it will guess). For logs and tests. */
+const char *eng_cs_canonical(const char *charset);
+
+#endif

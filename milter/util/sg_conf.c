@@ -1,0 +1,433 @@
+/*
+ * NAME
+ *	sg_conf - sendguard.conf loader and printer (see sg_conf.h)
+ */
+#include "util/sg_conf.h"
+#include "util/sg_ini.h"
+#include "util/sg_mem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bounds a list value: a config list longer than this is a typo. */
+#define SG_CONF_LIST_MAX 1000
+
+static int sg_conf_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < sg_noptions; i++)
+		if (strcmp(sg_options[i].section, section) == 0 &&
+		    strcmp(sg_options[i].key, key) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool sg_conf_section_known(const char *section)
+{
+	for (size_t i = 0; i < sg_noptions; i++)
+		if (strcmp(sg_options[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+static void sg_value_clear(sg_value *v)
+{
+	free(v->text);
+	for (size_t i = 0; i < v->nlist; i++)
+		free(v->list[i]);
+	free(v->list);
+	memset(v, 0, sizeof(*v));
+}
+
+static int sg_parse_bool(const char *s, long long *out)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return (*out = 1), 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return (*out = 0), 0;
+	}
+	return -1;
+}
+
+/* A decimal number with an optional unit suffix from `units`
+ * ("KMG" or "smhd"); the multiplier of each is in `mult`. */
+static int sg_parse_scaled(const char *s, const char *units,
+			   const long long *mult, long long *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -1;
+	while (*end == ' ')
+		end++;
+	if (*end) {
+		const char *u = strchr(units, toupper((unsigned char)*end)) ?
+		    strchr(units, toupper((unsigned char)*end)) :
+		    strchr(units, tolower((unsigned char)*end));
+		size_t idx;
+
+		if (u == NULL)
+			return -1;
+		idx = (size_t)(u - units);
+		end++;
+		/* Accept "K", "KB", "KiB" alike for sizes. */
+		if (mult[0] == 1024 && (strcasecmp(end, "b") == 0 ||
+					strcasecmp(end, "ib") == 0))
+			end += strlen(end);
+		if (*end)
+			return -1;
+		if (v > LLONG_MAX / mult[idx])
+			return -1;
+		v *= mult[idx];
+	}
+	*out = v;
+	return 0;
+}
+
+static bool sg_domain_ok(const char *d)
+{
+	size_t label = 0;
+
+	if (*d == '\0' || *d == '.' || strlen(d) > 253)
+		return false;
+	for (; *d; d++) {
+		if (*d == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)*d) || *d == '-' || *d == '_') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int sg_parse_list(const sg_option *opt, const char *s, sg_value *v,
+			 const char **bad)
+{
+	while (*s) {
+		const char *comma = strchr(s, ',');
+		size_t n = comma ? (size_t)(comma - s) : strlen(s);
+		char *item;
+
+		while (n && isspace((unsigned char)*s))
+			s++, n--;
+		while (n && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (n) {
+			if (v->nlist >= SG_CONF_LIST_MAX)
+				return (*bad = "too many list items"), -1;
+			item = sg_xstrndup(s, n);
+			if (opt->type == SG_OPT_DOMAINS) {
+				for (char *p = item; *p; p++)
+					*p = (char)tolower((unsigned char)*p);
+				if (n > 1 && item[n - 1] == '.')
+					item[n - 1] = '\0';
+				if (!sg_domain_ok(item)) {
+					free(item);
+					return (*bad = "not a domain name"), -1;
+				}
+			}
+			v->list = sg_xreallocarray(v->list, v->nlist + 1,
+						   sizeof(char *));
+			v->list[v->nlist++] = item;
+		}
+		s = comma ? comma + 1 : s + n + strlen(s + n);
+	}
+	return 0;
+}
+
+static bool sg_enum_ok(const char *choices, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (const char *c = choices; c && *c;) {
+		const char *bar = strchr(c, '|');
+		size_t len = bar ? (size_t)(bar - c) : strlen(c);
+
+		if (len == n && strncmp(c, s, n) == 0)
+			return true;
+		c = bar ? bar + 1 : c + len;
+	}
+	return false;
+}
+
+/* Converts `s` for `opt` into v; returns NULL or what is wrong. */
+static const char *sg_value_set(const sg_option *opt, const char *s, sg_value *v)
+{
+	static const long long size_mult[] = { 1024, 1024 * 1024, 1024LL * 1024 * 1024 };
+	static const long long dur_mult[] = { 1, 60, 3600, 86400 };
+	const char *bad = NULL;
+
+	sg_value_clear(v);
+	switch (opt->type) {
+	case SG_OPT_BOOL:
+		if (sg_parse_bool(s, &v->num) < 0)
+			return "expected yes or no";
+		break;
+	case SG_OPT_INT:
+		if (sg_parse_scaled(s, "", NULL, &v->num) < 0)
+			return "expected a whole number";
+		break;
+	case SG_OPT_SIZE:
+		if (sg_parse_scaled(s, "KMG", size_mult, &v->num) < 0)
+			return "expected a size such as 512K, 10M or 1G";
+		break;
+	case SG_OPT_DURATION:
+		if (sg_parse_scaled(s, "smhd", dur_mult, &v->num) < 0)
+			return "expected a duration such as 30s, 10m, 72h or 3d";
+		break;
+	case SG_OPT_ENUM:
+		if (!sg_enum_ok(opt->choices, s))
+			return "expected one of the listed values";
+		break;
+	case SG_OPT_LIST:
+	case SG_OPT_DOMAINS:
+		if (sg_parse_list(opt, s, v, &bad) < 0)
+			return bad;
+		break;
+	case SG_OPT_STRING:
+	case SG_OPT_PATH:
+		break;
+	}
+	if ((opt->type == SG_OPT_INT || opt->type == SG_OPT_SIZE ||
+	     opt->type == SG_OPT_DURATION) &&
+	    (v->num < opt->min || v->num > opt->max))
+		return "value out of range";
+	v->text = sg_xstrdup(s);
+	return NULL;
+}
+
+typedef struct sg_conf_ctx {
+	sg_conf *conf;
+	bool section_ok;
+} sg_conf_ctx;
+
+static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
+		      const char *value, sg_buf *err)
+{
+	sg_conf_ctx *ctx = vctx;
+	const char *bad;
+	int i;
+
+	if (key == NULL) {
+		ctx->section_ok = sg_conf_section_known(pos->section);
+		if (!ctx->section_ok) {
+			sg_ini_error(err, pos, NULL, "unknown section [%s]",
+				     pos->section);
+			return -1;
+		}
+		return 0;
+	}
+	if (*pos->section == '\0') {
+		sg_ini_error(err, pos, key, "key outside any [section]");
+		return -1;
+	}
+	if ((i = sg_conf_find(pos->section, key)) < 0) {
+		sg_ini_error(err, pos, key, "unknown key");
+		return -1;
+	}
+	if (ctx->conf->values[i].line) {
+		sg_ini_error(err, pos, key, "set twice (first at line %u)",
+			     ctx->conf->values[i].line);
+		return -1;
+	}
+	if ((bad = sg_value_set(&sg_options[i], value, &ctx->conf->values[i]))) {
+		const sg_option *o = &sg_options[i];
+		sg_ini_error(err, pos, key, "bad value \"%.200s\": %s%s%s", value,
+			     bad, o->choices ? " " : "", o->choices ? o->choices : "");
+		return -1;
+	}
+	ctx->conf->values[i].line = pos->line;
+	return 0;
+}
+
+static int sg_conf_defaults(sg_conf *conf, sg_buf *err)
+{
+	for (size_t i = 0; i < sg_noptions; i++) {
+		const sg_option *o = &sg_options[i];
+		const char *bad;
+
+		if (conf->values[i].line)
+			continue;
+		if (o->def == NULL) {
+			sg_buf_reset(err);
+			sg_buf_printf(err, "%s:0: [%s] %s: required key is missing",
+				      conf->path, o->section, o->key);
+			return -1;
+		}
+		if ((bad = sg_value_set(o, o->def, &conf->values[i]))) {
+			sg_buf_reset(err);
+			sg_buf_printf(err, "built-in default of [%s] %s: %s",
+				      o->section, o->key, bad);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Required domain lists must not be empty either. */
+static int sg_conf_check_required(sg_conf *conf, sg_buf *err)
+{
+	for (size_t i = 0; i < sg_noptions; i++) {
+		const sg_option *o = &sg_options[i];
+
+		if (o->def == NULL && (o->type == SG_OPT_DOMAINS ||
+				       o->type == SG_OPT_LIST) &&
+		    conf->values[i].nlist == 0) {
+			sg_buf_reset(err);
+			sg_buf_printf(err, "%s:%u: [%s] %s: must name at least one value",
+				      conf->path, conf->values[i].line,
+				      o->section, o->key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+sg_conf *sg_conf_load(const char *path, sg_buf *err)
+{
+	sg_conf *conf = sg_xcalloc(1, sizeof(*conf));
+	sg_conf_ctx ctx = { conf, false };
+	const char *slash;
+
+	conf->path = sg_xstrdup(path);
+	slash = strrchr(path, '/');
+	conf->dir = slash ? sg_xstrndup(path, (size_t)(slash - path + (slash == path)))
+			  : sg_xstrdup(".");
+	conf->values = sg_xcalloc(sg_noptions, sizeof(sg_value));
+	if (sg_ini_parse(path, sg_conf_cb, &ctx, err) < 0 ||
+	    sg_conf_defaults(conf, err) < 0 ||
+	    sg_conf_check_required(conf, err) < 0) {
+		sg_conf_free(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+void sg_conf_free(sg_conf *conf)
+{
+	if (conf == NULL)
+		return;
+	for (size_t i = 0; i < sg_noptions; i++)
+		sg_value_clear(&conf->values[i]);
+	free(conf->values);
+	free(conf->path);
+	free(conf->dir);
+	free(conf);
+}
+
+static const sg_value *sg_conf_get(const sg_conf *conf, const char *section,
+				   const char *key)
+{
+	int i = sg_conf_find(section, key);
+
+	if (i < 0) {
+		fprintf(stderr, "sendguard: internal error: no option [%s] %s\n",
+			section, key);
+		abort();
+	}
+	return &conf->values[i];
+}
+
+const char *sg_conf_str(const sg_conf *conf, const char *section, const char *key)
+{
+	return sg_conf_get(conf, section, key)->text;
+}
+
+long long sg_conf_num(const sg_conf *conf, const char *section, const char *key)
+{
+	return sg_conf_get(conf, section, key)->num;
+}
+
+bool sg_conf_bool(const sg_conf *conf, const char *section, const char *key)
+{
+	return sg_conf_get(conf, section, key)->num != 0;
+}
+
+char *const *sg_conf_list(const sg_conf *conf, const char *section,
+			  const char *key, size_t *n)
+{
+	const sg_value *v = sg_conf_get(conf, section, key);
+
+	*n = v->nlist;
+	return v->list;
+}
+
+char *sg_conf_path(const sg_conf *conf, const char *section, const char *key)
+{
+	const char *p = sg_conf_str(conf, section, key);
+	sg_buf b;
+
+	if (*p == '/' || *p == '\0')
+		return sg_xstrdup(p);
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	sg_buf_printf(&b, "%s/%s", conf->dir, p);
+	return sg_buf_steal(&b);
+}
+
+static const char *sg_type_name(const sg_option *o)
+{
+	static const char *names[] = {
+		"string", "yes/no", "number", "size", "duration", "list",
+		"domain list", "choice", "path",
+	};
+	return names[o->type];
+}
+
+void sg_conf_print(const sg_conf *conf, FILE *fp)
+{
+	const char *section = "";
+
+	fprintf(fp, "# effective configuration of %s\n", conf->path);
+	for (size_t i = 0; i < sg_noptions; i++) {
+		const sg_option *o = &sg_options[i];
+		const sg_value *v = &conf->values[i];
+
+		if (strcmp(section, o->section) != 0) {
+			section = o->section;
+			fprintf(fp, "\n[%s]\n", section);
+		}
+		if (v->line)
+			fprintf(fp, "# %s:%u\n", conf->path, v->line);
+		else
+			fprintf(fp, "# default\n");
+		if (o->type == SG_OPT_LIST || o->type == SG_OPT_DOMAINS) {
+			fprintf(fp, "%s =", o->key);
+			for (size_t j = 0; j < v->nlist; j++)
+				fprintf(fp, "%s %s", j ? "," : "", v->list[j]);
+			fputc('\n', fp);
+		} else {
+			fprintf(fp, "%s = %s\n", o->key, v->text);
+		}
+	}
+}
+
+void sg_conf_print_reference(FILE *fp)
+{
+	fprintf(fp, "| section | key | type | default | meaning |\n");
+	fprintf(fp, "| --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < sg_noptions; i++) {
+		const sg_option *o = &sg_options[i];
+
+		fprintf(fp, "| `[%s]` | `%s` | %s%s%s | %s%s%s | %s |\n",
+			o->section, o->key, sg_type_name(o),
+			o->choices ? ": " : "", o->choices ? o->choices : "",
+			o->def ? "`" : "", o->def ? (*o->def ? o->def : "(empty)")
+			: "**required**", o->def ? "`" : "", o->help);
+	}
+}

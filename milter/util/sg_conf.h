@@ -1,0 +1,90 @@
+/*
+ * NAME
+ *	sg_conf - sendguard.conf: the option table, loader and printer
+ * SYNOPSIS
+ *	#include "util/sg_conf.h"
+ * DESCRIPTION
+ *	One table (sg_options[], in sg_options.c) lists every key with its
+ *	section, type, default and help text. The loader, `sendguardctl
+ *	config` and README's configuration reference all come from it, so
+ *	they cannot disagree (as OpenDKIM's configuration table does).
+ *
+ *	sg_conf_load() reads the INI file, checks every key against the
+ *	table, converts values to their types, applies defaults and checks
+ *	required keys. Relative paths (type SG_OPT_PATH) are taken relative
+ *	to the directory of the configuration file.
+ *
+ *	Lookups name the section and key; looking up a key that is not in
+ *	the table is a programming error and aborts.
+ * DIAGNOSTICS
+ *	sg_conf_load() returns NULL and sets err to "FILE:LINE: [section]
+ *	key: what is wrong" (LINE 0 for a missing required key). Callers
+ *	exit 78 (EX_CONFIG).
+ */
+#ifndef SG_CONF_H
+#define SG_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "util/sg_buf.h"
+
+typedef enum {
+	SG_OPT_STRING,
+	SG_OPT_BOOL,	/* yes/no, true/false, on/off, 1/0 */
+	SG_OPT_INT,	/* decimal, within [min, max] */
+	SG_OPT_SIZE,	/* bytes, with K/M/G suffix (1024-based) */
+	SG_OPT_DURATION,/* seconds, with s/m/h/d suffix */
+	SG_OPT_LIST,	/* comma-separated strings */
+	SG_OPT_DOMAINS,	/* comma-separated domain names, lower-cased */
+	SG_OPT_ENUM,	/* one of `choices` ("a|b|c") */
+	SG_OPT_PATH,	/* a file or directory */
+} sg_opt_type;
+
+typedef struct sg_option {
+	const char *section;
+	const char *key;
+	sg_opt_type type;
+	const char *def;	/* default as written in the file; NULL: required */
+	const char *choices;	/* SG_OPT_ENUM: "a|b|c" */
+	long long min, max;	/* SG_OPT_INT/SIZE/DURATION */
+	const char *help;	/* one or two sentences, English */
+} sg_option;
+
+extern const sg_option sg_options[];
+extern const size_t sg_noptions;
+
+typedef struct sg_value {
+	char *text;		/* normalised text form */
+	long long num;		/* INT, SIZE, DURATION (seconds), BOOL */
+	char **list;		/* LIST, DOMAINS */
+	size_t nlist;
+	unsigned line;		/* 0 when the default applies */
+} sg_value;
+
+typedef struct sg_conf {
+	char *path;
+	char *dir;		/* directory of path, for relative paths */
+	sg_value *values;	/* parallel to sg_options[] */
+} sg_conf;
+
+sg_conf *sg_conf_load(const char *path, sg_buf *err);
+void sg_conf_free(sg_conf *conf);
+
+const char *sg_conf_str(const sg_conf *conf, const char *section, const char *key);
+long long sg_conf_num(const sg_conf *conf, const char *section, const char *key);
+bool sg_conf_bool(const sg_conf *conf, const char *section, const char *key);
+char *const *sg_conf_list(const sg_conf *conf, const char *section,
+			  const char *key, size_t *n);
+/* A PATH option resolved against the configuration's directory;
+ * caller frees. */
+char *sg_conf_path(const sg_conf *conf, const char *section, const char *key);
+
+/* The effective configuration as a valid INI file, each key with the
+ * place its value came from. */
+void sg_conf_print(const sg_conf *conf, FILE *fp);
+/* The reference table (Markdown) for README. */
+void sg_conf_print_reference(FILE *fp);
+
+#endif

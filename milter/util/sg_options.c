@@ -1,0 +1,79 @@
+/*
+ * NAME
+ *	sg_options - the table of every sendguard.conf key
+ * DESCRIPTION
+ *	The single source for the loader, `sendguardctl config` and the
+ *	README reference. Each issue that implements a key adds it here,
+ *	with a safe (strict) default: rules differ between organisations,
+ *	so every threshold, list and action is a setting.
+ */
+#include "util/sg_conf.h"
+
+#define ACTIONS "accept|log|hold|reject"
+#define MIB (1024LL * 1024)
+
+const sg_option sg_options[] = {
+	{ "policy", "internal_domains", SG_OPT_DOMAINS, NULL, NULL, 0, 0,
+	  "Your own domains. A recipient is internal when its domain equals "
+	  "one of these or is a subdomain of one; all others are external. "
+	  "Required." },
+	{ "policy", "trusted_domains", SG_OPT_DOMAINS, "", NULL, 0, 0,
+	  "External domains reached over a trusted line (LGWAN, a dedicated "
+	  "line). The unencrypted-attachment rule does not apply to them, nor "
+	  "a class-2 marking when every external recipient is trusted." },
+	{ "policy", "mode", SG_OPT_ENUM, "enforce", "enforce|monitor", 0, 0,
+	  "enforce: act on verdicts. monitor: log and record every verdict but "
+	  "never hold, reject or rewrite (for rollout and tuning)." },
+	{ "policy", "log_internal", SG_OPT_BOOL, "no", NULL, 0, 0,
+	  "Also log internal-only mail (it is never held)." },
+
+	{ "actions", "unencrypted-attachment", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
+	  "Action for an attachment that opens without a password." },
+	{ "actions", "personal-data", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
+	  "Action for personal data in the body or a readable attachment." },
+	{ "actions", "exposed-recipients", SG_OPT_ENUM, "hold", ACTIONS "|bcc", 0, 0,
+	  "Action for several external parties visible in To/Cc. bcc rewrites "
+	  "To/Cc to undisclosed-recipients (internal addresses kept)." },
+	{ "actions", "dangerous-attachment", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
+	  "Action for executables, shortcuts, disk images, macros, deceptive "
+	  "names." },
+	{ "actions", "classified", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
+	  "Action for class-2 and other handling markings (機密性2, 取扱注意, "
+	  "部外秘, 関係者限り, 【秘】)." },
+	{ "actions", "classified-3", SG_OPT_ENUM, "reject", ACTIONS, 0, 0,
+	  "Action for class-3 markings (機密性3, 3A/3B/3C): class-3 "
+	  "information is never e-mailed." },
+	{ "actions", "scan-limit", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
+	  "Action for what could not be fully inspected (limits, parse "
+	  "errors). Fail closed: never accept what was not read." },
+
+	{ "exposed_recipients", "min_parties", SG_OPT_INT, "2", NULL, 2, 100000,
+	  "Fire when To+Cc show external addresses of this many parties "
+	  "(a party is one external domain; each consumer-domain address is "
+	  "its own party)." },
+	{ "exposed_recipients", "max_visible_external", SG_OPT_INT, "10", NULL,
+	  1, 100000,
+	  "Fire when To+Cc show this many external addresses, whatever their "
+	  "parties." },
+
+	{ "limits", "max_message_size", SG_OPT_SIZE, "64M", NULL, 1024, 4096 * MIB,
+	  "Largest message scanned; a larger one is a scan-limit finding." },
+	{ "limits", "max_mime_depth", SG_OPT_INT, "32", NULL, 1, 1000,
+	  "Deepest nesting of multiparts and forwarded messages." },
+	{ "limits", "max_parts", SG_OPT_INT, "1000", NULL, 1, 1000000,
+	  "Most MIME parts in one message." },
+	{ "limits", "max_header_size", SG_OPT_SIZE, "1M", NULL, 1024, 64 * MIB,
+	  "Longest decoded header value read in full." },
+	{ "limits", "max_addresses", SG_OPT_INT, "10000", NULL, 10, 1000000,
+	  "Most addresses read from To, Cc and Bcc together." },
+	{ "limits", "max_text_size", SG_OPT_SIZE, "16M", NULL, 1024, 1024 * MIB,
+	  "Most text (UTF-8) extracted from one part for the detectors." },
+	{ "limits", "scan_timeout", SG_OPT_DURATION, "60s", NULL, 1, 3600,
+	  "Longest time one message may be scanned." },
+
+	{ "rules", "dir", SG_OPT_PATH, "/usr/share/sendguard/rules", NULL, 0, 0,
+	  "Directory of the rule files (consumer-domains, classification, "
+	  "...). A relative path is relative to this file's directory." },
+};
+
+const size_t sg_noptions = sizeof(sg_options) / sizeof(sg_options[0]);
