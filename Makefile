@@ -10,7 +10,8 @@ CC      ?= cc
 PKGS    := gmime-3.0 libutf8proc libpcre2-8
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Imilter $(WARN) -g \
+VERSION := 0.1.0
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DSG_VERSION=\"$(VERSION)\" -Imilter $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?= -O2

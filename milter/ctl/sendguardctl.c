@@ -1,0 +1,111 @@
+/*
+ * NAME
+ *	sendguardctl - command-line tool for sendguard administrators
+ * SYNOPSIS
+ *	sendguardctl [-c CONF] COMMAND [ARGS]
+ * DESCRIPTION
+ *	Dispatches to one subcommand per ctl_*.c file. -c names the
+ *	configuration file (default /etc/sendguard/sendguard.conf, or
+ *	$SENDGUARD_CONF).
+ */
+#include "ctl/ctl.h"
+#include "util/sg_buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CTL_DEFAULT_CONF "/etc/sendguard/sendguard.conf"
+
+static const ctl_cmd ctl_cmds[] = {
+	{ "check", "scan one message and print the verdict / メールを検査して判定を表示",
+	  ctl_check, ctl_check_help },
+	{ "config", "print the effective configuration / 有効な設定を表示",
+	  ctl_config, ctl_config_help },
+};
+
+static void ctl_usage(FILE *fp)
+{
+	fprintf(fp,
+		"usage: sendguardctl [-c CONF] COMMAND [ARGS]\n"
+		"\n"
+		"sendguard: outbound mail gateway filter. This tool scans messages\n"
+		"offline and administers sendguard.\n"
+		"送信メールの検査ツールです。\n"
+		"\n"
+		"options:\n"
+		"  -c CONF     configuration file (default %s,\n"
+		"              or $SENDGUARD_CONF)\n"
+		"  -h, --help  this help; COMMAND --help for a command's help\n"
+		"  --version   print the version\n"
+		"\n"
+		"commands:\n", CTL_DEFAULT_CONF);
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		fprintf(fp, "  %-8s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+	fprintf(fp,
+		"\n"
+		"exit status: 0 ok (check: accept or log), 1 check: hold or bcc,\n"
+		"2 check: reject, 64 usage error, 66 unreadable input,\n"
+		"70 internal error, 78 configuration error.\n");
+}
+
+int ctl_is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+sg_conf *ctl_load_conf(const char *path)
+{
+	sg_buf err;
+	sg_conf *conf;
+
+	sg_buf_init(&err, 8192);
+	conf = sg_conf_load(path, &err);
+	if (conf == NULL)
+		fprintf(stderr, "sendguardctl: configuration error: %s\n",
+			sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return conf;
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = getenv("SENDGUARD_CONF");
+	int i = 1;
+
+	if (conf == NULL || *conf == '\0')
+		conf = CTL_DEFAULT_CONF;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			conf = argv[++i];
+		} else if (ctl_is_help(argv[i])) {
+			ctl_usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("sendguardctl %s\n", SG_VERSION);
+			return 0;
+		} else {
+			fprintf(stderr, "sendguardctl: unknown option or missing "
+				"argument: %s\n", argv[i]);
+			ctl_usage(stderr);
+			return CTL_EX_USAGE;
+		}
+	}
+	if (i >= argc) {
+		ctl_usage(stderr);
+		return CTL_EX_USAGE;
+	}
+	for (size_t c = 0; c < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); c++) {
+		if (strcmp(argv[i], ctl_cmds[c].name) != 0)
+			continue;
+		for (int j = i + 1; j < argc; j++)
+			if (ctl_is_help(argv[j])) {
+				ctl_cmds[c].help();
+				return 0;
+			}
+		return ctl_cmds[c].run(conf, argc - i - 1, argv + i + 1);
+	}
+	fprintf(stderr, "sendguardctl: unknown command: %s\n", argv[i]);
+	ctl_usage(stderr);
+	return CTL_EX_USAGE;
+}

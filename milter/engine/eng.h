@@ -1,0 +1,116 @@
+/*
+ * NAME
+ *	eng - the sendguard scanning engine (public interface)
+ * SYNOPSIS
+ *	#include "engine/eng.h"
+ * DESCRIPTION
+ *	A pure library: it reads a message from memory and says what the
+ *	policy (POLICY.md) decides. It knows nothing of libmilter, SQLite
+ *	or sockets; `sendguardctl check` and the milter call eng_scan() on
+ *	the same bytes and get the same findings.
+ *
+ *	eng_engine_new() loads the rule files named by the configuration
+ *	and keeps a copy of every setting it needs; the engine is then
+ *	read-only and may be shared by threads (a reload builds a new one).
+ *
+ *	eng_scan() fills `res`. It fails closed: whatever cannot be read
+ *	(limits, parse errors, time) becomes a scan-limit finding, never a
+ *	silent accept.
+ * DIAGNOSTICS
+ *	eng_engine_new() returns NULL with err naming the file, line and
+ *	rule. eng_scan() returns 0, or -1 for an internal error (the
+ *	message could not be examined at all; callers apply their failure
+ *	action).
+ */
+#ifndef ENG_H
+#define ENG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/sg_buf.h"
+#include "util/sg_conf.h"
+
+typedef enum {
+	ENG_CAT_UNENCRYPTED,
+	ENG_CAT_PERSONAL,
+	ENG_CAT_EXPOSED,
+	ENG_CAT_DANGEROUS,
+	ENG_CAT_CLASSIFIED,
+	ENG_CAT_SCANLIMIT,
+	ENG_CAT_COUNT
+} eng_category;
+
+/* Ordered by strength: the verdict is the strongest action. */
+typedef enum {
+	ENG_ACT_ACCEPT,
+	ENG_ACT_LOG,
+	ENG_ACT_BCC,
+	ENG_ACT_HOLD,
+	ENG_ACT_REJECT
+} eng_action;
+
+typedef struct eng_finding {
+	eng_category cat;
+	char *rule;		/* rule id, e.g. "class-3" */
+	char *label_ja;
+	char *label_en;
+	char *where;		/* never masked: body, header:Subject, a.zip/b.xls */
+	unsigned long count;
+	char *evidence;		/* masked */
+	eng_action action;
+} eng_finding;
+
+typedef struct eng_attachment {
+	char *path;		/* MIME path, "2" or "2.1"; archive entries: "2:dir/x" */
+	char *name;		/* decoded file name, UTF-8, "" when none */
+	char *where;		/* display path: "fwd.eml/report.xlsx" */
+	char *type;		/* type by content when known, else declared */
+	char *declared_type;	/* Content-Type as declared, lower-case */
+	unsigned long long size;/* decoded bytes */
+	bool encrypted;
+	struct eng_attachment *entries;	/* archive entries */
+	size_t nentries;
+} eng_attachment;
+
+typedef struct eng_envelope {
+	const char *mail_from;		/* may be NULL */
+	const char *const *rcpts;	/* envelope recipients; may be empty */
+	size_t nrcpts;
+	const char *auth_login;		/* may be NULL */
+} eng_envelope;
+
+typedef struct eng_result {
+	eng_action verdict;
+	bool monitor;		/* mode = monitor: report, never act */
+	bool outbound;		/* at least one external recipient */
+	bool bcc_rewrite;	/* exposed-recipients with action bcc */
+	char *subject;		/* decoded Subject, UTF-8, or NULL */
+	char *from;		/* From address, or NULL */
+	eng_finding *findings;
+	size_t nfindings, capf;
+	eng_attachment *atts;
+	size_t natts, capa;
+} eng_result;
+
+typedef struct eng_engine eng_engine;
+
+eng_engine *eng_engine_new(const sg_conf *conf, sg_buf *err);
+void eng_engine_free(eng_engine *eng);
+
+void eng_result_init(eng_result *res);
+void eng_result_free(eng_result *res);
+int eng_scan(const eng_engine *eng, const eng_envelope *env,
+	     const void *msg, size_t len, eng_result *res);
+
+const char *eng_category_name(eng_category cat);
+const char *eng_action_name(eng_action act);
+/* Japanese name of an action, for notices and the human output. */
+const char *eng_action_label_ja(eng_action act);
+
+/* Output for `sendguardctl check` (and logs): JSON per the contract,
+ * and a human-readable Japanese/English form. */
+void eng_result_json(const eng_result *res, sg_buf *out);
+void eng_result_text(const eng_result *res, sg_buf *out);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * NAME
+ *	eng_int - what the engine's modules share, and nobody else sees
+ * DESCRIPTION
+ *	The loaded engine (settings copied out of the configuration, and
+ *	the compiled rules) and the per-scan context. Nothing here is for
+ *	the milter or sendguardctl: they use eng.h.
+ */
+#ifndef ENG_INT_H
+#define ENG_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <time.h>
+
+#include "engine/eng.h"
+
+/* A classification marking rule (rules/classification). */
+typedef struct eng_marking {
+	char *id;
+	char *label_ja;
+	char *label_en;
+	eng_action action;
+	bool trusted_exempt;	/* allowed when every external rcpt is trusted */
+	pcre2_code *re;
+} eng_marking;
+
+typedef struct eng_limits {
+	size_t message_size;
+	unsigned mime_depth;
+	unsigned parts;
+	size_t header_size;
+	size_t addresses;
+	size_t text_size;
+	unsigned scan_timeout;	/* seconds */
+} eng_limits;
+
+struct eng_engine {
+	char **internal;
+	size_t ninternal;
+	char **trusted;
+	size_t ntrusted;
+	bool monitor;
+	eng_action actions[ENG_CAT_COUNT];
+	eng_action action_class3;
+	long min_parties;
+	long max_visible;
+	eng_limits lim;
+	char **consumer;	/* rules/consumer-domains */
+	size_t nconsumer;
+	eng_marking *marks;	/* rules/classification */
+	size_t nmarks;
+};
+
+typedef struct eng_ctx {
+	const eng_engine *eng;
+	eng_result *res;
+	struct timespec deadline;
+	unsigned nparts;
+	bool timed_out;
+	bool all_external_trusted;	/* every external recipient trusted */
+	bool inspect;			/* outbound: run the content rules */
+} eng_ctx;
+
+/* eng_result.c */
+eng_finding *eng_add_finding(eng_result *res, eng_category cat,
+			     const char *rule, const char *label_ja,
+			     const char *label_en, const char *where,
+			     unsigned long count, const char *evidence,
+			     eng_action action);
+eng_attachment *eng_add_attachment(eng_result *res);
+void eng_result_drop_findings(eng_result *res);
+void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
+		    const char *label_en, const char *where,
+		    const char *evidence);
+
+/* eng_scan.c */
+bool eng_deadline_passed(eng_ctx *ctx);
+bool eng_domain_internal(const eng_engine *eng, const char *domain);
+bool eng_domain_trusted(const eng_engine *eng, const char *domain);
+
+/* eng_recip.c: scope and the exposed-recipients rule */
+typedef struct eng_hdrs eng_hdrs;
+void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
+void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h);
+
+/* eng_mark.c: classification markings in a piece of NFKC text */
+void eng_mark_scan(eng_ctx *ctx, const char *text, size_t len,
+		   const char *where);
+
+/* eng_mime.c: the walk; calls back for text and attachments */
+typedef struct eng_walk_cb {
+	void (*text)(eng_ctx *ctx, const char *where, const char *utf8, size_t len);
+	void (*attachment)(eng_ctx *ctx, eng_attachment *att,
+			   const unsigned char *data, size_t len);
+} eng_walk_cb;
+
+/* Top-level headers that the rules need, decoded. */
+struct eng_hdrs {
+	char *subject;		/* decoded, NFKC */
+	char *from_raw;
+	sg_buf to, cc, bcc;	/* raw values, all occurrences, joined by ',' */
+	bool encrypted_whole;	/* S/MIME enveloped or PGP/MIME */
+};
+
+typedef struct eng_mime eng_mime;
+/* Parses at most the first `len` bytes; fills hdrs. A message GMime
+ * cannot read at all gives a scan-limit finding and NULL. */
+eng_mime *eng_mime_parse(eng_ctx *ctx, const void *msg, size_t len,
+			 eng_hdrs *hdrs);
+void eng_mime_walk(eng_ctx *ctx, eng_mime *mime, const eng_walk_cb *cb);
+void eng_mime_free(eng_mime *mime);
+void eng_hdrs_init(eng_hdrs *h, size_t max);
+void eng_hdrs_free(eng_hdrs *h);
+
+/* Masks all but the first character of an address's local part. */
+void eng_mask_address(const char *addr, sg_buf *out);
+
+#endif

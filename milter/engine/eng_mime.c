@@ -1,0 +1,455 @@
+/*
+ * NAME
+ *	eng_mime - parse a message with GMime and walk every part
+ * DESCRIPTION
+ *	GMime builds the tree; everything that depends on charsets (header
+ *	values, file names, text) is decoded by our own modules from the raw
+ *	header values, because glibc's iconv (which GMime uses) rejects the
+ *	NEC characters that Japanese Windows clients put in ISO-2022-JP.
+ *
+ *	Each leaf is either message body text (text/plain or text/html that
+ *	is not an attachment), handed to cb->text as NFKC UTF-8, or an
+ *	attachment per POLICY.md (disposition attachment, a file name, or a
+ *	non-text leaf), which goes into the inventory and to cb->attachment
+ *	with its decoded content. A forwarded message/rfc822 is an
+ *	attachment and is also descended into.
+ *
+ *	Bounds: nesting depth, part count, text size and the scan deadline
+ *	(settings under [limits]); GMime's own CRIT warnings (nesting
+ *	overflow, conflicting headers, a multipart without boundary...)
+ *	mean parts may have been skipped. Each becomes a scan-limit
+ *	finding: the message is held, never accepted unread.
+ */
+#include "engine/eng_int.h"
+#include "engine/eng_charset.h"
+#include "engine/eng_hdr.h"
+#include "engine/eng_text.h"
+#include "util/sg_mem.h"
+
+#include <gmime/gmime.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct eng_mime {
+	GMimeMessage *msg;
+};
+
+typedef struct eng_leaf {
+	sg_buf ctype;		/* "text/plain" */
+	sg_buf disp;		/* "attachment", "inline" or "" */
+	sg_buf name;		/* decoded file name */
+	sg_buf charset;
+} eng_leaf;
+
+static void eng_parser_warning(gint64 offset, GMimeParserWarning code,
+			       const gchar *item, gpointer data)
+{
+	eng_ctx *ctx = data;
+	const char *why;
+	char where[64];
+
+	(void)item;
+	switch (code) {
+	case GMIME_CRIT_NESTING_OVERFLOW:
+		why = "MIME nesting overflow";
+		break;
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+		why = "multipart without boundary";
+		break;
+	case GMIME_CRIT_CONFLICTING_HEADER:
+		why = "conflicting MIME headers";
+		break;
+	case GMIME_CRIT_CONFLICTING_PARAMETER:
+		why = "conflicting MIME parameters";
+		break;
+	case GMIME_CRIT_INVALID_HEADER_NAME:
+		why = "invalid header line";
+		break;
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+		why = "part without headers or content";
+		break;
+	default:
+		return;		/* recoverable: GMime read everything */
+	}
+	snprintf(where, sizeof(where), "offset %lld", (long long)offset);
+	eng_scan_limit(ctx, "mime-malformed",
+		       "メールの構造が壊れていて一部を検査できません",
+		       "Malformed MIME structure: parts may not have been inspected",
+		       where, why);
+}
+
+/* The first raw value of header `name` in obj's own header list. */
+static const char *eng_raw_header(GMimeObject *obj, const char *name)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int n = list ? g_mime_header_list_get_count(list) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		if (g_ascii_strcasecmp(g_mime_header_get_name(h), name) == 0) {
+			const char *v = g_mime_header_get_raw_value(h);
+			return v ? v : "";
+		}
+	}
+	return NULL;
+}
+
+void eng_hdrs_init(eng_hdrs *h, size_t max)
+{
+	memset(h, 0, sizeof(*h));
+	sg_buf_init(&h->to, max);
+	sg_buf_init(&h->cc, max);
+	sg_buf_init(&h->bcc, max);
+}
+
+void eng_hdrs_free(eng_hdrs *h)
+{
+	free(h->subject);
+	free(h->from_raw);
+	sg_buf_free(&h->to);
+	sg_buf_free(&h->cc);
+	sg_buf_free(&h->bcc);
+}
+
+/* Decoded and NFKC-normalised, as the rules match it. */
+static char *eng_decode_unstructured(eng_ctx *ctx, const char *raw,
+				     const char *hname)
+{
+	sg_buf dec, norm;
+
+	sg_buf_init(&dec, ctx->eng->lim.header_size);
+	sg_buf_init(&norm, ctx->eng->lim.header_size);
+	while (*raw == ' ' || *raw == '\t' || *raw == '\r' || *raw == '\n')
+		raw++;
+	if (eng_hdr_decode(raw, strlen(raw), &dec) < 0 ||
+	    eng_text_normalize(sg_buf_cstr(&dec), dec.len, &norm) < 0) {
+		char where[64];
+		snprintf(where, sizeof(where), "header:%s", hname);
+		eng_scan_limit(ctx, "header-size", "ヘッダが長すぎて全部は検査できません",
+			       "Header too long to inspect in full", where, "");
+	}
+	sg_buf_free(&dec);
+	while (norm.len && strchr(" \t\n", norm.data[norm.len - 1]))
+		sg_buf_truncate(&norm, norm.len - 1);
+	return sg_buf_steal(&norm);
+}
+
+static void eng_collect_list(eng_ctx *ctx, sg_buf *b, const char *raw,
+			     const char *hname)
+{
+	if (b->len)
+		sg_buf_putc(b, ',');
+	if (sg_buf_puts(b, raw) < 0) {
+		char where[64];
+		snprintf(where, sizeof(where), "header:%s", hname);
+		eng_scan_limit(ctx, "header-size", "宛先ヘッダが長すぎて全部は検査できません",
+			       "Recipient header too long to inspect in full",
+			       where, "");
+	}
+}
+
+static void eng_read_top_headers(eng_ctx *ctx, GMimeMessage *msg, eng_hdrs *h)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int n = list ? g_mime_header_list_get_count(list) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *hd = g_mime_header_list_get_header_at(list, i);
+		const char *name = g_mime_header_get_name(hd);
+		const char *raw = g_mime_header_get_raw_value(hd);
+
+		if (raw == NULL || name == NULL)
+			continue;
+		if (g_ascii_strcasecmp(name, "Subject") == 0 && h->subject == NULL)
+			h->subject = eng_decode_unstructured(ctx, raw, "Subject");
+		else if (g_ascii_strcasecmp(name, "From") == 0 && h->from_raw == NULL)
+			h->from_raw = sg_xstrdup(raw);
+		else if (g_ascii_strcasecmp(name, "To") == 0)
+			eng_collect_list(ctx, &h->to, raw, "To");
+		else if (g_ascii_strcasecmp(name, "Cc") == 0)
+			eng_collect_list(ctx, &h->cc, raw, "Cc");
+		else if (g_ascii_strcasecmp(name, "Bcc") == 0)
+			eng_collect_list(ctx, &h->bcc, raw, "Bcc");
+	}
+}
+
+eng_mime *eng_mime_parse(eng_ctx *ctx, const void *msg, size_t len,
+			 eng_hdrs *hdrs)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(msg, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeParserOptions *opts = g_mime_parser_options_new();
+	GMimeMessage *m;
+	eng_mime *mime;
+
+	g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_warning_callback(opts, eng_parser_warning, ctx);
+	m = g_mime_parser_construct_message(parser, opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_mime_parser_options_free(opts);
+	if (m == NULL) {
+		eng_scan_limit(ctx, "parse-error", "メールとして読み取れません",
+			       "The message could not be parsed", "message", "");
+		return NULL;
+	}
+	eng_read_top_headers(ctx, m, hdrs);
+	mime = sg_xcalloc(1, sizeof(*mime));
+	mime->msg = m;
+	return mime;
+}
+
+void eng_mime_free(eng_mime *mime)
+{
+	if (mime == NULL)
+		return;
+	g_object_unref(mime->msg);
+	free(mime);
+}
+
+static void eng_leaf_init(eng_leaf *l, size_t max)
+{
+	sg_buf_init(&l->ctype, 256);
+	sg_buf_init(&l->disp, 256);
+	sg_buf_init(&l->name, max);
+	sg_buf_init(&l->charset, 256);
+}
+
+static void eng_leaf_free(eng_leaf *l)
+{
+	sg_buf_free(&l->ctype);
+	sg_buf_free(&l->disp);
+	sg_buf_free(&l->name);
+	sg_buf_free(&l->charset);
+}
+
+static void eng_leaf_read(eng_ctx *ctx, GMimeObject *obj, eng_leaf *l)
+{
+	const char *ct = eng_raw_header(obj, "Content-Type");
+	const char *cd = eng_raw_header(obj, "Content-Disposition");
+	sg_buf raw_name;
+
+	if (ct)
+		eng_hdr_value_token(ct, strlen(ct), &l->ctype);
+	if (l->ctype.len == 0 || strchr(sg_buf_cstr(&l->ctype), '/') == NULL) {
+		/* RFC 2045: a missing or invalid type is text/plain. */
+		sg_buf_reset(&l->ctype);
+		sg_buf_puts(&l->ctype, ct && l->ctype.len ?
+			    "application/octet-stream" : "text/plain");
+	}
+	if (cd)
+		eng_hdr_value_token(cd, strlen(cd), &l->disp);
+	sg_buf_init(&raw_name, ctx->eng->lim.header_size);
+	if (!(cd && eng_hdr_param(cd, strlen(cd), "filename", &raw_name)) && ct)
+		eng_hdr_param(ct, strlen(ct), "name", &raw_name);
+	eng_text_normalize(sg_buf_cstr(&raw_name), raw_name.len, &l->name);
+	sg_buf_free(&raw_name);
+	if (ct)
+		eng_hdr_param(ct, strlen(ct), "charset", &l->charset);
+}
+
+static bool eng_is_body_type(const char *ctype)
+{
+	return strcmp(ctype, "text/plain") == 0 || strcmp(ctype, "text/html") == 0;
+}
+
+/* Decoded (transfer encoding removed) content of a leaf. */
+static GByteArray *eng_leaf_content(GMimeObject *obj)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *arr;
+
+	if (w)
+		g_mime_data_wrapper_write_to_stream(w, mem);
+	/* GMime empties an owned array on unref, whatever its refcount. */
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
+	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	g_object_unref(mem);
+	return arr;
+}
+
+static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
+			  const eng_leaf *l, const GByteArray *data)
+{
+	size_t max = ctx->eng->lim.text_size;
+	sg_buf utf8, text, norm;
+	bool toobig;
+
+	sg_buf_init(&utf8, max);
+	sg_buf_init(&text, max);
+	sg_buf_init(&norm, max);
+	toobig = eng_cs_to_utf8(l->charset.len ? sg_buf_cstr(&l->charset) : NULL,
+				data->data, data->len, &utf8) == ENG_CS_TOOBIG;
+	if (strcmp(sg_buf_cstr(&l->ctype), "text/html") == 0) {
+		toobig |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, &text) < 0;
+		toobig |= eng_text_normalize(sg_buf_cstr(&text), text.len, &norm) < 0;
+	} else {
+		toobig |= eng_text_normalize(sg_buf_cstr(&utf8), utf8.len, &norm) < 0;
+	}
+	if (toobig)
+		eng_scan_limit(ctx, "text-size", "本文が大きすぎて全部は検査できません",
+			       "Text too large to inspect in full", where, "");
+	if (cb->text)
+		cb->text(ctx, where, sg_buf_cstr(&norm), norm.len);
+	sg_buf_free(&utf8);
+	sg_buf_free(&text);
+	sg_buf_free(&norm);
+}
+
+static char *eng_join(const char *prefix, const char *name)
+{
+	sg_buf b;
+
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	sg_buf_printf(&b, "%s%s", prefix, name);
+	return sg_buf_steal(&b);
+}
+
+static eng_attachment *eng_inventory(eng_ctx *ctx, const char *path,
+				     const char *prefix, const eng_leaf *l,
+				     unsigned long long size)
+{
+	eng_attachment *a = eng_add_attachment(ctx->res);
+
+	if (a == NULL) {
+		eng_scan_limit(ctx, "mime-parts", "添付ファイルが多すぎます",
+			       "Too many attachments", "message", "");
+		return NULL;
+	}
+	a->path = sg_xstrdup(path);
+	a->name = sg_xstrdup(sg_buf_cstr(&l->name));
+	a->where = eng_join(prefix, l->name.len ? sg_buf_cstr(&l->name) : path);
+	a->declared_type = sg_xstrdup(sg_buf_cstr(&l->ctype));
+	a->type = sg_xstrdup(sg_buf_cstr(&l->ctype));
+	a->size = size;
+	return a;
+}
+
+static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
+			 const char *prefix, unsigned depth, const eng_walk_cb *cb);
+
+static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
+			  const char *prefix, const eng_walk_cb *cb)
+{
+	eng_leaf l;
+	GByteArray *data;
+	bool attachment;
+
+	eng_leaf_init(&l, ctx->eng->lim.header_size);
+	eng_leaf_read(ctx, obj, &l);
+	data = eng_leaf_content(obj);
+	attachment = strcmp(sg_buf_cstr(&l.disp), "attachment") == 0 ||
+		     l.name.len > 0 || !eng_is_body_type(sg_buf_cstr(&l.ctype));
+	if (!attachment) {
+		char *where = eng_join(prefix, "body");
+		eng_emit_text(ctx, cb, where, &l, data);
+		free(where);
+	} else {
+		eng_attachment *a = eng_inventory(ctx, path, prefix, &l, data->len);
+		if (a && cb->attachment)
+			cb->attachment(ctx, a, data->data, data->len);
+	}
+	g_byte_array_free(data, TRUE);
+	eng_leaf_free(&l);
+}
+
+/* A forwarded message: an attachment of its own, then its parts. */
+static void eng_walk_message_part(eng_ctx *ctx, GMimeObject *obj,
+				  const char *path, const char *prefix,
+				  unsigned depth, const eng_walk_cb *cb)
+{
+	GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+	GMimeStream *null = g_mime_stream_null_new();
+	eng_leaf l;
+	eng_attachment *a;
+	long long size = 0;
+
+	eng_leaf_init(&l, ctx->eng->lim.header_size);
+	eng_leaf_read(ctx, obj, &l);
+	if (l.name.len == 0) {
+		const char *subj = inner ? eng_raw_header(GMIME_OBJECT(inner), "Subject") : NULL;
+		char *dec = subj ? eng_decode_unstructured(ctx, subj, "Subject") : NULL;
+		sg_buf_printf(&l.name, "%s.eml", dec && *dec ? dec : "forwarded");
+		free(dec);
+	}
+	if (inner)
+		size = g_mime_object_write_to_stream(GMIME_OBJECT(inner), NULL, null);
+	g_object_unref(null);
+	a = eng_inventory(ctx, path, prefix, &l, size > 0 ? (unsigned long long)size : 0);
+	if (a && cb->attachment)
+		cb->attachment(ctx, a, NULL, 0);
+	if (inner && a) {
+		GMimeObject *root = g_mime_message_get_mime_part(inner);
+		char *sub = eng_join(a->where, "/");
+		sg_buf p;
+
+		sg_buf_init(&p, SG_BUF_UNLIMITED);
+		sg_buf_printf(&p, "%s.", path);
+		if (root && GMIME_IS_MULTIPART(root))
+			eng_walk_obj(ctx, root, sg_buf_cstr(&p), sub, depth + 1, cb);
+		else if (root) {
+			sg_buf_putc(&p, '1');
+			eng_walk_obj(ctx, root, sg_buf_cstr(&p), sub, depth + 1, cb);
+		}
+		sg_buf_free(&p);
+		free(sub);
+	}
+	eng_leaf_free(&l);
+}
+
+/* `path` of a multipart is the prefix of its children's paths: "" for
+ * the top level (children "1", "2"), "2." below part 2. */
+static void eng_walk_multipart(eng_ctx *ctx, GMimeMultipart *mp, const char *path,
+			       const char *prefix, unsigned depth,
+			       const eng_walk_cb *cb)
+{
+	int n = g_mime_multipart_get_count(mp);
+	sg_buf p;
+
+	sg_buf_init(&p, SG_BUF_UNLIMITED);
+	for (int i = 0; i < n && !ctx->timed_out; i++) {
+		GMimeObject *child = g_mime_multipart_get_part(mp, i);
+
+		sg_buf_reset(&p);
+		sg_buf_printf(&p, "%s%d", path, i + 1);
+		if (GMIME_IS_MULTIPART(child))
+			sg_buf_putc(&p, '.');
+		eng_walk_obj(ctx, child, sg_buf_cstr(&p), prefix, depth + 1, cb);
+		if (ctx->nparts > ctx->eng->lim.parts)
+			break;
+	}
+	sg_buf_free(&p);
+}
+
+static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
+			 const char *prefix, unsigned depth, const eng_walk_cb *cb)
+{
+	if (eng_deadline_passed(ctx))
+		return;
+	if (++ctx->nparts > ctx->eng->lim.parts) {
+		eng_scan_limit(ctx, "mime-parts", "MIME パートが多すぎて全部は検査できません",
+			       "Too many MIME parts to inspect", "message", "");
+		return;
+	}
+	if (depth > ctx->eng->lim.mime_depth) {
+		eng_scan_limit(ctx, "mime-depth", "MIME の入れ子が深すぎて検査できません",
+			       "MIME nesting too deep to inspect", *path ? path : "message", "");
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj))
+		eng_walk_multipart(ctx, GMIME_MULTIPART(obj), path, prefix, depth, cb);
+	else if (GMIME_IS_MESSAGE_PART(obj))
+		eng_walk_message_part(ctx, obj, path, prefix, depth, cb);
+	else if (GMIME_IS_PART(obj))
+		eng_walk_leaf(ctx, obj, path, prefix, cb);
+}
+
+void eng_mime_walk(eng_ctx *ctx, eng_mime *mime, const eng_walk_cb *cb)
+{
+	GMimeObject *root = g_mime_message_get_mime_part(mime->msg);
+
+	if (root == NULL)
+		return;
+	eng_walk_obj(ctx, root, GMIME_IS_MULTIPART(root) ? "" : "1", "", 0, cb);
+}

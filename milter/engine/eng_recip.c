@@ -1,0 +1,203 @@
+/*
+ * NAME
+ *	eng_recip - scope (internal, external, trusted) and exposed-recipients
+ * DESCRIPTION
+ *	Scope decides whether the content rules apply at all: only mail
+ *	with at least one external recipient is outbound. The envelope
+ *	recipients decide; an offline check without them uses To/Cc/Bcc.
+ *	A message with no recipient at all is treated as outbound: we do
+ *	not know where it goes, so we fail closed.
+ *
+ *	exposed-recipients: citizens' addresses are personal data, and
+ *	"985 applicants' addresses sent visibly to all" is the incident.
+ *	A party is one external domain, except that each address at a
+ *	consumer, free-mail or carrier domain is its own party. The rule
+ *	fires when To+Cc show external addresses of min_parties parties,
+ *	or max_visible_external external addresses. Bcc is fine.
+ */
+#include "engine/eng_int.h"
+#include "engine/eng_addr.h"
+#include "util/sg_mem.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void eng_mask_address(const char *addr, sg_buf *out)
+{
+	const char *at = strrchr(addr, '@');
+
+	if (at == NULL || at == addr) {
+		sg_buf_puts(out, "***");
+		return;
+	}
+	/* Keep one character: enough to tell two addresses apart. */
+	sg_buf_append(out, addr, (*addr & 0x80) ? 0 : 1);
+	sg_buf_puts(out, "***");
+	sg_buf_puts(out, at);
+}
+
+static bool eng_is_consumer(const eng_engine *eng, const char *domain)
+{
+	for (size_t i = 0; i < eng->nconsumer; i++)
+		if (eng_addr_domain_matches(domain, eng->consumer[i]))
+			return true;
+	return false;
+}
+
+static void eng_parse_into(eng_ctx *ctx, const sg_buf *raw, eng_addr_list *l,
+			   const char *hname)
+{
+	if (raw->len == 0)
+		return;
+	eng_addr_parse(sg_buf_cstr(raw), raw->len, l);
+	if (l->truncated) {
+		char where[64];
+		snprintf(where, sizeof(where), "header:%s", hname);
+		eng_scan_limit(ctx, "addresses", "宛先が多すぎて全部は検査できません",
+			       "Too many addresses to inspect", where, "");
+	}
+}
+
+void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h)
+{
+	const eng_engine *eng = ctx->eng;
+	eng_addr_list l;
+	size_t external = 0, trusted = 0;
+
+	eng_addr_list_init(&l, eng->lim.addresses);
+	if (env && env->nrcpts > 0) {
+		for (size_t i = 0; i < env->nrcpts && i < eng->lim.addresses; i++)
+			eng_addr_parse(env->rcpts[i], strlen(env->rcpts[i]), &l);
+	} else {
+		eng_parse_into(ctx, &h->to, &l, "To");
+		eng_parse_into(ctx, &h->cc, &l, "Cc");
+		eng_parse_into(ctx, &h->bcc, &l, "Bcc");
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		if (eng_domain_internal(eng, l.v[i].domain))
+			continue;
+		external++;
+		if (eng_domain_trusted(eng, l.v[i].domain))
+			trusted++;
+	}
+	ctx->res->outbound = external > 0 || l.n == 0;
+	ctx->all_external_trusted = external > 0 && trusted == external;
+	eng_addr_list_free(&l);
+}
+
+typedef struct eng_party_count {
+	char **addrs;		/* distinct external addresses, lower-case */
+	size_t naddrs;
+	char **parties;		/* distinct party keys */
+	size_t nparties;
+	bool in_to, in_cc;
+} eng_party_count;
+
+static bool eng_strv_has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static void eng_strv_add(char ***v, size_t *n, const char *s)
+{
+	*v = sg_xreallocarray(*v, *n + 1, sizeof(char *));
+	(*v)[(*n)++] = sg_xstrdup(s);
+}
+
+static void eng_count_list(const eng_engine *eng, const eng_addr_list *l,
+			   eng_party_count *pc, bool *seen)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const eng_mailbox *m = &l->v[i];
+		char *lower;
+
+		if (*m->domain == '\0' || eng_domain_internal(eng, m->domain))
+			continue;
+		lower = sg_xstrdup(m->addr);
+		for (char *p = lower; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (!eng_strv_has(pc->addrs, pc->naddrs, lower)) {
+			const char *party = eng_is_consumer(eng, m->domain) ?
+					    lower : m->domain;
+			eng_strv_add(&pc->addrs, &pc->naddrs, lower);
+			if (!eng_strv_has(pc->parties, pc->nparties, party))
+				eng_strv_add(&pc->parties, &pc->nparties, party);
+		}
+		*seen = true;
+		free(lower);
+	}
+}
+
+/* "外部 5 件 (3 者): t***@gmail.com, example.co.jp ×2, ..." */
+static void eng_exposed_evidence(const eng_engine *eng, const eng_party_count *pc,
+				 sg_buf *out)
+{
+	sg_buf_printf(out, "外部 %zu 件 (%zu 者) external addresses (parties): ",
+		      pc->naddrs, pc->nparties);
+	for (size_t i = 0; i < pc->nparties && i < 5; i++) {
+		const char *p = pc->parties[i];
+
+		if (i)
+			sg_buf_puts(out, ", ");
+		if (strchr(p, '@')) {
+			eng_mask_address(p, out);
+		} else {
+			size_t n = 0;
+			for (size_t j = 0; j < pc->naddrs; j++) {
+				const char *at = strrchr(pc->addrs[j], '@');
+				if (at && strcmp(at + 1, p) == 0)
+					n++;
+			}
+			sg_buf_printf(out, "%s ×%zu", p, n);
+		}
+	}
+	if (pc->nparties > 5)
+		sg_buf_printf(out, ", ... (+%zu)", pc->nparties - 5);
+	(void)eng;
+}
+
+void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h)
+{
+	const eng_engine *eng = ctx->eng;
+	eng_party_count pc = { 0 };
+	eng_addr_list to, cc;
+	const char *rule = NULL, *where;
+	sg_buf ev;
+
+	eng_addr_list_init(&to, eng->lim.addresses);
+	eng_addr_list_init(&cc, eng->lim.addresses);
+	eng_parse_into(ctx, &h->to, &to, "To");
+	eng_parse_into(ctx, &h->cc, &cc, "Cc");
+	eng_count_list(eng, &to, &pc, &pc.in_to);
+	eng_count_list(eng, &cc, &pc, &pc.in_cc);
+	if ((long)pc.nparties >= eng->min_parties)
+		rule = "visible-external-parties";
+	else if ((long)pc.naddrs >= eng->max_visible)
+		rule = "visible-external-count";
+	if (rule) {
+		where = pc.in_to && pc.in_cc ? "header:To,Cc" :
+			pc.in_to ? "header:To" : "header:Cc";
+		sg_buf_init(&ev, 4096);
+		eng_exposed_evidence(eng, &pc, &ev);
+		eng_add_finding(ctx->res, ENG_CAT_EXPOSED, rule,
+				"複数の外部の宛先が To/Cc で互いに見えます (Bcc を使ってください)",
+				"Several external recipients can see each other's "
+				"addresses in To/Cc (use Bcc)",
+				where, pc.naddrs, sg_buf_cstr(&ev),
+				eng->actions[ENG_CAT_EXPOSED]);
+		sg_buf_free(&ev);
+	}
+	for (size_t i = 0; i < pc.naddrs; i++)
+		free(pc.addrs[i]);
+	for (size_t i = 0; i < pc.nparties; i++)
+		free(pc.parties[i]);
+	free(pc.addrs);
+	free(pc.parties);
+	eng_addr_list_free(&to);
+	eng_addr_list_free(&cc);
+}

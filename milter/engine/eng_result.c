@@ -1,0 +1,249 @@
+/*
+ * NAME
+ *	eng_result - findings, the attachment inventory, and their output
+ * DESCRIPTION
+ *	A result owns every string in it. The verdict is the strongest
+ *	action among the findings (reject > hold > bcc > log > accept), as
+ *	POLICY.md defines it; eng_add_finding keeps it current.
+ *
+ *	The JSON form is the `sendguardctl check --json` contract of
+ *	ARCHITECTURE.md; the text form is for people: Japanese first, with
+ *	English, one finding a line with where it was found.
+ */
+#include "engine/eng_int.h"
+#include "util/sg_json.h"
+#include "util/sg_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* A message with more findings than this is held anyway; the cap
+ * keeps a hostile message from growing the result without bound. */
+#define ENG_MAX_FINDINGS 1000
+#define ENG_MAX_ATTACHMENTS 10000
+
+void eng_result_init(eng_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+static void eng_attachment_free(eng_attachment *a)
+{
+	free(a->path);
+	free(a->name);
+	free(a->where);
+	free(a->type);
+	free(a->declared_type);
+	for (size_t i = 0; i < a->nentries; i++)
+		eng_attachment_free(&a->entries[i]);
+	free(a->entries);
+}
+
+void eng_result_drop_findings(eng_result *res)
+{
+	for (size_t i = 0; i < res->nfindings; i++) {
+		eng_finding *f = &res->findings[i];
+		free(f->rule);
+		free(f->label_ja);
+		free(f->label_en);
+		free(f->where);
+		free(f->evidence);
+	}
+	free(res->findings);
+	res->findings = NULL;
+	res->nfindings = res->capf = 0;
+	res->verdict = ENG_ACT_ACCEPT;
+	res->bcc_rewrite = false;
+}
+
+void eng_result_free(eng_result *res)
+{
+	eng_result_drop_findings(res);
+	for (size_t i = 0; i < res->natts; i++)
+		eng_attachment_free(&res->atts[i]);
+	free(res->atts);
+	free(res->subject);
+	free(res->from);
+	eng_result_init(res);
+}
+
+eng_finding *eng_add_finding(eng_result *res, eng_category cat,
+			     const char *rule, const char *label_ja,
+			     const char *label_en, const char *where,
+			     unsigned long count, const char *evidence,
+			     eng_action action)
+{
+	eng_finding *f;
+
+	if (action > res->verdict)
+		res->verdict = action;
+	if (cat == ENG_CAT_EXPOSED && action == ENG_ACT_BCC)
+		res->bcc_rewrite = true;
+	if (res->nfindings >= ENG_MAX_FINDINGS)
+		return NULL;
+	if (res->nfindings == res->capf) {
+		res->capf = res->capf ? res->capf * 2 : 8;
+		res->findings = sg_xreallocarray(res->findings, res->capf,
+						 sizeof(*f));
+	}
+	f = &res->findings[res->nfindings++];
+	f->cat = cat;
+	f->rule = sg_xstrdup(rule);
+	f->label_ja = sg_xstrdup(label_ja);
+	f->label_en = sg_xstrdup(label_en);
+	f->where = sg_xstrdup(where);
+	f->count = count;
+	f->evidence = sg_xstrdup(evidence ? evidence : "");
+	f->action = action;
+	return f;
+}
+
+eng_attachment *eng_add_attachment(eng_result *res)
+{
+	eng_attachment *a;
+
+	if (res->natts >= ENG_MAX_ATTACHMENTS)
+		return NULL;
+	if (res->natts == res->capa) {
+		res->capa = res->capa ? res->capa * 2 : 8;
+		res->atts = sg_xreallocarray(res->atts, res->capa, sizeof(*a));
+	}
+	a = &res->atts[res->natts++];
+	memset(a, 0, sizeof(*a));
+	return a;
+}
+
+void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
+		    const char *label_en, const char *where,
+		    const char *evidence)
+{
+	/* One finding per limit and place is enough for the approver. */
+	for (size_t i = 0; i < ctx->res->nfindings; i++) {
+		eng_finding *f = &ctx->res->findings[i];
+		if (f->cat == ENG_CAT_SCANLIMIT && strcmp(f->rule, rule) == 0 &&
+		    strcmp(f->where, where) == 0) {
+			f->count++;
+			return;
+		}
+	}
+	eng_add_finding(ctx->res, ENG_CAT_SCANLIMIT, rule, label_ja, label_en,
+			where, 1, evidence, ctx->eng->actions[ENG_CAT_SCANLIMIT]);
+}
+
+static void eng_json_attachment(const eng_attachment *a, sg_buf *out)
+{
+	sg_buf_putc(out, '{');
+	sg_json_key(out, "path");
+	sg_json_str(out, a->path);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "name");
+	sg_json_str(out, a->name);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "where");
+	sg_json_str(out, a->where);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "type");
+	sg_json_str(out, a->type);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "declared_type");
+	sg_json_str(out, a->declared_type);
+	sg_buf_printf(out, ",\"size\":%llu,\"encrypted\":%s,\"entries\":[",
+		      a->size, a->encrypted ? "true" : "false");
+	for (size_t i = 0; i < a->nentries; i++) {
+		if (i)
+			sg_buf_putc(out, ',');
+		eng_json_attachment(&a->entries[i], out);
+	}
+	sg_buf_puts(out, "]}");
+}
+
+static void eng_json_finding(const eng_finding *f, sg_buf *out)
+{
+	sg_buf_putc(out, '{');
+	sg_json_key(out, "category");
+	sg_json_str(out, eng_category_name(f->cat));
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "rule");
+	sg_json_str(out, f->rule);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "label_ja");
+	sg_json_str(out, f->label_ja);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "label_en");
+	sg_json_str(out, f->label_en);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "where");
+	sg_json_str(out, f->where);
+	sg_buf_printf(out, ",\"count\":%lu,", f->count);
+	sg_json_key(out, "evidence");
+	sg_json_str(out, f->evidence);
+	sg_buf_putc(out, ',');
+	sg_json_key(out, "action");
+	sg_json_str(out, eng_action_name(f->action));
+	sg_buf_putc(out, '}');
+}
+
+void eng_result_json(const eng_result *res, sg_buf *out)
+{
+	sg_buf_puts(out, "{\"verdict\":");
+	sg_json_str(out, eng_action_name(res->verdict));
+	sg_buf_printf(out, ",\"mode\":\"%s\",\"outbound\":%s,\"bcc_rewrite\":%s,",
+		      res->monitor ? "monitor" : "enforce",
+		      res->outbound ? "true" : "false",
+		      res->bcc_rewrite ? "true" : "false");
+	sg_json_key(out, "subject");
+	sg_json_str(out, res->subject);
+	sg_buf_puts(out, ",\"findings\":[");
+	for (size_t i = 0; i < res->nfindings; i++) {
+		if (i)
+			sg_buf_putc(out, ',');
+		eng_json_finding(&res->findings[i], out);
+	}
+	sg_buf_puts(out, "],\"attachments\":[");
+	for (size_t i = 0; i < res->natts; i++) {
+		if (i)
+			sg_buf_putc(out, ',');
+		eng_json_attachment(&res->atts[i], out);
+	}
+	sg_buf_puts(out, "]}\n");
+}
+
+static void eng_text_attachment(const eng_attachment *a, int depth, sg_buf *out)
+{
+	sg_buf_printf(out, "  %*s%s  %s  %s  %llu bytes  %s\n", depth * 2, "",
+		      a->path, *a->where ? a->where : "(名前なし no name)",
+		      a->type, a->size,
+		      a->encrypted ? "暗号化あり encrypted" : "暗号化なし not encrypted");
+	for (size_t i = 0; i < a->nentries && depth < 16; i++)
+		eng_text_attachment(&a->entries[i], depth + 1, out);
+}
+
+void eng_result_text(const eng_result *res, sg_buf *out)
+{
+	sg_buf_printf(out, "判定 verdict: %s %s%s\n",
+		      eng_action_label_ja(res->verdict),
+		      eng_action_name(res->verdict),
+		      res->monitor ? " (監視モード: 実際には保留・拒否しません "
+				     "monitor mode: nothing is held or rejected)" : "");
+	if (!res->outbound)
+		sg_buf_puts(out, "宛先はすべて内部です: 検査の対象外 "
+			    "(all recipients are internal: not inspected)\n");
+	if (res->subject)
+		sg_buf_printf(out, "件名 subject: %s\n", res->subject);
+	if (res->nfindings == 0)
+		sg_buf_puts(out, "検出なし no findings\n");
+	for (size_t i = 0; i < res->nfindings; i++) {
+		const eng_finding *f = &res->findings[i];
+		sg_buf_printf(out, "[%s %s] %s / %s (%s, %s) 場所 where: %s  "
+			      "件数 count: %lu%s%s\n",
+			      eng_action_label_ja(f->action), eng_action_name(f->action),
+			      f->label_ja, f->label_en, eng_category_name(f->cat),
+			      f->rule, f->where, f->count,
+			      *f->evidence ? "  根拠 evidence: " : "", f->evidence);
+	}
+	if (res->natts) {
+		sg_buf_puts(out, "添付ファイル attachments:\n");
+		for (size_t i = 0; i < res->natts; i++)
+			eng_text_attachment(&res->atts[i], 0, out);
+	}
+}

@@ -1,0 +1,330 @@
+/*
+ * NAME
+ *	eng_rules - build an engine: settings and rule files
+ * DESCRIPTION
+ *	Copies what the scan needs out of the configuration, and loads the
+ *	rule files of [rules] dir:
+ *
+ *	consumer-domains: one domain a line ('#' comments). At these
+ *	free-mail and carrier domains each address is its own party.
+ *
+ *	classification: INI-style, one [rule-id] section a marking, keys
+ *	label_ja, label_en, action (a key of [actions]: classified or
+ *	classified-3), pattern (PCRE2, UTF, matched against NFKC text) and
+ *	trusted_exempt (yes: allowed when every external recipient is in
+ *	trusted_domains, as POLICY.md allows for 機密性2 over LGWAN).
+ *
+ *	Patterns are compiled once, with JIT when available. A bad line,
+ *	key or pattern is an error naming the file, line and rule.
+ */
+#include "engine/eng_int.h"
+#include "engine/eng_addr.h"
+#include "util/sg_ini.h"
+#include "util/sg_mem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <gmime/gmime.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rule files are read whole; a larger one is a mistake. */
+#define ENG_RULE_LIST_MAX 100000
+
+static const char *const eng_cat_names[ENG_CAT_COUNT] = {
+	"unencrypted-attachment", "personal-data", "exposed-recipients",
+	"dangerous-attachment", "classified", "scan-limit",
+};
+
+const char *eng_category_name(eng_category cat)
+{
+	return cat < ENG_CAT_COUNT ? eng_cat_names[cat] : "?";
+}
+
+const char *eng_action_name(eng_action act)
+{
+	static const char *const names[] = { "accept", "log", "bcc", "hold", "reject" };
+	return act <= ENG_ACT_REJECT ? names[act] : "?";
+}
+
+const char *eng_action_label_ja(eng_action act)
+{
+	static const char *const names[] = { "送信許可", "記録", "Bcc に変更",
+					      "保留", "拒否" };
+	return act <= ENG_ACT_REJECT ? names[act] : "?";
+}
+
+static eng_action eng_action_parse(const char *s)
+{
+	static const char *const names[] = { "accept", "log", "bcc", "hold", "reject" };
+
+	for (int i = 0; i <= ENG_ACT_REJECT; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (eng_action)i;
+	return ENG_ACT_HOLD;	/* the table allows no other value */
+}
+
+static char **eng_strv_dup(char *const *v, size_t n)
+{
+	char **out = sg_xcalloc(n ? n : 1, sizeof(char *));
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = sg_xstrdup(v[i]);
+	return out;
+}
+
+static void eng_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void eng_copy_settings(eng_engine *eng, const sg_conf *conf)
+{
+	char *const *v;
+	size_t n;
+
+	v = sg_conf_list(conf, "policy", "internal_domains", &n);
+	eng->internal = eng_strv_dup(v, n);
+	eng->ninternal = n;
+	v = sg_conf_list(conf, "policy", "trusted_domains", &n);
+	eng->trusted = eng_strv_dup(v, n);
+	eng->ntrusted = n;
+	eng->monitor = strcmp(sg_conf_str(conf, "policy", "mode"), "monitor") == 0;
+	for (int c = 0; c < ENG_CAT_COUNT; c++)
+		eng->actions[c] = eng_action_parse(
+		    sg_conf_str(conf, "actions", eng_cat_names[c]));
+	eng->action_class3 = eng_action_parse(
+	    sg_conf_str(conf, "actions", "classified-3"));
+	eng->min_parties = (long)sg_conf_num(conf, "exposed_recipients", "min_parties");
+	eng->max_visible = (long)sg_conf_num(conf, "exposed_recipients",
+					     "max_visible_external");
+	eng->lim.message_size = (size_t)sg_conf_num(conf, "limits", "max_message_size");
+	eng->lim.mime_depth = (unsigned)sg_conf_num(conf, "limits", "max_mime_depth");
+	eng->lim.parts = (unsigned)sg_conf_num(conf, "limits", "max_parts");
+	eng->lim.header_size = (size_t)sg_conf_num(conf, "limits", "max_header_size");
+	eng->lim.addresses = (size_t)sg_conf_num(conf, "limits", "max_addresses");
+	eng->lim.text_size = (size_t)sg_conf_num(conf, "limits", "max_text_size");
+	eng->lim.scan_timeout = (unsigned)sg_conf_num(conf, "limits", "scan_timeout");
+}
+
+/* consumer-domains: a plain list, so that administrators can append
+ * their region's carriers without learning a syntax. */
+static int eng_load_domains(eng_engine *eng, const char *path, sg_buf *err)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	unsigned lineno = 0;
+
+	if (fp == NULL) {
+		sg_buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char *s = line, *e;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			sg_buf_printf(err, "%s:%u: line is too long", path, lineno);
+			fclose(fp);
+			return -1;
+		}
+		while (isspace((unsigned char)*s))
+			s++;
+		if (*s == '#' || *s == ';' || *s == '\0')
+			continue;
+		for (e = s; *e && !isspace((unsigned char)*e) && *e != '#'; e++)
+			*e = (char)tolower((unsigned char)*e);
+		*e = '\0';
+		if (strchr(s, '.') == NULL || strchr(s, '@') != NULL ||
+		    eng->nconsumer >= ENG_RULE_LIST_MAX) {
+			sg_buf_printf(err, "%s:%u: %s: not a domain name", path,
+				      lineno, s);
+			fclose(fp);
+			return -1;
+		}
+		eng->consumer = sg_xreallocarray(eng->consumer, eng->nconsumer + 1,
+						 sizeof(char *));
+		eng->consumer[eng->nconsumer++] = sg_xstrdup(s);
+	}
+	fclose(fp);
+	return 0;
+}
+
+typedef struct eng_mark_load {
+	eng_engine *eng;
+	eng_marking *cur;
+	unsigned cur_line;
+	const char *path;
+} eng_mark_load;
+
+static int eng_mark_finish(eng_mark_load *ld, sg_buf *err)
+{
+	eng_marking *m = ld->cur;
+
+	if (m == NULL)
+		return 0;
+	ld->cur = NULL;
+	if (m->re == NULL || m->label_ja == NULL || m->label_en == NULL) {
+		sg_buf_reset(err);
+		sg_buf_printf(err, "%s:%u: [%s]: rule needs pattern, label_ja and "
+			      "label_en", ld->path, ld->cur_line, m->id);
+		return -1;
+	}
+	return 0;
+}
+
+static int eng_mark_pattern(eng_marking *m, const sg_ini_pos *pos,
+			    const char *value, sg_buf *err)
+{
+	int ec;
+	PCRE2_SIZE off;
+	char msg[256];
+
+	if (m->re) {
+		sg_ini_error(err, pos, "pattern", "one pattern per rule (use |)");
+		return -1;
+	}
+	m->re = pcre2_compile((PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED,
+			      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &off, NULL);
+	if (m->re == NULL) {
+		pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg));
+		sg_ini_error(err, pos, "pattern", "bad pattern at offset %zu: %s",
+			     (size_t)off, msg);
+		return -1;
+	}
+	/* JIT is an optimisation: without it the interpreter still works. */
+	(void)pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static int eng_mark_key(eng_mark_load *ld, const sg_ini_pos *pos,
+			const char *key, const char *value, sg_buf *err)
+{
+	eng_marking *m = ld->cur;
+	char **slot = NULL;
+
+	if (m == NULL) {
+		sg_ini_error(err, pos, key, "key outside a [rule] section");
+		return -1;
+	}
+	if (strcmp(key, "pattern") == 0)
+		return eng_mark_pattern(m, pos, value, err);
+	if (strcmp(key, "label_ja") == 0)
+		slot = &m->label_ja;
+	else if (strcmp(key, "label_en") == 0)
+		slot = &m->label_en;
+	if (slot) {
+		free(*slot);
+		*slot = sg_xstrdup(value);
+		return 0;
+	}
+	if (strcmp(key, "action") == 0) {
+		if (strcmp(value, "classified") == 0)
+			m->action = ld->eng->actions[ENG_CAT_CLASSIFIED];
+		else if (strcmp(value, "classified-3") == 0)
+			m->action = ld->eng->action_class3;
+		else {
+			sg_ini_error(err, pos, key, "expected classified or classified-3");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(key, "trusted_exempt") == 0) {
+		if (strcmp(value, "yes") && strcmp(value, "no")) {
+			sg_ini_error(err, pos, key, "expected yes or no");
+			return -1;
+		}
+		m->trusted_exempt = strcmp(value, "yes") == 0;
+		return 0;
+	}
+	sg_ini_error(err, pos, key, "unknown key");
+	return -1;
+}
+
+static int eng_mark_cb(void *vld, const sg_ini_pos *pos, const char *key,
+		       const char *value, sg_buf *err)
+{
+	eng_mark_load *ld = vld;
+	eng_engine *eng = ld->eng;
+
+	if (key != NULL)
+		return eng_mark_key(ld, pos, key, value, err);
+	if (eng_mark_finish(ld, err) < 0)
+		return -1;
+	for (size_t i = 0; i < eng->nmarks; i++)
+		if (strcmp(eng->marks[i].id, pos->section) == 0) {
+			sg_ini_error(err, pos, NULL, "rule [%s] defined twice",
+				     pos->section);
+			return -1;
+		}
+	eng->marks = sg_xreallocarray(eng->marks, eng->nmarks + 1,
+				      sizeof(eng_marking));
+	ld->cur = &eng->marks[eng->nmarks++];
+	memset(ld->cur, 0, sizeof(*ld->cur));
+	ld->cur->id = sg_xstrdup(pos->section);
+	ld->cur->action = eng->actions[ENG_CAT_CLASSIFIED];
+	ld->cur_line = pos->line;
+	return 0;
+}
+
+static int eng_load_marks(eng_engine *eng, const char *path, sg_buf *err)
+{
+	eng_mark_load ld = { eng, NULL, 0, path };
+
+	if (sg_ini_parse(path, eng_mark_cb, &ld, err) < 0)
+		return -1;
+	return eng_mark_finish(&ld, err);
+}
+
+static void eng_gmime_init_once(void)
+{
+	g_mime_init();
+}
+
+eng_engine *eng_engine_new(const sg_conf *conf, sg_buf *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	eng_engine *eng = sg_xcalloc(1, sizeof(*eng));
+	char *dir = sg_conf_path(conf, "rules", "dir");
+	sg_buf path;
+	int rc;
+
+	pthread_once(&once, eng_gmime_init_once);
+	eng_copy_settings(eng, conf);
+	sg_buf_init(&path, SG_BUF_UNLIMITED);
+	sg_buf_printf(&path, "%s/consumer-domains", dir);
+	rc = eng_load_domains(eng, sg_buf_cstr(&path), err);
+	if (rc == 0) {
+		sg_buf_reset(&path);
+		sg_buf_printf(&path, "%s/classification", dir);
+		rc = eng_load_marks(eng, sg_buf_cstr(&path), err);
+	}
+	sg_buf_free(&path);
+	free(dir);
+	if (rc < 0) {
+		eng_engine_free(eng);
+		return NULL;
+	}
+	return eng;
+}
+
+void eng_engine_free(eng_engine *eng)
+{
+	if (eng == NULL)
+		return;
+	eng_strv_free(eng->internal, eng->ninternal);
+	eng_strv_free(eng->trusted, eng->ntrusted);
+	eng_strv_free(eng->consumer, eng->nconsumer);
+	for (size_t i = 0; i < eng->nmarks; i++) {
+		free(eng->marks[i].id);
+		free(eng->marks[i].label_ja);
+		free(eng->marks[i].label_en);
+		pcre2_code_free(eng->marks[i].re);
+	}
+	free(eng->marks);
+	free(eng);
+}

@@ -1,0 +1,130 @@
+/*
+ * NAME
+ *	eng_scan - scan one message: scope, header rules, the MIME walk
+ * DESCRIPTION
+ *	The one function the milter and `sendguardctl check` share. Order:
+ *	size limit, parse, scope; for outbound mail the header rules
+ *	(exposed-recipients, markings in the Subject), then every part
+ *	(markings in body text and attachment names; the attachment and
+ *	personal-data rules plug in here). Internal-only mail is accepted
+ *	whatever it contains, but its attachments are still listed.
+ *
+ *	Mail over max_message_size is scanned up to the limit and held
+ *	(scan-limit): its headers still decide the scope.
+ */
+#include "engine/eng_int.h"
+#include "engine/eng_addr.h"
+#include "engine/eng_hdr.h"
+#include "util/sg_mem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool eng_domain_internal(const eng_engine *eng, const char *domain)
+{
+	for (size_t i = 0; i < eng->ninternal; i++)
+		if (eng_addr_domain_matches(domain, eng->internal[i]))
+			return true;
+	return false;
+}
+
+bool eng_domain_trusted(const eng_engine *eng, const char *domain)
+{
+	for (size_t i = 0; i < eng->ntrusted; i++)
+		if (eng_addr_domain_matches(domain, eng->trusted[i]))
+			return true;
+	return false;
+}
+
+bool eng_deadline_passed(eng_ctx *ctx)
+{
+	struct timespec now;
+
+	if (ctx->timed_out)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec > ctx->deadline.tv_sec ||
+	    (now.tv_sec == ctx->deadline.tv_sec &&
+	     now.tv_nsec >= ctx->deadline.tv_nsec)) {
+		ctx->timed_out = true;
+		eng_scan_limit(ctx, "scan-timeout", "検査が時間内に終わりませんでした",
+			       "The scan did not finish in time", "message", "");
+	}
+	return ctx->timed_out;
+}
+
+static void eng_on_text(eng_ctx *ctx, const char *where, const char *text,
+			size_t len)
+{
+	if (!ctx->inspect || eng_deadline_passed(ctx))
+		return;
+	eng_mark_scan(ctx, text, len, where);
+}
+
+static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
+			      const unsigned char *data, size_t len)
+{
+	(void)data;
+	(void)len;
+	if (!ctx->inspect || eng_deadline_passed(ctx))
+		return;
+	/* A marking in a file name ("【秘】名簿.xlsx") marks the file. */
+	if (*att->name)
+		eng_mark_scan(ctx, att->name, strlen(att->name), att->where);
+}
+
+static void eng_read_from(eng_result *res, const eng_hdrs *h)
+{
+	eng_addr_list l;
+
+	if (h->from_raw == NULL)
+		return;
+	eng_addr_list_init(&l, 4);
+	eng_addr_parse(h->from_raw, strlen(h->from_raw), &l);
+	if (l.n > 0)
+		res->from = sg_xstrdup(l.v[0].addr);
+	eng_addr_list_free(&l);
+}
+
+int eng_scan(const eng_engine *eng, const eng_envelope *env,
+	     const void *msg, size_t len, eng_result *res)
+{
+	static const eng_walk_cb cb = { eng_on_text, eng_on_attachment };
+	eng_ctx ctx = { 0 };
+	eng_hdrs h;
+	eng_mime *mime;
+	bool oversize = len > eng->lim.message_size;
+
+	eng_result_init(res);
+	res->monitor = eng->monitor;
+	ctx.eng = eng;
+	ctx.res = res;
+	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
+	ctx.deadline.tv_sec += eng->lim.scan_timeout;
+	eng_hdrs_init(&h, eng->lim.header_size);
+
+	mime = eng_mime_parse(&ctx, msg, oversize ? eng->lim.message_size : len, &h);
+	eng_recip_scope(&ctx, env, &h);
+	ctx.inspect = res->outbound;
+	res->subject = h.subject ? sg_xstrdup(h.subject) : NULL;
+	eng_read_from(res, &h);
+	if (ctx.inspect) {
+		if (oversize)
+			eng_scan_limit(&ctx, "message-size",
+				       "メールが大きすぎて全部は検査できません",
+				       "Message too large to inspect in full", "message", "");
+		eng_recip_exposed(&ctx, &h);
+		if (h.subject)
+			eng_mark_scan(&ctx, h.subject, strlen(h.subject), "header:Subject");
+	}
+	if (mime)
+		eng_mime_walk(&ctx, mime, &cb);
+	if (!ctx.inspect) {
+		/* Internal-only: accepted whatever it contains (POLICY.md);
+		 * parse problems found on the way do not matter either. */
+		eng_result_drop_findings(res);
+	}
+	eng_mime_free(mime);
+	eng_hdrs_free(&h);
+	return 0;
+}
