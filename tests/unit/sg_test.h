@@ -1,0 +1,51 @@
+/*
+ * NAME
+ *	sg_test - small helpers shared by the Check unit tests
+ * DESCRIPTION
+ *	Temporary configuration files, and an engine built from the
+ *	tree's own rules/ ($SG_SRCDIR, set by the Makefile).
+ */
+#ifndef SG_TEST_H
+#define SG_TEST_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/sg_buf.h"
+#include "util/sg_conf.h"
+
+static inline const char *sg_test_srcdir(void)
+{
+	const char *d = getenv("SG_SRCDIR");
+	return d && *d ? d : ".";
+}
+
+/* Writes text to a new temporary file; returns its malloc'd path. */
+static inline char *sg_test_write(const char *text)
+{
+	char *path = strdup("/tmp/sg_test_XXXXXX");
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+/* A configuration: `body` plus [rules] dir pointing at the tree. */
+static inline char *sg_test_conf_text(const char *body)
+{
+	size_t n = strlen(body) + strlen(sg_test_srcdir()) + 64;
+	char *text = malloc(n);
+
+	snprintf(text, n, "%s\n[rules]\ndir = %s/rules\n", body, sg_test_srcdir());
+	return text;
+}
+
+#endif
