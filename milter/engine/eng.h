@@ -69,6 +69,8 @@ typedef struct eng_attachment {
 	char *declared_type;	/* Content-Type as declared, lower-case */
 	unsigned long long size;/* decoded bytes */
 	bool encrypted;
+	char *disposition;	/* "attachment", "inline" or "" */
+	char *content_id;	/* without <>, or NULL */
 	struct eng_attachment *entries;	/* archive entries */
 	size_t nentries;
 } eng_attachment;
@@ -85,6 +87,7 @@ typedef struct eng_result {
 	bool monitor;		/* mode = monitor: report, never act */
 	bool outbound;		/* at least one external recipient */
 	bool bcc_rewrite;	/* exposed-recipients with action bcc */
+	bool encrypted_whole;	/* S/MIME enveloped or PGP/MIME: not inspected */
 	char *subject;		/* decoded Subject, UTF-8, or NULL */
 	char *from;		/* From address, or NULL */
 	eng_finding *findings;

@@ -60,7 +60,12 @@ typedef struct eng_ctx {
 	bool timed_out;
 	bool all_external_trusted;	/* every external recipient trusted */
 	bool inspect;			/* outbound: run the content rules */
+	char **cid_refs;		/* "cid:" references of HTML bodies */
+	size_t ncid_refs;
 } eng_ctx;
+
+/* Bounds the cid: references kept from HTML bodies. */
+#define ENG_MAX_CID_REFS 1000
 
 /* eng_result.c */
 eng_finding *eng_add_finding(eng_result *res, eng_category cat,
@@ -84,6 +89,13 @@ typedef struct eng_hdrs eng_hdrs;
 void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
 void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h);
 
+/* eng_scan.c: the content of one file (an attachment, or an entry of
+ * an archive) whose text the detectors should read. */
+void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
+		      const unsigned char *data, size_t len);
+/* Whether an HTML body of the message references this Content-ID. */
+bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id);
+
 /* eng_mark.c: classification markings in a piece of NFKC text */
 void eng_mark_scan(eng_ctx *ctx, const char *text, size_t len,
 		   const char *where);
@@ -100,7 +112,6 @@ struct eng_hdrs {
 	char *subject;		/* decoded, NFKC */
 	char *from_raw;
 	sg_buf to, cc, bcc;	/* raw values, all occurrences, joined by ',' */
-	bool encrypted_whole;	/* S/MIME enveloped or PGP/MIME */
 };
 
 typedef struct eng_mime eng_mime;

@@ -29,6 +29,7 @@
 #include <gmime/gmime.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct eng_mime {
 	GMimeMessage *msg;
@@ -39,6 +40,8 @@ typedef struct eng_leaf {
 	sg_buf disp;		/* "attachment", "inline" or "" */
 	sg_buf name;		/* decoded file name */
 	sg_buf charset;
+	sg_buf cid;		/* Content-ID without <> */
+	sg_buf smime_type;	/* smime-type parameter */
 } eng_leaf;
 
 static void eng_parser_warning(gint64 offset, GMimeParserWarning code,
@@ -213,6 +216,8 @@ static void eng_leaf_init(eng_leaf *l, size_t max)
 	sg_buf_init(&l->disp, 256);
 	sg_buf_init(&l->name, max);
 	sg_buf_init(&l->charset, 256);
+	sg_buf_init(&l->cid, 1024);
+	sg_buf_init(&l->smime_type, 256);
 }
 
 static void eng_leaf_free(eng_leaf *l)
@@ -221,6 +226,23 @@ static void eng_leaf_free(eng_leaf *l)
 	sg_buf_free(&l->disp);
 	sg_buf_free(&l->name);
 	sg_buf_free(&l->charset);
+	sg_buf_free(&l->cid);
+	sg_buf_free(&l->smime_type);
+}
+
+/* Content-ID: "<logo@x>" -> "logo@x", as HTML refers to it (cid:logo@x). */
+static void eng_leaf_cid(GMimeObject *obj, eng_leaf *l)
+{
+	const char *v = eng_raw_header(obj, "Content-ID");
+	const char *e;
+
+	if (v == NULL)
+		return;
+	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n' || *v == '<')
+		v++;
+	for (e = v; *e && *e != '>' && *e != '\r' && *e != '\n'; e++)
+		;
+	sg_buf_append(&l->cid, v, (size_t)(e - v));
 }
 
 static void eng_leaf_read(eng_ctx *ctx, GMimeObject *obj, eng_leaf *l)
@@ -244,8 +266,11 @@ static void eng_leaf_read(eng_ctx *ctx, GMimeObject *obj, eng_leaf *l)
 		eng_hdr_param(ct, strlen(ct), "name", &raw_name);
 	eng_text_normalize(sg_buf_cstr(&raw_name), raw_name.len, &l->name);
 	sg_buf_free(&raw_name);
-	if (ct)
+	if (ct) {
 		eng_hdr_param(ct, strlen(ct), "charset", &l->charset);
+		eng_hdr_param(ct, strlen(ct), "smime-type", &l->smime_type);
+	}
+	eng_leaf_cid(obj, l);
 }
 
 static bool eng_is_body_type(const char *ctype)
@@ -269,6 +294,42 @@ static GByteArray *eng_leaf_content(GMimeObject *obj)
 	return arr;
 }
 
+/* Inline images referenced by cid: from an HTML body (signature logos)
+ * are exempt from the unencrypted-attachment rule; remember which. */
+static void eng_collect_cids(eng_ctx *ctx, const char *html, size_t len)
+{
+	const char *p = html, *end = html + len;
+
+	while (p < end && ctx->ncid_refs < ENG_MAX_CID_REFS) {
+		const char *hit = memmem(p, (size_t)(end - p), "cid:", 4), *e;
+		char *ref;
+
+		if (hit == NULL)
+			break;
+		hit += 4;
+		for (e = hit; e < end && !strchr("\"' <>)\t\r\n", *e); e++)
+			;
+		if (e > hit) {
+			ref = g_uri_unescape_segment(hit, e, NULL);
+			ctx->cid_refs = sg_xreallocarray(ctx->cid_refs, ctx->ncid_refs + 1,
+							 sizeof(char *));
+			ctx->cid_refs[ctx->ncid_refs++] = sg_xstrdup(ref ? ref : "");
+			g_free(ref);
+		}
+		p = e;
+	}
+}
+
+bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id)
+{
+	if (content_id == NULL || *content_id == '\0')
+		return false;
+	for (size_t i = 0; i < ctx->ncid_refs; i++)
+		if (strcasecmp(ctx->cid_refs[i], content_id) == 0)
+			return true;
+	return false;
+}
+
 static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
 			  const eng_leaf *l, const GByteArray *data)
 {
@@ -282,6 +343,7 @@ static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where
 	toobig = eng_cs_to_utf8(l->charset.len ? sg_buf_cstr(&l->charset) : NULL,
 				data->data, data->len, &utf8) == ENG_CS_TOOBIG;
 	if (strcmp(sg_buf_cstr(&l->ctype), "text/html") == 0) {
+		eng_collect_cids(ctx, sg_buf_cstr(&utf8), utf8.len);
 		toobig |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, &text) < 0;
 		toobig |= eng_text_normalize(sg_buf_cstr(&text), text.len, &norm) < 0;
 	} else {
@@ -323,6 +385,8 @@ static eng_attachment *eng_inventory(eng_ctx *ctx, const char *path,
 	a->declared_type = sg_xstrdup(sg_buf_cstr(&l->ctype));
 	a->type = sg_xstrdup(sg_buf_cstr(&l->ctype));
 	a->size = size;
+	a->disposition = sg_xstrdup(sg_buf_cstr(&l->disp));
+	a->content_id = l->cid.len ? sg_xstrdup(sg_buf_cstr(&l->cid)) : NULL;
 	return a;
 }
 
@@ -445,11 +509,38 @@ static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
 		eng_walk_leaf(ctx, obj, path, prefix, cb);
 }
 
+/* S/MIME enveloped data or PGP/MIME: the whole message is encrypted,
+ * nothing inside can be read, and only the header rules apply. */
+static bool eng_whole_encrypted(eng_ctx *ctx, GMimeObject *root)
+{
+	eng_leaf l;
+	eng_attachment *a;
+	const char *ct;
+	bool enc;
+
+	eng_leaf_init(&l, ctx->eng->lim.header_size);
+	eng_leaf_read(ctx, root, &l);
+	ct = sg_buf_cstr(&l.ctype);
+	enc = strcmp(ct, "multipart/encrypted") == 0 ||
+	      ((strcmp(ct, "application/pkcs7-mime") == 0 ||
+		strcmp(ct, "application/x-pkcs7-mime") == 0) &&
+	       (strcasecmp(sg_buf_cstr(&l.smime_type), "enveloped-data") == 0 ||
+		strcasecmp(sg_buf_cstr(&l.smime_type), "authenveloped-data") == 0));
+	if (enc) {
+		ctx->res->encrypted_whole = true;
+		a = eng_inventory(ctx, "1", "", &l, 0);
+		if (a)
+			a->encrypted = true;
+	}
+	eng_leaf_free(&l);
+	return enc;
+}
+
 void eng_mime_walk(eng_ctx *ctx, eng_mime *mime, const eng_walk_cb *cb)
 {
 	GMimeObject *root = g_mime_message_get_mime_part(mime->msg);
 
-	if (root == NULL)
+	if (root == NULL || eng_whole_encrypted(ctx, root))
 		return;
 	eng_walk_obj(ctx, root, GMIME_IS_MULTIPART(root) ? "" : "1", "", 0, cb);
 }

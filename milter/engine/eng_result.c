@@ -34,6 +34,8 @@ static void eng_attachment_free(eng_attachment *a)
 	free(a->where);
 	free(a->type);
 	free(a->declared_type);
+	free(a->disposition);
+	free(a->content_id);
 	for (size_t i = 0; i < a->nentries; i++)
 		eng_attachment_free(&a->entries[i]);
 	free(a->entries);
@@ -187,10 +189,12 @@ void eng_result_json(const eng_result *res, sg_buf *out)
 {
 	sg_buf_puts(out, "{\"verdict\":");
 	sg_json_str(out, eng_action_name(res->verdict));
-	sg_buf_printf(out, ",\"mode\":\"%s\",\"outbound\":%s,\"bcc_rewrite\":%s,",
+	sg_buf_printf(out, ",\"mode\":\"%s\",\"outbound\":%s,\"bcc_rewrite\":%s,"
+		      "\"encrypted_message\":%s,",
 		      res->monitor ? "monitor" : "enforce",
 		      res->outbound ? "true" : "false",
-		      res->bcc_rewrite ? "true" : "false");
+		      res->bcc_rewrite ? "true" : "false",
+		      res->encrypted_whole ? "true" : "false");
 	sg_json_key(out, "subject");
 	sg_json_str(out, res->subject);
 	sg_buf_puts(out, ",\"findings\":[");

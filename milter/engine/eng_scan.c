@@ -18,6 +18,7 @@
 #include "util/sg_mem.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool eng_domain_internal(const eng_engine *eng, const char *domain)
@@ -126,5 +127,8 @@ int eng_scan(const eng_engine *eng, const eng_envelope *env,
 	}
 	eng_mime_free(mime);
 	eng_hdrs_free(&h);
+	for (size_t i = 0; i < ctx.ncid_refs; i++)
+		free(ctx.cid_refs[i]);
+	free(ctx.cid_refs);
 	return 0;
 }
