@@ -22,8 +22,10 @@
  *	a subdomain of it (case-insensitive; "x.example.lg.jp" matches
  *	"example.lg.jp", "badexample.lg.jp" does not).
  *
- *	At most `max` mailboxes are kept (ENG_ADDR_MAX by default callers);
- *	past that, list->truncated is set.
+ *	At most `max` mailboxes are kept (ENG_ADDR_MAX by default callers;
+ *	eng_addr_list_init with max 0 also means ENG_ADDR_MAX); past that,
+ *	list->truncated is set. eng_addr_parse appends to what the list
+ *	already holds, so To, Cc and Bcc can share one list.
  */
 #ifndef ENG_ADDR_H
 #define ENG_ADDR_H

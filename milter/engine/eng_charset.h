@@ -18,10 +18,12 @@
  *	right. Other names go to iconv; an unknown name is guessed as for
  *	an undeclared charset.
  *
- *	Guessing (undeclared or unknown): ISO-2022-JP when an escape
- *	sequence is present, UTF-8 when the bytes are valid UTF-8 (a BOM
- *	is dropped; a UTF-16 BOM selects UTF-16), else CP932 or EUC-JP by
- *	which decodes with fewer errors.
+ *	Guessing (undeclared, unknown, or US-ASCII, the MIME default that
+ *	mislabelled Japanese mail carries): a UTF-16 BOM selects UTF-16, a
+ *	UTF-8 BOM UTF-8 (the BOM is dropped); else ISO-2022-JP when an
+ *	escape sequence is present, UTF-8 when the bytes are valid UTF-8,
+ *	else CP932 or EUC-JP by which decodes with fewer errors (on a tie,
+ *	the one giving fewer half-width katakana; then CP932).
  *
  *	Broken input never fails the call: each undecodable byte becomes
  *	U+FFFD and decoding resumes at the next byte. The output is always
@@ -51,8 +53,10 @@ eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
 int eng_cs_is_utf8(const void *in, size_t len);
 
 /* Canonical name eng_cs_to_utf8 will use for `charset` ("UTF-8",
- * "CP932", "ISO-2022-JP", "EUC-JP", "UTF-16", another iconv name, or
- * NULL when it will guess). For logs and tests. */
+ * "CP932", "ISO-2022-JP", "EUC-JP", "UTF-16", "UTF-16LE", "UTF-16BE",
+ * another iconv name, or NULL when it will guess). For logs and tests.
+ * An other iconv name lives in a per-thread buffer that the thread's
+ * next call overwrites. */
 const char *eng_cs_canonical(const char *charset);
 
 #endif

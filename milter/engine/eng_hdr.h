@@ -37,7 +37,10 @@
  *	input. Output is valid UTF-8 with control characters (other than
  *	tab) replaced by a space; NUL never appears.
  * DIAGNOSTICS
- *	eng_hdr_decode returns 0, or -1 when out reached its maximum.
+ *	eng_hdr_decode and eng_hdr_value_token return 0, or -1 when out
+ *	reached its maximum (what fitted was appended, cut at a character
+ *	boundary). eng_hdr_param returns 1 also when the value was cut.
+ *	Inside a decoded charset, a NUL byte becomes U+FFFD (eng_charset).
  */
 #ifndef ENG_HDR_H
 #define ENG_HDR_H

@@ -18,11 +18,13 @@
  *	their content; <br>, <p>, <div>, <li>, <tr>, <h1>..<h6> and block
  *	ends become line breaks, <td>/<th> a tab; character references
  *	decoded (decimal, hex, and the common named ones). Malformed HTML
- *	(unclosed tags, stray '<') never fails: it is read as text.
+ *	(unclosed tags, stray '<') never fails: it is read as text; so is
+ *	the rest of a comment or <script>/<style> that is never closed, as
+ *	hiding it could hide personal data.
  * DIAGNOSTICS
  *	Both return 0, or -1 when out reached its maximum (what fitted
- *	was appended). Invalid UTF-8 given to eng_text_normalize is
- *	replaced by U+FFFD, never a failure.
+ *	was appended). Invalid UTF-8 (and NUL) given to eng_text_normalize
+ *	is replaced by U+FFFD, never a failure.
  */
 #ifndef ENG_TEXT_H
 #define ENG_TEXT_H
