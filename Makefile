@@ -37,7 +37,7 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev \
 	nettle-dev libsqlite3-dev check jq
 
-.PHONY: all deps test unit check-tests clean
+.PHONY: all deps test unit check-tests clean readme demo
 all: $(B)/sendguardctl $(B)/sendguard-milter
 
 deps:
@@ -80,7 +80,18 @@ unit: $(UNIT_BIN)
 		echo "== $$t"; SG_SRCDIR=$(CURDIR) $$t || fail=1; done; exit $$fail
 
 check-tests: $(BT)/sendguardctl $(B)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/check/readme.sh
 	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl sh tests/check/run.sh
+
+# Regenerate README's configuration reference from the option table.
+readme: $(B)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/check/readme.sh --update
+
+# Until the milter issue lands, the demo scans the sample mails offline
+# with the same engine the milter will use.
+demo: deps
+	$(MAKE) all
+	@sh tests/demo.sh
 
 test: deps
 	$(MAKE) all

@@ -775,8 +775,13 @@ eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
 {
 	const unsigned char *p = in;
 	const char *iname;
-	cs_ctx *c = sg_xmalloc(sizeof(*c));	/* 4 KiB staging: off the stack */
+	cs_ctx *c;
 	eng_cs_status st;
+
+	/* An empty part (GMime gives a NULL array then) decodes to nothing. */
+	if (len == 0 || in == NULL)
+		return ENG_CS_OK;
+	c = sg_xmalloc(sizeof(*c));	/* 4 KiB staging: off the stack */
 
 	ctx_init(c, out);
 	switch (classify(charset, &iname)) {

@@ -163,6 +163,12 @@ static void eng_read_top_headers(eng_ctx *ctx, GMimeMessage *msg, eng_hdrs *h)
 
 		if (raw == NULL || name == NULL)
 			continue;
+		if (strlen(raw) > ctx->eng->lim.header_size) {
+			char where[128];
+			snprintf(where, sizeof(where), "header:%.100s", name);
+			eng_scan_limit(ctx, "header-size", "ヘッダが長すぎて全部は検査できません",
+				       "Header too long to inspect in full", where, "");
+		}
 		if (g_ascii_strcasecmp(name, "Subject") == 0 && h->subject == NULL)
 			h->subject = eng_decode_unstructured(ctx, raw, "Subject");
 		else if (g_ascii_strcasecmp(name, "From") == 0 && h->from_raw == NULL)
@@ -249,7 +255,6 @@ static void eng_leaf_read(eng_ctx *ctx, GMimeObject *obj, eng_leaf *l)
 {
 	const char *ct = eng_raw_header(obj, "Content-Type");
 	const char *cd = eng_raw_header(obj, "Content-Disposition");
-	sg_buf raw_name;
 
 	if (ct)
 		eng_hdr_value_token(ct, strlen(ct), &l->ctype);
@@ -261,11 +266,11 @@ static void eng_leaf_read(eng_ctx *ctx, GMimeObject *obj, eng_leaf *l)
 	}
 	if (cd)
 		eng_hdr_value_token(cd, strlen(cd), &l->disp);
-	sg_buf_init(&raw_name, ctx->eng->lim.header_size);
-	if (!(cd && eng_hdr_param(cd, strlen(cd), "filename", &raw_name)) && ct)
-		eng_hdr_param(ct, strlen(ct), "name", &raw_name);
-	eng_text_normalize(sg_buf_cstr(&raw_name), raw_name.len, &l->name);
-	sg_buf_free(&raw_name);
+	/* The name as the sender wrote it (①, ㈱ kept): rules match its NFKC
+	 * form, people read this one. */
+	(void)ctx;
+	if (!(cd && eng_hdr_param(cd, strlen(cd), "filename", &l->name)) && ct)
+		eng_hdr_param(ct, strlen(ct), "name", &l->name);
 	if (ct) {
 		eng_hdr_param(ct, strlen(ct), "charset", &l->charset);
 		eng_hdr_param(ct, strlen(ct), "smime-type", &l->smime_type);
@@ -278,15 +283,48 @@ static bool eng_is_body_type(const char *ctype)
 	return strcmp(ctype, "text/plain") == 0 || strcmp(ctype, "text/html") == 0;
 }
 
+/* GMime's base64 decoder skips what it cannot read; a part whose
+ * encoded text is cut short or has foreign characters was not read in
+ * full, which the policy calls a scan limit. */
+static bool eng_base64_damaged(GMimeDataWrapper *w)
+{
+	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
+	char chunk[8192];
+	size_t nalpha = 0, npad = 0;
+	bool bad = false;
+	ssize_t n;
+
+	if (raw == NULL)
+		return false;
+	g_mime_stream_reset(raw);
+	while (!bad && (n = g_mime_stream_read(raw, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)chunk[i];
+			if (g_ascii_isalnum(c) || c == '+' || c == '/')
+				bad |= npad > 0, nalpha++;
+			else if (c == '=')
+				npad++;
+			else if (!g_ascii_isspace(c))
+				bad = true;
+		}
+	}
+	g_mime_stream_reset(raw);
+	return bad || npad > 2 || (nalpha + npad) % 4 != 0;
+}
+
 /* Decoded (transfer encoding removed) content of a leaf. */
-static GByteArray *eng_leaf_content(GMimeObject *obj)
+static GByteArray *eng_leaf_content(GMimeObject *obj, bool *damaged)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *arr;
 
-	if (w)
+	if (w) {
+		if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64 &&
+		    eng_base64_damaged(w))
+			*damaged = true;
 		g_mime_data_wrapper_write_to_stream(w, mem);
+	}
 	/* GMime empties an owned array on unref, whatever its refcount. */
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
@@ -393,6 +431,14 @@ static eng_attachment *eng_inventory(eng_ctx *ctx, const char *path,
 static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
 			 const char *prefix, unsigned depth, const eng_walk_cb *cb);
 
+static void eng_bad_encoding(eng_ctx *ctx, const char *where)
+{
+	eng_scan_limit(ctx, "bad-encoding",
+		       "符号化 (base64) が壊れていて一部を読めません",
+		       "Damaged base64 encoding: part of the content could not be read",
+		       where, "");
+}
+
 static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 			  const char *prefix, const eng_walk_cb *cb)
 {
@@ -401,16 +447,22 @@ static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 	bool attachment;
 
 	eng_leaf_init(&l, ctx->eng->lim.header_size);
+	bool damaged = false;
+
 	eng_leaf_read(ctx, obj, &l);
-	data = eng_leaf_content(obj);
+	data = eng_leaf_content(obj, &damaged);
 	attachment = strcmp(sg_buf_cstr(&l.disp), "attachment") == 0 ||
 		     l.name.len > 0 || !eng_is_body_type(sg_buf_cstr(&l.ctype));
 	if (!attachment) {
 		char *where = eng_join(prefix, "body");
+		if (damaged)
+			eng_bad_encoding(ctx, where);
 		eng_emit_text(ctx, cb, where, &l, data);
 		free(where);
 	} else {
 		eng_attachment *a = eng_inventory(ctx, path, prefix, &l, data->len);
+		if (a && damaged)
+			eng_bad_encoding(ctx, a->where);
 		if (a && cb->attachment)
 			cb->attachment(ctx, a, data->data, data->len);
 	}

@@ -81,6 +81,17 @@ eng_finding *eng_add_finding(eng_result *res, eng_category cat,
 		res->verdict = action;
 	if (cat == ENG_CAT_EXPOSED && action == ENG_ACT_BCC)
 		res->bcc_rewrite = true;
+	/* The same rule at the same place once: multipart/alternative gives
+	 * the body twice (plain and HTML), and that is one finding. */
+	for (size_t i = 0; i < res->nfindings; i++) {
+		f = &res->findings[i];
+		if (f->cat == cat && strcmp(f->rule, rule) == 0 &&
+		    strcmp(f->where, where) == 0) {
+			if (count > f->count)
+				f->count = count;
+			return f;
+		}
+	}
 	if (res->nfindings >= ENG_MAX_FINDINGS)
 		return NULL;
 	if (res->nfindings == res->capf) {

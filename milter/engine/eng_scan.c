@@ -15,6 +15,7 @@
 #include "engine/eng_int.h"
 #include "engine/eng_addr.h"
 #include "engine/eng_hdr.h"
+#include "engine/eng_text.h"
 #include "util/sg_mem.h"
 
 #include <stdio.h>
@@ -70,8 +71,14 @@ static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 	if (!ctx->inspect || eng_deadline_passed(ctx))
 		return;
 	/* A marking in a file name ("【秘】名簿.xlsx") marks the file. */
-	if (*att->name)
-		eng_mark_scan(ctx, att->name, strlen(att->name), att->where);
+	if (*att->name) {
+		sg_buf norm;
+
+		sg_buf_init(&norm, ctx->eng->lim.header_size);
+		eng_text_normalize(att->name, strlen(att->name), &norm);
+		eng_mark_scan(ctx, sg_buf_cstr(&norm), norm.len, att->where);
+		sg_buf_free(&norm);
+	}
 }
 
 static void eng_read_from(eng_result *res, const eng_hdrs *h)
