@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Bounds a list value: a config list longer than this is a typo. */
 #define SG_CONF_LIST_MAX 1000
@@ -24,12 +25,20 @@ static int sg_conf_find(const char *section, const char *key)
 	return -1;
 }
 
+static bool sg_conf_section_free(const char *section)
+{
+	for (size_t i = 0; i < sg_nfree_sections; i++)
+		if (strcmp(sg_free_sections[i].section, section) == 0)
+			return true;
+	return false;
+}
+
 static bool sg_conf_section_known(const char *section)
 {
 	for (size_t i = 0; i < sg_noptions; i++)
 		if (strcmp(sg_options[i].section, section) == 0)
 			return true;
-	return false;
+	return sg_conf_section_free(section);
 }
 
 static void sg_value_clear(sg_value *v)
@@ -212,6 +221,47 @@ static const char *sg_value_set(const sg_option *opt, const char *s, sg_value *v
 	return NULL;
 }
 
+static int sg_conf_add_entry(sg_conf *conf, const sg_ini_pos *pos,
+			     const char *key, const char *value, sg_buf *err)
+{
+	static const sg_option list_opt = { "", "", SG_OPT_LIST, "", NULL, 0, 0, "" };
+	sg_value v = { 0 };
+	sg_conf_entry *e;
+	const char *bad = NULL;
+
+	for (size_t i = 0; i < conf->nentries; i++)
+		if (strcmp(conf->entries[i].section, pos->section) == 0 &&
+		    strcasecmp(conf->entries[i].key, key) == 0) {
+			sg_ini_error(err, pos, key, "set twice (first at line %u)",
+				     conf->entries[i].line);
+			return -1;
+		}
+	if (conf->nentries >= SG_CONF_LIST_MAX ||
+	    sg_parse_list(&list_opt, value, &v, &bad) < 0) {
+		sg_ini_error(err, pos, key, "%s", bad ? bad : "too many entries");
+		sg_value_clear(&v);
+		return -1;
+	}
+	conf->entries = sg_xreallocarray(conf->entries, conf->nentries + 1,
+					 sizeof(*e));
+	e = &conf->entries[conf->nentries++];
+	e->section = sg_xstrdup(pos->section);
+	e->key = sg_xstrdup(key);
+	e->list = v.list;
+	e->nlist = v.nlist;
+	e->line = pos->line;
+	return 0;
+}
+
+size_t sg_conf_count_entries(const sg_conf *conf, const char *section)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->nentries; i++)
+		n += strcmp(conf->entries[i].section, section) == 0;
+	return n;
+}
+
 typedef struct sg_conf_ctx {
 	sg_conf *conf;
 	bool section_ok;
@@ -237,6 +287,8 @@ static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
 		sg_ini_error(err, pos, key, "key outside any [section]");
 		return -1;
 	}
+	if (sg_conf_section_free(pos->section))
+		return sg_conf_add_entry(ctx->conf, pos, key, value, err);
 	if ((i = sg_conf_find(pos->section, key)) < 0) {
 		sg_ini_error(err, pos, key, "unknown key");
 		return -1;
@@ -326,6 +378,14 @@ void sg_conf_free(sg_conf *conf)
 	for (size_t i = 0; i < sg_noptions; i++)
 		sg_value_clear(&conf->values[i]);
 	free(conf->values);
+	for (size_t i = 0; i < conf->nentries; i++) {
+		for (size_t j = 0; j < conf->entries[i].nlist; j++)
+			free(conf->entries[i].list[j]);
+		free(conf->entries[i].list);
+		free(conf->entries[i].section);
+		free(conf->entries[i].key);
+	}
+	free(conf->entries);
 	free(conf->path);
 	free(conf->dir);
 	free(conf);
@@ -415,6 +475,19 @@ void sg_conf_print(const sg_conf *conf, FILE *fp)
 			fprintf(fp, "%s = %s\n", o->key, v->text);
 		}
 	}
+	for (size_t f = 0; f < sg_nfree_sections; f++) {
+		fprintf(fp, "\n[%s]\n", sg_free_sections[f].section);
+		for (size_t i = 0; i < conf->nentries; i++) {
+			const sg_conf_entry *e = &conf->entries[i];
+
+			if (strcmp(e->section, sg_free_sections[f].section) != 0)
+				continue;
+			fprintf(fp, "# %s:%u\n%s =", conf->path, e->line, e->key);
+			for (size_t j = 0; j < e->nlist; j++)
+				fprintf(fp, "%s %s", j ? "," : "", e->list[j]);
+			fputc('\n', fp);
+		}
+	}
 }
 
 void sg_conf_print_reference(FILE *fp)
@@ -430,4 +503,7 @@ void sg_conf_print_reference(FILE *fp)
 			o->def ? "`" : "", o->def ? (*o->def ? o->def : "(empty)")
 			: "**required**", o->def ? "`" : "", o->help);
 	}
+	for (size_t f = 0; f < sg_nfree_sections; f++)
+		fprintf(fp, "| `[%s]` | *(your keys)* | list | | %s |\n",
+			sg_free_sections[f].section, sg_free_sections[f].help);
 }

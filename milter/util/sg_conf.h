@@ -63,10 +63,30 @@ typedef struct sg_value {
 	unsigned line;		/* 0 when the default applies */
 } sg_value;
 
+/* Sections whose keys the administrator chooses ([approvers]): every
+ * "key = list" line is kept, in file order. */
+typedef struct sg_free_section {
+	const char *section;
+	const char *help;	/* for README */
+} sg_free_section;
+
+extern const sg_free_section sg_free_sections[];
+extern const size_t sg_nfree_sections;
+
+typedef struct sg_conf_entry {
+	char *section;
+	char *key;
+	char **list;		/* the value, split at commas, trimmed */
+	size_t nlist;
+	unsigned line;
+} sg_conf_entry;
+
 typedef struct sg_conf {
 	char *path;
 	char *dir;		/* directory of path, for relative paths */
 	sg_value *values;	/* parallel to sg_options[] */
+	sg_conf_entry *entries;	/* lines of free-form sections, in order */
+	size_t nentries;
 } sg_conf;
 
 sg_conf *sg_conf_load(const char *path, sg_buf *err);
@@ -77,6 +97,11 @@ long long sg_conf_num(const sg_conf *conf, const char *section, const char *key)
 bool sg_conf_bool(const sg_conf *conf, const char *section, const char *key);
 char *const *sg_conf_list(const sg_conf *conf, const char *section,
 			  const char *key, size_t *n);
+/* The entries of free-form `section`, in file order: entries[*first]
+ * .. entries[*first + n - 1] are not contiguous in general, so callers
+ * iterate conf->entries and compare section; this counts them. */
+size_t sg_conf_count_entries(const sg_conf *conf, const char *section);
+
 /* A PATH option resolved against the configuration's directory;
  * caller frees. */
 char *sg_conf_path(const sg_conf *conf, const char *section, const char *key);

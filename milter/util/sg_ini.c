@@ -57,12 +57,13 @@ static void sg_ini_long_line(const sg_ini_pos *pos, const char *line,
 static int sg_ini_line(char *line, size_t len, sg_ini_pos *pos,
 		       char *section, sg_ini_cb cb, void *ctx, sg_buf *err)
 {
-	char *s = sg_ini_trim(line, line + len), *eq, *key, *val;
+	char *s, *eq, *key, *val;
 
-	if (memchr(line, '\0', len) != NULL && strlen(line) < len) {
+	if (memchr(line, '\0', len) != NULL) {
 		sg_ini_error(err, pos, NULL, "NUL byte in line");
 		return -1;
 	}
+	s = sg_ini_trim(line, line + len);
 	if (*s == '\0' || *s == ';' || *s == '#')
 		return 0;
 	if (*s == '[') {

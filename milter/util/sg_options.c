@@ -74,6 +74,72 @@ const sg_option sg_options[] = {
 	{ "rules", "dir", SG_OPT_PATH, "/usr/share/sendguard/rules", NULL, 0, 0,
 	  "Directory of the rule files (consumer-domains, classification, "
 	  "...). A relative path is relative to this file's directory." },
+
+	{ "milter", "socket", SG_OPT_STRING, "inet:10029@127.0.0.1", NULL, 0, 0,
+	  "Where the milter listens, in libmilter syntax: inet:PORT@ADDRESS, "
+	  "inet6:PORT@ADDRESS or unix:PATH (under /var/spool/postfix/ for "
+	  "Debian's chrooted smtpd)." },
+	{ "milter", "user", SG_OPT_STRING, "sendguard", NULL, 0, 0,
+	  "Unprivileged user the milter runs as when started as root." },
+	{ "milter", "spool_dir", SG_OPT_PATH, "/var/spool/sendguard", NULL, 0, 0,
+	  "Private (0700) directory for messages larger than memory_limit; "
+	  "files there are unlinked as soon as they are created." },
+	{ "milter", "memory_limit", SG_OPT_SIZE, "2M", NULL, 64 * 1024, 1024 * MIB,
+	  "A message up to this size is kept in memory; a larger one is "
+	  "spooled to an unlinked file." },
+	{ "milter", "failure_action", SG_OPT_ENUM, "tempfail", "tempfail|accept|reject",
+	  0, 0,
+	  "What to answer when the milter itself fails (store unwritable, out "
+	  "of memory, internal error). tempfail keeps the mail in the "
+	  "sender's queue: nothing is lost." },
+	{ "milter", "add_header", SG_OPT_BOOL, "yes", NULL, 0, 0,
+	  "Add an X-Sendguard header with the verdict to accepted mail." },
+	{ "milter", "timeout", SG_OPT_DURATION, "300s", NULL, 1, 3600,
+	  "libmilter's timeout for reads and writes to the MTA." },
+	{ "milter", "pid_file", SG_OPT_PATH, "", NULL, 0, 0,
+	  "Write the process id here (empty: none)." },
+
+	{ "store", "path", SG_OPT_PATH, "/var/lib/sendguard/sendguard.db", NULL, 0, 0,
+	  "SQLite database of holds and the audit log. It holds decision "
+	  "state and masked evidence, never a copy of the mail." },
+
+	{ "hold", "expire_after", SG_OPT_DURATION, "72h", NULL, 60, 365 * 86400LL,
+	  "A hold not decided within this time is deleted and the sender is "
+	  "told." },
+
+	{ "notify", "sendmail", SG_OPT_STRING, "/usr/sbin/sendmail", NULL, 0, 0,
+	  "Command that submits notices (words separated by spaces; sendguard "
+	  "adds -f, -i and the recipients), e.g. /usr/sbin/sendmail -C "
+	  "/etc/postfix." },
+	{ "notify", "from", SG_OPT_STRING, "", NULL, 0, 0,
+	  "From address of notices. Empty: sendguard@ the first internal "
+	  "domain." },
+	{ "notify", "templates", SG_OPT_PATH, "/usr/share/sendguard/templates",
+	  NULL, 0, 0,
+	  "Directory of the notice templates (ja/, en/)." },
+	{ "notify", "notify_sender", SG_OPT_BOOL, "yes", NULL, 0, 0,
+	  "Send the sender a notice when a message is held or rejected." },
+	{ "notify", "notify_approvers", SG_OPT_BOOL, "yes", NULL, 0, 0,
+	  "Send the approvers an approval request when a message is held." },
+
+	{ "keys", "dir", SG_OPT_PATH, "/etc/sendguard/keys", NULL, 0, 0,
+	  "Directory of the HMAC keys (one file a key id, mode 0600, made by "
+	  "sendguardctl keygen). The newest key signs; every key verifies, so "
+	  "keys rotate with an overlap." },
+
+	{ "web", "base_url", SG_OPT_STRING, "http://127.0.0.1:8025", NULL, 0, 0,
+	  "Public address of the approval page, used in notice links." },
 };
+
+const sg_free_section sg_free_sections[] = {
+	{ "approvers",
+	  "Who approves whose mail: `sender-glob = approver, approver` "
+	  "(case-insensitive glob on the sender, first match in file order), "
+	  "`category:NAME = ...` (holds with that category, ahead of the "
+	  "globs) and `default = ...`. The sender is never among their own "
+	  "approvers." },
+};
+
+const size_t sg_nfree_sections = sizeof(sg_free_sections) / sizeof(sg_free_sections[0]);
 
 const size_t sg_noptions = sizeof(sg_options) / sizeof(sg_options[0]);
