@@ -8,12 +8,16 @@
 
 CC      ?= cc
 PKGS    := gmime-3.0 libutf8proc libpcre2-8
+SVC_PKGS := sqlite3 nettle
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 VERSION := 0.1.0
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DSG_VERSION=\"$(VERSION)\" -Imilter $(WARN) -g \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(shell pkg-config --cflags $(PKGS) $(SVC_PKGS) 2>/dev/null)
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SVC_CFLAGS := $(shell pkg-config --cflags $(SVC_PKGS) 2>/dev/null)
+SVC_LIBS := $(shell pkg-config --libs $(SVC_PKGS) 2>/dev/null)
+MILTER_LIBS := -lmilter -lpthread
 CFLAGS  ?= -O2
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -22,6 +26,7 @@ BT := build/test
 
 UTIL_SRC   := $(wildcard milter/util/*.c)
 ENGINE_SRC := $(wildcard milter/engine/*.c)
+SVC_SRC    := $(wildcard milter/store/*.c milter/notify/*.c)
 CTL_SRC    := $(wildcard milter/ctl/*.c)
 DAEMON_SRC := $(wildcard milter/daemon/*.c)
 LIB_SRC    := $(UTIL_SRC) $(ENGINE_SRC)
@@ -30,6 +35,8 @@ HDRS       := $(wildcard milter/*/*.h)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB_OBJ_T  := $(LIB_SRC:%.c=$(BT)/obj/%.o)
+SVC_OBJ    := $(SVC_SRC:%.c=$(B)/obj/%.o)
+SVC_OBJ_T  := $(SVC_SRC:%.c=$(BT)/obj/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 
 # Debian packages: build, test and run-time needs.
@@ -58,22 +65,31 @@ $(BT)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
+# libsgengine: util + engine (pure). libsgsvc: store + notify.
 $(B)/libsgengine.a: $(LIB_OBJ)
-	ar rcs $@ $^
+	rm -f $@; ar rcs $@ $^
 $(BT)/libsgengine.a: $(LIB_OBJ_T)
-	ar rcs $@ $^
+	rm -f $@; ar rcs $@ $^
+$(B)/libsgsvc.a: $(SVC_OBJ)
+	rm -f $@; ar rcs $@ $^
+$(BT)/libsgsvc.a: $(SVC_OBJ_T)
+	rm -f $@; ar rcs $@ $^
 
-$(B)/sendguardctl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(B)/libsgengine.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
-$(B)/sendguard-milter: $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/libsgengine.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
-$(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgengine.a
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+ALL_LIBS := $(LIBS) $(SVC_LIBS)
 
-$(BT)/unit/%: tests/unit/%.c $(BT)/libsgengine.a $(HDRS)
+$(B)/sendguardctl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a
+	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+$(B)/sendguard-milter: $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a
+	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
+$(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS)
+$(BT)/sendguard-milter: $(DAEMON_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
+
+$(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -o $@ $< $(BT)/libsgengine.a $(LIBS) \
-		$$(pkg-config --cflags --libs check)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(BT)/libsgsvc.a \
+		$(BT)/libsgengine.a $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
