@@ -71,6 +71,8 @@ typedef struct eng_attachment {
 	bool encrypted;
 	char *disposition;	/* "attachment", "inline" or "" */
 	char *content_id;	/* without <>, or NULL */
+	char *note;		/* e.g. "names hidden" (7z with encrypted
+				 * headers), or NULL */
 	struct eng_attachment *entries;	/* archive entries */
 	size_t nentries;
 } eng_attachment;
@@ -110,6 +112,16 @@ const char *eng_category_name(eng_category cat);
 const char *eng_action_name(eng_action act);
 /* Japanese name of an action, for notices and the human output. */
 const char *eng_action_label_ja(eng_action act);
+
+/* Whether an address (local@domain) is internal by internal_domains. */
+bool eng_addr_is_internal(const eng_engine *eng, const char *addr);
+
+/* The Bcc rewrite of one To or Cc value: only the internal addresses
+ * stay (display names dropped). Returns 1 and sets out when the value
+ * must change: out is "undisclosed-recipients:;" for a To with no
+ * internal address left, "" for a Cc with none (delete the header). */
+int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
+		    sg_buf *out);
 
 /* Output for `sendguardctl check` (and logs): JSON per the contract,
  * and a human-readable Japanese/English form. */

@@ -201,3 +201,44 @@ void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h)
 	eng_addr_list_free(&to);
 	eng_addr_list_free(&cc);
 }
+
+int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
+		    sg_buf *out)
+{
+	eng_addr_list l;
+	size_t kept = 0;
+
+	eng_addr_list_init(&l, eng->lim.addresses);
+	eng_addr_parse(raw, strlen(raw), &l);
+	for (size_t i = 0; i < l.n; i++) {
+		if (*l.v[i].domain == '\0' || !eng_domain_internal(eng, l.v[i].domain))
+			continue;
+		sg_buf_printf(out, "%s%s", kept ? ", " : "", l.v[i].addr);
+		kept++;
+	}
+	if (kept == l.n && !l.truncated) {
+		eng_addr_list_free(&l);
+		sg_buf_reset(out);
+		return 0;	/* nothing external here: leave it as written */
+	}
+	eng_addr_list_free(&l);
+	if (kept == 0 && is_to)
+		sg_buf_puts(out, "undisclosed-recipients:;");
+	return 1;
+}
+
+bool eng_addr_is_internal(const eng_engine *eng, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	char *dom;
+	bool internal;
+
+	if (at == NULL)
+		return false;
+	dom = sg_xstrdup(at + 1);
+	for (char *p = dom; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	internal = eng_domain_internal(eng, dom);
+	free(dom);
+	return internal;
+}

@@ -1,0 +1,107 @@
+/*
+ * NAME
+ *	mlt - the milter daemon's internal interface
+ * DESCRIPTION
+ *	The daemon adapts libmilter to the engine: it collects the envelope
+ *	and the message, calls eng_scan() at end of message, and carries
+ *	out the verdict (accept, reject, Bcc rewrite, hold) through libmilter,
+ *	the store and notices. It never parses MIME itself.
+ *
+ *	mlt_rt: the configuration, engine, store and keys in force. Each
+ *	message takes a reference; SIGUSR1 builds a new one and swaps it in,
+ *	so a reload never disturbs a message being scanned.
+ */
+#ifndef MLT_H
+#define MLT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libmilter/mfapi.h>
+
+#include "engine/eng.h"
+#include "notify/ntf.h"
+#include "store/st.h"
+#include "util/sg_buf.h"
+#include "util/sg_conf.h"
+
+typedef struct mlt_rt {
+	sg_conf *conf;
+	eng_engine *eng;
+	st_store *store;
+	ntf_keys *keys;
+	ntf_ctx *ntf;
+	unsigned refs;		/* guarded by the runtime lock */
+	unsigned long generation;
+} mlt_rt;
+
+/* mlt_runtime.c */
+int mlt_rt_init(const char *conf_path, sg_buf *err);
+mlt_rt *mlt_rt_get(void);
+void mlt_rt_put(mlt_rt *rt);
+int mlt_rt_reload(sg_buf *err);
+void mlt_rt_shutdown(void);
+const char *mlt_conf_path(void);
+
+/* mlt_log.c: syslog (mail facility), and stderr in the foreground */
+void mlt_log_init(bool foreground);
+void mlt_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* mlt_msg.c: one message as it arrives */
+typedef struct mlt_msg {
+	sg_buf head;		/* reconstructed header block, CRLF */
+	sg_buf mem;		/* body while under memory_limit */
+	int spool_fd;		/* unlinked spool file once over it, or -1 */
+	size_t body_len;	/* body bytes received */
+	size_t total;		/* header + body bytes kept */
+	size_t keep_max;	/* max_message_size + 1: beyond, drop */
+	size_t memory_limit;
+	char *spool_dir;
+	char *mail_from;
+	char **rcpts;
+	size_t nrcpts;
+	char *auth_login;
+	char *queue_id;
+	char **to_vals, **cc_vals;	/* every To / Cc value, for the Bcc rewrite */
+	size_t nto, ncc;
+	int own_hold_hdrs;		/* X-Sendguard-Hold on input (removed) */
+	int own_verdict_hdrs;		/* X-Sendguard on input (removed) */
+	char *notice_hdr;		/* X-Sendguard-Notice value, if any */
+	char *date_hdr;
+	bool failed;		/* spool error: apply failure_action */
+} mlt_msg;
+
+void mlt_msg_init(mlt_msg *m, const sg_conf *conf);
+void mlt_msg_free(mlt_msg *m);
+void mlt_msg_reset_message(mlt_msg *m);	/* keep connection data */
+int mlt_msg_header(mlt_msg *m, const char *name, const char *value);
+int mlt_msg_body(mlt_msg *m, const unsigned char *p, size_t n);
+/* The whole message as one buffer: *data valid until mlt_msg_release. */
+int mlt_msg_map(mlt_msg *m, const unsigned char **data, size_t *len,
+		void **cookie);
+void mlt_msg_release(mlt_msg *m, void *cookie);
+
+/* Bounds the To/Cc occurrences remembered for a rewrite. */
+#define MLT_MAX_ADDR_HEADERS 100
+
+/* mlt_act.c: carry out the verdict at end of message */
+sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client_addr);
+sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why);
+
+/* mlt_notice.c: notices sendguard sends, and recognising them */
+bool mlt_notice_verified(mlt_rt *rt, const mlt_msg *m, const unsigned char *data,
+			 size_t len);
+/* Approvers for a hold (never the sender); caller frees with
+ * mlt_strv_free. */
+char **mlt_approvers(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
+		     size_t *n);
+void mlt_strv_free(char **v, size_t n);
+void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
+		     const char *hold_id, char *const *approvers, size_t napprovers);
+void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res);
+/* The canonical sender: envelope sender, lower-cased ("" for <>). */
+char *mlt_sender(const mlt_msg *m);
+
+/* Main callbacks table (mlt_cb.c). */
+extern struct smfiDesc mlt_desc;
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * NAME
+ *	mlt_act - carry out the engine's verdict at end of message
+ * DESCRIPTION
+ *	Order matters for "no hold without a record, no record without a
+ *	hold": the hold record is written first; only when that succeeded
+ *	are the X-Sendguard-Hold header and the quarantine requested. If
+ *	Postfix then fails to commit the queue file, `sendguardctl
+ *	reconcile` finds a record without a queue file. If the store cannot
+ *	be written, the failure action (tempfail by default) leaves the
+ *	mail with the sender's MTA.
+ *
+ *	Headers named X-Sendguard-Hold or X-Sendguard that arrive with a
+ *	message are removed: only the milter may tie a queue file to a hold.
+ *
+ *	mode = monitor: the verdict is logged and recorded, nothing else.
+ */
+#include "daemon/mlt.h"
+#include "util/sg_json.h"
+#include "util/sg_mem.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+typedef struct mlt_job {
+	SMFICTX *ctx;
+	mlt_rt *rt;
+	mlt_msg *m;
+	const char *client;
+	eng_result res;
+	char cats[256];		/* "a,b" for log lines */
+} mlt_job;
+
+sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
+{
+	const char *act = rt ? sg_conf_str(rt->conf, "milter", "failure_action")
+			     : "tempfail";
+
+	mlt_log(LOG_ERR, "internal failure (%s): answering %s", why, act);
+	if (strcmp(act, "accept") == 0)
+		return SMFIS_ACCEPT;
+	if (strcmp(act, "reject") == 0) {
+		smfi_setreply(ctx, "550", "5.7.1",
+			      "sendguard could not check this message");
+		return SMFIS_REJECT;
+	}
+	smfi_setreply(ctx, "451", "4.7.1",
+		      "sendguard could not check this message now, try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+char *mlt_sender(const mlt_msg *m)
+{
+	char *s = sg_xstrdup(m->mail_from ? m->mail_from : "");
+
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+static void mlt_cats(mlt_job *j)
+{
+	const char *cats[ST_MAX_CATEGORIES];
+	size_t n = st_result_categories(&j->res, cats), off = 0;
+
+	j->cats[0] = '\0';
+	for (size_t i = 0; i < n && off + 40 < sizeof(j->cats); i++)
+		off += (size_t)snprintf(j->cats + off, sizeof(j->cats) - off, "%s%s",
+					i ? "," : "", cats[i]);
+}
+
+/* {"verdict":..,"mode":..,"categories":[..],"sender":..,"rcpts":N,"size":N} */
+static void mlt_verdict_detail(const mlt_job *j, sg_buf *out)
+{
+	const char *cats[ST_MAX_CATEGORIES];
+	size_t n = st_result_categories(&j->res, cats);
+	char *sender = mlt_sender(j->m);
+
+	sg_buf_puts(out, "{\"verdict\":");
+	sg_json_str(out, eng_action_name(j->res.verdict));
+	sg_buf_printf(out, ",\"mode\":\"%s\",\"categories\":[",
+		      j->res.monitor ? "monitor" : "enforce");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sg_buf_putc(out, ',');
+		sg_json_str(out, cats[i]);
+	}
+	sg_buf_puts(out, "],\"sender\":");
+	sg_json_str(out, sender);
+	sg_buf_printf(out, ",\"rcpts\":%zu,\"size\":%zu,\"client\":", j->m->nrcpts,
+		      j->m->body_len + j->m->head.len);
+	sg_json_str(out, j->client);
+	sg_buf_puts(out, ",\"findings\":");
+	st_result_findings_json(&j->res, out);
+	sg_buf_putc(out, '}');
+	free(sender);
+}
+
+static int mlt_audit_verdict(mlt_job *j)
+{
+	sg_buf detail, err;
+	st_rc rc;
+
+	sg_buf_init(&detail, SG_BUF_UNLIMITED);
+	sg_buf_init(&err, 4096);
+	mlt_verdict_detail(j, &detail);
+	rc = st_audit_append(j->rt->store, "verdict", NULL, j->m->queue_id, "milter",
+			     NULL, sg_buf_cstr(&detail), &err);
+	if (rc != ST_OK)
+		mlt_log(LOG_ERR, "queue_id=%s: cannot record the verdict: %s",
+			j->m->queue_id, sg_buf_cstr(&err));
+	sg_buf_free(&detail);
+	sg_buf_free(&err);
+	return rc == ST_OK ? 0 : -1;
+}
+
+static void mlt_strip_own_headers(mlt_job *j)
+{
+	for (int i = j->m->own_hold_hdrs; i >= 1; i--)
+		smfi_chgheader(j->ctx, "X-Sendguard-Hold", i, NULL);
+	for (int i = j->m->own_verdict_hdrs; i >= 1; i--)
+		smfi_chgheader(j->ctx, "X-Sendguard", i, NULL);
+}
+
+static void mlt_rewrite_list(mlt_job *j, const char *name, char **vals,
+			     size_t n, bool is_to)
+{
+	sg_buf v;
+
+	sg_buf_init(&v, SG_BUF_UNLIMITED);
+	for (size_t i = 0; i < n; i++) {
+		sg_buf_reset(&v);
+		if (eng_bcc_rewrite(j->rt->eng, vals[i], is_to, &v) == 0)
+			continue;
+		smfi_chgheader(j->ctx, (char *)name, (int)i + 1,
+			       v.len ? (char *)sg_buf_cstr(&v) : NULL);
+	}
+	sg_buf_free(&v);
+}
+
+static void mlt_bcc_rewrite(mlt_job *j)
+{
+	if (!j->res.bcc_rewrite)
+		return;
+	/* Cc first: deleting a Cc does not renumber the To headers. */
+	mlt_rewrite_list(j, "Cc", j->m->cc_vals, j->m->ncc, false);
+	mlt_rewrite_list(j, "To", j->m->to_vals, j->m->nto, true);
+}
+
+static void mlt_add_verdict_header(mlt_job *j)
+{
+	char v[300];
+
+	if (!sg_conf_bool(j->rt->conf, "milter", "add_header"))
+		return;
+	snprintf(v, sizeof(v), "%s%s%s%s", eng_action_name(j->res.verdict),
+		 j->res.monitor ? " (monitor)" : "", *j->cats ? "; " : "", j->cats);
+	smfi_addheader(j->ctx, "X-Sendguard", v);
+}
+
+/* An SMTP reply is ASCII: categories and rule ids only. */
+static sfsistat mlt_reject(mlt_job *j)
+{
+	char text[400];
+	size_t off = 0;
+
+	off += (size_t)snprintf(text, sizeof(text),
+				"Message refused by sendguard (outgoing mail policy):");
+	for (size_t i = 0; i < j->res.nfindings && off + 80 < sizeof(text); i++) {
+		const eng_finding *f = &j->res.findings[i];
+		if (f->action == ENG_ACT_REJECT)
+			off += (size_t)snprintf(text + off, sizeof(text) - off, " %s/%s",
+						eng_category_name(f->cat), f->rule);
+	}
+	snprintf(text + off, sizeof(text) - off, ". The sender was sent a notice.");
+	mlt_notice_reject(j->rt, j->m, &j->res);
+	mlt_log(LOG_NOTICE, "queue_id=%s verdict=reject categories=%s rcpts=%zu",
+		j->m->queue_id, j->cats, j->m->nrcpts);
+	smfi_setreply(j->ctx, "550", "5.7.1", text);
+	return SMFIS_REJECT;
+}
+
+static void mlt_hold_recipients(mlt_job *j, st_rcpt *r)
+{
+	for (size_t i = 0; i < j->m->nrcpts; i++) {
+		r[i].addr = j->m->rcpts[i];
+		r[i].external = !eng_addr_is_internal(j->rt->eng, j->m->rcpts[i]);
+	}
+}
+
+static int mlt_store_hold(mlt_job *j, char id[ST_ID_SIZE], char **approvers,
+			  size_t napprovers)
+{
+	const char *cats[ST_MAX_CATEGORIES];
+	st_rcpt *r = sg_xcalloc(j->m->nrcpts + 1, sizeof(*r));
+	sg_buf fj, aj, err;
+	char *sender = mlt_sender(j->m);
+	st_hold_new h = { 0 };
+	st_rc rc;
+
+	sg_buf_init(&fj, SG_BUF_UNLIMITED);
+	sg_buf_init(&aj, SG_BUF_UNLIMITED);
+	sg_buf_init(&err, 4096);
+	st_result_findings_json(&j->res, &fj);
+	st_result_attachments_json(&j->res, &aj);
+	mlt_hold_recipients(j, r);
+	h.queue_id = j->m->queue_id;
+	h.sender = sender;
+	h.auth_login = j->m->auth_login;
+	h.from_addr = j->res.from;
+	h.client_addr = j->client;
+	h.rcpts = r;
+	h.nrcpts = j->m->nrcpts;
+	h.subject = j->res.subject;
+	h.size = j->m->body_len + j->m->head.len;
+	h.ncategories = st_result_categories(&j->res, cats);
+	h.categories = cats;
+	h.verdict = "hold";
+	h.findings_json = sg_buf_cstr(&fj);
+	h.attachments_json = sg_buf_cstr(&aj);
+	h.approvers = (const char *const *)approvers;
+	h.napprovers = napprovers;
+	h.created = time(NULL);
+	h.expires = h.created + (time_t)sg_conf_num(j->rt->conf, "hold", "expire_after");
+	rc = st_hold_create(j->rt->store, &h, id, &err);
+	if (rc != ST_OK)
+		mlt_log(LOG_ERR, "queue_id=%s: cannot record the hold: %s",
+			j->m->queue_id, sg_buf_cstr(&err));
+	sg_buf_free(&fj);
+	sg_buf_free(&aj);
+	sg_buf_free(&err);
+	free(r);
+	free(sender);
+	return rc == ST_OK ? 0 : -1;
+}
+
+static sfsistat mlt_hold(mlt_job *j)
+{
+	char id[ST_ID_SIZE], reason[128];
+	size_t napprovers = 0;
+	char **approvers = mlt_approvers(j->rt, j->m, &j->res, &napprovers);
+
+	if (mlt_store_hold(j, id, approvers, napprovers) < 0) {
+		mlt_strv_free(approvers, napprovers);
+		return mlt_failure(j->ctx, j->rt, "store unwritable");
+	}
+	mlt_bcc_rewrite(j);
+	snprintf(reason, sizeof(reason), "sendguard hold %s", id);
+	if (smfi_addheader(j->ctx, "X-Sendguard-Hold", id) != MI_SUCCESS ||
+	    smfi_quarantine(j->ctx, reason) != MI_SUCCESS) {
+		mlt_strv_free(approvers, napprovers);
+		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");
+	}
+	mlt_log(LOG_NOTICE, "queue_id=%s verdict=hold hold=%s categories=%s "
+		"approvers=%zu rcpts=%zu", j->m->queue_id, id, j->cats, napprovers,
+		j->m->nrcpts);
+	if (napprovers == 0)
+		mlt_log(LOG_WARNING, "hold=%s: nobody may approve it ([approvers] "
+			"has no one but the sender); an administrator must decide", id);
+	mlt_notice_hold(j->rt, j->m, &j->res, id, approvers, napprovers);
+	mlt_strv_free(approvers, napprovers);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_outbound(mlt_job *j)
+{
+	if (mlt_audit_verdict(j) < 0)
+		return mlt_failure(j->ctx, j->rt, "audit log unwritable");
+	if (j->res.monitor) {
+		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s",
+			j->m->queue_id, eng_action_name(j->res.verdict), j->cats);
+		mlt_add_verdict_header(j);
+		return SMFIS_CONTINUE;
+	}
+	switch (j->res.verdict) {
+	case ENG_ACT_REJECT:
+		return mlt_reject(j);
+	case ENG_ACT_HOLD:
+		return mlt_hold(j);
+	case ENG_ACT_BCC:
+		mlt_bcc_rewrite(j);
+		break;
+	default:
+		break;
+	}
+	mlt_log(LOG_INFO, "queue_id=%s verdict=%s categories=%s rcpts=%zu",
+		j->m->queue_id, eng_action_name(j->res.verdict), j->cats, j->m->nrcpts);
+	mlt_add_verdict_header(j);
+	return SMFIS_CONTINUE;
+}
+
+sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
+{
+	mlt_job j = { ctx, rt, m, client, { 0 }, "" };
+	const unsigned char *data;
+	size_t len;
+	void *cookie;
+	eng_envelope env = { m->mail_from, (const char *const *)m->rcpts, m->nrcpts,
+			     m->auth_login };
+	sfsistat rc;
+	int scanned;
+
+	if (mlt_msg_map(m, &data, &len, &cookie) < 0)
+		return mlt_failure(ctx, rt, "cannot read the spooled message");
+	mlt_strip_own_headers(&j);
+	if (m->notice_hdr && mlt_notice_verified(rt, m, data, len)) {
+		mlt_msg_release(m, cookie);
+		mlt_log(LOG_INFO, "queue_id=%s verdict=accept notice=verified",
+			m->queue_id);
+		return SMFIS_CONTINUE;
+	}
+	scanned = eng_scan(rt->eng, &env, data, len, &j.res);
+	mlt_msg_release(m, cookie);
+	if (scanned < 0) {
+		eng_result_free(&j.res);
+		return mlt_failure(ctx, rt, "engine error");
+	}
+	mlt_cats(&j);
+	if (!j.res.outbound) {
+		if (sg_conf_bool(rt->conf, "policy", "log_internal"))
+			mlt_log(LOG_INFO, "queue_id=%s verdict=accept internal", m->queue_id);
+		rc = SMFIS_CONTINUE;
+	} else {
+		rc = mlt_outbound(&j);
+	}
+	eng_result_free(&j.res);
+	return rc;
+}

@@ -1,0 +1,180 @@
+/*
+ * NAME
+ *	mlt_cb - libmilter callbacks
+ * DESCRIPTION
+ *	One mlt_conn per SMTP connection (libmilter runs each in its own
+ *	thread). A message takes a runtime reference at MAIL FROM and drops
+ *	it at end of message or abort, so that a reload applies from the
+ *	next message on. Every failure inside becomes the configured
+ *	failure action (default tempfail): Postfix keeps the mail.
+ */
+#include "daemon/mlt.h"
+#include "util/sg_mem.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+
+/* More recipients than Postfix accepts for one message by default. */
+#define MLT_MAX_RCPTS 10000
+
+typedef struct mlt_conn {
+	char *client_addr;
+	mlt_rt *rt;		/* held during a message */
+	mlt_msg msg;
+	bool in_msg;
+} mlt_conn;
+
+static char *mlt_strip_angle(const char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '<')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == '>' || s[n - 1] == ' '))
+		n--;
+	return sg_xstrndup(s, n);
+}
+
+static void mlt_end_message(mlt_conn *c)
+{
+	if (!c->in_msg)
+		return;
+	mlt_msg_free(&c->msg);
+	mlt_rt_put(c->rt);
+	c->rt = NULL;
+	c->in_msg = false;
+}
+
+static sfsistat mlt_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
+{
+	mlt_conn *c = sg_xcalloc(1, sizeof(*c));
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	(void)host;
+	if (addr && addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)addr)->sin_addr,
+			  buf, sizeof(buf));
+	else if (addr && addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr,
+			  buf, sizeof(buf));
+	c->client_addr = sg_xstrdup(*buf ? buf : "local");
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+	const char *auth;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	mlt_end_message(c);
+	if ((c->rt = mlt_rt_get()) == NULL)
+		return SMFIS_TEMPFAIL;
+	mlt_msg_init(&c->msg, c->rt->conf);
+	c->in_msg = true;
+	c->msg.mail_from = mlt_strip_angle(argv && argv[0] ? argv[0] : "");
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (auth && *auth)
+		c->msg.auth_login = sg_xstrdup(auth);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_envrcpt(SMFICTX *ctx, char **argv)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+	mlt_msg *m;
+
+	if (c == NULL || !c->in_msg)
+		return SMFIS_TEMPFAIL;
+	m = &c->msg;
+	if (m->nrcpts >= MLT_MAX_RCPTS) {
+		smfi_setreply(ctx, "452", "4.5.3", "Too many recipients");
+		return SMFIS_TEMPFAIL;
+	}
+	m->rcpts = sg_xreallocarray(m->rcpts, m->nrcpts + 1, sizeof(char *));
+	m->rcpts[m->nrcpts++] = mlt_strip_angle(argv && argv[0] ? argv[0] : "");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_header(SMFICTX *ctx, char *name, char *value)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL || !c->in_msg)
+		return SMFIS_TEMPFAIL;
+	mlt_msg_header(&c->msg, name, value ? value : "");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL || !c->in_msg)
+		return SMFIS_TEMPFAIL;
+	/* A spool failure is answered at end of message, with the failure
+	 * action; reading on costs nothing and keeps the protocol simple. */
+	mlt_msg_body(&c->msg, p, n);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_eom(SMFICTX *ctx)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+	const char *qid;
+	sfsistat rc;
+
+	if (c == NULL || !c->in_msg)
+		return SMFIS_TEMPFAIL;
+	qid = smfi_getsymval(ctx, "i");
+	c->msg.queue_id = sg_xstrdup(qid && *qid ? qid : "unknown");
+	if (c->msg.failed)
+		rc = mlt_failure(ctx, c->rt, "cannot spool the message");
+	else
+		rc = mlt_act(ctx, c->rt, &c->msg, c->client_addr);
+	mlt_end_message(c);
+	return rc;
+}
+
+static sfsistat mlt_abort(SMFICTX *ctx)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+
+	if (c)
+		mlt_end_message(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlt_close(SMFICTX *ctx)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+
+	if (c) {
+		mlt_end_message(c);
+		free(c->client_addr);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc mlt_desc = {
+	.xxfi_name = "sendguard",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_connect = mlt_connect,
+	.xxfi_envfrom = mlt_envfrom,
+	.xxfi_envrcpt = mlt_envrcpt,
+	.xxfi_header = mlt_header,
+	.xxfi_body = mlt_body,
+	.xxfi_eom = mlt_eom,
+	.xxfi_abort = mlt_abort,
+	.xxfi_close = mlt_close,
+};

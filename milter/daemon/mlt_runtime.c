@@ -1,0 +1,131 @@
+/*
+ * NAME
+ *	mlt_runtime - the configuration, engine, store and keys in force
+ * DESCRIPTION
+ *	A message takes a reference when it starts and drops it when it
+ *	ends. mlt_rt_reload() (SIGUSR1) builds a complete new runtime first;
+ *	only when everything loaded does it replace the current one, so a
+ *	bad edit of the configuration or a rule file leaves the running
+ *	milter as it was (and says why). The old runtime is freed when its
+ *	last message is done.
+ */
+#include "daemon/mlt.h"
+#include "util/sg_mem.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+static pthread_mutex_t mlt_rt_lock = PTHREAD_MUTEX_INITIALIZER;
+static mlt_rt *mlt_rt_current;
+static char *mlt_rt_path;
+static unsigned long mlt_rt_gen;
+
+static void mlt_rt_destroy(mlt_rt *rt)
+{
+	ntf_ctx_free(rt->ntf);
+	ntf_keys_free(rt->keys);
+	st_close(rt->store);
+	eng_engine_free(rt->eng);
+	sg_conf_free(rt->conf);
+	free(rt);
+}
+
+static mlt_rt *mlt_rt_build(const char *path, sg_buf *err)
+{
+	mlt_rt *rt = sg_xcalloc(1, sizeof(*rt));
+	char *store_path = NULL, *keys_dir = NULL;
+
+	if ((rt->conf = sg_conf_load(path, err)) == NULL)
+		goto fail;
+	if ((rt->eng = eng_engine_new(rt->conf, err)) == NULL)
+		goto fail;
+	store_path = sg_conf_path(rt->conf, "store", "path");
+	if ((rt->store = st_open(store_path, err)) == NULL)
+		goto fail;
+	keys_dir = sg_conf_path(rt->conf, "keys", "dir");
+	if ((rt->keys = ntf_keys_load(keys_dir, err)) == NULL)
+		goto fail;
+	if ((rt->ntf = ntf_ctx_new(rt->conf, rt->keys, err)) == NULL)
+		goto fail;
+	free(store_path);
+	free(keys_dir);
+	return rt;
+fail:
+	free(store_path);
+	free(keys_dir);
+	mlt_rt_destroy(rt);
+	return NULL;
+}
+
+int mlt_rt_init(const char *conf_path, sg_buf *err)
+{
+	mlt_rt *rt = mlt_rt_build(conf_path, err);
+
+	if (rt == NULL)
+		return -1;
+	mlt_rt_path = sg_xstrdup(conf_path);
+	rt->generation = ++mlt_rt_gen;
+	rt->refs = 1;		/* the reference of "current" */
+	mlt_rt_current = rt;
+	return 0;
+}
+
+const char *mlt_conf_path(void)
+{
+	return mlt_rt_path;
+}
+
+mlt_rt *mlt_rt_get(void)
+{
+	mlt_rt *rt;
+
+	pthread_mutex_lock(&mlt_rt_lock);
+	rt = mlt_rt_current;
+	if (rt)
+		rt->refs++;
+	pthread_mutex_unlock(&mlt_rt_lock);
+	return rt;
+}
+
+void mlt_rt_put(mlt_rt *rt)
+{
+	bool last;
+
+	if (rt == NULL)
+		return;
+	pthread_mutex_lock(&mlt_rt_lock);
+	last = --rt->refs == 0;
+	pthread_mutex_unlock(&mlt_rt_lock);
+	if (last)
+		mlt_rt_destroy(rt);
+}
+
+int mlt_rt_reload(sg_buf *err)
+{
+	mlt_rt *rt = mlt_rt_build(mlt_rt_path, err), *old;
+
+	if (rt == NULL)
+		return -1;
+	pthread_mutex_lock(&mlt_rt_lock);
+	rt->generation = ++mlt_rt_gen;
+	rt->refs = 1;
+	old = mlt_rt_current;
+	mlt_rt_current = rt;
+	pthread_mutex_unlock(&mlt_rt_lock);
+	mlt_rt_put(old);
+	return 0;
+}
+
+void mlt_rt_shutdown(void)
+{
+	mlt_rt *old;
+
+	pthread_mutex_lock(&mlt_rt_lock);
+	old = mlt_rt_current;
+	mlt_rt_current = NULL;
+	pthread_mutex_unlock(&mlt_rt_lock);
+	mlt_rt_put(old);
+	free(mlt_rt_path);
+	mlt_rt_path = NULL;
+}
