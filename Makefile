@@ -7,7 +7,7 @@
 #   make clean
 
 CC      ?= cc
-PKGS    := gmime-3.0 libutf8proc libpcre2-8
+PKGS    := gmime-3.0 libutf8proc libpcre2-8 libarchive libgsf-1 libqpdf nettle
 SVC_PKGS := sqlite3 nettle
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -44,7 +44,7 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev \
 	nettle-dev libsqlite3-dev check jq
 
-.PHONY: all deps test unit check-tests clean readme demo
+.PHONY: all deps test unit check-tests clean readme demo install
 all: $(B)/sendguardctl $(B)/sendguard-milter
 
 deps:
@@ -116,3 +116,37 @@ test: deps
 
 clean:
 	rm -rf $(B)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: binaries, rules, templates,
+# configuration (kept when present), systemd units. Without DESTDIR it
+# also creates the service user, its directories and the first key.
+PREFIX  ?= /usr/local
+SYSCONF ?= /etc/sendguard
+UNITDIR ?= /lib/systemd/system
+SG_USER ?= sendguard
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/sendguard \
+		$(DESTDIR)$(SYSCONF) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(PREFIX)/share/doc/sendguard
+	install -m 0755 $(B)/sendguard-milter $(B)/sendguardctl $(DESTDIR)$(PREFIX)/sbin/
+	rm -rf $(DESTDIR)$(PREFIX)/share/sendguard/rules $(DESTDIR)$(PREFIX)/share/sendguard/templates
+	cp -R rules $(DESTDIR)$(PREFIX)/share/sendguard/rules
+	cp -R conf/templates $(DESTDIR)$(PREFIX)/share/sendguard/templates
+	cp -R conf/postfix $(DESTDIR)$(PREFIX)/share/doc/sendguard/ 2>/dev/null || true
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sendguard/
+	for u in conf/systemd/*; do \
+		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	if [ ! -e $(DESTDIR)$(SYSCONF)/sendguard.conf ]; then \
+		sed -e 's|^dir = ../rules|dir = $(PREFIX)/share/sendguard/rules|' \
+		    -e 's|^templates = templates|templates = $(PREFIX)/share/sendguard/templates|' \
+		    conf/sendguard.conf > $(DESTDIR)$(SYSCONF)/sendguard.conf; \
+		chmod 0640 $(DESTDIR)$(SYSCONF)/sendguard.conf; \
+	else echo "install: keeping $(DESTDIR)$(SYSCONF)/sendguard.conf"; fi
+	if [ -z "$(DESTDIR)" ]; then \
+		id $(SG_USER) >/dev/null 2>&1 || adduser --system --group --no-create-home \
+			--home /var/lib/sendguard $(SG_USER); \
+		install -d -o $(SG_USER) -g $(SG_USER) -m 0750 /var/lib/sendguard; \
+		install -d -o $(SG_USER) -g $(SG_USER) -m 0700 /var/spool/sendguard $(SYSCONF)/keys; \
+		chgrp $(SG_USER) $(SYSCONF)/sendguard.conf; \
+		ls $(SYSCONF)/keys | grep -q . || $(PREFIX)/sbin/sendguardctl -c $(SYSCONF)/sendguard.conf keygen; \
+	fi

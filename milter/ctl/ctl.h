@@ -15,6 +15,8 @@
 #define CTL_EX_USAGE 64
 #define CTL_EX_NOINPUT 66
 #define CTL_EX_SOFTWARE 70
+#define CTL_EX_CANTCREAT 73
+#define CTL_EX_NOPERM 77
 #define CTL_EX_CONFIG 78
 
 typedef struct ctl_cmd {
@@ -28,6 +30,14 @@ int ctl_check(const char *conf_path, int argc, char **argv);
 void ctl_check_help(void);
 int ctl_config(const char *conf_path, int argc, char **argv);
 void ctl_config_help(void);
+
+int ctl_keygen(const char *conf_path, int argc, char **argv);
+void ctl_keygen_help(void);
+
+/* ctl_priv.c: as root, become the store's owner (0, or -1 said). */
+int ctl_become_store_owner(const sg_conf *conf);
+/* "alice" or "root via sudo by alice", for the audit log. */
+const char *ctl_unix_user(void);
 
 /* Loads the configuration or prints the error; NULL means exit 78. */
 sg_conf *ctl_load_conf(const char *path);

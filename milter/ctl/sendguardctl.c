@@ -22,6 +22,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_check, ctl_check_help },
 	{ "config", "print the effective configuration / 有効な設定を表示",
 	  ctl_config, ctl_config_help },
+	{ "keygen", "create a new signing key / 署名鍵を作成",
+	  ctl_keygen, ctl_keygen_help },
 };
 
 static void ctl_usage(FILE *fp)
@@ -46,7 +48,7 @@ static void ctl_usage(FILE *fp)
 		"\n"
 		"exit status: 0 ok (check: accept or log), 1 check: hold or bcc,\n"
 		"2 check: reject, 64 usage error, 66 unreadable input,\n"
-		"70 internal error, 78 configuration error.\n");
+		"70 internal error, 73 cannot create, 77 permission, 78 configuration error.\n");
 }
 
 int ctl_is_help(const char *arg)

@@ -44,6 +44,7 @@ static void mlt_usage(FILE *fp)
 	fprintf(fp, "usage: sendguard-milter [-c CONF] [-f]\n"
 		"  -c CONF    configuration (default /etc/sendguard/sendguard.conf)\n"
 		"  -f         stay in the foreground, log to stderr as well\n"
+		"  --check    check the configuration and rules, then exit\n"
 		"  --version  print the version\n"
 		"Signals: TERM stops, USR1 reloads configuration and rules.\n");
 }
@@ -165,6 +166,30 @@ static void mlt_pid_file(const sg_conf *conf, bool create)
 	free(path);
 }
 
+/* The configuration and rule files, as a reload would read them. */
+static int mlt_check(const char *conf_path)
+{
+	sg_buf err;
+	sg_conf *conf;
+	eng_engine *eng = NULL;
+	int rc = 0;
+
+	sg_buf_init(&err, 8192);
+	if ((conf = sg_conf_load(conf_path, &err)) == NULL ||
+	    ntf_approvers_check(conf, &err) < 0 ||
+	    (eng = eng_engine_new(conf, &err)) == NULL) {
+		fprintf(stderr, "sendguard-milter: configuration error: %s\n",
+			sg_buf_cstr(&err));
+		rc = MLT_EX_CONFIG;
+	} else {
+		printf("%s: configuration and rules are valid\n", conf_path);
+	}
+	eng_engine_free(eng);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	return rc;
+}
+
 static int mlt_run(const char *conf_path, bool foreground)
 {
 	static sigset_t usr1;
@@ -223,7 +248,7 @@ static int mlt_run(const char *conf_path, bool foreground)
 int main(int argc, char **argv)
 {
 	const char *conf_path = "/etc/sendguard/sendguard.conf";
-	bool foreground = false;
+	bool foreground = false, check_only = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -236,12 +261,16 @@ int main(int argc, char **argv)
 			conf_path = argv[++i];
 		} else if (strcmp(argv[i], "-f") == 0) {
 			foreground = true;
+		} else if (strcmp(argv[i], "--check") == 0) {
+			check_only = true;
 		} else {
 			fprintf(stderr, "sendguard-milter: unknown argument: %s\n", argv[i]);
 			mlt_usage(stderr);
 			return MLT_EX_USAGE;
 		}
 	}
-	mlt_log_init(foreground);
+	mlt_log_init(foreground || check_only);
+	if (check_only)
+		return mlt_check(conf_path);
 	return mlt_run(conf_path, foreground);
 }
