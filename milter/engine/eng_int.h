@@ -25,6 +25,9 @@ typedef struct eng_marking {
 	pcre2_code *re;
 } eng_marking;
 
+/* A personal-data detector (rules/personal-data); see eng_pd.h. */
+typedef struct eng_pd_rule eng_pd_rule;
+
 typedef struct eng_limits {
 	size_t message_size;
 	unsigned mime_depth;
@@ -33,6 +36,10 @@ typedef struct eng_limits {
 	size_t addresses;
 	size_t text_size;
 	unsigned scan_timeout;	/* seconds */
+	unsigned archive_depth;	/* archives inside archives */
+	size_t archive_entries;	/* entries of all archives of a message */
+	size_t expanded_size;	/* bytes read out of all archives */
+	unsigned expansion_ratio;	/* bytes out per byte in, one archive */
 } eng_limits;
 
 struct eng_engine {
@@ -50,6 +57,12 @@ struct eng_engine {
 	size_t nconsumer;
 	eng_marking *marks;	/* rules/classification */
 	size_t nmarks;
+	eng_pd_rule *pd;	/* rules/personal-data */
+	size_t npd;
+	int pd_min_conf;	/* [personal_data] min_confidence */
+	pcre2_match_context *pd_mctx;	/* match and depth limits */
+	char **dangerous_ext;	/* rules/dangerous-extensions, lower-case */
+	size_t ndangerous_ext;
 };
 
 typedef struct eng_ctx {
@@ -62,6 +75,10 @@ typedef struct eng_ctx {
 	bool inspect;			/* outbound: run the content rules */
 	char **cid_refs;		/* "cid:" references of HTML bodies */
 	size_t ncid_refs;
+	struct eng_attach_state *attach;	/* eng_attach.c's, per scan */
+	size_t arch_entries;		/* archive entries seen so far */
+	unsigned long long arch_expanded;	/* bytes read out of archives */
+	bool arch_bomb;			/* a bomb limit hit: open no more */
 } eng_ctx;
 
 /* Bounds the cid: references kept from HTML bodies. */
@@ -89,8 +106,8 @@ typedef struct eng_hdrs eng_hdrs;
 void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
 void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h);
 
-/* eng_scan.c: the content of one file (an attachment, or an entry of
- * an archive) whose text the detectors should read. */
+/* eng_content.c: the content of one file (an attachment, or an entry
+ * of an archive) whose text the detectors should read. */
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 		      const unsigned char *data, size_t len);
 /* Whether an HTML body of the message references this Content-ID. */

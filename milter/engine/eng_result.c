@@ -36,6 +36,7 @@ static void eng_attachment_free(eng_attachment *a)
 	free(a->declared_type);
 	free(a->disposition);
 	free(a->content_id);
+	free(a->note);
 	for (size_t i = 0; i < a->nentries; i++)
 		eng_attachment_free(&a->entries[i]);
 	free(a->entries);
@@ -160,6 +161,11 @@ static void eng_json_attachment(const eng_attachment *a, sg_buf *out)
 	sg_buf_putc(out, ',');
 	sg_json_key(out, "declared_type");
 	sg_json_str(out, a->declared_type);
+	if (a->note) {
+		sg_buf_putc(out, ',');
+		sg_json_key(out, "note");
+		sg_json_str(out, a->note);
+	}
 	sg_buf_printf(out, ",\"size\":%llu,\"encrypted\":%s,\"entries\":[",
 		      a->size, a->encrypted ? "true" : "false");
 	for (size_t i = 0; i < a->nentries; i++) {

@@ -14,11 +14,17 @@
  *	trusted_exempt (yes: allowed when every external recipient is in
  *	trusted_domains, as POLICY.md allows for 機密性2 over LGWAN).
  *
+ *	personal-data: the detectors, loaded by eng_pd_rules.c.
+ *
+ *	dangerous-extensions: one extension a line, loaded by eng_attach.c.
+ *
  *	Patterns are compiled once, with JIT when available. A bad line,
  *	key or pattern is an error naming the file, line and rule.
  */
 #include "engine/eng_int.h"
 #include "engine/eng_addr.h"
+#include "engine/eng_attach.h"
+#include "engine/eng_pd.h"
 #include "util/sg_ini.h"
 #include "util/sg_mem.h"
 
@@ -109,6 +115,13 @@ static void eng_copy_settings(eng_engine *eng, const sg_conf *conf)
 	eng->lim.addresses = (size_t)sg_conf_num(conf, "limits", "max_addresses");
 	eng->lim.text_size = (size_t)sg_conf_num(conf, "limits", "max_text_size");
 	eng->lim.scan_timeout = (unsigned)sg_conf_num(conf, "limits", "scan_timeout");
+	eng->lim.archive_depth = (unsigned)sg_conf_num(conf, "limits", "max_archive_depth");
+	eng->lim.archive_entries = (size_t)sg_conf_num(conf, "limits", "max_archive_entries");
+	eng->lim.expanded_size = (size_t)sg_conf_num(conf, "limits", "max_expanded_size");
+	eng->lim.expansion_ratio = (unsigned)sg_conf_num(conf, "limits",
+							 "max_expansion_ratio");
+	eng->pd_min_conf = eng_pd_conf_parse(
+	    sg_conf_str(conf, "personal_data", "min_confidence"));
 }
 
 /* consumer-domains: a plain list, so that administrators can append
@@ -303,6 +316,17 @@ eng_engine *eng_engine_new(const sg_conf *conf, sg_buf *err)
 		sg_buf_printf(&path, "%s/classification", dir);
 		rc = eng_load_marks(eng, sg_buf_cstr(&path), err);
 	}
+	if (rc == 0) {
+		sg_buf_reset(&path);
+		sg_buf_printf(&path, "%s/dangerous-extensions", dir);
+		rc = eng_attach_load_extensions(eng, sg_buf_cstr(&path), err);
+	}
+	if (rc == 0) {
+		/* personal-data: the detectors of eng_pd.c */
+		sg_buf_reset(&path);
+		sg_buf_printf(&path, "%s/personal-data", dir);
+		rc = eng_pd_load(eng, sg_buf_cstr(&path), err);
+	}
 	sg_buf_free(&path);
 	free(dir);
 	if (rc < 0) {
@@ -319,6 +343,7 @@ void eng_engine_free(eng_engine *eng)
 	eng_strv_free(eng->internal, eng->ninternal);
 	eng_strv_free(eng->trusted, eng->ntrusted);
 	eng_strv_free(eng->consumer, eng->nconsumer);
+	eng_strv_free(eng->dangerous_ext, eng->ndangerous_ext);
 	for (size_t i = 0; i < eng->nmarks; i++) {
 		free(eng->marks[i].id);
 		free(eng->marks[i].label_ja);
@@ -326,5 +351,6 @@ void eng_engine_free(eng_engine *eng)
 		pcre2_code_free(eng->marks[i].re);
 	}
 	free(eng->marks);
+	eng_pd_free(eng);
 	free(eng);
 }

@@ -14,7 +14,9 @@
  */
 #include "engine/eng_int.h"
 #include "engine/eng_addr.h"
+#include "engine/eng_attach.h"
 #include "engine/eng_hdr.h"
+#include "engine/eng_pd.h"
 #include "engine/eng_text.h"
 #include "util/sg_mem.h"
 
@@ -61,13 +63,12 @@ static void eng_on_text(eng_ctx *ctx, const char *where, const char *text,
 	if (!ctx->inspect || eng_deadline_passed(ctx))
 		return;
 	eng_mark_scan(ctx, text, len, where);
+	eng_pd_scan(ctx, text, len, where);
 }
 
 static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 			      const unsigned char *data, size_t len)
 {
-	(void)data;
-	(void)len;
 	if (!ctx->inspect || eng_deadline_passed(ctx))
 		return;
 	/* A marking in a file name ("【秘】名簿.xlsx") marks the file. */
@@ -79,6 +80,11 @@ static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 		eng_mark_scan(ctx, sg_buf_cstr(&norm), norm.len, att->where);
 		sg_buf_free(&norm);
 	}
+	/* Its readable text (CSV, xlsx, docx...): markings and personal
+	 * data inside the file, with the file as where. */
+	eng_content_text(ctx, att->where, att->name, data, len);
+	/* Type, encryption, archive entries, dangerous-attachment. */
+	eng_attach_inspect(ctx, att, data, len);
 }
 
 static void eng_read_from(eng_result *res, const eng_hdrs *h)
@@ -122,11 +128,16 @@ int eng_scan(const eng_engine *eng, const eng_envelope *env,
 				       "メールが大きすぎて全部は検査できません",
 				       "Message too large to inspect in full", "message", "");
 		eng_recip_exposed(&ctx, &h);
-		if (h.subject)
+		if (h.subject) {
 			eng_mark_scan(&ctx, h.subject, strlen(h.subject), "header:Subject");
+			/* Personal data in a subject counts like in the body. */
+			eng_pd_scan(&ctx, h.subject, strlen(h.subject), "header:Subject");
+		}
 	}
 	if (mime)
 		eng_mime_walk(&ctx, mime, &cb);
+	/* After the walk: an HTML body may reference an image before it. */
+	eng_attach_finish(&ctx);
 	if (!ctx.inspect) {
 		/* Internal-only: accepted whatever it contains (POLICY.md);
 		 * parse problems found on the way do not matter either. */

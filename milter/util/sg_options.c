@@ -70,6 +70,26 @@ const sg_option sg_options[] = {
 	  "Most text (UTF-8) extracted from one part for the detectors." },
 	{ "limits", "scan_timeout", SG_OPT_DURATION, "60s", NULL, 1, 3600,
 	  "Longest time one message may be scanned." },
+	{ "limits", "max_archive_depth", SG_OPT_INT, "5", NULL, 1, 100,
+	  "Deepest nesting of archives inside archives (a.zip/b.zip/c.zip) "
+	  "that is opened." },
+	{ "limits", "max_archive_entries", SG_OPT_INT, "5000", NULL, 1, 10000000,
+	  "Most entries read from all the archives of one message." },
+	{ "limits", "max_expanded_size", SG_OPT_SIZE, "100M", NULL, 1024, 4096 * MIB,
+	  "Most bytes read out of all the archives of one message; this also "
+	  "bounds the memory an archive bomb can take." },
+	{ "limits", "max_expansion_ratio", SG_OPT_INT, "100", NULL, 2, 1000000,
+	  "Most bytes read out of one archive per byte of the archive (past "
+	  "the first MiB): a higher ratio is an archive bomb." },
+
+	{ "personal_data", "min_confidence", SG_OPT_ENUM, "medium",
+	  "low|medium|high", 0, 0,
+	  "Least confidence of a personal-data finding that is reported. "
+	  "high: a validated number (check digit, Luhn) with a keyword such "
+	  "as 個人番号 nearby; medium: also two or more validated numbers, "
+	  "bank account, birth date or special-care data with their "
+	  "keywords, rosters and personal-field tables; low: also a single "
+	  "validated number alone." },
 
 	{ "rules", "dir", SG_OPT_PATH, "/usr/share/sendguard/rules", NULL, 0, 0,
 	  "Directory of the rule files (consumer-domains, classification, "

@@ -1,0 +1,385 @@
+/*
+ * NAME
+ *	eng_archive - archives through libarchive, from memory, recursively
+ * DESCRIPTION
+ *	See eng_archive.h. Only the formats and filters we sniff are
+ *	registered: archive_read_support_filter_all() would also run
+ *	external programs (lrzip, lzop, grzip) for some filters, and the
+ *	engine starts no processes.
+ */
+#include "engine/eng_archive.h"
+#include "engine/eng_charset.h"
+#include "engine/eng_sniff.h"
+#include "engine/eng_text.h"
+#include "util/sg_mem.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Names looked at when sniffing a ZIP: an OOXML package has dozens. */
+#define ENG_ZIP_SNIFF_NAMES 10000
+/* The ratio limit applies past this many bytes out of one archive, so
+ * that a small, well-compressed text file is no bomb. */
+#define ENG_RATIO_FLOOR (1024ULL * 1024)
+/* Longest decoded entry name kept. */
+#define ENG_ENTRY_NAME_MAX 4096
+#define ENG_CHUNK (64 * 1024)
+
+static pthread_once_t eng_locale_once = PTHREAD_ONCE_INIT;
+static locale_t eng_utf8_locale;
+
+static void eng_locale_init(void)
+{
+	eng_utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* libarchive converts names to the thread's locale charset: make that
+ * UTF-8 for this thread only, whatever the process's locale is. */
+static locale_t eng_locale_enter(void)
+{
+	pthread_once(&eng_locale_once, eng_locale_init);
+	return eng_utf8_locale ? uselocale(eng_utf8_locale) : (locale_t)0;
+}
+
+static void eng_locale_leave(locale_t old)
+{
+	if (old)
+		uselocale(old);
+}
+
+static struct archive *eng_arch_open(const unsigned char *d, size_t n, bool raw)
+{
+	struct archive *a = archive_read_new();
+
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_rar(a);
+	archive_read_support_format_rar5(a);
+	archive_read_support_format_tar(a);
+	if (raw)
+		archive_read_support_format_raw(a);
+	if (archive_read_open_memory(a, d, n) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+typedef struct eng_walk {
+	eng_ctx *ctx;
+	eng_attachment *node;
+	unsigned depth;
+	eng_arch_file_fn fn;
+	size_t in_len;
+	unsigned long long out_here;	/* bytes read out of this archive */
+	size_t nfiles, nenc;
+	bool stop;
+	bool raw;			/* a compressed single file */
+	unsigned char *chunk;
+} eng_walk;
+
+/* The name of an entry as UTF-8 NFKC, without a leading "./" or "/". */
+static void eng_entry_name(eng_walk *w, struct archive_entry *e, sg_buf *out)
+{
+	const char *raw = archive_entry_pathname(e);
+	sg_buf dec;
+
+	if (raw == NULL)
+		raw = archive_entry_pathname_utf8(e);
+	if (w->raw || raw == NULL) {
+		/* gzip and friends keep no name libarchive gives us: the
+		 * attachment's own name without its suffix. */
+		const char *nm = w->node->name, *dot = strrchr(nm, '.');
+		sg_buf_append(out, nm, dot && dot != nm ? (size_t)(dot - nm) : strlen(nm));
+		if (out->len == 0)
+			sg_buf_puts(out, "data");
+		return;
+	}
+	while (raw[0] == '.' && raw[1] == '/')
+		raw += 2;
+	while (*raw == '/')
+		raw++;
+	sg_buf_init(&dec, ENG_ENTRY_NAME_MAX * 4);
+	eng_cs_to_utf8(NULL, raw, strlen(raw), &dec);
+	eng_text_normalize(sg_buf_cstr(&dec), dec.len, out);
+	sg_buf_free(&dec);
+}
+
+static eng_attachment *eng_add_entry(eng_walk *w, const char *name)
+{
+	eng_attachment *node = w->node, *ent;
+	const char *base = strrchr(name, '/');
+	sg_buf b;
+
+	node->entries = sg_xreallocarray(node->entries, node->nentries + 1,
+					 sizeof(*ent));
+	ent = &node->entries[node->nentries++];
+	memset(ent, 0, sizeof(*ent));
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	sg_buf_printf(&b, "%s:%s", node->path, name);
+	ent->path = sg_buf_steal(&b);
+	sg_buf_printf(&b, "%s/%s", node->where, name);
+	ent->where = sg_buf_steal(&b);
+	ent->name = sg_xstrdup(base ? base + 1 : name);
+	ent->type = sg_xstrdup("application/octet-stream");
+	ent->declared_type = sg_xstrdup("");
+	ent->disposition = sg_xstrdup("");
+	return ent;
+}
+
+static void eng_limit_hit(eng_walk *w, const char *rule, const char *ja,
+			  const char *en, const char *where, const char *ev)
+{
+	eng_scan_limit(w->ctx, rule, ja, en, where, ev);
+	w->stop = true;
+	/* One bomb is enough to hold the message: 42.zip would otherwise
+	 * give a finding for each of its thousands of archives. */
+	if (strcmp(rule, "archive-unreadable") != 0)
+		w->ctx->arch_bomb = true;
+}
+
+/* The byte budget of the next entry: what is left of the message's
+ * expanded bytes, and of this archive's ratio allowance. */
+static size_t eng_entry_budget(eng_walk *w, bool *by_ratio)
+{
+	const eng_limits *lim = &w->ctx->eng->lim;
+	unsigned long long total = lim->expanded_size, ratio, left;
+
+	ratio = (unsigned long long)w->in_len * lim->expansion_ratio;
+	if (ratio < ENG_RATIO_FLOOR)
+		ratio = ENG_RATIO_FLOOR;
+	left = w->ctx->arch_expanded < total ? total - w->ctx->arch_expanded : 0;
+	*by_ratio = ratio - (w->out_here < ratio ? w->out_here : ratio) < left;
+	if (*by_ratio)
+		left = ratio - (w->out_here < ratio ? w->out_here : ratio);
+	return left > SG_BUF_UNLIMITED ? SG_BUF_UNLIMITED : (size_t)left;
+}
+
+/* Reads the current entry into data; false when a limit or an error
+ * stopped it (a finding was added and the walk stops). */
+static bool eng_read_entry(eng_walk *w, struct archive *a, eng_attachment *ent,
+			   sg_buf *data)
+{
+	bool by_ratio;
+	size_t budget = eng_entry_budget(w, &by_ratio);
+
+	sg_buf_init(data, budget);
+	for (unsigned i = 0;; i++) {
+		la_ssize_t r = archive_read_data(a, w->chunk, ENG_CHUNK);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			eng_limit_hit(w, "archive-unreadable",
+				      "圧縮ファイルの中身を読み取れません",
+				      "An archive entry could not be read", ent->where,
+				      archive_error_string(a));
+			return false;
+		}
+		if (sg_buf_append(data, w->chunk, (size_t)r) < 0) {
+			if (by_ratio)
+				eng_limit_hit(w, "archive-ratio",
+					      "圧縮率が異常に高い圧縮ファイルです (圧縮爆弾の疑い)",
+					      "Archive expands too much (suspected archive bomb)",
+					      w->node->where, "");
+			else
+				eng_limit_hit(w, "archive-size",
+					      "圧縮ファイルの展開後の大きさが上限を超えました",
+					      "Archive contents exceed the expanded size limit",
+					      w->node->where, "");
+			return false;
+		}
+		if ((i & 63) == 63 && eng_deadline_passed(w->ctx)) {
+			w->stop = true;
+			return false;
+		}
+	}
+	w->ctx->arch_expanded += data->len;
+	w->out_here += data->len;
+	return true;
+}
+
+static bool eng_is_file(eng_walk *w, struct archive_entry *e)
+{
+	const char *p = archive_entry_pathname(e);
+	size_t n = p ? strlen(p) : 0;
+
+	if (w->raw)
+		return true;
+	if (n && p[n - 1] == '/')
+		return false;
+	return archive_entry_filetype(e) == AE_IFREG;
+}
+
+static void eng_walk_entry(eng_walk *w, struct archive *a, struct archive_entry *e)
+{
+	eng_ctx *ctx = w->ctx;
+	eng_attachment *ent;
+	sg_buf name, data;
+
+	if (++ctx->arch_entries > ctx->eng->lim.archive_entries) {
+		eng_limit_hit(w, "archive-entries", "圧縮ファイルの中のファイルが多すぎます",
+			      "Too many files in archives to inspect", w->node->where, "");
+		return;
+	}
+	if (!eng_is_file(w, e))
+		return;
+	sg_buf_init(&name, ENG_ENTRY_NAME_MAX * 4);
+	eng_entry_name(w, e, &name);
+	ent = eng_add_entry(w, sg_buf_cstr(&name));
+	sg_buf_free(&name);
+	w->nfiles++;
+	if (archive_entry_is_encrypted(e)) {
+		ent->encrypted = true;
+		w->nenc++;
+		w->fn(ctx, ent, NULL, 0, w->depth);
+		return;
+	}
+	if (!eng_read_entry(w, a, ent, &data)) {
+		sg_buf_free(&data);
+		return;
+	}
+	ent->size = data.len;
+	w->fn(ctx, ent, (const unsigned char *)data.data, data.len, w->depth);
+	sg_buf_free(&data);
+	/* fn grows ent->entries only, never node->entries: ent is valid. */
+	if (ent->encrypted)
+		w->nenc++;
+}
+
+static void eng_walk_loop(eng_walk *w, struct archive *a)
+{
+	struct archive_entry *e;
+	size_t nheaders = 0;
+
+	while (!w->stop && !w->ctx->arch_bomb && !eng_deadline_passed(w->ctx)) {
+		int r = archive_read_next_header(a, &e);
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			/* 7z -mhe: libarchive stops with ARCHIVE_FATAL, but knows
+			 * the archive is encrypted. That is encryption. */
+			if (nheaders == 0 && archive_read_has_encrypted_entries(a) > 0) {
+				w->node->encrypted = true;
+				free(w->node->note);
+				w->node->note = sg_xstrdup("names hidden");
+			} else {
+				eng_limit_hit(w, "archive-unreadable",
+					      "圧縮ファイルを最後まで読み取れません",
+					      "The archive could not be read to its end",
+					      w->node->where, archive_error_string(a));
+			}
+			return;
+		}
+		nheaders++;
+		if (w->raw && archive_format(a) != ARCHIVE_FORMAT_RAW)
+			w->raw = false;		/* a .tar.gz is a tar */
+		eng_walk_entry(w, a, e);
+	}
+}
+
+void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
+		      const unsigned char *data, size_t len, unsigned depth,
+		      eng_arch_file_fn fn)
+{
+	eng_walk w = { ctx, node, depth, fn, len, 0, 0, 0, false, false, NULL };
+	eng_ftype t = eng_sniff(data, len);
+	struct archive *a;
+	locale_t old;
+
+	if (depth > ctx->eng->lim.archive_depth) {
+		eng_scan_limit(ctx, "archive-depth", "圧縮ファイルの入れ子が深すぎます",
+			       "Archives nested too deeply to inspect", node->where, "");
+		return;
+	}
+	/* gzip/bzip2/xz of a tar is a tar; of anything else, one file. */
+	w.raw = t == ENG_FT_GZIP || t == ENG_FT_BZIP2 || t == ENG_FT_XZ;
+	old = eng_locale_enter();
+	a = eng_arch_open(data, len, w.raw);
+	if (a == NULL) {
+		eng_scan_limit(ctx, "archive-unreadable", "圧縮ファイルを読み取れません",
+			       "The archive could not be read", node->where, "");
+		eng_locale_leave(old);
+		return;
+	}
+	w.chunk = sg_xmalloc(ENG_CHUNK);
+	eng_walk_loop(&w, a);
+	archive_read_free(a);
+	eng_locale_leave(old);
+	free(w.chunk);
+	if (!node->encrypted)
+		node->encrypted = !w.stop && w.nfiles > 0 && w.nenc == w.nfiles;
+}
+
+void eng_zip_names(const unsigned char *data, size_t len,
+		   int (*fn)(void *arg, const char *name), void *arg)
+{
+	locale_t old = eng_locale_enter();
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+
+	archive_read_support_format_zip(a);
+	if (archive_read_open_memory(a, data, len) == ARCHIVE_OK) {
+		for (size_t i = 0; i < ENG_ZIP_SNIFF_NAMES; i++) {
+			int r = archive_read_next_header(a, &e);
+			const char *p;
+
+			if (r < ARCHIVE_WARN || r == ARCHIVE_EOF)
+				break;
+			p = archive_entry_pathname(e);
+			if (p && fn(arg, p))
+				break;
+		}
+	}
+	archive_read_free(a);
+	eng_locale_leave(old);
+}
+
+static int eng_read_member(struct archive *a, size_t max, sg_buf *out)
+{
+	char buf[4096];
+	la_ssize_t r;
+
+	while ((r = archive_read_data(a, buf, sizeof(buf))) > 0)
+		if (out->len + (size_t)r > max || sg_buf_append(out, buf, (size_t)r) < 0)
+			return -1;
+	return r == 0 ? 0 : -1;
+}
+
+int eng_zip_member(const unsigned char *data, size_t len, const char *name,
+		   size_t max, sg_buf *out)
+{
+	locale_t old = eng_locale_enter();
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int rc = -1;
+
+	archive_read_support_format_zip(a);
+	if (archive_read_open_memory(a, data, len) == ARCHIVE_OK) {
+		for (size_t i = 0; i < ENG_ZIP_SNIFF_NAMES; i++) {
+			int r = archive_read_next_header(a, &e);
+			const char *p;
+
+			if (r < ARCHIVE_WARN || r == ARCHIVE_EOF)
+				break;
+			p = archive_entry_pathname(e);
+			if (p && strcmp(p, name) == 0) {
+				if (!archive_entry_is_encrypted(e))
+					rc = eng_read_member(a, max, out);
+				break;
+			}
+		}
+	}
+	archive_read_free(a);
+	eng_locale_leave(old);
+	return rc;
+}

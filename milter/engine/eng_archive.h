@@ -1,0 +1,56 @@
+/*
+ * NAME
+ *	eng_archive - archives through libarchive, from memory, recursively
+ * SYNOPSIS
+ *	#include "engine/eng_archive.h"
+ * DESCRIPTION
+ *	eng_archive_walk() reads the archive `data` (ZIP, 7z, RAR, tar,
+ *	gzip/bzip2/xz, ...), adds one inventory entry to node->entries per
+ *	file (directories are not files), and calls `fn` for each with the
+ *	entry's content, or NULL for an entry that is encrypted (its name is
+ *	still checked). `fn` may call eng_archive_walk again for an archive
+ *	inside: `depth` is the nesting of the entries (1 for the entries of
+ *	a mail attachment). node->encrypted is set when every file is
+ *	encrypted (by the archive, or itself encrypted, as fn decides), or
+ *	when the headers are encrypted (7z -mhe: names hidden).
+ *
+ *	Entry names come out as UTF-8: libarchive runs under a per-thread
+ *	C.UTF-8 locale (uselocale: never the process's), so names flagged
+ *	UTF-8 arrive as UTF-8; raw names without the flag (CP932 from
+ *	Japanese Windows, the normal case) are decoded by eng_cs_to_utf8's
+ *	guess, then NFKC-normalised like mail names.
+ *
+ *	Limits, each a setting ([limits]): depth, entries per message,
+ *	expanded bytes per message, and the expansion ratio of one archive
+ *	(bytes out per byte in, past a 1 MiB floor), plus the scan deadline.
+ *	A limit reached is a scan-limit finding naming the archive path, and
+ *	the rest of that archive is not read: memory stays bounded by
+ *	max_expanded_size however the archive is built (42.zip).
+ *
+ *	eng_zip_names() calls fn for each entry name of a ZIP (bounded),
+ *	and eng_zip_member() reads one named member of at most `max` bytes:
+ *	for sniffing OOXML and ODF without the full walk.
+ * DIAGNOSTICS
+ *	eng_zip_member() returns 0, or -1 when the member is missing,
+ *	encrypted, unreadable or larger than max.
+ */
+#ifndef ENG_ARCHIVE_H
+#define ENG_ARCHIVE_H
+
+#include "engine/eng_int.h"
+
+typedef void (*eng_arch_file_fn)(eng_ctx *ctx, eng_attachment *ent,
+				 const unsigned char *data, size_t len,
+				 unsigned depth);
+
+void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
+		      const unsigned char *data, size_t len, unsigned depth,
+		      eng_arch_file_fn fn);
+
+/* fn returns non-zero to stop. */
+void eng_zip_names(const unsigned char *data, size_t len,
+		   int (*fn)(void *arg, const char *name), void *arg);
+int eng_zip_member(const unsigned char *data, size_t len, const char *name,
+		   size_t max, sg_buf *out);
+
+#endif

@@ -1,0 +1,388 @@
+/*
+ * NAME
+ *	eng_attach - the attachment rules
+ * DESCRIPTION
+ *	See eng_attach.h. One function (eng_attach_file) judges a file
+ *	wherever it sits: a mail attachment at depth 0, an archive entry
+ *	below; eng_archive calls it back for every entry, so every rule
+ *	applies inside archives too.
+ */
+#include "engine/eng_attach.h"
+#include "engine/eng_archive.h"
+#include "engine/eng_office.h"
+#include "engine/eng_pdf.h"
+#include "engine/eng_sniff.h"
+#include "util/sg_mem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ENG_EXT_MAX 32		/* longest extension in the rule file */
+#define ENG_EXT_LIST_MAX 10000
+
+typedef struct eng_top {
+	size_t idx;		/* in res->atts: the array may move */
+	eng_ftype ft;		/* by content */
+} eng_top;
+
+struct eng_attach_state {
+	eng_top *tops;
+	size_t ntops;
+};
+
+/* Extensions that documents have: one of these before a dangerous
+ * extension ("report.pdf.exe") is meant to deceive. */
+static const char *const eng_doc_exts[] = {
+	"pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "rtf",
+	"jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "odt", "ods", "odp",
+	"zip", "lzh", "htm", "html", "mp3", "mp4", "wav", "avi", "mov", "jtd",
+	"xml", "eml", "msg",
+};
+
+static void eng_dangerous(eng_ctx *ctx, const char *rule, const char *ja,
+			  const char *en, const char *where, const char *ev)
+{
+	eng_add_finding(ctx->res, ENG_CAT_DANGEROUS, rule, ja, en, where, 1, ev,
+			ctx->eng->actions[ENG_CAT_DANGEROUS]);
+}
+
+static bool eng_ext_listed(const eng_engine *eng, const char *ext)
+{
+	for (size_t i = 0; i < eng->ndangerous_ext; i++)
+		if (strcmp(eng->dangerous_ext[i], ext) == 0)
+			return true;
+	return false;
+}
+
+/* Length of s without trailing dots and spaces: Windows drops them, so
+ * "tool.exe. . " runs as tool.exe. */
+static size_t eng_trim_len(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+/* The extension of s[0..n) (after the last dot), lower-case, into ext;
+ * returns the dot's offset, or -1 when there is none (or it is long). */
+static long eng_ext_of(const char *s, size_t n, char *ext)
+{
+	size_t i = n, k;
+
+	while (i > 0 && s[i - 1] != '.' && s[i - 1] != '/')
+		i--;
+	if (i == 0 || s[i - 1] != '.' || n - i == 0 || n - i >= ENG_EXT_MAX)
+		return -1;
+	for (k = 0; i + k < n; k++)
+		ext[k] = (char)tolower((unsigned char)s[i + k]);
+	ext[k] = '\0';
+	return (long)i - 1;
+}
+
+static bool eng_is_doc_ext(const char *ext)
+{
+	for (size_t i = 0; i < sizeof(eng_doc_exts) / sizeof(eng_doc_exts[0]); i++)
+		if (strcmp(eng_doc_exts[i], ext) == 0)
+			return true;
+	return false;
+}
+
+/* U+202A..U+202E (E2 80 AA..AE) and U+2066..U+2069 (E2 81 A6..A9):
+ * "invoice\u202Efdp.exe" shows as "invoiceexe.pdf". */
+static long eng_bidi_at(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+				     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
+			return ((long)p[1] - 0x80) * 64 + (p[2] - 0x80) + 0x2000;
+	return -1;
+}
+
+static void eng_check_name(eng_ctx *ctx, const eng_attachment *node)
+{
+	const char *name = node->name;
+	size_t n = eng_trim_len(name, strlen(name));
+	char ext[ENG_EXT_MAX], prev[ENG_EXT_MAX], ev[2 * ENG_EXT_MAX + 16];
+	long cp = eng_bidi_at(name), dot;
+
+	if (cp >= 0) {
+		snprintf(ev, sizeof(ev), "U+%04lX", (unsigned long)cp);
+		eng_dangerous(ctx, "bidi-name",
+			      "ファイル名に文字の向きを変える制御文字があります (拡張子の偽装)",
+			      "Bidirectional control character in the file name "
+			      "(disguised extension)", node->where, ev);
+	}
+	dot = eng_ext_of(name, n, ext);
+	if (dot < 0 || !eng_ext_listed(ctx->eng, ext))
+		return;
+	if (eng_ext_of(name, eng_trim_len(name, (size_t)dot), prev) >= 0 &&
+	    eng_is_doc_ext(prev)) {
+		snprintf(ev, sizeof(ev), ".%s .%s", prev, ext);
+		eng_dangerous(ctx, "double-extension",
+			      "文書に見せかけた実行可能ファイル (二重拡張子)",
+			      "Executable disguised as a document (double extension)",
+			      node->where, ev);
+		return;
+	}
+	snprintf(ev, sizeof(ev), ".%s", ext);
+	eng_dangerous(ctx, "dangerous-extension",
+		      "危険な種類のファイル (実行ファイル・ショートカット・マクロ等)",
+		      "Dangerous file type (executable, shortcut, macro, disk image)",
+		      node->where, ev);
+}
+
+static void eng_check_content(eng_ctx *ctx, const eng_attachment *node,
+			      eng_ftype ft)
+{
+	const eng_ftype_desc *d = eng_ftype_info(ft);
+
+	if (!(d->flags & ENG_FT_F_DANGER))
+		return;
+	if (d->flags & ENG_FT_F_MACRO)
+		eng_dangerous(ctx, "macro", "マクロ付きの文書", "Document with macros",
+			      node->where, d->label);
+	else if (ft == ENG_FT_LNK)
+		eng_dangerous(ctx, "shortcut", "Windows のショートカット",
+			      "Windows shortcut", node->where, d->label);
+	else if (ft == ENG_FT_ISO9660 || ft == ENG_FT_UDF)
+		eng_dangerous(ctx, "disk-image", "ディスクイメージ", "Disk image",
+			      node->where, d->label);
+	else
+		eng_dangerous(ctx, "executable", "実行ファイル", "Executable program",
+			      node->where, d->label);
+}
+
+static void eng_set_type(eng_attachment *node, const char *mime)
+{
+	free(node->type);
+	node->type = sg_xstrdup(mime);
+}
+
+static void eng_set_note(eng_attachment *node, const char *note)
+{
+	free(node->note);
+	node->note = sg_xstrdup(note);
+}
+
+static void eng_ole(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
+		    size_t n)
+{
+	eng_office_info o;
+
+	if (eng_office_ole(d, n, &o) < 0) {
+		eng_scan_limit(ctx, "office-unreadable", "Office ファイルを読み取れません",
+			       "The Office file could not be read", node->where, "");
+		return;
+	}
+	eng_set_type(node, o.mime);
+	node->encrypted = o.encrypted && !o.default_password;
+	if (o.default_password)
+		eng_set_note(node, "default password VelvetSweatshop: opens without one");
+	if (o.vba)
+		eng_dangerous(ctx, "macro", "マクロ付きの文書", "Document with macros",
+			      node->where, "VBA project storage");
+}
+
+static void eng_pdf(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
+		    size_t n)
+{
+	sg_buf why;
+
+	sg_buf_init(&why, 1024);
+	switch (eng_pdf_check(d, n, &why)) {
+	case ENG_PDF_ENCRYPTED:
+		node->encrypted = true;
+		break;
+	case ENG_PDF_OWNER_ONLY:
+		eng_set_note(node, "owner password only: opens without a password");
+		break;
+	case ENG_PDF_UNREADABLE:
+		eng_scan_limit(ctx, "pdf-unreadable", "PDF を読み取れません",
+			       "The PDF could not be read", node->where, sg_buf_cstr(&why));
+		break;
+	case ENG_PDF_PLAIN:
+		break;
+	}
+	sg_buf_free(&why);
+}
+
+static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
+				 const unsigned char *data, size_t len,
+				 unsigned depth);
+
+static void eng_entry_cb(eng_ctx *ctx, eng_attachment *ent,
+			 const unsigned char *data, size_t len, unsigned depth)
+{
+	/* A marking in an entry name marks the file, as in a mail name. */
+	eng_mark_scan(ctx, ent->name, strlen(ent->name), ent->where);
+	(void)eng_attach_file(ctx, ent, data, len, depth);
+}
+
+static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
+				 const unsigned char *data, size_t len,
+				 unsigned depth)
+{
+	eng_ftype ft;
+
+	eng_check_name(ctx, node);
+	if (data == NULL)
+		return ENG_FT_UNKNOWN;	/* encrypted entry, forwarded message */
+	ft = eng_sniff(data, len);
+	if (ft != ENG_FT_UNKNOWN || depth > 0)
+		eng_set_type(node, eng_ftype_info(ft)->mime);
+	eng_check_content(ctx, node, ft);
+	if (eng_ftype_info(ft)->flags & ENG_FT_F_ARCHIVE)
+		eng_archive_walk(ctx, node, data, len, depth + 1, eng_entry_cb);
+	else if (ft == ENG_FT_OLE)
+		eng_ole(ctx, node, data, len);
+	else if (ft == ENG_FT_ODF)
+		node->encrypted = eng_odf_encrypted(data, len);
+	else if (ft == ENG_FT_PDF)
+		eng_pdf(ctx, node, data, len);
+	else if (ft == ENG_FT_P7M || ft == ENG_FT_PGP)
+		node->encrypted = true;
+	return ft;
+}
+
+void eng_attach_inspect(eng_ctx *ctx, eng_attachment *att,
+			const unsigned char *data, size_t len)
+{
+	struct eng_attach_state *st = ctx->attach;
+	eng_top *t;
+
+	if (st == NULL)
+		st = ctx->attach = sg_xcalloc(1, sizeof(*st));
+	st->tops = sg_xreallocarray(st->tops, st->ntops + 1, sizeof(*st->tops));
+	t = &st->tops[st->ntops++];
+	t->idx = (size_t)(att - ctx->res->atts);
+	t->ft = eng_attach_file(ctx, att, data, len, 0);
+}
+
+/* POLICY.md's exemptions, each only when the content is what the
+ * declared type claims: a "logo.png" that is a PE is not exempt. */
+static bool eng_exempt(const eng_ctx *ctx, const eng_attachment *a, eng_ftype ft)
+{
+	const char *dt = a->declared_type;
+
+	if ((eng_ftype_info(ft)->flags & ENG_FT_F_IMAGE) &&
+	    eng_cid_referenced(ctx, a->content_id))
+		return true;
+	if (strcmp(dt, "text/calendar") == 0)
+		return ft == ENG_FT_ICS;
+	if (strcmp(dt, "application/pkcs7-signature") == 0 ||
+	    strcmp(dt, "application/x-pkcs7-signature") == 0)
+		return ft == ENG_FT_P7S;
+	if (strcmp(dt, "application/pgp-signature") == 0)
+		return ft == ENG_FT_PGP_SIG;
+	return false;
+}
+
+static bool eng_any_encrypted(const eng_attachment *a)
+{
+	if (a->encrypted)
+		return true;
+	for (size_t i = 0; i < a->nentries; i++)
+		if (eng_any_encrypted(&a->entries[i]))
+			return true;
+	return false;
+}
+
+static void eng_plain_entries(eng_ctx *ctx, const eng_attachment *a)
+{
+	if (a->encrypted)
+		return;
+	if (a->nentries == 0) {
+		eng_add_finding(ctx->res, ENG_CAT_UNENCRYPTED, "unencrypted-entry",
+				"圧縮ファイルの中に暗号化されていないファイルがあります",
+				"A file in the archive is not encrypted", a->where, 1,
+				a->type, ctx->eng->actions[ENG_CAT_UNENCRYPTED]);
+		return;
+	}
+	for (size_t i = 0; i < a->nentries; i++)
+		eng_plain_entries(ctx, &a->entries[i]);
+}
+
+static void eng_unencrypted(eng_ctx *ctx, const eng_attachment *a)
+{
+	if (a->encrypted)
+		return;
+	if (a->nentries > 0 && eng_any_encrypted(a)) {
+		eng_plain_entries(ctx, a);
+		return;
+	}
+	eng_add_finding(ctx->res, ENG_CAT_UNENCRYPTED, "unencrypted-file",
+			"暗号化されていない添付ファイル (パスワードなしで開けます)",
+			"Attachment is not encrypted (opens without a password)",
+			*a->where ? a->where : a->path, 1, a->type,
+			ctx->eng->actions[ENG_CAT_UNENCRYPTED]);
+}
+
+void eng_attach_finish(eng_ctx *ctx)
+{
+	struct eng_attach_state *st = ctx->attach;
+
+	if (st == NULL)
+		return;
+	if (ctx->inspect && !ctx->all_external_trusted && !ctx->res->encrypted_whole)
+		for (size_t i = 0; i < st->ntops; i++) {
+			const eng_attachment *a = &ctx->res->atts[st->tops[i].idx];
+			if (!eng_exempt(ctx, a, st->tops[i].ft))
+				eng_unencrypted(ctx, a);
+		}
+	free(st->tops);
+	free(st);
+	ctx->attach = NULL;
+}
+
+/* One extension a line: lower-cased, the leading dot optional. */
+static int eng_ext_line(eng_engine *eng, char *s, const char *path,
+			unsigned lineno, sg_buf *err)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '#' || *s == ';' || *s == '\0')
+		return 0;
+	if (*s == '.')
+		s++;
+	for (e = s; *e && !isspace((unsigned char)*e) && *e != '#'; e++)
+		*e = (char)tolower((unsigned char)*e);
+	*e = '\0';
+	if (*s == '\0' || e - s >= ENG_EXT_MAX || strpbrk(s, "./\\") ||
+	    eng->ndangerous_ext >= ENG_EXT_LIST_MAX) {
+		sg_buf_printf(err, "%s:%u: %s: not a file extension", path, lineno, s);
+		return -1;
+	}
+	eng->dangerous_ext = sg_xreallocarray(eng->dangerous_ext,
+					      eng->ndangerous_ext + 1, sizeof(char *));
+	eng->dangerous_ext[eng->ndangerous_ext++] = sg_xstrdup(s);
+	return 0;
+}
+
+int eng_attach_load_extensions(eng_engine *eng, const char *path, sg_buf *err)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	unsigned lineno = 0;
+	int rc = 0;
+
+	if (fp == NULL) {
+		sg_buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), fp)) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			sg_buf_printf(err, "%s:%u: line is too long", path, lineno);
+			rc = -1;
+		} else {
+			rc = eng_ext_line(eng, line, path, lineno, err);
+		}
+	}
+	fclose(fp);
+	return rc;
+}

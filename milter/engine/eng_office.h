@@ -1,0 +1,46 @@
+/*
+ * NAME
+ *	eng_office - Office files: password encryption and VBA macros
+ * SYNOPSIS
+ *	#include "engine/eng_office.h"
+ * DESCRIPTION
+ *	eng_office_ole() reads an OLE compound file from memory with libgsf
+ *	and says what POLICY.md needs of it:
+ *	- encrypted: an OOXML file encrypted with a password (streams
+ *	  EncryptionInfo and EncryptedPackage); a .doc whose FIB has
+ *	  fEncrypted; a .xls whose Workbook stream has a FILEPASS record; a
+ *	  .ppt whose CurrentUserAtom carries the encrypted header token.
+ *	  A .doc/.xls encrypted with the well-known default password
+ *	  "VelvetSweatshop" opens without asking for one, so it is not
+ *	  encrypted (default_password is set): the stored verifier is
+ *	  checked against that password for RC4, RC4 CryptoAPI and XOR
+ *	  obfuscation (MS-OFFCRYPTO 2.3.5-2.3.7; MD5, SHA-1 and RC4 from
+ *	  nettle).
+ *	- vba: a VBA project storage ("Macros" in Word, "_VBA_PROJECT_CUR"
+ *	  in Excel, "VBA" in a bare vbaProject.bin or PowerPoint).
+ *	- mime: the kind of document, for the inventory.
+ *
+ *	eng_odf_encrypted() is true when an ODF package's manifest has
+ *	encryption-data (a password-protected ODF file).
+ * DIAGNOSTICS
+ *	eng_office_ole() returns 0, or -1 when libgsf cannot read the
+ *	compound file (the caller reports a scan limit).
+ */
+#ifndef ENG_OFFICE_H
+#define ENG_OFFICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct eng_office_info {
+	bool encrypted;
+	bool default_password;	/* encrypted with VelvetSweatshop: opens */
+	bool vba;
+	const char *mime;	/* static string */
+	const char *method;	/* "agile/standard", "RC4", ... or NULL */
+} eng_office_info;
+
+int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *out);
+bool eng_odf_encrypted(const unsigned char *data, size_t len);
+
+#endif

@@ -1,0 +1,811 @@
+/*
+ * NAME
+ *	eng_pd - personal-data detectors: matching, confidence, masking
+ * DESCRIPTION
+ *	See eng_pd.h for the contract and rules/personal-data for the
+ *	rule keys. Per detector and piece of text: collect the pattern's
+ *	instances (validated, not right after a not_after word, with or
+ *	without a keyword in the window), count the distinct ones, grade
+ *	the confidence as POLICY.md does, and add one finding when it
+ *	reaches min_confidence. Tables (kind = table) are found by their
+ *	header row instead of a pattern.
+ *
+ *	Why the signature is cut off: every mail from a ward office ends
+ *	with the sender's own 〒, TEL and address; counting them would hold
+ *	every mail, and staff would learn to ignore the hold.
+ *
+ *	Must never: put a whole value in a finding (masks below), or loop
+ *	without a bound on its input (matches, keywords, lines are capped).
+ */
+#include "engine/eng_pd.h"
+#include "engine/eng_addr.h"
+#include "util/sg_mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Matches read per detector and text; beyond, the count is a floor. */
+#define ENG_PD_MAX_MATCHES 100000
+/* Keyword occurrences remembered per detector and text. */
+#define ENG_PD_MAX_KEYWORDS 100000
+/* Masked examples shown in the evidence. */
+#define ENG_PD_EXAMPLES 3
+/* not_after looks this many characters before an instance. */
+#define ENG_PD_NOT_AFTER_CHARS 16
+/* Lines a table may have, and cells a row. */
+#define ENG_PD_MAX_LINES 1000000
+#define ENG_PD_MAX_CELLS 256
+/* A header cell is a field name plus at most this much ("住所1",
+ * "電話番号(自宅)"), in bytes. */
+#define ENG_PD_HEADER_SLACK 18
+
+typedef struct pd_span {
+	size_t s, e;
+} pd_span;
+
+typedef struct pd_inst {
+	char *key;		/* what makes two instances the same */
+	bool kw;		/* a keyword in the window */
+} pd_inst;
+
+typedef struct pd_scan {
+	eng_ctx *ctx;
+	const eng_pd_rule *r;
+	const char *text;
+	size_t len;
+	const char *where;
+	pd_span *kws;		/* keyword occurrences, in text order */
+	size_t nkws;
+	pd_inst *inst;
+	size_t ninst, cap;
+	sg_buf ev;		/* masked examples */
+	char *ev_keys[ENG_PD_EXAMPLES];
+	size_t nev;
+	unsigned long rows;	/* kind = table: data rows found */
+	bool limit;		/* a PCRE2 limit was hit */
+} pd_scan;
+
+/* ---- validators ---------------------------------------------------- */
+
+bool eng_pd_mynumber_ok(const char *d, size_t n)
+{
+	unsigned sum = 0, r;
+	bool all_zero = true;
+
+	if (n != 12)
+		return false;
+	for (size_t i = 0; i < 12; i++)
+		all_zero &= d[i] == '0';
+	/* 000000000000 passes the formula but is a placeholder. */
+	if (all_zero)
+		return false;
+	/* P1..P11 counted from the right: P_n is d[11 - n]. */
+	for (unsigned k = 1; k <= 11; k++) {
+		unsigned q = k <= 6 ? k + 1 : k - 5;
+		sum += (unsigned)(d[11 - k] - '0') * q;
+	}
+	r = sum % 11;
+	return (unsigned)(d[11] - '0') == (r <= 1 ? 0 : 11 - r);
+}
+
+bool eng_pd_luhn_ok(const char *d, size_t n)
+{
+	unsigned sum = 0;
+
+	if (n < 2)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = (unsigned)(d[n - 1 - i] - '0');
+		if (i % 2 == 1) {
+			v *= 2;
+			if (v > 9)
+				v -= 9;
+		}
+		sum += v;
+	}
+	return sum % 10 == 0;
+}
+
+static unsigned pd_prefix(const char *d, size_t k)
+{
+	unsigned v = 0;
+
+	for (size_t i = 0; i < k; i++)
+		v = v * 10 + (unsigned)(d[i] - '0');
+	return v;
+}
+
+/* Issuer prefixes and lengths of the brands used in Japan. */
+bool eng_pd_card_ok(const char *d, size_t n)
+{
+	unsigned p2, p3, p4;
+	bool ok;
+
+	if (n < 13 || n > 19 || !eng_pd_luhn_ok(d, n))
+		return false;
+	p2 = pd_prefix(d, 2);
+	p3 = pd_prefix(d, 3);
+	p4 = pd_prefix(d, 4);
+	ok = (d[0] == '4' && (n == 13 || n == 16 || n == 19)) ||	/* Visa */
+	     (((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) && n == 16) ||
+	     ((p2 == 34 || p2 == 37) && n == 15) ||			/* Amex */
+	     (p4 >= 3528 && p4 <= 3589 && n >= 16) ||			/* JCB */
+	     (((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) &&
+	      n >= 14) ||						/* Diners */
+	     ((p4 == 6011 || p2 == 65 || (p3 >= 644 && p3 <= 649)) && n >= 16) ||
+	     (p2 == 62 && n >= 16);					/* UnionPay */
+	return ok;
+}
+
+/* ---- text helpers --------------------------------------------------- */
+
+static size_t pd_back(const char *t, size_t i, unsigned long n)
+{
+	while (n > 0 && i > 0) {
+		i--;
+		while (i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80)
+			i--;
+		n--;
+	}
+	return i;
+}
+
+static size_t pd_fwd(const char *t, size_t len, size_t i, unsigned long n)
+{
+	while (n > 0 && i < len) {
+		i++;
+		while (i < len && ((unsigned char)t[i] & 0xC0) == 0x80)
+			i++;
+		n--;
+	}
+	return i;
+}
+
+static void pd_digits(const char *s, size_t n, sg_buf *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= '0' && s[i] <= '9')
+			sg_buf_putc(out, s[i]);
+}
+
+/* One PCRE2 match from off within [0, len); rc of pcre2_match. A limit
+ * hit is remembered: the detector then reports a scan limit. */
+static int pd_match(pd_scan *sc, const pcre2_code *re, size_t len, size_t off,
+		    pcre2_match_data *md)
+{
+	int rc = pcre2_match(re, (PCRE2_SPTR)sc->text, len, off,
+			     PCRE2_NO_UTF_CHECK, md, sc->ctx->eng->pd_mctx);
+
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+		sc->limit = true;
+	return rc;
+}
+
+/* Next search offset after a match: past it, or one character on. */
+static size_t pd_next(const char *t, size_t len, const PCRE2_SIZE *ov)
+{
+	if (ov[1] > ov[0])
+		return ov[1];
+	return pd_fwd(t, len, ov[1], 1) + (ov[1] >= len);
+}
+
+/* ---- masks ------------------------------------------------------------ */
+
+static void pd_mask_grouped(const char *d, size_t n, size_t keep, sg_buf *out)
+{
+	/* Grouped in fours from the right: "**** **** **** 1234". */
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 4 == 0)
+			sg_buf_putc(out, ' ');
+		sg_buf_putc(out, i >= n - keep ? d[i] : '*');
+	}
+}
+
+static void pd_mask_tail(const char *s, size_t n, size_t keep, sg_buf *out)
+{
+	size_t digits = 0, seen = 0;
+
+	for (size_t i = 0; i < n; i++)
+		digits += s[i] >= '0' && s[i] <= '9';
+	for (size_t i = 0; i < n; i++) {
+		bool dg = s[i] >= '0' && s[i] <= '9';
+		if (dg)
+			seen++;
+		sg_buf_putc(out, dg && seen + keep <= digits ? '*' : s[i]);
+	}
+}
+
+/* Each run of digits, and 元 (元年), becomes "**". */
+static void pd_mask_date(const char *s, size_t n, sg_buf *out)
+{
+	for (size_t i = 0; i < n;) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			while (i < n && s[i] >= '0' && s[i] <= '9')
+				i++;
+			sg_buf_puts(out, "**");
+		} else if (n - i >= 3 && memcmp(s + i, "元", 3) == 0) {
+			sg_buf_puts(out, "**");
+			i += 3;
+		} else {
+			sg_buf_putc(out, s[i++]);
+		}
+	}
+}
+
+static void pd_mask(const eng_pd_rule *r, const char *s, size_t n,
+		    const char *digits, size_t nd, sg_buf *out)
+{
+	char *addr;
+
+	switch (r->mask) {
+	case ENG_PD_MASK_MYNUMBER:
+		if (nd == 12) {
+			sg_buf_printf(out, "%.4s **** **%.2s", digits, digits + 10);
+			break;
+		}
+		pd_mask_grouped(digits, nd, 2, out);
+		break;
+	case ENG_PD_MASK_CARD:
+		pd_mask_grouped(digits, nd, nd > 12 ? 4 : 0, out);
+		break;
+	case ENG_PD_MASK_LAST2:
+	case ENG_PD_MASK_LAST4:
+		pd_mask_tail(s, n, r->mask == ENG_PD_MASK_LAST2 ? 2 : 4, out);
+		break;
+	case ENG_PD_MASK_DATE:
+		pd_mask_date(s, n, out);
+		break;
+	case ENG_PD_MASK_ADDRESS:
+		addr = sg_xstrndup(s, n);
+		eng_mask_address(addr, out);
+		free(addr);
+		break;
+	case ENG_PD_MASK_NONE:
+		sg_buf_append(out, s, n);
+		break;
+	}
+}
+
+/* ---- instances --------------------------------------------------------- */
+
+static bool pd_keyword_near(const pd_scan *sc, size_t s, size_t e)
+{
+	size_t lo = pd_back(sc->text, s, sc->r->window);
+	size_t hi = pd_fwd(sc->text, sc->len, e, sc->r->window);
+	size_t a = 0, b = sc->nkws;
+
+	/* First keyword ending after lo (ends are in order too). */
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (sc->kws[m].e <= lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < sc->nkws && sc->kws[a].s < hi;
+}
+
+static void pd_collect_keywords(pd_scan *sc)
+{
+	pcre2_match_data *md;
+	size_t off = 0;
+
+	if (sc->r->kw_re == NULL)
+		return;
+	md = pcre2_match_data_create_from_pattern(sc->r->kw_re, NULL);
+	while (off <= sc->len && sc->nkws < ENG_PD_MAX_KEYWORDS) {
+		PCRE2_SIZE *ov;
+
+		if (pd_match(sc, sc->r->kw_re, sc->len, off, md) < 0)
+			break;
+		ov = pcre2_get_ovector_pointer(md);
+		if (sc->nkws % 256 == 0)
+			sc->kws = sg_xreallocarray(sc->kws, sc->nkws + 256, sizeof(pd_span));
+		sc->kws[sc->nkws].s = ov[0];
+		sc->kws[sc->nkws++].e = ov[1];
+		off = pd_next(sc->text, sc->len, ov);
+	}
+	pcre2_match_data_free(md);
+}
+
+/* An instance right after 法人番号, ISBN... is something else. */
+static bool pd_after_excluded(pd_scan *sc, size_t s, pcre2_match_data *md)
+{
+	size_t lo;
+
+	if (sc->r->not_after == NULL || s == 0)
+		return false;
+	lo = pd_back(sc->text, s, ENG_PD_NOT_AFTER_CHARS);
+	return pd_match(sc, sc->r->not_after, s, lo, md) >= 0;
+}
+
+static bool pd_validate(const eng_pd_rule *r, const char *d, size_t n)
+{
+	switch (r->validator) {
+	case ENG_PD_VAL_MYNUMBER:
+		return eng_pd_mynumber_ok(d, n);
+	case ENG_PD_VAL_LUHN:
+		return eng_pd_luhn_ok(d, n);
+	case ENG_PD_VAL_CARD:
+		return eng_pd_card_ok(d, n);
+	case ENG_PD_VAL_NONE:
+		break;
+	}
+	return true;
+}
+
+/* The identity of an instance: its digits when it has any (so that
+ * "1234-5678-9012" and "123456789012" are one), else its text. */
+static char *pd_key(const eng_pd_rule *r, const char *s, size_t n,
+		    const sg_buf *digits)
+{
+	char *k;
+
+	if (digits->len > 0 && r->mask != ENG_PD_MASK_ADDRESS &&
+	    r->mask != ENG_PD_MASK_DATE)
+		return sg_xstrdup(sg_buf_cstr(digits));
+	k = sg_xstrndup(s, n);
+	for (char *p = k; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return k;
+}
+
+static void pd_example(pd_scan *sc, const char *key, const char *s, size_t n,
+		       const sg_buf *digits)
+{
+	if (sc->nev >= ENG_PD_EXAMPLES)
+		return;
+	for (size_t i = 0; i < sc->nev; i++)
+		if (strcmp(sc->ev_keys[i], key) == 0)
+			return;
+	sc->ev_keys[sc->nev++] = sg_xstrdup(key);
+	if (sc->ev.len)
+		sg_buf_puts(&sc->ev, ", ");
+	pd_mask(sc->r, s, n, sg_buf_cstr(digits), digits->len, &sc->ev);
+}
+
+static void pd_add_instance(pd_scan *sc, size_t s, size_t e, pcre2_match_data *md)
+{
+	const eng_pd_rule *r = sc->r;
+	sg_buf digits;
+	bool kw;
+
+	sg_buf_init(&digits, 64);
+	pd_digits(sc->text + s, e - s, &digits);
+	if ((r->kind == ENG_PD_VALIDATED &&
+	     !pd_validate(r, sg_buf_cstr(&digits), digits.len)) ||
+	    pd_after_excluded(sc, s, md)) {
+		sg_buf_free(&digits);
+		return;
+	}
+	kw = r->kind != ENG_PD_ROSTER && pd_keyword_near(sc, s, e);
+	if (r->kind == ENG_PD_KEYWORD && !kw) {
+		/* POLICY.md: without a validator, never without a keyword. */
+		sg_buf_free(&digits);
+		return;
+	}
+	if (sc->ninst == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 16;
+		sc->inst = sg_xreallocarray(sc->inst, sc->cap, sizeof(pd_inst));
+	}
+	sc->inst[sc->ninst].key = pd_key(r, sc->text + s, e - s, &digits);
+	sc->inst[sc->ninst].kw = kw;
+	pd_example(sc, sc->inst[sc->ninst].key, sc->text + s, e - s, &digits);
+	sc->ninst++;
+	sg_buf_free(&digits);
+}
+
+static void pd_collect_instances(pd_scan *sc)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(sc->r->re, NULL);
+	pcre2_match_data *md2 = pcre2_match_data_create(4, NULL);
+	size_t off = 0, n = 0;
+
+	while (off <= sc->len && n++ < ENG_PD_MAX_MATCHES) {
+		PCRE2_SIZE *ov;
+
+		if (pd_match(sc, sc->r->re, sc->len, off, md) < 0)
+			break;
+		ov = pcre2_get_ovector_pointer(md);
+		if (ov[1] > ov[0])
+			pd_add_instance(sc, ov[0], ov[1], md2);
+		off = pd_next(sc->text, sc->len, ov);
+	}
+	pcre2_match_data_free(md);
+	pcre2_match_data_free(md2);
+}
+
+static int pd_inst_cmp(const void *a, const void *b)
+{
+	return strcmp(((const pd_inst *)a)->key, ((const pd_inst *)b)->key);
+}
+
+/* Distinct instances; *any_kw when one of them has a keyword. */
+static unsigned long pd_distinct(pd_scan *sc, bool *any_kw)
+{
+	unsigned long n = 0;
+
+	*any_kw = false;
+	if (sc->ninst == 0)
+		return 0;
+	qsort(sc->inst, sc->ninst, sizeof(pd_inst), pd_inst_cmp);
+	for (size_t i = 0; i < sc->ninst; i++) {
+		*any_kw |= sc->inst[i].kw;
+		if (i == 0 || strcmp(sc->inst[i].key, sc->inst[i - 1].key) != 0)
+			n++;
+	}
+	return n;
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+typedef struct pd_cell {
+	const char *s;
+	size_t n;
+} pd_cell;
+
+/* Splits a line into cells at tabs, commas or '|' (the first of these
+ * present), else at runs of spaces; cells trimmed, quotes removed. */
+static size_t pd_cells(const char *s, size_t n, pd_cell *cells, size_t max)
+{
+	char sep = memchr(s, '\t', n) ? '\t' : memchr(s, ',', n) ? ',' :
+		   memchr(s, '|', n) ? '|' : ' ';
+	size_t nc = 0, i = 0;
+
+	while (i <= n && nc < max) {
+		size_t a = i, b;
+
+		while (i < n && s[i] != sep)
+			i++;
+		b = i;
+		while (a < b && (s[a] == ' ' || s[a] == '"'))
+			a++;
+		while (b > a && (s[b - 1] == ' ' || s[b - 1] == '"'))
+			b--;
+		if (b > a || sep != ' ') {
+			cells[nc].s = s + a;
+			cells[nc++].n = b - a;
+		}
+		i++;
+	}
+	return nc;
+}
+
+/* Index of the keyword this header cell names, or -1. */
+static long pd_header_field(const eng_pd_rule *r, const pd_cell *c)
+{
+	for (size_t k = 0; k < r->nkeywords; k++) {
+		size_t kl = strlen(r->keywords[k]);
+		if (c->n >= kl && c->n <= kl + ENG_PD_HEADER_SLACK &&
+		    strncasecmp(c->s, r->keywords[k], kl) == 0)
+			return (long)k;
+	}
+	return -1;
+}
+
+/* Header cells naming distinct personal fields; names go to ev. */
+static unsigned long pd_header(const eng_pd_rule *r, const pd_cell *cells,
+			       size_t nc, sg_buf *ev)
+{
+	unsigned long n = 0;
+	long seen[ENG_PD_MAX_CELLS];
+
+	for (size_t i = 0; i < nc; i++) {
+		long k = pd_header_field(r, &cells[i]);
+		bool dup = false;
+
+		for (unsigned long j = 0; j < n && k >= 0; j++)
+			dup |= seen[j] == k;
+		if (k < 0 || dup)
+			continue;
+		seen[n++] = k;
+		if (ev) {
+			sg_buf_puts(ev, ev->len ? ", " : "");
+			sg_buf_append(ev, cells[i].s, cells[i].n);
+		}
+	}
+	return n;
+}
+
+static size_t pd_line_end(const char *t, size_t len, size_t i)
+{
+	const char *nl = memchr(t + i, '\n', len - i);
+	return nl ? (size_t)(nl - t) : len;
+}
+
+/* Rows under a header at line [s, e): lines with two or more cells,
+ * up to an empty line. */
+static unsigned long pd_data_rows(const char *t, size_t len, size_t e,
+				  size_t *after)
+{
+	unsigned long rows = 0;
+	pd_cell cells[ENG_PD_MAX_CELLS];
+	size_t i = e < len ? e + 1 : len;
+
+	while (i < len && rows < ENG_PD_MAX_LINES) {
+		size_t le = pd_line_end(t, len, i);
+		size_t nc = pd_cells(t + i, le - i, cells, ENG_PD_MAX_CELLS);
+		size_t filled = 0;
+
+		for (size_t c = 0; c < nc; c++)
+			filled += cells[c].n > 0;
+		if (filled < 2)
+			break;
+		rows++;
+		i = le + 1;
+	}
+	*after = i;
+	return rows;
+}
+
+static void pd_tables(pd_scan *sc)
+{
+	pd_cell cells[ENG_PD_MAX_CELLS];
+	unsigned long need = sc->r->min_count ? sc->r->min_count : 2, rows = 0;
+	size_t i = 0, lines = 0;
+
+	while (i < sc->len && lines++ < ENG_PD_MAX_LINES) {
+		size_t le = pd_line_end(sc->text, sc->len, i), after;
+		size_t nc = pd_cells(sc->text + i, le - i, cells, ENG_PD_MAX_CELLS);
+		unsigned long r;
+
+		if (nc >= 2 && pd_header(sc->r, cells, nc, NULL) >= need &&
+		    (r = pd_data_rows(sc->text, sc->len, le, &after)) > 0) {
+			if (rows == 0)
+				pd_header(sc->r, cells, nc, &sc->ev);
+			rows += r;
+			i = after;
+			continue;
+		}
+		i = le + 1;
+	}
+	if (rows)
+		sg_buf_printf(&sc->ev, " (%lu 行 rows)", rows);
+	sc->rows = rows;
+}
+
+/* ---- grading and the finding ------------------------------------------- */
+
+static const char *pd_conf_name(int c)
+{
+	return c == ENG_CONF_HIGH ? "高 high" : c == ENG_CONF_MEDIUM ?
+	       "中 medium" : "低 low";
+}
+
+static int pd_grade(pd_scan *sc, unsigned long *count)
+{
+	const eng_pd_rule *r = sc->r;
+	bool any_kw;
+	unsigned long min;
+
+	if (r->kind == ENG_PD_TABLE) {
+		*count = sc->rows;
+		return *count ? ENG_CONF_MEDIUM : ENG_CONF_NONE;
+	}
+	*count = pd_distinct(sc, &any_kw);
+	min = r->min_count ? r->min_count : r->kind == ENG_PD_ROSTER ? 10 : 1;
+	if (*count == 0 || *count < min)
+		return ENG_CONF_NONE;
+	if (r->kind != ENG_PD_VALIDATED)
+		return ENG_CONF_MEDIUM;
+	if (any_kw)
+		return ENG_CONF_HIGH;
+	return *count >= 2 ? ENG_CONF_MEDIUM : ENG_CONF_LOW;
+}
+
+/* One finding per detector and place: a second text with the same
+ * where (the HTML alternative of a plain body) keeps the larger count. */
+static void pd_report(pd_scan *sc, unsigned long count, int conf)
+{
+	eng_result *res = sc->ctx->res;
+	sg_buf ev;
+
+	for (size_t i = 0; i < res->nfindings; i++) {
+		eng_finding *f = &res->findings[i];
+		if (f->cat == ENG_CAT_PERSONAL && strcmp(f->rule, sc->r->id) == 0 &&
+		    strcmp(f->where, sc->where) == 0) {
+			if (count > f->count)
+				f->count = count;
+			return;
+		}
+	}
+	sg_buf_init(&ev, SG_BUF_UNLIMITED);
+	sg_buf_printf(&ev, "%s (確度 confidence: %s)", sg_buf_cstr(&sc->ev),
+		      pd_conf_name(conf));
+	eng_add_finding(res, ENG_CAT_PERSONAL, sc->r->id, sc->r->label_ja,
+			sc->r->label_en, sc->where, count, sg_buf_cstr(&ev),
+			sc->ctx->eng->actions[ENG_CAT_PERSONAL]);
+	sg_buf_free(&ev);
+}
+
+static bool pd_excluded(pd_scan *sc)
+{
+	pcre2_match_data *md;
+	bool hit;
+
+	if (sc->r->exclude == NULL)
+		return false;
+	md = pcre2_match_data_create(4, NULL);
+	hit = pd_match(sc, sc->r->exclude, sc->len, 0, md) >= 0;
+	pcre2_match_data_free(md);
+	return hit;
+}
+
+static void pd_scan_free(pd_scan *sc)
+{
+	for (size_t i = 0; i < sc->ninst; i++)
+		free(sc->inst[i].key);
+	free(sc->inst);
+	free(sc->kws);
+	for (size_t i = 0; i < sc->nev; i++)
+		free(sc->ev_keys[i]);
+	sg_buf_free(&sc->ev);
+}
+
+static void pd_rule_scan(eng_ctx *ctx, const eng_pd_rule *r, const char *text,
+			 size_t len, const char *where)
+{
+	pd_scan sc = { 0 };
+	unsigned long count = 0;
+	int conf;
+
+	sc.ctx = ctx;
+	sc.r = r;
+	sc.text = text;
+	sc.len = len;
+	sc.where = where;
+	sg_buf_init(&sc.ev, 4096);
+	if (!pd_excluded(&sc)) {
+		if (r->kind == ENG_PD_TABLE) {
+			pd_tables(&sc);
+		} else {
+			pd_collect_keywords(&sc);
+			pd_collect_instances(&sc);
+		}
+	}
+	conf = pd_grade(&sc, &count);
+	if (conf != ENG_CONF_NONE && conf >= ctx->eng->pd_min_conf)
+		pd_report(&sc, count, conf);
+	if (sc.limit)
+		eng_scan_limit(ctx, "pattern-limit",
+			       "個人情報の検査が複雑すぎて終わりませんでした",
+			       "Personal-data scan hit its match limit", where, r->id);
+	pd_scan_free(&sc);
+}
+
+/* ---- the signature ----------------------------------------------------- */
+
+static bool pd_is_separator(const char *s, size_t n)
+{
+	size_t chars = 0;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	for (size_t i = 0; i < n; chars++) {
+		unsigned char c = (unsigned char)s[i];
+		if (strchr("-=_*~#+", c) && c) {
+			i++;
+		} else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x94) {
+			i += 3;		/* U+2500..U+253F box drawing (━ ─) */
+		} else if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+			   (unsigned char)s[i + 2] == 0xA5) {
+			i += 3;		/* ‥ */
+		} else {
+			return false;
+		}
+	}
+	return chars >= 4;
+}
+
+static bool pd_has(const char *s, size_t n, const char *w)
+{
+	return memmem(s, n, w, strlen(w)) != NULL;
+}
+
+static bool pd_contact_line(const char *s, size_t n)
+{
+	static const char *const marks[] = { "TEL", "Tel", "tel", "FAX", "Fax",
+		"電話", "〒", "内線", "E-mail", "e-mail", "E-Mail", "Mail:", "mail:",
+		"メール:" };
+
+	size_t digits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		digits += s[i] >= '0' && s[i] <= '9';
+	/* A number or an address with it: "電話番号" in a header is not. */
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (pd_has(s, n, marks[i]))
+			return digits >= 7 || memchr(s, '@', n) != NULL;
+	return false;
+}
+
+/* An RFC 3676 "-- " line: the last one outside quoted text. */
+static size_t pd_dashdash(const char *t, size_t len)
+{
+	size_t i = 0, found = len;
+
+	while (i < len) {
+		size_t e = pd_line_end(t, len, i);
+		if ((e - i == 3 && memcmp(t + i, "-- ", 3) == 0) ||
+		    (e - i == 2 && memcmp(t + i, "--", 2) == 0))
+			found = i;
+		i = e + 1;
+	}
+	return found;
+}
+
+/* Start of line that ends at e-1 (e = offset of its '\n' or len). */
+static size_t pd_line_start(const char *t, size_t e)
+{
+	while (e > 0 && t[e - 1] != '\n')
+		e--;
+	return e;
+}
+
+/* A trailing block of at most 12 lines, up to an empty line or its
+ * opening separator line, with contact lines (TEL, 〒...) and few
+ * addresses: the sender's organisation. Prose (a line with 。) is not
+ * part of it, and a list of ten people's phones is not one. */
+static size_t pd_trailing_block(const char *t, size_t len)
+{
+	size_t e = len, start = len, lines = 0, contact = 0, at = 0;
+
+	while (e > 0 && (t[e - 1] == '\n' || t[e - 1] == ' '))
+		e--;
+	while (e > 0 && lines < 13) {
+		size_t s = pd_line_start(t, e);
+
+		/* Prose and table rows are not a signature. */
+		if (e == s || pd_has(t + s, e - s, "。") || memchr(t + s, '\t', e - s))
+			break;
+		if (pd_is_separator(t + s, e - s) && lines > 0) {
+			start = s;	/* the opening frame */
+			break;
+		}
+		contact += pd_contact_line(t + s, e - s);
+		at += memchr(t + s, '@', e - s) != NULL;
+		start = s;
+		lines++;
+		if (s == 0)
+			break;
+		e = s - 1;
+	}
+	if (contact == 0 || contact > 4 || at > 2 || lines > 12)
+		return len;
+	return start;
+}
+
+size_t eng_pd_signature_start(const char *text, size_t len)
+{
+	size_t d = pd_dashdash(text, len);
+
+	if (d < len)
+		return d;
+	return pd_trailing_block(text, len);
+}
+
+static bool pd_is_body(const char *where)
+{
+	size_t n = strlen(where);
+
+	return strcmp(where, "body") == 0 ||
+	       (n > 5 && strcmp(where + n - 5, "/body") == 0);
+}
+
+void eng_pd_scan(eng_ctx *ctx, const char *text, size_t len, const char *where)
+{
+	if (pd_is_body(where))
+		len = eng_pd_signature_start(text, len);
+	for (size_t i = 0; i < ctx->eng->npd; i++) {
+		if (eng_deadline_passed(ctx))
+			return;
+		pd_rule_scan(ctx, &ctx->eng->pd[i], text, len, where);
+	}
+}

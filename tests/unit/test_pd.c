@@ -1,0 +1,559 @@
+/*
+ * The personal-data detectors of POLICY.md through the engine: the
+ * confidence model, the hard negatives (wrong check digits, 法人番号,
+ * invoice numbers, ISBN, the signature, an all-staff notice, ordinary
+ * dates), masking, the rule file's errors, and attachment text.
+ */
+#include "sg_test.h"
+#include "engine/eng.h"
+#include "engine/eng_content.h"
+#include "engine/eng_pd.h"
+
+#include <iconv.h>
+#include <sys/stat.h>
+
+#define BASE_CONF "[policy]\ninternal_domains = example.lg.jp\n"
+
+static eng_result res;
+
+static void scan_conf(const char *extra, const char *rules_dir, const char *msg,
+		      size_t len)
+{
+	char body[4096];
+	char *text, *path;
+	sg_buf err;
+	sg_conf *conf;
+	eng_engine *eng;
+	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+
+	snprintf(body, sizeof(body), "%s%s", BASE_CONF, extra ? extra : "");
+	if (rules_dir) {
+		size_t n = strlen(body) + strlen(rules_dir) + 32;
+		text = malloc(n);
+		snprintf(text, n, "%s\n[rules]\ndir = %s\n", body, rules_dir);
+	} else {
+		text = sg_test_conf_text(body);
+	}
+	path = sg_test_write(text);
+	sg_buf_init(&err, 8192);
+	conf = sg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	eng = eng_engine_new(conf, &err);
+	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
+	eng_result_free(&res);
+	ck_assert_int_eq(eng_scan(eng, &env, msg, len, &res), 0);
+	eng_engine_free(eng);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	unlink(path);
+	free(path);
+	free(text);
+}
+
+static void scan(const char *extra, const char *msg)
+{
+	scan_conf(extra, NULL, msg, strlen(msg));
+}
+
+static const eng_finding *find(const char *rule)
+{
+	for (size_t i = 0; i < res.nfindings; i++)
+		if (res.findings[i].cat == ENG_CAT_PERSONAL &&
+		    strcmp(res.findings[i].rule, rule) == 0)
+			return &res.findings[i];
+	return NULL;
+}
+
+static size_t npersonal(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < res.nfindings; i++)
+		n += res.findings[i].cat == ENG_CAT_PERSONAL;
+	return n;
+}
+
+/* The JSON output must not hold s anywhere. */
+static void assert_hidden(const char *s)
+{
+	sg_buf out;
+
+	sg_buf_init(&out, SG_BUF_UNLIMITED);
+	eng_result_json(&res, &out);
+	ck_assert_msg(strstr(out.data, s) == NULL, "%s is in the output: %s", s, out.data);
+	sg_buf_free(&out);
+}
+
+#define MAIL(subject, body) \
+	"From: tanaka@example.lg.jp\r\nTo: t.yamada@sakura-sys.example\r\n" \
+	"Subject: " subject "\r\nMIME-Version: 1.0\r\n" \
+	"Content-Type: text/plain; charset=UTF-8\r\n\r\n" body
+
+/* A valid My Number from 11 digits, by POLICY.md's formula. */
+static void mynumber(const char *d11, char out[13])
+{
+	unsigned sum = 0, r;
+
+	memcpy(out, d11, 11);
+	for (unsigned n = 1; n <= 11; n++)
+		sum += (unsigned)(d11[11 - n] - '0') * (n <= 6 ? n + 1 : n - 5);
+	r = sum % 11;
+	out[11] = (char)('0' + (r <= 1 ? 0 : 11 - r));
+	out[12] = '\0';
+}
+
+START_TEST(test_mynumber_check_digit_follows_the_policy_formula)
+{
+	char n[13];
+
+	mynumber("12345678901", n);
+	ck_assert_str_eq(n, "123456789018");
+	ck_assert(eng_pd_mynumber_ok(n, 12));
+	n[11] = n[11] == '9' ? '0' : (char)(n[11] + 1);
+	ck_assert(!eng_pd_mynumber_ok(n, 12));
+	ck_assert(!eng_pd_mynumber_ok("000000000000", 12));
+	ck_assert(!eng_pd_mynumber_ok("12345678901", 11));
+	for (int i = 0; i < 200; i++) {
+		char d[12];
+		snprintf(d, sizeof(d), "%011d", i * 48611 + 7);
+		mynumber(d, n);
+		ck_assert(eng_pd_mynumber_ok(n, 12));
+	}
+}
+END_TEST
+
+START_TEST(test_card_needs_luhn_and_a_known_issuer)
+{
+	ck_assert(eng_pd_card_ok("4111111111111111", 16));
+	ck_assert(eng_pd_card_ok("5555555555554444", 16));
+	ck_assert(eng_pd_card_ok("378282246310005", 15));
+	ck_assert(eng_pd_card_ok("3530111333300000", 16));	/* JCB */
+	ck_assert(!eng_pd_card_ok("4111111111111112", 16));	/* Luhn */
+	ck_assert(!eng_pd_card_ok("9111111111111119", 16));	/* issuer */
+}
+END_TEST
+
+START_TEST(test_valid_mynumber_with_keyword_is_high_and_masked)
+{
+	const eng_finding *f;
+
+	scan(NULL, MAIL("委託業務の件", "山田様\r\n\r\n対象者のマイナンバーは 1234 5678 9018 です。\r\n"));
+	f = find("mynumber");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->where, "body");
+	ck_assert_uint_eq(f->count, 1);
+	ck_assert_ptr_nonnull(strstr(f->evidence, "1234 **** **18"));
+	ck_assert_ptr_nonnull(strstr(f->evidence, "high"));
+	ck_assert_int_eq(res.verdict, ENG_ACT_HOLD);
+	assert_hidden("5678");
+	assert_hidden("123456789018");
+}
+END_TEST
+
+START_TEST(test_two_valid_numbers_alone_are_medium_one_is_low)
+{
+	char a[13], b[13], body[512], msg[1024];
+
+	mynumber("45678901234", a);
+	mynumber("98765432109", b);
+	snprintf(body, sizeof(body), "整理票 %s\r\n整理票 %s\r\n", a, b);
+	snprintf(msg, sizeof(msg), MAIL("資料送付", "%s"), body);
+	scan(NULL, msg);
+	ck_assert_ptr_nonnull(find("mynumber"));
+	ck_assert_uint_eq(find("mynumber")->count, 2);
+	ck_assert_ptr_nonnull(strstr(find("mynumber")->evidence, "medium"));
+	/* The same number twice is one instance: low, not reported. */
+	snprintf(body, sizeof(body), "整理票 %s\r\n再掲 %s\r\n", a, a);
+	snprintf(msg, sizeof(msg), MAIL("資料送付", "%s"), body);
+	scan(NULL, msg);
+	ck_assert_ptr_null(find("mynumber"));
+	scan("[personal_data]\nmin_confidence = low\n", msg);
+	ck_assert_ptr_nonnull(find("mynumber"));
+	ck_assert_ptr_nonnull(strstr(find("mynumber")->evidence, "low"));
+}
+END_TEST
+
+START_TEST(test_min_confidence_high_drops_medium_findings)
+{
+	scan("[personal_data]\nmin_confidence = high\n",
+	     MAIL("口座", "振込先: さくら銀行 桜町支店 普通 1234567\r\n"));
+	ck_assert_ptr_null(find("bank-account"));
+}
+END_TEST
+
+START_TEST(test_full_width_grouped_mynumber_is_found)
+{
+	/* ４５６７－８９０１－２３４x, hyphen as U+FF0D and U+2212. */
+	char n[13], fw[256], msg[1024];
+	size_t k = 0;
+
+	mynumber("45678901234", n);
+	for (int i = 0; i < 12; i++) {
+		if (i == 4)
+			k += (size_t)snprintf(fw + k, sizeof(fw) - k, "－");
+		if (i == 8)
+			k += (size_t)snprintf(fw + k, sizeof(fw) - k, "−");
+		k += (size_t)snprintf(fw + k, sizeof(fw) - k, "%s",
+				      (const char *[]){ "０", "１", "２", "３", "４",
+							"５", "６", "７", "８", "９" }[n[i] - '0']);
+	}
+	snprintf(msg, sizeof(msg), MAIL("個人番号の確認", "個人番号：%s\r\n"), fw);
+	scan(NULL, msg);
+	ck_assert_ptr_nonnull(find("mynumber"));
+	ck_assert_ptr_nonnull(strstr(find("mynumber")->evidence, "4567 **** **"));
+}
+END_TEST
+
+START_TEST(test_hard_negatives_are_not_individual_numbers)
+{
+	char bad[13];
+
+	mynumber("12345678901", bad);
+	bad[11] = bad[11] == '9' ? '0' : (char)(bad[11] + 1);
+	scan(NULL, MAIL("発注の件",
+		"個人番号の記載は不要です。\r\n"
+		"注文番号 123456789017 / 伝票番号 2024-0401-0012\r\n"
+		"法人番号 1234567890123\r\n"
+		"適格請求書発行事業者登録番号 T1234567890123\r\n"
+		"ISBN 978-4-12-345678-9 / JAN 4901234567894\r\n"
+		"口座振替日 2024年4月26日\r\n"));
+	ck_assert_uint_eq(npersonal(), 0);
+	/* Inside a longer digit run (a card or a 16-digit id). */
+	scan(NULL, MAIL("x", "個人番号 1234-5678-9018-3456\r\n"));
+	ck_assert_ptr_null(find("mynumber"));
+}
+END_TEST
+
+START_TEST(test_card_numbers_are_found_and_masked)
+{
+	scan(NULL, MAIL("決済", "クレジットカード番号: 4111-1111-1111-1111 有効期限 12/27\r\n"));
+	ck_assert_ptr_nonnull(find("payment-card"));
+	ck_assert_ptr_nonnull(strstr(find("payment-card")->evidence, "**** **** **** 1111"));
+	assert_hidden("4111-1111");
+	scan(NULL, MAIL("x", "カード番号 4111-1111-1111-1112\r\n"));
+	ck_assert_ptr_null(find("payment-card"));
+}
+END_TEST
+
+START_TEST(test_bank_account_and_japan_post_need_their_words)
+{
+	scan(NULL, MAIL("振込先", "振込先は以下のとおりです。\r\nさくら銀行 桜町支店 普通 1234567 ヤマダ タロウ\r\n"));
+	ck_assert_ptr_nonnull(find("bank-account"));
+	ck_assert_ptr_nonnull(strstr(find("bank-account")->evidence, "*****67"));
+	assert_hidden("1234567");
+	scan(NULL, MAIL("x", "ゆうちょ銀行 記号 12340 番号 12345671\r\n"));
+	ck_assert_ptr_nonnull(find("japan-post-account"));
+	assert_hidden("12345671");
+	/* A 7-digit number without bank words, a postal code. */
+	scan(NULL, MAIL("x", "受付番号 1234567 で承りました。〒123-4567\r\n"));
+	ck_assert_uint_eq(npersonal(), 0);
+}
+END_TEST
+
+START_TEST(test_birth_dates_in_western_and_era_forms)
+{
+	const char *forms[] = { "生年月日：昭和50年1月2日", "生年月日 S50.1.2",
+				"令和元年5月1日生まれ", "生年月日 1975/01/02",
+				"生年月日 Ｈ２．３．４" };
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), MAIL("申請者情報", "%s\r\n"), forms[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("date-of-birth") != NULL, "%s", forms[i]);
+	}
+	scan(NULL, MAIL("x", "生年月日：昭和50年1月2日\r\n"));
+	ck_assert_ptr_nonnull(strstr(find("date-of-birth")->evidence, "昭和**年**月**日"));
+	scan(NULL, MAIL("x", "令和元年5月1日生まれ\r\n"));
+	assert_hidden("元年");
+}
+END_TEST
+
+START_TEST(test_ordinary_dates_are_not_birth_dates)
+{
+	scan(NULL, MAIL("提出のお願い",
+		"申請書に生年月日をご記入のうえ、令和6年4月1日までに提出してください。\r\n"
+		"次回の打合せは2024/05/10です。\r\n"));
+	ck_assert_uint_eq(npersonal(), 0);
+}
+END_TEST
+
+START_TEST(test_special_care_about_a_person_is_found)
+{
+	scan(NULL, MAIL("ケース記録",
+		"保健福祉課です。\r\n鈴木一郎様は生活保護を受給中で、身体障害者手帳2級をお持ちです。\r\n"));
+	ck_assert_ptr_nonnull(find("special-care"));
+	ck_assert_uint_eq(find("special-care")->count, 2);
+	assert_hidden("鈴木");
+}
+END_TEST
+
+START_TEST(test_all_staff_health_check_notice_is_not_special_care)
+{
+	scan(NULL, MAIL("定期健康診断のお知らせ",
+		"職員各位\r\n\r\n令和6年度の定期健康診断を下記のとおり実施します。\r\n"
+		"健康診断の結果は後日、皆様に個別に通知します。要再検査となった方は受診してください。\r\n"));
+	ck_assert_uint_eq(npersonal(), 0);
+	/* No name at all: a general statement, not about a person. */
+	scan(NULL, MAIL("x", "生活保護の制度についてご案内します。\r\n"));
+	ck_assert_uint_eq(npersonal(), 0);
+}
+END_TEST
+
+START_TEST(test_ten_addresses_are_a_roster_nine_are_not)
+{
+	char body[2048] = "", msg[4096];
+
+	for (int i = 0; i < 10; i++) {
+		char l[64];
+		snprintf(l, sizeof(l), "participant%02d@gmail.com\r\n", i);
+		strcat(body, l);
+	}
+	snprintf(msg, sizeof(msg), MAIL("参加者一覧", "%s"), body);
+	scan(NULL, msg);
+	ck_assert_ptr_nonnull(find("roster-email"));
+	ck_assert_uint_eq(find("roster-email")->count, 10);
+	assert_hidden("participant00@gmail.com");
+	strstr(body, "participant09")[0] = '\0';
+	snprintf(msg, sizeof(msg), MAIL("参加者一覧", "%s"), body);
+	scan(NULL, msg);
+	ck_assert_ptr_null(find("roster-email"));
+}
+END_TEST
+
+START_TEST(test_table_with_personal_columns_is_a_roster)
+{
+	scan(NULL, MAIL("名簿", "No\t氏名\t住所\t電話番号\r\n1\t山田太郎\t東京都さくら区1-2-3\t03-1111-2222\r\n"
+			"2\t佐藤花子\t東京都さくら区4-5-6\t03-3333-4444\r\n"));
+	ck_assert_ptr_nonnull(find("roster-table"));
+	ck_assert_uint_eq(find("roster-table")->count, 2);
+	ck_assert_ptr_nonnull(strstr(find("roster-table")->evidence, "氏名"));
+	assert_hidden("山田太郎");
+	/* The same words in a sentence are no table. */
+	scan(NULL, MAIL("x", "氏名、住所、電話番号を記入してください。\r\n"));
+	ck_assert_ptr_null(find("roster-table"));
+}
+END_TEST
+
+static const char *const signature =
+	"\r\n━━━━━━━━━━━━━━━━━━━━\r\n"
+	"さくら区 保健福祉部 保健福祉課\r\n田中 花子\r\n"
+	"〒123-4567 東京都さくら区桜町1-2-3\r\n"
+	"TEL: 03-1234-5678 (内線 1234) FAX: 03-1234-5679\r\n"
+	"E-mail: tanaka@example.lg.jp\r\n━━━━━━━━━━━━━━━━━━━━\r\n";
+
+START_TEST(test_sender_signature_is_not_personal_data)
+{
+	char msg[2048];
+	const char *text = "本文\n\n--\nさくら区 田中\nTEL 03-1234-5678\n";
+
+	ck_assert_uint_eq(eng_pd_signature_start(text, strlen(text)), 8);
+	snprintf(msg, sizeof(msg), MAIL("ご連絡", "山田様\r\n資料をお送りします。\r\n%s"), signature);
+	scan(NULL, msg);
+	ck_assert_uint_eq(npersonal(), 0);
+	text = "本文です。\nTEL 03-1111-1111\nTEL 03-2222-2222\n";
+	/* Prose ends a signature: what stands above it is read. */
+	ck_assert_uint_lt(eng_pd_signature_start(text, strlen(text)), strlen(text));
+}
+END_TEST
+
+START_TEST(test_personal_data_in_the_subject_counts)
+{
+	scan(NULL, MAIL("=?UTF-8?B?5YCL5Lq655Wq5Y+3IDEyMzQ1Njc4OTAxOA==?=", "本文\r\n"));
+	ck_assert_ptr_nonnull(find("mynumber"));
+	ck_assert_str_eq(find("mynumber")->where, "header:Subject");
+}
+END_TEST
+
+START_TEST(test_pathological_text_ends_in_bounded_time)
+{
+	size_t n = 2000000;
+	char *msg = malloc(n + 256);
+	size_t k = (size_t)snprintf(msg, 256, MAIL("x", ""));
+
+	for (size_t i = 0; i < n; i++)
+		msg[k + i] = "1 -"[i % 3 == 2 ? 1 : 0];
+	msg[k + n] = '\0';
+	scan_conf(NULL, NULL, msg, k + n);
+	free(msg);
+	ck_assert(res.outbound);
+}
+END_TEST
+
+/* A rules dir holding the tree's files and a broken personal-data. */
+static char *broken_rules(const char *pd)
+{
+	char *dir = strdup("/tmp/sg_pd_XXXXXX"), src[1024], dst[1024];
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	for (int i = 0; i < 3; i++) {
+		const char *names[] = { "consumer-domains", "classification",
+					"dangerous-extensions" };
+		snprintf(src, sizeof(src), "%s/rules/%s", sg_test_srcdir(), names[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", dir, names[i]);
+		(void)symlink(src, dst);
+	}
+	snprintf(dst, sizeof(dst), "%s/personal-data", dir);
+	fp = fopen(dst, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(pd, fp);
+	fclose(fp);
+	return dir;
+}
+
+static void expect_rule_error(const char *pd, const char *want)
+{
+	char *dir = broken_rules(pd), *text, *path;
+	size_t n = strlen(dir) + 128;
+	sg_buf err;
+	sg_conf *conf;
+
+	text = malloc(n);
+	snprintf(text, n, BASE_CONF "[rules]\ndir = %s\n", dir);
+	path = sg_test_write(text);
+	sg_buf_init(&err, 8192);
+	conf = sg_conf_load(path, &err);
+	ck_assert_ptr_nonnull(conf);
+	ck_assert_ptr_null(eng_engine_new(conf, &err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), want) != NULL, "%s", sg_buf_cstr(&err));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "personal-data"));
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	unlink(path);
+	free(path);
+	free(text);
+	free(dir);
+}
+
+START_TEST(test_malformed_rule_is_a_start_up_error_with_file_line_rule)
+{
+	expect_rule_error("[a]\nlabel_ja = あ\nlabel_en = a\nkind = keyword\n"
+			  "keywords = x\npattern = ([0-9]\n", ":6: [a] pattern: bad pattern");
+	expect_rule_error("[b]\nlabel_ja = い\nlabel_en = b\nkind = validated\n"
+			  "pattern = [0-9]{12}\n", ":1: [b]: a validated rule needs a validator");
+	expect_rule_error("[c]\nkind = sometimes\n", ":2: [c] kind: expected");
+	expect_rule_error("[d]\nwindow = -3\n", ":2: [d] window");
+	expect_rule_error("[e]\ncolour = blue\n", ":2: [e] colour: unknown key");
+}
+END_TEST
+
+/* ---- attachments ------------------------------------------------------ */
+
+static char *to_cp932(const char *utf8, size_t *outlen)
+{
+	iconv_t cd = iconv_open("CP932", "UTF-8");
+	size_t inl = strlen(utf8), outl = inl * 2 + 16;
+	char *out = malloc(outl), *in = (char *)utf8, *o = out;
+
+	ck_assert(cd != (iconv_t)-1);
+	ck_assert(iconv(cd, &in, &inl, &o, &outl) != (size_t)-1);
+	iconv_close(cd);
+	*outlen = (size_t)(o - out);
+	return out;
+}
+
+static const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void base64(const unsigned char *d, size_t n, sg_buf *out)
+{
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0) |
+			     (i + 2 < n ? d[i + 2] : 0);
+		sg_buf_putc(out, b64[v >> 18 & 63]);
+		sg_buf_putc(out, b64[v >> 12 & 63]);
+		sg_buf_putc(out, i + 1 < n ? b64[v >> 6 & 63] : '=');
+		sg_buf_putc(out, i + 2 < n ? b64[v & 63] : '=');
+		if (i % 57 == 54)
+			sg_buf_puts(out, "\r\n");
+	}
+	sg_buf_puts(out, "\r\n");
+}
+
+START_TEST(test_cp932_csv_attachment_with_personal_columns_is_found)
+{
+	size_t n;
+	char *csv = to_cp932("氏名,フリガナ,住所,生年月日\r\n山田太郎,ヤマダタロウ,東京都さくら区1-2-3,1975/01/02\r\n"
+			     "佐藤花子,サトウハナコ,東京都さくら区4-5-6,1980/03/04\r\n", &n);
+	sg_buf msg;
+
+	sg_buf_init(&msg, SG_BUF_UNLIMITED);
+	sg_buf_puts(&msg, "To: t.yamada@sakura-sys.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+		    "Content-Type: text/plain; charset=UTF-8\r\n\r\n名簿を送ります。\r\n--b\r\n"
+		    "Content-Type: application/octet-stream\r\n"
+		    "Content-Disposition: attachment; filename=\"meibo.csv\"\r\n"
+		    "Content-Transfer-Encoding: base64\r\n\r\n");
+	base64((const unsigned char *)csv, n, &msg);
+	sg_buf_puts(&msg, "--b--\r\n");
+	scan_conf(NULL, NULL, msg.data, msg.len);
+	ck_assert_ptr_nonnull(find("roster-table"));
+	ck_assert_str_eq(find("roster-table")->where, "meibo.csv");
+	ck_assert_uint_eq(find("roster-table")->count, 2);
+	assert_hidden("山田太郎");
+	free(csv);
+	sg_buf_free(&msg);
+}
+END_TEST
+
+START_TEST(test_xml_text_keeps_rows_and_cells)
+{
+	sg_buf out;
+	const char *docx = "<w:document><w:body><w:p><w:r><w:t>個人番号 &amp; 氏名</w:t></w:r></w:p>"
+			   "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>氏名</w:t></w:r></w:p></w:tc>"
+			   "<w:tc><w:p><w:r><w:t>住所</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"
+			   "<w:p><w:r><w:instrText>HYPERLINK</w:instrText><w:t>&#x6A5F;密性3</w:t></w:r></w:p>";
+	const char *shared = "<sst><si><t>氏名</t></si><si><r><t>住</t></r><r><t>所</t></r>"
+			     "<rPh><t>ジュウショ</t></rPh></si></sst>";
+	const char *sheet = "<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c>"
+			    "<c r=\"B1\" t=\"s\"><v>1</v></c></row><row r=\"2\"><c r=\"A2\" t=\"inlineStr\">"
+			    "<is><t>山田</t></is></c><c r=\"B2\"><f>1+1</f><v>123456789018</v></c></row>"
+			    "</sheetData></worksheet>";
+
+	sg_buf_init(&out, SG_BUF_UNLIMITED);
+	ck_assert_int_eq(eng_xml_text(docx, strlen(docx), &out), 0);
+	ck_assert_str_eq(out.data, "個人番号 & 氏名\n氏名 \t住所 \t\n機密性3\n\n");
+	sg_buf_reset(&out);
+	ck_assert_int_eq(eng_xlsx_text(shared, strlen(shared), sheet, strlen(sheet), &out), 0);
+	ck_assert_str_eq(out.data, "氏名\t住所\n山田\t123456789018\n\n");
+	sg_buf_free(&out);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("personal-data");
+	TCase *tc = tcase_create("pd");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_mynumber_check_digit_follows_the_policy_formula);
+	tcase_add_test(tc, test_card_needs_luhn_and_a_known_issuer);
+	tcase_add_test(tc, test_valid_mynumber_with_keyword_is_high_and_masked);
+	tcase_add_test(tc, test_two_valid_numbers_alone_are_medium_one_is_low);
+	tcase_add_test(tc, test_min_confidence_high_drops_medium_findings);
+	tcase_add_test(tc, test_full_width_grouped_mynumber_is_found);
+	tcase_add_test(tc, test_hard_negatives_are_not_individual_numbers);
+	tcase_add_test(tc, test_card_numbers_are_found_and_masked);
+	tcase_add_test(tc, test_bank_account_and_japan_post_need_their_words);
+	tcase_add_test(tc, test_birth_dates_in_western_and_era_forms);
+	tcase_add_test(tc, test_ordinary_dates_are_not_birth_dates);
+	tcase_add_test(tc, test_special_care_about_a_person_is_found);
+	tcase_add_test(tc, test_all_staff_health_check_notice_is_not_special_care);
+	tcase_add_test(tc, test_ten_addresses_are_a_roster_nine_are_not);
+	tcase_add_test(tc, test_table_with_personal_columns_is_a_roster);
+	tcase_add_test(tc, test_sender_signature_is_not_personal_data);
+	tcase_add_test(tc, test_personal_data_in_the_subject_counts);
+	tcase_add_test(tc, test_pathological_text_ends_in_bounded_time);
+	tcase_add_test(tc, test_malformed_rule_is_a_start_up_error_with_file_line_rule);
+	tcase_add_test(tc, test_cp932_csv_attachment_with_personal_columns_is_found);
+	tcase_add_test(tc, test_xml_text_keeps_rows_and_cells);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	eng_result_free(&res);
+	return failed ? 1 : 0;
+}
