@@ -1,0 +1,255 @@
+/*
+ * NAME
+ *	st - the sendguard store: holds, the audit log, notice nonces
+ * SYNOPSIS
+ *	#include "store/st.h"
+ * DESCRIPTION
+ *	One SQLite file (`[store] path`) keeps the decision state of held
+ *	mail and an append-only, hash-chained audit log. It never keeps a
+ *	copy of a message: the MTA's hold queue does (ARCHITECTURE.md).
+ *	Evidence reaches the store only as the engine masked it.
+ *
+ *	The file is opened in WAL mode with synchronous=FULL (the audit
+ *	log is evidence: a committed record survives a power cut), a busy
+ *	timeout of ST_BUSY_TIMEOUT_MS and foreign keys on. The schema
+ *	version lives in the meta table and is migrated one step at a time
+ *	when the file is opened; a file from a newer sendguard is refused.
+ *	A new file is created mode 0600: it holds subjects, addresses and
+ *	masked findings (least privilege; the WAL and shm files inherit
+ *	the mode).
+ *
+ *	Threads: a handle may be shared by any number of threads. It owns
+ *	one connection used under an internal mutex (SQLite serialises
+ *	writers anyway, and every call is short); st_hold_list() and
+ *	st_audit_verify() read through a private connection of their own,
+ *	so a long listing neither blocks the milter's threads nor
+ *	deadlocks when its callback calls the store again.
+ *
+ *	Processes: the milter and sendguardctl write the same file. Every
+ *	write is one BEGIN IMMEDIATE transaction, retried as a whole on
+ *	SQLITE_BUSY until the busy timeout has passed, so no record is
+ *	lost and the audit chain never forks. A handle must not cross
+ *	fork(): the child opens its own.
+ *
+ *	Times are ISO 8601 with the local offset
+ *	(2026-11-23T10:00:00+09:00); holds and audit records also keep the
+ *	Unix time beside them (`*_t` fields) so that expiry and reports
+ *	compare numbers, not strings.
+ *
+ *	Hold ids are 128 random bits from getrandom(2), base32 lower-case,
+ *	prefixed "h" (27 characters): they appear in mail headers and web
+ *	links, so they must not be guessable or enumerable.
+ *
+ *	The audit hash of record n is the hex SHA-256 of its prev_hash
+ *	(record n-1's hash, or ST_AUDIT_GENESIS for the first) followed by
+ *	the fields seq, ts, ts_t, event, hold_id, queue_id, actor,
+ *	unix_user and detail, each as "<length>:<bytes>" ("~" for NULL),
+ *	so that no two different records hash alike. Triggers refuse
+ *	UPDATE and DELETE on the audit table.
+ * DIAGNOSTICS
+ *	Functions returning st_rc fill `err` (when not NULL; its previous
+ *	content is replaced) with what failed and the store's path:
+ *	ST_NOTFOUND	no such hold;
+ *	ST_CONFLICT	the hold's state forbids the change (already
+ *			decided, not yet decided, already reminded);
+ *	ST_BUSY		another writer held the lock past the busy timeout
+ *			(nothing was written; the caller may retry later);
+ *	ST_CORRUPT	st_audit_verify(): the chain is broken;
+ *	ST_INVALID	the caller passed a bad argument (nothing written);
+ *	ST_ERROR	anything else (I/O, disk full, getrandom, SQLite).
+ *	A failed call writes nothing: every write is one transaction.
+ *	Allocation failure is fatal (sg_xmalloc).
+ */
+#ifndef ST_H
+#define ST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "util/sg_buf.h"
+
+#define ST_SCHEMA_VERSION 1
+#define ST_BUSY_TIMEOUT_MS 10000
+#define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
+#define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
+/* prev_hash of the first audit record. */
+#define ST_AUDIT_GENESIS \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+
+typedef enum st_rc {
+	ST_OK = 0,
+	ST_NOTFOUND,
+	ST_CONFLICT,
+	ST_BUSY,
+	ST_CORRUPT,
+	ST_INVALID,
+	ST_ERROR
+} st_rc;
+
+typedef enum st_status {
+	ST_PENDING,
+	ST_APPROVED,
+	ST_REJECTED,
+	ST_WITHDRAWN,
+	ST_EXPIRED
+} st_status;
+
+typedef struct st_store st_store;
+
+typedef struct st_rcpt {
+	const char *addr;
+	bool external;
+} st_rcpt;
+
+/* What the milter knows when it holds a message. Strings are UTF-8;
+ * NULL is allowed where noted. The JSON fields come from
+ * st_result_*_json() (or any valid JSON; invalid JSON is ST_INVALID). */
+typedef struct st_hold_new {
+	const char *queue_id;		/* Postfix queue id (macro i) */
+	const char *sender;		/* canonical; lower-cased by the store */
+	const char *auth_login;		/* or NULL */
+	const char *from_addr;		/* or NULL */
+	const char *client_addr;	/* or NULL */
+	const st_rcpt *rcpts;
+	size_t nrcpts;
+	const char *subject;		/* decoded, or NULL */
+	unsigned long long size;
+	const char *const *categories;
+	size_t ncategories;
+	const char *verdict;		/* "hold" */
+	const char *findings_json;	/* masked; NULL -> [] */
+	const char *attachments_json;	/* NULL -> [] */
+	const char *const *approvers;
+	size_t napprovers;
+	time_t created;			/* 0: now */
+	time_t expires;			/* absolute; 0: never */
+	const char *actor;		/* audit actor; NULL: "milter" */
+	const char *unix_user;		/* NULL: the effective user */
+} st_hold_new;
+
+/* A hold as stored. Every string is owned by the hold; NULL when
+ * unset (auth_login, decided_by, ...). The *_json fields are the
+ * stored JSON; rcpts, categories and approvers are the same data
+ * parsed. */
+typedef struct st_hold {
+	char id[ST_ID_SIZE];
+	char *queue_id, *sender, *auth_login, *from_addr, *client_addr;
+	char *subject, *verdict;
+	unsigned long long size;
+	char *recipients_json, *categories_json, *findings_json;
+	char *attachments_json, *approvers_json;
+	st_rcpt *rcpts;
+	size_t nrcpts;
+	char **categories;
+	size_t ncategories;
+	char **approvers;
+	size_t napprovers;
+	st_status status;
+	bool applied;
+	char *created, *expires;	/* ISO 8601; expires NULL: never */
+	time_t created_t, expires_t;	/* expires_t 0: never */
+	char *decided_by, *decided_at, *decision_comment;
+	char *new_queue_id, *reminded_at;
+} st_hold;
+
+/* One audit record, for st_audit_list(). Strings may be NULL. */
+typedef struct st_audit_rec {
+	long long seq;
+	const char *ts;
+	time_t ts_t;
+	const char *event, *hold_id, *queue_id, *actor, *unix_user;
+	const char *detail;		/* JSON */
+	const char *prev_hash, *hash;
+} st_audit_rec;
+
+/* Callbacks return 0 to go on, anything else to stop (the list
+ * function then returns ST_OK). They may call the store. */
+typedef int (*st_hold_cb)(const st_hold *h, void *ctx);
+typedef int (*st_audit_cb)(const st_audit_rec *r, void *ctx);
+
+/* Open or create; NULL with err naming the path (unwritable,
+ * not a sendguard store, schema newer than this program, ...). */
+st_store *st_open(const char *path, sg_buf *err);
+void st_close(st_store *st);			/* NULL is fine */
+const char *st_path(const st_store *st);
+/* Schema version of the open file (ST_SCHEMA_VERSION after st_open). */
+int st_schema_version(st_store *st);
+
+/* Holds. id_out receives the new id. */
+st_rc st_hold_create(st_store *st, const st_hold_new *in,
+		     char id_out[ST_ID_SIZE], sg_buf *err);
+st_rc st_hold_get(st_store *st, const char *id, st_hold **out, sg_buf *err);
+/* The newest hold for a queue id (queue_id, not new_queue_id). */
+st_rc st_hold_find_queue_id(st_store *st, const char *queue_id,
+			    st_hold **out, sg_buf *err);
+void st_hold_free(st_hold *h);			/* NULL is fine */
+/* Oldest first; status NULL: all. */
+st_rc st_hold_list(st_store *st, const st_status *status, st_hold_cb cb,
+		   void *ctx, sg_buf *err);
+/* pending -> approved|rejected|withdrawn|expired, with its audit record
+ * (event approve|reject|withdraw|expire; actor `by`) in the same
+ * transaction. ST_NOTFOUND; ST_CONFLICT when not pending (err says
+ * who decided what, when); ST_INVALID for new_status pending or an
+ * empty `by`. comment and unix_user may be NULL (unix_user NULL:
+ * the effective user). Policy (who may decide) is the caller's. */
+st_rc st_hold_decide(st_store *st, const char *id, st_status new_status,
+		     const char *by, const char *comment,
+		     const char *unix_user, sg_buf *err);
+/* The decision was carried out on the queue: applied = 1, new_queue_id
+ * (or NULL) recorded, "apply" audit record by actor (NULL: "apply").
+ * Idempotent: ST_OK without a second record when already applied.
+ * ST_CONFLICT while pending. */
+st_rc st_hold_set_applied(st_store *st, const char *id,
+			  const char *new_queue_id, const char *actor,
+			  const char *unix_user, sg_buf *err);
+/* Claims the half-time reminder: ST_OK when this call set reminded_at
+ * (send the reminder), ST_CONFLICT when already reminded or no longer
+ * pending (do not send), so two expiry runs remind once. */
+st_rc st_hold_mark_reminded(st_store *st, const char *id, sg_buf *err);
+
+/* Audit log. event is required; the others may be NULL; detail_json
+ * must be valid JSON (NULL: {}) and must not carry unmasked evidence.
+ * unix_user NULL: the effective user. */
+st_rc st_audit_append(st_store *st, const char *event, const char *hold_id,
+		      const char *queue_id, const char *actor,
+		      const char *unix_user, const char *detail_json,
+		      sg_buf *err);
+/* Recomputes the chain. ST_OK: intact, *nrecords counted, *bad_seq 0.
+ * ST_CORRUPT: *bad_seq is the first record that does not verify (its
+ * fields, its link or its sequence number), err says how. Removing
+ * the newest records cannot be seen from the chain alone. */
+st_rc st_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
+		      sg_buf *err);
+/* Records in seq order; hold_id NULL: all; since 0: from the start. */
+st_rc st_audit_list(st_store *st, const char *hold_id, time_t since,
+		    st_audit_cb cb, void *ctx, sg_buf *err);
+
+/* Notice replay protection: 1 on first use (recorded until now + ttl
+ * seconds), 0 if seen before, -1 on error (err filled). Expired
+ * nonces are purged on the way. */
+int st_nonce_use(st_store *st, const char *nonce, time_t now, long ttl,
+		 sg_buf *err);
+
+/* The engine's result as stored in a hold (st_json.c, the one file that
+ * sees the engine): findings as the engine masked them, the attachment
+ * inventory with archive entries, and the distinct category names in
+ * the engine's order (at most ST_MAX_CATEGORIES; returns how many). */
+struct eng_result;
+#define ST_MAX_CATEGORIES 16
+void st_result_findings_json(const struct eng_result *res, sg_buf *out);
+void st_result_attachments_json(const struct eng_result *res, sg_buf *out);
+size_t st_result_categories(const struct eng_result *res,
+			    const char *out[ST_MAX_CATEGORIES]);
+
+/* Helpers. */
+const char *st_status_name(st_status s);	/* "pending", ... */
+int st_status_parse(const char *name, st_status *out); /* 0 or -1 */
+const char *st_rc_name(st_rc rc);
+/* ISO 8601 with the local offset, e.g. 2026-11-23T10:00:00+09:00. */
+void st_time_iso(time_t t, char buf[ST_TIME_SIZE]);
+void st_now_iso(char buf[ST_TIME_SIZE]);
+/* A new hold id: 0, or -1 when getrandom(2) fails (errno set). */
+int st_new_id(char id[ST_ID_SIZE]);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * NAME
+ *	st_int - what the store's files share, never included outside
+ *	milter/store/
+ * DESCRIPTION
+ *	st_tx() is the only way to write: it runs a step function inside
+ *	BEGIN IMMEDIATE ... COMMIT under the handle's mutex and retries
+ *	the whole transaction on SQLITE_BUSY until the busy timeout. A
+ *	step returns ST_BUSY (from st_sqlerr) to ask for the retry, any
+ *	other non-OK code to roll back and give up.
+ */
+#ifndef ST_INT_H
+#define ST_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store/st.h"
+
+struct st_store {
+	sqlite3 *db;
+	char *path;
+	pthread_mutex_t mu;
+};
+
+typedef st_rc (*st_tx_fn)(st_store *st, void *arg, sg_buf *err);
+
+st_rc st_tx(st_store *st, st_tx_fn fn, void *arg, sg_buf *err);
+/* Fills err with "store PATH: what: sqlite message" and maps the
+ * SQLite code: BUSY/LOCKED -> ST_BUSY, everything else ST_ERROR. */
+st_rc st_sqlerr(st_store *st, sqlite3 *db, const char *what, sg_buf *err);
+void st_seterr(sg_buf *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Opens a second connection for a long read (list, verify). */
+sqlite3 *st_open_reader(st_store *st, sg_buf *err);
+void st_close_reader(sqlite3 *db);
+
+/* sqlite3_prepare_v2 with the error filled in. NULL on error. */
+sqlite3_stmt *st_prepare(st_store *st, sqlite3 *db, const char *sql,
+			 sg_buf *err);
+/* Binds NULL for a NULL string. */
+int st_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Copies column i (NULL stays NULL). */
+char *st_col_dup(sqlite3_stmt *s, int i);
+
+/* Inside a transaction: appends one audit record to the chain. */
+st_rc st_audit_append_tx(st_store *st, const char *event,
+			 const char *hold_id, const char *queue_id,
+			 const char *actor, const char *unix_user,
+			 const char *detail_json, sg_buf *err);
+/* Hex SHA-256 of a record's prev_hash and canonical fields. */
+void st_audit_hash(const char *prev_hash, const st_audit_rec *r,
+		   char hex[65]);
+/* The effective user's name, or "uid N". */
+void st_effective_user(char *buf, size_t size);
+
+#endif

@@ -1,0 +1,1046 @@
+/*
+ * Store: schema and migration, holds, the hash-chained audit log,
+ * concurrent writers (threads and processes), decisions, nonces.
+ */
+#include "sg_test.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "engine/eng.h"
+#include "store/st.h"
+
+static char tmpdir[64], dbpath[128];
+
+static void setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sg_store_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(dbpath, sizeof(dbpath), "%s/sendguard.db", tmpdir);
+}
+
+static void teardown(void)
+{
+	char p[160];
+	const char *sfx[] = { "", "-wal", "-shm", "-journal" };
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]);
+		unlink(p);
+	}
+	rmdir(tmpdir);
+}
+
+static st_store *open_ok(void)
+{
+	sg_buf err;
+	st_store *st;
+
+	sg_buf_init(&err, 4096);
+	st = st_open(dbpath, &err);
+	ck_assert_msg(st != NULL, "st_open: %s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return st;
+}
+
+/* A raw connection, as an attacker or an administrator with sqlite3(1). */
+static sqlite3 *raw_open(void)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+static void raw_exec(const char *sql)
+{
+	sqlite3 *db = raw_open();
+	char *msg = NULL;
+
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+		      "%s: %s", sql, msg ? msg : "");
+	sqlite3_close(db);
+}
+
+static long long raw_int(const char *sql)
+{
+	sqlite3 *db = raw_open();
+	sqlite3_stmt *s;
+	long long v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Copies the first column of the first row. */
+static char *raw_text(const char *sql)
+{
+	sqlite3 *db = raw_open();
+	sqlite3_stmt *s;
+	char *v;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	v = strdup(sqlite3_column_text(s, 0) ? (const char *)sqlite3_column_text(s, 0) : "(null)");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void expect_open_error(const char *what)
+{
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_ptr_null(st_open(dbpath, &err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), dbpath) != NULL,
+		      "error \"%s\" does not name the path", sg_buf_cstr(&err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), what) != NULL,
+		      "error \"%s\" does not say \"%s\"", sg_buf_cstr(&err), what);
+	sg_buf_free(&err);
+}
+
+/* ---- schema ---- */
+
+START_TEST(test_new_store_is_current_wal_private_and_reopens)
+{
+	st_store *st = open_ok();
+	struct stat sb;
+	char *mode;
+
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
+	ck_assert_str_eq(st_path(st), dbpath);
+	st_close(st);
+	ck_assert_int_eq(stat(dbpath, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	mode = raw_text("PRAGMA journal_mode");
+	ck_assert_str_eq(mode, "wal");
+	free(mode);
+	st = open_ok();
+	ck_assert_int_eq(st_schema_version(st), 1);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 2);
+}
+END_TEST
+
+START_TEST(test_empty_v0_file_is_migrated_to_current)
+{
+	/* Version 0: an empty file, as a package post-install might leave. */
+	FILE *fp = fopen(dbpath, "w");
+	st_store *st;
+
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	st = open_ok();
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE name"
+				 " IN ('holds', 'audit', 'nonces', 'meta')"), 4);
+}
+END_TEST
+
+START_TEST(test_meta_at_version_0_is_migrated_step_by_step)
+{
+	st_store *st;
+
+	raw_exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		 "INSERT INTO meta VALUES ('schema_version', '0')");
+	st = open_ok();
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
+	st_close(st);
+}
+END_TEST
+
+START_TEST(test_newer_schema_is_refused_with_clear_error)
+{
+	raw_exec("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+		 "INSERT INTO meta VALUES ('schema_version', '99')");
+	expect_open_error("schema version 99 is newer");
+	/* Refusing must not have touched it. */
+	ck_assert_int_eq(raw_int("SELECT value FROM meta"), 99);
+}
+END_TEST
+
+START_TEST(test_foreign_database_is_refused)
+{
+	raw_exec("CREATE TABLE mailbox (x)");
+	expect_open_error("not a sendguard store");
+}
+END_TEST
+
+START_TEST(test_file_that_is_not_sqlite_is_refused)
+{
+	FILE *fp = fopen(dbpath, "w");
+
+	ck_assert_ptr_nonnull(fp);
+	fputs("this is not a database, it is a text file of some length....\n", fp);
+	fclose(fp);
+	expect_open_error("not a database");
+}
+END_TEST
+
+START_TEST(test_unwritable_path_names_the_path)
+{
+	snprintf(dbpath, sizeof(dbpath), "%s/missing/dir/sendguard.db", tmpdir);
+	expect_open_error("cannot open or create");
+	snprintf(dbpath, sizeof(dbpath), "%s/sendguard.db", tmpdir);
+}
+END_TEST
+
+/* ---- holds ---- */
+
+static const char subject_ja[] = "【至急】住民票の写し（３名分）について";
+static const char atts_json[] =
+	"[{\"path\":\"2\",\"name\":\"名簿.zip\",\"type\":\"application/zip\","
+	"\"size\":1234,\"encrypted\":false,\"entries\":[{\"path\":\"2:名簿.xlsx\","
+	"\"name\":\"名簿.xlsx\",\"type\":\"application/vnd.openxmlformats-"
+	"officedocument.spreadsheetml.sheet\",\"size\":999,\"encrypted\":false,"
+	"\"entries\":[]}]}]";
+static const char findings_json[] =
+	"[{\"category\":\"personal-data\",\"rule\":\"mynumber\",\"where\":"
+	"\"名簿.zip/名簿.xlsx\",\"count\":3,\"evidence\":\"7788********\"}]";
+
+static void fill_hold(st_hold_new *in, st_rcpt rcpts[3], const char *qid)
+{
+	static const char *const cats[] = { "personal-data", "unencrypted-attachment" };
+	static const char *const apps[] = { "kacho@example.lg.jp", "ciso@example.lg.jp" };
+
+	rcpts[0] = (st_rcpt){ "vendor@example.com", true };
+	rcpts[1] = (st_rcpt){ "tanaka@example.lg.jp", false };
+	rcpts[2] = (st_rcpt){ "\"odd\"@example.net", true };
+	memset(in, 0, sizeof(*in));
+	in->queue_id = qid;
+	in->sender = "Suzuki@Example.LG.JP";
+	in->auth_login = "suzuki";
+	in->from_addr = "suzuki@example.lg.jp";
+	in->client_addr = "192.0.2.10";
+	in->rcpts = rcpts;
+	in->nrcpts = 3;
+	in->subject = subject_ja;
+	in->size = 123456;
+	in->categories = cats;
+	in->ncategories = 2;
+	in->verdict = "hold";
+	in->findings_json = findings_json;
+	in->attachments_json = atts_json;
+	in->approvers = apps;
+	in->napprovers = 2;
+	in->created = 1795395600;		/* 2026-11-23T10:00:00+09:00 */
+	in->expires = in->created + 72 * 3600;
+}
+
+static void create_ok(st_store *st, const char *qid, char id[ST_ID_SIZE])
+{
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	fill_hold(&in, rcpts, qid);
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s",
+		      sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static void check_round_trip(const st_hold *h, const char *id)
+{
+	ck_assert_str_eq(h->id, id);
+	ck_assert_str_eq(h->queue_id, "4XyZ1234abcd");
+	ck_assert_str_eq(h->sender, "suzuki@example.lg.jp");
+	ck_assert_str_eq(h->auth_login, "suzuki");
+	ck_assert_str_eq(h->client_addr, "192.0.2.10");
+	ck_assert_str_eq(h->subject, subject_ja);
+	ck_assert_uint_eq(h->size, 123456);
+	ck_assert_str_eq(h->verdict, "hold");
+	ck_assert_str_eq(h->attachments_json, atts_json);
+	ck_assert_str_eq(h->findings_json, findings_json);
+	ck_assert_uint_eq(h->nrcpts, 3);
+	ck_assert_str_eq(h->rcpts[0].addr, "vendor@example.com");
+	ck_assert(h->rcpts[0].external);
+	ck_assert(!h->rcpts[1].external);
+	ck_assert_str_eq(h->rcpts[2].addr, "\"odd\"@example.net");
+	ck_assert_uint_eq(h->ncategories, 2);
+	ck_assert_str_eq(h->categories[1], "unencrypted-attachment");
+	ck_assert_uint_eq(h->napprovers, 2);
+	ck_assert_str_eq(h->approvers[1], "ciso@example.lg.jp");
+	ck_assert_int_eq(h->status, ST_PENDING);
+	ck_assert(!h->applied);
+	ck_assert_int_eq(h->created_t, 1795395600);
+	ck_assert_int_eq(h->expires_t, 1795395600 + 72 * 3600);
+	ck_assert_ptr_null(h->decided_by);
+	ck_assert_ptr_null(h->reminded_at);
+}
+
+START_TEST(test_hold_round_trip_keeps_japanese_subject_and_inventory)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE], *v;
+	st_hold *h = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	setenv("TZ", "Asia/Tokyo", 1);
+	tzset();
+	create_ok(st, "4XyZ1234abcd", id);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	check_round_trip(h, id);
+	ck_assert_str_eq(h->created, "2026-11-23T10:00:00+09:00");
+	ck_assert_str_eq(h->expires, "2026-11-26T10:00:00+09:00");
+	st_hold_free(h);
+	ck_assert_int_eq(st_hold_find_queue_id(st, "4XyZ1234abcd", &h, &err), ST_OK);
+	ck_assert_str_eq(h->id, id);
+	st_hold_free(h);
+	ck_assert_int_eq(st_hold_find_queue_id(st, "nosuch", &h, &err), ST_NOTFOUND);
+	ck_assert_ptr_null(h);
+	ck_assert_int_eq(st_hold_get(st, "hzzzz", &h, &err), ST_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), dbpath));
+	st_close(st);
+	/* The hold and its audit record are written together; the record
+	 * carries categories, not evidence. */
+	v = raw_text("SELECT detail FROM audit WHERE event = 'hold'");
+	ck_assert_ptr_nonnull(strstr(v, "\"personal-data\""));
+	ck_assert_ptr_null(strstr(v, "7788"));
+	free(v);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_invalid_json_is_refused_and_nothing_written)
+{
+	st_store *st = open_ok();
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	char id[ST_ID_SIZE];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	fill_hold(&in, rcpts, "Q1");
+	in.findings_json = "[{\"category\":";
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_INVALID);
+	fill_hold(&in, rcpts, "");
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_INVALID);
+	ck_assert_int_eq(st_audit_append(st, "notice", NULL, NULL, "milter", NULL,
+					 "{not json", &err), ST_INVALID);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM holds"), 0);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 0);
+	sg_buf_free(&err);
+}
+END_TEST
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+START_TEST(test_ids_are_128_random_bits_in_lower_base32)
+{
+	enum { N = 1000 };
+	char *ids[N];
+
+	for (int i = 0; i < N; i++) {
+		char id[ST_ID_SIZE];
+		ck_assert_int_eq(st_new_id(id), 0);
+		ck_assert_uint_eq(strlen(id), 27);
+		ck_assert_int_eq(id[0], 'h');
+		ck_assert_uint_eq(strspn(id + 1, "abcdefghijklmnopqrstuvwxyz234567"), 26);
+		/* 128 bits: the last character holds 3, its low 2 are 0. */
+		ck_assert_ptr_nonnull(strchr("aeimquy4", id[26]));
+		ids[i] = strdup(id);
+	}
+	qsort(ids, N, sizeof(ids[0]), cmp_str);
+	for (int i = 1; i < N; i++)
+		ck_assert_str_ne(ids[i - 1], ids[i]);
+	for (int i = 0; i < N; i++)
+		free(ids[i]);
+}
+END_TEST
+
+START_TEST(test_hold_create_ids_are_distinct)
+{
+	st_store *st = open_ok();
+	char a[ST_ID_SIZE], b[ST_ID_SIZE];
+
+	create_ok(st, "Q1", a);
+	create_ok(st, "Q2", b);
+	ck_assert_str_ne(a, b);
+	ck_assert_uint_eq(strlen(a), 27);
+	st_close(st);
+}
+END_TEST
+
+/* ---- engine result JSON ---- */
+
+START_TEST(test_engine_result_json_is_stored_as_given)
+{
+	eng_attachment inner = { .path = "2:申請書.xlsx", .name = "申請書.xlsx",
+		.where = "書類.zip/申請書.xlsx", .type = "application/xlsx",
+		.declared_type = "", .size = 10, .disposition = "" };
+	eng_attachment outer = { .path = "2", .name = "書類.zip",
+		.where = "書類.zip", .type = "application/zip",
+		.declared_type = "application/zip", .size = 20, .encrypted = true,
+		.disposition = "attachment", .entries = &inner, .nentries = 1 };
+	eng_finding f[2] = {
+		{ .cat = ENG_CAT_PERSONAL, .rule = "mynumber", .label_ja = "マイナンバー",
+		  .label_en = "My Number", .where = "body", .count = 2,
+		  .evidence = "1234 **** ****", .action = ENG_ACT_HOLD },
+		{ .cat = ENG_CAT_PERSONAL, .rule = "phone\"x", .label_ja = "",
+		  .label_en = "", .where = "body", .count = 1,
+		  .evidence = "03-****-****", .action = ENG_ACT_HOLD },
+	};
+	eng_result res = { .findings = f, .nfindings = 2, .atts = &outer, .natts = 1 };
+	const char *cats[ST_MAX_CATEGORIES];
+	sg_buf fj, aj, err;
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	char id[ST_ID_SIZE], sql[512], *v;
+	st_store *st = open_ok();
+
+	sg_buf_init(&fj, 1 << 20);
+	sg_buf_init(&aj, 1 << 20);
+	sg_buf_init(&err, 4096);
+	st_result_findings_json(&res, &fj);
+	st_result_attachments_json(&res, &aj);
+	ck_assert_uint_eq(st_result_categories(&res, cats), 1);
+	ck_assert_str_eq(cats[0], "personal-data");
+	fill_hold(&in, rcpts, "Q1");
+	in.findings_json = sg_buf_cstr(&fj);
+	in.attachments_json = sg_buf_cstr(&aj);
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	st_close(st);
+	snprintf(sql, sizeof(sql), "SELECT json_extract(attachments,"
+		 " '$[0].entries[0].name') || '|' || json_extract(attachments,"
+		 " '$[0].encrypted') || '|' || json_extract(findings, '$[1].rule')"
+		 " || '|' || json_extract(findings, '$[0].evidence') FROM holds"
+		 " WHERE id = '%s'", id);
+	v = raw_text(sql);
+	ck_assert_str_eq(v, "申請書.xlsx|1|phone\"x|1234 **** ****");
+	free(v);
+	sg_buf_free(&fj);
+	sg_buf_free(&aj);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* ---- audit ---- */
+
+static void append_n(st_store *st, int n, const char *actor)
+{
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(st_audit_append(st, "verdict", NULL, "Q", actor, "mail",
+					      "{\"verdict\":\"accept\"}", &err) == ST_OK,
+			      "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static st_rc verify(size_t *n, size_t *bad, sg_buf *err)
+{
+	st_store *st = open_ok();
+	st_rc rc = st_audit_verify(st, n, bad, err);
+
+	st_close(st);
+	return rc;
+}
+
+START_TEST(test_audit_chain_verifies)
+{
+	st_store *st = open_ok();
+	size_t n = 99, bad = 99;
+	sg_buf err;
+	char *v;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_audit_verify(st, &n, &bad, &err), ST_OK);
+	ck_assert_uint_eq(n, 0);
+	append_n(st, 10, "milter");
+	ck_assert_int_eq(st_audit_verify(st, &n, &bad, &err), ST_OK);
+	ck_assert_uint_eq(n, 10);
+	ck_assert_uint_eq(bad, 0);
+	st_close(st);
+	v = raw_text("SELECT prev_hash FROM audit WHERE seq = 1");
+	ck_assert_str_eq(v, ST_AUDIT_GENESIS);
+	free(v);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit a JOIN audit b ON"
+				 " b.seq = a.seq + 1 WHERE b.prev_hash = a.hash"), 9);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_edited_record_is_named_by_verify)
+{
+	st_store *st = open_ok();
+	size_t n, bad;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	append_n(st, 5, "milter");
+	st_close(st);
+	raw_exec("DROP TRIGGER audit_no_update;"
+		 "UPDATE audit SET actor = 'someone-else' WHERE seq = 3");
+	ck_assert_int_eq(verify(&n, &bad, &err), ST_CORRUPT);
+	ck_assert_uint_eq(bad, 3);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "audit record 3"));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), dbpath));
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_rehashed_record_breaks_the_next_link)
+{
+	st_store *st = open_ok();
+	size_t n, bad;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	append_n(st, 5, "milter");
+	st_close(st);
+	/* A forger who recomputes the edited record's own hash still
+	 * breaks the link from the record after it. */
+	raw_exec("DROP TRIGGER audit_no_update;"
+		 "UPDATE audit SET hash = (SELECT hash FROM audit WHERE seq = 1)"
+		 " WHERE seq = 2");
+	ck_assert_int_eq(verify(&n, &bad, &err), ST_CORRUPT);
+	ck_assert_uint_eq(bad, 2);
+	raw_exec("UPDATE audit SET hash = (SELECT prev_hash FROM audit WHERE seq = 3)"
+		 " WHERE seq = 2;"
+		 "UPDATE audit SET prev_hash = 'x' WHERE seq = 4");
+	ck_assert_int_eq(verify(&n, &bad, &err), ST_CORRUPT);
+	ck_assert_uint_eq(bad, 4);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_deleted_record_is_named_by_verify)
+{
+	st_store *st = open_ok();
+	size_t n, bad;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	append_n(st, 5, "milter");
+	st_close(st);
+	raw_exec("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 2");
+	ck_assert_int_eq(verify(&n, &bad, &err), ST_CORRUPT);
+	ck_assert_uint_eq(bad, 3);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "missing"));
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_audit_update_and_delete_are_refused)
+{
+	st_store *st = open_ok();
+	sqlite3 *db;
+	char *msg = NULL;
+
+	append_n(st, 2, "milter");
+	st_close(st);
+	db = raw_open();
+	ck_assert_int_ne(sqlite3_exec(db, "UPDATE audit SET actor = 'x'", NULL, NULL, &msg),
+			 SQLITE_OK);
+	ck_assert_ptr_nonnull(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	msg = NULL;
+	ck_assert_int_ne(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL, &msg), SQLITE_OK);
+	ck_assert_ptr_nonnull(strstr(msg, "append-only"));
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE actor = 'milter'"), 2);
+}
+END_TEST
+
+/* ---- concurrency ---- */
+
+enum { THREADS = 8, PER_THREAD = 200, PROCS = 2, PER_PROC = 200 };
+
+struct writer {
+	st_store *st;
+	int fails;
+};
+
+static void *thread_writer(void *arg)
+{
+	struct writer *w = arg;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	for (int i = 0; i < PER_THREAD; i++)
+		if (st_audit_append(w->st, "verdict", NULL, "Q", "thread", NULL,
+				    "{}", &err) != ST_OK)
+			w->fails++;
+	sg_buf_free(&err);
+	return NULL;
+}
+
+/* A second process (sendguardctl beside the milter) with its own handle;
+ * it starts when the parent closes the pipe. */
+static pid_t spawn_writer(int go_fd, int close_fd)
+{
+	pid_t pid = fork();
+	char c;
+	sg_buf err;
+	st_store *st;
+	int fails = 0;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0)
+		return pid;
+	close(close_fd);
+	sg_buf_init(&err, 4096);
+	if ((st = st_open(dbpath, &err)) == NULL)
+		_exit(2);
+	while (read(go_fd, &c, 1) > 0)
+		;
+	for (int i = 0; i < PER_PROC; i++)
+		if (st_audit_append(st, "verdict", NULL, "Q", "process", NULL,
+				    "{}", &err) != ST_OK)
+			fails++;
+	st_close(st);
+	sg_buf_free(&err);
+	_exit(fails ? 1 : 0);
+}
+
+START_TEST(test_concurrent_threads_and_processes_lose_no_record)
+{
+	st_store *st = open_ok();
+	struct writer w[THREADS];
+	pthread_t t[THREADS];
+	pid_t pids[PROCS];
+	int go[2], status;
+	size_t n, bad;
+	sg_buf err;
+
+	ck_assert_int_eq(pipe(go), 0);
+	for (int i = 0; i < PROCS; i++)
+		pids[i] = spawn_writer(go[0], go[1]);
+	for (int i = 0; i < THREADS; i++) {
+		w[i] = (struct writer){ st, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, thread_writer, &w[i]), 0);
+	}
+	close(go[1]);
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(w[i].fails, 0);
+	}
+	for (int i = 0; i < PROCS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "writer process failed: status %d", status);
+	}
+	close(go[0]);
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_audit_verify(st, &n, &bad, &err) == ST_OK, "%s",
+		      sg_buf_cstr(&err));
+	ck_assert_uint_eq(n, THREADS * PER_THREAD + PROCS * PER_PROC);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE actor = 'process'"),
+			 PROCS * PER_PROC);
+	ck_assert_int_eq(raw_int("SELECT max(seq) FROM audit"),
+			 THREADS * PER_THREAD + PROCS * PER_PROC);
+	sg_buf_free(&err);
+}
+END_TEST
+
+static void *hold_lock(void *arg)
+{
+	sqlite3 *db = arg;
+	struct timespec ts = { 0, 500 * 1000000L };
+
+	nanosleep(&ts, NULL);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	return NULL;
+}
+
+START_TEST(test_writer_waits_for_another_process_lock)
+{
+	st_store *st = open_ok();
+	sqlite3 *db = raw_open();
+	pthread_t t;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	pthread_create(&t, NULL, hold_lock, db);
+	ck_assert_msg(st_audit_append(st, "notice", NULL, NULL, "milter", NULL,
+				      NULL, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	pthread_join(t, NULL);
+	sqlite3_close(db);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* ---- decisions ---- */
+
+START_TEST(test_decide_twice_is_a_conflict)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", id);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "kacho@example.lg.jp",
+					"確認しました", "admin", &err), ST_OK);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_REJECTED, "ciso@example.lg.jp",
+					NULL, "admin", &err), ST_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "already approved (by kacho@example.lg.jp"));
+	ck_assert_int_eq(st_hold_decide(st, "hnosuch", ST_REJECTED, "x@y", NULL,
+					NULL, &err), ST_NOTFOUND);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_PENDING, "x@y", NULL, NULL, &err),
+			 ST_INVALID);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_REJECTED, "", NULL, NULL, &err),
+			 ST_INVALID);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_APPROVED);
+	ck_assert_str_eq(h->decided_by, "kacho@example.lg.jp");
+	ck_assert_str_eq(h->decision_comment, "確認しました");
+	ck_assert_ptr_nonnull(h->decided_at);
+	st_hold_free(h);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'approve'"
+				 " AND unix_user = 'admin' AND actor = 'kacho@example.lg.jp'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'reject'"), 0);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_failed_audit_write_undoes_the_hold_change)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE], id2[ST_ID_SIZE] = "";
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", id);
+	/* A disk that refuses the audit record: the change must not stay. */
+	raw_exec("CREATE TRIGGER audit_fail BEFORE INSERT ON audit"
+		 " BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "k@example.lg.jp", NULL,
+					NULL, &err), ST_ERROR);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "disk says no"));
+	fill_hold(&in, rcpts, "Q2");
+	ck_assert_int_eq(st_hold_create(st, &in, id2, &err), ST_ERROR);
+	ck_assert_str_eq(id2, "");
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_PENDING);
+	ck_assert_ptr_null(h->decided_by);
+	st_hold_free(h);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM holds"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+struct racer {
+	st_store *st;
+	const char *id;
+	st_rc rc;
+};
+
+static void *race_decide(void *arg)
+{
+	struct racer *r = arg;
+	sg_buf err;
+	st_store *own;
+
+	/* Separate handles, as separate processes would have. */
+	sg_buf_init(&err, 4096);
+	own = st_open(dbpath, &err);
+	r->rc = own ? st_hold_decide(own, r->id, ST_REJECTED, "a@example.lg.jp",
+				     NULL, NULL, &err) : ST_ERROR;
+	st_close(own);
+	sg_buf_free(&err);
+	return NULL;
+}
+
+START_TEST(test_racing_decisions_only_one_wins)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	struct racer r[6];
+	pthread_t t[6];
+	int ok = 0;
+
+	create_ok(st, "Q1", id);
+	for (int i = 0; i < 6; i++) {
+		r[i] = (struct racer){ st, id, ST_ERROR };
+		pthread_create(&t[i], NULL, race_decide, &r[i]);
+	}
+	for (int i = 0; i < 6; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert(r[i].rc == ST_OK || r[i].rc == ST_CONFLICT);
+		ok += r[i].rc == ST_OK;
+	}
+	ck_assert_int_eq(ok, 1);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'reject'"), 1);
+}
+END_TEST
+
+START_TEST(test_apply_needs_a_decision_and_is_idempotent)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", id);
+	ck_assert_int_eq(st_hold_set_applied(st, id, NULL, NULL, "root", &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_set_applied(st, "hnosuch", NULL, NULL, "root", &err),
+			 ST_NOTFOUND);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "k@example.lg.jp", NULL,
+					NULL, &err), ST_OK);
+	ck_assert_int_eq(st_hold_set_applied(st, id, "5AbC", NULL, "root", &err), ST_OK);
+	ck_assert_int_eq(st_hold_set_applied(st, id, "6DeF", NULL, "root", &err), ST_OK);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert(h->applied);
+	ck_assert_str_eq(h->new_queue_id, "5AbC");
+	st_hold_free(h);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'apply'"), 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_reminder_is_claimed_once)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", id);
+	ck_assert_int_eq(st_hold_mark_reminded(st, id, &err), ST_OK);
+	ck_assert_int_eq(st_hold_mark_reminded(st, id, &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_mark_reminded(st, "hnosuch", &err), ST_NOTFOUND);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_ptr_nonnull(h->reminded_at);
+	st_hold_free(h);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* ---- list ---- */
+
+struct listing {
+	st_store *st;
+	int n, refetched;
+};
+
+static int count_and_refetch(const st_hold *h, void *ctx)
+{
+	struct listing *l = ctx;
+	st_hold *again;
+
+	l->n++;
+	/* The callback may use the store: no lock is held across it. */
+	if (st_hold_get(l->st, h->id, &again, NULL) == ST_OK) {
+		l->refetched += strcmp(again->id, h->id) == 0;
+		st_hold_free(again);
+	}
+	return 0;
+}
+
+START_TEST(test_list_filters_by_status)
+{
+	st_store *st = open_ok();
+	char a[ST_ID_SIZE], b[ST_ID_SIZE], c[ST_ID_SIZE];
+	struct listing l = { st, 0, 0 };
+	st_status pending = ST_PENDING, approved = ST_APPROVED;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", a);
+	create_ok(st, "Q2", b);
+	create_ok(st, "Q3", c);
+	ck_assert_int_eq(st_hold_decide(st, b, ST_APPROVED, "k@example.lg.jp", NULL,
+					NULL, &err), ST_OK);
+	ck_assert_int_eq(st_hold_list(st, NULL, count_and_refetch, &l, &err), ST_OK);
+	ck_assert_int_eq(l.n, 3);
+	ck_assert_int_eq(l.refetched, 3);
+	l.n = 0;
+	ck_assert_int_eq(st_hold_list(st, &pending, count_and_refetch, &l, &err), ST_OK);
+	ck_assert_int_eq(l.n, 2);
+	l.n = 0;
+	ck_assert_int_eq(st_hold_list(st, &approved, count_and_refetch, &l, &err), ST_OK);
+	ck_assert_int_eq(l.n, 1);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+static int count_audit(const st_audit_rec *r, void *ctx)
+{
+	(*(int *)ctx)++;
+	ck_assert_ptr_nonnull(r->hash);
+	return 0;
+}
+
+START_TEST(test_audit_list_by_hold)
+{
+	st_store *st = open_ok();
+	char a[ST_ID_SIZE], b[ST_ID_SIZE];
+	int n = 0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", a);
+	create_ok(st, "Q2", b);
+	ck_assert_int_eq(st_hold_decide(st, a, ST_WITHDRAWN, "suzuki@example.lg.jp",
+					NULL, NULL, &err), ST_OK);
+	ck_assert_int_eq(st_audit_list(st, a, 0, count_audit, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 2);
+	n = 0;
+	ck_assert_int_eq(st_audit_list(st, NULL, 0, count_audit, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 3);
+	n = 0;
+	ck_assert_int_eq(st_audit_list(st, NULL, time(NULL) + 3600, count_audit, &n,
+				       &err), ST_OK);
+	ck_assert_int_eq(n, 0);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* ---- nonces, times ---- */
+
+START_TEST(test_nonce_replay_is_detected)
+{
+	st_store *st = open_ok();
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_nonce_use(st, "n-1", 1000, 60, &err), 1);
+	ck_assert_int_eq(st_nonce_use(st, "n-1", 1010, 60, &err), 0);
+	ck_assert_int_eq(st_nonce_use(st, "n-2", 1020, 60, &err), 1);
+	ck_assert_int_eq(st_nonce_use(st, "", 1020, 60, &err), -1);
+	/* Past their lifetime, old nonces are purged. */
+	ck_assert_int_eq(st_nonce_use(st, "n-3", 5000, 60, &err), 1);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM nonces"), 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_times_are_iso_8601_with_colon_offset)
+{
+	char buf[ST_TIME_SIZE];
+
+	setenv("TZ", "Asia/Tokyo", 1);
+	tzset();
+	st_time_iso(1795395600, buf);
+	ck_assert_str_eq(buf, "2026-11-23T10:00:00+09:00");
+	setenv("TZ", "UTC", 1);
+	tzset();
+	st_time_iso(0, buf);
+	ck_assert_str_eq(buf, "1970-01-01T00:00:00+00:00");
+	setenv("TZ", "America/St_Johns", 1);	/* a half-hour offset */
+	tzset();
+	st_time_iso(1795395600, buf);
+	ck_assert_str_eq(buf, "2026-11-22T21:30:00-03:30");
+	st_now_iso(buf);
+	ck_assert_uint_eq(strlen(buf), 25);
+	unsetenv("TZ");
+	tzset();
+}
+END_TEST
+
+START_TEST(test_status_names_round_trip)
+{
+	st_status s;
+
+	for (int i = ST_PENDING; i <= ST_EXPIRED; i++) {
+		ck_assert_int_eq(st_status_parse(st_status_name((st_status)i), &s), 0);
+		ck_assert_int_eq(s, i);
+	}
+	ck_assert_int_eq(st_status_parse("approve", &s), -1);
+	ck_assert_str_eq(st_rc_name(ST_CONFLICT), "conflict");
+}
+END_TEST
+
+static TCase *tcase(const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	return tc;
+}
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase("schema");
+
+	tcase_add_test(tc, test_new_store_is_current_wal_private_and_reopens);
+	tcase_add_test(tc, test_empty_v0_file_is_migrated_to_current);
+	tcase_add_test(tc, test_meta_at_version_0_is_migrated_step_by_step);
+	tcase_add_test(tc, test_newer_schema_is_refused_with_clear_error);
+	tcase_add_test(tc, test_foreign_database_is_refused);
+	tcase_add_test(tc, test_file_that_is_not_sqlite_is_refused);
+	tcase_add_test(tc, test_unwritable_path_names_the_path);
+	suite_add_tcase(s, tc);
+	tc = tcase("holds");
+	tcase_add_test(tc, test_hold_round_trip_keeps_japanese_subject_and_inventory);
+	tcase_add_test(tc, test_invalid_json_is_refused_and_nothing_written);
+	tcase_add_test(tc, test_ids_are_128_random_bits_in_lower_base32);
+	tcase_add_test(tc, test_hold_create_ids_are_distinct);
+	tcase_add_test(tc, test_engine_result_json_is_stored_as_given);
+	tcase_add_test(tc, test_decide_twice_is_a_conflict);
+	tcase_add_test(tc, test_racing_decisions_only_one_wins);
+	tcase_add_test(tc, test_failed_audit_write_undoes_the_hold_change);
+	tcase_add_test(tc, test_apply_needs_a_decision_and_is_idempotent);
+	tcase_add_test(tc, test_reminder_is_claimed_once);
+	tcase_add_test(tc, test_list_filters_by_status);
+	suite_add_tcase(s, tc);
+	tc = tcase("audit");
+	tcase_add_test(tc, test_audit_chain_verifies);
+	tcase_add_test(tc, test_edited_record_is_named_by_verify);
+	tcase_add_test(tc, test_rehashed_record_breaks_the_next_link);
+	tcase_add_test(tc, test_deleted_record_is_named_by_verify);
+	tcase_add_test(tc, test_audit_update_and_delete_are_refused);
+	tcase_add_test(tc, test_audit_list_by_hold);
+	tcase_add_test(tc, test_concurrent_threads_and_processes_lose_no_record);
+	tcase_add_test(tc, test_writer_waits_for_another_process_lock);
+	suite_add_tcase(s, tc);
+	tc = tcase("misc");
+	tcase_add_test(tc, test_nonce_replay_is_detected);
+	tcase_add_test(tc, test_times_are_iso_8601_with_colon_offset);
+	tcase_add_test(tc, test_status_names_round_trip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
