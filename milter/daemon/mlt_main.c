@@ -108,30 +108,55 @@ static int mlt_socket_dir(const char *sock, const struct passwd *pw)
 	return rc;
 }
 
-static int mlt_drop_privileges(const sg_conf *conf)
+/* The unix socket: reachable by Postfix's smtpd and cleanup (group
+ * postfix), by nobody else. inet sockets need nothing. */
+static void mlt_socket_perms(const char *sock, const struct passwd *pw)
+{
+	const char *path = strchr(sock, ':') + 1;
+	struct group *gr = getgrnam("postfix");
+
+	if (strncmp(sock, "unix:", 5) != 0 && strncmp(sock, "local:", 6) != 0)
+		return;
+	if (geteuid() == 0 && chown(path, pw ? pw->pw_uid : 0,
+				    gr ? gr->gr_gid : (pw ? pw->pw_gid : 0)) < 0)
+		mlt_log(LOG_WARNING, "cannot chown %s: %s", path, strerror(errno));
+	if (chmod(path, gr ? 0660 : 0666) < 0)
+		mlt_log(LOG_WARNING, "cannot chmod %s: %s", path, strerror(errno));
+}
+
+static struct passwd *mlt_service_user(const sg_conf *conf)
 {
 	const char *user = sg_conf_str(conf, "milter", "user");
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return NULL;
+	if ((pw = getpwnam(user)) == NULL)
+		mlt_log(LOG_ERR, "[milter] user %s does not exist", user);
+	return pw;
+}
+
+/* As root: the spool and socket directories, owned by the service user. */
+static int mlt_prepare_dirs(const sg_conf *conf, const struct passwd *pw)
+{
 	char *spool = sg_conf_path(conf, "milter", "spool_dir");
-	struct passwd *pw = NULL;
 	int rc = 0;
 
-	if (geteuid() == 0) {
-		if ((pw = getpwnam(user)) == NULL) {
-			mlt_log(LOG_ERR, "[milter] user %s does not exist", user);
-			free(spool);
-			return -1;
-		}
-	}
 	if (mlt_private_dir(spool, pw, 0700) < 0 ||
 	    mlt_socket_dir(sg_conf_str(conf, "milter", "socket"), pw) < 0)
 		rc = -1;
 	free(spool);
-	if (rc == 0 && pw && (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-			      setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)) {
-		mlt_log(LOG_ERR, "cannot become %s: %s", user, strerror(errno));
-		rc = -1;
-	}
 	return rc;
+}
+
+static int mlt_drop_privileges(const struct passwd *pw)
+{
+	if (pw && (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+		   setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0)) {
+		mlt_log(LOG_ERR, "cannot become %s: %s", pw->pw_name, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int mlt_setup_milter(const sg_conf *conf)
@@ -193,6 +218,7 @@ static int mlt_check(const char *conf_path)
 static int mlt_run(const char *conf_path, bool foreground)
 {
 	static sigset_t usr1;
+	struct passwd *pw;
 	sg_buf err;
 	sg_conf *conf;
 	pthread_t tid;
@@ -204,7 +230,17 @@ static int mlt_run(const char *conf_path, bool foreground)
 		sg_buf_free(&err);
 		return MLT_EX_CONFIG;
 	}
-	if (mlt_drop_privileges(conf) < 0) {
+	pw = mlt_service_user(conf);
+	/* The socket is opened as root, so that it can be given to group
+	 * postfix; everything after runs as the service user. */
+	if ((geteuid() == 0 && pw == NULL) || mlt_prepare_dirs(conf, pw) < 0 ||
+	    mlt_setup_milter(conf) < 0) {
+		sg_conf_free(conf);
+		sg_buf_free(&err);
+		return MLT_EX_OSERR;
+	}
+	mlt_socket_perms(sg_conf_str(conf, "milter", "socket"), pw);
+	if (mlt_drop_privileges(pw) < 0) {
 		sg_conf_free(conf);
 		sg_buf_free(&err);
 		return MLT_EX_OSERR;
@@ -216,11 +252,6 @@ static int mlt_run(const char *conf_path, bool foreground)
 		return MLT_EX_CONFIG;
 	}
 	sg_buf_free(&err);
-	if (mlt_setup_milter(conf) < 0) {
-		sg_conf_free(conf);
-		mlt_rt_shutdown();
-		return MLT_EX_OSERR;
-	}
 	if (!foreground && daemon(0, 0) < 0) {
 		mlt_log(LOG_ERR, "cannot detach: %s", strerror(errno));
 		sg_conf_free(conf);
