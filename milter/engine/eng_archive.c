@@ -73,6 +73,116 @@ static struct archive *eng_arch_open(const unsigned char *d, size_t n, bool raw)
 	return a;
 }
 
+/*
+ * RAR5 encryption, read from the block headers ourselves: libarchive
+ * 3.6 (Debian 12) reads RAR5 without knowing about it. An archive
+ * encryption header (type 4) makes it stop with "Encryption is not
+ * supported" while archive_read_has_encrypted_entries() says
+ * "unsupported" (-2), and a file whose extra area has an encryption
+ * record (type 1) comes out unflagged, its ciphertext as its data.
+ * Layout (RAR 5.0 technical note): after the 8-byte signature, blocks
+ * of CRC32, header size (vint), type (vint), flags (vint: 0x1 extra
+ * area, 0x2 data area), [extra area size], [data size], fields; the
+ * extra area ends the header, the data area follows it. Types: 1 main,
+ * 2 file, 3 service, 4 archive encryption, 5 end of archive.
+ */
+#define ENG_RAR5_HEADER_MAX (2UL * 1024 * 1024)	/* the format's own limit */
+
+typedef struct eng_rar5 {
+	bool hdr_encrypted;	/* names hidden: an archive encryption header */
+	size_t nfiles;		/* file headers, in order */
+	bool *enc;		/* per file header: an encryption record */
+} eng_rar5;
+
+static bool eng_vint(const unsigned char *d, size_t end, size_t *off,
+		     unsigned long long *v)
+{
+	*v = 0;
+	for (unsigned i = 0; i < 10 && *off < end; i++) {
+		unsigned char b = d[(*off)++];
+
+		*v |= (unsigned long long)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80))
+			return i < 9 || b <= 1;
+	}
+	return false;
+}
+
+static unsigned long eng_crc32(const unsigned char *p, size_t n)
+{
+	unsigned long c = 0xffffffffUL;
+
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320UL & (0UL - (c & 1)));
+	}
+	return ~c & 0xffffffffUL;
+}
+
+/* True when the extra area [off, end) of a file header holds an
+ * encryption record. */
+static bool eng_rar5_extra_encrypted(const unsigned char *d, size_t off, size_t end)
+{
+	while (off < end) {
+		unsigned long long rsize, rtype;
+		size_t rstart;
+
+		if (!eng_vint(d, end, &off, &rsize))
+			return false;
+		rstart = off;
+		if (rsize == 0 || rsize > end - rstart || !eng_vint(d, end, &off, &rtype))
+			return false;
+		if (rtype == 1)
+			return true;
+		off = rstart + (size_t)rsize;
+	}
+	return false;
+}
+
+/* Bounded by the data and by `maxfiles` file headers; stops quietly at
+ * anything it does not understand (libarchive then judges the rest). */
+static void eng_rar5_scan(const unsigned char *d, size_t n, size_t maxfiles,
+			  eng_rar5 *r)
+{
+	size_t off = 8;
+
+	memset(r, 0, sizeof(*r));
+	while (off + 5 < n && r->nfiles < maxfiles) {
+		unsigned long long hsize, type, flags, xsize = 0, dsize = 0;
+		size_t p = off + 4, hstart, hend;
+
+		if (!eng_vint(d, n, &p, &hsize) || hsize == 0 ||
+		    hsize > ENG_RAR5_HEADER_MAX || hsize > n - p)
+			return;
+		hstart = p;
+		hend = hstart + (size_t)hsize;
+		if (!eng_vint(d, hend, &p, &type) || !eng_vint(d, hend, &p, &flags) ||
+		    ((flags & 1) && !eng_vint(d, hend, &p, &xsize)) ||
+		    ((flags & 2) && !eng_vint(d, hend, &p, &dsize)) || xsize > hend - p)
+			return;
+		if (type == 4) {
+			/* the header's CRC (size field onwards) tells a real
+			 * one from bytes that only look like it */
+			r->hdr_encrypted = eng_crc32(d + off + 4, hend - (off + 4)) ==
+					   (d[off] | (unsigned long)d[off + 1] << 8 |
+					    (unsigned long)d[off + 2] << 16 |
+					    (unsigned long)d[off + 3] << 24);
+			return;
+		}
+		if (type == 5)
+			return;
+		if (type == 2) {
+			r->enc = sg_xreallocarray(r->enc, r->nfiles + 1, sizeof(*r->enc));
+			r->enc[r->nfiles++] = (flags & 1) &&
+				eng_rar5_extra_encrypted(d, hend - (size_t)xsize, hend);
+		}
+		if (dsize > n - hend)
+			return;
+		off = hend + (size_t)dsize;
+	}
+}
+
 typedef struct eng_walk {
 	eng_ctx *ctx;
 	eng_attachment *node;
@@ -84,6 +194,8 @@ typedef struct eng_walk {
 	bool stop;
 	bool raw;			/* a compressed single file */
 	unsigned char *chunk;
+	size_t nheaders;		/* entries read so far */
+	const eng_rar5 *rar5;		/* RAR5: our own reading, or NULL */
 } eng_walk;
 
 /* The name of an entry as UTF-8 NFKC, without a leading "./" or "/". */
@@ -237,7 +349,9 @@ static void eng_walk_entry(eng_walk *w, struct archive *a, struct archive_entry 
 	ent = eng_add_entry(w, sg_buf_cstr(&name));
 	sg_buf_free(&name);
 	w->nfiles++;
-	if (archive_entry_is_encrypted(e)) {
+	/* libarchive gives RAR5 entries in the order of their file headers */
+	if (archive_entry_is_encrypted(e) ||
+	    (w->rar5 && w->nheaders - 1 < w->rar5->nfiles && w->rar5->enc[w->nheaders - 1])) {
 		ent->encrypted = true;
 		w->nenc++;
 		w->fn(ctx, ent, NULL, 0, w->depth);
@@ -258,7 +372,6 @@ static void eng_walk_entry(eng_walk *w, struct archive *a, struct archive_entry 
 static void eng_walk_loop(eng_walk *w, struct archive *a)
 {
 	struct archive_entry *e;
-	size_t nheaders = 0;
 
 	while (!w->stop && !w->ctx->arch_bomb && !eng_deadline_passed(w->ctx)) {
 		int r = archive_read_next_header(a, &e);
@@ -268,7 +381,7 @@ static void eng_walk_loop(eng_walk *w, struct archive *a)
 		if (r < ARCHIVE_WARN) {
 			/* 7z -mhe: libarchive stops with ARCHIVE_FATAL, but knows
 			 * the archive is encrypted. That is encryption. */
-			if (nheaders == 0 && archive_read_has_encrypted_entries(a) > 0) {
+			if (w->nheaders == 0 && archive_read_has_encrypted_entries(a) > 0) {
 				w->node->encrypted = true;
 				free(w->node->note);
 				w->node->note = sg_xstrdup("names hidden");
@@ -280,7 +393,7 @@ static void eng_walk_loop(eng_walk *w, struct archive *a)
 			}
 			return;
 		}
-		nheaders++;
+		w->nheaders++;
 		if (w->raw && archive_format(a) != ARCHIVE_FORMAT_RAW)
 			w->raw = false;		/* a .tar.gz is a tar */
 		eng_walk_entry(w, a, e);
@@ -291,15 +404,27 @@ void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
 		      const unsigned char *data, size_t len, unsigned depth,
 		      eng_arch_file_fn fn)
 {
-	eng_walk w = { ctx, node, depth, fn, len, 0, 0, 0, false, false, NULL };
+	eng_walk w = { ctx, node, depth, fn, len, 0, 0, 0, false, false, NULL, 0, NULL };
 	eng_ftype t = eng_sniff(data, len);
 	struct archive *a;
 	locale_t old;
+	eng_rar5 rar5 = { false, 0, NULL };
 
 	if (depth > ctx->eng->lim.archive_depth) {
 		eng_scan_limit(ctx, "archive-depth", "圧縮ファイルの入れ子が深すぎます",
 			       "Archives nested too deeply to inspect", node->where, "");
 		return;
+	}
+	if (t == ENG_FT_RAR && len >= 8 && memcmp(data, "Rar!\x1a\x07\x01\x00", 8) == 0) {
+		eng_rar5_scan(data, len, ctx->eng->lim.archive_entries + 1, &rar5);
+		if (rar5.hdr_encrypted) {
+			node->encrypted = true;
+			free(node->note);
+			node->note = sg_xstrdup("names hidden");
+			free(rar5.enc);
+			return;
+		}
+		w.rar5 = &rar5;
 	}
 	/* gzip/bzip2/xz of a tar is a tar; of anything else, one file. */
 	w.raw = t == ENG_FT_GZIP || t == ENG_FT_BZIP2 || t == ENG_FT_XZ;
@@ -309,6 +434,7 @@ void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
 		eng_scan_limit(ctx, "archive-unreadable", "圧縮ファイルを読み取れません",
 			       "The archive could not be read", node->where, "");
 		eng_locale_leave(old);
+		free(rar5.enc);
 		return;
 	}
 	w.chunk = sg_xmalloc(ENG_CHUNK);
@@ -316,6 +442,7 @@ void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
 	archive_read_free(a);
 	eng_locale_leave(old);
 	free(w.chunk);
+	free(rar5.enc);
 	if (!node->encrypted)
 		node->encrypted = !w.stop && w.nfiles > 0 && w.nenc == w.nfiles;
 }

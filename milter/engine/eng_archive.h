@@ -12,7 +12,10 @@
  *	inside: `depth` is the nesting of the entries (1 for the entries of
  *	a mail attachment). node->encrypted is set when every file is
  *	encrypted (by the archive, or itself encrypted, as fn decides), or
- *	when the headers are encrypted (7z -mhe: names hidden).
+ *	when the headers are encrypted (7z -mhe, RAR4 MHD_PASSWORD, RAR5
+ *	archive encryption header: names hidden). libarchive 3.6 does not
+ *	report RAR5 encryption, so RAR5 block headers are read here too
+ *	(file encryption records, the archive encryption header).
  *
  *	Entry names come out as UTF-8: libarchive runs under a per-thread
  *	C.UTF-8 locale (uselocale: never the process's), so names flagged

@@ -13,9 +13,14 @@
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-input-memory.h>
 #include <gsf/gsf-input.h>
+#include <nettle/aes.h>
 #include <nettle/arcfour.h>
+#include <nettle/cbc.h>
 #include <nettle/md5.h>
+#include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
+#include <nettle/sha2.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -23,6 +28,14 @@
 #define ENG_XLS_HEAD 65536
 #define ENG_DOC_TABLE_HEAD 4096
 #define ENG_MANIFEST_MAX (4 * 1024 * 1024)
+/* EncryptionInfo of an encrypted OOXML file: a few KiB in practice. */
+#define ENG_ENCINFO_MAX (64 * 1024)
+/* Agile key derivation rounds we spend on trying VelvetSweatshop: ten
+ * times Office's 100000. Past this the file counts as encrypted
+ * without the check (the format allows up to 10,000,000). */
+#define ENG_AGILE_SPIN_MAX 1000000UL
+/* Standard encryption's fixed round count (MS-OFFCRYPTO 2.3.4.7). */
+#define ENG_STD_SPIN 50000UL
 
 static const char eng_velvet[] = "VelvetSweatshop";
 
@@ -162,6 +175,258 @@ static bool eng_velvet_verifies(const unsigned char *p, size_t n)
 	return eng_cryptoapi_velvet(v + 4, keybits, v + 20, v + 40);
 }
 
+/*
+ * OOXML encrypted with VelvetSweatshop: Excel opens such a file without
+ * asking (the trick of the write-protected workbook, and of many
+ * malicious xlsx since 2018), so it is no more encrypted than the legacy
+ * files above. Both ECMA-376 schemes Office writes are checked:
+ * agile (EncryptionInfo 4.4, XML descriptor; 2.3.4.10-2.3.4.13) and
+ * standard (x.2 with fAES; 2.3.4.5-2.3.4.9). RC4 CryptoAPI (x.2
+ * without fAES) has the layout eng_velvet_verifies() reads.
+ */
+
+/* The value of attribute `name` in the element p[0..n) (no entities in
+ * what it is used for: numbers, algorithm names, base64); NULL when
+ * absent. Returns a malloc'd string. */
+static char *eng_xml_attr(const char *p, size_t n, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 1; i + nl + 2 < n; i++) {
+		const char *v, *e;
+
+		if (!strchr(" \t\r\n", p[i - 1]) || memcmp(p + i, name, nl) != 0 ||
+		    p[i + nl] != '=' || (p[i + nl + 1] != '"' && p[i + nl + 1] != '\''))
+			continue;
+		v = p + i + nl + 2;
+		e = memchr(v, p[i + nl + 1], n - (size_t)(v - p));
+		return e ? strndup(v, (size_t)(e - v)) : NULL;
+	}
+	return NULL;
+}
+
+/* The password key encryptor of an agile descriptor: the element named
+ * encryptedKey (any namespace prefix), its attributes up to '>'. */
+static const char *eng_agile_key_elem(const char *x, size_t n, size_t *len)
+{
+	for (const char *p = x; (p = memmem(p, n - (size_t)(p - x), "encryptedKey", 12)); p += 12) {
+		const char *e;
+
+		if (p == x || (p[-1] != ':' && p[-1] != '<') || p + 12 >= x + n ||
+		    !strchr(" \t\r\n", p[12]))
+			continue;
+		e = memchr(p, '>', n - (size_t)(p - x));
+		if (e == NULL)
+			return NULL;
+		*len = (size_t)(e - p);
+		return p;
+	}
+	return NULL;
+}
+
+static const struct nettle_hash *eng_hash_by_name(const char *n)
+{
+	if (n == NULL)
+		return NULL;
+	if (strcmp(n, "SHA512") == 0)
+		return &nettle_sha512;
+	if (strcmp(n, "SHA384") == 0)
+		return &nettle_sha384;
+	if (strcmp(n, "SHA256") == 0)
+		return &nettle_sha256;
+	if (strcmp(n, "SHA1") == 0 || strcmp(n, "SHA-1") == 0)
+		return &nettle_sha1;
+	return NULL;
+}
+
+static const struct nettle_cipher *eng_aes_by_bits(unsigned long bits)
+{
+	return bits == 128 ? &nettle_aes128 : bits == 192 ? &nettle_aes192 :
+	       bits == 256 ? &nettle_aes256 : NULL;
+}
+
+static unsigned char *eng_b64(const char *s, size_t *len)
+{
+	gsize n = 0;
+	unsigned char *d = s ? g_base64_decode(s, &n) : NULL;
+
+	*len = d ? (size_t)n : 0;
+	return d;
+}
+
+/* Agile, 2.3.4.11-2.3.4.13: H0 = H(salt || password), spin rounds of
+ * H(LE32(i) || H), then per block key H(H || blockKey) cut (or padded
+ * with 0x36) to keyBits/8; the verifier input and its hash, both
+ * AES-CBC with the salt as IV, must agree. */
+static bool eng_agile_velvet(const char *xml, size_t n)
+{
+	static const unsigned char bk_in[8] = { 0xfe, 0xa7, 0xd2, 0x76, 0x3b, 0x4b, 0x9e, 0x79 };
+	static const unsigned char bk_val[8] = { 0xd7, 0xaa, 0x0f, 0x6d, 0x30, 0x61, 0x34, 0x4e };
+	size_t elen = 0, slen, vlen, hlen;
+	const char *el = eng_agile_key_elem(xml, n, &elen);
+	char *a_spin, *a_bits, *a_hash, *a_alg, *a_chain, *a_salt, *a_vin, *a_vval;
+	unsigned char *salt = NULL, *vin = NULL, *vval = NULL;
+	const struct nettle_hash *h;
+	const struct nettle_cipher *c;
+	unsigned long spin, bits;
+	bool ok = false;
+
+	if (el == NULL)
+		return false;
+	a_spin = eng_xml_attr(el, elen, "spinCount");
+	a_bits = eng_xml_attr(el, elen, "keyBits");
+	a_hash = eng_xml_attr(el, elen, "hashAlgorithm");
+	a_alg = eng_xml_attr(el, elen, "cipherAlgorithm");
+	a_chain = eng_xml_attr(el, elen, "cipherChaining");
+	a_salt = eng_xml_attr(el, elen, "saltValue");
+	a_vin = eng_xml_attr(el, elen, "encryptedVerifierHashInput");
+	a_vval = eng_xml_attr(el, elen, "encryptedVerifierHashValue");
+	spin = a_spin ? strtoul(a_spin, NULL, 10) : 0;
+	bits = a_bits ? strtoul(a_bits, NULL, 10) : 0;
+	h = eng_hash_by_name(a_hash);
+	c = eng_aes_by_bits(bits);
+	salt = eng_b64(a_salt, &slen);
+	vin = eng_b64(a_vin, &vlen);
+	vval = eng_b64(a_vval, &hlen);
+	if (h && c && a_alg && strcmp(a_alg, "AES") == 0 && a_chain &&
+	    strcmp(a_chain, "ChainingModeCBC") == 0 && spin <= ENG_AGILE_SPIN_MAX &&
+	    slen == 16 && vlen >= 16 && vlen % 16 == 0 && vlen <= 64 &&
+	    hlen >= h->digest_size && hlen % 16 == 0 && hlen <= 128) {
+		unsigned char pw[64], hv[SHA512_DIGEST_SIZE], hk[SHA512_DIGEST_SIZE];
+		unsigned char key[32], iv[16], vdec[64], hdec[128], vhash[SHA512_DIGEST_SIZE];
+		unsigned char ictx[512], cctx[512];	/* nettle contexts */
+		size_t pwlen = eng_velvet_utf16(pw), klen = bits / 8;
+
+		if (h->context_size <= sizeof(ictx) && c->context_size <= sizeof(cctx)) {
+			h->init(ictx);
+			h->update(ictx, slen, salt);
+			h->update(ictx, pwlen, pw);
+			h->digest(ictx, h->digest_size, hv);
+			for (unsigned long i = 0; i < spin; i++) {
+				unsigned char le[4] = { (unsigned char)i, (unsigned char)(i >> 8),
+							(unsigned char)(i >> 16), (unsigned char)(i >> 24) };
+				h->init(ictx);
+				h->update(ictx, 4, le);
+				h->update(ictx, h->digest_size, hv);
+				h->digest(ictx, h->digest_size, hv);
+			}
+			for (int k = 0; k < 2; k++) {
+				h->init(ictx);
+				h->update(ictx, h->digest_size, hv);
+				h->update(ictx, 8, k == 0 ? bk_in : bk_val);
+				h->digest(ictx, h->digest_size, hk);
+				memset(key, 0x36, sizeof(key));
+				memcpy(key, hk, klen < h->digest_size ? klen : h->digest_size);
+				c->set_decrypt_key(cctx, key);
+				memcpy(iv, salt, 16);
+				if (k == 0)
+					cbc_decrypt(cctx, c->decrypt, 16, iv, vlen, vdec, vin);
+				else
+					cbc_decrypt(cctx, c->decrypt, 16, iv, hlen, hdec, vval);
+			}
+			/* the verifier is saltSize (16) bytes */
+			h->init(ictx);
+			h->update(ictx, 16, vdec);
+			h->digest(ictx, h->digest_size, vhash);
+			ok = memcmp(vhash, hdec, h->digest_size) == 0;
+		}
+	}
+	free(a_spin), free(a_bits), free(a_hash), free(a_alg), free(a_chain);
+	free(a_salt), free(a_vin), free(a_vval);
+	g_free(salt), g_free(vin), g_free(vval);
+	return ok;
+}
+
+/* Standard (AES), 2.3.4.7-2.3.4.9: SHA-1 over salt || password, 50000
+ * rounds, H(H || LE32(0)), then the 0x36/0x5c derivation; the verifier
+ * and its SHA-1, AES-ECB, must agree. p is the whole EncryptionInfo. */
+static bool eng_standard_velvet(const unsigned char *p, size_t n)
+{
+	unsigned long hsize, bits;
+	const unsigned char *v;
+	const struct nettle_cipher *c;
+	unsigned char pw[64], hv[SHA1_DIGEST_SIZE], x[2 * SHA1_DIGEST_SIZE], buf[64];
+	unsigned char cctx[512], vdec[16], hdec[32], vhash[SHA1_DIGEST_SIZE];
+	static const unsigned char zero4[4] = { 0, 0, 0, 0 };
+	struct sha1_ctx sh;
+	size_t pwlen = eng_velvet_utf16(pw);
+
+	if (n < 12)
+		return false;
+	hsize = eng_le32(p + 8);
+	if (hsize < 32 || hsize > n - 12 || n - 12 - hsize < 4 + 16 + 16 + 4 + 32)
+		return false;
+	bits = eng_le32(p + 12 + 16);
+	c = eng_aes_by_bits(bits);
+	v = p + 12 + hsize;
+	if (c == NULL || c->context_size > sizeof(cctx) || eng_le32(v) != 16 ||
+	    eng_le32(v + 36) != 20)
+		return false;
+	sha1_init(&sh);
+	sha1_update(&sh, 16, v + 4);
+	sha1_update(&sh, pwlen, pw);
+	sha1_digest(&sh, sizeof(hv), hv);
+	for (unsigned long i = 0; i < ENG_STD_SPIN; i++) {
+		unsigned char le[4] = { (unsigned char)i, (unsigned char)(i >> 8),
+					(unsigned char)(i >> 16), (unsigned char)(i >> 24) };
+		sha1_init(&sh);
+		sha1_update(&sh, 4, le);
+		sha1_update(&sh, sizeof(hv), hv);
+		sha1_digest(&sh, sizeof(hv), hv);
+	}
+	sha1_init(&sh);
+	sha1_update(&sh, sizeof(hv), hv);
+	sha1_update(&sh, 4, zero4);
+	sha1_digest(&sh, sizeof(hv), hv);
+	for (int k = 0; k < 2; k++) {
+		memset(buf, k == 0 ? 0x36 : 0x5c, sizeof(buf));
+		for (size_t i = 0; i < sizeof(hv); i++)
+			buf[i] ^= hv[i];
+		sha1_init(&sh);
+		sha1_update(&sh, sizeof(buf), buf);
+		sha1_digest(&sh, SHA1_DIGEST_SIZE, x + k * SHA1_DIGEST_SIZE);
+	}
+	c->set_decrypt_key(cctx, x);	/* the first keyBits/8 bytes of X1 || X2 */
+	c->decrypt(cctx, 16, vdec, v + 20);
+	c->decrypt(cctx, 32, hdec, v + 40);
+	sha1_init(&sh);
+	sha1_update(&sh, 16, vdec);
+	sha1_digest(&sh, sizeof(vhash), vhash);
+	return memcmp(vhash, hdec, SHA1_DIGEST_SIZE) == 0;
+}
+
+static long eng_stream_head(GsfInfile *ole, const char *name, unsigned char *buf,
+			    size_t max);
+
+/* ECMA-376 encryption: which scheme, and whether VelvetSweatshop opens it. */
+static void eng_ooxml_encrypted(GsfInfile *ole, eng_office_info *o)
+{
+	unsigned char *info = g_malloc(ENG_ENCINFO_MAX);
+	long n = eng_stream_head(ole, "EncryptionInfo", info, ENG_ENCINFO_MAX);
+	unsigned major, minor;
+
+	o->encrypted = true;
+	o->method = "ECMA-376";
+	o->mime = "application/x-ooxml-encrypted";
+	if (n >= 8) {
+		major = eng_le16(info);
+		minor = eng_le16(info + 2);
+		if (major == 4 && minor == 4) {
+			o->method = "ECMA-376 agile";
+			o->default_password = eng_agile_velvet((const char *)info + 8, (size_t)n - 8);
+		} else if (major >= 2 && major <= 4 && minor == 2) {
+			if (eng_le32(info + 4) & 0x20) {
+				o->method = "ECMA-376 standard";
+				o->default_password = eng_standard_velvet(info, (size_t)n);
+			} else {
+				o->method = "RC4 CryptoAPI";
+				o->default_password = eng_velvet_verifies(info, (size_t)n);
+			}
+		}
+	}
+	g_free(info);
+}
+
 /* Reads the first max bytes of stream `name` (case-insensitive, at the
  * root); returns the count, or -1 when there is no such stream. */
 static long eng_stream_head(GsfInfile *ole, const char *name, unsigned char *buf,
@@ -293,11 +558,9 @@ int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *o)
 	}
 	o->vba = eng_has_child(ole, "Macros") || eng_has_child(ole, "_VBA_PROJECT_CUR") ||
 		 eng_has_child(ole, "VBA");
-	if (eng_has_child(ole, "EncryptionInfo") && eng_has_child(ole, "EncryptedPackage")) {
-		o->encrypted = true;
-		o->method = "ECMA-376";
-		o->mime = "application/x-ooxml-encrypted";
-	} else if (eng_has_child(ole, "WordDocument"))
+	if (eng_has_child(ole, "EncryptionInfo") && eng_has_child(ole, "EncryptedPackage"))
+		eng_ooxml_encrypted(ole, o);
+	else if (eng_has_child(ole, "WordDocument"))
 		eng_doc(ole, o);
 	else if (eng_has_child(ole, "Workbook") || eng_has_child(ole, "Book"))
 		eng_xls(ole, o);

@@ -15,7 +15,11 @@
  *	  encrypted (default_password is set): the stored verifier is
  *	  checked against that password for RC4, RC4 CryptoAPI and XOR
  *	  obfuscation (MS-OFFCRYPTO 2.3.5-2.3.7; MD5, SHA-1 and RC4 from
- *	  nettle).
+ *	  nettle). The same holds for encrypted OOXML, which Excel also
+ *	  opens silently with that password: ECMA-376 agile (4.4, AES and
+ *	  SHA-1/SHA-2, spinCount up to 1,000,000 tried; more counts as
+ *	  encrypted unchecked) and standard (x.2 with AES, SHA-1, 50000
+ *	  rounds) verifiers are checked too (2.3.4.7-2.3.4.13).
  *	- vba: a VBA project storage ("Macros" in Word, "_VBA_PROJECT_CUR"
  *	  in Excel, "VBA" in a bare vbaProject.bin or PowerPoint).
  *	- mime: the kind of document, for the inventory.
@@ -37,7 +41,7 @@ typedef struct eng_office_info {
 	bool default_password;	/* encrypted with VelvetSweatshop: opens */
 	bool vba;
 	const char *mime;	/* static string */
-	const char *method;	/* "agile/standard", "RC4", ... or NULL */
+	const char *method;	/* "ECMA-376 agile", "RC4", ... or NULL */
 } eng_office_info;
 
 int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *out);
