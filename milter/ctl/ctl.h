@@ -10,12 +10,18 @@
 #ifndef CTL_H
 #define CTL_H
 
+#include <stdbool.h>
+
+#include "release/rel.h"
+#include "store/st.h"
 #include "util/sg_conf.h"
 
+#define CTL_EX_REFUSED 1	/* hold commands: the rules say no */
 #define CTL_EX_USAGE 64
 #define CTL_EX_NOINPUT 66
 #define CTL_EX_SOFTWARE 70
 #define CTL_EX_CANTCREAT 73
+#define CTL_EX_TEMPFAIL 75
 #define CTL_EX_NOPERM 77
 #define CTL_EX_CONFIG 78
 
@@ -38,6 +44,70 @@ void ctl_keygen_help(void);
 int ctl_become_store_owner(const sg_conf *conf);
 /* "alice" or "root via sudo by alice", for the audit log. */
 const char *ctl_unix_user(void);
+
+/* ctl_priv.c: remember who ran the command, without switching user
+ * (apply and reconcile keep root). */
+void ctl_note_invoker(void);
+
+/* Hold administration (issue 7): ctl_hold.c, ctl_decide.c,
+ * ctl_apply.c, ctl_expire.c, ctl_reconcile.c, ctl_report.c. */
+int ctl_list(const char *conf_path, int argc, char **argv);
+void ctl_list_help(void);
+int ctl_show(const char *conf_path, int argc, char **argv);
+void ctl_show_help(void);
+int ctl_approve(const char *conf_path, int argc, char **argv);
+void ctl_approve_help(void);
+int ctl_reject(const char *conf_path, int argc, char **argv);
+void ctl_reject_help(void);
+int ctl_withdraw(const char *conf_path, int argc, char **argv);
+void ctl_withdraw_help(void);
+int ctl_apply(const char *conf_path, int argc, char **argv);
+void ctl_apply_help(void);
+int ctl_expire(const char *conf_path, int argc, char **argv);
+void ctl_expire_help(void);
+int ctl_reconcile(const char *conf_path, int argc, char **argv);
+void ctl_reconcile_help(void);
+int ctl_report(const char *conf_path, int argc, char **argv);
+void ctl_report_help(void);
+
+/* ctl_wf.c: shared by the hold commands. */
+int ctl_exit_of(rel_rc rc);
+st_store *ctl_store_as_owner(const char *cmd, const sg_conf *conf, int *ex);
+st_store *ctl_store_as_root(const char *cmd, const sg_conf *conf, int *ex);
+void ctl_store_close(st_store *st, const sg_conf *conf);
+/* flock on "<store>.apply.lock", waiting up to wait_s; fd or -1. */
+int ctl_lock_apply(const char *cmd, const sg_conf *conf, int wait_s);
+typedef struct ctl_notices ctl_notices;
+ctl_notices *ctl_notices_new(const sg_conf *conf, sg_buf *err);
+void ctl_notices_free(ctl_notices *n);
+/* Reminders go to the approvers, everything else to the sender. */
+void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind);
+ntf_kind ctl_outcome_kind(st_status s);
+typedef struct ctl_argspec {
+	const char *const *opts;	/* "--by", ... (take a value) */
+	const char **vals;
+	size_t nopts;
+	const char *const *flags;	/* "--json", ... */
+	bool *set;
+	size_t nflags;
+	const char **pos;
+	size_t npos;
+} ctl_argspec;
+int ctl_parse_args(const char *cmd, int argc, char **argv, const ctl_argspec *spec);
+/* ctl_apply.c: carry out one decided hold on the queue (apply and
+ * reconcile). */
+typedef struct ctl_applier {
+	st_store *st;
+	rel_postfix *pf;
+	ctl_notices *notices;
+	long long requeue_after;	/* seconds; -1: never requeue */
+	size_t applied, gone, refused, failed;
+} ctl_applier;
+void ctl_apply_hold(ctl_applier *a, const st_hold *h);
+/* 0, or -1 after a message (configuration); free in both cases. */
+int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
+		     st_store *st);
+void ctl_applier_free(ctl_applier *a);
 
 /* Loads the configuration or prints the error; NULL means exit 78. */
 sg_conf *ctl_load_conf(const char *path);

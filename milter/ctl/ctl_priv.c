@@ -26,7 +26,7 @@ const char *ctl_unix_user(void)
 	return ctl_invoker;
 }
 
-static void ctl_note_invoker(void)
+void ctl_note_invoker(void)
 {
 	struct passwd *pw = getpwuid(getuid());
 	const char *sudo = getenv("SUDO_USER");

@@ -24,6 +24,24 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_config, ctl_config_help },
 	{ "keygen", "create a new signing key / 署名鍵を作成",
 	  ctl_keygen, ctl_keygen_help },
+	{ "list", "list held messages / 保留メールの一覧",
+	  ctl_list, ctl_list_help },
+	{ "show", "show one hold in full / 保留の詳細",
+	  ctl_show, ctl_show_help },
+	{ "approve", "approve a hold (assigned approver) / 承認",
+	  ctl_approve, ctl_approve_help },
+	{ "reject", "reject a hold (assigned approver) / 却下",
+	  ctl_reject, ctl_reject_help },
+	{ "withdraw", "withdraw a hold (its sender) / 送信者による取り下げ",
+	  ctl_withdraw, ctl_withdraw_help },
+	{ "apply", "carry out decisions on the queue (root) / 判断をキューに反映",
+	  ctl_apply, ctl_apply_help },
+	{ "expire", "expire old holds, remind approvers / 期限切れ処理と再通知",
+	  ctl_expire, ctl_expire_help },
+	{ "reconcile", "repair store vs queue disagreements (root) / 不整合の修復",
+	  ctl_reconcile, ctl_reconcile_help },
+	{ "report", "ledger of outbound mail for audits / 監査用の台帳",
+	  ctl_report, ctl_report_help },
 };
 
 static void ctl_usage(FILE *fp)
@@ -43,12 +61,13 @@ static void ctl_usage(FILE *fp)
 		"\n"
 		"commands:\n", CTL_DEFAULT_CONF);
 	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
-		fprintf(fp, "  %-8s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+		fprintf(fp, "  %-9s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
 	fprintf(fp,
 		"\n"
 		"exit status: 0 ok (check: accept or log), 1 check: hold or bcc,\n"
-		"2 check: reject, 64 usage error, 66 unreadable input,\n"
-		"70 internal error, 73 cannot create, 77 permission, 78 configuration error.\n");
+		"2 check: reject, 64 usage error, 66 unreadable input or no such hold,\n"
+		"70 internal error, 73 cannot create, 75 busy (retry), 77 permission,\n"
+		"78 configuration error; hold commands: 1 refused (see COMMAND --help).\n");
 }
 
 int ctl_is_help(const char *arg)

@@ -127,6 +127,37 @@ const sg_option sg_options[] = {
 	  "A hold not decided within this time is deleted and the sender is "
 	  "told." },
 
+	{ "release", "postfix_config_dir", SG_OPT_PATH, "/etc/postfix", NULL, 0, 0,
+	  "Postfix configuration directory, passed as -c to postsuper, "
+	  "postqueue, postcat, postconf and postkick by sendguardctl apply, "
+	  "reconcile and expire." },
+	{ "release", "postsuper", SG_OPT_STRING, "/usr/sbin/postsuper", NULL, 0, 0,
+	  "Command that releases (-H, -r) and deletes (-d) held mail; run as "
+	  "root by sendguardctl apply and reconcile (words separated by "
+	  "spaces, no shell)." },
+	{ "release", "postqueue", SG_OPT_STRING, "/usr/sbin/postqueue", NULL, 0, 0,
+	  "Command that lists the queue (-j) and delivers a released message "
+	  "at once (-i)." },
+	{ "release", "postcat", SG_OPT_STRING, "/usr/sbin/postcat", NULL, 0, 0,
+	  "Command that shows a queue file's headers (-hq), to check its "
+	  "X-Sendguard-Hold header before the queue is changed." },
+	{ "release", "postconf", SG_OPT_STRING, "/usr/sbin/postconf", NULL, 0, 0,
+	  "Command that reads maximal_queue_lifetime and "
+	  "bounce_queue_lifetime." },
+	{ "release", "postkick", SG_OPT_STRING, "/usr/sbin/postkick", NULL, 0, 0,
+	  "Command that wakes pickup after postsuper -r." },
+	{ "release", "command_timeout", SG_OPT_DURATION, "60s", NULL, 1, 3600,
+	  "Longest time one Postfix command may run before it is killed." },
+	{ "release", "requeue_fraction", SG_OPT_INT, "50", NULL, 0, 100,
+	  "Approved mail held longer than this percentage of the smaller of "
+	  "maximal_queue_lifetime and bounce_queue_lifetime is released with "
+	  "postsuper -r (new queue id, fresh queue lifetime), as postsuper(1) "
+	  "advises; younger mail with postsuper -H. 0: always -r." },
+	{ "release", "reconcile_grace", SG_OPT_DURATION, "10m", NULL, 0, 86400,
+	  "sendguardctl reconcile leaves pending holds younger than this "
+	  "alone: the milter records a hold before Postfix commits its queue "
+	  "file." },
+
 	{ "notify", "sendmail", SG_OPT_STRING, "/usr/sbin/sendmail", NULL, 0, 0,
 	  "Command that submits notices (words separated by spaces; sendguard "
 	  "adds -f, -i and the recipients), e.g. /usr/sbin/sendmail -C "

@@ -1,0 +1,326 @@
+/*
+ * NAME
+ *	ctl_apply - `sendguardctl apply`: the root step that carries out
+ *	decisions on Postfix's hold queue
+ * DESCRIPTION
+ *	For every hold that is decided but not applied: find its queue
+ *	file, check that its X-Sendguard-Hold header names the hold, act
+ *	(approve: postsuper -H + postqueue -i, or -r when held long;
+ *	reject, withdraw, expire: postsuper -d ID hold), then record it
+ *	(st_hold_set_applied) and tell the sender. Queue first, then the
+ *	record (ARCHITECTURE.md): a crash in between leaves a hold that
+ *	the next apply, or reconcile, finds already done in the queue and
+ *	only records. So applying twice delivers once:
+ *
+ *	- file on hold, header ours: act, record;
+ *	- file gone from every queue: already done (or removed by hand):
+ *	  record, with an audit note saying so;
+ *	- approved and file in another queue: already released: record;
+ *	- not approved and file in another queue (released behind our
+ *	  back): put it back on hold (postsuper -h), then delete it from
+ *	  hold, so that a rejected message never leaves;
+ *	- header missing or naming another hold: refuse, touch nothing,
+ *	  and say so on every run until an administrator looks.
+ *
+ *	Runs as root (postsuper needs it) under the apply lock; opens the
+ *	store as root but never creates it (ctl_wf.c explains the -wal
+ *	and -shm ownership). The environment variable SG_FAULT=after-queue
+ *	makes it exit right after the first queue action, before the
+ *	store update: the crash that tests and reconcile must survive.
+ * DIAGNOSTICS
+ *	Exit 0 all done, 1 some hold refused (header mismatch), 66 no
+ *	store, 70 internal, 75 busy or a Postfix command failed (retry),
+ *	78 configuration.
+ */
+#include "ctl/ctl.h"
+#include "util/sg_json.h"
+#include "util/sg_mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CTL_LOCK_WAIT 60
+
+void ctl_apply_help(void)
+{
+	printf("usage: sendguardctl [-c CONF] apply\n"
+	       "\n"
+	       "Carry out every decided hold on Postfix's hold queue ([release]\n"
+	       "postfix_config_dir): approved mail is released (postsuper -H, then\n"
+	       "postqueue -i; postsuper -r when held longer than requeue_fraction of\n"
+	       "the queue lifetime), rejected, withdrawn and expired mail is deleted\n"
+	       "(postsuper -d ID hold), each only after the queue file's\n"
+	       "X-Sendguard-Hold header has been checked; then the store records it\n"
+	       "and the sender is told. Safe to run twice or concurrently (a lock\n"
+	       "next to the store). Run as root: by the sendguard-apply path unit\n"
+	       "or timer, or by hand. 承認・却下をキューに反映します (root で実行)。\n"
+	       "\n"
+	       "exit status: 0 done, 1 some hold refused (queue file not ours),\n"
+	       "66 no store, 70 internal error, 75 busy or Postfix failed (retry),\n"
+	       "78 configuration error.\n");
+}
+
+static void ctl_apply_note(ctl_applier *a, const st_hold *h, const char *what)
+{
+	sg_buf d, err;
+
+	sg_buf_init(&d, 4096);
+	sg_buf_init(&err, 4096);
+	sg_buf_puts(&d, "{\"note\":");
+	sg_json_str(&d, what);
+	sg_buf_putc(&d, '}');
+	if (st_audit_append(a->st, "apply-note", h->id, h->queue_id, "apply",
+			    ctl_unix_user(), sg_buf_cstr(&d), &err) != ST_OK)
+		fprintf(stderr, "sendguardctl apply: %s\n", sg_buf_cstr(&err));
+	sg_buf_free(&d);
+	sg_buf_free(&err);
+}
+
+static void ctl_fault(const char *point)
+{
+	const char *f = getenv("SG_FAULT");
+
+	if (f && strcmp(f, point) == 0) {
+		fprintf(stderr, "sendguardctl apply: SG_FAULT=%s: exiting\n", point);
+		_exit(CTL_EX_TEMPFAIL);
+	}
+}
+
+/* Records the hold as applied and tells the sender. */
+static void ctl_apply_done(ctl_applier *a, const st_hold *h, const char *new_qid)
+{
+	sg_buf err;
+	st_hold *after = NULL;
+	st_rc rc;
+
+	sg_buf_init(&err, 4096);
+	rc = st_hold_set_applied(a->st, h->id, new_qid && *new_qid ? new_qid : NULL,
+				 "apply", ctl_unix_user(), &err);
+	if (rc != ST_OK) {
+		fprintf(stderr, "sendguardctl apply: hold %s: queue done, store not"
+			" updated (reconcile will): %s\n", h->id, sg_buf_cstr(&err));
+		a->failed++;
+	} else {
+		a->applied++;
+		printf("hold %s: %s applied (queue id %s%s%s)\n", h->id,
+		       st_status_name(h->status), h->queue_id,
+		       new_qid && *new_qid ? ", now " : "", new_qid ? new_qid : "");
+		if (st_hold_get(a->st, h->id, &after, &err) == ST_OK)
+			ctl_notice(a->notices, a->st, after, ctl_outcome_kind(h->status));
+		st_hold_free(after);
+	}
+	sg_buf_free(&err);
+}
+
+static rel_rc ctl_apply_act(ctl_applier *a, const st_hold *h, const char *qid,
+			    char new_qid[64], sg_buf *err)
+{
+	time_t held = time(NULL) - h->created_t;
+
+	new_qid[0] = '\0';
+	if (h->status != ST_APPROVED)
+		return rel_pf_delete(a->pf, qid, err);
+	if (a->requeue_after >= 0 && held >= a->requeue_after)
+		return rel_pf_requeue(a->pf, qid, h->id, h->sender, new_qid, err);
+	return rel_pf_release(a->pf, qid, err);
+}
+
+/* The file is on hold and carries our header. */
+static void ctl_apply_on_hold(ctl_applier *a, const st_hold *h, const char *qid)
+{
+	char new_qid[64];
+	sg_buf err;
+	rel_rc rc;
+
+	sg_buf_init(&err, 8192);
+	rc = ctl_apply_act(a, h, qid, new_qid, &err);
+	if (err.len)
+		fprintf(stderr, "sendguardctl apply: hold %s: %s\n", h->id, sg_buf_cstr(&err));
+	if (rc == REL_OK || rc == REL_GONE)
+		ctl_fault("after-queue");
+	if (rc == REL_GONE)
+		ctl_apply_note(a, h, "queue file left the hold queue meanwhile");
+	if (rc == REL_OK && h->status == ST_APPROVED && a->requeue_after >= 0 &&
+	    !new_qid[0] && time(NULL) - h->created_t >= a->requeue_after)
+		ctl_apply_note(a, h, "requeued (postsuper -r); new queue id not seen"
+			       " before delivery");
+	if (rc == REL_OK || rc == REL_GONE)
+		ctl_apply_done(a, h, new_qid);
+	else
+		a->failed++;
+	sg_buf_free(&err);
+}
+
+/* Released behind our back though not approved: back on hold, delete. */
+static void ctl_apply_recall(ctl_applier *a, const st_hold *h, const char *qid)
+{
+	sg_buf err;
+	rel_rc rc;
+
+	sg_buf_init(&err, 8192);
+	rc = rel_pf_rehold(a->pf, qid, &err);
+	if (rc == REL_OK) {
+		ctl_apply_note(a, h, "was released outside sendguard though not"
+			       " approved: put back on hold and deleted");
+		ctl_apply_on_hold(a, h, qid);
+	} else {
+		fprintf(stderr, "sendguardctl apply: hold %s: %s message %s is not on"
+			" hold and could not be put back: %s\n", h->id,
+			st_status_name(h->status), qid, sg_buf_cstr(&err));
+		a->failed++;
+	}
+	sg_buf_free(&err);
+}
+
+void ctl_apply_hold(ctl_applier *a, const st_hold *h)
+{
+	const char *qid = h->new_queue_id ? h->new_queue_id : h->queue_id;
+	char queue[16];
+	sg_buf err;
+	rel_rc rc;
+
+	sg_buf_init(&err, 8192);
+	rc = rel_pf_queue_of(a->pf, qid, queue, &err);
+	if (rc == REL_OK)
+		rc = rel_pf_check_header(a->pf, qid, h->id, &err);
+	if (rc == REL_GONE) {
+		a->gone++;
+		ctl_apply_note(a, h, "queue file not found: already carried out (a"
+			       " crash after the queue action) or removed outside"
+			       " sendguard");
+		ctl_apply_done(a, h, NULL);
+	} else if (rc == REL_REFUSED) {
+		a->refused++;
+		fprintf(stderr, "sendguardctl apply: hold %s: refused: %s\n", h->id,
+			sg_buf_cstr(&err));
+	} else if (rc != REL_OK) {
+		a->failed++;
+		fprintf(stderr, "sendguardctl apply: hold %s: %s\n", h->id, sg_buf_cstr(&err));
+	} else if (strcmp(queue, "hold") == 0) {
+		ctl_apply_on_hold(a, h, qid);
+	} else if (h->status == ST_APPROVED) {
+		ctl_apply_note(a, h, "already released (found in the active,"
+			       " incoming or deferred queue)");
+		ctl_apply_done(a, h, NULL);
+	} else {
+		ctl_apply_recall(a, h, qid);
+	}
+	sg_buf_free(&err);
+}
+
+/* ------------------------------------------------------------ command */
+
+typedef struct ctl_idv {
+	char (*v)[ST_ID_SIZE];
+	size_t n;
+} ctl_idv;
+
+static int ctl_collect_undone(const st_hold *h, void *ctx)
+{
+	ctl_idv *ids = ctx;
+
+	if (h->status == ST_PENDING || h->applied || ids->n >= REL_EXPIRE_MAX)
+		return 0;
+	ids->v = sg_xreallocarray(ids->v, ids->n + 1, sizeof(*ids->v));
+	memcpy(ids->v[ids->n++], h->id, ST_ID_SIZE);
+	return 0;
+}
+
+static int ctl_apply_all(ctl_applier *a)
+{
+	ctl_idv ids = { NULL, 0 };
+	sg_buf err;
+	st_hold *h;
+
+	sg_buf_init(&err, 4096);
+	if (st_hold_list(a->st, NULL, ctl_collect_undone, &ids, &err) != ST_OK) {
+		fprintf(stderr, "sendguardctl apply: %s\n", sg_buf_cstr(&err));
+		sg_buf_free(&err);
+		return CTL_EX_TEMPFAIL;
+	}
+	for (size_t i = 0; i < ids.n; i++) {
+		h = NULL;
+		/* Read again: only what is still undone under the lock. */
+		if (st_hold_get(a->st, ids.v[i], &h, &err) == ST_OK &&
+		    h->status != ST_PENDING && !h->applied)
+			ctl_apply_hold(a, h);
+		st_hold_free(h);
+	}
+	free(ids.v);
+	sg_buf_free(&err);
+	return a->failed ? CTL_EX_TEMPFAIL : a->refused ? CTL_EX_REFUSED : 0;
+}
+
+/* Sets up the applier: Postfix commands, notices, requeue threshold. */
+int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
+		     st_store *st)
+{
+	sg_buf err;
+
+	memset(a, 0, sizeof(*a));
+	a->st = st;
+	sg_buf_init(&err, 8192);
+	a->pf = rel_postfix_new(conf, &err);
+	if (a->pf != NULL)
+		a->notices = ctl_notices_new(conf, &err);
+	if (a->pf == NULL || a->notices == NULL) {
+		fprintf(stderr, "sendguardctl %s: configuration error: %s\n", cmd,
+			sg_buf_cstr(&err));
+		sg_buf_free(&err);
+		return -1;
+	}
+	sg_buf_reset(&err);
+	a->requeue_after = rel_pf_requeue_after(a->pf, &err);
+	if (a->requeue_after < 0)
+		fprintf(stderr, "sendguardctl %s: warning: %s: releasing with -H\n", cmd,
+			sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return 0;
+}
+
+void ctl_applier_free(ctl_applier *a)
+{
+	rel_postfix_free(a->pf);
+	ctl_notices_free(a->notices);
+}
+
+int ctl_apply(const char *conf_path, int argc, char **argv)
+{
+	sg_conf *conf;
+	st_store *st;
+	ctl_applier a;
+	int ex = 0, lock;
+
+	if (argc > 0) {
+		fprintf(stderr, "sendguardctl apply: unexpected argument: %s\n", argv[0]);
+		return CTL_EX_USAGE;
+	}
+	if ((conf = ctl_load_conf(conf_path)) == NULL)
+		return CTL_EX_CONFIG;
+	if (geteuid() != 0)
+		fprintf(stderr, "sendguardctl apply: warning: not root: postsuper will"
+			" refuse / root で実行してください\n");
+	if ((st = ctl_store_as_root("apply", conf, &ex)) == NULL) {
+		sg_conf_free(conf);
+		return ex;
+	}
+	if ((lock = ctl_lock_apply("apply", conf, CTL_LOCK_WAIT)) < 0) {
+		ex = CTL_EX_TEMPFAIL;
+	} else if (ctl_applier_init(&a, "apply", conf, st) < 0) {
+		ex = CTL_EX_CONFIG;
+		ctl_applier_free(&a);
+	} else {
+		ex = ctl_apply_all(&a);
+		printf("apply: %zu applied (%zu already done in the queue), %zu refused,"
+		       " %zu failed\n", a.applied, a.gone, a.refused, a.failed);
+		ctl_applier_free(&a);
+	}
+	if (lock >= 0)
+		close(lock);
+	ctl_store_close(st, conf);
+	sg_conf_free(conf);
+	return ex;
+}

@@ -1,0 +1,125 @@
+/*
+ * NAME
+ *	ctl_decide - `sendguardctl approve|reject|withdraw ID --by ADDR`
+ * DESCRIPTION
+ *	Records a decision; it does not touch the queue. The root step
+ *	(sendguardctl apply, run by the systemd path unit or timer) carries
+ *	it out and tells the sender, so that this command, the web page
+ *	and the milter never need root (ARCHITECTURE.md, least privilege).
+ *	Who may decide is rel_may_decide() (release/rel.h): four eyes,
+ *	assigned approvers only, withdraw by the sender only, once.
+ *
+ *	--by names the person on whose behalf the administrator acts; the
+ *	audit record keeps it beside the Unix user who ran the command.
+ * DIAGNOSTICS
+ *	Exit 0 decided, 1 refused (with the reason in Japanese and
+ *	English), 64 usage, 66 no such hold, 75 store busy, 77 permission,
+ *	78 configuration.
+ */
+#include "ctl/ctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CTL_COMMENT_MAX 2000
+
+static void ctl_decide_help(const char *cmd, bool comment, const char *what)
+{
+	printf("usage: sendguardctl [-c CONF] %s ID --by ADDR%s\n"
+	       "\n"
+	       "%s\n"
+	       "The decision is recorded now; `sendguardctl apply` (the root step, run\n"
+	       "by the timer) carries it out on Postfix's queue and tells the sender.\n"
+	       "\n"
+	       "  --by ADDR       the person deciding (their e-mail address)\n"
+	       "%s"
+	       "\n"
+	       "exit status: 0 recorded, 1 refused (not allowed, or already decided),\n"
+	       "64 usage, 66 no such hold, 75 store busy (retry), 77 permission,\n"
+	       "78 configuration error.\n",
+	       cmd, comment ? " [--comment TEXT]" : "", what,
+	       comment ? "  --comment TEXT  a note for the sender and the audit log\n" : "");
+}
+
+void ctl_approve_help(void)
+{
+	ctl_decide_help("approve", true,
+			"Approve a held message: it will be delivered. Only an approver\n"
+			"assigned to this hold may approve, never its sender (four eyes).\n"
+			"保留メールを承認します (割り当てられた承認者のみ、送信者本人は不可)。");
+}
+
+void ctl_reject_help(void)
+{
+	ctl_decide_help("reject", true,
+			"Reject a held message: it will be deleted and the sender told,\n"
+			"with the comment. Only an approver assigned to this hold may reject.\n"
+			"保留メールを却下します (割り当てられた承認者のみ)。");
+}
+
+void ctl_withdraw_help(void)
+{
+	ctl_decide_help("withdraw", false,
+			"Withdraw a held message: the sender takes it back; it will be\n"
+			"deleted. Only the sender may withdraw.\n"
+			"送信者が保留メールを取り下げます (送信者本人のみ)。");
+}
+
+static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
+		      int argc, char **argv)
+{
+	static const char *const opts[] = { "--by", "--comment" };
+	const char *vals[2] = { NULL, NULL }, *pos[1] = { NULL };
+	ctl_argspec spec = { opts, vals, act == REL_WITHDRAW ? 1 : 2, NULL, NULL, 0,
+			     pos, 1 };
+	sg_conf *conf;
+	st_store *st;
+	sg_buf err;
+	int ex = 0;
+	rel_rc rc;
+
+	if (ctl_parse_args(cmd, argc, argv, &spec) != 1 || vals[0] == NULL) {
+		fprintf(stderr, "usage: sendguardctl %s ID --by ADDR%s\n", cmd,
+			act == REL_WITHDRAW ? "" : " [--comment TEXT]");
+		return CTL_EX_USAGE;
+	}
+	if (vals[1] && strlen(vals[1]) > CTL_COMMENT_MAX) {
+		fprintf(stderr, "sendguardctl %s: --comment is longer than %d bytes\n",
+			cmd, CTL_COMMENT_MAX);
+		return CTL_EX_USAGE;
+	}
+	if ((conf = ctl_load_conf(conf_path)) == NULL)
+		return CTL_EX_CONFIG;
+	if ((st = ctl_store_as_owner(cmd, conf, &ex)) == NULL) {
+		sg_conf_free(conf);
+		return ex;
+	}
+	sg_buf_init(&err, 8192);
+	rc = rel_decide(st, pos[0], act, vals[0], vals[1], ctl_unix_user(), &err);
+	if (rc == REL_OK)
+		printf("hold %s: %s by %s (recorded; `sendguardctl apply` carries it out)\n",
+		       pos[0], rel_action_name(act), vals[0]);
+	else
+		fprintf(stderr, "sendguardctl %s: %s: %s\n", cmd,
+			rc == REL_REFUSED ? "refused / 拒否" : rel_rc_name(rc),
+			err.len ? sg_buf_cstr(&err) : "bad argument");
+	sg_buf_free(&err);
+	ctl_store_close(st, conf);
+	sg_conf_free(conf);
+	return ctl_exit_of(rc);
+}
+
+int ctl_approve(const char *conf_path, int argc, char **argv)
+{
+	return ctl_decide("approve", REL_APPROVE, conf_path, argc, argv);
+}
+
+int ctl_reject(const char *conf_path, int argc, char **argv)
+{
+	return ctl_decide("reject", REL_REJECT, conf_path, argc, argv);
+}
+
+int ctl_withdraw(const char *conf_path, int argc, char **argv)
+{
+	return ctl_decide("withdraw", REL_WITHDRAW, conf_path, argc, argv);
+}

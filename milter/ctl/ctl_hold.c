@@ -1,0 +1,319 @@
+/*
+ * NAME
+ *	ctl_hold - `sendguardctl list` and `sendguardctl show ID`
+ * DESCRIPTION
+ *	list prints the holds, oldest first, as a table or (--json) as the
+ *	array ARCHITECTURE.md promises: id, queue_id, status, applied,
+ *	sender, recipients, categories, attachments, created and more. The
+ *	stored JSON (recipients, categories, attachments, findings) is
+ *	copied as it is: the store wrote it and keeps it valid.
+ *
+ *	show prints what an approver needs to decide: who sent what to
+ *	whom (recipients split internal / external), the attachments with
+ *	their types by content, encryption and archive entries, every
+ *	finding with where it is and its masked evidence, the age and the
+ *	expiry, who was asked, and the decision so far. Evidence is shown
+ *	only as the engine masked it.
+ *
+ *	Both run as the store's owner and only read.
+ * DIAGNOSTICS
+ *	Exit 0, 64 usage, 66 no such hold, 70 internal, 77 permission,
+ *	78 configuration.
+ */
+#include "ctl/ctl.h"
+#include "util/sg_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CTL_SHOW_DEPTH 4
+
+void ctl_list_help(void)
+{
+	printf("usage: sendguardctl [-c CONF] list [--status S] [--json]\n"
+	       "\n"
+	       "List held messages, oldest first. 保留中のメールを一覧表示します。\n"
+	       "\n"
+	       "  --status S  only pending, approved, rejected, withdrawn or expired\n"
+	       "  --json      an array of objects: id, queue_id, new_queue_id, status,\n"
+	       "              applied (true once carried out on the queue), sender,\n"
+	       "              from, auth_login, recipients [{addr, external}], subject,\n"
+	       "              size, categories, attachments, approvers, created,\n"
+	       "              expires, decided_by, decided_at, comment, reminded_at\n"
+	       "\n"
+	       "exit status: 0, 64 usage, 70 internal error, 77 permission,\n"
+	       "78 configuration error.\n");
+}
+
+void ctl_show_help(void)
+{
+	printf("usage: sendguardctl [-c CONF] show ID\n"
+	       "\n"
+	       "Show one hold: sender, recipients (internal / external), subject,\n"
+	       "attachments (type by content, encrypted or not, archive entries),\n"
+	       "every finding with where it is and masked evidence, age, expiry,\n"
+	       "who was asked to approve, and the decision.\n"
+	       "保留の詳細 (検出内容・添付・承認者・判断) を表示します。\n"
+	       "\n"
+	       "exit status: 0, 64 usage, 66 no such hold, 70 internal error,\n"
+	       "77 permission, 78 configuration error.\n");
+}
+
+/* ---------------------------------------------------------------- list */
+
+struct ctl_list_ctx {
+	bool json;
+	size_t n;
+	sg_buf out;
+};
+
+static void ctl_json_kv(sg_buf *b, const char *key, const char *val)
+{
+	sg_buf_putc(b, ',');
+	sg_json_key(b, key);
+	sg_json_str(b, val);
+}
+
+static void ctl_json_raw(sg_buf *b, const char *key, const char *raw)
+{
+	sg_buf_putc(b, ',');
+	sg_json_key(b, key);
+	sg_buf_puts(b, raw && *raw ? raw : "[]");
+}
+
+static void ctl_hold_json(sg_buf *b, const st_hold *h)
+{
+	sg_buf_putc(b, '{');
+	sg_json_key(b, "id");
+	sg_json_str(b, h->id);
+	ctl_json_kv(b, "queue_id", h->queue_id);
+	ctl_json_kv(b, "new_queue_id", h->new_queue_id);
+	ctl_json_kv(b, "status", st_status_name(h->status));
+	sg_buf_printf(b, ",\"applied\":%s", h->applied ? "true" : "false");
+	ctl_json_kv(b, "sender", h->sender);
+	ctl_json_kv(b, "from", h->from_addr);
+	ctl_json_kv(b, "auth_login", h->auth_login);
+	ctl_json_raw(b, "recipients", h->recipients_json);
+	ctl_json_kv(b, "subject", h->subject);
+	sg_buf_printf(b, ",\"size\":%llu", h->size);
+	ctl_json_raw(b, "categories", h->categories_json);
+	ctl_json_raw(b, "attachments", h->attachments_json);
+	ctl_json_raw(b, "approvers", h->approvers_json);
+	ctl_json_kv(b, "created", h->created);
+	ctl_json_kv(b, "expires", h->expires);
+	ctl_json_kv(b, "decided_by", h->decided_by);
+	ctl_json_kv(b, "decided_at", h->decided_at);
+	ctl_json_kv(b, "comment", h->decision_comment);
+	ctl_json_kv(b, "reminded_at", h->reminded_at);
+	sg_buf_putc(b, '}');
+}
+
+static int ctl_list_one(const st_hold *h, void *ctx)
+{
+	struct ctl_list_ctx *c = ctx;
+
+	if (c->json) {
+		sg_buf_reset(&c->out);
+		ctl_hold_json(&c->out, h);
+		printf("%s%s", c->n ? ",\n" : "[\n", sg_buf_cstr(&c->out));
+	} else {
+		if (c->n == 0)
+			printf("%-27s %-9s %-7s %-25s %-30s %s\n", "ID", "STATUS", "APPLIED",
+			       "CREATED", "SENDER", "CATEGORIES");
+		printf("%-27s %-9s %-7s %-25s %-30s %s\n", h->id,
+		       st_status_name(h->status), h->applied ? "yes" : "no",
+		       h->created ? h->created : "", h->sender ? h->sender : "",
+		       h->categories_json ? h->categories_json : "[]");
+	}
+	c->n++;
+	return 0;
+}
+
+int ctl_list(const char *conf_path, int argc, char **argv)
+{
+	static const char *const opts[] = { "--status" };
+	static const char *const flags[] = { "--json" };
+	const char *vals[1] = { NULL };
+	bool set[1] = { false };
+	ctl_argspec spec = { opts, vals, 1, flags, set, 1, NULL, 0 };
+	struct ctl_list_ctx c = { false, 0, { 0 } };
+	st_status status;
+	sg_conf *conf;
+	st_store *st;
+	sg_buf err;
+	int ex = 0;
+
+	if (ctl_parse_args("list", argc, argv, &spec) < 0 ||
+	    (vals[0] && st_status_parse(vals[0], &status) < 0)) {
+		fprintf(stderr, "usage: sendguardctl list [--status pending|approved|"
+			"rejected|withdrawn|expired] [--json]\n");
+		return CTL_EX_USAGE;
+	}
+	if ((conf = ctl_load_conf(conf_path)) == NULL)
+		return CTL_EX_CONFIG;
+	if ((st = ctl_store_as_owner("list", conf, &ex)) == NULL) {
+		sg_conf_free(conf);
+		return ex;
+	}
+	c.json = set[0];
+	sg_buf_init(&c.out, SG_BUF_UNLIMITED);
+	sg_buf_init(&err, 4096);
+	if (st_hold_list(st, vals[0] ? &status : NULL, ctl_list_one, &c, &err) != ST_OK) {
+		fprintf(stderr, "sendguardctl list: %s\n", sg_buf_cstr(&err));
+		ex = CTL_EX_SOFTWARE;
+	}
+	if (c.json)
+		printf("%s]\n", c.n ? "\n" : "[");
+	else if (c.n == 0)
+		printf("no holds / 保留はありません\n");
+	sg_buf_free(&c.out);
+	sg_buf_free(&err);
+	ctl_store_close(st, conf);
+	sg_conf_free(conf);
+	return ex;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static void ctl_show_rcpts(const st_hold *h, bool external)
+{
+	size_t n = 0;
+
+	printf("%s:\n", external ? "External recipients / 外部宛先"
+				 : "Internal recipients / 内部宛先");
+	for (size_t i = 0; i < h->nrcpts; i++)
+		if (h->rcpts[i].external == external) {
+			printf("  %s\n", h->rcpts[i].addr);
+			n++;
+		}
+	if (n == 0)
+		printf("  (none / なし)\n");
+}
+
+static void ctl_show_atts(const ntf_attachment_view *a, size_t n, int depth)
+{
+	for (size_t i = 0; i < n && depth < CTL_SHOW_DEPTH; i++) {
+		printf("%*s- %s  [%s, %llu bytes, %s]%s%s\n", 2 + depth * 4, "",
+		       a[i].name && *a[i].name ? a[i].name : "(no name)",
+		       a[i].type ? a[i].type : "?", a[i].size,
+		       a[i].encrypted ? "encrypted / 暗号化あり"
+				      : "NOT encrypted / 暗号化なし",
+		       a[i].note ? "  " : "", a[i].note ? a[i].note : "");
+		ctl_show_atts(a[i].entries, a[i].nentries, depth + 1);
+	}
+}
+
+static void ctl_show_findings(const ntf_hold_view *v)
+{
+	printf("Findings / 検出内容:\n");
+	if (v->nfindings == 0)
+		printf("  (none)\n");
+	for (size_t i = 0; i < v->nfindings; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+
+		printf("  - %s / %s", f->category, f->rule);
+		if (f->label_ja || f->label_en)
+			printf(" (%s%s%s)", f->label_ja ? f->label_ja : "",
+			       f->label_ja && f->label_en ? " / " : "",
+			       f->label_en ? f->label_en : "");
+		printf(" x%lu\n    where: %s\n", f->count, f->where);
+		if (f->evidence && *f->evidence)
+			printf("    evidence (masked): %s\n", f->evidence);
+	}
+}
+
+static void ctl_show_age(const st_hold *h)
+{
+	time_t now = time(NULL);
+	long long age = (long long)(now - h->created_t);
+
+	printf("Created / 保留日時: %s (%lldh %02lldm ago)\n", h->created,
+	       age / 3600, age % 3600 / 60);
+	if (h->expires_t > 0)
+		printf("Expires / 期限: %s (%s)\n", h->expires,
+		       now >= h->expires_t ? "past / 期限切れ" : "in the future");
+}
+
+static void ctl_show_decision(const st_hold *h)
+{
+	printf("Approvers asked / 承認者:");
+	for (size_t i = 0; i < h->napprovers; i++)
+		printf("%s %s", i ? "," : "", h->approvers[i]);
+	printf("%s\n", h->napprovers ? "" : " (nobody: an administrator decides)");
+	printf("Status / 状態: %s%s\n", st_status_name(h->status),
+	       h->status == ST_PENDING ? "" : h->applied ? " (carried out)"
+							 : " (not yet carried out: apply)");
+	if (h->decided_by)
+		printf("Decided by / 判断者: %s at %s\n", h->decided_by,
+		       h->decided_at ? h->decided_at : "?");
+	if (h->decision_comment)
+		printf("Comment / コメント: %s\n", h->decision_comment);
+	if (h->reminded_at)
+		printf("Reminded / 再通知: %s\n", h->reminded_at);
+}
+
+static void ctl_show_hold(const st_hold *h)
+{
+	ntf_hold_view v;
+
+	rel_view_from_hold(&v, h);
+	printf("Hold / 保留: %s\nQueue id: %s", h->id, h->queue_id);
+	if (h->new_queue_id)
+		printf(" (requeued as %s)", h->new_queue_id);
+	printf("\n");
+	printf("Sender / 送信者: %s\n", h->sender ? h->sender : "");
+	if (h->from_addr)
+		printf("From: %s\n", h->from_addr);
+	if (h->auth_login)
+		printf("SMTP AUTH login: %s\n", h->auth_login);
+	printf("Subject / 件名: %s\nSize: %llu bytes\nCategories / 分類: %s\n",
+	       h->subject ? h->subject : "", h->size,
+	       h->categories_json ? h->categories_json : "[]");
+	ctl_show_rcpts(h, true);
+	ctl_show_rcpts(h, false);
+	printf("Attachments / 添付ファイル:\n");
+	if (v.natts == 0)
+		printf("  (none)\n");
+	ctl_show_atts(v.atts, v.natts, 0);
+	ctl_show_findings(&v);
+	ctl_show_age(h);
+	ctl_show_decision(h);
+	ntf_view_free(&v);
+}
+
+int ctl_show(const char *conf_path, int argc, char **argv)
+{
+	const char *pos[1] = { NULL };
+	ctl_argspec spec = { NULL, NULL, 0, NULL, NULL, 0, pos, 1 };
+	sg_conf *conf;
+	st_store *st;
+	st_hold *h = NULL;
+	sg_buf err;
+	int ex = 0;
+	st_rc rc;
+
+	if (ctl_parse_args("show", argc, argv, &spec) != 1) {
+		fprintf(stderr, "usage: sendguardctl show ID\n");
+		return CTL_EX_USAGE;
+	}
+	if ((conf = ctl_load_conf(conf_path)) == NULL)
+		return CTL_EX_CONFIG;
+	if ((st = ctl_store_as_owner("show", conf, &ex)) == NULL) {
+		sg_conf_free(conf);
+		return ex;
+	}
+	sg_buf_init(&err, 4096);
+	rc = st_hold_get(st, pos[0], &h, &err);
+	if (rc == ST_OK)
+		ctl_show_hold(h);
+	else
+		fprintf(stderr, "sendguardctl show: %s\n", sg_buf_cstr(&err));
+	ex = ctl_exit_of(rel_from_st(rc));
+	st_hold_free(h);
+	sg_buf_free(&err);
+	ctl_store_close(st, conf);
+	sg_conf_free(conf);
+	return ex;
+}

@@ -1,0 +1,353 @@
+/*
+ * NAME
+ *	ctl_reconcile - `sendguardctl reconcile`: make the store and
+ *	Postfix's queue agree
+ * DESCRIPTION
+ *	The queue is acted on first, the store second (ARCHITECTURE.md),
+ *	so after a crash, a restore or a hand-made postsuper the two may
+ *	disagree. Each disagreement is repaired in the direction that can
+ *	never send mail nobody approved, printed, and recorded in the
+ *	audit log (event "reconcile", actor "reconcile"):
+ *
+ *	- decided, not applied: what apply does (ctl_apply_hold): a file
+ *	  already gone or released is recorded as done, else the decision
+ *	  is carried out;
+ *	- decided and applied, but the file is still on hold with our
+ *	  header (the store was updated, the queue was not): the action is
+ *	  done again; a rejected message found outside the hold queue is
+ *	  put back on hold and deleted;
+ *	- pending, but its file is in no queue (deleted by hand, or Postfix
+ *	  never committed it): the hold can never be released, so it is
+ *	  closed as expired by "reconcile" and marked applied;
+ *	- pending, but its file was released behind our back: it goes back
+ *	  on hold (postsuper -h) to wait for its decision;
+ *	- a file on hold with an X-Sendguard-Hold header and no record: it
+ *	  is left on hold (never released without a decision, never deleted
+ *	  without one), reported and audited, and the exit status is 1: the
+ *	  store cannot re-create a record with the header's id, so an
+ *	  administrator decides with postcat / postsuper (README).
+ *
+ *	Pending holds younger than [release] reconcile_grace are left
+ *	alone: the milter records a hold before Postfix commits its file.
+ *	Runs as root under the apply lock, like apply.
+ * DIAGNOSTICS
+ *	Exit 0 agree (after repairs), 1 something needs a person (orphan
+ *	or foreign header), 66 no store, 75 busy or Postfix failed, 78
+ *	configuration.
+ */
+#include "ctl/ctl.h"
+#include "util/sg_json.h"
+#include "util/sg_mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CTL_LOCK_WAIT 60
+#define CTL_MAX_QUEUE 1000000
+#define CTL_MAX_HOLDS 1000000
+
+void ctl_reconcile_help(void)
+{
+	printf("usage: sendguardctl [-c CONF] reconcile\n"
+	       "\n"
+	       "Compare the store with Postfix's queue and make them agree, e.g.\n"
+	       "after a crash between the queue action and the store update. Each\n"
+	       "repair is printed and recorded in the audit log: decisions not yet\n"
+	       "recorded as carried out are carried out or recorded; a message\n"
+	       "released without approval goes back on hold; a pending hold whose\n"
+	       "message is gone is closed as expired; a held message with our header\n"
+	       "but no record is left on hold and reported. Run as root.\n"
+	       "キューと保留記録の不一致を修復します (root で実行)。\n"
+	       "\n"
+	       "exit status: 0 consistent, 1 something needs an administrator\n"
+	       "(reported), 66 no store, 75 busy or Postfix failed (retry),\n"
+	       "78 configuration error.\n");
+}
+
+typedef struct ctl_rec {
+	ctl_applier a;
+	const sg_conf *conf;
+	rel_qentry *q;
+	size_t nq;
+	bool *seen;		/* parallel to q: a record claims it */
+	long long grace;
+	size_t repairs, attention;
+} ctl_rec;
+
+static int ctl_qcmp(const void *a, const void *b)
+{
+	return strcmp(((const rel_qentry *)a)->queue_id, ((const rel_qentry *)b)->queue_id);
+}
+
+static rel_qentry *ctl_qfind(ctl_rec *r, const char *qid)
+{
+	rel_qentry key;
+	rel_qentry *e;
+
+	/* qsort and bsearch want a non-NULL base even for no elements. */
+	if (qid == NULL || r->nq == 0)
+		return NULL;
+	snprintf(key.queue_id, sizeof(key.queue_id), "%s", qid);
+	e = bsearch(&key, r->q, r->nq, sizeof(*r->q), ctl_qcmp);
+	if (e)
+		r->seen[e - r->q] = true;
+	return e;
+}
+
+static void ctl_rec_audit(ctl_rec *r, const char *hold_id, const char *qid,
+			  const char *what)
+{
+	sg_buf d, err;
+
+	printf("reconcile: %s%s%s: %s\n", hold_id ? "hold " : "queue file ",
+	       hold_id ? hold_id : "", hold_id ? "" : qid, what);
+	sg_buf_init(&d, 4096);
+	sg_buf_init(&err, 4096);
+	sg_buf_puts(&d, "{\"repair\":");
+	sg_json_str(&d, what);
+	sg_buf_putc(&d, '}');
+	if (st_audit_append(r->a.st, "reconcile", hold_id, qid, "reconcile",
+			    ctl_unix_user(), sg_buf_cstr(&d), &err) != ST_OK)
+		fprintf(stderr, "sendguardctl reconcile: %s\n", sg_buf_cstr(&err));
+	sg_buf_free(&d);
+	sg_buf_free(&err);
+}
+
+/* Pending and its file is in no queue: close it. */
+static void ctl_rec_gone(ctl_rec *r, const st_hold *h)
+{
+	sg_buf err;
+	st_rc rc;
+
+	sg_buf_init(&err, 4096);
+	rc = st_hold_decide(r->a.st, h->id, ST_EXPIRED, "reconcile",
+			    "queue file gone (removed outside sendguard, or never"
+			    " committed by Postfix)", ctl_unix_user(), &err);
+	if (rc == ST_OK)
+		rc = st_hold_set_applied(r->a.st, h->id, NULL, "reconcile",
+					 ctl_unix_user(), &err);
+	if (rc == ST_OK) {
+		ctl_rec_audit(r, h->id, h->queue_id, "pending, but its queue file is"
+			      " gone: closed as expired");
+		r->repairs++;
+	} else if (rc != ST_CONFLICT) {
+		fprintf(stderr, "sendguardctl reconcile: hold %s: %s\n", h->id,
+			sg_buf_cstr(&err));
+		r->a.failed++;
+	}
+	sg_buf_free(&err);
+}
+
+/* Header check for a file outside the hold queue; true when ours. */
+static bool ctl_rec_ours(ctl_rec *r, const st_hold *h, const char *qid)
+{
+	sg_buf err;
+	rel_rc rc;
+
+	sg_buf_init(&err, 4096);
+	rc = rel_pf_check_header(r->a.pf, qid, h->id, &err);
+	if (rc == REL_REFUSED) {
+		fprintf(stderr, "sendguardctl reconcile: hold %s: %s\n", h->id,
+			sg_buf_cstr(&err));
+		r->attention++;
+	}
+	sg_buf_free(&err);
+	return rc == REL_OK;
+}
+
+static void ctl_rec_rehold(ctl_rec *r, const st_hold *h, const char *qid)
+{
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	if (rel_pf_rehold(r->a.pf, qid, &err) == REL_OK) {
+		ctl_rec_audit(r, h->id, qid, "pending, but released outside sendguard:"
+			      " put back on hold");
+		r->repairs++;
+	} else {
+		fprintf(stderr, "sendguardctl reconcile: hold %s: cannot put %s back on"
+			" hold: %s\n", h->id, qid, sg_buf_cstr(&err));
+		r->a.failed++;
+	}
+	sg_buf_free(&err);
+}
+
+static void ctl_rec_pending(ctl_rec *r, const st_hold *h)
+{
+	rel_qentry *e = ctl_qfind(r, h->queue_id);
+
+	if ((long long)(time(NULL) - h->created_t) < r->grace)
+		return;
+	if (e == NULL)
+		ctl_rec_gone(r, h);
+	else if (strcmp(e->queue, "hold") != 0 && ctl_rec_ours(r, h, e->queue_id))
+		ctl_rec_rehold(r, h, e->queue_id);
+}
+
+/* Applied in the store; the queue should agree. */
+static void ctl_rec_applied(ctl_rec *r, const st_hold *h)
+{
+	const char *qid = h->new_queue_id ? h->new_queue_id : h->queue_id;
+	rel_qentry *e = ctl_qfind(r, qid);
+	bool on_hold = e && strcmp(e->queue, "hold") == 0;
+	sg_buf err;
+	rel_rc rc;
+
+	if (e == NULL || (!on_hold && h->status == ST_APPROVED) ||
+	    !ctl_rec_ours(r, h, qid))
+		return;
+	sg_buf_init(&err, 4096);
+	if (!on_hold)
+		rc = rel_pf_rehold(r->a.pf, qid, &err);
+	else
+		rc = REL_OK;
+	if (rc == REL_OK)
+		rc = h->status == ST_APPROVED ? rel_pf_release(r->a.pf, qid, &err)
+					      : rel_pf_delete(r->a.pf, qid, &err);
+	if (rc == REL_OK) {
+		ctl_rec_audit(r, h->id, qid, h->status == ST_APPROVED
+			      ? "recorded as applied but still on hold: released"
+			      : "recorded as applied but still queued: deleted");
+		r->repairs++;
+	} else {
+		fprintf(stderr, "sendguardctl reconcile: hold %s: %s\n", h->id,
+			sg_buf_cstr(&err));
+		r->a.failed++;
+	}
+	sg_buf_free(&err);
+}
+
+static void ctl_rec_hold(ctl_rec *r, const st_hold *h)
+{
+	size_t before = r->a.applied;
+
+	if (h->status == ST_PENDING) {
+		ctl_rec_pending(r, h);
+	} else if (!h->applied) {
+		ctl_qfind(r, h->new_queue_id ? h->new_queue_id : h->queue_id);
+		ctl_apply_hold(&r->a, h);
+		if (r->a.applied > before) {
+			ctl_rec_audit(r, h->id, h->queue_id, "decided but not recorded as"
+				      " applied: carried out / recorded");
+			r->repairs++;
+		}
+	} else {
+		ctl_rec_applied(r, h);
+	}
+}
+
+/* A file on hold that no record claimed. */
+static void ctl_rec_orphan(ctl_rec *r, const rel_qentry *e)
+{
+	char hid[64];
+	sg_buf err, what;
+	st_hold *h = NULL;
+
+	sg_buf_init(&err, 4096);
+	sg_buf_init(&what, 4096);
+	if (rel_pf_header_of(r->a.pf, e->queue_id, hid, &err) == REL_OK && hid[0]) {
+		if (st_hold_get(r->a.st, hid, &h, &err) == ST_OK)
+			sg_buf_printf(&what, "on hold with X-Sendguard-Hold: %s, whose record"
+				      " names queue id %s: left on hold for an"
+				      " administrator", hid, h->queue_id);
+		else
+			sg_buf_printf(&what, "on hold with X-Sendguard-Hold: %s but no such"
+				      " record: left on hold for an administrator"
+				      " (postcat -q, then postsuper -H or -d)", hid);
+		ctl_rec_audit(r, NULL, e->queue_id, sg_buf_cstr(&what));
+		r->attention++;
+	}
+	st_hold_free(h);
+	sg_buf_free(&err);
+	sg_buf_free(&what);
+}
+
+typedef struct ctl_ids {
+	char (*v)[ST_ID_SIZE];
+	size_t n;
+} ctl_ids;
+
+static int ctl_rec_collect(const st_hold *h, void *ctx)
+{
+	ctl_ids *ids = ctx;
+
+	if (ids->n >= CTL_MAX_HOLDS)
+		return 1;
+	ids->v = sg_xreallocarray(ids->v, ids->n + 1, sizeof(*ids->v));
+	memcpy(ids->v[ids->n++], h->id, ST_ID_SIZE);
+	return 0;
+}
+
+static int ctl_rec_run(ctl_rec *r)
+{
+	ctl_ids ids = { NULL, 0 };
+	sg_buf err;
+	st_hold *h;
+
+	sg_buf_init(&err, 4096);
+	if (rel_pf_list(r->a.pf, &r->q, &r->nq, CTL_MAX_QUEUE, &err) < 0 ||
+	    st_hold_list(r->a.st, NULL, ctl_rec_collect, &ids, &err) != ST_OK) {
+		fprintf(stderr, "sendguardctl reconcile: %s\n", sg_buf_cstr(&err));
+		sg_buf_free(&err);
+		free(ids.v);
+		return CTL_EX_TEMPFAIL;
+	}
+	if (r->nq > 0)
+		qsort(r->q, r->nq, sizeof(*r->q), ctl_qcmp);
+	r->seen = sg_xcalloc(r->nq + 1, sizeof(bool));
+	for (size_t i = 0; i < ids.n; i++) {
+		h = NULL;
+		if (st_hold_get(r->a.st, ids.v[i], &h, &err) == ST_OK)
+			ctl_rec_hold(r, h);
+		st_hold_free(h);
+	}
+	for (size_t i = 0; i < r->nq; i++)
+		if (!r->seen[i] && strcmp(r->q[i].queue, "hold") == 0)
+			ctl_rec_orphan(r, &r->q[i]);
+	free(ids.v);
+	sg_buf_free(&err);
+	return r->a.failed ? CTL_EX_TEMPFAIL
+			   : r->attention || r->a.refused ? CTL_EX_REFUSED : 0;
+}
+
+int ctl_reconcile(const char *conf_path, int argc, char **argv)
+{
+	sg_conf *conf;
+	st_store *st;
+	ctl_rec r;
+	int ex = 0, lock;
+
+	if (argc > 0) {
+		fprintf(stderr, "sendguardctl reconcile: unexpected argument: %s\n", argv[0]);
+		return CTL_EX_USAGE;
+	}
+	if ((conf = ctl_load_conf(conf_path)) == NULL)
+		return CTL_EX_CONFIG;
+	if ((st = ctl_store_as_root("reconcile", conf, &ex)) == NULL) {
+		sg_conf_free(conf);
+		return ex;
+	}
+	memset(&r, 0, sizeof(r));
+	r.conf = conf;
+	r.grace = sg_conf_num(conf, "release", "reconcile_grace");
+	if ((lock = ctl_lock_apply("reconcile", conf, CTL_LOCK_WAIT)) < 0) {
+		ex = CTL_EX_TEMPFAIL;
+	} else if (ctl_applier_init(&r.a, "reconcile", conf, st) < 0) {
+		ex = CTL_EX_CONFIG;
+	} else {
+		ex = ctl_rec_run(&r);
+		printf("reconcile: %zu repaired, %zu need an administrator, %zu failed\n",
+		       r.repairs, r.attention + r.a.refused, r.a.failed);
+	}
+	ctl_applier_free(&r.a);
+	rel_qentries_free(r.q, r.nq);
+	free(r.seen);
+	if (lock >= 0)
+		close(lock);
+	ctl_store_close(st, conf);
+	sg_conf_free(conf);
+	return ex;
+}

@@ -1,0 +1,200 @@
+/*
+ * NAME
+ *	rel - the approval workflow: who may decide, expiry, and the
+ *	Postfix release backend
+ * SYNOPSIS
+ *	#include "release/rel.h"
+ * DESCRIPTION
+ *	Policy (rel_policy.c). A hold is decided once. approve and
+ *	reject are open only to an approver the milter assigned to that
+ *	hold (its stored approvers list, computed with
+ *	ntf_approvers_for()), and never to the sender: the canonical
+ *	sender, the From address, the AUTH login, or login@ the sender's
+ *	domain (four eyes, ARCHITECTURE.md "Who is who"). withdraw is open
+ *	only to the sender (any of those identities). A hold that nobody
+ *	may approve (empty list: [approvers] named only the sender) is
+ *	decided by an administrator with sendguardctl: then any --by
+ *	other than the sender may approve or reject, and the audit record
+ *	says so. Addresses compare case-insensitively, angle brackets
+ *	and surrounding blanks ignored.
+ *
+ *	Expiry (rel_expire.c). A pending hold past its expiry time becomes
+ *	expired (by "expire"); a pending hold past half of its lifetime
+ *	gets one reminder, claimed in the store (st_hold_mark_reminded),
+ *	so that concurrent or repeated runs remind once. Notices go
+ *	through a callback, so that the rules can be tested without a
+ *	mail system.
+ *
+ *	Commands (rel_cmd.c). External programs run with posix_spawn, no
+ *	shell, stdin from /dev/null, stdout and stderr captured up to a
+ *	bound, killed (process group) after a timeout.
+ *
+ *	Postfix (rel_postfix.c). A queue file is tied to a hold by its
+ *	X-Sendguard-Hold header (read with postcat -hq); the queue is
+ *	changed only after that header names the hold. approve is
+ *	postsuper -H then postqueue -i, or postsuper -r for mail held a
+ *	large part of the queue lifetime (postsuper(1): -H keeps the
+ *	arrival time, so qmgr would bounce it at the first deferral; a
+ *	requeued message gets a new queue id and, per postsuper(1), is not
+ *	given to the milters again). reject, withdraw and expire are
+ *	postsuper -d ID hold. A file already gone or already released is
+ *	reported as such (REL_GONE, REL_RELEASED), never retried forever.
+ * DIAGNOSTICS
+ *	rel_rc values; `err` (when not NULL) says why in words for
+ *	people, Japanese and English for refusals.
+ */
+#ifndef REL_H
+#define REL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "notify/ntf.h"
+#include "store/st.h"
+#include "util/sg_buf.h"
+#include "util/sg_conf.h"
+
+typedef enum rel_rc {
+	REL_OK = 0,
+	REL_REFUSED,	/* policy or header check says no */
+	REL_NOTFOUND,	/* no such hold */
+	REL_BUSY,	/* store locked past its timeout */
+	REL_INVALID,	/* bad argument */
+	REL_GONE,	/* the queue file no longer exists */
+	REL_RELEASED,	/* the queue file is no longer on hold */
+	REL_ERROR	/* anything else */
+} rel_rc;
+
+typedef enum rel_action {
+	REL_APPROVE,
+	REL_REJECT,
+	REL_WITHDRAW
+} rel_action;
+
+const char *rel_rc_name(rel_rc rc);
+const char *rel_action_name(rel_action a);
+rel_rc rel_from_st(st_rc rc);
+
+/* ------------------------------------------------------------ policy */
+
+/* Equal addresses: case-insensitive, <> and blanks ignored. */
+bool rel_addr_eq(const char *a, const char *b);
+/* addr is the sender of h under any of its identities. */
+bool rel_is_sender(const st_hold *h, const char *addr);
+bool rel_is_assigned(const st_hold *h, const char *addr);
+/* REL_OK or REL_REFUSED (why says why, ja + en). Pure: no store. */
+rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
+		      sg_buf *why);
+/* Reads the hold, checks rel_may_decide, records the decision with
+ * its audit record. REL_NOTFOUND, REL_REFUSED (also: already
+ * decided), REL_BUSY, REL_INVALID, REL_ERROR. */
+rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
+		  const char *comment, const char *unix_user, sg_buf *err);
+
+/* ------------------------------------------------------------ expiry */
+
+/* Called once per notice to send; h is the hold after the change. */
+typedef void (*rel_notice_fn)(const st_hold *h, ntf_kind kind, void *ctx);
+
+typedef struct rel_expire_stats {
+	size_t expired, reminded, failed;
+} rel_expire_stats;
+
+/* Holds are examined at most REL_EXPIRE_MAX per run (bounded work;
+ * the timer runs again). */
+#define REL_EXPIRE_MAX 100000
+rel_rc rel_expire_run(st_store *st, time_t now, const char *unix_user,
+		      rel_notice_fn fn, void *ctx, rel_expire_stats *stats,
+		      sg_buf *err);
+
+/* ---------------------------------------------------------- commands */
+
+#define REL_MAX_WORDS 32
+
+typedef struct rel_result {
+	int status;		/* exit status; -1: signal or not run */
+	bool timed_out;
+	sg_buf out, err;	/* captured, each up to max_out */
+} rel_result;
+
+void rel_result_init(rel_result *r, size_t max_out);
+void rel_result_free(rel_result *r);
+/* Splits a command setting into words (blanks; no quoting); at most
+ * REL_MAX_WORDS - 1. Returns the count, 0 when empty or too long. */
+size_t rel_split_words(char *s, char *words[REL_MAX_WORDS]);
+/* 0 when the program ran (whatever its status: see r), -1 with err
+ * when it could not be started or its output could not be read. */
+int rel_run(char *const argv[], int timeout_s, rel_result *r, sg_buf *err);
+
+/* ----------------------------------------------------------- postfix */
+
+typedef struct rel_postfix rel_postfix;
+
+/* From [release]: postfix_config_dir, postsuper, postqueue, postcat,
+ * postconf, command_timeout, requeue_fraction. NULL with err. */
+rel_postfix *rel_postfix_new(const sg_conf *conf, sg_buf *err);
+void rel_postfix_free(rel_postfix *pf);
+/* A syntactically valid Postfix queue id (so that nothing from the
+ * store can become an option of postsuper). */
+bool rel_queue_id_valid(const char *qid);
+/* The queue ("hold", "deferred", ...) the file is in: REL_OK,
+ * REL_GONE when it is in none, REL_ERROR (postqueue failed). */
+rel_rc rel_pf_queue_of(rel_postfix *pf, const char *qid, char queue[16],
+		       sg_buf *err);
+/* REL_OK when the file's X-Sendguard-Hold headers name hold_id (all
+ * of them, at least one); REL_REFUSED otherwise (err names what was
+ * found); REL_GONE; REL_ERROR. */
+rel_rc rel_pf_check_header(rel_postfix *pf, const char *qid,
+			   const char *hold_id, sg_buf *err);
+/* Seconds after which approve requeues instead of releasing. */
+long long rel_pf_requeue_after(rel_postfix *pf, sg_buf *err);
+/* postsuper -H ID hold, then postqueue -i ID. REL_OK, REL_GONE (it
+ * was not on hold), REL_ERROR. A failed postqueue -i is only a
+ * warning in err: the message is in the deferred queue anyway. */
+rel_rc rel_pf_release(rel_postfix *pf, const char *qid, sg_buf *err);
+/* postsuper -r ID hold; new_qid receives the new queue id when it
+ * could be found (else ""). REL_OK, REL_GONE, REL_ERROR. */
+rel_rc rel_pf_requeue(rel_postfix *pf, const char *qid, const char *hold_id,
+		      const char *sender, char new_qid[64], sg_buf *err);
+/* postsuper -d ID hold. REL_OK, REL_GONE, REL_ERROR. */
+rel_rc rel_pf_delete(rel_postfix *pf, const char *qid, sg_buf *err);
+/* postsuper -h ID: put a released message back on hold. */
+rel_rc rel_pf_rehold(rel_postfix *pf, const char *qid, sg_buf *err);
+
+/* A queue file on hold, for reconcile. */
+typedef struct rel_qentry {
+	char queue_id[64];
+	char queue[16];
+	char *sender;
+} rel_qentry;
+
+/* Every message in the queue (at most max); caller frees with
+ * rel_qentries_free. -1 with err. */
+int rel_pf_list(rel_postfix *pf, rel_qentry **out, size_t *n, size_t max,
+		sg_buf *err);
+void rel_qentries_free(rel_qentry *v, size_t n);
+/* The X-Sendguard-Hold value of a queue file ("" when none):
+ * REL_OK, REL_GONE, REL_ERROR. */
+rel_rc rel_pf_header_of(rel_postfix *pf, const char *qid, char hold_id[64],
+			sg_buf *err);
+
+/* -------------------------------------------------------------- json */
+
+/* Calls cb once per element of the JSON array `json` with the text of
+ * each key (NULL when absent; booleans as "1"/"0") and the element's
+ * JSON text. Uses SQLite's JSON functions, as the store does. At most
+ * max elements; -1 when json is not valid. */
+typedef void (*rel_json_cb)(const char *const *vals, const char *elem,
+			    void *ctx);
+int rel_json_each(const char *json, const char *const *keys, size_t nkeys,
+		  size_t max, rel_json_cb cb, void *ctx);
+
+/* -------------------------------------------------------------- view */
+
+/* Fills an ntf_hold_view (initialised here) from a stored hold. */
+void rel_view_from_hold(ntf_hold_view *v, const st_hold *h);
+/* ISO 8601 with offset -> Unix time; 0 when s is NULL or malformed. */
+time_t rel_parse_time(const char *s);
+
+#endif

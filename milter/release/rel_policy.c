@@ -1,0 +1,212 @@
+/*
+ * NAME
+ *	rel_policy - who may approve, reject or withdraw a hold
+ * SYNOPSIS
+ *	#include "release/rel.h"
+ * DESCRIPTION
+ *	The store records decisions; this file decides who may make them
+ *	(rel.h). The checks use only what the milter stored with the hold
+ *	(sender identities and the approvers it computed at hold time),
+ *	never the configuration of today: an [approvers] edit must not
+ *	hand yesterday's held mail to someone who was never asked.
+ *
+ *	The store's st_hold_decide() is conditional on "pending" inside
+ *	the writer's lock, so two approvers racing cannot both decide.
+ * DIAGNOSTICS
+ *	Refusals fill err with one Japanese and one English sentence.
+ */
+#include "release/rel.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+
+const char *rel_rc_name(rel_rc rc)
+{
+	static const char *const names[] = {
+		"ok", "refused", "not found", "busy", "invalid", "gone",
+		"released", "error"
+	};
+	return (unsigned)rc < sizeof(names) / sizeof(names[0]) ? names[rc] : "?";
+}
+
+const char *rel_action_name(rel_action a)
+{
+	return a == REL_APPROVE ? "approve" : a == REL_REJECT ? "reject" : "withdraw";
+}
+
+rel_rc rel_from_st(st_rc rc)
+{
+	switch (rc) {
+	case ST_OK:
+		return REL_OK;
+	case ST_NOTFOUND:
+		return REL_NOTFOUND;
+	case ST_CONFLICT:
+		return REL_REFUSED;
+	case ST_BUSY:
+		return REL_BUSY;
+	case ST_INVALID:
+		return REL_INVALID;
+	default:
+		return REL_ERROR;
+	}
+}
+
+/* The address without surrounding blanks and angle brackets. */
+static void rel_addr_trim(const char *a, const char **start, size_t *len)
+{
+	const char *e;
+
+	while (*a == ' ' || *a == '\t' || *a == '<')
+		a++;
+	e = a + strlen(a);
+	while (e > a && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '>'))
+		e--;
+	*start = a;
+	*len = (size_t)(e - a);
+}
+
+bool rel_addr_eq(const char *a, const char *b)
+{
+	const char *pa, *pb;
+	size_t la, lb;
+
+	if (a == NULL || b == NULL)
+		return false;
+	rel_addr_trim(a, &pa, &la);
+	rel_addr_trim(b, &pb, &lb);
+	return la > 0 && la == lb && strncasecmp(pa, pb, la) == 0;
+}
+
+/* login@ the sender's domain, for a login without '@' (ARCHITECTURE.md). */
+static bool rel_login_at_domain(const st_hold *h, const char *addr)
+{
+	const char *at = h->sender ? strrchr(h->sender, '@') : NULL;
+	char buf[512];
+
+	if (h->auth_login == NULL || *h->auth_login == '\0' ||
+	    strchr(h->auth_login, '@') != NULL || at == NULL)
+		return false;
+	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", h->auth_login, at) >= sizeof(buf))
+		return false;
+	return rel_addr_eq(buf, addr);
+}
+
+bool rel_is_sender(const st_hold *h, const char *addr)
+{
+	return rel_addr_eq(h->sender, addr) || rel_addr_eq(h->from_addr, addr) ||
+	       rel_addr_eq(h->auth_login, addr) || rel_login_at_domain(h, addr);
+}
+
+bool rel_is_assigned(const st_hold *h, const char *addr)
+{
+	for (size_t i = 0; i < h->napprovers; i++)
+		if (rel_addr_eq(h->approvers[i], addr))
+			return true;
+	return false;
+}
+
+static rel_rc rel_refuse(sg_buf *why, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static rel_rc rel_refuse(sg_buf *why, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL) {
+		sg_buf_reset(why);
+		va_start(ap, fmt);
+		sg_buf_vprintf(why, fmt, ap);
+		va_end(ap);
+	}
+	return REL_REFUSED;
+}
+
+static rel_rc rel_may_withdraw(const st_hold *h, const char *by, sg_buf *why)
+{
+	if (rel_is_sender(h, by))
+		return REL_OK;
+	return rel_refuse(why, "取り下げできるのは送信者 (%s) だけです。"
+			  " Only the sender (%s) may withdraw hold %s; %s is not"
+			  " the sender.", h->sender, h->sender, h->id, by);
+}
+
+static rel_rc rel_may_judge(const st_hold *h, rel_action a, const char *by,
+			    sg_buf *why)
+{
+	if (rel_is_sender(h, by))
+		return rel_refuse(why, "送信者は自分のメールを承認・却下できません"
+				  " (ダブルチェック)。取り下げは withdraw で行えます。"
+				  " %s is the sender of hold %s and may not %s it"
+				  " (four eyes); the sender may only withdraw.",
+				  by, h->id, rel_action_name(a));
+	if (h->napprovers == 0 || rel_is_assigned(h, by))
+		return REL_OK;
+	return rel_refuse(why, "%s はこの保留の承認者に割り当てられていません。"
+			  " %s is not an approver assigned to hold %s"
+			  " (assigned: %zu approver%s, see sendguardctl show).",
+			  by, by, h->id, h->napprovers, h->napprovers == 1 ? "" : "s");
+}
+
+rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
+		      sg_buf *why)
+{
+	if (by == NULL || strchr(by, '@') == NULL)
+		return rel_refuse(why, "--by にはメールアドレスを指定してください。"
+				  " --by must be an e-mail address.");
+	if (h->status != ST_PENDING)
+		return rel_refuse(why, "この保留は既に %s です (%s, %s)。"
+				  " Hold %s is already %s (by %s at %s): a decided"
+				  " hold cannot be decided again.",
+				  st_status_name(h->status),
+				  h->decided_by ? h->decided_by : "?",
+				  h->decided_at ? h->decided_at : "?", h->id,
+				  st_status_name(h->status),
+				  h->decided_by ? h->decided_by : "?",
+				  h->decided_at ? h->decided_at : "?");
+	if (a == REL_WITHDRAW)
+		return rel_may_withdraw(h, by, why);
+	return rel_may_judge(h, a, by, why);
+}
+
+static st_status rel_status_of(rel_action a)
+{
+	return a == REL_APPROVE ? ST_APPROVED : a == REL_REJECT ? ST_REJECTED
+			       : ST_WITHDRAWN;
+}
+
+rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
+		  const char *comment, const char *unix_user, sg_buf *err)
+{
+	st_hold *h = NULL;
+	st_rc src;
+	rel_rc rc;
+
+	if (id == NULL || *id == '\0' || by == NULL || *by == '\0')
+		return REL_INVALID;
+	src = st_hold_get(st, id, &h, err);
+	if (src != ST_OK)
+		return rel_from_st(src);
+	rc = rel_may_decide(h, a, by, err);
+	/* An unassigned decision is legal only for a hold nobody was asked
+	 * about; say so in the record so that a reviewer sees it. */
+	if (rc == REL_OK && a != REL_WITHDRAW && h->napprovers == 0) {
+		sg_buf c;
+
+		sg_buf_init(&c, 8192);
+		sg_buf_printf(&c, "[no approver was assigned: administrator decision]%s%s",
+			      comment && *comment ? " " : "", comment ? comment : "");
+		rc = rel_from_st(st_hold_decide(st, id, rel_status_of(a), by,
+						sg_buf_cstr(&c), unix_user, err));
+		sg_buf_free(&c);
+	} else if (rc == REL_OK) {
+		rc = rel_from_st(st_hold_decide(st, id, rel_status_of(a), by,
+						comment, unix_user, err));
+	}
+	st_hold_free(h);
+	return rc;
+}

@@ -1,0 +1,256 @@
+#!/bin/bash
+#
+# tests/e2e/test_workflow.sh - the approval workflow (issue 7) on a real
+# Postfix: sendguardctl approve / reject / withdraw / apply / expire /
+# reconcile / report against held mail in a private instance
+# (tests/e2e/lib.sh), relaying to smtp-sink. Checked:
+#   - four eyes: the sender cannot approve; a non-assigned approver
+#     cannot; an assigned one can, once (a second decision is refused);
+#   - approve + apply: delivered to the sink exactly once, body and
+#     attachment byte-identical to what was sent; apply again delivers
+#     nothing more; list --json says applied; the sender is notified;
+#   - two applies at once deliver once (the apply lock);
+#   - reject + apply: gone from the queue (postqueue -j), never
+#     delivered, the sender notified with the comment;
+#   - withdraw: refused for an approver, done by the sender;
+#   - a queue file whose X-Sendguard-Hold names another hold: apply
+#     refuses and touches nothing;
+#   - a crash between the queue action and the store update
+#     (SG_FAULT=after-queue): reconcile records it, nothing delivered
+#     twice; and the reverse (store says applied, file still on hold):
+#     reconcile deletes it;
+#   - expire with expire_after = 60s: reminder once at half-time, then
+#     expired, deleted by apply, sender told;
+#   - apply as root leaves no root-owned store files; apply refuses to
+#     create a missing store; report --csv starts with a BOM.
+# Output: one line per assertion, "N passed, M failed" last.
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+for t in postfix smtp-sink swaks sqlite3 jq postcat postqueue postsuper; do
+	command -v "$t" >/dev/null || die "$t is not installed (make deps)"
+done
+
+sg_take_slot e2e1 e2e2 e2e3 e2e4
+sg_state driver_pid $$
+sg_install_traps
+
+SENDER=sato-h@$SG_INTERNAL
+VENDOR=uketsuke@kenshin-center.example
+KACHO=kacho@$SG_INTERNAL
+M=$SG_BASE/mail
+mkdir -p "$M"
+
+pf_setup
+milter_setup
+# What this test needs beyond lib.sh's defaults: the private Postfix for
+# the release step, and a short expiry for the expiry test.
+cat >>"$(milter_conf)" <<EOF
+
+[release]
+postfix_config_dir = $SG_PFDIR
+command_timeout = 30s
+reconcile_grace = 0s
+
+[hold]
+expire_after = 60s
+EOF
+sink_start
+pf_start
+milter_start || die "milter did not start"
+CONF=$(milter_conf)
+CTL() { "$SG_CTL" -c "$CONF" "$@"; }
+DB=$SG_MDIR/db/sendguard.db
+
+# held NAME: send a copy of the xlsx demo mail (an unencrypted Excel file
+# to a vendor: held) with X-E2E-Id: wf-NAME; sets QID and HID.
+held() {
+	{ echo "X-E2E-Id: wf-$1"; cat "$here/mail/demo3_xlsx.eml"; } >"$M/$1.eml"
+	sg_swaks "$SG_GW_PORT" "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
+	QID=$(swaks_qid "$SG_BASE/swaks-$1.txt")
+	HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+	[ -n "$QID" ] && [ -n "$HID" ] || nok "$1: message was not held (qid '$QID', hold '$HID')"
+}
+sink_n() { grep -rlx "X-E2E-Id: wf-$1" "$SG_SINK" 2>/dev/null | grep -c .; }
+status_of() { sg_sql "SELECT status || '/' || applied FROM holds WHERE id = '$1';"; }
+in_queue() { [ -n "$(pf_queue_name "$1")" ]; }
+not_in_queue() { ! in_queue "$1"; }
+notice_sent() {
+	[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'notice' AND hold_id = '$1' AND detail LIKE '%$2%';")" -ge 1 ]
+}
+# rc CMD...: run, set RC, keep output in OUT.
+rc() { OUT=$("$@" 2>&1); RC=$?; }
+# The body (after the first empty line) of a file, CR and trailing
+# empty lines removed (smtp-sink's capture ends with empty lines).
+body_of() {
+	tr -d '\r' <"$1" | awk 'b { print } /^$/ { b = 1 }' |
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+settle() { wait_for "${1:-30}" pf_queue_settled; sleep 1; }
+
+# --- 1. approve: four eyes, assignment, once; apply delivers once ----------
+
+held approve
+check "held mail sits in the hold queue" [ "$(pf_queue_name "$QID")" = hold ]
+rc CTL approve "$HID" --by "$SENDER"
+check "the sender may not approve own mail (exit 1): $OUT" [ "$RC" = 1 ]
+rc CTL approve "$HID" --by "bucho@$SG_INTERNAL"
+check "a non-assigned approver is refused (exit 1)" [ "$RC" = 1 ]
+rc CTL approve nosuchhold --by "$KACHO"
+check "an unknown hold is not found (exit 66)" [ "$RC" = 66 ]
+rc CTL approve "$HID"
+check "approve without --by is a usage error (exit 64)" [ "$RC" = 64 ]
+rc CTL show "$HID"
+check "show names the external recipient and the attachment" \
+	eval 'echo "$OUT" | grep -q "$VENDOR" && echo "$OUT" | grep -q "NOT encrypted"'
+rc CTL approve "$HID" --by "$KACHO" --comment "確認しました"
+check "the assigned approver approves (exit 0)" [ "$RC" = 0 ]
+rc CTL approve "$HID" --by "kakaricho@$SG_INTERNAL"
+check "a decided hold cannot be decided again (exit 1)" [ "$RC" = 1 ]
+check "list --json: approved, not yet applied" \
+	[ "$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | "\(.status) \(.applied)"')" = "approved false" ]
+check "the message is still on hold before apply" [ "$(pf_queue_name "$QID")" = hold ]
+rc CTL apply
+check "apply exits 0: $(echo "$OUT" | tail -1)" [ "$RC" = 0 ]
+check "approved mail reaches the sink" wait_for 30 sink_has "X-E2E-Id: wf-approve"
+rc CTL apply
+check "a second apply exits 0" [ "$RC" = 0 ]
+settle
+check "delivered exactly once" [ "$(sink_n approve)" = 1 ]
+F=$(grep -rlx "X-E2E-Id: wf-approve" "$SG_SINK" | head -1)
+check "body and attachment byte-identical to what was sent" \
+	cmp -s <(body_of "$M/approve.eml") <(sink_message "$F" | body_of /dev/stdin)
+check "list --json: applied true" \
+	[ "$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | .applied')" = true ]
+check "the sender is told it was approved and sent" notice_sent "$HID" approved_sender
+check "the audit log has the approval with --by and the Unix user" \
+	[ "$(sg_sql "SELECT actor || '|' || unix_user FROM audit WHERE event = 'approve' AND hold_id = '$HID';")" = "$KACHO|root" ]
+
+held concurrent
+CTL approve "$HID" --by "$KACHO" >/dev/null
+CTL apply >"$SG_BASE/apply1.txt" 2>&1 &
+p1=$!
+CTL apply >"$SG_BASE/apply2.txt" 2>&1 &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check "two concurrent applies both succeed ($r1, $r2)" eval '[ "$r1" = 0 ] && [ "$r2" = 0 ]'
+check "concurrently applied mail reaches the sink" wait_for 30 sink_has "X-E2E-Id: wf-concurrent"
+settle
+check "two concurrent applies deliver once" [ "$(sink_n concurrent)" = 1 ]
+
+# --- 2. reject ---------------------------------------------------------------
+
+held reject
+rc CTL reject "$HID" --by "$KACHO" --comment "暗号化して再送してください"
+check "reject by the assigned approver (exit 0)" [ "$RC" = 0 ]
+rc CTL apply
+check "apply after reject exits 0" [ "$RC" = 0 ]
+check "rejected mail is gone from the queue" not_in_queue "$QID"
+settle
+check "rejected mail never reaches the sink" [ "$(sink_n reject)" = 0 ]
+check "the sender is told it was rejected" notice_sent "$HID" rejected_sender
+check "status rejected, applied" [ "$(status_of "$HID")" = rejected/1 ]
+
+# --- 3. withdraw ---------------------------------------------------------------
+
+held withdraw
+rc CTL withdraw "$HID" --by "$KACHO"
+check "an approver may not withdraw (exit 1)" [ "$RC" = 1 ]
+rc CTL withdraw "$HID" --by "$SENDER"
+check "the sender withdraws (exit 0)" [ "$RC" = 0 ]
+CTL apply >/dev/null 2>&1
+check "withdrawn mail is gone from the queue" not_in_queue "$QID"
+check "withdrawn, applied" [ "$(status_of "$HID")" = withdrawn/1 ]
+
+# --- 4. a queue file that is not the hold's: refused ---------------------------
+
+held forgedA
+QA=$QID HA=$HID
+held forgedB
+QB=$QID HB=$HID
+CTL approve "$HA" --by "$KACHO" >/dev/null
+# The store now names B's queue file for hold A (a mix-up, a restored
+# backup, a tampered record): B's header says HB, not HA.
+sqlite3 "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
+rc CTL apply
+check "apply refuses a queue file whose X-Sendguard-Hold names another hold (exit 1)" \
+	[ "$RC" = 1 ]
+check "the refusal says why" eval 'echo "$OUT" | grep -q "does not carry X-Sendguard-Hold"'
+check "the other message stays on hold, untouched" [ "$(pf_queue_name "$QB")" = hold ]
+check "hold A is not recorded as applied" [ "$(status_of "$HA")" = approved/0 ]
+sqlite3 "$DB" "UPDATE holds SET queue_id = '$QA' WHERE id = '$HA';"
+CTL apply >/dev/null 2>&1
+check "with the right queue file, A is delivered" wait_for 30 sink_has "X-E2E-Id: wf-forgedA"
+check "B was not delivered" [ "$(sink_n forgedB)" = 0 ]
+CTL reject "$HB" --by "$KACHO" >/dev/null
+CTL apply >/dev/null 2>&1
+
+# --- 5. crash between queue action and store update; reconcile ------------------
+
+held crash
+CTL approve "$HID" --by "$KACHO" >/dev/null
+rc env SG_FAULT=after-queue "$SG_CTL" -c "$CONF" apply
+check "simulated crash after the queue action (exit 75)" [ "$RC" = 75 ]
+check "the store does not know yet" [ "$(status_of "$HID")" = approved/0 ]
+check "the message was released" wait_for 30 sink_has "X-E2E-Id: wf-crash"
+rc CTL reconcile
+check "reconcile repairs it (exit 0): $(echo "$OUT" | tail -1)" [ "$RC" = 0 ]
+check "now recorded as applied" [ "$(status_of "$HID")" = approved/1 ]
+check "the repair is in the audit log" \
+	[ "$(sg_sql "SELECT count(*) FROM audit WHERE hold_id = '$HID' AND event IN ('reconcile', 'apply-note');")" -ge 1 ]
+CTL apply >/dev/null 2>&1
+settle
+check "still delivered exactly once" [ "$(sink_n crash)" = 1 ]
+
+held reverse
+CTL reject "$HID" --by "$KACHO" >/dev/null
+# The reverse: the store says done, the queue file is still on hold.
+sqlite3 "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
+rc CTL reconcile
+check "reconcile acts on a file the store thinks is gone (exit 0)" [ "$RC" = 0 ]
+check "the rejected message is deleted from the hold queue" not_in_queue "$QID"
+check "the reverse repair is audited" \
+	[ "$(sg_sql "SELECT count(*) FROM audit WHERE hold_id = '$HID' AND event = 'reconcile';")" -ge 1 ]
+rc CTL reconcile
+check "a second reconcile finds nothing to repair" \
+	eval '[ "$RC" = 0 ] && echo "$OUT" | grep -q "^reconcile: 0 repaired"'
+
+# --- 6. expiry: reminder at half-time, then expired ------------------------------
+
+held expire
+HE=$HID QE=$QID
+T0=$(date +%s)
+sleep $((31 - ($(date +%s) - T0)))
+rc CTL expire
+check "expire at half-time reminds (exit 0): $OUT" \
+	eval '[ "$RC" = 0 ] && echo "$OUT" | grep -q "1 reminded"'
+rc CTL expire
+check "the reminder is sent once" eval 'echo "$OUT" | grep -q "0 reminded"'
+check "still pending after the reminder" [ "$(status_of "$HE")" = pending/0 ]
+sleep $((62 - ($(date +%s) - T0)))
+rc CTL expire
+check "past expire_after the hold expires: $OUT" [ "$(status_of "$HE")" = expired/0 ]
+check "the sender is told it expired" notice_sent "$HE" expired_sender
+CTL apply >/dev/null 2>&1
+check "the expired message is deleted from the queue" not_in_queue "$QE"
+
+# --- 7. privileges, report ---------------------------------------------------------
+
+owner=$(stat -c %U "$DB")
+bad=$(find "$SG_MDIR/db" -maxdepth 1 -name 'sendguard.db*' ! -user "$owner" ! -name '*.lock' | head -1)
+check "no root-owned store files after root runs apply ($owner): $bad" [ -z "$bad" ]
+sed "s|^path = .*sendguard.db|path = $SG_MDIR/db/missing.db|" "$CONF" >"$SG_MDIR/missing.conf"
+rc "$SG_CTL" -c "$SG_MDIR/missing.conf" apply
+check "apply refuses a missing store (exit 66) and does not create it" \
+	eval '[ "$RC" = 66 ] && [ ! -e "$SG_MDIR/db/missing.db" ]'
+rc CTL report --since "$(date +%Y-%m-%d)" --csv
+check "report --csv starts with a UTF-8 BOM" eval 'printf "%s" "$OUT" | head -c 3 | od -An -tx1 | grep -q "ef bb bf"'
+check "report lists the approved hold with its approver" eval 'echo "$OUT" | grep -q "approved.*$KACHO"'
+rc "$SG_CTL" -c "$CONF" audit verify
+check "the audit chain verifies (if audit verify exists)" eval '[ "$RC" = 0 ] || [ "$RC" = 64 ]'
+check "no sanitizer report in the milter's stderr" milter_sanitizer_clean
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]

@@ -1,0 +1,471 @@
+/*
+ * Approval workflow (issue 7): who may decide a hold, once; expiry and
+ * the half-time reminder; the helpers of the release backend. Driven
+ * directly against a temporary store, without a mail system.
+ */
+#include "sg_test.h"
+
+#include <time.h>
+
+#include "release/rel.h"
+#include "store/st.h"
+
+static char tmpdir[64];
+static st_store *st;
+
+static void setup(void)
+{
+	char path[128];
+	sg_buf err;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/sg_wf_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(path, sizeof(path), "%s/store.db", tmpdir);
+	sg_buf_init(&err, 4096);
+	st = st_open(path, &err);
+	ck_assert_msg(st != NULL, "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	st_close(st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *const two_approvers[] = {
+	"kacho@example.lg.jp", "kakaricho@example.lg.jp"
+};
+
+/* A hold by taro (From taro.yamada@, AUTH login "taro") to a vendor. */
+static void make_hold(char id[ST_ID_SIZE], const char *const *approvers,
+		      size_t napprovers, time_t created, time_t expires)
+{
+	static const char *const cats[] = { "personal-data" };
+	st_rcpt rcpts[2] = { { "sales@vendor.example", true },
+			     { "hanako@example.lg.jp", false } };
+	st_hold_new h = { 0 };
+	sg_buf err;
+
+	h.queue_id = "4jYFhz2pjRz884N";
+	h.sender = "Taro@Example.lg.jp";
+	h.auth_login = "taro";
+	h.from_addr = "taro.yamada@example.lg.jp";
+	h.rcpts = rcpts;
+	h.nrcpts = 2;
+	h.subject = "名簿の送付";
+	h.size = 1234;
+	h.categories = cats;
+	h.ncategories = 1;
+	h.verdict = "hold";
+	h.findings_json = "[{\"category\":\"personal-data\",\"rule\":\"my-number\","
+			  "\"where\":\"body\",\"count\":2,\"evidence\":\"1234-****-****\"}]";
+	h.attachments_json = "[{\"path\":\"2\",\"name\":\"meibo.zip\",\"type\":"
+			     "\"application/zip\",\"size\":999,\"encrypted\":false,"
+			     "\"entries\":[{\"name\":\"meibo.xlsx\",\"type\":\"xlsx\","
+			     "\"size\":500,\"encrypted\":false,\"entries\":[]}]}]";
+	h.approvers = approvers;
+	h.napprovers = napprovers;
+	h.created = created;
+	h.expires = expires;
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_hold_create(st, &h, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static rel_rc decide(const char *id, rel_action a, const char *by)
+{
+	sg_buf err;
+	rel_rc rc;
+
+	sg_buf_init(&err, 4096);
+	rc = rel_decide(st, id, a, by, "ok", "tester", &err);
+	sg_buf_free(&err);
+	return rc;
+}
+
+static st_status status_of(const char *id)
+{
+	st_hold *h = NULL;
+	sg_buf err;
+	st_status s;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	s = h->status;
+	st_hold_free(h);
+	sg_buf_free(&err);
+	return s;
+}
+
+START_TEST(test_addresses_compare_without_case_and_brackets)
+{
+	ck_assert(rel_addr_eq("<Kacho@Example.LG.JP>", " kacho@example.lg.jp"));
+	ck_assert(!rel_addr_eq("kacho@example.lg.jp", "kacho@example.lg.jp.evil"));
+	ck_assert(!rel_addr_eq("", ""));
+	ck_assert(!rel_addr_eq(NULL, "a@b"));
+}
+END_TEST
+
+START_TEST(test_sender_may_never_approve_own_mail)
+{
+	char id[ST_ID_SIZE];
+	/* Even when [approvers] listed the sender, four eyes win. */
+	const char *const self[] = { "taro@example.lg.jp", "kacho@example.lg.jp" };
+
+	make_hold(id, self, 2, 0, 0);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "taro@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "TARO.YAMADA@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_REJECT, "taro"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "taro@example.lg.jp "), REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+}
+END_TEST
+
+START_TEST(test_login_at_sender_domain_is_the_sender)
+{
+	char id[ST_ID_SIZE];
+	st_hold *h = NULL;
+	sg_buf err;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert(rel_is_sender(h, "taro@example.lg.jp"));
+	ck_assert(!rel_is_sender(h, "kacho@example.lg.jp"));
+	st_hold_free(h);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_only_an_assigned_approver_may_approve)
+{
+	char id[ST_ID_SIZE];
+	sg_buf why;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "bucho@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_REJECT, "security-officer@example.lg.jp"),
+			 REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "Kakaricho@example.lg.jp"), REL_OK);
+	ck_assert_int_eq(status_of(id), ST_APPROVED);
+	sg_buf_init(&why, 4096);
+	ck_assert_int_eq(rel_decide(st, id, REL_APPROVE, "nobody", NULL, NULL, &why),
+			 REL_REFUSED);
+	sg_buf_free(&why);
+}
+END_TEST
+
+START_TEST(test_refusal_says_why_in_japanese_and_english)
+{
+	char id[ST_ID_SIZE];
+	sg_buf err;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(rel_decide(st, id, REL_APPROVE, "taro@example.lg.jp", NULL,
+				    NULL, &err), REL_REFUSED);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "送信者"));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "four eyes"));
+	sg_buf_free(&err);
+}
+END_TEST
+
+static int find_decision(const st_audit_rec *r, void *ctx)
+{
+	int *found = ctx;
+
+	if (strcmp(r->event, "approve") == 0) {
+		ck_assert_str_eq(r->actor, "kacho@example.lg.jp");
+		ck_assert_str_eq(r->unix_user, "tester");
+		*found = 1;
+	}
+	return 0;
+}
+
+START_TEST(test_decision_is_audited_with_by_and_unix_user)
+{
+	char id[ST_ID_SIZE];
+	sg_buf err;
+	int found = 0;
+	size_t n, bad;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "kacho@example.lg.jp"), REL_OK);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_audit_list(st, id, 0, find_decision, &found, &err), ST_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(st_audit_verify(st, &n, &bad, &err), ST_OK);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_decided_hold_cannot_be_decided_again)
+{
+	char id[ST_ID_SIZE];
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide(id, REL_REJECT, "kacho@example.lg.jp"), REL_OK);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "kakaricho@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_REJECT, "kacho@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_WITHDRAW, "taro@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_REJECTED);
+}
+END_TEST
+
+START_TEST(test_only_the_sender_may_withdraw)
+{
+	char id[ST_ID_SIZE];
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide(id, REL_WITHDRAW, "kacho@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_WITHDRAW, "hanako@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	ck_assert_int_eq(decide(id, REL_WITHDRAW, "taro@example.lg.jp"), REL_OK);
+	ck_assert_int_eq(status_of(id), ST_WITHDRAWN);
+}
+END_TEST
+
+START_TEST(test_hold_nobody_was_asked_about_is_decided_by_admin_not_sender)
+{
+	char id[ST_ID_SIZE];
+	st_hold *h = NULL;
+	sg_buf err;
+
+	make_hold(id, NULL, 0, 0, 0);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "taro@example.lg.jp"), REL_REFUSED);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "admin@example.lg.jp"), REL_OK);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_ptr_nonnull(strstr(h->decision_comment, "administrator decision"));
+	st_hold_free(h);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_unknown_hold_is_not_found)
+{
+	ck_assert_int_eq(decide("hnosuchhold", REL_APPROVE, "kacho@example.lg.jp"),
+			 REL_NOTFOUND);
+	ck_assert_int_eq(decide("", REL_APPROVE, "kacho@example.lg.jp"), REL_INVALID);
+}
+END_TEST
+
+/* ---- expiry ---- */
+
+struct notices {
+	int expired, reminded;
+};
+
+static void count_notice(const st_hold *h, ntf_kind kind, void *ctx)
+{
+	struct notices *n = ctx;
+
+	if (kind == NTF_EXPIRED_SENDER) {
+		ck_assert_int_eq(h->status, ST_EXPIRED);
+		n->expired++;
+	} else if (kind == NTF_APPROVAL_REMINDER) {
+		n->reminded++;
+	}
+}
+
+START_TEST(test_hold_past_expiry_expires_and_sender_is_told)
+{
+	char old[ST_ID_SIZE], young[ST_ID_SIZE];
+	time_t now = time(NULL);
+	struct notices n = { 0, 0 };
+	rel_expire_stats s;
+	sg_buf err;
+
+	make_hold(old, two_approvers, 2, now - 100, now - 1);
+	make_hold(young, two_approvers, 2, now - 10, now + 1000);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(rel_expire_run(st, now, "tester", count_notice, &n, &s, &err),
+			 REL_OK);
+	ck_assert_uint_eq(s.expired, 1);
+	ck_assert_int_eq(n.expired, 1);
+	ck_assert_int_eq(status_of(old), ST_EXPIRED);
+	ck_assert_int_eq(status_of(young), ST_PENDING);
+	/* A second run does nothing more. */
+	ck_assert_int_eq(rel_expire_run(st, now, "tester", count_notice, &n, &s, &err),
+			 REL_OK);
+	ck_assert_uint_eq(s.expired, 0);
+	ck_assert_int_eq(n.expired, 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_decided_hold_does_not_expire)
+{
+	char id[ST_ID_SIZE];
+	time_t now = time(NULL);
+	struct notices n = { 0, 0 };
+	rel_expire_stats s;
+	sg_buf err;
+
+	make_hold(id, two_approvers, 2, now - 100, now - 1);
+	ck_assert_int_eq(decide(id, REL_APPROVE, "kacho@example.lg.jp"), REL_OK);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(rel_expire_run(st, now, NULL, count_notice, &n, &s, &err), REL_OK);
+	ck_assert_int_eq(n.expired, 0);
+	ck_assert_int_eq(status_of(id), ST_APPROVED);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_reminder_at_half_time_is_sent_once)
+{
+	char early[ST_ID_SIZE], half[ST_ID_SIZE];
+	time_t now = time(NULL);
+	struct notices n = { 0, 0 };
+	rel_expire_stats s;
+	sg_buf err;
+
+	make_hold(early, two_approvers, 2, now - 10, now + 1000);
+	make_hold(half, two_approvers, 2, now - 600, now + 400);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(rel_expire_run(st, now, NULL, count_notice, &n, &s, &err), REL_OK);
+	ck_assert_uint_eq(s.reminded, 1);
+	ck_assert_int_eq(n.reminded, 1);
+	ck_assert_int_eq(rel_expire_run(st, now + 60, NULL, count_notice, &n, &s, &err),
+			 REL_OK);
+	ck_assert_uint_eq(s.reminded, 0);
+	ck_assert_int_eq(n.reminded, 1);
+	ck_assert_int_eq(status_of(half), ST_PENDING);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* ---- release helpers ---- */
+
+START_TEST(test_view_from_hold_reads_findings_and_archive_entries)
+{
+	char id[ST_ID_SIZE];
+	st_hold *h = NULL;
+	ntf_hold_view v;
+	sg_buf err;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	rel_view_from_hold(&v, h);
+	ck_assert_uint_eq(v.nfindings, 1);
+	ck_assert_str_eq(v.findings[0].rule, "my-number");
+	ck_assert_uint_eq(v.findings[0].count, 2);
+	ck_assert_str_eq(v.findings[0].evidence, "1234-****-****");
+	ck_assert_uint_eq(v.natts, 1);
+	ck_assert_str_eq(v.atts[0].name, "meibo.zip");
+	ck_assert(!v.atts[0].encrypted);
+	ck_assert_uint_eq(v.atts[0].nentries, 1);
+	ck_assert_str_eq(v.atts[0].entries[0].name, "meibo.xlsx");
+	ck_assert_uint_eq(v.napprovers, 2);
+	ck_assert_uint_eq(v.nrcpts, 2);
+	ntf_view_free(&v);
+	st_hold_free(h);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_queue_ids_that_could_be_options_are_refused)
+{
+	ck_assert(rel_queue_id_valid("4jYFhz2pjRz884N"));
+	ck_assert(rel_queue_id_valid("3F2A1B4C5D"));
+	ck_assert(!rel_queue_id_valid("-d"));
+	ck_assert(!rel_queue_id_valid("ALL"));
+	ck_assert(!rel_queue_id_valid("abc def"));
+	ck_assert(!rel_queue_id_valid("../hold/x"));
+	ck_assert(!rel_queue_id_valid(NULL));
+}
+END_TEST
+
+START_TEST(test_iso_time_with_offset_parses)
+{
+	ck_assert_int_eq(rel_parse_time("2026-11-23T10:00:00+09:00"), 1795395600);
+	ck_assert_int_eq(rel_parse_time("2026-11-23T01:00:00+00:00"), 1795395600);
+	ck_assert_int_eq(rel_parse_time("yesterday"), 0);
+}
+END_TEST
+
+START_TEST(test_commands_run_without_shell_and_time_out)
+{
+	char *argv1[] = { "/bin/echo", "a;b", "$(x)", NULL };
+	char *argv2[] = { "/bin/sleep", "5", NULL };
+	char *argv3[] = { "/nonexistent/prog", NULL };
+	rel_result r;
+	sg_buf err;
+	time_t t0;
+
+	sg_buf_init(&err, 4096);
+	rel_result_init(&r, 1024);
+	ck_assert_int_eq(rel_run(argv1, 5, &r, &err), 0);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_str_eq(sg_buf_cstr(&r.out), "a;b $(x)\n");
+	rel_result_free(&r);
+	rel_result_init(&r, 1024);
+	t0 = time(NULL);
+	ck_assert_int_eq(rel_run(argv2, 1, &r, &err), 0);
+	ck_assert(r.timed_out);
+	ck_assert_int_le(time(NULL) - t0, 3);
+	rel_result_free(&r);
+	rel_result_init(&r, 1024);
+	ck_assert_int_eq(rel_run(argv3, 1, &r, &err), -1);
+	rel_result_free(&r);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_command_words_split_at_blanks)
+{
+	char s[] = "  /usr/sbin/postsuper   -v ";
+	char *w[REL_MAX_WORDS];
+
+	ck_assert_uint_eq(rel_split_words(s, w), 2);
+	ck_assert_str_eq(w[0], "/usr/sbin/postsuper");
+	ck_assert_str_eq(w[1], "-v");
+	ck_assert_ptr_null(w[2]);
+}
+END_TEST
+
+static Suite *workflow_suite(void)
+{
+	Suite *s = suite_create("workflow");
+	TCase *tc = tcase_create("decisions");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_addresses_compare_without_case_and_brackets);
+	tcase_add_test(tc, test_sender_may_never_approve_own_mail);
+	tcase_add_test(tc, test_login_at_sender_domain_is_the_sender);
+	tcase_add_test(tc, test_only_an_assigned_approver_may_approve);
+	tcase_add_test(tc, test_refusal_says_why_in_japanese_and_english);
+	tcase_add_test(tc, test_decision_is_audited_with_by_and_unix_user);
+	tcase_add_test(tc, test_decided_hold_cannot_be_decided_again);
+	tcase_add_test(tc, test_only_the_sender_may_withdraw);
+	tcase_add_test(tc, test_hold_nobody_was_asked_about_is_decided_by_admin_not_sender);
+	tcase_add_test(tc, test_unknown_hold_is_not_found);
+	tcase_add_test(tc, test_hold_past_expiry_expires_and_sender_is_told);
+	tcase_add_test(tc, test_decided_hold_does_not_expire);
+	tcase_add_test(tc, test_reminder_at_half_time_is_sent_once);
+	tcase_add_test(tc, test_view_from_hold_reads_findings_and_archive_entries);
+	tcase_add_test(tc, test_queue_ids_that_could_be_options_are_refused);
+	tcase_add_test(tc, test_iso_time_with_offset_parses);
+	tcase_add_test(tc, test_commands_run_without_shell_and_time_out);
+	tcase_add_test(tc, test_command_words_split_at_blanks);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(workflow_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
