@@ -38,6 +38,8 @@ int ctl_config(const char *conf_path, int argc, char **argv);
 void ctl_config_help(void);
 
 int ctl_keygen(const char *conf_path, int argc, char **argv);
+int ctl_audit(const char *conf_path, int argc, char **argv);
+void ctl_audit_help(void);
 void ctl_keygen_help(void);
 
 /* ctl_priv.c: as root, become the store's owner (0, or -1 said). */

@@ -22,6 +22,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_check, ctl_check_help },
 	{ "config", "print the effective configuration / 有効な設定を表示",
 	  ctl_config, ctl_config_help },
+	{ "audit", "verify the audit log's hash chain / 監査ログの検証",
+	  ctl_audit, ctl_audit_help },
 	{ "keygen", "create a new signing key / 署名鍵を作成",
 	  ctl_keygen, ctl_keygen_help },
 	{ "list", "list held messages / 保留メールの一覧",
