@@ -57,6 +57,8 @@ typedef struct pd_scan {
 	const char *where;
 	pd_span *kws;		/* keyword occurrences, in text order */
 	size_t nkws;
+	size_t kw_done;		/* every keyword starting before this is in kws */
+	pcre2_match_data *kw_md;
 	pd_inst *inst;
 	size_t ninst, cap;
 	sg_buf ev;		/* masked examples */
@@ -270,12 +272,52 @@ static void pd_mask(const eng_pd_rule *r, const char *s, size_t n,
 
 /* ---- instances --------------------------------------------------------- */
 
-static bool pd_keyword_near(const pd_scan *sc, size_t s, size_t e)
+/* Keywords are looked for only around instances: most text has none,
+ * and a keyword pattern (a name with 様) run over a whole 10 MB text
+ * would cost as much as all the detectors. Each part of the text is
+ * searched once, in order; the subject ends a little past the window
+ * so that a keyword starting in it is read whole. */
+#define ENG_PD_KW_SLACK 64
+
+static void pd_keywords_upto(pd_scan *sc, size_t lo, size_t hi)
+{
+	size_t from, end, off;
+
+	if (sc->r->kw_re == NULL || hi <= sc->kw_done)
+		return;
+	/* A keyword may start before the window and reach into it. */
+	from = pd_back(sc->text, lo, ENG_PD_KW_SLACK);
+	if (from < sc->kw_done)
+		from = sc->kw_done;
+	end = pd_fwd(sc->text, sc->len, hi, ENG_PD_KW_SLACK);
+	if (sc->kw_md == NULL)
+		sc->kw_md = pcre2_match_data_create_from_pattern(sc->r->kw_re, NULL);
+	off = from;
+	while (off <= end && sc->nkws < ENG_PD_MAX_KEYWORDS) {
+		PCRE2_SIZE *ov;
+
+		if (pd_match(sc, sc->r->kw_re, end, off, sc->kw_md) < 0)
+			break;
+		ov = pcre2_get_ovector_pointer(sc->kw_md);
+		if (ov[0] >= hi)
+			break;	/* found again by the next window */
+		if (sc->nkws % 256 == 0)
+			sc->kws = sg_xreallocarray(sc->kws, sc->nkws + 256, sizeof(pd_span));
+		sc->kws[sc->nkws].s = ov[0];
+		sc->kws[sc->nkws++].e = ov[1];
+		off = pd_next(sc->text, sc->len, ov);
+	}
+	sc->kw_done = off > hi ? off : hi;
+}
+
+static bool pd_keyword_near(pd_scan *sc, size_t s, size_t e)
 {
 	size_t lo = pd_back(sc->text, s, sc->r->window);
 	size_t hi = pd_fwd(sc->text, sc->len, e, sc->r->window);
-	size_t a = 0, b = sc->nkws;
+	size_t a = 0, b;
 
+	pd_keywords_upto(sc, lo, hi);
+	b = sc->nkws;
 	/* First keyword ending after lo (ends are in order too). */
 	while (a < b) {
 		size_t m = a + (b - a) / 2;
@@ -285,29 +327,6 @@ static bool pd_keyword_near(const pd_scan *sc, size_t s, size_t e)
 			b = m;
 	}
 	return a < sc->nkws && sc->kws[a].s < hi;
-}
-
-static void pd_collect_keywords(pd_scan *sc)
-{
-	pcre2_match_data *md;
-	size_t off = 0;
-
-	if (sc->r->kw_re == NULL)
-		return;
-	md = pcre2_match_data_create_from_pattern(sc->r->kw_re, NULL);
-	while (off <= sc->len && sc->nkws < ENG_PD_MAX_KEYWORDS) {
-		PCRE2_SIZE *ov;
-
-		if (pd_match(sc, sc->r->kw_re, sc->len, off, md) < 0)
-			break;
-		ov = pcre2_get_ovector_pointer(md);
-		if (sc->nkws % 256 == 0)
-			sc->kws = sg_xreallocarray(sc->kws, sc->nkws + 256, sizeof(pd_span));
-		sc->kws[sc->nkws].s = ov[0];
-		sc->kws[sc->nkws++].e = ov[1];
-		off = pd_next(sc->text, sc->len, ov);
-	}
-	pcre2_match_data_free(md);
 }
 
 /* An instance right after 法人番号, ISBN... is something else. */
@@ -474,9 +493,19 @@ static size_t pd_cells(const char *s, size_t n, pd_cell *cells, size_t max)
 	return nc;
 }
 
+/* A column of counts or rates ("利用者数", "メール件数", "回答率"):
+ * a statistic, not a personal field. */
+static bool pd_count_cell(const pd_cell *c)
+{
+	return c->n >= 3 && (memcmp(c->s + c->n - 3, "数", 3) == 0 ||
+			     memcmp(c->s + c->n - 3, "率", 3) == 0);
+}
+
 /* Index of the keyword this header cell names, or -1. */
 static long pd_header_field(const eng_pd_rule *r, const pd_cell *c)
 {
+	if (pd_count_cell(c))
+		return -1;
 	for (size_t k = 0; k < r->nkeywords; k++) {
 		size_t kl = strlen(r->keywords[k]);
 		if (c->n >= kl && c->n <= kl + ENG_PD_HEADER_SLACK &&
@@ -640,6 +669,8 @@ static void pd_scan_free(pd_scan *sc)
 		free(sc->inst[i].key);
 	free(sc->inst);
 	free(sc->kws);
+	if (sc->kw_md)
+		pcre2_match_data_free(sc->kw_md);
 	for (size_t i = 0; i < sc->nev; i++)
 		free(sc->ev_keys[i]);
 	sg_buf_free(&sc->ev);
@@ -662,7 +693,6 @@ static void pd_rule_scan(eng_ctx *ctx, const eng_pd_rule *r, const char *text,
 		if (r->kind == ENG_PD_TABLE) {
 			pd_tables(&sc);
 		} else {
-			pd_collect_keywords(&sc);
 			pd_collect_instances(&sc);
 		}
 	}

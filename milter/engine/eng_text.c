@@ -337,11 +337,17 @@ static void put_break(html *h, bool always)
 		tx_cp(h->o, '\n');
 }
 
-static void put_text_cp(html *h, unsigned long cp)
+/* The collapsed whitespace pending before text, as one space. */
+static void put_pending_space(html *h)
 {
 	if (h->ws && !at_line_start(h) && tx_last(h->o, h->start) != '\t')
 		tx_cp(h->o, ' ');
 	h->ws = false;
+}
+
+static void put_text_cp(html *h, unsigned long cp)
+{
+	put_pending_space(h);
 	tx_cp(h->o, cp);
 }
 
@@ -651,9 +657,10 @@ static void do_text_byte(html *h)
 		h->ws = true;
 		return;
 	}
-	if (h->ws)
-		put_text_cp(h, c);	/* writes the pending space first */
-	else if (!h->o->toobig) {
+	/* c is a byte, maybe the lead byte of a multi-byte character:
+	 * staged as it is, never as a code point (U+00E6 for 0xE6). */
+	put_pending_space(h);
+	if (!h->o->toobig) {
 		if (h->o->n + 1 > sizeof(h->o->stage))
 			tx_flush(h->o);
 		h->o->stage[h->o->n++] = c;

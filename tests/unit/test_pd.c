@@ -173,6 +173,41 @@ START_TEST(test_two_valid_numbers_alone_are_medium_one_is_low)
 }
 END_TEST
 
+/* Keywords are searched only in the window around an instance: the
+ * window's edges, both sides, are exact. */
+static const char *pd_conf_of(const char *before, size_t nfill_before,
+			      const char *after, size_t nfill_after)
+{
+	static char msg[16384];
+	char body[12288], n[13];
+	size_t o = 0;
+
+	mynumber("45678901234", n);
+	o += (size_t)snprintf(body + o, sizeof(body) - o, "%s", before);
+	for (size_t i = 0; i < nfill_before; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "あ");
+	o += (size_t)snprintf(body + o, sizeof(body) - o, " %s ", n);
+	for (size_t i = 0; i < nfill_after; i++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "い");
+	snprintf(body + o, sizeof(body) - o, "%s\r\n", after);
+	snprintf(msg, sizeof(msg), MAIL("資料送付", "%s"), body);
+	scan("[personal_data]\nmin_confidence = low\n", msg);
+	if (find("mynumber") == NULL)
+		return "none";
+	return strstr(find("mynumber")->evidence, "high") ? "high" : "low";
+}
+
+START_TEST(test_keyword_window_edges_are_exact)
+{
+	ck_assert_str_eq(pd_conf_of("マイナンバー", 290, "", 0), "high");
+	ck_assert_str_eq(pd_conf_of("マイナンバー", 310, "", 0), "low");
+	ck_assert_str_eq(pd_conf_of("", 0, "個人番号", 290), "high");
+	ck_assert_str_eq(pd_conf_of("", 0, "個人番号", 310), "low");
+	/* Far from any keyword, with keywords far on both sides. */
+	ck_assert_str_eq(pd_conf_of("個人番号", 2000, "番号確認", 2000), "low");
+}
+END_TEST
+
 START_TEST(test_min_confidence_high_drops_medium_findings)
 {
 	scan("[personal_data]\nmin_confidence = high\n",
@@ -533,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, test_valid_mynumber_with_keyword_is_high_and_masked);
 	tcase_add_test(tc, test_two_valid_numbers_alone_are_medium_one_is_low);
 	tcase_add_test(tc, test_min_confidence_high_drops_medium_findings);
+	tcase_add_test(tc, test_keyword_window_edges_are_exact);
 	tcase_add_test(tc, test_full_width_grouped_mynumber_is_found);
 	tcase_add_test(tc, test_hard_negatives_are_not_individual_numbers);
 	tcase_add_test(tc, test_card_numbers_are_found_and_masked);

@@ -298,6 +298,14 @@ START_TEST(test_html_whitespace_collapses_like_a_browser)
 }
 END_TEST
 
+/* A multi-byte character right after collapsed whitespace is kept whole
+ * (it once came out as U+00E6 plus stray continuation bytes). */
+START_TEST(test_html_whitespace_before_multibyte_text)
+{
+	HTML("<p>x 機密性2</p><p>生年月日 \n 昭和50年</p>", "x 機密性2\n生年月日 昭和50年\n");
+}
+END_TEST
+
 START_TEST(test_html_pre_keeps_whitespace)
 {
 	HTML("<pre>a  b\n c</pre>d", "a  b\n c\nd");
@@ -407,6 +415,7 @@ static Suite *text_suite(void)
 	tcase_add_test(h, test_html_numeric_references_decode);
 	tcase_add_test(h, test_html_invalid_numeric_references_are_replacement);
 	tcase_add_test(h, test_html_whitespace_collapses_like_a_browser);
+	tcase_add_test(h, test_html_whitespace_before_multibyte_text);
 	tcase_add_test(h, test_html_pre_keeps_whitespace);
 	tcase_add_test(h, test_html_gt_inside_quoted_attribute_does_not_end_tag);
 	tcase_add_test(h, test_html_unclosed_tag_at_end_is_read_as_text);
