@@ -258,11 +258,20 @@ static int mlt_run(const char *conf_path, bool foreground)
 		return MLT_EX_OSERR;
 	}
 	mlt_pid_file(conf, true);
-	/* Every thread libmilter starts inherits this mask: only the reload
-	 * thread takes SIGUSR1. A peer that goes away must not kill us. */
+	/* Every thread started from here inherits this mask. SIGUSR1 goes
+	 * to the reload thread only; TERM, INT and HUP to libmilter's own
+	 * signal thread (it sigwaits them), never to a thread where the
+	 * default action would kill the process without a clean stop. A
+	 * peer that goes away must not kill us either (SIGPIPE). */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+	{
+		sigset_t all = usr1;
+		sigaddset(&all, SIGTERM);
+		sigaddset(&all, SIGINT);
+		sigaddset(&all, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	signal(SIGPIPE, SIG_IGN);
 	pthread_create(&tid, NULL, mlt_reload_thread, &usr1);
 	pthread_detach(tid);
