@@ -1,6 +1,7 @@
 # sendguard - outbound mail gateway filter (milter)
 #
-#   make          build build/sendguard-milter and build/sendguardctl
+#   make          build build/sendguard-milter, build/sendguardctl and
+#                 build/sendguard-web
 #   make test     install missing Debian packages, build with ASan+UBSan,
 #                 run every test
 #   make deps     install the Debian packages that are missing
@@ -29,6 +30,11 @@ ENGINE_SRC := $(wildcard milter/engine/*.c)
 SVC_SRC    := $(wildcard milter/store/*.c milter/notify/*.c milter/release/*.c)
 CTL_SRC    := $(wildcard milter/ctl/*.c)
 DAEMON_SRC := $(wildcard milter/daemon/*.c)
+# The web page: everything but its main and HTTP glue goes into
+# libsgweb, so that the unit tests drive the pages without a server.
+WEB_SRC    := $(wildcard milter/web/*.c)
+WEB_MAIN   := milter/web/web_main.c milter/web/web_http.c
+WEB_LIB_SRC := $(filter-out $(WEB_MAIN),$(WEB_SRC))
 LIB_SRC    := $(UTIL_SRC) $(ENGINE_SRC)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 HDRS       := $(wildcard milter/*/*.h)
@@ -43,16 +49,17 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev \
 	nettle-dev libsqlite3-dev check jq \
-	postfix swaks miltertest sqlite3 iproute2 procps
+	postfix swaks miltertest sqlite3 iproute2 procps \
+	libmicrohttpd-dev chromium fonts-noto-cjk
 # Only `make fixtures` (tests/fixtures/make-attach-fixtures.sh) needs
 # these; the fixtures are committed, so `make test` does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui python3-uno libgsf-bin \
 	python3-msoffcrypto-tool
 
-.PHONY: all deps test unit check-tests e2e clean fixtures readme demo demo-stop install \
+.PHONY: all deps test unit check-tests e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy bench
-all: $(B)/sendguardctl $(B)/sendguard-milter
+all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -96,6 +103,21 @@ $(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgeng
 	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS)
 $(BT)/sendguard-milter: $(DAEMON_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
+
+# libsgweb: the approval page without its server (milter/web/web.h).
+WEB_LIBS := -lmicrohttpd
+$(B)/libsgweb.a: $(WEB_LIB_SRC:%.c=$(B)/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(BT)/libsgweb.a: $(WEB_LIB_SRC:%.c=$(BT)/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(B)/sendguard-web: $(WEB_MAIN:%.c=$(B)/obj/%.o) $(B)/libsgweb.a $(B)/libsgsvc.a $(B)/libsgengine.a
+	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS) $(WEB_LIBS)
+$(BT)/sendguard-web: $(WEB_MAIN:%.c=$(BT)/obj/%.o) $(BT)/libsgweb.a $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(WEB_LIBS)
+$(BT)/unit/test_web: tests/unit/test_web.c $(BT)/libsgweb.a $(BT)/libsgsvc.a $(BT)/libsgengine.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(BT)/libsgweb.a \
+		$(BT)/libsgsvc.a $(BT)/libsgengine.a $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
 $(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a $(HDRS)
 	@mkdir -p $(dir $@)
@@ -151,12 +173,22 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	echo "== tests/e2e/test_workflow.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
 		bash tests/e2e/test_workflow.sh || rc=1; exit $$rc
 
+# The approval page in a real browser (tests/web/run.sh): Debian's
+# chromium driven by a pinned playwright-core (npm ci in tests/web),
+# against the ASan+UBSan sendguard-web on the real Postfix of the
+# end-to-end tests. Screenshot: tests/out/hold-page.png.
+web-tests: $(BT)/sendguard-web $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web \
+		bash tests/web/run.sh
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) check-tests
 	$(MAKE) accuracy
 	$(MAKE) e2e
+	$(MAKE) web-tests
 
 fixtures:
 	@$(MAKE) deps DEB_PKGS="$(FIXTURE_PKGS)"
@@ -176,7 +208,8 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/sendguard \
 		$(DESTDIR)$(SYSCONF) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(PREFIX)/share/doc/sendguard
-	install -m 0755 $(B)/sendguard-milter $(B)/sendguardctl $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(B)/sendguard-milter $(B)/sendguardctl $(B)/sendguard-web \
+		$(DESTDIR)$(PREFIX)/sbin/
 	rm -rf $(DESTDIR)$(PREFIX)/share/sendguard/rules $(DESTDIR)$(PREFIX)/share/sendguard/templates
 	cp -R rules $(DESTDIR)$(PREFIX)/share/sendguard/rules
 	cp -R conf/templates $(DESTDIR)$(PREFIX)/share/sendguard/templates

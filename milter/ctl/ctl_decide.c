@@ -21,8 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CTL_COMMENT_MAX 2000
-
 static void ctl_decide_help(const char *cmd, bool comment, const char *what)
 {
 	printf("usage: sendguardctl [-c CONF] %s ID --by ADDR%s\n"
@@ -83,9 +81,9 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 			act == REL_WITHDRAW ? "" : " [--comment TEXT]");
 		return CTL_EX_USAGE;
 	}
-	if (vals[1] && strlen(vals[1]) > CTL_COMMENT_MAX) {
+	if (vals[1] && strlen(vals[1]) > REL_COMMENT_MAX) {
 		fprintf(stderr, "sendguardctl %s: --comment is longer than %d bytes\n",
-			cmd, CTL_COMMENT_MAX);
+			cmd, REL_COMMENT_MAX);
 		return CTL_EX_USAGE;
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL)

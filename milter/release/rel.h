@@ -86,6 +86,8 @@ bool rel_is_assigned(const st_hold *h, const char *addr);
 /* REL_OK or REL_REFUSED (why says why, ja + en). Pure: no store. */
 rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
 		      sg_buf *why);
+/* Longest decision comment (bytes), for sendguardctl and the web page. */
+#define REL_COMMENT_MAX 2000
 /* Reads the hold, checks rel_may_decide, records the decision with
  * its audit record. REL_NOTFOUND, REL_REFUSED (also: already
  * decided), REL_BUSY, REL_INVALID, REL_ERROR. */

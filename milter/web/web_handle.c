@@ -1,0 +1,507 @@
+/*
+ * NAME
+ *	web_handle - one request in, one response out
+ * SYNOPSIS
+ *	#include "web/web.h"
+ * DESCRIPTION
+ *	Routing, identity, the checks on who may see and do what, and the
+ *	decision itself, without any HTTP library (web_http.c adapts
+ *	libmicrohttpd), so the unit tests drive the same code the server
+ *	runs.
+ *
+ *	Order of the checks for a POST, cheapest and least revealing
+ *	first: the route and method, the form's type and shape, the
+ *	browser's own cross-site flag (Sec-Fetch-Site), the token or the
+ *	proxy's header, the hold and the person's part in it, the CSRF
+ *	value, and finally rel_decide(), which applies the four-eyes rules
+ *	of sendguardctl and records the decision and its audit record in
+ *	one transaction. A success answers 303 to the hold page (a reload
+ *	never posts twice), which says that the message goes out within a
+ *	minute: the root step `sendguardctl apply` carries the decision out
+ *	and sends the sender the same outcome notice as for a decision
+ *	taken with sendguardctl.
+ *
+ *	The audit record's actor is the person; its unix_user says the page
+ *	acted and how the person was proven ("sendguard via sendguard-web,
+ *	signed link" or "... proxy header X-Remote-User"), so a decision's
+ *	record shows who decided, when, and through what.
+ * DIAGNOSTICS
+ *	Refusals and decisions are logged (web_log) with the client's
+ *	address; tokens and CSRF values never are.
+ */
+#include "web/web.h"
+#include "web/web_int.h"
+#include "util/sg_mem.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define WEB_TOKEN_MAX	1024
+#define WEB_CSRF_FIELD_MAX 256
+#define WEB_HTML	"text/html; charset=utf-8"
+
+void web_resp_init(web_resp *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->status = 200;
+	r->content_type = WEB_HTML;
+	sg_buf_init(&r->body, SG_BUF_UNLIMITED);
+	sg_buf_init(&r->location, 8192);
+}
+
+void web_resp_free(web_resp *r)
+{
+	sg_buf_free(&r->body);
+	sg_buf_free(&r->location);
+}
+
+static void web_error(web_app *app, web_resp *r, int status, const char *head_ja,
+		      const char *head_en, const char *text_ja, const char *text_en)
+{
+	r->status = status;
+	r->content_type = WEB_HTML;
+	sg_buf_reset(&r->body);
+	web_page_error(&r->body, app->prefix, head_ja, head_en, text_ja, text_en);
+}
+
+static void web_refuse_id(web_app *app, web_resp *r, web_id_rc rc)
+{
+	static const char hj[] = "このリンクは使えません", he[] = "This link cannot be used";
+
+	switch (rc) {
+	case WEB_ID_EXPIRED:
+		web_error(app, r, 403, "リンクの有効期限切れ", "This link has expired",
+			  "このリンクの有効期限が切れています。新しい通知メールのリンクを開くか、"
+			  "システム管理者に連絡してください。",
+			  "The link has expired. Open the link of a newer notice, or ask "
+			  "your mail administrator.");
+		break;
+	case WEB_ID_UNKNOWN_KID:
+		web_error(app, r, 403, hj, he,
+			  "このリンクは、現在使われていない鍵で署名されています。"
+			  "システム管理者に新しいリンクを依頼してください。",
+			  "The link was signed with a key that is no longer in use. Ask "
+			  "your mail administrator for a new link.");
+		break;
+	case WEB_ID_NONE:
+		web_error(app, r, 403, hj, he,
+			  "このページを開くには、通知メールにあるリンクをそのまま開いてください。",
+			  "Open this page with the link in your notice mail, as it is.");
+		break;
+	default:	/* malformed, forged, a bad header: say as little */
+		web_error(app, r, 403, hj, he,
+			  "このリンクは正しくありません（途中で切れているか、書き換えられています）。"
+			  "通知メールのリンクをそのまま開いてください。",
+			  "The link is not valid (cut short or altered). Open the link in "
+			  "your notice mail exactly as it is.");
+		break;
+	}
+}
+
+static const char *web_id_name(web_id_rc rc)
+{
+	static const char *const n[] = { "ok", "no token", "malformed token",
+					 "bad token mac", "unknown key id",
+					 "expired token", "bad user header" };
+	return (unsigned)rc <= WEB_ID_BAD_HEADER ? n[rc] : "?";
+}
+
+/* Who asks, for hold `want` ("*": the list); false after a 403. */
+static bool web_who(web_app *app, const web_req *req, web_resp *r, const char *token,
+		    const char *want, time_t now, web_ident *id)
+{
+	const char *hdr = *app->header ? req->user_header : NULL;
+	web_id_rc rc = web_identify(web_app_keys(app), token, hdr, now, id);
+
+	if (rc != WEB_ID_OK) {
+		web_log(LOG_NOTICE, "refused %s %s from %s: %s", req->method == WEB_POST ?
+			"POST" : "GET", req->path, req->client ? req->client : "?",
+			web_id_name(rc));
+		web_refuse_id(app, r, rc);
+		return false;
+	}
+	if (!id->via_header && strcmp(id->hold, want) != 0) {
+		web_log(LOG_NOTICE, "refused %s from %s: the link of %s is for %s",
+			req->path, req->client ? req->client : "?", id->person,
+			strcmp(id->hold, "*") == 0 ? "the list" : "another hold");
+		web_error(app, r, 403, "このリンクは使えません", "This link cannot be used",
+			  "このリンクは別のページのためのものです。通知メールのリンクを開いてください。",
+			  "This link is for another page. Open the link in your notice mail.");
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ holds */
+
+/* Reads the hold; false after a 404 or 503. */
+static bool web_load(web_app *app, web_resp *r, const char *id, st_hold **h)
+{
+	sg_buf err;
+	st_rc rc;
+
+	sg_buf_init(&err, 4096);
+	rc = st_hold_get(app->st, id, h, &err);
+	if (rc == ST_NOTFOUND)
+		web_error(app, r, 404, "保留が見つかりません", "No such hold",
+			  "この保留は見つかりません。", "This hold does not exist.");
+	else if (rc != ST_OK) {
+		web_log(LOG_ERR, "hold %s: %s", id, sg_buf_cstr(&err));
+		web_error(app, r, 503, "一時的なエラー", "Temporary error",
+			  "しばらくしてからもう一度開いてください。",
+			  "Please try again in a moment.");
+	}
+	sg_buf_free(&err);
+	return rc == ST_OK;
+}
+
+typedef struct web_role {
+	bool sender, approver;
+} web_role;
+
+/* The person's part in the hold; false after a 403 (neither). */
+static bool web_role_of(web_app *app, web_resp *r, const st_hold *h,
+			const web_ident *id, web_role *role)
+{
+	role->sender = rel_is_sender(h, id->person);
+	role->approver = !role->sender && rel_is_assigned(h, id->person);
+	if (role->sender || role->approver)
+		return true;
+	web_log(LOG_NOTICE, "refused hold %s: %s is neither its sender nor an approver",
+		h->id, id->person);
+	web_error(app, r, 403, "この保留は表示できません", "Not your hold",
+		  "あなたはこのメールの送信者でも承認者でもありません。",
+		  "You are neither the sender nor an approver of this message.");
+	return false;
+}
+
+static void web_hold_page(web_app *app, web_resp *r, const st_hold *h,
+			  const web_ident *id, const web_role *role,
+			  const char *token, const char *done, time_t now)
+{
+	const ntf_keys *keys = web_app_keys(app);
+	time_t exp = now + (time_t)app->token_lifetime;
+	sg_buf csrf, list, err;
+	web_hold_ctx c;
+
+	sg_buf_init(&csrf, 512);
+	sg_buf_init(&list, 2048);
+	sg_buf_init(&err, 512);
+	web_csrf_make(keys, id->person, h->id, token ? token : "", exp, &csrf);
+	if (!id->via_header)
+		ntf_token_make(keys, NTF_TOKEN_ANY_HOLD, id->person, exp, &list, &err);
+	c = (web_hold_ctx){ app->prefix, id->person, role->sender, role->approver,
+			    token ? token : "", sg_buf_cstr(&csrf), sg_buf_cstr(&list),
+			    done, now };
+	web_page_hold(&r->body, h, &c);
+	sg_buf_free(&csrf);
+	sg_buf_free(&list);
+	sg_buf_free(&err);
+}
+
+static void web_get_hold(web_app *app, const web_req *req, web_resp *r,
+			 const char *hold, time_t now)
+{
+	web_ident id;
+	web_role role;
+	st_hold *h = NULL;
+
+	if (!web_who(app, req, r, req->token, hold, now, &id) || !web_load(app, r, hold, &h))
+		return;
+	if (web_role_of(app, r, h, &id, &role))
+		web_hold_page(app, r, h, &id, &role, req->token, req->done, now);
+	st_hold_free(h);
+}
+
+/* ------------------------------------------------------------- POST */
+
+typedef struct web_form {
+	sg_buf token, csrf, action, comment;
+} web_form;
+
+static void web_form_init(web_form *f)
+{
+	sg_buf_init(&f->token, WEB_TOKEN_MAX);
+	sg_buf_init(&f->csrf, WEB_CSRF_FIELD_MAX);
+	sg_buf_init(&f->action, 16);
+	sg_buf_init(&f->comment, WEB_COMMENT_MAX);
+}
+
+static void web_form_free(web_form *f)
+{
+	sg_buf_free(&f->token);
+	sg_buf_free(&f->csrf);
+	sg_buf_free(&f->action);
+	sg_buf_free(&f->comment);
+}
+
+/* Reads the form; false after a 400, 403 or 415. */
+static bool web_read_form(web_app *app, const web_req *req, web_resp *r, web_form *f)
+{
+	static const char ct[] = "application/x-www-form-urlencoded";
+
+	if (req->content_type == NULL || strncasecmp(req->content_type, ct, sizeof(ct) - 1) != 0) {
+		web_error(app, r, 415, "送信できません", "Unsupported form",
+			  "フォームの形式が正しくありません。", "The form's type is not accepted.");
+		return false;
+	}
+	if (req->fetch_site && strcmp(req->fetch_site, "cross-site") == 0) {
+		web_log(LOG_NOTICE, "refused POST %s from %s: cross-site", req->path,
+			req->client ? req->client : "?");
+		web_error(app, r, 403, "送信できません", "Refused",
+			  "ほかのサイトからの送信は受け付けません。",
+			  "A form sent from another site is refused.");
+		return false;
+	}
+	if (web_form_get(req->body, req->body_len, "t", &f->token) < 0 ||
+	    web_form_get(req->body, req->body_len, "csrf", &f->csrf) < 0 ||
+	    web_form_get(req->body, req->body_len, "action", &f->action) < 0 ||
+	    web_form_get(req->body, req->body_len, "comment", &f->comment) < 0 ||
+	    !web_utf8_valid(f->comment.data ? f->comment.data : "", f->comment.len)) {
+		web_error(app, r, 400, "送信できません", "Bad request",
+			  "フォームの内容が正しくありません（コメントは2000バイトまで）。",
+			  "The form is not valid (comments are at most 2000 bytes).");
+		return false;
+	}
+	return true;
+}
+
+/* The action the form asks for, if this person may ask it here. */
+static bool web_action_of(web_app *app, web_resp *r, const char *name,
+			  const web_role *role, rel_action *act)
+{
+	if (strcmp(name, "approve") == 0 && role->approver)
+		*act = REL_APPROVE;
+	else if (strcmp(name, "reject") == 0 && role->approver)
+		*act = REL_REJECT;
+	else if (strcmp(name, "withdraw") == 0 && role->sender)
+		*act = REL_WITHDRAW;
+	else {
+		web_error(app, r, 403, "この操作はできません", "Not allowed",
+			  "承認・却下は割り当てられた承認者だけが、取り下げは送信者だけが行えます。",
+			  "Only an assigned approver may approve or reject; only the sender "
+			  "may withdraw.");
+		return false;
+	}
+	return true;
+}
+
+static void web_unix_user(const web_app *app, const web_ident *id, char *buf, size_t size)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	snprintf(buf, size, "%s via sendguard-web, %s%s", pw ? pw->pw_name : "?",
+		 id->via_header ? "proxy header " : "signed link",
+		 id->via_header ? app->header : "");
+}
+
+static void web_decided(web_app *app, web_resp *r, const char *hold, rel_action act,
+			const web_form *f)
+{
+	r->status = 303;
+	sg_buf_puts(&r->location, app->prefix);
+	sg_buf_printf(&r->location, "/hold/%s?", hold);
+	if (f->token.len) {
+		sg_buf_puts(&r->location, "t=");
+		web_url_esc(&r->location, sg_buf_cstr(&f->token));
+		sg_buf_putc(&r->location, '&');
+	}
+	sg_buf_printf(&r->location, "done=%s#done", rel_action_name(act));
+	sg_buf_reset(&r->body);
+	web_page_error(&r->body, app->prefix, "記録しました", "Recorded",
+		       "判断を記録しました。", "Your decision has been recorded.");
+}
+
+static void web_decide(web_app *app, const web_req *req, web_resp *r, const st_hold *h,
+		       const web_ident *id, rel_action act, const web_form *f)
+{
+	const char *comment = act != REL_WITHDRAW && f->comment.len ? f->comment.data : NULL;
+	char unix_user[128];
+	sg_buf err;
+	rel_rc rc;
+
+	web_unix_user(app, id, unix_user, sizeof(unix_user));
+	sg_buf_init(&err, 4096);
+	rc = rel_decide(app->st, h->id, act, id->person, comment, unix_user, &err);
+	web_log(rc == REL_OK ? LOG_INFO : LOG_NOTICE, "hold %s: %s by %s from %s: %s%s%s",
+		h->id, rel_action_name(act), id->person, req->client ? req->client : "?",
+		rel_rc_name(rc), err.len ? ": " : "", sg_buf_cstr(&err));
+	if (rc == REL_OK)
+		web_decided(app, r, h->id, act, f);
+	else if (rc == REL_REFUSED)
+		web_error(app, r, 409, "記録できませんでした", "Not recorded",
+			  sg_buf_cstr(&err), "");
+	else if (rc == REL_BUSY)
+		web_error(app, r, 503, "一時的なエラー", "Temporary error",
+			  "混み合っています。しばらくしてからもう一度送信してください。",
+			  "The store is busy. Please send the form again in a moment.");
+	else
+		web_error(app, r, rc == REL_NOTFOUND ? 404 : 500, "記録できませんでした",
+			  "Not recorded", "システム管理者に連絡してください。",
+			  "Please tell your mail administrator.");
+	sg_buf_free(&err);
+}
+
+static void web_post_hold(web_app *app, const web_req *req, web_resp *r,
+			  const char *hold, time_t now)
+{
+	web_form f;
+	web_ident id;
+	web_role role;
+	st_hold *h = NULL;
+	rel_action act;
+
+	web_form_init(&f);
+	if (!web_read_form(app, req, r, &f) ||
+	    !web_who(app, req, r, sg_buf_cstr(&f.token), hold, now, &id) ||
+	    !web_load(app, r, hold, &h))
+		goto out;
+	if (!web_role_of(app, r, h, &id, &role))
+		goto out;
+	if (!web_csrf_check(web_app_keys(app), id.person, h->id, sg_buf_cstr(&f.token),
+			    sg_buf_cstr(&f.csrf), now)) {
+		web_log(LOG_NOTICE, "refused POST %s from %s: bad CSRF value", req->path,
+			req->client ? req->client : "?");
+		web_error(app, r, 403, "送信できません", "Refused",
+			  "フォームの確認コードがないか正しくありません。ページを開き直してから"
+			  "もう一度操作してください。",
+			  "The form's check value is missing or wrong. Open the page again "
+			  "and try once more.");
+		goto out;
+	}
+	if (web_action_of(app, r, sg_buf_cstr(&f.action), &role, &act))
+		web_decide(app, req, r, h, &id, act, &f);
+out:
+	st_hold_free(h);
+	web_form_free(&f);
+}
+
+/* ------------------------------------------------------------- list */
+
+typedef struct web_list_ctx {
+	web_app *app;
+	const char *person;
+	bool via_header;
+	time_t expiry;
+	web_list_row *rows;
+	size_t n;
+	bool truncated;
+} web_list_ctx;
+
+static char *web_join(char *const *v, size_t n)
+{
+	sg_buf b;
+
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	for (size_t i = 0; i < n; i++)
+		sg_buf_printf(&b, "%s%s", i ? ", " : "", v[i]);
+	sg_buf_puts(&b, "");
+	return sg_buf_steal(&b);
+}
+
+static int web_list_one(const st_hold *h, void *ctx)
+{
+	web_list_ctx *c = ctx;
+	bool mine = rel_is_sender(h, c->person);
+	web_list_row *row;
+	sg_buf tok, err;
+
+	if (!mine && !rel_is_assigned(h, c->person))
+		return 0;
+	if (c->n >= WEB_LIST_MAX) {
+		c->truncated = true;
+		return 1;
+	}
+	row = &c->rows[c->n++];
+	snprintf(row->id, sizeof(row->id), "%s", h->id);
+	row->sender = sg_xstrdup(h->sender ? h->sender : "");
+	row->subject = sg_xstrdup(h->subject ? h->subject : "");
+	row->created = sg_xstrdup(h->created ? h->created : "");
+	row->categories = web_join(h->categories, h->ncategories);
+	row->mine = mine;
+	sg_buf_init(&tok, 2048);
+	sg_buf_init(&err, 512);
+	if (!c->via_header)
+		ntf_token_make(web_app_keys(c->app), h->id, c->person, c->expiry, &tok, &err);
+	sg_buf_puts(&tok, "");
+	row->token = sg_buf_steal(&tok);
+	sg_buf_free(&err);
+	return 0;
+}
+
+static void web_get_list(web_app *app, const web_req *req, web_resp *r, time_t now)
+{
+	web_ident id;
+	st_status pending = ST_PENDING;
+	web_list_ctx c = { app, NULL, false, now + (time_t)app->token_lifetime, NULL, 0,
+			   false };
+	sg_buf err;
+
+	if (!web_who(app, req, r, req->token, NTF_TOKEN_ANY_HOLD, now, &id))
+		return;
+	c.person = id.person;
+	c.via_header = id.via_header;
+	c.rows = sg_xcalloc(WEB_LIST_MAX, sizeof(*c.rows));
+	sg_buf_init(&err, 4096);
+	if (st_hold_list(app->st, &pending, web_list_one, &c, &err) != ST_OK) {
+		web_log(LOG_ERR, "list: %s", sg_buf_cstr(&err));
+		web_error(app, r, 503, "一時的なエラー", "Temporary error",
+			  "しばらくしてからもう一度開いてください。", "Please try again in a moment.");
+	} else {
+		web_page_list(&r->body, app->prefix, id.person, c.rows, c.n, c.truncated);
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		free(c.rows[i].sender);
+		free(c.rows[i].subject);
+		free(c.rows[i].created);
+		free(c.rows[i].categories);
+		free(c.rows[i].token);
+	}
+	free(c.rows);
+	sg_buf_free(&err);
+}
+
+/* ------------------------------------------------------------ route */
+
+static void web_index(web_app *app, web_resp *r)
+{
+	web_page_begin(&r->body, app->prefix, "送信前チェック 承認ページ",
+		       "Outgoing mail approval");
+	sg_buf_puts(&r->body, "<section class=\"box\"><p>保留されたメールの確認・承認には、"
+		    "通知メールにあるあなた専用のリンクを開いてください。</p><p class=\"en\">"
+		    "To see or decide a held message, open the personal link in your "
+		    "notice mail.</p></section>\n");
+	web_page_end(&r->body);
+}
+
+void web_handle(web_app *app, const web_req *req, web_resp *r, time_t now)
+{
+	char hold[NTF_HOLD_ID_MAX + 1];
+	web_route_kind k = web_route(req->path, hold);
+	bool get = req->method == WEB_GET || req->method == WEB_HEAD;
+
+	if (k == WEB_R_NOTFOUND) {
+		web_error(app, r, 404, "ページが見つかりません", "Not found",
+			  "このアドレスのページはありません。", "There is no page at this address.");
+	} else if (!get && !(k == WEB_R_HOLD && req->method == WEB_POST)) {
+		r->allow_post = k == WEB_R_HOLD;
+		web_error(app, r, 405, "この操作はできません", "Method not allowed",
+			  "このページはこの方法では開けません。", "This page cannot be used that way.");
+	} else if (k == WEB_R_CSS) {
+		r->content_type = "text/css; charset=utf-8";
+		sg_buf_puts(&r->body, web_css);
+	} else if (k == WEB_R_INDEX) {
+		web_index(app, r);
+	} else if (k == WEB_R_LIST) {
+		web_get_list(app, req, r, now);
+	} else if (get) {
+		web_get_hold(app, req, r, hold, now);
+	} else {
+		web_post_hold(app, req, r, hold, now);
+	}
+}

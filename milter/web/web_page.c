@@ -1,0 +1,478 @@
+/*
+ * NAME
+ *	web_page - the hold page and the list of pending holds
+ * SYNOPSIS
+ *	#include "web/web.h"
+ * DESCRIPTION
+ *	The hold page shows what a second person must see before mail
+ *	leaves (SOURCES.md: the 225-address list, the wrong file inside a
+ *	zip): sender, recipients with the external ones marked, subject,
+ *	every attachment with its type by content, size, whether it is
+ *	encrypted and, for archives, what is inside, every finding with
+ *	where it is and its masked evidence, the age and the expiry, who
+ *	was asked, and the decision once there is one. Below that the
+ *	person's own choices: approve or reject with a comment (an
+ *	assigned approver), withdraw (the sender). Japanese first, English
+ *	beside it, as in the notices.
+ *
+ *	Every value from the hold goes through web_esc(); the only markup
+ *	is this file's own. Archive entries are shown WEB_ATT_DEPTH levels
+ *	deep, as far as the stored inventory goes (rel_view.c bounds it).
+ * DIAGNOSTICS
+ *	None: these only append to a buffer.
+ */
+#include "web/web.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define WEB_ATT_DEPTH 4
+
+/* "<label ja> <span class=en>label en</span>" */
+static void web_bi(sg_buf *b, const char *ja, const char *en)
+{
+	web_esc(b, ja);
+	sg_buf_puts(b, " <span class=\"en\">");
+	web_esc(b, en);
+	sg_buf_puts(b, "</span>");
+}
+
+static void web_dt(sg_buf *b, const char *ja, const char *en)
+{
+	sg_buf_puts(b, "<dt>");
+	web_bi(b, ja, en);
+	sg_buf_puts(b, "</dt><dd>");
+}
+
+static void web_size(sg_buf *b, unsigned long long n)
+{
+	if (n < 1024)
+		sg_buf_printf(b, "%llu B", n);
+	else if (n < 1024ULL * 1024)
+		sg_buf_printf(b, "%.1f KB", (double)n / 1024);
+	else
+		sg_buf_printf(b, "%.1f MB", (double)n / (1024.0 * 1024));
+}
+
+/* "2日3時間 / 2 d 3 h" or "3時間12分 / 3 h 12 min", with words after
+ * each language's part ("前", "ago"). */
+static void web_duration(sg_buf *b, long long s, const char *ja, const char *en)
+{
+	long long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60;
+
+	sg_buf_puts(b, "<span class=\"dur\">");
+	if (d > 0)
+		sg_buf_printf(b, "%lld日%lld時間%s / %lld d %lld h%s%s", d, h, ja, d, h,
+			      *en ? " " : "", en);
+	else
+		sg_buf_printf(b, "%lld時間%lld分%s / %lld h %lld min%s%s", h, m, ja, h, m,
+			      *en ? " " : "", en);
+	sg_buf_puts(b, "</span>");
+}
+
+static void web_badge(sg_buf *b, const char *cls, const char *ja, const char *en)
+{
+	sg_buf_printf(b, "<span class=\"badge %s\">", cls);
+	web_esc(b, ja);
+	sg_buf_puts(b, " / ");
+	web_esc(b, en);
+	sg_buf_puts(b, "</span>");
+}
+
+/* ------------------------------------------------------------ status */
+
+static const char *web_status_ja(st_status s)
+{
+	static const char *const ja[] = { "承認待ち", "承認済み", "却下", "取り下げ",
+					  "期限切れ" };
+	return (unsigned)s <= ST_EXPIRED ? ja[s] : "?";
+}
+
+/* What happens next, once decided: apply runs within a minute. */
+static void web_status_next(sg_buf *b, const st_hold *h)
+{
+	if (h->status == ST_APPROVED && !h->applied)
+		web_bi(b, "メールは1分以内に送信されます（送信者に通知されます）。",
+		       "The message will be sent within a minute, and the sender told.");
+	else if (h->status == ST_APPROVED)
+		web_bi(b, "メールは送信されました。", "The message has been sent.");
+	else if (!h->applied)
+		web_bi(b, "メールは1分以内に削除され、送信者に通知されます。",
+		       "The message will be deleted within a minute, and the sender told.");
+	else
+		web_bi(b, "メールは削除されました（送信されていません）。",
+		       "The message has been deleted (it was not sent).");
+}
+
+static void web_done_banner(sg_buf *b, const st_hold *h, const char *done)
+{
+	static const char *const acts[] = { "approve", "reject", "withdraw" };
+	static const st_status want[] = { ST_APPROVED, ST_REJECTED, ST_WITHDRAWN };
+
+	for (size_t i = 0; done && i < 3; i++)
+		if (strcmp(done, acts[i]) == 0 && h->status == want[i]) {
+			sg_buf_puts(b, "<section class=\"box done\" id=\"done\"><h2>");
+			web_bi(b, "記録しました", "Recorded");
+			sg_buf_puts(b, "</h2><p>");
+			web_status_next(b, h);
+			sg_buf_puts(b, "</p></section>\n");
+		}
+}
+
+static void web_status_box(sg_buf *b, const st_hold *h, time_t now)
+{
+	sg_buf_printf(b, "<section class=\"box %s\" id=\"status\"><h2>",
+		      h->status == ST_PENDING ? "pending" : "done");
+	web_bi(b, web_status_ja(h->status), st_status_name(h->status));
+	sg_buf_puts(b, "</h2>");
+	if (h->status == ST_PENDING) {
+		sg_buf_puts(b, "<p>");
+		if (h->expires_t > now) {
+			web_bi(b, "期限までに判断がない場合、メールは削除されます。残り",
+			       "Deleted unless decided before the expiry. Left:");
+			sg_buf_puts(b, " ");
+			web_duration(b, (long long)(h->expires_t - now), "", "");
+		} else {
+			web_bi(b, "期限を過ぎています。", "Past its expiry.");
+		}
+		sg_buf_puts(b, "</p>");
+	} else {
+		sg_buf_puts(b, "<p>");
+		web_bi(b, "判断者", "Decided by");
+		sg_buf_puts(b, ": <span class=\"mono\">");
+		web_esc(b, h->decided_by ? h->decided_by : "—");
+		sg_buf_puts(b, "</span> (");
+		web_esc(b, h->decided_at ? h->decided_at : "?");
+		sg_buf_puts(b, ")</p>");
+		if (h->decision_comment && *h->decision_comment) {
+			sg_buf_puts(b, "<p>");
+			web_bi(b, "コメント", "Comment");
+			sg_buf_puts(b, ": <span class=\"ev\" id=\"comment\">");
+			web_esc(b, h->decision_comment);
+			sg_buf_puts(b, "</span></p>");
+		}
+		sg_buf_puts(b, "<p>");
+		web_status_next(b, h);
+		sg_buf_puts(b, "</p>");
+	}
+	sg_buf_puts(b, "</section>\n");
+}
+
+/* ------------------------------------------------------------- facts */
+
+static void web_facts_people(sg_buf *b, const st_hold *h)
+{
+	web_dt(b, "送信者", "Sender");
+	sg_buf_puts(b, "<span class=\"mono\" id=\"sender\">");
+	web_esc(b, h->sender);
+	sg_buf_puts(b, "</span>");
+	if (h->from_addr && strcasecmp(h->from_addr, h->sender ? h->sender : "") != 0) {
+		sg_buf_puts(b, "<br>From: <span class=\"mono\">");
+		web_esc(b, h->from_addr);
+		sg_buf_puts(b, "</span>");
+	}
+	if (h->auth_login && *h->auth_login) {
+		sg_buf_puts(b, "<br>");
+		web_bi(b, "ログイン", "Login");
+		sg_buf_puts(b, ": <span class=\"mono\">");
+		web_esc(b, h->auth_login);
+		sg_buf_puts(b, "</span>");
+	}
+	sg_buf_puts(b, "</dd>\n");
+	web_dt(b, "宛先", "Recipients");
+	sg_buf_puts(b, "<ul id=\"rcpts\">");
+	for (size_t i = 0; i < h->nrcpts; i++) {
+		sg_buf_puts(b, "<li><span class=\"mono\">");
+		web_esc(b, h->rcpts[i].addr);
+		sg_buf_puts(b, "</span>");
+		if (h->rcpts[i].external)
+			web_badge(b, "ext", "外部", "external");
+		sg_buf_puts(b, "</li>");
+	}
+	sg_buf_puts(b, "</ul></dd>\n");
+}
+
+static void web_facts_times(sg_buf *b, const st_hold *h, time_t now)
+{
+	web_dt(b, "受付", "Received");
+	web_esc(b, h->created);
+	sg_buf_puts(b, " (");
+	web_duration(b, (long long)(now > h->created_t ? now - h->created_t : 0), "前", "ago");
+	sg_buf_puts(b, ")</dd>\n");
+	web_dt(b, "期限", "Expires");
+	web_esc(b, h->expires ? h->expires : "—");
+	sg_buf_puts(b, "</dd>\n");
+	web_dt(b, "承認者", "Approvers asked");
+	if (h->napprovers == 0)
+		web_bi(b, "なし（管理者が判断します）", "nobody (an administrator decides)");
+	for (size_t i = 0; i < h->napprovers; i++) {
+		sg_buf_puts(b, i ? ", <span class=\"mono\">" : "<span class=\"mono\">");
+		web_esc(b, h->approvers[i]);
+		sg_buf_puts(b, "</span>");
+	}
+	sg_buf_puts(b, "</dd>\n");
+}
+
+static void web_facts(sg_buf *b, const st_hold *h, time_t now)
+{
+	sg_buf_puts(b, "<section class=\"box\"><dl class=\"facts\">\n");
+	web_dt(b, "件名", "Subject");
+	sg_buf_puts(b, "<span id=\"subject\">");
+	web_esc(b, h->subject && *h->subject ? h->subject : "（件名なし / no subject）");
+	sg_buf_puts(b, "</span></dd>\n");
+	web_facts_people(b, h);
+	web_dt(b, "大きさ", "Size");
+	web_size(b, h->size);
+	sg_buf_puts(b, "</dd>\n");
+	web_dt(b, "検出の種類", "Categories");
+	for (size_t i = 0; i < h->ncategories; i++) {
+		sg_buf_puts(b, i ? ", " : "");
+		web_esc(b, h->categories[i]);
+	}
+	sg_buf_puts(b, "</dd>\n");
+	web_facts_times(b, h, now);
+	web_dt(b, "保留番号", "Hold id");
+	sg_buf_puts(b, "<span class=\"mono\">");
+	web_esc(b, h->id);
+	sg_buf_puts(b, "</span></dd>\n</dl></section>\n");
+}
+
+/* ---------------------------------------------------------- evidence */
+
+static void web_findings(sg_buf *b, const ntf_hold_view *v)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"findings\"><h2>");
+	web_bi(b, "見つかったもの", "What was found");
+	sg_buf_puts(b, "</h2>\n");
+	if (v->nfindings == 0) {
+		sg_buf_puts(b, "<p>");
+		web_bi(b, "なし", "nothing");
+		sg_buf_puts(b, "</p>");
+	}
+	for (size_t i = 0; i < v->nfindings; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+
+		sg_buf_puts(b, "<div class=\"finding\"><strong>");
+		web_esc(b, f->label_ja && *f->label_ja ? f->label_ja : f->category);
+		sg_buf_puts(b, "</strong> <span class=\"en\">");
+		web_esc(b, f->label_en && *f->label_en ? f->label_en : f->rule);
+		sg_buf_puts(b, "</span> <span class=\"badge ext\">");
+		web_esc(b, f->category);
+		sg_buf_printf(b, "</span><br>場所 / where: <span class=\"mono where\">");
+		web_esc(b, f->where);
+		sg_buf_printf(b, "</span><br>件数 / count: %lu", f->count);
+		if (f->evidence && *f->evidence) {
+			sg_buf_puts(b, "<br>証拠（マスク済み） / evidence (masked): "
+				    "<span class=\"ev\">");
+			web_esc(b, f->evidence);
+			sg_buf_puts(b, "</span>");
+		}
+		sg_buf_puts(b, "</div>\n");
+	}
+	sg_buf_puts(b, "</section>\n");
+}
+
+static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int depth)
+{
+	if (n == 0 || depth >= WEB_ATT_DEPTH)
+		return;
+	sg_buf_puts(b, "<ul>");
+	for (size_t i = 0; i < n; i++) {
+		sg_buf_puts(b, "<li><span class=\"mono name\">");
+		web_esc(b, a[i].name && *a[i].name ? a[i].name : "(名前なし / no name)");
+		sg_buf_puts(b, "</span> <span class=\"en\">");
+		web_esc(b, a[i].type && *a[i].type ? a[i].type : "?");
+		sg_buf_puts(b, ", ");
+		web_size(b, a[i].size);
+		sg_buf_puts(b, "</span>");
+		if (a[i].encrypted)
+			web_badge(b, "enc", "暗号化あり", "encrypted");
+		else
+			web_badge(b, "plain", "暗号化なし", "NOT encrypted");
+		if (a[i].note && *a[i].note) {
+			sg_buf_puts(b, " <span class=\"en\">(");
+			web_esc(b, a[i].note);
+			sg_buf_puts(b, ")</span>");
+		}
+		web_atts(b, a[i].entries, a[i].nentries, depth + 1);
+		sg_buf_puts(b, "</li>\n");
+	}
+	sg_buf_puts(b, "</ul>");
+}
+
+static void web_attachments(sg_buf *b, const ntf_hold_view *v)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"attachments\"><h2>");
+	web_bi(b, "添付ファイル（圧縮ファイルの中身を含む）",
+	       "Attachments (with what archives contain)");
+	sg_buf_puts(b, "</h2>\n");
+	if (v->natts == 0) {
+		sg_buf_puts(b, "<p>");
+		web_bi(b, "なし", "none");
+		sg_buf_puts(b, "</p>");
+	}
+	web_atts(b, v->atts, v->natts, 0);
+	sg_buf_puts(b, "</section>\n");
+}
+
+/* ----------------------------------------------------------- actions */
+
+static void web_form_open(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<form method=\"post\" action=\"");
+	web_esc(b, c->prefix);
+	sg_buf_puts(b, "/hold/");
+	web_esc(b, h->id);
+	sg_buf_puts(b, "\">\n<input type=\"hidden\" name=\"t\" value=\"");
+	web_esc(b, c->token);
+	sg_buf_puts(b, "\">\n<input type=\"hidden\" name=\"csrf\" value=\"");
+	web_esc(b, c->csrf);
+	sg_buf_puts(b, "\">\n");
+}
+
+static void web_actions_approver(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"decide\"><h2>");
+	web_bi(b, "承認・却下", "Approve or reject");
+	sg_buf_puts(b, "</h2><p>");
+	web_bi(b, "承認するとメールは1分以内に送信されます。却下するとメールは削除され、"
+		  "送信者にコメントとともに通知されます。",
+	       "Approved mail is sent within a minute. Rejected mail is deleted and "
+	       "the sender is told, with your comment.");
+	sg_buf_puts(b, "</p>\n");
+	web_form_open(b, h, c);
+	sg_buf_printf(b, "<label for=\"comment\">コメント <span class=\"en\">Comment"
+		      " (optional; the sender sees it)</span></label>\n"
+		      "<textarea id=\"comment\" name=\"comment\" maxlength=\"%d\"></textarea>\n"
+		      "<div class=\"actions\">"
+		      "<button class=\"approve\" type=\"submit\" name=\"action\" "
+		      "value=\"approve\" id=\"approve\">承認する / Approve</button>"
+		      "<button class=\"reject\" type=\"submit\" name=\"action\" "
+		      "value=\"reject\" id=\"reject\">却下する / Reject</button>"
+		      "</div>\n</form></section>\n", WEB_COMMENT_MAX);
+}
+
+static void web_actions_sender(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"decide\"><h2>");
+	web_bi(b, "取り下げ", "Withdraw");
+	sg_buf_puts(b, "</h2><p>");
+	web_bi(b, "取り下げるとメールは送信されずに削除されます。修正したメールを送るときは、"
+		  "先にこのメールを取り下げてください。",
+	       "A withdrawn message is deleted without being sent. To send a corrected "
+	       "message, withdraw this one first.");
+	sg_buf_puts(b, "</p>\n");
+	web_form_open(b, h, c);
+	sg_buf_puts(b, "<div class=\"actions\"><button class=\"withdraw\" type=\"submit\" "
+		    "name=\"action\" value=\"withdraw\" id=\"withdraw\">"
+		    "取り下げる / Withdraw</button></div>\n</form></section>\n");
+}
+
+static void web_actions(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	if (h->status != ST_PENDING)
+		return;
+	if (c->is_approver)
+		web_actions_approver(b, h, c);
+	else if (c->is_sender)
+		web_actions_sender(b, h, c);
+}
+
+static void web_whoami(sg_buf *b, const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<p class=\"en\">");
+	web_bi(b, "あなた", "You");
+	sg_buf_puts(b, ": <span class=\"mono\" id=\"person\">");
+	web_esc(b, c->person);
+	sg_buf_puts(b, "</span> (");
+	if (c->is_approver)
+		web_bi(b, "承認者", "approver");
+	else
+		web_bi(b, "送信者", "sender");
+	sg_buf_puts(b, ") · <a id=\"list\" href=\"");
+	web_esc(b, c->prefix);
+	sg_buf_puts(b, "/holds");
+	if (c->list_token && *c->list_token) {
+		sg_buf_puts(b, "?t=");
+		web_url_esc(b, c->list_token);
+	}
+	sg_buf_puts(b, "\">");
+	web_bi(b, "保留の一覧", "list of pending holds");
+	sg_buf_puts(b, "</a></p>\n");
+}
+
+void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	ntf_hold_view v;
+
+	rel_view_from_hold(&v, h);
+	web_page_begin(b, c->prefix, "保留中のメール", "Held message");
+	web_whoami(b, c);
+	web_done_banner(b, h, c->done);
+	web_status_box(b, h, c->now);
+	web_facts(b, h, c->now);
+	web_findings(b, &v);
+	web_attachments(b, &v);
+	web_actions(b, h, c);
+	web_page_end(b);
+	ntf_view_free(&v);
+}
+
+/* -------------------------------------------------------------- list */
+
+static void web_list_row_html(sg_buf *b, const char *prefix, const web_list_row *r)
+{
+	sg_buf_puts(b, "<tr><td>");
+	web_esc(b, r->created);
+	sg_buf_puts(b, "</td><td class=\"mono\">");
+	web_esc(b, r->sender);
+	sg_buf_puts(b, "</td><td><a href=\"");
+	web_esc(b, prefix);
+	sg_buf_puts(b, "/hold/");
+	web_esc(b, r->id);
+	if (r->token && *r->token) {
+		sg_buf_puts(b, "?t=");
+		web_url_esc(b, r->token);
+	}
+	sg_buf_puts(b, "\">");
+	web_esc(b, r->subject && *r->subject ? r->subject : "（件名なし / no subject）");
+	sg_buf_puts(b, "</a></td><td>");
+	web_esc(b, r->categories);
+	sg_buf_puts(b, "</td><td>");
+	if (r->mine)
+		web_bi(b, "送信者", "your mail");
+	else
+		web_bi(b, "承認者", "to approve");
+	sg_buf_puts(b, "</td></tr>\n");
+}
+
+void web_page_list(sg_buf *b, const char *prefix, const char *person,
+		   const web_list_row *rows, size_t n, bool truncated)
+{
+	web_page_begin(b, prefix, "承認待ちの一覧", "Pending holds");
+	sg_buf_puts(b, "<p class=\"en\">");
+	web_bi(b, "あなた", "You");
+	sg_buf_puts(b, ": <span class=\"mono\" id=\"person\">");
+	web_esc(b, person);
+	sg_buf_puts(b, "</span></p>\n<section class=\"box\">");
+	if (n == 0) {
+		sg_buf_puts(b, "<p id=\"empty\">");
+		web_bi(b, "判断を待っている保留はありません。", "Nothing is waiting for you.");
+		sg_buf_puts(b, "</p></section>\n");
+		web_page_end(b);
+		return;
+	}
+	sg_buf_puts(b, "<table class=\"list\"><thead><tr><th>受付 / Received</th>"
+		    "<th>送信者 / Sender</th><th>件名 / Subject</th>"
+		    "<th>種類 / Categories</th><th>あなた / You</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < n; i++)
+		web_list_row_html(b, prefix, &rows[i]);
+	sg_buf_puts(b, "</tbody></table>");
+	if (truncated)
+		sg_buf_printf(b, "<p>最初の %d 件だけを表示しています。 <span class=\"en\">"
+			      "Only the oldest %d are shown.</span></p>", WEB_LIST_MAX,
+			      WEB_LIST_MAX);
+	sg_buf_puts(b, "</section>\n");
+	web_page_end(b);
+}

@@ -1,0 +1,334 @@
+'use strict';
+/*
+ * tests/web/web.test.js - the approval page in Debian's chromium, driven
+ * by playwright-core (pinned in package-lock.json; executablePath
+ * /usr/bin/chromium, never a downloaded browser). Run by
+ * tests/web/run.sh, which starts Postfix, the milter, smtp-sink and
+ * sendguard-web on loopback, sends the held mail and passes, through
+ * SG_WEB_* variables, where everything is. The links come from the
+ * notices that arrived at the sink, as an approver would click them.
+ * Output: "ok   - ..." / "FAIL - ..." lines, counted by run.sh.
+ */
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { execFileSync } = require('child_process');
+const { chromium } = require('playwright-core');
+
+const E = process.env;
+const BASE = E.SG_WEB_BASE;
+const APPROVER = E.SG_WEB_APPROVER;
+const SENDER = E.SG_WEB_SENDER;
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--no-first-run',
+	'--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let failed = 0;
+function check(desc, cond) {
+	if (cond) {
+		console.log('ok   - ' + desc);
+	} else {
+		failed++;
+		console.log('FAIL - ' + desc);
+	}
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(fn, secs) {
+	for (let i = 0; i < secs * 5; i++) {
+		if (await fn()) return true;
+		await sleep(200);
+	}
+	return false;
+}
+
+/* ------------------------------------------------------- the harness */
+
+const holds = {};
+for (const line of fs.readFileSync(E.SG_WEB_HOLDS, 'utf8').split('\n')) {
+	const [name, qid, hid] = line.trim().split(/\s+/);
+	if (hid) holds[name] = { qid, hid };
+}
+
+function sql(q) {
+	return execFileSync('sqlite3', ['-readonly', '-batch', '-noheader', E.SG_WEB_DB, q],
+		{ encoding: 'utf8' }).trim();
+}
+const statusOf = (hid) => sql(`SELECT status || '/' || applied FROM holds WHERE id = '${hid}';`);
+function apply() {
+	try {
+		execFileSync(E.SG_WEB_CTL, ['-c', E.SG_WEB_CONF, 'apply'], { encoding: 'utf8', stdio: 'pipe' });
+		return 0;
+	} catch (e) {
+		return e.status;
+	}
+}
+function inQueue(qid) {
+	const out = execFileSync('postqueue', ['-c', E.SG_WEB_PFDIR, '-j'], { encoding: 'utf8' });
+	return out.split('\n').filter(Boolean).some((l) => JSON.parse(l).queue_id === qid);
+}
+function sinkFiles() {
+	const out = [];
+	for (const f of fs.readdirSync(E.SG_WEB_SINK)) out.push(fs.readFileSync(path.join(E.SG_WEB_SINK, f), 'latin1'));
+	return out;
+}
+const delivered = (name) => sinkFiles().filter((t) => new RegExp(`^X-E2E-Id: web-${name}\\r?$`, 'm').test(t)).length;
+
+/* Notices at the sink: recipient and decoded (base64, UTF-8) body. */
+function notices() {
+	const out = [];
+	for (const raw of sinkFiles()) {
+		if (!/^X-Sendguard-Notice:/m.test(raw)) continue;
+		const rcpt = (raw.match(/^X-Rcpt-Args: <([^>]*)>/m) || [])[1];
+		const sep = raw.search(/\r?\n\r?\n/);
+		const body = Buffer.from(raw.slice(sep).replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('utf8');
+		out.push({ rcpt, body });
+	}
+	return out;
+}
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/* The link of `kind` ("hold" or "holds") for hold hid in person's notice. */
+function linkFor(hid, person, kind = 'hold') {
+	for (const n of notices()) {
+		if (n.rcpt !== person || !n.body.includes(hid)) continue;
+		const re = kind === 'hold' ? new RegExp(`${esc(BASE)}/hold/${hid}\\?t=[A-Za-z0-9_.-]+`)
+			: new RegExp(`${esc(BASE)}/holds\\?t=[A-Za-z0-9_.-]+`);
+		const m = n.body.match(re);
+		if (m) return m[0];
+	}
+	return null;
+}
+
+/* A token in the format of ARCHITECTURE.md, signed with the newest key of
+ * [keys] dir: base64url("kid.hold.person.expiry") "." base64url(mac). */
+function mintToken(hid, person, expiry) {
+	const kid = fs.readdirSync(E.SG_WEB_KEYS).sort().pop();
+	const text = fs.readFileSync(path.join(E.SG_WEB_KEYS, kid), 'utf8').trim();
+	const key = /^([0-9a-fA-F]{2})+$/.test(text) ? Buffer.from(text, 'hex')
+		: Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+	const payload = `${kid}.${hid}.${person}.${expiry}`;
+	const mac = crypto.createHmac('sha256', key).update('sendguard-token\n' + payload).digest();
+	return Buffer.from(payload).toString('base64url') + '.' + mac.toString('base64url');
+}
+
+/* ------------------------------------------------------------- tests */
+
+async function submit(page, button) {
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === 'POST'),
+		page.click(button),
+	]);
+	await page.waitForLoadState();
+	return resp;
+}
+
+async function testApprove(ctx) {
+	const h = holds.approve;
+	const link = linkFor(h.hid, APPROVER);
+	check('the approval request at the sink carries a link to the hold page', !!link);
+	const page = await ctx.newPage();
+	const resp = await page.goto(link);
+	check('the approver opens the link: 200', resp.status() === 200);
+	const hdr = resp.headers();
+	check('CSP: default-src none, style-src self, no framing',
+		/default-src 'none'; style-src 'self'/.test(hdr['content-security-policy'] || '') &&
+		/frame-ancestors 'none'/.test(hdr['content-security-policy']));
+	check('X-Frame-Options DENY, nosniff, no-referrer, no-store',
+		hdr['x-frame-options'] === 'DENY' && hdr['x-content-type-options'] === 'nosniff' &&
+		hdr['referrer-policy'] === 'no-referrer' && hdr['cache-control'] === 'no-store');
+	const text = await page.locator('main').innerText();
+	check('the page shows the subject, in Japanese', text.includes('令和7年度'));
+	check('the external recipient is marked', /uketsuke@kenshin-center\.example\s*外部/.test(text));
+	check('the attachment is listed as not encrypted', text.includes('暗号化なし') && text.includes('.xlsx'));
+	check('the finding says where', (await page.locator('#findings .where').count()) > 0);
+	check('the stylesheet is served by the page itself',
+		(await page.evaluate(() => getComputedStyle(document.querySelector('button.approve')).backgroundColor)) !== 'rgba(0, 0, 0, 0)');
+	fs.mkdirSync(E.SG_WEB_OUT, { recursive: true });
+	await page.screenshot({ path: path.join(E.SG_WEB_OUT, 'hold-page.png'), fullPage: true });
+	await page.setViewportSize({ width: 390, height: 844 });
+	await page.screenshot({ path: path.join(E.SG_WEB_OUT, 'hold-page-phone.png'), fullPage: true });
+	const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+	check(`readable on a phone: no sideways scrolling at 390 px (page is ${wide} px wide)`, wide <= 390);
+	await page.setViewportSize({ width: 1000, height: 800 });
+
+	await page.fill('#comment', '確認しました。送信してください。');
+	const post = await submit(page, '#approve');
+	check('approve: POST answered 303', post.status() === 303);
+	check('the page says it was recorded and goes out within a minute',
+		page.url().includes('done=approve') && (await page.locator('#done').innerText()).includes('1分以内'));
+	check('the store says approved, not yet applied', statusOf(h.hid) === 'approved/0');
+	check('the audit record names the approver and the web page',
+		sql(`SELECT actor || '|' || unix_user FROM audit WHERE event = 'approve' AND hold_id = '${h.hid}';`)
+			.startsWith(`${APPROVER}|sendguard via sendguard-web, signed link`));
+	check('the comment is kept', sql(`SELECT decision_comment FROM holds WHERE id = '${h.hid}';`) === '確認しました。送信してください。');
+	check('sendguardctl apply exits 0', apply() === 0);
+	check('the approved message reaches the sink', await waitFor(() => delivered('approve') === 1, 30));
+	check('the sender is told (outcome notice, as with sendguardctl)',
+		Number(sql(`SELECT count(*) FROM audit WHERE event = 'notice' AND hold_id = '${h.hid}' AND detail LIKE '%approved_sender%';`)) === 1);
+	await page.reload();
+	check('after apply the page says it was sent', (await page.locator('#status').innerText()).includes('送信されました'));
+	check('no approve button once decided', (await page.locator('#approve').count()) === 0);
+	await page.close();
+}
+
+async function testReject(ctx) {
+	const h = holds.reject;
+	const page = await ctx.newPage();
+	await page.goto(linkFor(h.hid, 'kakaricho@example.lg.jp'));
+	await page.fill('#comment', 'パスワードを設定して再送してください');
+	const post = await submit(page, '#reject');
+	check('reject by the second approver: 303', post.status() === 303 && page.url().includes('done=reject'));
+	check('apply after reject exits 0', apply() === 0);
+	check('rejected mail is gone from the queue', !inQueue(h.qid));
+	check('rejected, applied', statusOf(h.hid) === 'rejected/1');
+	await sleep(2000);
+	check('rejected mail never reaches the sink', delivered('reject') === 0);
+	await page.close();
+}
+
+async function testWithdraw(ctx) {
+	const h = holds.withdraw;
+	const link = linkFor(h.hid, SENDER);
+	check("the sender's hold notice carries a link", !!link);
+	const page = await ctx.newPage();
+	await page.goto(link);
+	check('the sender sees withdraw, not approve',
+		(await page.locator('#withdraw').count()) === 1 && (await page.locator('#approve').count()) === 0);
+	const post = await submit(page, '#withdraw');
+	check('withdraw: 303', post.status() === 303 && page.url().includes('done=withdraw'));
+	check('apply after withdraw exits 0', apply() === 0);
+	check('withdrawn, applied, gone from the queue', statusOf(h.hid) === 'withdrawn/1' && !inQueue(h.qid));
+	await page.close();
+}
+
+async function testList(ctx) {
+	const h = holds.csrf;
+	const link = linkFor(h.hid, APPROVER, 'holds');
+	check('the approval request carries a list link', !!link);
+	const page = await ctx.newPage();
+	const resp = await page.goto(link);
+	check('the list opens: 200', resp.status() === 200);
+	const rows = page.locator(`a[href*="/hold/${h.hid}?t="]`);
+	check('the list shows a pending hold of this approver', (await rows.count()) === 1);
+	check('decided holds are not listed', (await page.locator(`a[href*="/hold/${holds.approve.hid}"]`).count()) === 0);
+	const href = await rows.first().getAttribute('href');
+	check('each row links with its own per-hold token', !href.includes(link.split('t=')[1]));
+	await rows.first().click();
+	await page.waitForLoadState();
+	check('the row opens the hold page with the approve button', (await page.locator('#approve').count()) === 1);
+	const other = await ctx.newPage();
+	const r2 = await other.goto(`${BASE}/hold/${holds.xss.hid}?t=${href.split('t=')[1]}`);
+	check("one hold's token does not open another hold (403)", r2.status() === 403);
+	await other.close();
+	await page.close();
+}
+
+async function testCsrf(ctx) {
+	const h = holds.csrf;
+	const page = await ctx.newPage();
+	await page.goto(linkFor(h.hid, APPROVER));
+	await page.evaluate(() => { document.querySelector('input[name=csrf]').value = 'k.9999999999.AAAA'; });
+	let post = await submit(page, '#approve');
+	check('a POST with a wrong CSRF value is refused (403)', post.status() === 403);
+	await page.goto(linkFor(h.hid, APPROVER));
+	await page.evaluate(() => document.querySelector('input[name=csrf]').remove());
+	post = await submit(page, '#reject');
+	check('a POST without a CSRF value is refused (403)', post.status() === 403);
+	check('the page says why', (await page.locator('main').innerText()).includes('check value'));
+	check('nothing was decided', statusOf(h.hid) === 'pending/0');
+	const token = new URL(linkFor(h.hid, APPROVER)).searchParams.get('t');
+	const r = await fetch(`${BASE}/hold/${h.hid}`, { method: 'POST', redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: `t=${token}&action=approve` });
+	check('a forged form from another client without CSRF is refused (403)', r.status === 403);
+	check('still nothing decided', statusOf(h.hid) === 'pending/0');
+	await page.close();
+}
+
+async function testForgedExpired(ctx) {
+	const h = holds.csrf;
+	const link = linkFor(h.hid, APPROVER);
+	const page = await ctx.newPage();
+	const [payload, mac] = new URL(link).searchParams.get('t').split('.');
+	const flipped = mac.slice(0, 10) + (mac[10] === 'A' ? 'B' : 'A') + mac.slice(11);
+	let r = await page.goto(`${BASE}/hold/${h.hid}?t=${payload}.${flipped}`);
+	check('a forged link (altered MAC) gets 403', r.status() === 403);
+	check('the 403 page says the link is not valid, in Japanese and English',
+		(await page.locator('main').innerText()).includes('正しくありません') &&
+		(await page.locator('main').innerText()).includes('not valid'));
+	const other = Buffer.from(Buffer.from(payload, 'base64url').toString().replace(APPROVER, 'bucho@example.lg.jp')).toString('base64url');
+	r = await page.goto(`${BASE}/hold/${h.hid}?t=${other}.${mac}`);
+	check('a link re-addressed to another person gets 403', r.status() === 403);
+	const now = Math.floor(Date.now() / 1000);
+	r = await page.goto(`${BASE}/hold/${h.hid}?t=${mintToken(h.hid, APPROVER, now + 600)}`);
+	check('(a token made by the test with the key opens the page: the format is right)', r.status() === 200);
+	r = await page.goto(`${BASE}/hold/${h.hid}?t=${mintToken(h.hid, APPROVER, now - 60)}`);
+	check('an expired link gets 403', r.status() === 403);
+	check('the 403 page says it expired', (await page.locator('main').innerText()).includes('有効期限'));
+	r = await page.goto(`${BASE}/hold/${h.hid}`);
+	check('no link at all gets 403', r.status() === 403);
+	await page.close();
+}
+
+async function testXss(ctx) {
+	const h = holds.xss;
+	const page = await ctx.newPage();
+	const dialogs = [];
+	page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+	const resp = await page.goto(linkFor(h.hid, APPROVER));
+	check('the XSS hold page opens: 200', resp.status() === 200);
+	await sleep(1000);
+	const subject = await page.locator('#subject').innerText();
+	check('the <script> in the subject is shown as text', subject.includes('<script>alert(1)</script>'));
+	check('the <img onerror> in the subject is shown as text', subject.includes('<img src=x onerror=alert(2)>'));
+	const atts = await page.locator('#attachments').innerText();
+	check('the <img onerror> file name is shown as text', atts.includes('<img src=x onerror=alert(1)>.xlsx'));
+	check('no script or img element came from the message',
+		(await page.locator('script').count()) === 0 && (await page.locator('img').count()) === 0);
+	const list = await ctx.newPage();
+	list.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+	await list.goto(linkFor(h.hid, APPROVER, 'holds'));
+	await sleep(500);
+	check('the list shows the subject as text too', (await list.locator('main').innerText()).includes('<script>alert(1)</script>'));
+	check(`no dialog fired (${dialogs.length})`, dialogs.length === 0);
+	await list.close();
+	await page.close();
+}
+
+async function testHttp() {
+	let r = await fetch(`${BASE}/hold/habc`, { method: 'POST',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'x'.repeat(100000) });
+	check(`a body over max_request_size is refused (413, got ${r.status})`, r.status === 413);
+	r = await fetch(`${BASE}/holds`, { method: 'DELETE' });
+	check(`other methods are refused (405, got ${r.status})`, r.status === 405);
+	r = await fetch(`${BASE}/hold/../../etc/passwd`);
+	check(`odd paths are 404 (got ${r.status})`, r.status === 404 || r.status === 403);
+	r = await fetch(`${BASE}/hold/${holds.csrf.hid}`, { headers: { 'X-Remote-User': APPROVER } });
+	check(`the user header is ignored while trusted_user_header is off (403, got ${r.status})`, r.status === 403);
+}
+
+(async () => {
+	const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-chromium-'));
+	let ctx;
+	try {
+		ctx = await chromium.launchPersistentContext(udd, {
+			executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS,
+			viewport: { width: 1000, height: 800 }, locale: 'ja-JP',
+		});
+		for (const t of [testApprove, testReject, testWithdraw, testList, testCsrf,
+			testForgedExpired, testXss]) {
+			try {
+				await t(ctx);
+			} catch (e) {
+				check(`${t.name} ran to the end: ${e.message.split('\n')[0]}`, false);
+			}
+		}
+		await testHttp();
+	} finally {
+		if (ctx) await ctx.close();
+		fs.rmSync(udd, { recursive: true, force: true });
+	}
+	process.exit(failed ? 1 : 0);
+})().catch((e) => {
+	console.log('FAIL - the browser could not be driven: ' + e.message);
+	process.exit(1);
+});
