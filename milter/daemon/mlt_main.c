@@ -17,6 +17,7 @@
  *	line and key), 71 for a system error (socket, user).
  */
 #include "daemon/mlt.h"
+#include "util/sg_args.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -287,30 +288,13 @@ static int mlt_run(const char *conf_path, bool foreground)
 
 int main(int argc, char **argv)
 {
-	const char *conf_path = "/etc/sendguard/sendguard.conf";
-	bool foreground = false, check_only = false;
+	sg_daemon_opts o;
+	int rc = sg_daemon_args(argc, argv, "sendguard-milter", mlt_usage, &o);
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("sendguard-milter %s\n", SG_VERSION);
-			return 0;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			mlt_usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			conf_path = argv[++i];
-		} else if (strcmp(argv[i], "-f") == 0) {
-			foreground = true;
-		} else if (strcmp(argv[i], "--check") == 0) {
-			check_only = true;
-		} else {
-			fprintf(stderr, "sendguard-milter: unknown argument: %s\n", argv[i]);
-			mlt_usage(stderr);
-			return MLT_EX_USAGE;
-		}
-	}
-	mlt_log_init(foreground || check_only);
-	if (check_only)
-		return mlt_check(conf_path);
-	return mlt_run(conf_path, foreground);
+	if (rc >= 0)
+		return rc;
+	mlt_log_init(o.foreground || o.check);
+	if (o.check)
+		return mlt_check(o.conf_path);
+	return mlt_run(o.conf_path, o.foreground);
 }

@@ -89,20 +89,10 @@ static void ctx_close(cs_ctx *c)
  */
 static void put_bytes(cs_ctx *c, const unsigned char *p, size_t n)
 {
-	size_t room;
-
 	if (c->toobig || n == 0)
 		return;
-	if (sg_buf_append(c->out, p, n) == 0)
-		return;
-	c->toobig = true;
-	room = c->out->max > c->out->len ? c->out->max - c->out->len : 0;
-	if (room >= n)
-		return;
-	while (room > 0 && (p[room] & 0xC0) == 0x80)
-		room--;
-	if (room > 0)
-		(void)sg_buf_append(c->out, p, room);
+	if (sg_buf_append_cut(c->out, p, n) < 0)
+		c->toobig = true;
 }
 
 static void flush(cs_ctx *c)

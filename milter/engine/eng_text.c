@@ -48,20 +48,10 @@ typedef struct tx_out {
 
 static void tx_put(tx_out *o, const unsigned char *p, size_t n)
 {
-	size_t room;
-
 	if (o->toobig || n == 0)
 		return;
-	if (sg_buf_append(o->out, p, n) == 0)
-		return;
-	o->toobig = true;
-	room = o->out->max > o->out->len ? o->out->max - o->out->len : 0;
-	if (room >= n)
-		return;
-	while (room > 0 && (p[room] & 0xC0) == 0x80)
-		room--;
-	if (room > 0)
-		(void)sg_buf_append(o->out, p, room);
+	if (sg_buf_append_cut(o->out, p, n) < 0)
+		o->toobig = true;
 }
 
 static void tx_flush(tx_out *o)

@@ -88,6 +88,53 @@ int sg_buf_printf(sg_buf *b, const char *fmt, ...)
 	return rc;
 }
 
+int sg_buf_append_cut(sg_buf *b, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	size_t room;
+
+	if (sg_buf_append(b, p, n) == 0)
+		return 0;
+	room = b->max > b->len ? b->max - b->len : 0;
+	if (room < n) {
+		while (room > 0 && (c[room] & 0xC0) == 0x80)
+			room--;
+		if (room > 0)
+			(void)sg_buf_append(b, p, room);
+	}
+	b->toobig = true;
+	return -1;
+}
+
+size_t sg_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2, cp = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3, cp = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
 int sg_buf_put_utf8(sg_buf *b, unsigned long cp)
 {
 	unsigned char u[4];

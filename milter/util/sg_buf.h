@@ -38,6 +38,13 @@ int sg_buf_putc(sg_buf *b, int c);
 int sg_buf_printf(sg_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int sg_buf_vprintf(sg_buf *b, const char *fmt, va_list ap);
+/* Like sg_buf_append, but when the maximum refuses the whole run the
+ * longest prefix that ends on a UTF-8 character boundary goes in (and
+ * -1 says it was cut): text outputs promise "what fitted was appended". */
+int sg_buf_append_cut(sg_buf *b, const void *p, size_t n);
+/* Length of the valid UTF-8 sequence at s (at most n bytes); 0 when it
+ * is invalid (overlong, surrogate, beyond U+10FFFF, cut short). */
+size_t sg_utf8_len(const unsigned char *s, size_t n);
 /* Appends the UTF-8 encoding of code point cp (U+FFFD if invalid). */
 int sg_buf_put_utf8(sg_buf *b, unsigned long cp);
 const char *sg_buf_cstr(const sg_buf *b);	/* "" when empty */

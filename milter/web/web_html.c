@@ -22,44 +22,13 @@
 
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when
- * invalid (overlong, surrogate, beyond U+10FFFF, cut short). */
-static size_t web_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2, cp = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		len = 3, cp = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 bool web_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t k;
 
 	for (size_t i = 0; i < n; i += k)
-		if (p[i] == 0 || (k = web_utf8_len(p + i, n - i)) == 0)
+		if (p[i] == 0 || (k = sg_utf8_len(p + i, n - i)) == 0)
 			return false;
 	return true;
 }
@@ -89,7 +58,7 @@ void web_esc(sg_buf *b, const char *s)
 	const char *e;
 
 	for (size_t i = 0; i < n; i += k) {
-		k = web_utf8_len(p + i, n - i);
+		k = sg_utf8_len(p + i, n - i);
 		if (k == 0) {
 			sg_buf_puts(b, "\xEF\xBF\xBD");	/* U+FFFD */
 			k = 1;

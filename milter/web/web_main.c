@@ -21,6 +21,7 @@
  *	listen, 77 would run as root, 78 configuration (store or keys).
  */
 #include "web/web.h"
+#include "util/sg_args.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -189,31 +190,15 @@ static int web_check(const sg_conf *conf)
 
 int main(int argc, char **argv)
 {
-	const char *conf_path = "/etc/sendguard/sendguard.conf";
-	bool foreground = false, check = false;
+	sg_daemon_opts o;
 	sg_conf *conf;
 	sg_buf err;
-	int rc;
+	int rc = sg_daemon_args(argc, argv, "sendguard-web", web_usage, &o);
+	const char *conf_path = o.conf_path;
+	bool foreground = o.foreground, check = o.check;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--version") == 0) {
-			printf("sendguard-web %s\n", SG_VERSION);
-			return 0;
-		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			web_usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			conf_path = argv[++i];
-		} else if (strcmp(argv[i], "-f") == 0) {
-			foreground = true;
-		} else if (strcmp(argv[i], "--check") == 0) {
-			check = true;
-		} else {
-			fprintf(stderr, "sendguard-web: unknown argument: %s\n", argv[i]);
-			web_usage(stderr);
-			return WEB_EX_USAGE;
-		}
-	}
+	if (rc >= 0)
+		return rc;
 	web_log_init(foreground || check);
 	sg_buf_init(&err, 4096);
 	conf = sg_conf_load(conf_path, &err);
