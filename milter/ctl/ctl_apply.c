@@ -1,12 +1,14 @@
 /*
  * NAME
  *	ctl_apply - `sendguardctl apply`: the root step that carries out
- *	decisions on Postfix's hold queue
+ *	decisions on the MTA's queue
  * DESCRIPTION
  *	For every hold that is decided but not applied: find its queue
  *	file, check that its X-Sendguard-Hold header names the hold, act
- *	(approve: postsuper -H + postqueue -i, or -r when held long;
- *	reject, withdraw, expire: postsuper -d ID hold), then record it
+ *	through the [release] backend (rel_backend; Postfix: approve is
+ *	postsuper -H + postqueue -i, or -r when held long, reject,
+ *	withdraw and expire are postsuper -d ID hold; Sendmail: approve
+ *	unquarantines and runs the item, the others delete it), then record it
  *	(st_hold_set_applied) and tell the sender. Queue first, then the
  *	record (ARCHITECTURE.md): a crash in between leaves a hold that
  *	the next apply, or reconcile, finds already done in the queue and
@@ -17,19 +19,19 @@
  *	  record, with an audit note saying so;
  *	- approved and file in another queue: already released: record;
  *	- not approved and file in another queue (released behind our
- *	  back): put it back on hold (postsuper -h), then delete it from
- *	  hold, so that a rejected message never leaves;
+ *	  back): put it back on hold (postsuper -h, sendmail -Q), then
+ *	  delete it from hold, so that a rejected message never leaves;
  *	- header missing or naming another hold: refuse, touch nothing,
  *	  and say so on every run until an administrator looks.
  *
- *	Runs as root (postsuper needs it) under the apply lock; opens the
+ *	Runs as root (the MTA's queue needs it) under the apply lock; opens the
  *	store as root but never creates it (ctl_wf.c explains the -wal
  *	and -shm ownership). The environment variable SG_FAULT=after-queue
  *	makes it exit right after the first queue action, before the
  *	store update: the crash that tests and reconcile must survive.
  * DIAGNOSTICS
  *	Exit 0 all done, 1 some hold refused (header mismatch), 66 no
- *	store, 70 internal, 75 busy or a Postfix command failed (retry),
+ *	store, 70 internal, 75 busy or an MTA command failed (retry),
  *	78 configuration.
  */
 #include "ctl/ctl.h"
@@ -48,19 +50,22 @@ void ctl_apply_help(void)
 {
 	printf("usage: sendguardctl [-c CONF] apply\n"
 	       "\n"
-	       "Carry out every decided hold on Postfix's hold queue ([release]\n"
-	       "postfix_config_dir): approved mail is released (postsuper -H, then\n"
-	       "postqueue -i; postsuper -r when held longer than requeue_fraction of\n"
-	       "the queue lifetime), rejected, withdrawn and expired mail is deleted\n"
-	       "(postsuper -d ID hold), each only after the queue file's\n"
+	       "Carry out every decided hold on the MTA's queue ([release] backend).\n"
+	       "Postfix ([release] postfix_config_dir): approved mail is released\n"
+	       "(postsuper -H, then postqueue -i; postsuper -r when held longer than\n"
+	       "requeue_fraction of the queue lifetime), rejected, withdrawn and\n"
+	       "expired mail is deleted (postsuper -d ID hold). Sendmail ([release]\n"
+	       "sendmail_config): approved mail is unquarantined and run (sendmail\n"
+	       "-qQ -qIID -Q, then -qIID), the rest is deleted (its hf and df files,\n"
+	       "under Sendmail's lock). Each only after the queue file's\n"
 	       "X-Sendguard-Hold header has been checked; then the store records it\n"
 	       "and the sender is told. Safe to run twice or concurrently (a lock\n"
 	       "next to the store). Run as root: by the sendguard-apply path unit\n"
 	       "or timer, or by hand. 承認・却下をキューに反映します (root で実行)。\n"
 	       "\n"
 	       "exit status: 0 done, 1 some hold refused (queue file not ours),\n"
-	       "66 no store, 70 internal error, 75 busy or Postfix failed (retry),\n"
-	       "78 configuration error.\n");
+	       "66 no store, 70 internal error, 75 busy or the MTA's command failed\n"
+	       "(retry), 78 configuration error.\n");
 }
 
 static void ctl_apply_note(ctl_applier *a, const st_hold *h, const char *what)
@@ -122,10 +127,10 @@ static rel_rc ctl_apply_act(ctl_applier *a, const st_hold *h, const char *qid,
 
 	new_qid[0] = '\0';
 	if (h->status != ST_APPROVED)
-		return rel_pf_delete(a->pf, qid, err);
+		return rel_be_delete(a->be, qid, h->id, err);
 	if (a->requeue_after >= 0 && held >= a->requeue_after)
-		return rel_pf_requeue(a->pf, qid, h->id, h->sender, new_qid, err);
-	return rel_pf_release(a->pf, qid, err);
+		return rel_be_requeue(a->be, qid, h->id, h->sender, new_qid, err);
+	return rel_be_release(a->be, qid, h->id, err);
 }
 
 /* The file is on hold and carries our header. */
@@ -145,8 +150,8 @@ static void ctl_apply_on_hold(ctl_applier *a, const st_hold *h, const char *qid)
 		ctl_apply_note(a, h, "queue file left the hold queue meanwhile");
 	if (rc == REL_OK && h->status == ST_APPROVED && a->requeue_after >= 0 &&
 	    !new_qid[0] && time(NULL) - h->created_t >= a->requeue_after)
-		ctl_apply_note(a, h, "requeued (postsuper -r); new queue id not seen"
-			       " before delivery");
+		ctl_apply_note(a, h, "requeued; new queue id not seen before"
+			       " delivery");
 	if (rc == REL_OK || rc == REL_GONE)
 		ctl_apply_done(a, h, new_qid);
 	else
@@ -161,7 +166,7 @@ static void ctl_apply_recall(ctl_applier *a, const st_hold *h, const char *qid)
 	rel_rc rc;
 
 	sg_buf_init(&err, 8192);
-	rc = rel_pf_rehold(a->pf, qid, &err);
+	rc = rel_be_rehold(a->be, qid, h->id, &err);
 	if (rc == REL_OK) {
 		ctl_apply_note(a, h, "was released outside sendguard though not"
 			       " approved: put back on hold and deleted");
@@ -183,9 +188,9 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 	rel_rc rc;
 
 	sg_buf_init(&err, 8192);
-	rc = rel_pf_queue_of(a->pf, qid, queue, &err);
+	rc = rel_be_queue_of(a->be, qid, queue, &err);
 	if (rc == REL_OK)
-		rc = rel_pf_check_header(a->pf, qid, h->id, &err);
+		rc = rel_be_check_header(a->be, qid, h->id, &err);
 	if (rc == REL_GONE) {
 		a->gone++;
 		ctl_apply_note(a, h, "queue file not found: already carried out (a"
@@ -199,11 +204,11 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 	} else if (rc != REL_OK) {
 		a->failed++;
 		fprintf(stderr, "sendguardctl apply: hold %s: %s\n", h->id, sg_buf_cstr(&err));
-	} else if (strcmp(queue, "hold") == 0) {
+	} else if (strcmp(queue, REL_QUEUE_HOLD) == 0) {
 		ctl_apply_on_hold(a, h, qid);
 	} else if (h->status == ST_APPROVED) {
-		ctl_apply_note(a, h, "already released (found in the active,"
-			       " incoming or deferred queue)");
+		ctl_apply_note(a, h, "already released (found in the queue, no"
+			       " longer on hold)");
 		ctl_apply_done(a, h, NULL);
 	} else {
 		ctl_apply_recall(a, h, qid);
@@ -254,7 +259,7 @@ static int ctl_apply_all(ctl_applier *a)
 	return a->failed ? CTL_EX_TEMPFAIL : a->refused ? CTL_EX_REFUSED : 0;
 }
 
-/* Sets up the applier: Postfix commands, notices, requeue threshold. */
+/* Sets up the applier: the MTA backend, notices, requeue threshold. */
 int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
 		     st_store *st)
 {
@@ -263,27 +268,28 @@ int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
 	memset(a, 0, sizeof(*a));
 	a->st = st;
 	sg_buf_init(&err, 8192);
-	a->pf = rel_postfix_new(conf, &err);
-	if (a->pf != NULL)
+	a->be = rel_backend_new(conf, &err);
+	if (a->be != NULL)
 		a->notices = ctl_notices_new(conf, &err);
-	if (a->pf == NULL || a->notices == NULL) {
+	if (a->be == NULL || a->notices == NULL) {
 		fprintf(stderr, "sendguardctl %s: configuration error: %s\n", cmd,
 			sg_buf_cstr(&err));
 		sg_buf_free(&err);
 		return -1;
 	}
 	sg_buf_reset(&err);
-	a->requeue_after = rel_pf_requeue_after(a->pf, &err);
-	if (a->requeue_after < 0)
-		fprintf(stderr, "sendguardctl %s: warning: %s: releasing with -H\n", cmd,
-			sg_buf_cstr(&err));
+	a->requeue_after = rel_be_requeue_after(a->be, &err);
+	/* -1 without a reason: the backend never requeues (Sendmail). */
+	if (a->requeue_after < 0 && err.len)
+		fprintf(stderr, "sendguardctl %s: warning: %s: releasing without"
+			" requeue\n", cmd, sg_buf_cstr(&err));
 	sg_buf_free(&err);
 	return 0;
 }
 
 void ctl_applier_free(ctl_applier *a)
 {
-	rel_postfix_free(a->pf);
+	rel_backend_free(a->be);
 	ctl_notices_free(a->notices);
 }
 
@@ -301,8 +307,8 @@ int ctl_apply(const char *conf_path, int argc, char **argv)
 	if ((conf = ctl_load_conf(conf_path)) == NULL)
 		return CTL_EX_CONFIG;
 	if (geteuid() != 0)
-		fprintf(stderr, "sendguardctl apply: warning: not root: postsuper will"
-			" refuse / root で実行してください\n");
+		fprintf(stderr, "sendguardctl apply: warning: not root: the MTA's queue"
+			" commands will refuse / root で実行してください\n");
 	if ((st = ctl_store_as_root("apply", conf, &ex)) == NULL) {
 		sg_conf_free(conf);
 		return ex;

@@ -27,7 +27,7 @@ static void ctl_decide_help(const char *cmd, bool comment, const char *what)
 	       "\n"
 	       "%s\n"
 	       "The decision is recorded now; `sendguardctl apply` (the root step, run\n"
-	       "by the timer) carries it out on Postfix's queue and tells the sender.\n"
+	       "by the timer) carries it out on the MTA's queue and tells the sender.\n"
 	       "\n"
 	       "  --by ADDR       the person deciding (their e-mail address)\n"
 	       "%s"

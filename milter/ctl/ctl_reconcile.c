@@ -1,10 +1,11 @@
 /*
  * NAME
  *	ctl_reconcile - `sendguardctl reconcile`: make the store and
- *	Postfix's queue agree
+ *	the MTA's queue agree
  * DESCRIPTION
  *	The queue is acted on first, the store second (ARCHITECTURE.md),
- *	so after a crash, a restore or a hand-made postsuper the two may
+ *	so after a crash, a restore or a hand-made postsuper (or sendmail
+ *	-Q) the two may
  *	disagree. Each disagreement is repaired in the direction that can
  *	never send mail nobody approved, printed, and recorded in the
  *	audit log (event "reconcile", actor "reconcile"):
@@ -20,19 +21,21 @@
  *	  never committed it): the hold can never be released, so it is
  *	  closed as expired by "reconcile" and marked applied;
  *	- pending, but its file was released behind our back: it goes back
- *	  on hold (postsuper -h) to wait for its decision;
+ *	  on hold (postsuper -h, sendmail -Q) to wait for its decision;
  *	- a file on hold with an X-Sendguard-Hold header and no record: it
  *	  is left on hold (never released without a decision, never deleted
  *	  without one), reported and audited, and the exit status is 1: the
  *	  store cannot re-create a record with the header's id, so an
- *	  administrator decides with postcat / postsuper (README).
+ *	  administrator decides by hand (rel_be_hint, README).
  *
  *	Pending holds younger than [release] reconcile_grace are left
  *	alone: the milter records a hold before Postfix commits its file.
- *	Runs as root under the apply lock, like apply.
+ *	Runs as root under the apply lock, like apply. Every queue action
+ *	goes through the [release] backend (rel_backend), Postfix or
+ *	Sendmail alike.
  * DIAGNOSTICS
  *	Exit 0 agree (after repairs), 1 something needs a person (orphan
- *	or foreign header), 66 no store, 75 busy or Postfix failed, 78
+ *	or foreign header), 66 no store, 75 busy or the MTA failed, 78
  *	configuration.
  */
 #include "ctl/ctl.h"
@@ -53,7 +56,8 @@ void ctl_reconcile_help(void)
 {
 	printf("usage: sendguardctl [-c CONF] reconcile\n"
 	       "\n"
-	       "Compare the store with Postfix's queue and make them agree, e.g.\n"
+	       "Compare the store with the MTA's queue ([release] backend) and make\n"
+	       "them agree, e.g.\n"
 	       "after a crash between the queue action and the store update. Each\n"
 	       "repair is printed and recorded in the audit log: decisions not yet\n"
 	       "recorded as carried out are carried out or recorded; a message\n"
@@ -63,8 +67,8 @@ void ctl_reconcile_help(void)
 	       "キューと保留記録の不一致を修復します (root で実行)。\n"
 	       "\n"
 	       "exit status: 0 consistent, 1 something needs an administrator\n"
-	       "(reported), 66 no store, 75 busy or Postfix failed (retry),\n"
-	       "78 configuration error.\n");
+	       "(reported), 66 no store, 75 busy or the MTA's command failed\n"
+	       "(retry), 78 configuration error.\n");
 }
 
 typedef struct ctl_rec {
@@ -125,7 +129,7 @@ static void ctl_rec_gone(ctl_rec *r, const st_hold *h)
 	sg_buf_init(&err, 4096);
 	rc = st_hold_decide(r->a.st, h->id, ST_EXPIRED, "reconcile",
 			    "queue file gone (removed outside sendguard, or never"
-			    " committed by Postfix)", ctl_unix_user(), &err);
+			    " committed by the MTA)", ctl_unix_user(), &err);
 	if (rc == ST_OK)
 		rc = st_hold_set_applied(r->a.st, h->id, NULL, "reconcile",
 					 ctl_unix_user(), &err);
@@ -148,7 +152,7 @@ static bool ctl_rec_ours(ctl_rec *r, const st_hold *h, const char *qid)
 	rel_rc rc;
 
 	sg_buf_init(&err, 4096);
-	rc = rel_pf_check_header(r->a.pf, qid, h->id, &err);
+	rc = rel_be_check_header(r->a.be, qid, h->id, &err);
 	if (rc == REL_REFUSED) {
 		fprintf(stderr, "sendguardctl reconcile: hold %s: %s\n", h->id,
 			sg_buf_cstr(&err));
@@ -163,7 +167,7 @@ static void ctl_rec_rehold(ctl_rec *r, const st_hold *h, const char *qid)
 	sg_buf err;
 
 	sg_buf_init(&err, 4096);
-	if (rel_pf_rehold(r->a.pf, qid, &err) == REL_OK) {
+	if (rel_be_rehold(r->a.be, qid, h->id, &err) == REL_OK) {
 		ctl_rec_audit(r, h->id, qid, "pending, but released outside sendguard:"
 			      " put back on hold");
 		r->repairs++;
@@ -183,7 +187,7 @@ static void ctl_rec_pending(ctl_rec *r, const st_hold *h)
 		return;
 	if (e == NULL)
 		ctl_rec_gone(r, h);
-	else if (strcmp(e->queue, "hold") != 0 && ctl_rec_ours(r, h, e->queue_id))
+	else if (strcmp(e->queue, REL_QUEUE_HOLD) != 0 && ctl_rec_ours(r, h, e->queue_id))
 		ctl_rec_rehold(r, h, e->queue_id);
 }
 
@@ -192,7 +196,7 @@ static void ctl_rec_applied(ctl_rec *r, const st_hold *h)
 {
 	const char *qid = h->new_queue_id ? h->new_queue_id : h->queue_id;
 	rel_qentry *e = ctl_qfind(r, qid);
-	bool on_hold = e && strcmp(e->queue, "hold") == 0;
+	bool on_hold = e && strcmp(e->queue, REL_QUEUE_HOLD) == 0;
 	sg_buf err;
 	rel_rc rc;
 
@@ -201,12 +205,12 @@ static void ctl_rec_applied(ctl_rec *r, const st_hold *h)
 		return;
 	sg_buf_init(&err, 4096);
 	if (!on_hold)
-		rc = rel_pf_rehold(r->a.pf, qid, &err);
+		rc = rel_be_rehold(r->a.be, qid, h->id, &err);
 	else
 		rc = REL_OK;
 	if (rc == REL_OK)
-		rc = h->status == ST_APPROVED ? rel_pf_release(r->a.pf, qid, &err)
-					      : rel_pf_delete(r->a.pf, qid, &err);
+		rc = h->status == ST_APPROVED ? rel_be_release(r->a.be, qid, h->id, &err)
+					      : rel_be_delete(r->a.be, qid, h->id, &err);
 	if (rc == REL_OK) {
 		ctl_rec_audit(r, h->id, qid, h->status == ST_APPROVED
 			      ? "recorded as applied but still on hold: released"
@@ -248,7 +252,7 @@ static void ctl_rec_orphan(ctl_rec *r, const rel_qentry *e)
 
 	sg_buf_init(&err, 4096);
 	sg_buf_init(&what, 4096);
-	if (rel_pf_header_of(r->a.pf, e->queue_id, hid, &err) == REL_OK && hid[0]) {
+	if (rel_be_header_of(r->a.be, e->queue_id, hid, &err) == REL_OK && hid[0]) {
 		if (st_hold_get(r->a.st, hid, &h, &err) == ST_OK)
 			sg_buf_printf(&what, "on hold with X-Sendguard-Hold: %s, whose record"
 				      " names queue id %s: left on hold for an"
@@ -256,7 +260,7 @@ static void ctl_rec_orphan(ctl_rec *r, const rel_qentry *e)
 		else
 			sg_buf_printf(&what, "on hold with X-Sendguard-Hold: %s but no such"
 				      " record: left on hold for an administrator"
-				      " (postcat -q, then postsuper -H or -d)", hid);
+				      " (%s)", hid, rel_be_hint(r->a.be));
 		ctl_rec_audit(r, NULL, e->queue_id, sg_buf_cstr(&what));
 		r->attention++;
 	}
@@ -288,7 +292,7 @@ static int ctl_rec_run(ctl_rec *r)
 	st_hold *h;
 
 	sg_buf_init(&err, 4096);
-	if (rel_pf_list(r->a.pf, &r->q, &r->nq, CTL_MAX_QUEUE, &err) < 0 ||
+	if (rel_be_list(r->a.be, &r->q, &r->nq, CTL_MAX_QUEUE, &err) < 0 ||
 	    st_hold_list(r->a.st, NULL, ctl_rec_collect, &ids, &err) != ST_OK) {
 		fprintf(stderr, "sendguardctl reconcile: %s\n", sg_buf_cstr(&err));
 		sg_buf_free(&err);
@@ -305,7 +309,7 @@ static int ctl_rec_run(ctl_rec *r)
 		st_hold_free(h);
 	}
 	for (size_t i = 0; i < r->nq; i++)
-		if (!r->seen[i] && strcmp(r->q[i].queue, "hold") == 0)
+		if (!r->seen[i] && strcmp(r->q[i].queue, REL_QUEUE_HOLD) == 0)
 			ctl_rec_orphan(r, &r->q[i]);
 	free(ids.v);
 	sg_buf_free(&err);

@@ -39,6 +39,18 @@
  *	given to the milters again). reject, withdraw and expire are
  *	postsuper -d ID hold. A file already gone or already released is
  *	reported as such (REL_GONE, REL_RELEASED), never retried forever.
+ *
+ *	Sendmail (rel_sendmail.c). A held message is a quarantined queue
+ *	item (its control file is hf<ID>, not qf<ID>, op.me 2.3.6), tied
+ *	to its hold by the X-Sendguard-Hold H line of that file. approve
+ *	is sendmail -qQ -qI<ID> -Q (unquarantine) then -qI<ID> (run it);
+ *	reject, withdraw and expire remove hf<ID> and df<ID> under the
+ *	control file's lock, as qtool.pl(8) -Q -d does: Sendmail has no
+ *	command that deletes a queue item.
+ *
+ *	Backends (rel_backend.c). sendguardctl apply and reconcile reach
+ *	the MTA only through rel_backend, chosen by [release] backend, so
+ *	that the rules of apply and reconcile are written once.
  * DIAGNOSTICS
  *	rel_rc values; `err` (when not NULL) says why in words for
  *	people, Japanese and English for refusals.
@@ -180,6 +192,75 @@ void rel_qentries_free(rel_qentry *v, size_t n);
  * REL_OK, REL_GONE, REL_ERROR. */
 rel_rc rel_pf_header_of(rel_postfix *pf, const char *qid, char hold_id[64],
 			sg_buf *err);
+
+/* ---------------------------------------------------------- backends */
+
+/* The queue name every backend gives a message on hold. */
+#define REL_QUEUE_HOLD "hold"
+
+/*
+ * What apply and reconcile need from an MTA. Every function acts on one
+ * queue item named by its queue id; hold_id is passed so that a backend
+ * can check the item's X-Sendguard-Hold header (again) at the moment it
+ * acts. Return values as the rel_pf_* functions below: REL_OK, REL_GONE
+ * (no such item, or not in the state the action needs), REL_REFUSED
+ * (header), REL_ERROR with err.
+ */
+typedef struct rel_backend_ops {
+	const char *name;		/* the [release] backend value */
+	/* What to tell an administrator about an item nobody claims. */
+	const char *manual_hint;
+	void *(*open)(const sg_conf *conf, sg_buf *err);
+	void (*close)(void *impl);
+	rel_rc (*queue_of)(void *impl, const char *qid, char queue[16], sg_buf *err);
+	rel_rc (*check_header)(void *impl, const char *qid, const char *hold_id,
+			       sg_buf *err);
+	rel_rc (*header_of)(void *impl, const char *qid, char hold_id[64],
+			    sg_buf *err);
+	/* Seconds on hold after which approve requeues; -1: never. */
+	long long (*requeue_after)(void *impl, sg_buf *err);
+	rel_rc (*release)(void *impl, const char *qid, const char *hold_id,
+			  sg_buf *err);
+	rel_rc (*requeue)(void *impl, const char *qid, const char *hold_id,
+			  const char *sender, char new_qid[64], sg_buf *err);
+	rel_rc (*remove)(void *impl, const char *qid, const char *hold_id,
+			 sg_buf *err);
+	rel_rc (*rehold)(void *impl, const char *qid, const char *hold_id,
+			 sg_buf *err);
+	int (*list)(void *impl, rel_qentry **out, size_t *n, size_t max,
+		    sg_buf *err);
+} rel_backend_ops;
+
+typedef struct rel_backend {
+	const rel_backend_ops *ops;
+	void *impl;
+} rel_backend;
+
+extern const rel_backend_ops rel_postfix_ops;
+extern const rel_backend_ops rel_sendmail_ops;
+
+/* The backend [release] backend names, opened. NULL with err. */
+rel_backend *rel_backend_new(const sg_conf *conf, sg_buf *err);
+void rel_backend_free(rel_backend *be);
+const char *rel_be_name(const rel_backend *be);
+const char *rel_be_hint(const rel_backend *be);
+rel_rc rel_be_queue_of(rel_backend *be, const char *qid, char queue[16],
+		       sg_buf *err);
+rel_rc rel_be_check_header(rel_backend *be, const char *qid,
+			   const char *hold_id, sg_buf *err);
+rel_rc rel_be_header_of(rel_backend *be, const char *qid, char hold_id[64],
+			sg_buf *err);
+long long rel_be_requeue_after(rel_backend *be, sg_buf *err);
+rel_rc rel_be_release(rel_backend *be, const char *qid, const char *hold_id,
+		      sg_buf *err);
+rel_rc rel_be_requeue(rel_backend *be, const char *qid, const char *hold_id,
+		      const char *sender, char new_qid[64], sg_buf *err);
+rel_rc rel_be_delete(rel_backend *be, const char *qid, const char *hold_id,
+		     sg_buf *err);
+rel_rc rel_be_rehold(rel_backend *be, const char *qid, const char *hold_id,
+		     sg_buf *err);
+int rel_be_list(rel_backend *be, rel_qentry **out, size_t *n,
+		size_t max, sg_buf *err);
 
 /* -------------------------------------------------------------- json */
 

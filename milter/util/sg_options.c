@@ -129,6 +129,11 @@ const sg_option sg_options[] = {
 	  "A hold not decided within this time is deleted and the sender is "
 	  "told." },
 
+	{ "release", "backend", SG_OPT_ENUM, "postfix", "postfix|sendmail", 0, 0,
+	  "The MTA whose queue sendguardctl apply and reconcile act on. "
+	  "postfix: the hold queue, with postsuper, postqueue and postcat. "
+	  "sendmail: quarantined queue items, with sendmail -qQ -qI -Q and "
+	  "the hf/df files of [release] sendmail_queue_dir." },
 	{ "release", "postfix_config_dir", SG_OPT_PATH, "/etc/postfix", NULL, 0, 0,
 	  "Postfix configuration directory, passed as -c to postsuper, "
 	  "postqueue, postcat, postconf and postkick by sendguardctl apply, "
@@ -148,13 +153,31 @@ const sg_option sg_options[] = {
 	  "bounce_queue_lifetime." },
 	{ "release", "postkick", SG_OPT_STRING, "/usr/sbin/postkick", NULL, 0, 0,
 	  "Command that wakes pickup after postsuper -r." },
+	{ "release", "sendmail", SG_OPT_STRING, "/usr/sbin/sendmail", NULL, 0, 0,
+	  "backend = sendmail: the Sendmail binary (words separated by spaces, "
+	  "no shell; sendguard adds -C sendmail_config). It unquarantines an "
+	  "approved message (-qQ -qI -Q), runs it (-qI), and quarantines a "
+	  "message released behind sendguard's back again (-qI -Q)." },
+	{ "release", "sendmail_config", SG_OPT_PATH, "/etc/mail/sendmail.cf", NULL,
+	  0, 0,
+	  "backend = sendmail: the configuration file of the Sendmail that runs "
+	  "the milter, passed as -C; its O QueueDirectory= line names the queue "
+	  "directory (one directory: queue groups are refused)." },
+	{ "release", "sendmail_queue_dir", SG_OPT_PATH, "", NULL, 0, 0,
+	  "backend = sendmail: the queue directory (with its qf/ and df/ "
+	  "subdirectories if any). Empty: the QueueDirectory of "
+	  "sendmail_config; when set, it must be the same. Rejected, withdrawn "
+	  "and expired mail is deleted here (hf and df files, under Sendmail's "
+	  "lock): Sendmail has no delete command." },
 	{ "release", "command_timeout", SG_OPT_DURATION, "60s", NULL, 1, 3600,
-	  "Longest time one Postfix command may run before it is killed." },
+	  "Longest time one Postfix or Sendmail command may run before it is "
+	  "killed." },
 	{ "release", "requeue_fraction", SG_OPT_INT, "50", NULL, 0, 100,
 	  "Approved mail held longer than this percentage of the smaller of "
 	  "maximal_queue_lifetime and bounce_queue_lifetime is released with "
 	  "postsuper -r (new queue id, fresh queue lifetime), as postsuper(1) "
-	  "advises; younger mail with postsuper -H. 0: always -r." },
+	  "advises; younger mail with postsuper -H. 0: always -r. Postfix "
+	  "only: Sendmail has no requeue." },
 	{ "release", "reconcile_grace", SG_OPT_DURATION, "10m", NULL, 0, 86400,
 	  "sendguardctl reconcile leaves pending holds younger than this "
 	  "alone: the milter records a hold before Postfix commits its queue "
