@@ -50,7 +50,8 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev \
 	nettle-dev libsqlite3-dev check jq \
 	postfix swaks miltertest sqlite3 iproute2 procps \
-	libmicrohttpd-dev chromium fonts-noto-cjk
+	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
+	clang-14 libclang-rt-14-dev libfuzzer-14-dev
 # Only `make fixtures` (tests/fixtures/make-attach-fixtures.sh) needs
 # these; the fixtures are committed, so `make test` does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
@@ -58,7 +59,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	python3-msoffcrypto-tool
 
 .PHONY: all deps test unit check-tests e2e web-tests clean fixtures readme demo demo-stop install \
-	accuracy bench
+	accuracy bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web
 
 deps:
@@ -173,6 +174,60 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	echo "== tests/e2e/test_workflow.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
 		bash tests/e2e/test_workflow.sh || rc=1; exit $$rc
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c): the engine and the loaders
+# built again with clang, ASan+UBSan and coverage. `make fuzz` runs each
+# target for FUZZ_SECONDS (new inputs go to build/fuzz/work, crashes to
+# build/fuzz/artifacts) and prints executions and coverage;
+# `make fuzz-replay` (part of `make test`) runs the saved corpus and the
+# crash regressions once (-runs=0) and fails on any crash, leak, hang
+# or sanitizer report. Timed fuzzing is never part of `make test`.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 60
+FZ           := build/fuzz
+FUZZ_TARGETS := scan hdr addr charset attach ole pdf rules conf
+FUZZ_FLAGS   := $(BASE_CFLAGS) -O1 -fsanitize=address,undefined,fuzzer-no-link \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+	-DSG_FUZZ_SRCDIR=\"$(CURDIR)\" -Itests/fuzz
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
+.SECONDARY: $(FUZZ_TARGETS:%=$(FZ)/obj/tests/fuzz/fuzz_%.o) $(FZ)/obj/tests/fuzz/fz.o
+
+$(FZ)/obj/%.o: %.c $(HDRS) tests/fuzz/fz.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+$(FZ)/libsgengine.a: $(LIB_SRC:%.c=$(FZ)/obj/%.o)
+	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
+$(FZ)/fuzz_%: $(FZ)/obj/tests/fuzz/fuzz_%.o $(FZ)/obj/tests/fuzz/fz.o $(FZ)/libsgengine.a
+	$(FUZZ_CC) -fsanitize=address,undefined,fuzzer -o $@ $^ $(LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@FZ=$(FZ) bash tests/fuzz/run.sh fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+fuzz-replay: $(FUZZ_BIN)
+	@FZ=$(FZ) bash tests/fuzz/run.sh replay 0 $(FUZZ_TARGETS)
+
+# Fault injection (tests/faults/*.sh) and the hostile input catalogue
+# (tests/hostile/run.sh) on the ASan+UBSan builds and a real Postfix;
+# a few minutes each.
+fault-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
+	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl; \
+	for t in $(filter-out tests/faults/lib.sh,$(wildcard tests/faults/*.sh)); do \
+		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
+hostile-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/hostile/run.sh
+
+# End-to-end tests on a real Sendmail (Debian's, unpacked into a cache
+# by tests/sendmail/fetch.sh, never installed: sendmail-bin conflicts
+# with postfix), sendguardctl apply/reconcile on its quarantine.
+sendmail-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/sendmail/run.sh
+
+# Load and soak on a real Postfix with the optimised milter
+# (tests/bench/load.sh; not part of `make test`).
+load: all
+	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(B)/sendguard-milter bash tests/bench/load.sh
+
 # The approval page in a real browser (tests/web/run.sh): Debian's
 # chromium driven by a pinned playwright-core (npm ci in tests/web),
 # against the ASan+UBSan sendguard-web on the real Postfix of the
@@ -189,6 +244,10 @@ test: deps
 	$(MAKE) accuracy
 	$(MAKE) e2e
 	$(MAKE) web-tests
+	$(MAKE) fuzz-replay
+	$(MAKE) fault-tests
+	$(MAKE) hostile-tests
+	$(MAKE) sendmail-tests
 
 fixtures:
 	@$(MAKE) deps DEB_PKGS="$(FIXTURE_PKGS)"
@@ -213,7 +272,7 @@ install: all
 	rm -rf $(DESTDIR)$(PREFIX)/share/sendguard/rules $(DESTDIR)$(PREFIX)/share/sendguard/templates
 	cp -R rules $(DESTDIR)$(PREFIX)/share/sendguard/rules
 	cp -R conf/templates $(DESTDIR)$(PREFIX)/share/sendguard/templates
-	cp -R conf/postfix $(DESTDIR)$(PREFIX)/share/doc/sendguard/ 2>/dev/null || true
+	cp -R conf/postfix conf/sendmail $(DESTDIR)$(PREFIX)/share/doc/sendguard/ 2>/dev/null || true
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sendguard/
 	for u in conf/systemd/*; do \
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u); done

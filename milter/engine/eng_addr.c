@@ -299,7 +299,9 @@ static char *domain_of(const char *s, size_t n)
 			 s[n - 1] == '\t'))
 		n--;
 	d = sg_xstrndup(s, n);
-	for (i = 0; i < n; i++)
+	/* strndup stops at a NUL inside the value (found by fuzz_addr):
+	 * the copy may be shorter than n. */
+	for (i = 0; d[i]; i++)
 		if (d[i] >= 'A' && d[i] <= 'Z')
 			d[i] = (char)(d[i] - 'A' + 'a');
 	return d;

@@ -172,7 +172,9 @@ static void eng_ole(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
 {
 	eng_office_info o;
 
-	if (eng_office_ole(d, n, &o) < 0) {
+	/* A listed stream that cannot be read (a cyclic or broken sector
+	 * chain) leaves the encryption unknown: not "plain". */
+	if (eng_office_ole(d, n, &o) < 0 || o.unreadable) {
 		eng_scan_limit(ctx, "office-unreadable", "Office ファイルを読み取れません",
 			       "The Office file could not be read", node->where, "");
 		return;

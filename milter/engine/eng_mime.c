@@ -23,6 +23,7 @@
 #include "engine/eng_int.h"
 #include "engine/eng_charset.h"
 #include "engine/eng_hdr.h"
+#include "engine/eng_stream.h"
 #include "engine/eng_text.h"
 #include "util/sg_mem.h"
 
@@ -185,7 +186,8 @@ static void eng_read_top_headers(eng_ctx *ctx, GMimeMessage *msg, eng_hdrs *h)
 eng_mime *eng_mime_parse(eng_ctx *ctx, const void *msg, size_t len,
 			 eng_hdrs *hdrs)
 {
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(msg, len);
+	/* The caller's bytes, read in place: no message-sized copy. */
+	GMimeStream *stream = eng_stream_new_const(msg, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeParserOptions *opts = g_mime_parser_options_new();
 	GMimeMessage *m;

@@ -26,6 +26,8 @@
 
 /* Excel's FILEPASS follows BOF at the start of the Workbook stream. */
 #define ENG_XLS_HEAD 65536
+/* eng_stream_head(): the stream is listed but cannot be read. */
+#define ENG_OLE_UNREADABLE (-2)
 #define ENG_DOC_TABLE_HEAD 4096
 #define ENG_MANIFEST_MAX (4 * 1024 * 1024)
 /* EncryptionInfo of an encrypted OOXML file: a few KiB in practice. */
@@ -428,7 +430,10 @@ static void eng_ooxml_encrypted(GsfInfile *ole, eng_office_info *o)
 }
 
 /* Reads the first max bytes of stream `name` (case-insensitive, at the
- * root); returns the count, or -1 when there is no such stream. */
+ * root); returns the count, -1 when there is no such stream, or
+ * ENG_OLE_UNREADABLE when it is listed but cannot be read (a broken or
+ * cyclic sector chain: libgsf refuses it), which must not pass for
+ * "not encrypted". */
 static long eng_stream_head(GsfInfile *ole, const char *name, unsigned char *buf,
 			    size_t max)
 {
@@ -445,11 +450,13 @@ static long eng_stream_head(GsfInfile *ole, const char *name, unsigned char *buf
 			continue;
 		in = gsf_infile_child_by_index(ole, i);
 		if (in == NULL)
-			return -1;
+			return ENG_OLE_UNREADABLE;
 		size = gsf_input_size(in);
 		want = size < 0 ? 0 : (size_t)size < max ? (size_t)size : max;
 		if (want == 0 || gsf_input_read(in, want, buf) != NULL)
 			got = (long)want;
+		else
+			got = ENG_OLE_UNREADABLE;
 		g_object_unref(in);
 		return got;
 	}
@@ -475,9 +482,10 @@ static void eng_xls(GsfInfile *ole, eng_office_info *o)
 	long n = eng_stream_head(ole, "Workbook", head, ENG_XLS_HEAD);
 	size_t off = 0;
 
-	if (n < 0)
+	if (n == -1)
 		n = eng_stream_head(ole, "Book", head, ENG_XLS_HEAD);
 	o->mime = "application/vnd.ms-excel";
+	o->unreadable = n == ENG_OLE_UNREADABLE;
 	while (n > 0 && off + 4 <= (size_t)n) {
 		unsigned type = eng_le16(head + off), len = eng_le16(head + off + 2);
 		const unsigned char *p = head + off + 4;
@@ -509,6 +517,7 @@ static void eng_doc(GsfInfile *ole, eng_office_info *o)
 	unsigned flags;
 
 	o->mime = "application/msword";
+	o->unreadable = n == ENG_OLE_UNREADABLE;
 	if (n < 18)
 		return;
 	flags = eng_le16(fib + 10);
@@ -533,6 +542,7 @@ static void eng_ppt(GsfInfile *ole, eng_office_info *o)
 	long n = eng_stream_head(ole, "Current User", cu, sizeof(cu));
 
 	o->mime = "application/vnd.ms-powerpoint";
+	o->unreadable = n == ENG_OLE_UNREADABLE;
 	if ((n >= 16 && eng_le32(cu + 12) == 0xf3d1c4dfUL) ||
 	    eng_has_child(ole, "EncryptedSummary")) {
 		o->encrypted = true;

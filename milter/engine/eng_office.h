@@ -40,6 +40,7 @@ typedef struct eng_office_info {
 	bool encrypted;
 	bool default_password;	/* encrypted with VelvetSweatshop: opens */
 	bool vba;
+	bool unreadable;	/* a stream that decides it could not be read */
 	const char *mime;	/* static string */
 	const char *method;	/* "ECMA-376 agile", "RC4", ... or NULL */
 } eng_office_info;
