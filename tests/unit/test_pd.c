@@ -4,7 +4,7 @@
  * invoice numbers, ISBN, the signature, an all-staff notice, ordinary
  * dates), masking, the rule file's errors, and attachment text.
  */
-#include "sg_test.h"
+#include "sg_test_eng.h"
 #include "engine/eng.h"
 #include "engine/eng_content.h"
 #include "engine/eng_pd.h"
@@ -19,34 +19,18 @@ static eng_result res;
 static void scan_conf(const char *extra, const char *rules_dir, const char *msg,
 		      size_t len)
 {
-	char body[4096];
-	char *text, *path;
-	sg_buf err;
-	sg_conf *conf;
-	eng_engine *eng;
 	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	char *text;
 
-	snprintf(body, sizeof(body), "%s%s", BASE_CONF, extra ? extra : "");
 	if (rules_dir) {
-		size_t n = strlen(body) + strlen(rules_dir) + 32;
-		text = malloc(n);
-		snprintf(text, n, "%s\n[rules]\ndir = %s\n", body, rules_dir);
+		char body[4096];
+		snprintf(body, sizeof(body), "%s%s\n[rules]\ndir = %s\n", BASE_CONF,
+			 extra ? extra : "", rules_dir);
+		text = strdup(body);
 	} else {
-		text = sg_test_conf_text(body);
+		text = sg_test_conf_join(BASE_CONF, extra);
 	}
-	path = sg_test_write(text);
-	sg_buf_init(&err, 8192);
-	conf = sg_conf_load(path, &err);
-	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
-	eng = eng_engine_new(conf, &err);
-	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
-	eng_result_free(&res);
-	ck_assert_int_eq(eng_scan(eng, &env, msg, len, &res), 0);
-	eng_engine_free(eng);
-	sg_conf_free(conf);
-	sg_buf_free(&err);
-	unlink(path);
-	free(path);
+	sg_test_scan(text, &env, msg, len, &res);
 	free(text);
 }
 

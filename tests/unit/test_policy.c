@@ -2,7 +2,7 @@
  * The engine's policy: scope, exposed-recipients, classification
  * markings, scan limits and the verdict, as POLICY.md states them.
  */
-#include "sg_test.h"
+#include "sg_test_eng.h"
 #include "engine/eng.h"
 
 #define BASE_CONF "[policy]\ninternal_domains = example.lg.jp\n"
@@ -13,28 +13,10 @@ static eng_result res;
 static void scan_rcpts(const char *extra, const char *msg, size_t len,
 		       const char *const *rcpts, size_t nrcpts)
 {
-	char body[4096];
-	char *text, *path;
-	sg_buf err;
-	sg_conf *conf;
-	eng_engine *eng;
 	eng_envelope env = { "tanaka@example.lg.jp", rcpts, nrcpts, NULL };
+	char *text = sg_test_conf_join(BASE_CONF, extra);
 
-	snprintf(body, sizeof(body), "%s%s", BASE_CONF, extra ? extra : "");
-	text = sg_test_conf_text(body);
-	path = sg_test_write(text);
-	sg_buf_init(&err, 8192);
-	conf = sg_conf_load(path, &err);
-	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
-	eng = eng_engine_new(conf, &err);
-	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
-	eng_result_free(&res);
-	ck_assert_int_eq(eng_scan(eng, &env, msg, len, &res), 0);
-	eng_engine_free(eng);
-	sg_conf_free(conf);
-	sg_buf_free(&err);
-	unlink(path);
-	free(path);
+	sg_test_scan(text, &env, msg, len, &res);
 	free(text);
 }
 
