@@ -94,7 +94,7 @@ static void mlt_verdict_detail(const mlt_job *j, sg_buf *out)
 		      j->m->body_len + j->m->head.len);
 	sg_json_str(out, j->client);
 	sg_buf_puts(out, ",\"findings\":");
-	st_result_findings_json(&j->res, out);
+	eng_findings_json(&j->res, out);
 	sg_buf_putc(out, '}');
 	free(sender);
 }
@@ -204,8 +204,8 @@ static int mlt_store_hold(mlt_job *j, char id[ST_ID_SIZE], char **approvers,
 	sg_buf_init(&fj, SG_BUF_UNLIMITED);
 	sg_buf_init(&aj, SG_BUF_UNLIMITED);
 	sg_buf_init(&err, 4096);
-	st_result_findings_json(&j->res, &fj);
-	st_result_attachments_json(&j->res, &aj);
+	eng_findings_json(&j->res, &fj);
+	eng_attachments_json(&j->res, &aj);
 	mlt_hold_recipients(j, r);
 	h.queue_id = j->m->queue_id;
 	h.sender = sender;

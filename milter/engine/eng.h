@@ -126,6 +126,9 @@ int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
 /* Output for `sendguardctl check` (and logs): JSON per the contract,
  * and a human-readable Japanese/English form. */
 void eng_result_json(const eng_result *res, sg_buf *out);
+/* Its "findings" and "attachments" arrays alone, as a hold stores them. */
+void eng_findings_json(const eng_result *res, sg_buf *out);
+void eng_attachments_json(const eng_result *res, sg_buf *out);
 void eng_result_text(const eng_result *res, sg_buf *out);
 
 #endif

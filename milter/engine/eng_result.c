@@ -144,34 +144,35 @@ void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 			where, 1, evidence, ctx->eng->actions[ENG_CAT_SCANLIMIT]);
 }
 
-static void eng_json_attachment(const eng_attachment *a, sg_buf *out)
+/* Archives in archives: the engine bounds the depth when it builds the
+ * inventory; this bound keeps a corrupted result from recursing. */
+#define ENG_JSON_DEPTH 32
+
+static void eng_json_kv(sg_buf *out, const char *key, const char *v, bool comma)
+{
+	if (comma)
+		sg_buf_putc(out, ',');
+	sg_json_key(out, key);
+	sg_json_str(out, v);
+}
+
+static void eng_json_attachment(const eng_attachment *a, int depth, sg_buf *out)
 {
 	sg_buf_putc(out, '{');
-	sg_json_key(out, "path");
-	sg_json_str(out, a->path);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "name");
-	sg_json_str(out, a->name);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "where");
-	sg_json_str(out, a->where);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "type");
-	sg_json_str(out, a->type);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "declared_type");
-	sg_json_str(out, a->declared_type);
-	if (a->note) {
-		sg_buf_putc(out, ',');
-		sg_json_key(out, "note");
-		sg_json_str(out, a->note);
-	}
+	eng_json_kv(out, "path", a->path, false);
+	eng_json_kv(out, "name", a->name, true);
+	eng_json_kv(out, "where", a->where, true);
+	eng_json_kv(out, "type", a->type, true);
+	eng_json_kv(out, "declared_type", a->declared_type, true);
+	eng_json_kv(out, "disposition", a->disposition, true);
+	if (a->note)
+		eng_json_kv(out, "note", a->note, true);
 	sg_buf_printf(out, ",\"size\":%llu,\"encrypted\":%s,\"entries\":[",
 		      a->size, a->encrypted ? "true" : "false");
-	for (size_t i = 0; i < a->nentries; i++) {
+	for (size_t i = 0; i < a->nentries && depth < ENG_JSON_DEPTH; i++) {
 		if (i)
 			sg_buf_putc(out, ',');
-		eng_json_attachment(&a->entries[i], out);
+		eng_json_attachment(&a->entries[i], depth + 1, out);
 	}
 	sg_buf_puts(out, "]}");
 }
@@ -179,27 +180,37 @@ static void eng_json_attachment(const eng_attachment *a, sg_buf *out)
 static void eng_json_finding(const eng_finding *f, sg_buf *out)
 {
 	sg_buf_putc(out, '{');
-	sg_json_key(out, "category");
-	sg_json_str(out, eng_category_name(f->cat));
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "rule");
-	sg_json_str(out, f->rule);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "label_ja");
-	sg_json_str(out, f->label_ja);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "label_en");
-	sg_json_str(out, f->label_en);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "where");
-	sg_json_str(out, f->where);
-	sg_buf_printf(out, ",\"count\":%lu,", f->count);
-	sg_json_key(out, "evidence");
-	sg_json_str(out, f->evidence);
-	sg_buf_putc(out, ',');
-	sg_json_key(out, "action");
-	sg_json_str(out, eng_action_name(f->action));
+	eng_json_kv(out, "category", eng_category_name(f->cat), false);
+	eng_json_kv(out, "rule", f->rule, true);
+	eng_json_kv(out, "label_ja", f->label_ja, true);
+	eng_json_kv(out, "label_en", f->label_en, true);
+	eng_json_kv(out, "where", f->where, true);
+	sg_buf_printf(out, ",\"count\":%lu", f->count);
+	eng_json_kv(out, "evidence", f->evidence, true);
+	eng_json_kv(out, "action", eng_action_name(f->action), true);
 	sg_buf_putc(out, '}');
+}
+
+void eng_findings_json(const eng_result *res, sg_buf *out)
+{
+	sg_buf_putc(out, '[');
+	for (size_t i = 0; i < res->nfindings; i++) {
+		if (i)
+			sg_buf_putc(out, ',');
+		eng_json_finding(&res->findings[i], out);
+	}
+	sg_buf_putc(out, ']');
+}
+
+void eng_attachments_json(const eng_result *res, sg_buf *out)
+{
+	sg_buf_putc(out, '[');
+	for (size_t i = 0; i < res->natts; i++) {
+		if (i)
+			sg_buf_putc(out, ',');
+		eng_json_attachment(&res->atts[i], 0, out);
+	}
+	sg_buf_putc(out, ']');
 }
 
 void eng_result_json(const eng_result *res, sg_buf *out)
@@ -214,19 +225,11 @@ void eng_result_json(const eng_result *res, sg_buf *out)
 		      res->encrypted_whole ? "true" : "false");
 	sg_json_key(out, "subject");
 	sg_json_str(out, res->subject);
-	sg_buf_puts(out, ",\"findings\":[");
-	for (size_t i = 0; i < res->nfindings; i++) {
-		if (i)
-			sg_buf_putc(out, ',');
-		eng_json_finding(&res->findings[i], out);
-	}
-	sg_buf_puts(out, "],\"attachments\":[");
-	for (size_t i = 0; i < res->natts; i++) {
-		if (i)
-			sg_buf_putc(out, ',');
-		eng_json_attachment(&res->atts[i], out);
-	}
-	sg_buf_puts(out, "]}\n");
+	sg_buf_puts(out, ",\"findings\":");
+	eng_findings_json(res, out);
+	sg_buf_puts(out, ",\"attachments\":");
+	eng_attachments_json(res, out);
+	sg_buf_puts(out, "}\n");
 }
 
 static void eng_text_attachment(const eng_attachment *a, int depth, sg_buf *out)

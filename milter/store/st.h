@@ -104,7 +104,8 @@ typedef struct st_rcpt {
 
 /* What the milter knows when it holds a message. Strings are UTF-8;
  * NULL is allowed where noted. The JSON fields come from
- * st_result_*_json() (or any valid JSON; invalid JSON is ST_INVALID). */
+ * eng_findings_json() / eng_attachments_json() (or any valid JSON;
+ * invalid JSON is ST_INVALID). */
 typedef struct st_hold_new {
 	const char *queue_id;		/* Postfix queue id (macro i) */
 	const char *sender;		/* canonical; lower-cased by the store */
@@ -231,14 +232,11 @@ st_rc st_audit_list(st_store *st, const char *hold_id, time_t since,
 int st_nonce_use(st_store *st, const char *nonce, time_t now, long ttl,
 		 sg_buf *err);
 
-/* The engine's result as stored in a hold (st_json.c, the one file that
- * sees the engine): findings as the engine masked them, the attachment
- * inventory with archive entries, and the distinct category names in
- * the engine's order (at most ST_MAX_CATEGORIES; returns how many). */
+/* The distinct category names of the engine's result, in its order (at
+ * most ST_MAX_CATEGORIES; returns how many). st_json.c is the one file
+ * of the store that sees the engine. */
 struct eng_result;
 #define ST_MAX_CATEGORIES 16
-void st_result_findings_json(const struct eng_result *res, sg_buf *out);
-void st_result_attachments_json(const struct eng_result *res, sg_buf *out);
 size_t st_result_categories(const struct eng_result *res,
 			    const char *out[ST_MAX_CATEGORIES]);
 

@@ -408,8 +408,8 @@ START_TEST(test_engine_result_json_is_stored_as_given)
 	sg_buf_init(&fj, 1 << 20);
 	sg_buf_init(&aj, 1 << 20);
 	sg_buf_init(&err, 4096);
-	st_result_findings_json(&res, &fj);
-	st_result_attachments_json(&res, &aj);
+	eng_findings_json(&res, &fj);
+	eng_attachments_json(&res, &aj);
 	ck_assert_uint_eq(st_result_categories(&res, cats), 1);
 	ck_assert_str_eq(cats[0], "personal-data");
 	fill_hold(&in, rcpts, "Q1");
