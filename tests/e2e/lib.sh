@@ -411,6 +411,42 @@ sink_message() {
 	     s==3 {s=4; next}
 	     {print}' "$1"
 }
+
+# --- comparing what was sent with what arrived ----------------------------
+# (shared by the Postfix, workflow and Sendmail end-to-end tests)
+
+# The message as sent, LF line ends, for comparison with the sink.
+as_sent() { tr -d '\r' <"$1"; }
+# A delivered message without the headers the path adds: Received
+# (with its continuation lines) and X-Sendguard (the verdict).
+as_delivered() {
+	sink_message "$1" | awk '
+		BEGIN { h = 1 }
+		h && /^$/ { h = 0 }
+		h && /^[ \t]/ { if (skip) next; print; next }
+		h { skip = ($0 ~ /^(Received|X-Sendguard):/) }
+		h && skip { next }
+		{ print }' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+# header NAME FILE: the first value of a header in a sink file (unfolded).
+header() {
+	sink_message "$2" | awk -v n="$1" '
+		/^$/ { exit }
+		f && /^[ \t]/ { sub(/^[ \t]+/, " "); v = v $0; next }
+		f { print v; exit }
+		tolower(substr($0, 1, length(n) + 1)) == tolower(n) ":" {
+			f = 1; v = substr($0, length(n) + 2); sub(/^ /, "", v) }
+		END { if (f) print v }' | head -1
+}
+# The body (after the first empty line) of a file, CR and trailing
+# empty lines removed (smtp-sink's capture ends with empty lines).
+body_of() {
+	tr -d '\r' <"$1" | awk 'b { print } /^$/ { b = 1 }' |
+		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
+}
+# rc CMD...: run it, keep its output in OUT and its status in RC.
+rc() { OUT=$("$@" 2>&1); RC=$?; }
+status_of() { sg_sql "SELECT status || '/' || applied FROM holds WHERE id = '$1';"; }
 sink_rcpts() { sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' "$1"; }
 
 # --- the milter ------------------------------------------------------------

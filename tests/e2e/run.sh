@@ -65,29 +65,6 @@ send() {
 	QID=$(swaks_qid "$SG_BASE/swaks-$1.txt")
 	REPLY=$(swaks_data_reply "$SG_BASE/swaks-$1.txt")
 }
-# The message as sent, LF line ends, for comparison with the sink.
-as_sent() { tr -d '\r' <"$1"; }
-# A delivered message without the headers the path adds: Received
-# (with its continuation lines) and X-Sendguard (the verdict).
-as_delivered() {
-	sink_message "$1" | awk '
-		BEGIN { h = 1 }
-		h && /^$/ { h = 0 }
-		h && /^[ \t]/ { if (skip) next; print; next }
-		h { skip = ($0 ~ /^(Received|X-Sendguard):/) }
-		h && skip { next }
-		{ print }' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-}
-# header NAME FILE: the first value of a header in a sink file (unfolded).
-header() {
-	sink_message "$2" | awk -v n="$1" '
-		/^$/ { exit }
-		f && /^[ \t]/ { sub(/^[ \t]+/, " "); v = v $0; next }
-		f { print v; exit }
-		tolower(substr($0, 1, length(n) + 1)) == tolower(n) ":" {
-			f = 1; v = substr($0, length(n) + 2); sub(/^ /, "", v) }
-		END { if (f) print v }' | head -1
-}
 qfile_header() { postcat -c "$SG_PFDIR" -hq "$2" 2>/dev/null | sed -n "s/^$1: //p" | head -1; }
 hold_row() { sg_sql "SELECT id || '|' || status FROM holds WHERE queue_id = '$1';"; }
 # sink_n ID: how many delivered messages carry X-E2E-Id: ID

@@ -73,19 +73,10 @@ held() {
 	[ -n "$QID" ] && [ -n "$HID" ] || nok "$1: message was not held (qid '$QID', hold '$HID')"
 }
 sink_n() { grep -rlx "X-E2E-Id: wf-$1" "$SG_SINK" 2>/dev/null | grep -c .; }
-status_of() { sg_sql "SELECT status || '/' || applied FROM holds WHERE id = '$1';"; }
 in_queue() { [ -n "$(pf_queue_name "$1")" ]; }
 not_in_queue() { ! in_queue "$1"; }
 notice_sent() {
 	[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'notice' AND hold_id = '$1' AND detail LIKE '%$2%';")" -ge 1 ]
-}
-# rc CMD...: run, set RC, keep output in OUT.
-rc() { OUT=$("$@" 2>&1); RC=$?; }
-# The body (after the first empty line) of a file, CR and trailing
-# empty lines removed (smtp-sink's capture ends with empty lines).
-body_of() {
-	tr -d '\r' <"$1" | awk 'b { print } /^$/ { b = 1 }' |
-		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 }
 settle() { wait_for "${1:-30}" pf_queue_settled; sleep 1; }
 

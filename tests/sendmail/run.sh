@@ -92,31 +92,6 @@ held() {
 	[ -n "$QID" ] && [ -n "$HID" ] || nok "$1: message was not held (qid '$QID', hold '$HID': $REPLY)"
 }
 sink_n() { grep -rlx "X-E2E-Id: $1" "$SG_SINK" 2>/dev/null | grep -c .; }
-status_of() { sg_sql "SELECT status || '/' || applied FROM holds WHERE id = '$1';"; }
-rc() { OUT=$("$@" 2>&1); RC=$?; }
-as_sent() { tr -d '\r' <"$1"; }
-as_delivered() {
-	sink_message "$1" | awk '
-		BEGIN { h = 1 }
-		h && /^$/ { h = 0 }
-		h && /^[ \t]/ { if (skip) next; print; next }
-		h { skip = ($0 ~ /^(Received|X-Sendguard):/) }
-		h && skip { next }
-		{ print }' | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-}
-header() {
-	sink_message "$2" | awk -v n="$1" '
-		/^$/ { exit }
-		f && /^[ \t]/ { sub(/^[ \t]+/, " "); v = v $0; next }
-		f { print v; exit }
-		tolower(substr($0, 1, length(n) + 1)) == tolower(n) ":" {
-			f = 1; v = substr($0, length(n) + 2); sub(/^ /, "", v) }
-		END { if (f) print v }' | head -1
-}
-body_of() {
-	tr -d '\r' <"$1" | awk 'b { print } /^$/ { b = 1 }' |
-		sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
-}
 settle() { wait_for "${1:-30}" sm_settled; sleep 1; }
 show_logs() {
 	note "milter stderr, last lines:"
