@@ -8,7 +8,7 @@
 #   make clean
 
 CC      ?= cc
-PKGS    := gmime-3.0 libutf8proc libpcre2-8 libarchive libgsf-1 libqpdf nettle
+PKGS    := gmime-3.0 libutf8proc libpcre2-8 libarchive libgsf-1 libqpdf nettle libidn2
 SVC_PKGS := sqlite3 nettle
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
@@ -47,7 +47,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 
 # Debian packages: build, test and run-time needs.
 DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
-	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev \
+	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev libidn2-dev \
 	nettle-dev libsqlite3-dev check jq \
 	postfix swaks miltertest sqlite3 iproute2 procps \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \

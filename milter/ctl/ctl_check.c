@@ -133,7 +133,7 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a)
 {
 	sg_buf err, msg, out;
 	eng_engine *eng;
-	eng_envelope env = { a->from, a->rcpts, a->nrcpts, NULL };
+	eng_envelope env = { a->from, a->rcpts, a->nrcpts, NULL, NULL };
 	eng_result res;
 	int rc;
 

@@ -57,7 +57,8 @@ typedef struct mlt_msg {
 	size_t memory_limit;
 	char *spool_dir;
 	char *mail_from;
-	char **rcpts;
+	char **rcpts;		/* RCPT arguments, as given */
+	char **rcpts_resolved;	/* parallel: {rcpt_addr}, or NULL */
 	size_t nrcpts;
 	char *auth_login;
 	char *queue_id;

@@ -187,7 +187,8 @@ static void mlt_hold_recipients(mlt_job *j, st_rcpt *r)
 {
 	for (size_t i = 0; i < j->m->nrcpts; i++) {
 		r[i].addr = j->m->rcpts[i];
-		r[i].external = !eng_addr_is_internal(j->rt->eng, j->m->rcpts[i]);
+		r[i].external = !eng_rcpt_is_internal(j->rt->eng, j->m->rcpts[i],
+						      j->m->rcpts_resolved[i]);
 	}
 }
 
@@ -299,7 +300,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 	size_t len;
 	void *cookie;
 	eng_envelope env = { m->mail_from, (const char *const *)m->rcpts, m->nrcpts,
-			     m->auth_login };
+			     m->auth_login, (const char *const *)m->rcpts_resolved };
 	sfsistat rc;
 	int scanned;
 

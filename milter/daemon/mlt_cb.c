@@ -89,6 +89,7 @@ static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat mlt_envrcpt(SMFICTX *ctx, char **argv)
 {
 	mlt_conn *c = smfi_getpriv(ctx);
+	const char *resolved;
 	mlt_msg *m;
 
 	if (c == NULL || !c->in_msg)
@@ -98,7 +99,16 @@ static sfsistat mlt_envrcpt(SMFICTX *ctx, char **argv)
 		smfi_setreply(ctx, "452", "4.5.3", "Too many recipients");
 		return SMFIS_TEMPFAIL;
 	}
+	/* Both forms (issue 13): the argument as given, and the address
+	 * Postfix resolved it to (milter_rcpt_macros has {rcpt_addr} by
+	 * default), which shows its own rewriting of "%", "!" and a
+	 * local part holding "@" when the domain is in mydestination. */
+	resolved = smfi_getsymval(ctx, "{rcpt_addr}");
 	m->rcpts = sg_xreallocarray(m->rcpts, m->nrcpts + 1, sizeof(char *));
+	m->rcpts_resolved = sg_xreallocarray(m->rcpts_resolved, m->nrcpts + 1,
+					     sizeof(char *));
+	m->rcpts_resolved[m->nrcpts] = resolved && *resolved ?
+				       mlt_strip_angle(resolved) : NULL;
 	m->rcpts[m->nrcpts++] = mlt_strip_angle(argv && argv[0] ? argv[0] : "");
 	return SMFIS_CONTINUE;
 }

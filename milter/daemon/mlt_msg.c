@@ -44,9 +44,12 @@ void mlt_msg_reset_message(mlt_msg *m)
 	m->spool_fd = -1;
 	m->body_len = m->total = 0;
 	free(m->mail_from);
-	for (size_t i = 0; i < m->nrcpts; i++)
+	for (size_t i = 0; i < m->nrcpts; i++) {
 		free(m->rcpts[i]);
+		free(m->rcpts_resolved[i]);
+	}
 	free(m->rcpts);
+	free(m->rcpts_resolved);
 	free(m->auth_login);
 	free(m->queue_id);
 	free(m->notice_hdr);
@@ -54,6 +57,7 @@ void mlt_msg_reset_message(mlt_msg *m)
 	m->mail_from = m->auth_login = m->queue_id = NULL;
 	m->notice_hdr = m->date_hdr = NULL;
 	m->rcpts = NULL;
+	m->rcpts_resolved = NULL;
 	m->nrcpts = 0;
 	for (size_t i = 0; i < m->nto; i++)
 		free(m->to_vals[i]);

@@ -143,7 +143,7 @@ static void mlt_view(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 		     const char *hold_id, ntf_hold_view *v)
 {
 	eng_envelope env = { m->mail_from, (const char *const *)m->rcpts, m->nrcpts,
-			     m->auth_login };
+			     m->auth_login, (const char *const *)m->rcpts_resolved };
 	time_t now = time(NULL);
 
 	ntf_view_init(v);

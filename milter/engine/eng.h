@@ -79,9 +79,14 @@ typedef struct eng_attachment {
 
 typedef struct eng_envelope {
 	const char *mail_from;		/* may be NULL */
-	const char *const *rcpts;	/* envelope recipients; may be empty */
+	const char *const *rcpts;	/* envelope recipients as given
+					 * (RCPT TO argument); may be empty */
 	size_t nrcpts;
 	const char *auth_login;		/* may be NULL */
+	/* Parallel to rcpts: the address the MTA resolved each one to
+	 * (Postfix's {rcpt_addr}), an entry NULL when unknown; the array
+	 * NULL when none is known (sendguardctl check). */
+	const char *const *rcpts_resolved;
 } eng_envelope;
 
 typedef struct eng_result {
@@ -113,8 +118,17 @@ const char *eng_action_name(eng_action act);
 /* Japanese name of an action, for notices and the human output. */
 const char *eng_action_label_ja(eng_action act);
 
-/* Whether an address (local@domain) is internal by internal_domains. */
+/* Whether an address as given (a header's, or the RCPT argument) is
+ * internal: sg_addr_internal() against internal_domains (no '%', '!'
+ * or '@' in the de-quoted local part, source route removed). */
 bool eng_addr_is_internal(const eng_engine *eng, const char *addr);
+/* An envelope recipient: internal only when the address as given is
+ * (above) and the address the MTA resolved it to (NULL or "": not
+ * known), has an internal domain. Postfix rewrites user%gmail.com@ours
+ * to user@gmail.com when ours is in mydestination; {rcpt_addr} shows
+ * it, the given form shows what a relaying MTA further on may do. */
+bool eng_rcpt_is_internal(const eng_engine *eng, const char *given,
+			  const char *resolved);
 
 /* The Bcc rewrite of one To or Cc value: only the internal addresses
  * stay (display names dropped). Returns 1 and sets out when the value

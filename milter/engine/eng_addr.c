@@ -29,6 +29,7 @@
  */
 #include "engine/eng_addr.h"
 #include "engine/eng_hdr.h"
+#include "util/sg_addr.h"
 #include "util/sg_buf.h"
 #include "util/sg_mem.h"
 
@@ -204,6 +205,11 @@ static const char *ttext(const parser *p, const tok *t)
 static bool is_word(const tok *t)
 {
 	return t->type == T_WORD || t->type == T_QSTR || t->type == T_DLIT;
+}
+
+static bool is_word_or_at(const tok *t)
+{
+	return is_word(t) || (t->type == T_SPEC && t->ch == '@');
 }
 
 /* A quoted local part is kept quoted, as written. */
@@ -417,19 +423,28 @@ static void finish_bare(parser *p)
 		finish_no_at(p);
 		return;
 	}
+	/* "user@gmail.com@ours": the '@' glued inside the local part
+	 * belongs to it (issue 13: Postfix re-resolves such a local part
+	 * and sends the mail to gmail.com), so it is kept whole. */
 	ls = at;
 	if (at > 0 && is_word(&v->v[at - 1]))
-		for (ls = at - 1; ls > 0 && is_word(&v->v[ls - 1]) &&
+		for (ls = at - 1; ls > 0 && is_word_or_at(&v->v[ls - 1]) &&
 		     !v->v[ls].ws; ls--)
 			;
+	while (ls < at && !is_word(&v->v[ls]))
+		ls++;
 	de = at + 1;
 	if (de < v->n && is_word(&v->v[de]))
 		for (de++; de < v->n && is_word(&v->v[de]) && !v->v[de].ws;
 		     de++)
 			;
 	sg_buf_init(&addr, TEXT_MAX);
-	for (k = ls; k < at; k++)
-		put_addr_tok(p, &v->v[k], &addr);
+	for (k = ls; k < at; k++) {
+		if (v->v[k].type == T_SPEC)
+			sg_buf_putc(&addr, v->v[k].ch);
+		else
+			put_addr_tok(p, &v->v[k], &addr);
+	}
 	sg_buf_putc(&addr, '@');
 	dpos = addr.len;
 	for (k = at + 1; k < de; k++)
@@ -554,44 +569,8 @@ void eng_addr_list_free(eng_addr_list *list)
 	eng_addr_list_init(list, list->max);
 }
 
-static size_t trim_dots(const char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && s[n - 1] == '.')
-		n--;
-	return n;
-}
-
-static bool same_ci_n(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x = (unsigned char)(x - 'A' + 'a');
-		if (y >= 'A' && y <= 'Z')
-			y = (unsigned char)(y - 'A' + 'a');
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
-/* The label boundary keeps "badexample.lg.jp" out of "example.lg.jp". */
+/* One domain matcher for every layer (util/sg_addr.c). */
 bool eng_addr_domain_matches(const char *domain, const char *entry)
 {
-	size_t dn, en;
-
-	if (domain == NULL || entry == NULL)
-		return false;
-	while (*entry == '.')
-		entry++;
-	dn = trim_dots(domain);
-	en = trim_dots(entry);
-	if (en == 0 || dn < en || !same_ci_n(domain + dn - en, entry, en))
-		return false;
-	return dn == en || domain[dn - en - 1] == '.';
+	return sg_addr_domain_matches(domain, entry);
 }

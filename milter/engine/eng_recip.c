@@ -17,6 +17,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/eng_addr.h"
+#include "util/sg_addr.h"
 #include "util/sg_mem.h"
 
 #include <ctype.h>
@@ -60,6 +61,29 @@ static void eng_parse_into(eng_ctx *ctx, const sg_buf *raw, eng_addr_list *l,
 	}
 }
 
+/* An external recipient is trusted when it is a plain address (no
+ * relaying local part) in a trusted domain, and the MTA resolved it
+ * into a trusted domain as well: "user%gmail.com@partner" is not. */
+static bool eng_rcpt_trusted(const eng_engine *eng, const char *given,
+			     const char *resolved)
+{
+	sg_addr a;
+	bool t = false;
+
+	if (sg_addr_parse(given, &a) < 0)
+		return false;
+	if (*a.local && !sg_addr_local_relays(a.local) && !a.literal)
+		t = eng_domain_trusted(eng, a.domain);
+	sg_addr_free(&a);
+	if (t && resolved && strchr(resolved, '@')) {
+		if (sg_addr_parse(resolved, &a) < 0)
+			return false;
+		t = eng_domain_trusted(eng, a.domain);
+		sg_addr_free(&a);
+	}
+	return t;
+}
+
 void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h)
 {
 	const eng_engine *eng = ctx->eng;
@@ -68,18 +92,31 @@ void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h)
 
 	eng_addr_list_init(&l, eng->lim.addresses);
 	if (env && env->nrcpts > 0) {
-		for (size_t i = 0; i < env->nrcpts && i < eng->lim.addresses; i++)
-			eng_addr_parse(env->rcpts[i], strlen(env->rcpts[i]), &l);
-	} else {
-		eng_parse_into(ctx, &h->to, &l, "To");
-		eng_parse_into(ctx, &h->cc, &l, "Cc");
-		eng_parse_into(ctx, &h->bcc, &l, "Bcc");
+		/* The RCPT arguments are addresses, not header text: read
+		 * each whole (sg_addr), never through the header parser. */
+		for (size_t i = 0; i < env->nrcpts && i < eng->lim.addresses; i++) {
+			const char *res = env->rcpts_resolved ?
+					  env->rcpts_resolved[i] : NULL;
+
+			if (eng_rcpt_is_internal(eng, env->rcpts[i], res))
+				continue;
+			external++;
+			if (eng_rcpt_trusted(eng, env->rcpts[i], res))
+				trusted++;
+		}
+		ctx->res->outbound = external > 0;
+		ctx->all_external_trusted = external > 0 && trusted == external;
+		eng_addr_list_free(&l);
+		return;
 	}
+	eng_parse_into(ctx, &h->to, &l, "To");
+	eng_parse_into(ctx, &h->cc, &l, "Cc");
+	eng_parse_into(ctx, &h->bcc, &l, "Bcc");
 	for (size_t i = 0; i < l.n; i++) {
-		if (eng_domain_internal(eng, l.v[i].domain))
+		if (eng_addr_is_internal(eng, l.v[i].addr))
 			continue;
 		external++;
-		if (eng_domain_trusted(eng, l.v[i].domain))
+		if (eng_rcpt_trusted(eng, l.v[i].addr, NULL))
 			trusted++;
 	}
 	ctx->res->outbound = external > 0 || l.n == 0;
@@ -116,13 +153,16 @@ static void eng_count_list(const eng_engine *eng, const eng_addr_list *l,
 		const eng_mailbox *m = &l->v[i];
 		char *lower;
 
-		if (*m->domain == '\0' || eng_domain_internal(eng, m->domain))
+		if (*m->domain == '\0' || eng_addr_is_internal(eng, m->addr))
 			continue;
 		lower = sg_xstrdup(m->addr);
 		for (char *p = lower; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (!eng_strv_has(pc->addrs, pc->naddrs, lower)) {
-			const char *party = eng_is_consumer(eng, m->domain) ?
+			/* An internal domain here is a relaying local part
+			 * ("user%gmail.com@ours"): it goes elsewhere, alone. */
+			const char *party = eng_is_consumer(eng, m->domain) ||
+					    eng_domain_internal(eng, m->domain) ?
 					    lower : m->domain;
 			eng_strv_add(&pc->addrs, &pc->naddrs, lower);
 			if (!eng_strv_has(pc->parties, pc->nparties, party))
@@ -211,7 +251,7 @@ int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
 	eng_addr_list_init(&l, eng->lim.addresses);
 	eng_addr_parse(raw, strlen(raw), &l);
 	for (size_t i = 0; i < l.n; i++) {
-		if (*l.v[i].domain == '\0' || !eng_domain_internal(eng, l.v[i].domain))
+		if (*l.v[i].domain == '\0' || !eng_addr_is_internal(eng, l.v[i].addr))
 			continue;
 		sg_buf_printf(out, "%s%s", kept ? ", " : "", l.v[i].addr);
 		kept++;
@@ -229,16 +269,11 @@ int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
 
 bool eng_addr_is_internal(const eng_engine *eng, const char *addr)
 {
-	const char *at = strrchr(addr, '@');
-	char *dom;
-	bool internal;
+	return sg_addr_internal(addr, eng->internal, eng->ninternal);
+}
 
-	if (at == NULL)
-		return false;
-	dom = sg_xstrdup(at + 1);
-	for (char *p = dom; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	internal = eng_domain_internal(eng, dom);
-	free(dom);
-	return internal;
+bool eng_rcpt_is_internal(const eng_engine *eng, const char *given,
+			  const char *resolved)
+{
+	return sg_addr_rcpt_internal(given, resolved, eng->internal, eng->ninternal);
 }

@@ -24,6 +24,7 @@
 #include "notify/ntf.h"
 #include "engine/eng.h"
 #include "engine/eng_addr.h"
+#include "util/sg_addr.h"
 #include "util/sg_mem.h"
 
 #include <ctype.h>
@@ -126,16 +127,14 @@ static char *ntf_canon_addr(const char *a)
 	return s;
 }
 
-static bool ntf_is_internal(const char *addr, const sg_conf *conf)
+/* The engine's rule (issue 13), on both forms of the recipient. */
+static bool ntf_is_internal(const char *given, const char *resolved,
+			    const sg_conf *conf)
 {
-	const char *at = strrchr(addr, '@');
 	size_t n;
 	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &n);
 
-	for (size_t i = 0; at && i < n; i++)
-		if (eng_addr_domain_matches(at + 1, dom[i]))
-			return true;
-	return false;
+	return sg_addr_rcpt_internal(given, resolved, dom, n);
 }
 
 static void ntf_copy_att(ntf_attachment_view *dst, const eng_attachment *src, int depth)
@@ -187,7 +186,9 @@ static void ntf_copy_rcpts(ntf_hold_view *v, const eng_envelope *env, const sg_c
 		char *a = ntf_canon_addr(env->rcpts[i]);
 
 		v->rcpts[v->nrcpts].addr = a;
-		v->rcpts[v->nrcpts++].external = !ntf_is_internal(a, conf);
+		v->rcpts[v->nrcpts++].external =
+			!ntf_is_internal(env->rcpts[i], env->rcpts_resolved ?
+					 env->rcpts_resolved[i] : NULL, conf);
 	}
 }
 

@@ -3,6 +3,7 @@
  *	sg_conf - sendguard.conf loader and printer (see sg_conf.h)
  */
 #include "util/sg_conf.h"
+#include "util/sg_addr.h"
 #include "util/sg_ini.h"
 #include "util/sg_mem.h"
 
@@ -142,10 +143,12 @@ static int sg_parse_list(const sg_option *opt, const char *s, sg_value *v,
 				return (*bad = "too many list items"), -1;
 			item = sg_xstrndup(s, n);
 			if (opt->type == SG_OPT_DOMAINS) {
-				for (char *p = item; *p; p++)
-					*p = (char)tolower((unsigned char)*p);
-				if (n > 1 && item[n - 1] == '.')
-					item[n - 1] = '\0';
+				/* One form per domain, the one addresses are
+				 * compared in (an IDN in punycode). */
+				char *canon = sg_addr_domain_canon(item);
+
+				free(item);
+				item = canon;
 				if (!sg_domain_ok(item)) {
 					free(item);
 					return (*bad = "not a domain name"), -1;

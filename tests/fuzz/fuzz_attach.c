@@ -24,7 +24,7 @@ static const char *const fz_names[] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const rcpts[] = { "t.yamada@sakura-sys.example" };
-	const eng_envelope env = { "tanaka@example.lg.jp", rcpts, 1, NULL };
+	const eng_envelope env = { "tanaka@example.lg.jp", rcpts, 1, NULL, NULL };
 	const char *name;
 	gchar *b64;
 	sg_buf msg;

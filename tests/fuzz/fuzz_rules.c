@@ -39,7 +39,7 @@ static void fz_try(const eng_engine *eng)
 		"Subject: =?UTF-8?B?5qmf5a+G5oCn77ySIOWAi+S6uueVquWPtw==?=\r\n\r\n"
 		"個人番号 1234 5678 9018 機密性2 report.pdf.exe\r\n";
 	static const char *const rcpts[] = { "b@sakura-sys.example" };
-	const eng_envelope env = { "a@example.lg.jp", rcpts, 1, NULL };
+	const eng_envelope env = { "a@example.lg.jp", rcpts, 1, NULL, NULL };
 	eng_result res;
 
 	eng_scan(eng, &env, msg, sizeof(msg) - 1, &res);

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const rcpts[] = { "t.yamada@sakura-sys.example",
 					     "kacho@example.lg.jp" };
-	const eng_envelope env = { "tanaka@example.lg.jp", rcpts, 2, NULL };
+	const eng_envelope env = { "tanaka@example.lg.jp", rcpts, 2, NULL, NULL };
 	eng_result res;
 	sg_buf out;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/eng_addr.h"
+#include "util/sg_addr.h"
 
 /* ---- helpers ------------------------------------------------------ */
 
@@ -395,11 +396,179 @@ START_TEST(test_domain_matches_equal_or_subdomain_only)
 }
 END_TEST
 
+/* ---- sg_addr: where an address goes, who it is --------------------- */
+
+static char *const OURS[] = { "example.lg.jp" };
+
+static bool internal(const char *given)
+{
+	return sg_addr_internal(given, OURS, 1);
+}
+
+START_TEST(test_relaying_local_parts_are_never_internal)
+{
+	static const char *const leave[] = {
+		"user%gmail.com@example.lg.jp", "\"user@gmail.com\"@example.lg.jp",
+		"gmail.com!user@example.lg.jp", "user@gmail.com@example.lg.jp",
+		"user\\@gmail.com@example.lg.jp", "\"user%gmail.com\"@example.lg.jp",
+		"\"gmail.com!user\"@example.lg.jp", "<USER%GMAIL.COM@EXAMPLE.LG.JP>",
+		"user%gmail.com%example.lg.jp@example.lg.jp",
+		"@a.example,@b.example:user@gmail.com", "@example.lg.jp:user@gmail.com",
+		"\"@gmail.com:user\"@example.lg.jp", "user@[192.0.2.1]",
+		"user%gmail.com", "\"user@gmail.com\"", "@example.lg.jp", "",
+		"<>", "@a.example,@b.example", "user@badexample.lg.jp",
+	};
+	for (size_t i = 0; i < sizeof(leave) / sizeof(leave[0]); i++)
+		ck_assert_msg(!internal(leave[i]), "%s counted as internal", leave[i]);
+}
+END_TEST
+
+START_TEST(test_legitimate_forms_stay_internal)
+{
+	static const char *const stay[] = {
+		"tanaka@example.lg.jp", "tanaka+tag@example.lg.jp",
+		"\"john doe\"@example.lg.jp", "o'brien@example.lg.jp",
+		"taro.yamada-x@hoken.example.lg.jp", "<TANAKA@EXAMPLE.LG.JP.>",
+		" <tanaka@example.lg.jp> ", "@relay.example:tanaka@example.lg.jp",
+		"@[192.0.2.1],@b.example:tanaka@example.lg.jp",
+		"tanaka@ＥＸＡＭＰＬＥ.lg.jp", "\"tanaka\"@example.lg.jp",
+	};
+	for (size_t i = 0; i < sizeof(stay) / sizeof(stay[0]); i++)
+		ck_assert_msg(internal(stay[i]), "%s counted as external", stay[i]);
+}
+END_TEST
+
+/* Both forms: Postfix's {rcpt_addr} (mydestination rewrites) and the
+ * argument as given (relay_domains: the next MTA rewrites). */
+START_TEST(test_envelope_recipient_needs_both_forms_internal)
+{
+	ck_assert(sg_addr_rcpt_internal("tanaka@example.lg.jp", "tanaka@example.lg.jp", OURS, 1));
+	ck_assert(sg_addr_rcpt_internal("tanaka@example.lg.jp", NULL, OURS, 1));
+	ck_assert(sg_addr_rcpt_internal("tanaka@example.lg.jp", "tanaka", OURS, 1));
+	ck_assert(!sg_addr_rcpt_internal("user%gmail.com@example.lg.jp", "user@gmail.com", OURS, 1));
+	ck_assert(!sg_addr_rcpt_internal("user%gmail.com@example.lg.jp",
+					 "user%gmail.com@example.lg.jp", OURS, 1));
+	/* A virtual alias or canonical map that sends it out. */
+	ck_assert(!sg_addr_rcpt_internal("tanaka@example.lg.jp", "tanaka@gmail.com", OURS, 1));
+	ck_assert(!sg_addr_rcpt_internal("tanaka@example.lg.jp", "tanaka@[192.0.2.1]", OURS, 1));
+	ck_assert(sg_addr_rcpt_internal("\"john doe\"@example.lg.jp", "john doe@example.lg.jp",
+					OURS, 1));
+}
+END_TEST
+
+START_TEST(test_parse_removes_route_and_quotes)
+{
+	sg_addr a;
+
+	ck_assert_int_eq(sg_addr_parse("<@a.example,@b.example:\"user@x\"@Example.LG.JP.>", &a), 0);
+	ck_assert_str_eq(a.local, "user@x");
+	ck_assert_str_eq(a.domain, "example.lg.jp");
+	ck_assert(a.routed);
+	ck_assert(!a.literal);
+	sg_addr_free(&a);
+	ck_assert_int_eq(sg_addr_parse("a\\\"b@[IPv6:::1]", &a), 0);
+	ck_assert_str_eq(a.local, "a\"b");
+	ck_assert_str_eq(a.domain, "[ipv6:::1]");
+	ck_assert(a.literal);
+	sg_addr_free(&a);
+	ck_assert_int_eq(sg_addr_parse("tanaka", &a), 0);
+	ck_assert_str_eq(a.domain, "");
+	sg_addr_free(&a);
+	ck_assert_int_eq(sg_addr_parse("  ", &a), -1);
+}
+END_TEST
+
+START_TEST(test_idn_domains_have_one_form)
+{
+	char *a = sg_addr_domain_canon("日本語.example.JP.");
+	char *b = sg_addr_domain_canon("XN--WGV71A119E.example.jp");
+	char *c = sg_addr_domain_canon("日本語．ｅｘａｍｐｌｅ．ｊｐ");
+	char *d = sg_addr_domain_canon("Example.LG.JP");
+
+	ck_assert_str_eq(a, "xn--wgv71a119e.example.jp");
+	ck_assert_str_eq(b, a);
+	ck_assert_str_eq(c, a);
+	ck_assert_str_eq(d, "example.lg.jp");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_identity_is_lower_case_and_without_extension)
+{
+	char *e = sg_addr_identity("<Kacho+X@City.Example.LG.JP>", "+", false);
+	char *s = sg_addr_identity("<Kacho+X@City.Example.LG.JP>", "+", true);
+	char *m = sg_addr_identity("a-b+c@x.jp", "+-", true);
+	char *l = sg_addr_identity("Kacho", "+", true);
+
+	ck_assert_str_eq(e, "kacho+x@city.example.lg.jp");
+	ck_assert_str_eq(s, "kacho@city.example.lg.jp");
+	ck_assert_str_eq(m, "a@x.jp");
+	ck_assert_str_eq(l, "kacho");
+	ck_assert_ptr_null(sg_addr_identity("", "+", true));
+	free(e);
+	free(s);
+	free(m);
+	free(l);
+}
+END_TEST
+
+START_TEST(test_same_person_compares_exact_and_stripped)
+{
+	ck_assert(sg_addr_same_person("kacho+x@example.lg.jp", "KACHO@example.lg.jp", "+"));
+	ck_assert(sg_addr_same_person("kacho@example.lg.jp", "kacho+y@EXAMPLE.lg.jp.", "+"));
+	ck_assert(sg_addr_same_person("\"kacho\"@example.lg.jp", "kacho@example.lg.jp", "+"));
+	ck_assert(!sg_addr_same_person("kacho-x@example.lg.jp", "kacho@example.lg.jp", "+"));
+	/* With '-', jinji-ka and jinji are refused as one: the safe side. */
+	ck_assert(sg_addr_same_person("jinji-ka@example.lg.jp", "jinji@example.lg.jp", "-"));
+	ck_assert(sg_addr_same_person("ｋａｃｈｏ@example.lg.jp", "kacho@example.lg.jp", "+"));
+	ck_assert(!sg_addr_same_person("kacho@example.lg.jp", "kakaricho@example.lg.jp", "+"));
+	ck_assert(!sg_addr_same_person("", "", "+"));
+	/* Granting is strict: an extension is another address. */
+	ck_assert(!sg_addr_same_exact("kacho+x@example.lg.jp", "kacho@example.lg.jp"));
+	ck_assert(sg_addr_same_exact("<Kacho@Example.LG.JP>", "kacho@example.lg.jp"));
+}
+END_TEST
+
+START_TEST(test_idset_holds_every_identity_of_the_sender)
+{
+	sg_idset s;
+	char *const doms[] = { "example.lg.jp", "city.example.jp" };
+
+	sg_idset_init(&s, "+");
+	sg_idset_add(&s, "Kakaricho+x@example.lg.jp");
+	sg_idset_add_list(&s, "\"Yamada, T\"@example.lg.jp, kacho@example.lg.jp");
+	sg_idset_add_login(&s, "sasl-user", doms, 2);
+	ck_assert(sg_idset_has(&s, "kakaricho@example.lg.jp"));
+	ck_assert(sg_idset_has(&s, "kakaricho+other@example.lg.jp"));
+	ck_assert(sg_idset_has(&s, "\"yamada, t\"@example.lg.jp"));
+	ck_assert(sg_idset_has(&s, "KACHO@example.lg.jp"));
+	ck_assert(sg_idset_has(&s, "sasl-user"));
+	ck_assert(sg_idset_has(&s, "sasl-user@city.example.jp"));
+	ck_assert(sg_idset_has(&s, "sasl-user+x@example.lg.jp"));
+	ck_assert(!sg_idset_has(&s, "security-officer@example.lg.jp"));
+	ck_assert(!sg_idset_has(&s, ""));
+	sg_idset_free(&s);
+}
+END_TEST
+
+START_TEST(test_header_parser_keeps_glued_at_in_local_part)
+{
+	ck_assert_uint_eq(parse("user@gmail.com@example.lg.jp"), 1);
+	ck_assert_str_eq(L.v[0].addr, "user@gmail.com@example.lg.jp");
+	ck_assert_str_eq(L.v[0].domain, "example.lg.jp");
+	ck_assert(!internal(L.v[0].addr));
+}
+END_TEST
+
 static Suite *addr_suite(void)
 {
 	Suite *s = suite_create("eng_addr");
 	TCase *p = tcase_create("parse");
 	TCase *d = tcase_create("domain");
+	TCase *r = tcase_create("sg_addr");
 
 	tcase_add_checked_fixture(p, setup, teardown);
 	tcase_set_timeout(p, 60);
@@ -425,7 +594,18 @@ static Suite *addr_suite(void)
 	tcase_add_test(p, test_parse_appends_to_existing_list);
 	tcase_add_test(p, test_garbage_input_finishes);
 	tcase_add_test(p, test_very_long_single_elements_finish);
+	tcase_add_test(p, test_header_parser_keeps_glued_at_in_local_part);
 	suite_add_tcase(s, p);
+
+	tcase_add_test(r, test_relaying_local_parts_are_never_internal);
+	tcase_add_test(r, test_legitimate_forms_stay_internal);
+	tcase_add_test(r, test_envelope_recipient_needs_both_forms_internal);
+	tcase_add_test(r, test_parse_removes_route_and_quotes);
+	tcase_add_test(r, test_idn_domains_have_one_form);
+	tcase_add_test(r, test_identity_is_lower_case_and_without_extension);
+	tcase_add_test(r, test_same_person_compares_exact_and_stripped);
+	tcase_add_test(r, test_idset_holds_every_identity_of_the_sender);
+	suite_add_tcase(s, r);
 
 	tcase_add_test(d, test_domain_matches_equal_or_subdomain_only);
 	suite_add_tcase(s, d);

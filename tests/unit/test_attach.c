@@ -41,7 +41,7 @@ static char *slurp(const char *rel, size_t *len)
 /* Scans the message msg[0..len) (not freed) with BASE_CONF + extra. */
 static void scan_mem(const char *extra, const char *msg, size_t len)
 {
-	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL, NULL };
 	char *text = sg_test_conf_join(BASE_CONF, extra);
 
 	sg_test_scan(text, &env, msg, len, &res);

@@ -1027,7 +1027,7 @@ START_TEST(test_view_from_scan_marks_external_recipients_and_class3)
 	    "Subject: =?UTF-8?B?5qmf5a+G5oCnM+OBruizh+aWmQ==?=\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n";
 	const char *rcpts[] = { "<a@partner.co.jp>", "<b@other.co.jp>", "<Kacho@Example.LG.JP>" };
-	eng_envelope env = { "<Tanaka@Example.LG.JP>", rcpts, 3, "tanaka" };
+	eng_envelope env = { "<Tanaka@Example.LG.JP>", rcpts, 3, "tanaka", NULL };
 	sg_conf *conf = notify_conf(NULL);
 	sg_buf err;
 	eng_engine *eng;

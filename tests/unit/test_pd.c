@@ -19,7 +19,7 @@ static eng_result res;
 static void scan_conf(const char *extra, const char *rules_dir, const char *msg,
 		      size_t len)
 {
-	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL, NULL };
 	char *text;
 
 	if (rules_dir) {

@@ -13,7 +13,7 @@ static eng_result res;
 static void scan_rcpts(const char *extra, const char *msg, size_t len,
 		       const char *const *rcpts, size_t nrcpts)
 {
-	eng_envelope env = { "tanaka@example.lg.jp", rcpts, nrcpts, NULL };
+	eng_envelope env = { "tanaka@example.lg.jp", rcpts, nrcpts, NULL, NULL };
 	char *text = sg_test_conf_join(BASE_CONF, extra);
 
 	sg_test_scan(text, &env, msg, len, &res);
