@@ -172,7 +172,9 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	echo "== tests/miltertest/run.sh"; bash tests/miltertest/run.sh || rc=1; \
 	echo "== tests/e2e/run.sh"; bash tests/e2e/run.sh || rc=1; \
 	echo "== tests/e2e/test_workflow.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
-		bash tests/e2e/test_workflow.sh || rc=1; exit $$rc
+		bash tests/e2e/test_workflow.sh || rc=1; \
+	echo "== tests/e2e/test_recipients.sh"; bash tests/e2e/test_recipients.sh || rc=1; \
+	exit $$rc
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): the engine and the loaders
 # built again with clang, ASan+UBSan and coverage. `make fuzz` runs each
