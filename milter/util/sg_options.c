@@ -15,7 +15,8 @@
 const sg_option sg_options[] = {
 	{ "policy", "internal_domains", SG_OPT_DOMAINS, NULL, NULL, 0, 0,
 	  "Your own domains. A recipient is internal when its domain equals "
-	  "one of these or is a subdomain of one; all others are external. "
+	  "one of these or is a subdomain of one and its local part has no "
+	  "'%', '!' or '@' (README: Recipients); all others are external. "
 	  "Required." },
 	{ "policy", "trusted_domains", SG_OPT_DOMAINS, "", NULL, 0, 0,
 	  "External domains reached over a trusted line (LGWAN, a dedicated "
