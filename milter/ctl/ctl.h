@@ -44,8 +44,16 @@ void ctl_keygen_help(void);
 
 /* ctl_priv.c: as root, become the store's owner (0, or -1 said). */
 int ctl_become_store_owner(const sg_conf *conf);
-/* "alice" or "root via sudo by alice", for the audit log. */
+/* The real uid's user, with environment claims beside it, for the
+ * audit log: "root (uid 0)", "root (uid 0; claimed by the environment:
+ * SUDO_USER=alice, SUDO_UID=1000)". */
 const char *ctl_unix_user(void);
+/* The real uid's user name ("uid N" when it has none). */
+const char *ctl_admin_name(void);
+/* 0 when the real uid is root or the store's owner ([milter] user
+ * before the store exists); -1 after a refusal message. Decisions
+ * from the command line are administrators' (issue 14). */
+int ctl_may_administer(const char *cmd, const sg_conf *conf);
 
 /* ctl_priv.c: remember who ran the command, without switching user
  * (apply and reconcile keep root). */

@@ -9,11 +9,21 @@
  *	Who may decide is rel_may_decide() (release/rel.h): four eyes,
  *	assigned approvers only, withdraw by the sender only, once.
  *
- *	--by names the person on whose behalf the administrator acts; the
- *	audit record keeps it beside the Unix user who ran the command.
+ *	Approvers decide on the web page, whose signed links prove who
+ *	they are. A decision made here is an administrator's (issue 14):
+ *	only root and the store's owner may make one (the store file is
+ *	0600, so nobody else could open it anyway, and the refusal says
+ *	why instead of a SQLite error); --by names the person on whose
+ *	behalf the administrator acts, and the decision is recorded as
+ *	"administrator USER on behalf of ADDR" (USER from the real uid,
+ *	SUDO_USER beside it as a claim), in the hold (show, report,
+ *	notices) and in the audit log. --by is checked with the rules of
+ *	the person it names: never the sender for approve and reject.
+ *	A reject needs a reason: the sender is told it.
  * DIAGNOSTICS
  *	Exit 0 decided, 1 refused (with the reason in Japanese and
- *	English), 64 usage, 66 no such hold, 75 store busy, 77 permission,
+ *	English; also: the caller is neither root nor the store's owner),
+ *	64 usage (also: reject without --comment), 66 no such hold, 75 store busy, 77 permission,
  *	78 configuration.
  */
 #include "ctl/ctl.h"
@@ -21,27 +31,33 @@
 #include <stdio.h>
 #include <string.h>
 
-static void ctl_decide_help(const char *cmd, bool comment, const char *what)
+static void ctl_decide_help(const char *cmd, const char *comment, const char *what)
 {
 	printf("usage: sendguardctl [-c CONF] %s ID --by ADDR%s\n"
 	       "\n"
 	       "%s\n"
+	       "Only root and the store's owner may run it: it is an administrator's\n"
+	       "decision on behalf of ADDR, recorded as \"administrator USER on behalf\n"
+	       "of ADDR\" (USER: the real uid; SUDO_USER is kept beside it as a claim).\n"
+	       "Approvers decide on the approval page. 管理者による代理の判断として記録されます。\n"
 	       "The decision is recorded now; `sendguardctl apply` (the root step, run\n"
 	       "by the timer) carries it out on the MTA's queue and tells the sender.\n"
 	       "\n"
-	       "  --by ADDR       the person deciding (their e-mail address)\n"
+	       "  --by ADDR       the person on whose behalf you decide (e-mail address)\n"
 	       "%s"
 	       "\n"
-	       "exit status: 0 recorded, 1 refused (not allowed, or already decided),\n"
-	       "64 usage, 66 no such hold, 75 store busy (retry), 77 permission,\n"
-	       "78 configuration error.\n",
-	       cmd, comment ? " [--comment TEXT]" : "", what,
-	       comment ? "  --comment TEXT  a note for the sender and the audit log\n" : "");
+	       "exit status: 0 recorded, 1 refused (not allowed, not root or the store's\n"
+	       "owner, or already decided), 64 usage, 66 no such hold, 75 store busy\n"
+	       "(retry), 77 permission, 78 configuration error.\n",
+	       cmd, comment ? comment : "", what,
+	       comment == NULL ? "" : comment[1] == '-'
+	       ? "  --comment TEXT  the reason, for the sender and the audit log (required)\n"
+	       : "  --comment TEXT  a note for the sender and the audit log\n");
 }
 
 void ctl_approve_help(void)
 {
-	ctl_decide_help("approve", true,
+	ctl_decide_help("approve", " [--comment TEXT]",
 			"Approve a held message: it will be delivered. Only an approver\n"
 			"assigned to this hold may approve, never its sender (four eyes).\n"
 			"保留メールを承認します (割り当てられた承認者のみ、送信者本人は不可)。");
@@ -49,15 +65,16 @@ void ctl_approve_help(void)
 
 void ctl_reject_help(void)
 {
-	ctl_decide_help("reject", true,
+	ctl_decide_help("reject", " --comment TEXT",
 			"Reject a held message: it will be deleted and the sender told,\n"
-			"with the comment. Only an approver assigned to this hold may reject.\n"
-			"保留メールを却下します (割り当てられた承認者のみ)。");
+			"with the comment (the reason: required). Only an approver assigned\n"
+			"to this hold may reject, never its sender.\n"
+			"保留メールを却下します (割り当てられた承認者のみ、理由が必要です)。");
 }
 
 void ctl_withdraw_help(void)
 {
-	ctl_decide_help("withdraw", false,
+	ctl_decide_help("withdraw", NULL,
 			"Withdraw a held message: the sender takes it back; it will be\n"
 			"deleted. Only the sender may withdraw.\n"
 			"送信者が保留メールを取り下げます (送信者本人のみ)。");
@@ -78,7 +95,8 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 
 	if (ctl_parse_args(cmd, argc, argv, &spec) != 1 || vals[0] == NULL) {
 		fprintf(stderr, "usage: sendguardctl %s ID --by ADDR%s\n", cmd,
-			act == REL_WITHDRAW ? "" : " [--comment TEXT]");
+			act == REL_WITHDRAW ? "" : act == REL_REJECT ? " --comment TEXT"
+			: " [--comment TEXT]");
 		return CTL_EX_USAGE;
 	}
 	if (vals[1] && strlen(vals[1]) > REL_COMMENT_MAX) {
@@ -88,15 +106,21 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL)
 		return CTL_EX_CONFIG;
+	if (ctl_may_administer(cmd, conf) < 0) {
+		sg_conf_free(conf);
+		return CTL_EX_REFUSED;
+	}
 	if ((st = ctl_store_as_owner(cmd, conf, &ex)) == NULL) {
 		sg_conf_free(conf);
 		return ex;
 	}
 	sg_buf_init(&err, 8192);
-	rc = rel_decide(st, pos[0], act, vals[0], vals[1], ctl_unix_user(), &err);
+	rc = rel_decide_admin(st, pos[0], act, vals[0], ctl_admin_name(), vals[1],
+			      ctl_unix_user(), &err);
 	if (rc == REL_OK)
-		printf("hold %s: %s by %s (recorded; `sendguardctl apply` carries it out)\n",
-		       pos[0], rel_action_name(act), vals[0]);
+		printf("hold %s: %s by administrator %s on behalf of %s (recorded;"
+		       " `sendguardctl apply` carries it out)\n",
+		       pos[0], rel_action_name(act), ctl_admin_name(), vals[0]);
 	else
 		fprintf(stderr, "sendguardctl %s: %s: %s\n", cmd,
 			rc == REL_REFUSED ? "refused / 拒否" : rel_rc_name(rc),

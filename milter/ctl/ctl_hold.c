@@ -49,13 +49,15 @@ void ctl_list_help(void)
 
 void ctl_show_help(void)
 {
-	printf("usage: sendguardctl [-c CONF] show ID\n"
+	printf("usage: sendguardctl [-c CONF] show ID [--json]\n"
 	       "\n"
 	       "Show one hold: sender, recipients (internal / external), subject,\n"
 	       "attachments (type by content, encrypted or not, archive entries),\n"
 	       "every finding with where it is and masked evidence, age, expiry,\n"
 	       "who was asked to approve, and the decision.\n"
 	       "保留の詳細 (検出内容・添付・承認者・判断) を表示します。\n"
+	       "\n"
+	       "  --json  one object, with the keys of list --json\n"
 	       "\n"
 	       "exit status: 0, 64 usage, 66 no such hold, 70 internal error,\n"
 	       "77 permission, 78 configuration error.\n");
@@ -285,8 +287,10 @@ static void ctl_show_hold(const st_hold *h)
 
 int ctl_show(const char *conf_path, int argc, char **argv)
 {
+	static const char *const flags[] = { "--json" };
 	const char *pos[1] = { NULL };
-	ctl_argspec spec = { NULL, NULL, 0, NULL, NULL, 0, pos, 1 };
+	bool json = false;
+	ctl_argspec spec = { NULL, NULL, 0, flags, &json, 1, pos, 1 };
 	sg_conf *conf;
 	st_store *st;
 	st_hold *h = NULL;
@@ -295,7 +299,7 @@ int ctl_show(const char *conf_path, int argc, char **argv)
 	st_rc rc;
 
 	if (ctl_parse_args("show", argc, argv, &spec) != 1) {
-		fprintf(stderr, "usage: sendguardctl show ID\n");
+		fprintf(stderr, "usage: sendguardctl show ID [--json]\n");
 		return CTL_EX_USAGE;
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL)
@@ -306,9 +310,16 @@ int ctl_show(const char *conf_path, int argc, char **argv)
 	}
 	sg_buf_init(&err, 4096);
 	rc = st_hold_get(st, pos[0], &h, &err);
-	if (rc == ST_OK)
+	if (rc == ST_OK && json) {
+		sg_buf out;
+
+		sg_buf_init(&out, SG_BUF_UNLIMITED);
+		ctl_hold_json(&out, h);
+		printf("%s\n", sg_buf_cstr(&out));
+		sg_buf_free(&out);
+	} else if (rc == ST_OK) {
 		ctl_show_hold(h);
-	else
+	} else
 		fprintf(stderr, "sendguardctl show: %s\n", sg_buf_cstr(&err));
 	ex = ctl_exit_of(rel_from_st(rc));
 	st_hold_free(h);

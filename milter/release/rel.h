@@ -105,6 +105,15 @@ rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
  * decided), REL_BUSY, REL_INVALID, REL_ERROR. */
 rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
 		  const char *comment, const char *unix_user, sg_buf *err);
+/* An administrator's decision (sendguardctl): the rules are those of
+ * on_behalf (an approver, or the sender for withdraw; never the sender
+ * for approve or reject), and it is recorded, in the hold, the audit
+ * log, the report and the notices, as "administrator ADMIN on behalf
+ * of ON_BEHALF", never as on_behalf's own. A reject needs a reason
+ * (REL_INVALID, err says so, without a non-blank comment). */
+rel_rc rel_decide_admin(st_store *st, const char *id, rel_action a,
+			const char *on_behalf, const char *admin,
+			const char *comment, const char *unix_user, sg_buf *err);
 
 /* ------------------------------------------------------------ expiry */
 

@@ -179,8 +179,12 @@ static st_status rel_status_of(rel_action a)
 			       : ST_WITHDRAWN;
 }
 
-rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
-		  const char *comment, const char *unix_user, sg_buf *err)
+/* Checks the rules for `by` and records the decision as `record_as`
+ * (the same person on the web page; "administrator ... on behalf of
+ * by" from sendguardctl). */
+static rel_rc rel_record(st_store *st, const char *id, rel_action a, const char *by,
+			 const char *record_as, const char *comment,
+			 const char *unix_user, sg_buf *err)
 {
 	st_hold *h = NULL;
 	st_rc src;
@@ -200,13 +204,53 @@ rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
 		sg_buf_init(&c, 8192);
 		sg_buf_printf(&c, "[no approver was assigned: administrator decision]%s%s",
 			      comment && *comment ? " " : "", comment ? comment : "");
-		rc = rel_from_st(st_hold_decide(st, id, rel_status_of(a), by,
+		rc = rel_from_st(st_hold_decide(st, id, rel_status_of(a), record_as,
 						sg_buf_cstr(&c), unix_user, err));
 		sg_buf_free(&c);
 	} else if (rc == REL_OK) {
-		rc = rel_from_st(st_hold_decide(st, id, rel_status_of(a), by,
+		rc = rel_from_st(st_hold_decide(st, id, rel_status_of(a), record_as,
 						comment, unix_user, err));
 	}
 	st_hold_free(h);
+	return rc;
+}
+
+rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
+		  const char *comment, const char *unix_user, sg_buf *err)
+{
+	return rel_record(st, id, a, by, by, comment, unix_user, err);
+}
+
+/* A comment with something in it besides blanks. */
+static bool rel_has_reason(const char *comment)
+{
+	for (const char *p = comment; p && *p; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return true;
+	return false;
+}
+
+rel_rc rel_decide_admin(st_store *st, const char *id, rel_action a,
+			const char *on_behalf, const char *admin,
+			const char *comment, const char *unix_user, sg_buf *err)
+{
+	sg_buf as;
+	rel_rc rc;
+
+	if (admin == NULL || *admin == '\0' || on_behalf == NULL || *on_behalf == '\0')
+		return REL_INVALID;
+	if (a == REL_REJECT && !rel_has_reason(comment)) {
+		if (err != NULL) {
+			sg_buf_reset(err);
+			sg_buf_puts(err, "却下には理由 (--comment) が必要です。送信者に伝わります。"
+				    " A reject needs a reason (--comment TEXT): the"
+				    " sender is told it.");
+		}
+		return REL_INVALID;
+	}
+	sg_buf_init(&as, 1024);
+	sg_buf_printf(&as, "administrator %s on behalf of %s", admin, on_behalf);
+	rc = rel_record(st, id, a, on_behalf, sg_buf_cstr(&as), comment, unix_user, err);
+	sg_buf_free(&as);
 	return rc;
 }

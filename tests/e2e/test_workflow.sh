@@ -13,6 +13,12 @@
 #   - reject + apply: gone from the queue (postqueue -j), never
 #     delivered, the sender notified with the comment;
 #   - withdraw: refused for an approver, done by the sender;
+#   - decisions from the CLI are administrators' (issue 14): another
+#     local user is refused (exit 1, nothing changes) and cannot open
+#     the 0600 store file; a SUDO_USER claim changes nothing; root's
+#     decision reads "administrator root on behalf of X" in show
+#     (--json), report --csv, the audit log and the sender's notice,
+#     with the sudo claim beside the real uid; a reject needs a reason;
 #   - a queue file whose X-Sendguard-Hold names another hold: apply
 #     refuses and touches nothing;
 #   - a crash between the queue action and the store update
@@ -115,8 +121,81 @@ check "body and attachment byte-identical to what was sent" \
 check "list --json: applied true" \
 	[ "$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | .applied')" = true ]
 check "the sender is told it was approved and sent" notice_sent "$HID" approved_sender
-check "the audit log has the approval with --by and the Unix user" \
-	[ "$(sg_sql "SELECT actor || '|' || unix_user FROM audit WHERE event = 'approve' AND hold_id = '$HID';")" = "$KACHO|root" ]
+check "the audit log has the approval as root's on behalf of --by, with the real uid" \
+	[ "$(sg_sql "SELECT actor || '|' || unix_user FROM audit WHERE event = 'approve' AND hold_id = '$HID';")" = "administrator root on behalf of $KACHO|root (uid 0)" ]
+
+# --- 1b. decisions from the CLI are administrators' (issue 14) ----------------
+# Only root and the store's owner may decide from the command line; the
+# decision is recorded as "administrator USER on behalf of X" in show,
+# the report, the audit log and the notices; SUDO_USER is a claim beside
+# the real uid, never instead of it.
+
+OTHER=sg-e2e-other
+id "$OTHER" >/dev/null 2>&1 ||
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$OTHER" || die "cannot create user $OTHER"
+# /etc/sendguard/sendguard.conf is world-readable on a real host: give
+# the other user a readable copy, so that what refuses it is the rule,
+# not an unreadable configuration.
+OCONF_DIR=$(mktemp -d /tmp/sg-e2e-other.XXXXXX)
+chmod 755 "$OCONF_DIR"
+install -m 644 "$CONF" "$OCONF_DIR/sendguard.conf"
+as_other() { setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups "$SG_CTL" -c "$OCONF_DIR/sendguard.conf" "$@"; }
+held admin
+audit_n() { sg_sql "SELECT count(*) FROM audit WHERE hold_id = '$1';"; }
+n0=$(audit_n "$HID")
+for cmd in "approve $HID --by $KACHO" "reject $HID --by $KACHO --comment no" "withdraw $HID --by $SENDER"; do
+	# shellcheck disable=SC2086
+	rc as_other $cmd
+	check "a non-root user other than the store's owner is refused: ${cmd%% *} (exit 1): $OUT" \
+		eval '[ "$RC" = 1 ] && echo "$OUT" | grep -q "store.s owner"'
+done
+rc env SUDO_USER="$KACHO" SUDO_UID=0 setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups \
+	"$SG_CTL" -c "$OCONF_DIR/sendguard.conf" approve "$HID" --by "$KACHO"
+check "a SUDO_USER claim does not make another user an administrator (exit 1)" [ "$RC" = 1 ]
+check "nothing changed after the refusals" \
+	eval '[ "$(status_of "$HID")" = pending/0 ] && [ "$(audit_n "$HID")" = "$n0" ]'
+check "the store file is 0600 and belongs to the service user" \
+	[ "$(stat -c '%a %U' "$DB")" = "600 $SG_MILTER_USER" ]
+check "the other user cannot open the store file" \
+	eval '! setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups cat "$DB" >/dev/null 2>&1'
+check "the other user cannot open the store file even with the directory open" \
+	eval 'chmod 711 "$(dirname "$DB")"; ! setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups cat "$DB" >/dev/null 2>&1; r=$?; chmod 700 "$(dirname "$DB")"; [ $r = 0 ]'
+rm -rf "$OCONF_DIR"
+rc CTL reject "$HID" --by "$KACHO"
+check "a reject without a reason is refused (exit 64), nothing changes" \
+	eval '[ "$RC" = 64 ] && echo "$OUT" | grep -q "reason" && [ "$(status_of "$HID")" = pending/0 ]'
+rc CTL reject "$HID" --by "$SENDER" --comment "self"
+check "--by may not name the sender (exit 1)" [ "$RC" = 1 ]
+rc CTL approve "$HID" --by "<SATO-H@$SG_INTERNAL>"
+check "--by may not name the sender in another spelling (exit 1)" [ "$RC" = 1 ]
+rc env SUDO_USER=kacho SUDO_UID=1234 "$SG_CTL" -c "$CONF" reject "$HID" --by "$KACHO" --comment "宛先を確認してください"
+check "root rejects on behalf of the approver (exit 0): $OUT" [ "$RC" = 0 ]
+ADMIN="administrator root on behalf of $KACHO"
+check "show --json: decided by the administrator on behalf of the approver" \
+	[ "$(CTL show "$HID" --json | jq -r .decided_by)" = "$ADMIN" ]
+check "show: decided by the administrator on behalf of the approver" \
+	eval 'CTL show "$HID" | grep -q "$ADMIN"'
+check "audit: actor is the administrator, the sudo claim beside the real uid" \
+	[ "$(sg_sql "SELECT actor || '|' || unix_user FROM audit WHERE event = 'reject' AND hold_id = '$HID';")" = "$ADMIN|root (uid 0; claimed by the environment: SUDO_USER=kacho, SUDO_UID=1234)" ]
+rc CTL report --since "$(date +%Y-%m-%d)" --csv
+check "report --csv: decided_by and unix_user say administrator and real uid" \
+	eval 'echo "$OUT" | grep "$HID" | grep -q "\"rejected\",\"$ADMIN\",.*\"root (uid 0; claimed"'
+CTL apply >/dev/null 2>&1
+# notice_says TEXT...: a notice in the sink whose (base64) body has them all.
+notice_says() {
+	local f t body
+	for f in $(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" 2>/dev/null); do
+		body=$(sink_message "$f" | body_of /dev/stdin | base64 -d 2>/dev/null) || continue
+		for t in "$@"; do
+			case $body in *"$t"*) ;; *) continue 2 ;; esac
+		done
+		return 0
+	done
+	return 1
+}
+check "the sender's notice names the administrator on behalf of the approver" \
+	wait_for 30 notice_says "$HID" "$ADMIN"
 
 held concurrent
 CTL approve "$HID" --by "$KACHO" >/dev/null
@@ -175,7 +254,7 @@ sqlite3 "$DB" "UPDATE holds SET queue_id = '$QA' WHERE id = '$HA';"
 CTL apply >/dev/null 2>&1
 check "with the right queue file, A is delivered" wait_for 30 sink_has "X-E2E-Id: wf-forgedA"
 check "B was not delivered" [ "$(sink_n forgedB)" = 0 ]
-CTL reject "$HB" --by "$KACHO" >/dev/null
+CTL reject "$HB" --by "$KACHO" --comment "test reason" >/dev/null
 CTL apply >/dev/null 2>&1
 
 # --- 5. crash between queue action and store update; reconcile ------------------
@@ -196,7 +275,7 @@ settle
 check "still delivered exactly once" [ "$(sink_n crash)" = 1 ]
 
 held reverse
-CTL reject "$HID" --by "$KACHO" >/dev/null
+CTL reject "$HID" --by "$KACHO" --comment "test reason" >/dev/null
 # The reverse: the store says done, the queue file is still on hold.
 sqlite3 "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
 rc CTL reconcile

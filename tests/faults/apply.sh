@@ -64,7 +64,7 @@ check "after the restart both are still held, with their records" \
 	eval 'once pending-a hold && once pending-b hold'
 check "no hold without a record, no record without a hold (after restart)" invariant
 CTL approve "$(hid pending-a)" --by "$KACHO" >/dev/null
-CTL reject "$(hid pending-b)" --by "$KACHO" >/dev/null
+CTL reject "$(hid pending-b)" --by "$KACHO" --comment "fault test" >/dev/null
 CTL apply >"$SG_BASE/apply-after.txt" 2>&1
 check "apply after the restart exits 0" [ $? = 0 ]
 check "the approved one is delivered" wait_for 60 eval '[ "$(n_sink pending-a)" = 1 ]'

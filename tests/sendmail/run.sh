@@ -223,7 +223,7 @@ check "B was not delivered" [ "$(sink_n sm-forgedB)" = 0 ]
 
 # --- 7. released behind our back though rejected -----------------------------------------
 
-CTL reject "$HB" --by "$KACHO" >/dev/null
+CTL reject "$HB" --by "$KACHO" --comment "test reason" >/dev/null
 # Unquarantined by hand (not run: the daemon's queue runs are an hour
 # apart), as an administrator might by mistake.
 sm_mta -qQ -qI"$QB" -Q >/dev/null 2>&1
@@ -251,7 +251,7 @@ settle
 check "still delivered exactly once" [ "$(sink_n sm-crash)" = 1 ]
 
 held reverse
-CTL reject "$HID" --by "$KACHO" >/dev/null
+CTL reject "$HID" --by "$KACHO" --comment "test reason" >/dev/null
 sqlite3 "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
 rc CTL reconcile
 check "reconcile acts on an item the store thinks is gone (exit 0)" [ "$RC" = 0 ]

@@ -204,6 +204,80 @@ START_TEST(test_decision_is_audited_with_by_and_unix_user)
 }
 END_TEST
 
+static int find_admin_decision(const st_audit_rec *r, void *ctx)
+{
+	int *found = ctx;
+
+	if (strcmp(r->event, "reject") == 0) {
+		ck_assert_str_eq(r->actor, "administrator root on behalf of kacho@example.lg.jp");
+		ck_assert_str_eq(r->unix_user, "root (uid 0; claimed by the environment: SUDO_USER=kacho)");
+		*found = 1;
+	}
+	return 0;
+}
+
+START_TEST(test_admin_decision_is_recorded_as_on_behalf_never_as_the_approver)
+{
+	char id[ST_ID_SIZE];
+	st_hold *h = NULL;
+	sg_buf err;
+	int found = 0;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+					  "暗号化してください",
+					  "root (uid 0; claimed by the environment: SUDO_USER=kacho)",
+					  &err), REL_OK);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_str_eq(h->decided_by, "administrator root on behalf of kacho@example.lg.jp");
+	st_hold_free(h);
+	ck_assert_int_eq(st_audit_list(st, id, 0, find_admin_decision, &found, &err), ST_OK);
+	ck_assert_int_eq(found, 1);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_admin_may_not_decide_on_behalf_of_the_sender_or_unassigned)
+{
+	static const char *const senders[] = {
+		"taro@example.lg.jp", "TARO.YAMADA@example.lg.jp", "taro", "<taro@example.lg.jp>"
+	};
+	char id[ST_ID_SIZE];
+	sg_buf err;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	sg_buf_init(&err, 4096);
+	for (size_t i = 0; i < sizeof(senders) / sizeof(senders[0]); i++)
+		ck_assert_int_eq(rel_decide_admin(st, id, REL_APPROVE, senders[i], "root",
+						  NULL, "root (uid 0)", &err), REL_REFUSED);
+	ck_assert_int_eq(rel_decide_admin(st, id, REL_APPROVE, "bucho@example.lg.jp", "root",
+					  NULL, "root (uid 0)", &err), REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_admin_reject_needs_a_reason)
+{
+	char id[ST_ID_SIZE];
+	sg_buf err;
+
+	make_hold(id, two_approvers, 2, 0, 0);
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+					  NULL, "root (uid 0)", &err), REL_INVALID);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "reason"));
+	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+					  " \t\n", "root (uid 0)", &err), REL_INVALID);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+					  "個人番号を削除してください", "root (uid 0)", &err), REL_OK);
+	ck_assert_int_eq(status_of(id), ST_REJECTED);
+	sg_buf_free(&err);
+}
+END_TEST
+
 START_TEST(test_decided_hold_cannot_be_decided_again)
 {
 	char id[ST_ID_SIZE];
@@ -443,6 +517,9 @@ static Suite *workflow_suite(void)
 	tcase_add_test(tc, test_only_an_assigned_approver_may_approve);
 	tcase_add_test(tc, test_refusal_says_why_in_japanese_and_english);
 	tcase_add_test(tc, test_decision_is_audited_with_by_and_unix_user);
+	tcase_add_test(tc, test_admin_decision_is_recorded_as_on_behalf_never_as_the_approver);
+	tcase_add_test(tc, test_admin_may_not_decide_on_behalf_of_the_sender_or_unassigned);
+	tcase_add_test(tc, test_admin_reject_needs_a_reason);
 	tcase_add_test(tc, test_decided_hold_cannot_be_decided_again);
 	tcase_add_test(tc, test_only_the_sender_may_withdraw);
 	tcase_add_test(tc, test_hold_nobody_was_asked_about_is_decided_by_admin_not_sender);
