@@ -20,10 +20,36 @@ SVC_CFLAGS := $(shell pkg-config --cflags $(SVC_PKGS) 2>/dev/null)
 SVC_LIBS := $(shell pkg-config --libs $(SVC_PKGS) 2>/dev/null)
 MILTER_LIBS := -lmilter -lpthread
 CFLAGS  ?= -O2
+# CPPFLAGS, CFLAGS and LDFLAGS are the builder's (dpkg-buildflags and
+# the like): honoured in every compile and link, after our own flags.
+# The shipped build is hardened; _FORTIFY_SOURCE=3 needs an optimising
+# CFLAGS (the default -O2) and glibc 2.34+ (Debian 12 has 2.36).
+HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
+HARDEN_CFLAGS := -fstack-protector-strong
+HARDEN_LDFLAGS := -Wl,-z,relro,-z,now
+# Each object records the headers it read (build/.../X.d): touching a
+# header rebuilds only what includes it.
+DEPFLAGS := -MMD -MP
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# The sanitizer build must not fortify: ASan intercepts the plain
+# functions, and the _chk variants would hide reads from it.
+SAN_CPPFLAGS := -U_FORTIFY_SOURCE
 
 B  := build
 BT := build/test
+
+# A package pkg-config cannot find would leave its flags empty and fail
+# later with a puzzling compiler error: stop here, naming it. Goals that
+# install packages first (deps, test, demo, fixtures) or build nothing
+# skip the check; their sub-makes check again.
+PC_NOBUILD_GOALS := deps test demo demo-stop fixtures clean
+ifneq ($(filter-out $(PC_NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+PC_MISSING := $(foreach p,$(sort $(PKGS) $(SVC_PKGS) libmicrohttpd),\
+	$(if $(shell pkg-config --exists $(p) && echo ok),,$(p)))
+ifneq ($(strip $(PC_MISSING)),)
+$(error pkg-config cannot find package(s): $(strip $(PC_MISSING)) (on Debian: make deps))
+endif
+endif
 
 UTIL_SRC   := $(wildcard milter/util/*.c)
 ENGINE_SRC := $(wildcard milter/engine/*.c)
@@ -37,7 +63,6 @@ WEB_MAIN   := milter/web/web_main.c milter/web/web_http.c
 WEB_LIB_SRC := $(filter-out $(WEB_MAIN),$(WEB_SRC))
 LIB_SRC    := $(UTIL_SRC) $(ENGINE_SRC)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
-HDRS       := $(wildcard milter/*/*.h)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB_OBJ_T  := $(LIB_SRC:%.c=$(BT)/obj/%.o)
@@ -58,7 +83,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui python3-uno libgsf-bin \
 	python3-msoffcrypto-tool
 
-.PHONY: all deps test unit check-tests e2e web-tests clean fixtures readme demo demo-stop install \
+.PHONY: all deps test unit check-tests build-tests service-tests e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web
 
@@ -76,13 +101,13 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "deps: all Debian packages present"; fi
 
-$(B)/obj/%.o: %.c $(HDRS)
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(HARDEN_CFLAGS) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BT)/obj/%.o: %.c $(HDRS)
+$(BT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -c -o $@ $<
 
 # libsgengine: util + engine (pure). libsgsvc: store + notify.
 $(B)/libsgengine.a: $(LIB_OBJ)
@@ -97,13 +122,13 @@ $(BT)/libsgsvc.a: $(SVC_OBJ_T)
 ALL_LIBS := $(LIBS) $(SVC_LIBS)
 
 $(B)/sendguardctl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a
-	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 $(B)/sendguard-milter: $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a
-	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
+	$(CC) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
 $(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
-	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
 $(BT)/sendguard-milter: $(DAEMON_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
-	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
 
 # libsgweb: the approval page without its server (milter/web/web.h).
 WEB_LIBS := -lmicrohttpd
@@ -112,18 +137,21 @@ $(B)/libsgweb.a: $(WEB_LIB_SRC:%.c=$(B)/obj/%.o)
 $(BT)/libsgweb.a: $(WEB_LIB_SRC:%.c=$(BT)/obj/%.o)
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(B)/sendguard-web: $(WEB_MAIN:%.c=$(B)/obj/%.o) $(B)/libsgweb.a $(B)/libsgsvc.a $(B)/libsgengine.a
-	$(CC) $(CFLAGS) -o $@ $^ $(ALL_LIBS) $(WEB_LIBS)
+	$(CC) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(WEB_LIBS)
 $(BT)/sendguard-web: $(WEB_MAIN:%.c=$(BT)/obj/%.o) $(BT)/libsgweb.a $(BT)/libsgsvc.a $(BT)/libsgengine.a
-	$(CC) $(SAN) -o $@ $^ $(ALL_LIBS) $(WEB_LIBS)
-$(BT)/unit/test_web: tests/unit/test_web.c $(BT)/libsgweb.a $(BT)/libsgsvc.a $(BT)/libsgengine.a $(HDRS)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(WEB_LIBS)
+# The unit tests need Check (pkg-config check), only they do.
+$(BT)/unit/test_web: tests/unit/test_web.c $(BT)/libsgweb.a $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(BT)/libsgweb.a \
-		$(BT)/libsgsvc.a $(BT)/libsgengine.a $(ALL_LIBS) $$(pkg-config --cflags --libs check)
+	@pkg-config --exists check || { echo "pkg-config: package check not found (Debian: make deps)" >&2; exit 1; }
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgweb.a \
+		$(BT)/libsgsvc.a $(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
-$(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a $(HDRS)
+$(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O1 $(SAN) -Itests/unit -o $@ $< $(BT)/libsgsvc.a \
-		$(BT)/libsgengine.a $(ALL_LIBS) $$(pkg-config --cflags --libs check)
+	@pkg-config --exists check || { echo "pkg-config: package check not found (Debian: make deps)" >&2; exit 1; }
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgsvc.a \
+		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
@@ -141,8 +169,9 @@ accuracy: $(B)/sendguardctl
 
 # Detector throughput against grep -P, and end-of-message scan times
 # (tests/bench/pd_bench.sh; not part of `make test`).
-$(B)/pd_bench: tests/bench/pd_bench.c $(B)/libsgengine.a $(HDRS)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< $(B)/libsgengine.a $(LIBS)
+$(B)/pd_bench: tests/bench/pd_bench.c $(B)/libsgengine.a
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< \
+		$(B)/libsgengine.a $(LDFLAGS) $(LIBS)
 bench: $(B)/pd_bench $(B)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/bench/pd_bench.sh
 
@@ -193,9 +222,9 @@ FUZZ_FLAGS   := $(BASE_CFLAGS) -O1 -fsanitize=address,undefined,fuzzer-no-link \
 FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
 .SECONDARY: $(FUZZ_TARGETS:%=$(FZ)/obj/tests/fuzz/fuzz_%.o) $(FZ)/obj/tests/fuzz/fz.o
 
-$(FZ)/obj/%.o: %.c $(HDRS) tests/fuzz/fz.h
+$(FZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(DEPFLAGS) -c -o $@ $<
 $(FZ)/libsgengine.a: $(LIB_SRC:%.c=$(FZ)/obj/%.o)
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 $(FZ)/fuzz_%: $(FZ)/obj/tests/fuzz/fuzz_%.o $(FZ)/obj/tests/fuzz/fz.o $(FZ)/libsgengine.a
@@ -239,10 +268,23 @@ web-tests: $(BT)/sendguard-web $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/se
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web \
 		bash tests/web/run.sh
 
+# The build itself (tests/make/run.sh): header dependencies, the
+# builder's flags, hardening, a missing package. The service as it is
+# deployed (tests/units/): --check refuses what start-up refuses.
+build-tests: all $(BT)/sendguard-milter $(BT)/sendguardctl
+	@SG_SRCDIR=$(CURDIR) sh tests/make/run.sh
+service-tests: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
+	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl; \
+	for t in tests/units/check.sh; do \
+		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) check-tests
+	$(MAKE) build-tests
+	$(MAKE) service-tests
 	$(MAKE) accuracy
 	$(MAKE) e2e
 	$(MAKE) web-tests
@@ -257,6 +299,9 @@ fixtures:
 
 clean:
 	rm -rf $(B)
+
+# The header dependencies the compiler recorded (-MMD -MP).
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: binaries, rules, templates,
 # configuration (kept when present), systemd units. Without DESTDIR it

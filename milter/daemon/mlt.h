@@ -36,6 +36,9 @@ typedef struct mlt_rt {
 
 /* mlt_runtime.c */
 int mlt_rt_init(const char *conf_path, sg_buf *err);
+/* --check: builds what mlt_rt_init() builds (engine, keys, templates,
+ * approvers) but the store, with the same errors; 0 or -1. */
+int mlt_rt_check(const char *conf_path, sg_buf *err);
 mlt_rt *mlt_rt_get(void);
 void mlt_rt_put(mlt_rt *rt);
 int mlt_rt_reload(sg_buf *err);

@@ -18,6 +18,7 @@
  */
 #include "daemon/mlt.h"
 #include "util/sg_args.h"
+#include "util/sg_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -192,25 +194,164 @@ static void mlt_pid_file(const sg_conf *conf, bool create)
 	free(path);
 }
 
-/* The configuration and rule files, as a reload would read them. */
+/* The socket as start-up will open it: a unix socket's directory is
+ * created by mlt_socket_dir() (one level), so its parent must exist,
+ * and the path must fit a sockaddr_un; an inet socket needs a port. */
+static int mlt_check_socket(const char *sock, sg_buf *err)
+{
+	struct sockaddr_un sun;
+	const char *path, *at;
+	char *dir, *slash;
+	struct stat st;
+	long port;
+	int rc = 0;
+
+	if (strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0) {
+		path = strchr(sock, ':') + 1;
+		if (*path != '/') {
+			sg_buf_printf(err, "[milter] socket %s: a unix socket needs "
+				       "an absolute path", sock);
+			return -1;
+		}
+		if (strlen(path) >= sizeof(sun.sun_path)) {
+			sg_buf_printf(err, "[milter] socket %s: path longer than %zu "
+				       "bytes", sock, sizeof(sun.sun_path) - 1);
+			return -1;
+		}
+		dir = sg_xstrdup(path);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (*dir && stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			sg_buf_printf(err, "[milter] socket %s: %s is not a directory",
+				       sock, dir);
+			rc = -1;
+		} else if (*dir && stat(dir, &st) < 0) {
+			/* start-up creates the socket's directory, not its parent */
+			slash = strrchr(dir, '/');
+			if (slash && slash != dir)
+				*slash = '\0';
+			else
+				strcpy(dir, "/");
+			if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				sg_buf_printf(err, "[milter] socket %s: directory %s "
+					       "does not exist", sock, dir);
+				rc = -1;
+			}
+		}
+		free(dir);
+		return rc;
+	}
+	if (strncmp(sock, "inet:", 5) == 0 || strncmp(sock, "inet6:", 6) == 0) {
+		char *end;
+
+		at = strchr(sock, ':') + 1;
+		errno = 0;
+		port = strtol(at, &end, 10);
+		if (end != at && (*end == '@' || *end == '\0') && errno == 0 &&
+		    port > 0 && port < 65536)
+			return 0;
+	}
+	sg_buf_printf(err, "[milter] socket %s: not unix:/PATH, "
+		       "inet:PORT@HOST or inet6:PORT@HOST", sock);
+	return -1;
+}
+
+/* The store as the service user will open it. Start-up creates it when
+ * missing; a check never does: a file the user cannot write (made by
+ * root, say) or a directory it cannot create the file in is the error. */
+static int mlt_check_store(const sg_conf *conf, const struct passwd *pw,
+			   sg_buf *err)
+{
+	char *path = sg_conf_path(conf, "store", "path");
+	struct stat st;
+	int rc = 0;
+
+	if (stat(path, &st) == 0) {
+		if (pw && st.st_uid != pw->pw_uid) {
+			/* getpwuid() may reuse the buffer pw points into */
+			char *user = sg_xstrdup(pw->pw_name);
+			struct passwd *owner = getpwuid(st.st_uid);
+
+			sg_buf_printf(err, "store %s belongs to %s, not to [milter] "
+				      "user %s (chown it, and its -wal and -shm files)",
+				      path, owner ? owner->pw_name : "an unknown uid",
+				      user);
+			free(user);
+			rc = -1;
+		} else if (!S_ISREG(st.st_mode)) {
+			sg_buf_printf(err, "store %s is not a file", path);
+			rc = -1;
+		} else if (access(path, R_OK | W_OK) < 0) {
+			sg_buf_printf(err, "store %s: cannot open: %s", path,
+				       strerror(errno));
+			rc = -1;
+		}
+	} else if (errno != ENOENT) {
+		sg_buf_printf(err, "store %s: %s", path, strerror(errno));
+		rc = -1;
+	} else {
+		char *dir = sg_xstrdup(path), *slash = strrchr(dir, '/');
+
+		if (slash == NULL)
+			strcpy(dir, ".");
+		else if (slash == dir)
+			dir[1] = '\0';
+		else
+			*slash = '\0';
+		if (access(dir, W_OK | X_OK) < 0) {
+			sg_buf_printf(err, "store %s does not exist and cannot be "
+				       "created in %s: %s", path, dir, strerror(errno));
+			rc = -1;
+		}
+		free(dir);
+	}
+	free(path);
+	return rc;
+}
+
+/* --check: everything start-up checks, in its order and as the user it
+ * runs as, with the same messages (ExecStartPre runs it, so a unit never
+ * starts a milter that would stop at once), without opening the socket
+ * or creating anything. */
 static int mlt_check(const char *conf_path)
 {
 	sg_buf err;
 	sg_conf *conf;
-	eng_engine *eng = NULL;
-	int rc = 0;
+	struct passwd *pw;
+	int rc = MLT_EX_CONFIG;
 
 	sg_buf_init(&err, 8192);
 	if ((conf = sg_conf_load(conf_path, &err)) == NULL ||
-	    ntf_approvers_check(conf, &err) < 0 ||
-	    (eng = eng_engine_new(conf, &err)) == NULL) {
-		fprintf(stderr, "sendguard-milter: configuration error: %s\n",
-			sg_buf_cstr(&err));
-		rc = MLT_EX_CONFIG;
-	} else {
-		printf("%s: configuration and rules are valid\n", conf_path);
+	    ntf_approvers_check(conf, &err) < 0) {
+		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
+		goto out;
 	}
-	eng_engine_free(eng);
+	pw = mlt_service_user(conf);
+	if (geteuid() == 0 && pw == NULL)
+		goto out;
+	if (mlt_check_socket(sg_conf_str(conf, "milter", "socket"), &err) < 0 ||
+	    mlt_check_store(conf, pw, &err) < 0) {
+		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
+		goto out;
+	}
+	/* Keys and the store are read as the service user (a key only root
+	 * can read is an error at start-up, so it is one here). */
+	if (mlt_drop_privileges(pw) < 0) {
+		rc = MLT_EX_OSERR;
+		goto out;
+	}
+	if (pw && mlt_check_store(conf, NULL, &err) < 0) {
+		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
+		goto out;
+	}
+	if (mlt_rt_check(conf_path, &err) < 0) {
+		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
+		goto out;
+	}
+	printf("%s: configuration, rules, templates, keys, store and socket "
+	       "are valid\n", conf_path);
+	rc = 0;
+out:
 	sg_conf_free(conf);
 	sg_buf_free(&err);
 	return rc;

@@ -31,7 +31,10 @@ static void mlt_rt_destroy(mlt_rt *rt)
 	free(rt);
 }
 
-static mlt_rt *mlt_rt_build(const char *path, sg_buf *err)
+/* Everything the milter needs to run; without open_store (--check)
+ * the store is left alone, so that a check never creates or migrates
+ * it (mlt_main.c checks its owner and access instead). */
+static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 {
 	mlt_rt *rt = sg_xcalloc(1, sizeof(*rt));
 	char *store_path = NULL, *keys_dir = NULL;
@@ -41,7 +44,7 @@ static mlt_rt *mlt_rt_build(const char *path, sg_buf *err)
 	if ((rt->eng = eng_engine_new(rt->conf, err)) == NULL)
 		goto fail;
 	store_path = sg_conf_path(rt->conf, "store", "path");
-	if ((rt->store = st_open(store_path, err)) == NULL)
+	if (open_store && (rt->store = st_open(store_path, err)) == NULL)
 		goto fail;
 	keys_dir = sg_conf_path(rt->conf, "keys", "dir");
 	if ((rt->keys = ntf_keys_load(keys_dir, err)) == NULL)
@@ -60,7 +63,7 @@ fail:
 
 int mlt_rt_init(const char *conf_path, sg_buf *err)
 {
-	mlt_rt *rt = mlt_rt_build(conf_path, err);
+	mlt_rt *rt = mlt_rt_build(conf_path, true, err);
 
 	if (rt == NULL)
 		return -1;
@@ -68,6 +71,16 @@ int mlt_rt_init(const char *conf_path, sg_buf *err)
 	rt->generation = ++mlt_rt_gen;
 	rt->refs = 1;		/* the reference of "current" */
 	mlt_rt_current = rt;
+	return 0;
+}
+
+int mlt_rt_check(const char *conf_path, sg_buf *err)
+{
+	mlt_rt *rt = mlt_rt_build(conf_path, false, err);
+
+	if (rt == NULL)
+		return -1;
+	mlt_rt_destroy(rt);
 	return 0;
 }
 
@@ -103,7 +116,7 @@ void mlt_rt_put(mlt_rt *rt)
 
 int mlt_rt_reload(sg_buf *err)
 {
-	mlt_rt *rt = mlt_rt_build(mlt_rt_path, err), *old;
+	mlt_rt *rt = mlt_rt_build(mlt_rt_path, true, err), *old;
 
 	if (rt == NULL)
 		return -1;
