@@ -180,6 +180,34 @@ static void ctl_apply_recall(ctl_applier *a, const st_hold *h, const char *qid)
 	sg_buf_free(&err);
 }
 
+/* Closed without a decision (reconcile found no queue file) but the
+ * file is there: it was committed late, or came back. Nobody decided
+ * to delete it, so it is never deleted; mail outside the hold queue
+ * goes back on hold, since nobody approved it either. Said on every
+ * run (exit 1) until an administrator decides by hand. */
+static void ctl_apply_undecided(ctl_applier *a, const st_hold *h,
+				const char *qid, const char *queue)
+{
+	sg_buf err;
+
+	sg_buf_init(&err, 8192);
+	if (strcmp(queue, REL_QUEUE_HOLD) != 0 &&
+	    rel_be_rehold(a->be, qid, h->id, &err) != REL_OK) {
+		fprintf(stderr, "sendguardctl apply: hold %s: %s message %s is not on"
+			" hold and could not be put back: %s\n", h->id,
+			st_status_name(h->status), qid, sg_buf_cstr(&err));
+		a->failed++;
+	} else {
+		fprintf(stderr, "sendguardctl apply: hold %s: closed as %s by %s without"
+			" a decision, but its queue file %s exists: left on hold, never"
+			" deleted; an administrator decides (%s)\n", h->id,
+			st_status_name(h->status), h->decided_by ? h->decided_by : "?",
+			qid, rel_be_hint(a->be));
+		a->refused++;
+	}
+	sg_buf_free(&err);
+}
+
 void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 {
 	const char *qid = h->new_queue_id ? h->new_queue_id : h->queue_id;
@@ -204,6 +232,8 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 	} else if (rc != REL_OK) {
 		a->failed++;
 		fprintf(stderr, "sendguardctl apply: hold %s: %s\n", h->id, sg_buf_cstr(&err));
+	} else if (h->status != ST_APPROVED && !rel_decision_deletes(h)) {
+		ctl_apply_undecided(a, h, qid, queue);
 	} else if (strcmp(queue, REL_QUEUE_HOLD) == 0) {
 		ctl_apply_on_hold(a, h, qid);
 	} else if (h->status == ST_APPROVED) {

@@ -14,12 +14,19 @@
  *	  already gone or released is recorded as done, else the decision
  *	  is carried out;
  *	- decided and applied, but the file is still on hold with our
- *	  header (the store was updated, the queue was not): the action is
- *	  done again; a rejected message found outside the hold queue is
- *	  put back on hold and deleted;
- *	- pending, but its file is in no queue (deleted by hand, or Postfix
- *	  never committed it): the hold can never be released, so it is
- *	  closed as expired by "reconcile" and marked applied;
+ *	  header (the store was updated, the queue was not): an approved
+ *	  one is released (never deleted); one whose recorded decision
+ *	  says delete (rel_decision_deletes: reject, withdraw, expiry) is
+ *	  deleted, put back on hold first when found outside the hold
+ *	  queue; one closed without a decision (its file was not seen, and
+ *	  turned up later) is put back on hold if need be and left for an
+ *	  administrator, never deleted;
+ *	- pending, older than the grace at the snapshot, and its file is
+ *	  in no queue, neither in the snapshot nor when asked again just
+ *	  before (deleted by hand, or the MTA never committed it): the
+ *	  hold can never be released, so it is closed as expired by
+ *	  "reconcile" and marked applied. That closes the record only:
+ *	  no mail is deleted;
  *	- pending, but its file was released behind our back: it goes back
  *	  on hold (postsuper -h, sendmail -Q) to wait for its decision;
  *	- a file on hold with an X-Sendguard-Hold header and no record: it
@@ -28,8 +35,15 @@
  *	  store cannot re-create a record with the header's id, so an
  *	  administrator decides by hand (rel_be_hint, README).
  *
- *	Pending holds younger than [release] reconcile_grace are left
- *	alone: the milter records a hold before Postfix commits its file.
+ *	Order (issue 15): the store is read first, the queue snapshot is
+ *	taken after, and a pending hold's age is taken at the snapshot. A
+ *	hold recorded before the snapshot whose file the MTA commits
+ *	after it is then younger than [release] reconcile_grace, whose
+ *	least value (6m, the option table) is the MTA's default milter
+ *	timeout plus the commit: the milter records a hold inside end of
+ *	message, before the MTA commits the file. A held file whose
+ *	record was made after the store was read names a record with its
+ *	queue id and is not an orphan.
  *	Runs as root under the apply lock, like apply. Every queue action
  *	goes through the [release] backend (rel_backend), Postfix or
  *	Sendmail alike.
@@ -78,6 +92,7 @@ typedef struct ctl_rec {
 	size_t nq;
 	bool *seen;		/* parallel to q: a record claims it */
 	long long grace;
+	time_t snap_t;		/* when the queue snapshot was started */
 	size_t repairs, attention;
 } ctl_rec;
 
@@ -179,16 +194,39 @@ static void ctl_rec_rehold(ctl_rec *r, const st_hold *h, const char *qid)
 	sg_buf_free(&err);
 }
 
+/* Not in the snapshot: ask the MTA again, now, before closing the
+ * record. True only when the file is in no queue. */
+static bool ctl_rec_still_gone(ctl_rec *r, const st_hold *h)
+{
+	char queue[16];
+	sg_buf err;
+	rel_rc rc;
+
+	sg_buf_init(&err, 4096);
+	rc = rel_be_queue_of(r->a.be, h->queue_id, queue, &err);
+	if (rc != REL_OK && rc != REL_GONE) {
+		fprintf(stderr, "sendguardctl reconcile: hold %s: %s\n", h->id,
+			sg_buf_cstr(&err));
+		r->a.failed++;
+	}
+	sg_buf_free(&err);
+	return rc == REL_GONE;
+}
+
 static void ctl_rec_pending(ctl_rec *r, const st_hold *h)
 {
 	rel_qentry *e = ctl_qfind(r, h->queue_id);
 
-	if ((long long)(time(NULL) - h->created_t) < r->grace)
+	/* The age at the snapshot: a file committed after it is not in
+	 * it, and such a hold is younger than the grace there. */
+	if ((long long)(r->snap_t - h->created_t) < r->grace)
 		return;
-	if (e == NULL)
-		ctl_rec_gone(r, h);
-	else if (strcmp(e->queue, REL_QUEUE_HOLD) != 0 && ctl_rec_ours(r, h, e->queue_id))
+	if (e == NULL) {
+		if (ctl_rec_still_gone(r, h))
+			ctl_rec_gone(r, h);
+	} else if (strcmp(e->queue, REL_QUEUE_HOLD) != 0 && ctl_rec_ours(r, h, e->queue_id)) {
 		ctl_rec_rehold(r, h, e->queue_id);
+	}
 }
 
 /* Applied in the store; the queue should agree. */
@@ -200,6 +238,8 @@ static void ctl_rec_applied(ctl_rec *r, const st_hold *h)
 	sg_buf err;
 	rel_rc rc;
 
+	bool del = h->status != ST_APPROVED && rel_decision_deletes(h);
+
 	if (e == NULL || (!on_hold && h->status == ST_APPROVED) ||
 	    !ctl_rec_ours(r, h, qid))
 		return;
@@ -208,6 +248,20 @@ static void ctl_rec_applied(ctl_rec *r, const st_hold *h)
 		rc = rel_be_rehold(r->a.be, qid, h->id, &err);
 	else
 		rc = REL_OK;
+	if (rc == REL_OK && h->status != ST_APPROVED && !del) {
+		sg_buf_free(&err);
+		sg_buf_init(&err, 4096);
+		sg_buf_printf(&err, "closed as %s by %s without a decision, but its queue"
+			      " file is %s: left on hold for an administrator, never"
+			      " deleted (%s)", st_status_name(h->status),
+			      h->decided_by ? h->decided_by : "?",
+			      on_hold ? "on hold" : "queued (put back on hold)",
+			      rel_be_hint(r->a.be));
+		ctl_rec_audit(r, h->id, qid, sg_buf_cstr(&err));
+		r->attention++;
+		sg_buf_free(&err);
+		return;
+	}
 	if (rc == REL_OK)
 		rc = h->status == ST_APPROVED ? rel_be_release(r->a.be, qid, h->id, &err)
 					      : rel_be_delete(r->a.be, qid, h->id, &err);
@@ -253,7 +307,16 @@ static void ctl_rec_orphan(ctl_rec *r, const rel_qentry *e)
 	sg_buf_init(&err, 4096);
 	sg_buf_init(&what, 4096);
 	if (rel_be_header_of(r->a.be, e->queue_id, hid, &err) == REL_OK && hid[0]) {
-		if (st_hold_get(r->a.st, hid, &h, &err) == ST_OK)
+		/* Recorded after the store was read: not an orphan. */
+		if (st_hold_get(r->a.st, hid, &h, &err) == ST_OK &&
+		    (strcmp(h->queue_id, e->queue_id) == 0 ||
+		     (h->new_queue_id && strcmp(h->new_queue_id, e->queue_id) == 0))) {
+			st_hold_free(h);
+			sg_buf_free(&err);
+			sg_buf_free(&what);
+			return;
+		}
+		if (h != NULL)
 			sg_buf_printf(&what, "on hold with X-Sendguard-Hold: %s, whose record"
 				      " names queue id %s: left on hold for an"
 				      " administrator", hid, h->queue_id);
@@ -290,10 +353,13 @@ static int ctl_rec_run(ctl_rec *r)
 	ctl_ids ids = { NULL, 0 };
 	sg_buf err;
 	st_hold *h;
+	st_rc rc;
 
 	sg_buf_init(&err, 4096);
-	if (rel_be_list(r->a.be, &r->q, &r->nq, CTL_MAX_QUEUE, &err) < 0 ||
-	    st_hold_list(r->a.st, NULL, ctl_rec_collect, &ids, &err) != ST_OK) {
+	/* The store first, the queue after: see DESCRIPTION. */
+	rc = st_hold_list(r->a.st, NULL, ctl_rec_collect, &ids, &err);
+	r->snap_t = time(NULL);
+	if (rc != ST_OK || rel_be_list(r->a.be, &r->q, &r->nq, CTL_MAX_QUEUE, &err) < 0) {
 		fprintf(stderr, "sendguardctl reconcile: %s\n", sg_buf_cstr(&err));
 		sg_buf_free(&err);
 		free(ids.v);

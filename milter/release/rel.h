@@ -98,6 +98,10 @@ bool rel_is_assigned(const st_hold *h, const char *addr);
 /* REL_OK or REL_REFUSED (why says why, ja + en). Pure: no store. */
 rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
 		      sg_buf *why);
+/* True when h's recorded decision says its mail is to be deleted
+ * (reject, withdraw, expiry by "expire"); false for approved, pending
+ * and holds closed without a decision (reconcile's "queue file gone"). */
+bool rel_decision_deletes(const st_hold *h);
 /* Longest decision comment (bytes), for sendguardctl and the web page. */
 #define REL_COMMENT_MAX 2000
 /* Reads the hold, checks rel_may_decide, records the decision with

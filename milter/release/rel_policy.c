@@ -56,6 +56,24 @@ rel_rc rel_from_st(st_rc rc)
 	}
 }
 
+/* Deleting mail is final, so it follows only a recorded decision:
+ * a person's reject or withdraw, or the expiry run past [hold]
+ * expire_after. A hold that reconcile (or anything else) closed because
+ * its queue file was not seen is not such a decision: the file may
+ * have been committed late, and nobody looked at it. */
+bool rel_decision_deletes(const st_hold *h)
+{
+	switch (h->status) {
+	case ST_REJECTED:
+	case ST_WITHDRAWN:
+		return true;
+	case ST_EXPIRED:
+		return h->decided_by != NULL && strcmp(h->decided_by, "expire") == 0;
+	default:
+		return false;
+	}
+}
+
 /* The address without surrounding blanks and angle brackets. */
 static void rel_addr_trim(const char *a, const char **start, size_t *len)
 {

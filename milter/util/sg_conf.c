@@ -178,6 +178,16 @@ static bool sg_enum_ok(const char *choices, const char *s)
 	return false;
 }
 
+/* Returned by sg_value_set for a number outside [min, max]: the
+ * caller then names the range, so that an administrator reads the
+ * limit (e.g. the least reconcile_grace) in the error itself. */
+static const char sg_out_of_range[] = "value out of range";
+
+static const char *sg_range_unit(const sg_option *o)
+{
+	return o->type == SG_OPT_DURATION ? "s" : o->type == SG_OPT_SIZE ? " bytes" : "";
+}
+
 /* Converts `s` for `opt` into v; returns NULL or what is wrong. */
 static const char *sg_value_set(const sg_option *opt, const char *s, sg_value *v)
 {
@@ -219,7 +229,7 @@ static const char *sg_value_set(const sg_option *opt, const char *s, sg_value *v
 	if ((opt->type == SG_OPT_INT || opt->type == SG_OPT_SIZE ||
 	     opt->type == SG_OPT_DURATION) &&
 	    (v->num < opt->min || v->num > opt->max))
-		return "value out of range";
+		return sg_out_of_range;
 	v->text = sg_xstrdup(s);
 	return NULL;
 }
@@ -303,8 +313,13 @@ static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
 	}
 	if ((bad = sg_value_set(&sg_options[i], value, &ctx->conf->values[i]))) {
 		const sg_option *o = &sg_options[i];
-		sg_ini_error(err, pos, key, "bad value \"%.200s\": %s%s%s", value,
-			     bad, o->choices ? " " : "", o->choices ? o->choices : "");
+		if (bad == sg_out_of_range)
+			sg_ini_error(err, pos, key, "bad value \"%.200s\": %s: at least"
+				     " %lld%s, at most %lld%s", value, bad, o->min,
+				     sg_range_unit(o), o->max, sg_range_unit(o));
+		else
+			sg_ini_error(err, pos, key, "bad value \"%.200s\": %s%s%s", value,
+				     bad, o->choices ? " " : "", o->choices ? o->choices : "");
 		return -1;
 	}
 	ctx->conf->values[i].line = pos->line;

@@ -179,10 +179,12 @@ const sg_option sg_options[] = {
 	  "postsuper -r (new queue id, fresh queue lifetime), as postsuper(1) "
 	  "advises; younger mail with postsuper -H. 0: always -r. Postfix "
 	  "only: Sendmail has no requeue." },
-	{ "release", "reconcile_grace", SG_OPT_DURATION, "10m", NULL, 0, 86400,
+	{ "release", "reconcile_grace", SG_OPT_DURATION, "10m", NULL, 360, 86400,
 	  "sendguardctl reconcile leaves pending holds younger than this "
-	  "alone: the milter records a hold before Postfix commits its queue "
-	  "file." },
+	  "alone: the milter records a hold before the MTA commits its queue "
+	  "file, and the MTA may take its whole milter timeout "
+	  "(milter_content_timeout, Sendmail's T=E:, 300 s by default) and "
+	  "then the commit. At least 6m; raise it with the MTA's timeout." },
 
 	{ "notify", "sendmail", SG_OPT_STRING, "/usr/sbin/sendmail", NULL, 0, 0,
 	  "Command that submits notices (words separated by spaces; sendguard "

@@ -57,7 +57,7 @@ cat >>"$(milter_conf)" <<EOF
 [release]
 postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
-reconcile_grace = 0s
+reconcile_grace = 6m
 
 [hold]
 expire_after = 60s

@@ -27,7 +27,7 @@ cat >>"$(milter_conf)" <<EOF2
 [release]
 postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
-reconcile_grace = 0s
+reconcile_grace = 6m
 EOF2
 CTL() { "$SG_CTL" -c "$(milter_conf)" "$@"; }
 KACHO=kacho@$SG_INTERNAL

@@ -62,7 +62,7 @@ backend = sendmail
 sendmail = $SM_WRAP
 sendmail_config = $SM_DIR/mta.cf
 command_timeout = 30s
-reconcile_grace = 0s
+reconcile_grace = 6m
 
 [hold]
 expire_after = 60s

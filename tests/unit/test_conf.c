@@ -192,6 +192,18 @@ START_TEST(test_bad_numbers_sizes_and_durations_are_errors)
 }
 END_TEST
 
+/* issue 15: a reconcile that treats a just-recorded hold as "file gone"
+ * destroyed mail; the least grace is the MTA's milter timeout plus the
+ * commit, and the error says so instead of a bare "out of range". */
+START_TEST(test_reconcile_grace_below_the_commit_time_names_the_minimum)
+{
+	expect_error("[policy]\ninternal_domains = a.jp\n[release]\nreconcile_grace = 0s\n",
+		     4, "reconcile_grace", "at least 360s");
+	expect_error("[policy]\ninternal_domains = a.jp\n[release]\nreconcile_grace = 5m\n",
+		     4, "reconcile_grace", "at least 360s");
+}
+END_TEST
+
 START_TEST(test_bad_domain_is_an_error)
 {
 	expect_error("[policy]\ninternal_domains = example.lg.jp; other.jp\n",
@@ -323,6 +335,7 @@ int main(void)
 	tcase_add_test(tc, test_over_long_line_names_line_and_key);
 	tcase_add_test(tc, test_garbage_lines_are_errors);
 	tcase_add_test(tc, test_missing_file_is_an_error);
+	tcase_add_test(tc, test_reconcile_grace_below_the_commit_time_names_the_minimum);
 	tcase_add_test(tc, test_shipped_config_loads_as_given);
 	tcase_add_test(tc, test_effective_config_output_loads_again);
 	suite_add_tcase(s, tc);
