@@ -83,7 +83,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui python3-uno libgsf-bin \
 	python3-msoffcrypto-tool
 
-.PHONY: all deps test unit check-tests build-tests service-tests e2e web-tests clean fixtures readme demo demo-stop install \
+.PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web
 
@@ -270,13 +270,14 @@ web-tests: $(BT)/sendguard-web $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/se
 
 # The build itself (tests/make/run.sh): header dependencies, the
 # builder's flags, hardening, a missing package. The service as it is
-# deployed (tests/units/): --check refuses what start-up refuses.
+# deployed (tests/units/): --check refuses what start-up refuses, make
+# install DESTDIR=..., sendguardctl doctor on the private Postfix.
 build-tests: all $(BT)/sendguard-milter $(BT)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/make/run.sh
 service-tests: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl; \
-	for t in tests/units/check.sh; do \
+	for t in tests/units/check.sh tests/units/install.sh tests/units/doctor.sh; do \
 		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
 
 test: deps
@@ -307,22 +308,45 @@ clean:
 # configuration (kept when present), systemd units. Without DESTDIR it
 # also creates the service user, its directories and the first key.
 PREFIX  ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
 SYSCONF ?= /etc/sendguard
+STATEDIR ?= /var/lib/sendguard
+SPOOLDIR ?= /var/spool/sendguard
+POSTFIX_SPOOL ?= /var/spool/postfix
 UNITDIR ?= /lib/systemd/system
 SG_USER ?= sendguard
+# What make install enables (and starts): the milter, the approval page,
+# apply as soon as a decision is stored (path) and every minute (timer),
+# expiry and reminders (timer).
+SG_UNITS := sendguard-milter.service sendguard-web.service sendguard-apply.path \
+	sendguard-apply.timer sendguard-expire.timer
+
+# The shipped units hold placeholders (@SBINDIR@, @SYSCONFDIR@,
+# @STATEDIR@, @SPOOLDIR@, @POSTFIX_SPOOL@); make install renders them
+# with its paths, tests/units/run.sh with the built binaries and a test
+# root (make render-units UNITS_OUT=DIR SBINDIR=... ...).
+render-units:
+	@test -n "$(UNITS_OUT)" || { echo "render-units: set UNITS_OUT=DIR" >&2; exit 64; }
+	@mkdir -p $(UNITS_OUT)
+	@for u in conf/systemd/*; do \
+		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONF)|g' \
+		    -e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' \
+		    -e 's|@POSTFIX_SPOOL@|$(POSTFIX_SPOOL)|g' $$u > $(UNITS_OUT)/$$(basename $$u) || exit 1; \
+	done
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/sendguard \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PREFIX)/share/sendguard \
 		$(DESTDIR)$(SYSCONF) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(PREFIX)/share/doc/sendguard
 	install -m 0755 $(B)/sendguard-milter $(B)/sendguardctl $(B)/sendguard-web \
-		$(DESTDIR)$(PREFIX)/sbin/
+		$(DESTDIR)$(SBINDIR)/
 	rm -rf $(DESTDIR)$(PREFIX)/share/sendguard/rules $(DESTDIR)$(PREFIX)/share/sendguard/templates
 	cp -R rules $(DESTDIR)$(PREFIX)/share/sendguard/rules
 	cp -R conf/templates $(DESTDIR)$(PREFIX)/share/sendguard/templates
 	cp -R conf/postfix conf/sendmail $(DESTDIR)$(PREFIX)/share/doc/sendguard/ 2>/dev/null || true
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/sendguard/
-	for u in conf/systemd/*; do \
-		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	$(MAKE) -s render-units UNITS_OUT=$(DESTDIR)$(UNITDIR)
+	chmod 0644 $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard conf/systemd/*)))
 	if [ ! -e $(DESTDIR)$(SYSCONF)/sendguard.conf ]; then \
 		sed -e 's|^dir = ../rules|dir = $(PREFIX)/share/sendguard/rules|' \
 		    -e 's|^templates = templates|templates = $(PREFIX)/share/sendguard/templates|' \
@@ -331,9 +355,21 @@ install: all
 	else echo "install: keeping $(DESTDIR)$(SYSCONF)/sendguard.conf"; fi
 	if [ -z "$(DESTDIR)" ]; then \
 		id $(SG_USER) >/dev/null 2>&1 || adduser --system --group --no-create-home \
-			--home /var/lib/sendguard $(SG_USER); \
-		install -d -o $(SG_USER) -g $(SG_USER) -m 0750 /var/lib/sendguard; \
-		install -d -o $(SG_USER) -g $(SG_USER) -m 0700 /var/spool/sendguard $(SYSCONF)/keys; \
+			--home $(STATEDIR) $(SG_USER); \
+		install -d -o $(SG_USER) -g $(SG_USER) -m 0750 $(STATEDIR); \
+		install -d -o $(SG_USER) -g $(SG_USER) -m 0700 $(SPOOLDIR) $(SYSCONF)/keys; \
 		chgrp $(SG_USER) $(SYSCONF)/sendguard.conf; \
-		ls $(SYSCONF)/keys | grep -q . || $(PREFIX)/sbin/sendguardctl -c $(SYSCONF)/sendguard.conf keygen; \
+		ls $(SYSCONF)/keys | grep -q . || $(SBINDIR)/sendguardctl -c $(SYSCONF)/sendguard.conf keygen; \
 	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		echo "install: systemctl daemon-reload; systemctl enable --now $(SG_UNITS)"; \
+		systemctl daemon-reload && systemctl enable --now $(SG_UNITS) || exit 1; \
+	else \
+		echo "install: systemd is not running here$(if $(DESTDIR), (staged in $(DESTDIR)),);"; \
+		echo "install: where it runs, enable and start the units with:"; \
+		echo "systemctl daemon-reload"; \
+		echo "systemctl enable --now $(SG_UNITS)"; \
+	fi
+	@echo "install: next: edit $(SYSCONF)/sendguard.conf, add conf/postfix/main.cf.snippet to"
+	@echo "install: main.cf, systemctl restart sendguard-milter sendguard-web, postfix reload,"
+	@echo "install: then verify: $(SBINDIR)/sendguardctl doctor"

@@ -38,6 +38,9 @@ int ctl_config(const char *conf_path, int argc, char **argv);
 void ctl_config_help(void);
 
 int ctl_keygen(const char *conf_path, int argc, char **argv);
+/* ctl_doctor.c: verify a deployment (exit 1 with a line per problem). */
+int ctl_doctor(const char *conf_path, int argc, char **argv);
+void ctl_doctor_help(void);
 int ctl_audit(const char *conf_path, int argc, char **argv);
 void ctl_audit_help(void);
 void ctl_keygen_help(void);

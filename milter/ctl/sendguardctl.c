@@ -26,6 +26,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_audit, ctl_audit_help },
 	{ "keygen", "create a new signing key / 署名鍵を作成",
 	  ctl_keygen, ctl_keygen_help },
+	{ "doctor", "verify the deployment (root) / 導入状態の検査",
+	  ctl_doctor, ctl_doctor_help },
 	{ "list", "list held messages / 保留メールの一覧",
 	  ctl_list, ctl_list_help },
 	{ "show", "show one hold in full / 保留の詳細",

@@ -1,0 +1,935 @@
+/*
+ * NAME
+ *	ctl_doctor - `sendguardctl doctor`: verify a deployment
+ * SYNOPSIS
+ *	sendguardctl [-c CONF] doctor [--no-mail] [--notice-to ADDR]
+ * DESCRIPTION
+ *	What an administrator runs after installing (README, "verify your
+ *	deployment"). Each check prints one line, "ok   WHAT" or
+ *	"FAIL WHAT: why and what to change" (or "skip WHAT: why"), so
+ *	that every problem is named at once rather than one per run:
+ *
+ *	- the milter socket: it exists, is not world-writable, Postfix's
+ *	  user can connect to it, and smtpd_milters / non_smtpd_milters
+ *	  name that very socket as smtpd and cleanup see it (chrooted in
+ *	  queue_directory when master.cf says so, where a relative
+ *	  unix:sendguard/milter.sock is what works);
+ *	- the Postfix parameters sendguard relies on, read with
+ *	  `postconf -c [release] postfix_config_dir`: milter_default_action
+ *	  = tempfail, milter_protocol = 6, enable_long_queue_ids,
+ *	  header_size_limit and message_size_limit within [limits],
+ *	  smtpd_sender_login_maps with reject_sender_login_mismatch (the
+ *	  sender is who logged in), recipient_delimiter as [policy] strips
+ *	  it, Postfix's own mail kept out of the milter (a held bounce
+ *	  would notify, and the notice bounce: a loop), and no master.cf
+ *	  service that drops the milter without re-injecting its mail;
+ *	- the store and the keys belong to [milter] user and nobody else
+ *	  reads them; as that user, the rules, templates and keys load and
+ *	  the store opens;
+ *	- a notice submission test: a signed notice to [notify] from (or
+ *	  --notice-to) through [notify] sendmail, as the milter would send
+ *	  it (--no-mail skips it);
+ *	- where systemd runs: the units are enabled, and the milter unit
+ *	  does not combine NoNewPrivileges with a sendmail that needs the
+ *	  setgid postdrop.
+ *	Run it as root: the socket test connects as Postfix's mail_owner
+ *	and the loading tests run as [milter] user.
+ * DIAGNOSTICS
+ *	Exit 0 when every check passed, 1 when any failed (one FAIL line
+ *	per problem), 78 when the configuration does not load, 64 usage.
+ */
+#include "ctl/ctl.h"
+#include "engine/eng.h"
+#include "notify/ntf.h"
+#include "util/sg_buf.h"
+#include "util/sg_mem.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DR_OUT_MAX (256 * 1024)	/* postconf -M / -P output */
+#define DR_LIST_MAX 64		/* entries of a milter list we look at */
+
+typedef struct ctl_dr {
+	const sg_conf *conf;
+	const char *pfdir;
+	int problems;
+	bool root;
+	bool no_postconf;	/* postconf failed once: said once */
+	bool store_bad;		/* ownership said: do not say it again */
+	char *queue_dir;	/* Postfix queue_directory */
+} ctl_dr;
+
+void ctl_doctor_help(void)
+{
+	printf("usage: sendguardctl [-c CONF] doctor [--no-mail] [--notice-to ADDR]\n"
+	       "\n"
+	       "Verify a deployment: the milter socket and who can reach it, the\n"
+	       "Postfix parameters sendguard relies on (postconf -c [release]\n"
+	       "postfix_config_dir), store and key ownership, rules, templates and\n"
+	       "keys as [milter] user, a notice submission test (a signed notice to\n"
+	       "[notify] from, or ADDR; --no-mail skips it) and, where systemd runs,\n"
+	       "the units. Run as root. One line per check; exit 0 when all passed,\n"
+	       "1 when any FAIL line was printed. 導入状態を検査します。\n");
+}
+
+static void dr_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void dr_fail(ctl_dr *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void dr_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void dr_ok(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("ok   ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+}
+
+static void dr_fail(ctl_dr *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->problems++;
+	va_start(ap, fmt);
+	fputs("FAIL ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+}
+
+static void dr_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("skip ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------ postconf */
+
+/* postconf -c DIR ARGS...: its stdout (trailing blanks cut), or NULL
+ * (said once). */
+static char *dr_postconf_run(ctl_dr *d, const char *a1, const char *a2)
+{
+	char *cmd = sg_xstrdup(sg_conf_str(d->conf, "release", "postconf"));
+	char *words[REL_MAX_WORDS + 4];
+	size_t n = rel_split_words(cmd, words);
+	rel_result r;
+	sg_buf err;
+	char *out = NULL;
+
+	if (n == 0 || n + 4 >= REL_MAX_WORDS) {
+		if (!d->no_postconf)
+			dr_fail(d, "postfix: [release] postconf is empty or too long");
+		d->no_postconf = true;
+		free(cmd);
+		return NULL;
+	}
+	words[n++] = "-c";
+	words[n++] = (char *)d->pfdir;
+	words[n++] = (char *)a1;
+	if (a2)
+		words[n++] = (char *)a2;
+	words[n] = NULL;
+	rel_result_init(&r, DR_OUT_MAX);
+	sg_buf_init(&err, 1024);
+	if (rel_run(words, 30, &r, &err) < 0 || r.status != 0) {
+		if (!d->no_postconf)
+			dr_fail(d, "postfix: cannot read the configuration in %s with %s: %s",
+				d->pfdir, words[0], err.len ? sg_buf_cstr(&err) :
+				r.err.len ? sg_buf_cstr(&r.err) : "postconf failed");
+		d->no_postconf = true;
+	} else {
+		while (r.out.len && strchr(" \t\r\n", r.out.data[r.out.len - 1]))
+			sg_buf_truncate(&r.out, r.out.len - 1);
+		out = sg_xstrdup(sg_buf_cstr(&r.out));
+	}
+	sg_buf_free(&err);
+	rel_result_free(&r);
+	free(cmd);
+	return out;
+}
+
+/* One main.cf parameter, $names expanded; NULL when postconf failed. */
+static char *dr_param(ctl_dr *d, const char *name)
+{
+	return dr_postconf_run(d, "-hx", name);
+}
+
+/* Splits a Postfix list (commas and blanks; "{ ... }" groups keep only
+ * their first word, the milter's address) into at most max entries. */
+static size_t dr_split_list(char *s, char **out, size_t max)
+{
+	size_t n = 0;
+	bool in_group = false, first = false;
+	char *save = NULL;
+
+	for (char *w = strtok_r(s, " \t,\r\n", &save); w && n < max;
+	     w = strtok_r(NULL, " \t,\r\n", &save)) {
+		if (*w == '{') {
+			in_group = first = true;
+			w++;
+			if (*w == '\0')
+				continue;
+		}
+		size_t l = strlen(w);
+		bool closes = l && w[l - 1] == '}';
+
+		if (closes)
+			w[l - 1] = '\0';
+		if (*w && (!in_group || first))
+			out[n++] = w;
+		if (in_group && *w)
+			first = false;
+		if (closes)
+			in_group = false;
+	}
+	return n;
+}
+
+static bool dr_list_has(const char *list, const char *word)
+{
+	char *copy = sg_xstrdup(list), *w[DR_LIST_MAX];
+	size_t n = dr_split_list(copy, w, DR_LIST_MAX);
+	bool found = false;
+
+	for (size_t i = 0; i < n && !found; i++)
+		found = strcmp(w[i], word) == 0;
+	free(copy);
+	return found;
+}
+
+/* -------------------------------------------------------- milter socket */
+
+typedef struct dr_sock {
+	bool is_unix;
+	char *path;		/* unix: absolute path */
+	char *host;		/* inet: host ("" any) */
+	long port;
+} dr_sock;
+
+static void dr_sock_free(dr_sock *s)
+{
+	free(s->path);
+	free(s->host);
+}
+
+/* [milter] socket in libmilter's syntax; -1 when it is neither. */
+static int dr_sock_parse(const char *spec, dr_sock *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
+		s->is_unix = true;
+		s->path = sg_xstrdup(strchr(spec, ':') + 1);
+		return *s->path == '/' ? 0 : -1;
+	}
+	if (strncmp(spec, "inet:", 5) == 0 || strncmp(spec, "inet6:", 6) == 0) {
+		const char *p = strchr(spec, ':') + 1, *at = strchr(p, '@');
+		char *end;
+
+		s->port = strtol(p, &end, 10);
+		s->host = sg_xstrdup(at ? at + 1 : "");
+		return s->port > 0 && s->port < 65536 && (end == at || *end == '\0') ? 0 : -1;
+	}
+	return -1;
+}
+
+static bool dr_same_host(const char *a, const char *b)
+{
+	if (*a == '\0' || strcmp(a, "0.0.0.0") == 0 || strcmp(a, "*") == 0)
+		return true;	/* the milter listens on every address */
+	if (strcmp(a, "localhost") == 0)
+		a = "127.0.0.1";
+	if (strcmp(b, "localhost") == 0)
+		b = "127.0.0.1";
+	return strcasecmp(a, b) == 0;
+}
+
+/* Does one Postfix milter entry name our socket, as a Postfix process
+ * (chrooted or not) resolves it? */
+static bool dr_entry_is_ours(const ctl_dr *d, const char *entry, bool chrooted,
+			     const dr_sock *ours)
+{
+	if (ours->is_unix && (strncmp(entry, "unix:", 5) == 0 ||
+			      strncmp(entry, "local:", 6) == 0)) {
+		const char *p = strchr(entry, ':') + 1;
+		struct stat a, b;
+		sg_buf path;
+		bool same;
+
+		/* Postfix daemons run in queue_directory: a relative name is
+		 * under it, and chrooted ones see / there. */
+		sg_buf_init(&path, 8192);
+		if (*p != '/' || chrooted)
+			sg_buf_printf(&path, "%s/%s", d->queue_dir ? d->queue_dir : "", p);
+		else
+			sg_buf_puts(&path, p);
+		same = stat(sg_buf_cstr(&path), &a) == 0 && stat(ours->path, &b) == 0 &&
+		       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+		if (!same && stat(ours->path, &b) < 0)	/* milter down: compare names */
+			same = strcmp(sg_buf_cstr(&path), ours->path) == 0;
+		sg_buf_free(&path);
+		return same;
+	}
+	if (!ours->is_unix && strncmp(entry, "inet:", 5) == 0) {
+		const char *hp = entry + 5, *colon = strrchr(hp, ':');
+		char host[256];
+
+		if (colon == NULL || (size_t)(colon - hp) >= sizeof(host))
+			return false;
+		memcpy(host, hp, (size_t)(colon - hp));
+		host[colon - hp] = '\0';
+		if (host[0] == '[') {	/* [::1] */
+			memmove(host, host + 1, strlen(host));
+			host[strcspn(host, "]")] = '\0';
+		}
+		return strtol(colon + 1, NULL, 10) == ours->port &&
+		       dr_same_host(ours->host, host);
+	}
+	return false;
+}
+
+/* master.cf: is any service running `command` (smtpd, cleanup)
+ * chrooted, and is any not? */
+static void dr_master_chroot(ctl_dr *d, const char *master, const char *command,
+			     bool *any_y, bool *any_n)
+{
+	char *copy = sg_xstrdup(master), *save = NULL;
+
+	*any_y = *any_n = false;
+	for (char *line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[8], *s2 = NULL;
+		size_t n = 0;
+
+		for (char *w = strtok_r(line, " \t", &s2); w && n < 8; w = strtok_r(NULL, " \t", &s2))
+			f[n++] = w;
+		if (n < 8 || strcmp(f[7], command) != 0)
+			continue;
+		/* "-" is n since Postfix 3.0 */
+		if (strcmp(f[4], "y") == 0)
+			*any_y = true;
+		else
+			*any_n = true;
+	}
+	(void)d;
+	free(copy);
+}
+
+/* One of smtpd_milters / non_smtpd_milters must name the socket as the
+ * daemons that use it see it. */
+static void dr_milter_list(ctl_dr *d, const char *param, const char *master,
+			   const char *daemon, const dr_sock *ours, const char *why)
+{
+	char *val = dr_param(d, param), *copy, *w[DR_LIST_MAX];
+	bool any_y, any_n, found_y = false, found_n = false;
+	size_t n;
+
+	if (val == NULL)
+		return;
+	dr_master_chroot(d, master, daemon, &any_y, &any_n);
+	if (!any_y && !any_n)
+		any_n = true;	/* no such service in master.cf: nothing chrooted */
+	copy = sg_xstrdup(val);
+	n = dr_split_list(copy, w, DR_LIST_MAX);
+	for (size_t i = 0; i < n; i++) {
+		found_y = found_y || dr_entry_is_ours(d, w[i], true, ours);
+		found_n = found_n || dr_entry_is_ours(d, w[i], false, ours);
+	}
+	if ((!any_y || found_y) && (!any_n || found_n))
+		dr_ok("postfix: %s = %s names the milter's socket as %s sees it%s",
+		      param, val, daemon, any_y ? " (chrooted)" : "");
+	else if (n == 0)
+		dr_fail(d, "postfix: %s is empty: %s; add the milter (%s)", param, why,
+			ours->is_unix ? "unix:sendguard/milter.sock under a chrooted "
+			"Postfix" : "inet:HOST:PORT");
+	else if (any_y && !found_y && ours->is_unix)
+		dr_fail(d, "postfix: %s = %s does not reach the milter's socket %s from "
+			"%s chrooted in %s: put the socket under %s and name it relative "
+			"to it (unix:sendguard/milter.sock)", param, val, ours->path,
+			daemon, d->queue_dir ? d->queue_dir : "?",
+			d->queue_dir ? d->queue_dir : "?");
+	else
+		dr_fail(d, "postfix: %s = %s does not name the milter's socket (%s): %s",
+			param, val, sg_conf_str(d->conf, "milter", "socket"), why);
+	free(copy);
+	free(val);
+}
+
+/* Connect to the unix socket as uid/gid (Postfix's mail_owner, with no
+ * supplementary groups, as Postfix's daemons run); 0 or an errno. */
+static int dr_connect_as(const char *path, uid_t uid, gid_t gid)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		struct sockaddr_un sun;
+		int fd;
+
+		if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
+			_exit(EPERM);
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+			_exit(errno ? errno : EIO);
+		close(fd);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+}
+
+static void dr_socket(ctl_dr *d, const dr_sock *ours)
+{
+	struct stat st;
+	char *owner;
+	struct passwd *pw;
+
+	if (!ours->is_unix) {
+		dr_ok("milter socket: inet port %ld (a loopback address keeps it local)",
+		      ours->port);
+		return;
+	}
+	if (stat(ours->path, &st) < 0) {
+		dr_fail(d, "milter socket %s: %s: is sendguard-milter running?",
+			ours->path, strerror(errno));
+		return;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		dr_fail(d, "milter socket %s is not a socket", ours->path);
+		return;
+	}
+	if (st.st_mode & S_IWOTH)
+		dr_fail(d, "milter socket %s is writable by every local user (mode %04o): "
+			"any process could talk to the milter; it should be group postfix, "
+			"0660", ours->path, (unsigned)(st.st_mode & 07777));
+	owner = dr_param(d, "mail_owner");
+	if (owner == NULL)
+		return;
+	if ((pw = getpwnam(owner)) == NULL) {
+		dr_fail(d, "postfix: mail_owner %s is not a user", owner);
+	} else if (!d->root) {
+		dr_skip("milter socket %s: not root, cannot connect as %s", ours->path, owner);
+	} else {
+		int e = dr_connect_as(ours->path, pw->pw_uid, pw->pw_gid);
+
+		if (e == 0)
+			dr_ok("milter socket %s: %s (Postfix's mail_owner) can connect",
+			      ours->path, owner);
+		else
+			dr_fail(d, "milter socket %s: %s (Postfix's mail_owner) cannot "
+				"connect: %s", ours->path, owner, strerror(e));
+	}
+	free(owner);
+}
+
+/* ------------------------------------------------- Postfix parameters */
+
+static void dr_param_is(ctl_dr *d, const char *name, const char *want, const char *why)
+{
+	char *v = dr_param(d, name);
+
+	if (v == NULL)
+		return;
+	if (strcmp(v, want) == 0)
+		dr_ok("postfix: %s = %s", name, v);
+	else
+		dr_fail(d, "postfix: %s = %s, not %s: %s", name, v, want, why);
+	free(v);
+}
+
+/* A Postfix size parameter against a [limits] size: Postfix must not
+ * pass more than sendguard reads. */
+static void dr_size_limit(ctl_dr *d, const char *param, const char *key)
+{
+	char *v = dr_param(d, param);
+	long long ours = sg_conf_num(d->conf, "limits", key), theirs;
+	char *end;
+
+	if (v == NULL)
+		return;
+	theirs = strtoll(v, &end, 10);
+	if (*end != '\0' || end == v)
+		dr_fail(d, "postfix: %s = %s is not a number", param, v);
+	else if (theirs == 0 || theirs > ours)
+		dr_fail(d, "postfix: %s = %s%s is more than [limits] %s = %lld: such "
+			"mail passes Postfix and is held as scan-limit; lower %s or "
+			"raise %s", param, v, theirs == 0 ? " (no limit)" : "", key,
+			ours, param, key);
+	else
+		dr_ok("postfix: %s = %lld, within [limits] %s = %lld", param, theirs,
+		      key, ours);
+	free(v);
+}
+
+/* [policy] recipient_delimiter when the option table has it, else the
+ * "+" sendguard strips. */
+static const char *dr_our_delimiter(const sg_conf *conf)
+{
+	for (size_t i = 0; i < sg_noptions; i++)
+		if (strcmp(sg_options[i].section, "policy") == 0 &&
+		    strcmp(sg_options[i].key, "recipient_delimiter") == 0)
+			return sg_conf_str(conf, "policy", "recipient_delimiter");
+	return "+";
+}
+
+static bool dr_same_chars(const char *a, const char *b)
+{
+	for (const char *p = a; *p; p++)
+		if (!strchr(b, *p))
+			return false;
+	for (const char *p = b; *p; p++)
+		if (!strchr(a, *p))
+			return false;
+	return true;
+}
+
+static void dr_delimiter(ctl_dr *d)
+{
+	char *v = dr_param(d, "recipient_delimiter");
+	const char *ours = dr_our_delimiter(d->conf);
+
+	if (v == NULL)
+		return;
+	if (dr_same_chars(v, ours))
+		dr_ok("postfix: recipient_delimiter = %s, as sendguard strips", v);
+	else
+		dr_fail(d, "postfix: recipient_delimiter = \"%s\" but sendguard strips "
+			"\"%s\" from senders ([policy] recipient_delimiter): Postfix and "
+			"sendguard would disagree on who sent a message (and so on who "
+			"may approve it); make them equal", v, ours);
+	free(v);
+}
+
+static void dr_sender_login(ctl_dr *d)
+{
+	static const char *const lists[] = {
+		"smtpd_sender_restrictions", "smtpd_relay_restrictions",
+		"smtpd_recipient_restrictions", "smtpd_data_restrictions",
+	};
+	char *maps = dr_param(d, "smtpd_sender_login_maps");
+	bool found = false;
+
+	if (maps == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]) && !found; i++) {
+		char *v = dr_param(d, lists[i]);
+
+		found = v && dr_list_has(v, "reject_sender_login_mismatch");
+		free(v);
+	}
+	if (*maps && found)
+		dr_ok("postfix: smtpd_sender_login_maps with reject_sender_login_mismatch");
+	else
+		dr_fail(d, "postfix: %s: a user could send with another's envelope sender, "
+			"and be neither its sender nor barred from approving it; set "
+			"smtpd_sender_login_maps and reject_sender_login_mismatch in "
+			"smtpd_sender_restrictions", !*maps ? "smtpd_sender_login_maps is empty"
+			: "no restriction list has reject_sender_login_mismatch");
+	free(maps);
+}
+
+/* master.cf services that set smtpd_milters (or non_smtpd_milters) to
+ * something without the milter let their mail out unchecked, unless
+ * they hand it to a content_filter that goes through the gateway. */
+static void dr_overrides(ctl_dr *d, const dr_sock *ours)
+{
+	char *out = dr_postconf_run(d, "-P", NULL), *save = NULL, *copy;
+	int bad = 0;
+
+	if (out == NULL)
+		return;
+	copy = sg_xstrdup(out);
+	for (char *line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		/* "service/type/name = value"; an empty value ends in " =" */
+		char *eq = strstr(line, " ="), *slash, *val, *svc;
+
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		val = eq + 2;
+		val += strspn(val, " ");
+		if ((slash = strrchr(line, '/')) == NULL)
+			continue;
+		if (strcmp(slash + 1, "smtpd_milters") != 0 &&
+		    strcmp(slash + 1, "non_smtpd_milters") != 0)
+			continue;
+		svc = sg_xstrdup(line);
+		svc[slash - line] = '\0';
+		{
+			char *w[DR_LIST_MAX], *vc = sg_xstrdup(val);
+			size_t n = dr_split_list(vc, w, DR_LIST_MAX);
+			bool has = false;
+			sg_buf filt;
+
+			for (size_t i = 0; i < n; i++)
+				has = has || dr_entry_is_ours(d, w[i], false, ours) ||
+				      dr_entry_is_ours(d, w[i], true, ours);
+			sg_buf_init(&filt, 1024);
+			sg_buf_printf(&filt, "%s/content_filter = ", svc);
+			if (!has && strstr(out, sg_buf_cstr(&filt)) == NULL) {
+				dr_fail(d, "postfix: master.cf service %s sets %s = %s: mail it "
+					"takes in leaves unchecked (remove the override, or "
+					"re-inject through the gateway with content_filter)",
+					svc, slash + 1, val);
+				bad++;
+			}
+			sg_buf_free(&filt);
+			free(vc);
+		}
+		free(svc);
+	}
+	if (bad == 0)
+		dr_ok("postfix: no master.cf service drops the milter");
+	free(copy);
+	free(out);
+}
+
+static void dr_postfix(ctl_dr *d, const dr_sock *ours)
+{
+	char *master, *v;
+
+	d->queue_dir = dr_param(d, "queue_directory");
+	if (d->queue_dir == NULL)
+		return;
+	dr_socket(d, ours);
+	master = dr_postconf_run(d, "-M", NULL);
+	if (master == NULL)
+		return;
+	dr_milter_list(d, "smtpd_milters", master, "smtpd", ours,
+		       "mail from SMTP clients leaves unchecked");
+	dr_milter_list(d, "non_smtpd_milters", master, "cleanup", ours,
+		       "mail submitted with sendmail(1) leaves unchecked");
+	free(master);
+	v = dr_param(d, "internal_mail_filter_classes");
+	if (v && *v)
+		dr_fail(d, "postfix: internal_mail_filter_classes = %s: Postfix's own "
+			"mail (bounces, notices) goes through the milter, so a held "
+			"bounce notifies, the notice may bounce, and so on (a notice "
+			"loop); leave it empty", v);
+	else if (v)
+		dr_ok("postfix: internal_mail_filter_classes is empty (no notice loop "
+		      "through Postfix's own mail)");
+	free(v);
+	dr_param_is(d, "milter_default_action", "tempfail",
+		    "when the milter is down or times out, mail must wait in the "
+		    "queue, not leave unchecked or bounce");
+	dr_param_is(d, "milter_protocol", "6",
+		    "sendguard is written for protocol 6 (quarantine, header changes)");
+	dr_param_is(d, "enable_long_queue_ids", "yes",
+		    "a hold is tied to its queue id, which must never be reused");
+	dr_size_limit(d, "header_size_limit", "max_header_size");
+	dr_size_limit(d, "message_size_limit", "max_message_size");
+	dr_sender_login(d);
+	dr_delimiter(d);
+	dr_overrides(d, ours);
+}
+
+/* ------------------------------------------------------ store and keys */
+
+/* 0 when fine (or absent and allowed to be), -1 after a FAIL line. */
+static int dr_owned(ctl_dr *d, const char *what, const char *path,
+		    const struct passwd *pw, mode_t forbidden, bool must_exist)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		if (!must_exist)
+			return 0;
+		dr_fail(d, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != pw->pw_uid) {
+		struct passwd *o = getpwuid(st.st_uid);
+
+		dr_fail(d, "%s %s belongs to %s, not to [milter] user %s: chown it",
+			what, path, o ? o->pw_name : "an unknown uid",
+			sg_conf_str(d->conf, "milter", "user"));
+		return -1;
+	}
+	if (st.st_mode & forbidden) {
+		dr_fail(d, "%s %s has mode %04o: other users may read it; chmod it",
+			what, path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	dr_ok("%s %s: owner %s, mode %04o", what, path,
+	      sg_conf_str(d->conf, "milter", "user"), (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static void dr_ownership(ctl_dr *d, const struct passwd *pw)
+{
+	char *store = sg_conf_path(d->conf, "store", "path");
+	char *keys = sg_conf_path(d->conf, "keys", "dir");
+	sg_buf p;
+
+	sg_buf_init(&p, 8192);
+	if (dr_owned(d, "store", store, pw, S_IRWXO, true) < 0)
+		d->store_bad = true;
+	sg_buf_printf(&p, "%s-wal", store);
+	if (dr_owned(d, "store WAL", sg_buf_cstr(&p), pw, S_IRWXO, false) < 0)
+		d->store_bad = true;
+	sg_buf_reset(&p);
+	sg_buf_printf(&p, "%s-shm", store);
+	if (dr_owned(d, "store shm", sg_buf_cstr(&p), pw, S_IRWXO, false) < 0)
+		d->store_bad = true;
+	dr_owned(d, "key directory", keys, pw, S_IRWXG | S_IRWXO, true);
+	sg_buf_free(&p);
+	free(keys);
+	free(store);
+}
+
+static int dr_become(ctl_dr *d, const struct passwd *pw)
+{
+	if (!d->root)
+		return 0;
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		dr_fail(d, "cannot become [milter] user %s: %s", pw->pw_name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A short signed notice, as the milter's notices are signed, to `to`. */
+static void dr_notice_test(ctl_dr *d, const ntf_ctx *ntf, const char *to)
+{
+	const char *from = ntf_ctx_from(ntf);
+	const char *rcpts[1] = { to };
+	sg_buf body, msg, date, hv, err;
+	ntf_submit_result r;
+	char host[256];
+	int status = -1;
+
+	if (*from == '\0') {
+		dr_fail(d, "notice submission: [notify] from is empty");
+		return;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	sg_buf_init(&body, 4096);
+	sg_buf_init(&msg, 16384);
+	sg_buf_init(&date, 128);
+	sg_buf_init(&hv, 1024);
+	sg_buf_init(&err, 4096);
+	ntf_date_rfc5322(time(NULL), &date);
+	sg_buf_printf(&body, "sendguardctl doctor on %s: notice submission test.\n"
+		      "This notice is signed like sendguard's notices; the milter\n"
+		      "should let it pass without scanning it. Nothing to do.\n", host);
+	if (ntf_notice_sign(ntf_ctx_keys(ntf), body.data, body.len, rcpts, 1,
+			    sg_buf_cstr(&date), &hv) < 0) {
+		dr_fail(d, "notice submission: cannot sign a notice");
+		goto out;
+	}
+	sg_buf_printf(&msg, "From: sendguard <%s>\nTo: %s\n"
+		      "Subject: sendguard doctor: notice submission test\n"
+		      "Date: %s\nMessage-ID: <doctor.%lld.%ld@%s>\n"
+		      "Auto-Submitted: auto-generated\n"
+		      "X-Sendguard-Notice: %s\n\n", from, to, sg_buf_cstr(&date),
+		      (long long)time(NULL), (long)getpid(), host, sg_buf_cstr(&hv));
+	sg_buf_append(&msg, body.data, body.len);
+	r = ntf_submit(ntf_ctx_sendmail(ntf), from, rcpts, 1, msg.data, msg.len, 60,
+		       &status, &err);
+	if (r == NTF_SUBMIT_OK)
+		dr_ok("notice submission: a signed test notice to %s was accepted by "
+		      "%s", to, ntf_ctx_sendmail(ntf));
+	else
+		dr_fail(d, "notice submission to %s with %s failed: %s", to,
+			ntf_ctx_sendmail(ntf), sg_buf_cstr(&err));
+out:
+	sg_buf_free(&err);
+	sg_buf_free(&hv);
+	sg_buf_free(&date);
+	sg_buf_free(&msg);
+	sg_buf_free(&body);
+}
+
+/* As [milter] user: what the milter loads at start-up. */
+static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
+{
+	char *keys_dir = sg_conf_path(d->conf, "keys", "dir");
+	char *store_path = sg_conf_path(d->conf, "store", "path");
+	eng_engine *eng;
+	ntf_keys *keys;
+	ntf_ctx *ntf = NULL;
+	st_store *st;
+	sg_buf err;
+
+	sg_buf_init(&err, 8192);
+	if ((eng = eng_engine_new(d->conf, &err)) == NULL)
+		dr_fail(d, "rules: %s", sg_buf_cstr(&err));
+	else
+		dr_ok("rules load");
+	eng_engine_free(eng);
+	sg_buf_reset(&err);
+	if ((keys = ntf_keys_load(keys_dir, &err)) == NULL) {
+		dr_fail(d, "keys: %s", sg_buf_cstr(&err));
+	} else {
+		dr_ok("keys load (%zu, signing with %s)", ntf_keys_count(keys),
+		      ntf_keys_signing_kid(keys));
+		sg_buf_reset(&err);
+		if ((ntf = ntf_ctx_new(d->conf, keys, &err)) == NULL)
+			dr_fail(d, "templates and approvers: %s", sg_buf_cstr(&err));
+		else
+			dr_ok("templates and approvers load");
+	}
+	sg_buf_reset(&err);
+	/* A store already said to be wrongly owned would only fail again. */
+	if (!d->store_bad && access(store_path, F_OK) == 0) {
+		if ((st = st_open(store_path, &err)) == NULL)
+			dr_fail(d, "store: %s", sg_buf_cstr(&err));
+		else
+			dr_ok("store opens (schema %d)", st_schema_version(st));
+		st_close(st);
+	}
+	if (ntf && mail)
+		dr_notice_test(d, ntf, notice_to ? notice_to : ntf_ctx_from(ntf));
+	else if (ntf)
+		dr_skip("notice submission (--no-mail)");
+	ntf_ctx_free(ntf);
+	ntf_keys_free(keys);
+	sg_buf_free(&err);
+	free(store_path);
+	free(keys_dir);
+}
+
+/* ---------------------------------------------------------- systemd */
+
+static char *dr_systemctl(const char *a1, const char *a2, const char *a3, int *status)
+{
+	char *argv[] = { "systemctl", (char *)a1, (char *)a2, (char *)a3, NULL };
+	rel_result r;
+	sg_buf err;
+	char *out;
+
+	rel_result_init(&r, 65536);
+	sg_buf_init(&err, 1024);
+	if (rel_run(argv, 30, &r, &err) < 0)
+		*status = -1;
+	else
+		*status = r.status;
+	while (r.out.len && strchr(" \t\r\n", r.out.data[r.out.len - 1]))
+		sg_buf_truncate(&r.out, r.out.len - 1);
+	out = sg_xstrdup(sg_buf_cstr(&r.out));
+	sg_buf_free(&err);
+	rel_result_free(&r);
+	return out;
+}
+
+static void dr_units(ctl_dr *d)
+{
+	static const char *const units[] = {
+		"sendguard-milter.service", "sendguard-web.service",
+		"sendguard-apply.path", "sendguard-apply.timer",
+		"sendguard-expire.timer",
+	};
+	int status;
+	char *v;
+	const char *sm = sg_conf_str(d->conf, "notify", "sendmail");
+
+	if (access("/run/systemd/system", F_OK) < 0) {
+		dr_skip("units: systemd is not running here; enable them with "
+			"systemctl enable --now %s %s %s %s %s", units[0], units[1],
+			units[2], units[3], units[4]);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		v = dr_systemctl("is-enabled", units[i], NULL, &status);
+		if (status == 0 && strcmp(v, "enabled") == 0)
+			dr_ok("unit %s is enabled", units[i]);
+		else
+			dr_fail(d, "unit %s is %s: systemctl enable --now %s", units[i],
+				*v ? v : "not installed", units[i]);
+		free(v);
+	}
+	/* Postfix's sendmail hands mail to the setgid postdrop, which
+	 * NoNewPrivileges stops: every notice would fail. */
+	v = dr_systemctl("show", "-pNoNewPrivileges", units[0], &status);
+	if (strstr(v, "NoNewPrivileges=yes") && strstr(sm, "sendmail") != NULL)
+		dr_fail(d, "unit %s has NoNewPrivileges=yes, and [notify] sendmail "
+			"= %s goes through Postfix's setgid postdrop, which it stops: "
+			"notices fail", units[0], sm);
+	free(v);
+}
+
+int ctl_doctor(const char *conf_path, int argc, char **argv)
+{
+	static const char *const opts[] = { "--notice-to" };
+	static const char *const flags[] = { "--no-mail" };
+	const char *vals[1] = { NULL };
+	bool set[1] = { false };
+	ctl_argspec spec = { opts, vals, 1, flags, set, 1, NULL, 0 };
+	ctl_dr d;
+	sg_conf *conf;
+	dr_sock ours;
+	struct passwd *pw, pwc;
+	char *pfdir;
+
+	if (ctl_parse_args("doctor", argc, argv, &spec) < 0)
+		return CTL_EX_USAGE;
+	if ((conf = ctl_load_conf(conf_path)) == NULL)
+		return CTL_EX_CONFIG;
+	memset(&d, 0, sizeof(d));
+	d.conf = conf;
+	d.root = geteuid() == 0;
+	pfdir = sg_conf_path(conf, "release", "postfix_config_dir");
+	d.pfdir = pfdir;
+	printf("sendguardctl doctor: %s, Postfix configuration %s\n", conf_path, pfdir);
+	if (!d.root)
+		dr_skip("not run as root: the socket and ownership checks need it");
+	if (dr_sock_parse(sg_conf_str(conf, "milter", "socket"), &ours) < 0)
+		dr_fail(&d, "[milter] socket %s: not unix:/PATH or inet:PORT@HOST",
+			sg_conf_str(conf, "milter", "socket"));
+	else if (strcmp(sg_conf_str(conf, "release", "backend"), "postfix") == 0)
+		dr_postfix(&d, &ours);
+	else
+		dr_skip("postfix: [release] backend is not postfix");
+	dr_units(&d);
+	pw = getpwnam(sg_conf_str(conf, "milter", "user"));
+	if (pw == NULL) {
+		dr_fail(&d, "[milter] user %s does not exist",
+			sg_conf_str(conf, "milter", "user"));
+	} else {
+		pwc = *pw;
+		pwc.pw_name = sg_xstrdup(pw->pw_name);
+		dr_ownership(&d, &pwc);
+		if (dr_become(&d, &pwc) == 0)
+			dr_load(&d, !set[0], vals[0]);
+		free(pwc.pw_name);
+	}
+	if (d.problems)
+		printf("sendguardctl doctor: %d problem%s\n", d.problems,
+		       d.problems == 1 ? "" : "s");
+	else
+		printf("sendguardctl doctor: no problems found\n");
+	dr_sock_free(&ours);
+	free(d.queue_dir);
+	free(pfdir);
+	sg_conf_free(conf);
+	return d.problems ? CTL_EX_REFUSED : 0;
+}
