@@ -155,7 +155,7 @@ sg_stop_slot() {
 				for _ in $(seq 1 100); do kill -0 "$v" 2>/dev/null || break; sleep 0.1; done
 			fi ;;
 		pfdir) pfdir=$v ;;
-		sink_pid | milter_pid | web_pid | sleeper_pid)
+		sink_pid | milter_pid | web_pid | sleeper_pid | applier_pid)
 			kill -TERM "$v" 2>/dev/null ;;
 		esac
 	done <"$dir/state"
