@@ -8,14 +8,16 @@
 #   make clean
 
 CC      ?= cc
-PKGS    := gmime-3.0 libutf8proc libpcre2-8 libarchive libgsf-1 libqpdf nettle libidn2
+# zlib and libbz2: OpenPGP compressed packets and CMS CompressedData
+# (eng_crypt.c); Debian's libbz2-dev has no pkg-config file.
+PKGS    := gmime-3.0 libutf8proc libpcre2-8 libarchive libgsf-1 libqpdf nettle libidn2 zlib
 SVC_PKGS := sqlite3 nettle
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 VERSION := 0.1.0
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DSG_VERSION=\"$(VERSION)\" -Imilter $(WARN) -g \
            $(shell pkg-config --cflags $(PKGS) $(SVC_PKGS) 2>/dev/null)
-LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2
 SVC_CFLAGS := $(shell pkg-config --cflags $(SVC_PKGS) 2>/dev/null)
 SVC_LIBS := $(shell pkg-config --libs $(SVC_PKGS) 2>/dev/null)
 MILTER_LIBS := -lmilter -lpthread
@@ -73,7 +75,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 # Debian packages: build, test and run-time needs.
 DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev libidn2-dev \
-	nettle-dev libsqlite3-dev check jq \
+	nettle-dev libsqlite3-dev zlib1g-dev libbz2-dev check jq \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
@@ -81,7 +83,7 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 # these; the fixtures are committed, so `make test` does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui python3-uno libgsf-bin \
-	python3-msoffcrypto-tool
+	python3-msoffcrypto-tool gnupg openssl
 
 .PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
@@ -297,6 +299,7 @@ test: deps
 fixtures:
 	@$(MAKE) deps DEB_PKGS="$(FIXTURE_PKGS)"
 	sh tests/fixtures/make-attach-fixtures.sh
+	sh tests/fixtures/make-crypt-fixtures.sh
 
 clean:
 	rm -rf $(B)

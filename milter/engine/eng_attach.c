@@ -279,6 +279,11 @@ static bool eng_exempt(const eng_ctx *ctx, const eng_attachment *a, eng_ftype ft
 		return ft == ENG_FT_P7S;
 	if (strcmp(dt, "application/pgp-signature") == 0)
 		return ft == ENG_FT_PGP_SIG;
+	/* RFC 3156's control part ("Version: 1") of a multipart/encrypted
+	 * that the walk read because its content was not encrypted: a few
+	 * bytes of text, read for markings like any text. */
+	if (strcmp(dt, "application/pgp-encrypted") == 0)
+		return ft == ENG_FT_TEXT && a->size <= 64;
 	return false;
 }
 

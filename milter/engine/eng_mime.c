@@ -14,6 +14,13 @@
  *	with its decoded content. A forwarded message/rfc822 is an
  *	attachment and is also descended into.
  *
+ *	Encryption is decided from the content (eng_crypt): a message is
+ *	encrypted as a whole only when its pkcs7-mime body or the second
+ *	part of its multipart/encrypted is; otherwise it is walked. A leaf
+ *	that is a readable wrapper (opaque-signed or compressed S/MIME,
+ *	gpg --sign output, binary or armoured) is walked through its
+ *	content instead (eng_unwrap).
+ *
  *	Bounds: nesting depth, part count, text size and the scan deadline
  *	(settings under [limits]); GMime's own CRIT warnings (nesting
  *	overflow, conflicting headers, a multipart without boundary...)
@@ -22,7 +29,9 @@
  */
 #include "engine/eng_int.h"
 #include "engine/eng_charset.h"
+#include "engine/eng_crypt.h"
 #include "engine/eng_hdr.h"
+#include "engine/eng_sniff.h"
 #include "engine/eng_stream.h"
 #include "engine/eng_text.h"
 #include "util/sg_mem.h"
@@ -371,7 +380,7 @@ bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id)
 }
 
 static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
-			  const eng_leaf *l, const GByteArray *data)
+			  const eng_leaf *l, const unsigned char *d, size_t n)
 {
 	size_t max = ctx->eng->lim.text_size;
 	sg_buf utf8, text, norm;
@@ -381,7 +390,7 @@ static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where
 	sg_buf_init(&text, max);
 	sg_buf_init(&norm, max);
 	toobig = eng_cs_to_utf8(l->charset.len ? sg_buf_cstr(&l->charset) : NULL,
-				data->data, data->len, &utf8) == ENG_CS_TOOBIG;
+				d, n, &utf8) == ENG_CS_TOOBIG;
 	if (strcmp(sg_buf_cstr(&l->ctype), "text/html") == 0) {
 		eng_collect_cids(ctx, sg_buf_cstr(&utf8), utf8.len);
 		toobig |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, &text) < 0;
@@ -441,33 +450,46 @@ static void eng_bad_encoding(eng_ctx *ctx, const char *where)
 		       where, "");
 }
 
-static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
-			  const char *prefix, const eng_walk_cb *cb)
+static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
+		       size_t n, bool attachment, const char *path,
+		       const char *prefix, unsigned depth, const eng_walk_cb *cb);
+
+/* One leaf's decoded content d[0..n): body text, or an attachment. */
+static void eng_walk_data(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
+			  size_t n, bool damaged, const char *path,
+			  const char *prefix, unsigned depth, const eng_walk_cb *cb)
 {
-	eng_leaf l;
-	GByteArray *data;
-	bool attachment;
+	bool attachment = strcmp(sg_buf_cstr(&l->disp), "attachment") == 0 ||
+			  l->name.len > 0 || !eng_is_body_type(sg_buf_cstr(&l->ctype));
 
-	eng_leaf_init(&l, ctx->eng->lim.header_size);
-	bool damaged = false;
-
-	eng_leaf_read(ctx, obj, &l);
-	data = eng_leaf_content(obj, &damaged);
-	attachment = strcmp(sg_buf_cstr(&l.disp), "attachment") == 0 ||
-		     l.name.len > 0 || !eng_is_body_type(sg_buf_cstr(&l.ctype));
+	if (eng_unwrap(ctx, l, d, n, attachment, path, prefix, depth, cb))
+		return;
 	if (!attachment) {
 		char *where = eng_join(prefix, "body");
 		if (damaged)
 			eng_bad_encoding(ctx, where);
-		eng_emit_text(ctx, cb, where, &l, data);
+		eng_emit_text(ctx, cb, where, l, d, n);
 		free(where);
 	} else {
-		eng_attachment *a = eng_inventory(ctx, path, prefix, &l, data->len);
+		eng_attachment *a = eng_inventory(ctx, path, prefix, l, n);
 		if (a && damaged)
 			eng_bad_encoding(ctx, a->where);
 		if (a && cb->attachment)
-			cb->attachment(ctx, a, data->data, data->len);
+			cb->attachment(ctx, a, d, n);
 	}
+}
+
+static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
+			  const char *prefix, unsigned depth, const eng_walk_cb *cb)
+{
+	eng_leaf l;
+	GByteArray *data;
+	bool damaged = false;
+
+	eng_leaf_init(&l, ctx->eng->lim.header_size);
+	eng_leaf_read(ctx, obj, &l);
+	data = eng_leaf_content(obj, &damaged);
+	eng_walk_data(ctx, &l, data->data, data->len, damaged, path, prefix, depth, cb);
 	g_byte_array_free(data, TRUE);
 	eng_leaf_free(&l);
 }
@@ -560,26 +582,175 @@ static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
 	else if (GMIME_IS_MESSAGE_PART(obj))
 		eng_walk_message_part(ctx, obj, path, prefix, depth, cb);
 	else if (GMIME_IS_PART(obj))
-		eng_walk_leaf(ctx, obj, path, prefix, cb);
+		eng_walk_leaf(ctx, obj, path, prefix, depth, cb);
 }
 
-/* S/MIME enveloped data or PGP/MIME: the whole message is encrypted,
- * nothing inside can be read, and only the header rules apply. */
+/* ---- signed and compressed wrappers (eng_crypt) ----------------------
+ * Opaque-signed S/MIME (SignedData), RFC 3274 compressed data and
+ * gpg --sign output are readable by anyone: their content is walked in
+ * place of the wrapper, bounded like the rest of the message (depth,
+ * parts, deadline; the bytes taken out count against max_expanded_size
+ * with those of archives). */
+
+/* S/MIME's encapsulated content is a MIME entity; what a signed file
+ * ("report.pdf.p7m", gpg --sign) carries is the file itself. */
+static bool eng_is_mime_entity(const unsigned char *d, size_t n)
+{
+	static const char *const starts[] = { "Content-", "MIME-Version:" };
+
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		size_t k = strlen(starts[i]);
+		if (n >= k && g_ascii_strncasecmp((const char *)d, starts[i], k) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void eng_walk_entity(eng_ctx *ctx, const unsigned char *d, size_t n,
+			    const char *path, const char *prefix, unsigned depth,
+			    const eng_walk_cb *cb)
+{
+	GMimeStream *stream = eng_stream_new_const(d, n);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeParserOptions *opts = g_mime_parser_options_new();
+	GMimeObject *part;
+
+	g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_warning_callback(opts, eng_parser_warning, ctx);
+	part = g_mime_parser_construct_part(parser, opts);
+	if (part == NULL) {
+		eng_scan_limit(ctx, "crypt-unreadable",
+			       "署名されたメールの中身を読み取れません",
+			       "The content of a signed message could not be parsed",
+			       *path ? path : "message", "");
+	} else {
+		sg_buf p;
+
+		sg_buf_init(&p, SG_BUF_UNLIMITED);
+		sg_buf_printf(&p, "%s.", path);
+		if (!GMIME_IS_MULTIPART(part))
+			sg_buf_putc(&p, '1');
+		eng_walk_obj(ctx, part, sg_buf_cstr(&p), prefix, depth + 1, cb);
+		sg_buf_free(&p);
+		g_object_unref(part);
+	}
+	g_object_unref(parser);
+	g_object_unref(stream);
+	g_mime_parser_options_free(opts);
+}
+
+/* Whether d[0..n) was a readable wrapper (and its content walked). A
+ * wrapper that cannot be read is a scan limit, and the leaf is then
+ * judged as it stands. */
+static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
+		       size_t n, bool attachment, const char *path,
+		       const char *prefix, unsigned depth, const eng_walk_cb *cb)
+{
+	const eng_limits *lim = &ctx->eng->lim;
+	unsigned long long left = lim->expanded_size > ctx->arch_expanded ?
+				  lim->expanded_size - ctx->arch_expanded : 0;
+	eng_crypt_info info = { 0 };
+	eng_crypt_kind k = ENG_CRYPT_NONE;
+	bool armour = false;
+	eng_ftype ft;
+	sg_buf inner;
+	char *where;
+
+	if (n == 0 || eng_deadline_passed(ctx))
+		return false;
+	/* By content: a "text/plain" body may be a DER SignedData. Binary
+	 * OpenPGP is tried only on what is not text (its first byte is a
+	 * valid packet header in some Latin-1 and Shift_JIS text). */
+	ft = eng_sniff(d, n);
+	sg_buf_init(&inner, left < SG_BUF_UNLIMITED ? (size_t)left : SG_BUF_UNLIMITED);
+	if (ft == ENG_FT_P7S || ft == ENG_FT_UNKNOWN)
+		k = eng_crypt_cms(d, n, &inner, &info);
+	if (k == ENG_CRYPT_NONE && (ft == ENG_FT_UNKNOWN || ft == ENG_FT_PGP_SIG))
+		k = eng_crypt_pgp(d, n, &inner, &info);
+	if (k == ENG_CRYPT_NONE && ft == ENG_FT_TEXT) {
+		k = eng_crypt_armor(d, n, &inner, &info);
+		armour = true;
+	}
+	if (k != ENG_CRYPT_READABLE && k != ENG_CRYPT_BROKEN) {
+		sg_buf_free(&inner);
+		return false;
+	}
+	where = eng_join(prefix, !attachment ? "body" : l->name.len ? sg_buf_cstr(&l->name) : path);
+	if (k == ENG_CRYPT_BROKEN) {
+		sg_buf ev;
+
+		sg_buf_init(&ev, 512);
+		sg_buf_printf(&ev, "%s: %s", info.what ? info.what : "",
+			      info.why ? info.why : "");
+		eng_scan_limit(ctx, "crypt-unreadable",
+			       "署名・暗号の形式 (S/MIME, OpenPGP) を読み取れません",
+			       "Signed or encrypted content (S/MIME, OpenPGP) could not be read",
+			       where, sg_buf_cstr(&ev));
+		sg_buf_free(&ev);
+		sg_buf_free(&inner);
+		free(where);
+		return false;
+	}
+	ctx->arch_expanded += inner.len;
+	if (depth + 1 > lim->mime_depth) {
+		eng_scan_limit(ctx, "mime-depth", "MIME の入れ子が深すぎて検査できません",
+			       "MIME nesting too deep to inspect", where, "");
+	} else {
+		/* The text around an armoured block is read as it stands. */
+		if (armour)
+			eng_emit_text(ctx, cb, where, l, d, n);
+		if (!armour && eng_is_mime_entity((const unsigned char *)sg_buf_cstr(&inner),
+						  inner.len)) {
+			eng_walk_entity(ctx, (const unsigned char *)sg_buf_cstr(&inner),
+					inner.len, path, prefix, depth, cb);
+		} else {
+			/* A signed file: the same leaf, its content now readable;
+			 * one that is not text is an attachment even in a body. */
+			eng_ftype ift = eng_sniff((const unsigned char *)sg_buf_cstr(&inner),
+						  inner.len);
+			if (!attachment && ift != ENG_FT_TEXT && ift != ENG_FT_ICS &&
+			    inner.len > 0) {
+				sg_buf_reset(&l->ctype);
+				sg_buf_puts(&l->ctype, "application/octet-stream");
+			}
+			eng_walk_data(ctx, l, (const unsigned char *)sg_buf_cstr(&inner),
+				      inner.len, false, path, prefix, depth + 1, cb);
+		}
+	}
+	sg_buf_free(&inner);
+	free(where);
+	return true;
+}
+
+/* S/MIME enveloped data or PGP/MIME whose content proves it (eng_crypt):
+ * the whole message is encrypted, nothing inside can be read, and only
+ * the header rules apply. A message that only says so is walked like
+ * any other (POLICY.md). */
 static bool eng_whole_encrypted(eng_ctx *ctx, GMimeObject *root)
 {
+	GMimeObject *body = NULL;
 	eng_leaf l;
 	eng_attachment *a;
 	const char *ct;
-	bool enc;
+	bool enc = false;
 
 	eng_leaf_init(&l, ctx->eng->lim.header_size);
 	eng_leaf_read(ctx, root, &l);
 	ct = sg_buf_cstr(&l.ctype);
-	enc = strcmp(ct, "multipart/encrypted") == 0 ||
-	      ((strcmp(ct, "application/pkcs7-mime") == 0 ||
-		strcmp(ct, "application/x-pkcs7-mime") == 0) &&
-	       (strcasecmp(sg_buf_cstr(&l.smime_type), "enveloped-data") == 0 ||
-		strcasecmp(sg_buf_cstr(&l.smime_type), "authenveloped-data") == 0));
+	/* RFC 3156: a control part, then the OpenPGP message. */
+	if (strcmp(ct, "multipart/encrypted") == 0 && GMIME_IS_MULTIPART(root) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(root)) == 2)
+		body = g_mime_multipart_get_part(GMIME_MULTIPART(root), 1);
+	else if (strcmp(ct, "application/pkcs7-mime") == 0 ||
+		 strcmp(ct, "application/x-pkcs7-mime") == 0)
+		body = root;
+	if (body && GMIME_IS_PART(body)) {
+		bool damaged = false;
+		GByteArray *data = eng_leaf_content(body, &damaged);
+
+		enc = !damaged && eng_crypt_encrypted(data->data, data->len);
+		g_byte_array_free(data, TRUE);
+	}
 	if (enc) {
 		ctx->res->encrypted_whole = true;
 		a = eng_inventory(ctx, "1", "", &l, 0);

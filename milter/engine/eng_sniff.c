@@ -9,6 +9,7 @@
 #include "engine/eng_sniff.h"
 #include "engine/eng_archive.h"
 #include "engine/eng_charset.h"
+#include "engine/eng_crypt.h"
 
 #include <string.h>
 
@@ -183,71 +184,39 @@ static eng_ftype eng_sniff_archive(const unsigned char *d, size_t n)
 	return ENG_FT_UNKNOWN;
 }
 
-/* The length of an OpenPGP packet header at d, or 0; *tag gets the tag. */
-static size_t eng_pgp_header(const unsigned char *d, size_t n, unsigned *tag)
-{
-	if (n < 3 || !(d[0] & 0x80))
-		return 0;
-	if (d[0] & 0x40) {	/* new format */
-		*tag = d[0] & 0x3f;
-		if (d[1] < 192)
-			return 2;
-		if (d[1] < 224)
-			return 3;
-		return d[1] == 255 ? 6 : 0;
-	}
-	*tag = (d[0] >> 2) & 0x0f;
-	switch (d[0] & 3) {
-	case 0: return 2;
-	case 1: return 3;
-	case 2: return 5;
-	default: return 0;
-	}
-}
-
-/* Binary OpenPGP: a public- or symmetric-key encrypted session key
- * packet (tags 1, 3) starts an encrypted message, a signature packet
- * (tag 2) a detached signature; the version byte follows the header. */
+/* Binary OpenPGP: encrypted only when its packets prove it (session
+ * keys, then encrypted data: eng_crypt), a detached signature when it
+ * is signatures alone. A signed or compressed message is readable and
+ * no type of its own: the MIME walk reads what it carries. */
 static eng_ftype eng_sniff_pgp(const unsigned char *d, size_t n)
 {
-	unsigned tag = 0;
-	size_t h = eng_pgp_header(d, n, &tag);
-
-	if (h == 0 || h >= n)
-		return ENG_FT_UNKNOWN;
-	if (tag == 1 && d[h] == 3)
+	switch (eng_crypt_pgp(d, n, NULL, NULL)) {
+	case ENG_CRYPT_ENCRYPTED:
 		return ENG_FT_PGP;
-	if (tag == 3 && (d[h] == 4 || d[h] == 5))
-		return ENG_FT_PGP;
-	if (tag == 2 && d[h] >= 3 && d[h] <= 5)
+	case ENG_CRYPT_SIGNATURE:
 		return ENG_FT_PGP_SIG;
-	return ENG_FT_UNKNOWN;
+	default:
+		return ENG_FT_UNKNOWN;
+	}
 }
 
-/* CMS (PKCS #7) in DER: a SEQUENCE whose first element is the
- * content-type OID 1.2.840.113549.1.7.x (2 signed, 3 enveloped,
- * 6 encrypted), or id-ct-authEnvelopedData 1.2.840.113549.1.9.16.1.23. */
+/* CMS (PKCS #7), BER or DER: EnvelopedData, AuthEnvelopedData and
+ * EncryptedData that parse are encrypted; SignedData is a signature
+ * (detached, or opaque: then the walk reads its content first). */
 static eng_ftype eng_sniff_cms(const unsigned char *d, size_t n)
 {
-	static const unsigned char p7[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-					    0xf7, 0x0d, 0x01, 0x07 };
-	static const unsigned char aenv[] = { 0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86,
-					      0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x17 };
+	eng_crypt_info info = { 0 };
 
-	if (n < 16 || d[0] != 0x30)
+	switch (eng_crypt_cms(d, n, NULL, &info)) {
+	case ENG_CRYPT_ENCRYPTED:
+		return ENG_FT_P7M;
+	case ENG_CRYPT_SIGNATURE:
+		return ENG_FT_P7S;
+	case ENG_CRYPT_READABLE:
+		return strcmp(info.what, "CMS SignedData") == 0 ? ENG_FT_P7S : ENG_FT_UNKNOWN;
+	default:
 		return ENG_FT_UNKNOWN;
-	for (size_t off = 2; off <= 6; off++) {
-		if (eng_at(d, n, off, aenv, sizeof(aenv)))
-			return ENG_FT_P7M;
-		if (eng_at(d, n, off, p7, sizeof(p7)) && off + sizeof(p7) < n) {
-			unsigned char k = d[off + sizeof(p7)];
-			if (k == 3 || k == 6)
-				return ENG_FT_P7M;
-			if (k == 2)
-				return ENG_FT_P7S;
-		}
 	}
-	return ENG_FT_UNKNOWN;
 }
 
 static const unsigned char *eng_skip_ws(const unsigned char *d, size_t n,
@@ -270,7 +239,10 @@ static eng_ftype eng_sniff_text(const unsigned char *d, size_t n)
 	size_t left, m = n < 8192 ? n : 8192;
 	const unsigned char *p = eng_skip_ws(d, n, &left);
 
-	if (eng_at(p, left, 0, "-----BEGIN PGP MESSAGE-----", 27))
+	/* Armoured: encrypted when its packets say so; a signed message
+	 * (gpg --sign --armor) is text that the walk reads. */
+	if (eng_at(p, left, 0, "-----BEGIN PGP MESSAGE-----", 27) &&
+	    eng_crypt_encrypted(d, n))
 		return ENG_FT_PGP;
 	if (eng_at(p, left, 0, "-----BEGIN PGP SIGNATURE-----", 29))
 		return ENG_FT_PGP_SIG;

@@ -57,9 +57,9 @@ typedef enum {
 	ENG_FT_BMP,
 	ENG_FT_WEBP,
 	ENG_FT_TIFF,
-	ENG_FT_P7M,		/* CMS enveloped/encrypted data (DER) */
-	ENG_FT_P7S,		/* CMS signed data (DER) */
-	ENG_FT_PGP,		/* OpenPGP encrypted message, binary or armoured */
+	ENG_FT_P7M,		/* CMS Enveloped/AuthEnveloped/EncryptedData, BER or DER (eng_crypt) */
+	ENG_FT_P7S,		/* CMS SignedData: a detached or an opaque signature */
+	ENG_FT_PGP,		/* OpenPGP message proven encrypted, binary or armoured */
 	ENG_FT_PGP_SIG,		/* OpenPGP signature */
 	ENG_FT_COUNT
 } eng_ftype;
