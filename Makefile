@@ -205,6 +205,7 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	echo "== tests/e2e/test_workflow.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
 		bash tests/e2e/test_workflow.sh || rc=1; \
 	echo "== tests/e2e/test_recipients.sh"; bash tests/e2e/test_recipients.sh || rc=1; \
+	echo "== tests/e2e/test_crypt.sh"; bash tests/e2e/test_crypt.sh || rc=1; \
 	exit $$rc
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): the engine and the loaders
@@ -217,7 +218,7 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
 FZ           := build/fuzz
-FUZZ_TARGETS := scan hdr addr charset attach ole pdf rules conf
+FUZZ_TARGETS := scan hdr addr charset attach ole pdf rules conf crypt
 FUZZ_FLAGS   := $(BASE_CFLAGS) -O1 -fsanitize=address,undefined,fuzzer-no-link \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-DSG_FUZZ_SRCDIR=\"$(CURDIR)\" -Itests/fuzz

@@ -19,12 +19,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 out=${1:-$here/corpus}
 fx=$src/tests/fixtures
-mkdir -p "$out"/{scan,hdr,addr,charset,attach,ole,pdf,rules,conf}
+mkdir -p "$out"/{scan,hdr,addr,charset,attach,ole,pdf,rules,conf,crypt}
 
 # scan: every fixture message (small ones; the bench and check tests
 # build the big ones)
 for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml; do
 	[ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$out/scan/$(basename "$f")"
+done
+# the S/MIME and OpenPGP mails, named apart from the others
+for f in "$fx"/crypt/*.eml; do
+	[ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$out/scan/crypt-$(basename "$f")"
 done
 
 # attach: index of the name in fuzz_attach.c's table, then the file
@@ -42,6 +46,13 @@ for f in "$fx"/attach/files/*; do
 	*.doc | *.xls | *.xlsx | *.docx | *.docm | *.odt) cp "$f" "$out/ole/" ;;
 	*.pdf) cp "$f" "$out/pdf/" ;;
 	esac
+done
+
+# crypt: the raw CMS and OpenPGP objects, for fuzz_crypt and, as
+# attachments, for attach
+for f in "$fx"/crypt/files/*; do
+	cp "$f" "$out/crypt/$(basename "$f")"
+	{ printf '\000'; cat "$f"; } >"$out/attach/crypt-$(basename "$f")"
 done
 
 # hdr and addr: header values (unfolded) from the fixtures
