@@ -190,7 +190,7 @@ static int xml_put_text(const char *s, size_t n, sg_buf *out)
 		if (a == n)
 			break;
 		semi = memchr(s + a, ';', n - a < 12 ? n - a : 12);
-		cp = semi ? xml_entity_cp(s + a + 1, (size_t)(semi - s - a - 1)) : 0;
+		cp = semi ? xml_entity_cp(s + a + 1, (size_t)(semi - s) - a - 1) : 0;
 		if (cp == 0) {
 			if (sg_buf_putc(out, '&') < 0)
 				return -1;

@@ -13,7 +13,8 @@
 #	  the fortified (_chk) functions and the stack protector;
 #	- the ASan+UBSan build has no _FORTIFY_SOURCE (the _chk variants
 #	  would bypass ASan's interceptors);
-#	- a package pkg-config cannot find stops make with its name.
+#	- a package pkg-config cannot find stops make with its name;
+#	- the engine builds with -Wconversion (and -Werror).
 #	Prints "ok - ..." or "FAIL - ..." per check; exits 1 on a failure.
 
 set -u
@@ -64,6 +65,13 @@ make -n -B build/test/sendguardctl CPPFLAGS=-DSG_PROBE_CPP >"$TMP/n" 2>&1
 grep -- ' -c -o build/test/obj/' "$TMP/n" | grep -v -- '-DSG_PROBE_CPP.*-U_FORTIFY_SOURCE' | head -1 >"$TMP/x"
 [ ! -s "$TMP/x" ] && ok "the sanitizer build takes CPPFLAGS, then -U_FORTIFY_SOURCE" ||
 	nok "sanitizer compile line: $(cat "$TMP/x")"
+
+# --- -Wconversion in the engine -------------------------------------------
+make -n -B build/sendguardctl >"$TMP/n" 2>&1
+grep -- ' -c -o build/obj/milter/engine/' "$TMP/n" | grep -v -- -Wconversion | head -1 >"$TMP/x"
+[ ! -s "$TMP/x" ] && grep -q -- ' -c -o build/obj/milter/engine/.*' "$TMP/n" &&
+	ok "every engine object builds with -Wconversion" ||
+	nok "engine compile line without -Wconversion: $(cat "$TMP/x")"
 
 # --- hardening of what ships -------------------------------------------------
 for b in $BINS; do
