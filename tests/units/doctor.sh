@@ -34,8 +34,11 @@ pf_setup "recipient_delimiter = +" \
 	"smtpd_sender_restrictions = reject_sender_login_mismatch"
 # A listener without the milter would let mail out: not in a deployment.
 postconf -c "$SG_PFDIR" -MX "127.0.0.1:$SG_PLAIN_PORT/inet"
-# smtpd chrooted, as Debian's master.cf has it
-postconf -c "$SG_PFDIR" -F "127.0.0.1:$SG_GW_PORT/inet/chroot = y"
+# An smtpd chrooted, as Debian's master.cf has it: doctor must check the
+# socket as a chrooted smtpd sees it. (The relaying listener, not the
+# gateway, whose chroot would need copies of /etc files that a private
+# instance does not have; notices go through the gateway.)
+postconf -c "$SG_PFDIR" -F "127.0.0.1:$SG_RELAY_PORT/inet/chroot = y"
 sink_start
 milter_setup
 CONF=$(milter_conf)
