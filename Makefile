@@ -79,7 +79,7 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
-# Only `make fixtures` (tests/fixtures/make-attach-fixtures.sh) needs
+# Only `make fixtures` (tests/fixtures/make-*-fixtures.sh) needs
 # these; the fixtures are committed, so `make test` does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui python3-uno libgsf-bin \
@@ -307,6 +307,7 @@ fixtures:
 	@$(MAKE) deps DEB_PKGS="$(FIXTURE_PKGS)"
 	sh tests/fixtures/make-attach-fixtures.sh
 	sh tests/fixtures/make-crypt-fixtures.sh
+	sh tests/fixtures/make-archive-fixtures.sh
 
 clean:
 	rm -rf $(B)

@@ -258,21 +258,72 @@ static void eng_limit_hit(eng_walk *w, const char *rule, const char *ja,
 		w->ctx->arch_bomb = true;
 }
 
+/* What is left of the message's expanded bytes: one budget for every
+ * archive and every document package (an OOXML file is a ZIP) of the
+ * message, at any depth. */
+static unsigned long long eng_left(const eng_ctx *ctx)
+{
+	unsigned long long total = ctx->eng->lim.expanded_size;
+
+	return ctx->arch_expanded < total ? total - ctx->arch_expanded : 0;
+}
+
+static size_t eng_clamp(unsigned long long v)
+{
+	return v > SG_BUF_UNLIMITED ? SG_BUF_UNLIMITED : (size_t)v;
+}
+
 /* The byte budget of the next entry: what is left of the message's
  * expanded bytes, and of this archive's ratio allowance. */
 static size_t eng_entry_budget(eng_walk *w, bool *by_ratio)
 {
 	const eng_limits *lim = &w->ctx->eng->lim;
-	unsigned long long total = lim->expanded_size, ratio, left;
+	unsigned long long ratio, left = eng_left(w->ctx);
 
 	ratio = (unsigned long long)w->in_len * lim->expansion_ratio;
 	if (ratio < ENG_RATIO_FLOOR)
 		ratio = ENG_RATIO_FLOOR;
-	left = w->ctx->arch_expanded < total ? total - w->ctx->arch_expanded : 0;
 	*by_ratio = ratio - (w->out_here < ratio ? w->out_here : ratio) < left;
 	if (*by_ratio)
 		left = ratio - (w->out_here < ratio ? w->out_here : ratio);
-	return left > SG_BUF_UNLIMITED ? SG_BUF_UNLIMITED : (size_t)left;
+	return eng_clamp(left);
+}
+
+typedef enum eng_rd {
+	ENG_RD_OK,
+	ENG_RD_FULL,		/* out reached its maximum */
+	ENG_RD_ERROR,		/* libarchive could not read it */
+	ENG_RD_TIMEOUT		/* the scan deadline passed */
+} eng_rd;
+
+/* Reads the data of the current entry into out (bounded by out->max);
+ * what was read counts against the message's expanded bytes, also when
+ * the read stopped. */
+static eng_rd eng_read_data(eng_ctx *ctx, struct archive *a,
+			    unsigned char *chunk, sg_buf *out)
+{
+	eng_rd rc = ENG_RD_OK;
+
+	for (unsigned i = 0;; i++) {
+		la_ssize_t r = archive_read_data(a, chunk, ENG_CHUNK);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			rc = ENG_RD_ERROR;
+			break;
+		}
+		if (sg_buf_append(out, chunk, (size_t)r) < 0) {
+			rc = ENG_RD_FULL;
+			break;
+		}
+		if ((i & 63) == 63 && eng_deadline_passed(ctx)) {
+			rc = ENG_RD_TIMEOUT;
+			break;
+		}
+	}
+	ctx->arch_expanded += out->len;
+	return rc;
 }
 
 /* Reads the current entry into data; false when a limit or an error
@@ -284,37 +335,31 @@ static bool eng_read_entry(eng_walk *w, struct archive *a, eng_attachment *ent,
 	size_t budget = eng_entry_budget(w, &by_ratio);
 
 	sg_buf_init(data, budget);
-	for (unsigned i = 0;; i++) {
-		la_ssize_t r = archive_read_data(a, w->chunk, ENG_CHUNK);
-
-		if (r == 0)
-			break;
-		if (r < 0) {
-			eng_limit_hit(w, "archive-unreadable",
-				      "圧縮ファイルの中身を読み取れません",
-				      "An archive entry could not be read", ent->where,
-				      archive_error_string(a));
-			return false;
-		}
-		if (sg_buf_append(data, w->chunk, (size_t)r) < 0) {
-			if (by_ratio)
-				eng_limit_hit(w, "archive-ratio",
-					      "圧縮率が異常に高い圧縮ファイルです (圧縮爆弾の疑い)",
-					      "Archive expands too much (suspected archive bomb)",
-					      w->node->where, "");
-			else
-				eng_limit_hit(w, "archive-size",
-					      "圧縮ファイルの展開後の大きさが上限を超えました",
-					      "Archive contents exceed the expanded size limit",
-					      w->node->where, "");
-			return false;
-		}
-		if ((i & 63) == 63 && eng_deadline_passed(w->ctx)) {
-			w->stop = true;
-			return false;
-		}
+	switch (eng_read_data(w->ctx, a, w->chunk, data)) {
+	case ENG_RD_OK:
+		break;
+	case ENG_RD_ERROR:
+		eng_limit_hit(w, "archive-unreadable",
+			      "圧縮ファイルの中身を読み取れません",
+			      "An archive entry could not be read", ent->where,
+			      archive_error_string(a));
+		return false;
+	case ENG_RD_FULL:
+		if (by_ratio)
+			eng_limit_hit(w, "archive-ratio",
+				      "圧縮率が異常に高い圧縮ファイルです (圧縮爆弾の疑い)",
+				      "Archive expands too much (suspected archive bomb)",
+				      w->node->where, "");
+		else
+			eng_limit_hit(w, "archive-size",
+				      "圧縮ファイルの展開後の大きさが上限を超えました",
+				      "Archive contents exceed the expanded size limit",
+				      w->node->where, "");
+		return false;
+	case ENG_RD_TIMEOUT:
+		w->stop = true;
+		return false;
 	}
-	w->ctx->arch_expanded += data->len;
 	w->out_here += data->len;
 	return true;
 }
@@ -506,6 +551,128 @@ int eng_zip_member(const unsigned char *data, size_t len, const char *name,
 			}
 		}
 	}
+	archive_read_free(a);
+	eng_locale_leave(old);
+	return rc;
+}
+
+/* Members of one document package looked at, at most: a workbook of
+ * more sheets is read in part (and said so). */
+#define ENG_PKG_MEMBERS_MAX 1000
+
+static void eng_pkg_limit(eng_ctx *ctx, const char *rule, const char *ja,
+			  const char *en, const char *where)
+{
+	eng_scan_limit(ctx, rule, ja, en, where, "");
+	ctx->arch_bomb = true;
+}
+
+/* Reads one wanted member, within cap and the message's budget. */
+static eng_pkg_rc eng_pkg_member(eng_ctx *ctx, struct archive *a,
+				 const char *where, const char *name, size_t cap,
+				 unsigned char *chunk, eng_pkg_fn got, void *arg)
+{
+	unsigned long long left = eng_left(ctx);
+	bool by_budget = left < cap;
+	eng_pkg_rc rc = ENG_PKG_OK;
+	sg_buf m;
+
+	sg_buf_init(&m, by_budget ? eng_clamp(left) : cap);
+	switch (eng_read_data(ctx, a, chunk, &m)) {
+	case ENG_RD_OK:
+		break;
+	case ENG_RD_ERROR:
+		rc = ENG_PKG_PARTIAL;
+		break;
+	case ENG_RD_FULL:
+		if (by_budget) {
+			eng_pkg_limit(ctx, "archive-size",
+				      "圧縮ファイルの展開後の大きさが上限を超えました",
+				      "Archive contents exceed the expanded size limit", where);
+			rc = ENG_PKG_LIMIT;
+		} else {
+			rc = ENG_PKG_PARTIAL;	/* a huge sheet, or a bomb */
+		}
+		break;
+	case ENG_RD_TIMEOUT:
+		rc = ENG_PKG_LIMIT;
+		break;
+	}
+	/* What was read is still text to look at: a marking in the first
+	 * part of a cut document still rejects. */
+	got(arg, name, &m);
+	sg_buf_free(&m);
+	return rc;
+}
+
+static eng_pkg_rc eng_pkg_loop(eng_ctx *ctx, struct archive *a, const char *where,
+			       size_t cap, eng_pkg_want_fn want, eng_pkg_fn got,
+			       void *arg)
+{
+	const eng_limits *lim = &ctx->eng->lim;
+	unsigned char *chunk = sg_xmalloc(ENG_CHUNK);
+	eng_pkg_rc rc = ENG_PKG_OK;
+	struct archive_entry *e;
+
+	for (size_t i = 0; rc != ENG_PKG_LIMIT; i++) {
+		int r = archive_read_next_header(a, &e);
+		const char *name;
+
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN || i >= ENG_PKG_MEMBERS_MAX) {
+			rc = ENG_PKG_PARTIAL;
+			break;
+		}
+		if (++ctx->arch_entries > lim->archive_entries) {
+			eng_pkg_limit(ctx, "archive-entries",
+				      "圧縮ファイルの中のファイルが多すぎます",
+				      "Too many files in archives to inspect", where);
+			rc = ENG_PKG_LIMIT;
+			break;
+		}
+		if (eng_deadline_passed(ctx)) {
+			rc = ENG_PKG_LIMIT;
+			break;
+		}
+		name = archive_entry_pathname(e);
+		if (name == NULL || !want(name))
+			continue;	/* libarchive skips the data */
+		if (archive_entry_is_encrypted(e)) {
+			rc = ENG_PKG_PARTIAL;
+			continue;
+		}
+		eng_pkg_rc m = eng_pkg_member(ctx, a, where, name, cap, chunk, got, arg);
+		if (m > rc)
+			rc = m;
+	}
+	free(chunk);
+	return rc;
+}
+
+eng_pkg_rc eng_pkg_read(eng_ctx *ctx, const char *where,
+			const unsigned char *data, size_t len, unsigned depth,
+			size_t cap, eng_pkg_want_fn want, eng_pkg_fn got, void *arg)
+{
+	struct archive *a;
+	locale_t old;
+	eng_pkg_rc rc;
+
+	/* A limit has held the message already: open nothing more. */
+	if (ctx->arch_bomb || eng_deadline_passed(ctx))
+		return ENG_PKG_LIMIT;
+	if (depth > ctx->eng->lim.archive_depth) {
+		eng_scan_limit(ctx, "archive-depth", "圧縮ファイルの入れ子が深すぎます",
+			       "Archives nested too deeply to inspect", where, "");
+		return ENG_PKG_LIMIT;
+	}
+	old = eng_locale_enter();
+	a = archive_read_new();
+	archive_read_support_format_zip(a);
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK)
+		rc = ENG_PKG_PARTIAL;
+	else
+		rc = eng_pkg_loop(ctx, a, where, cap, want, got, arg);
 	archive_read_free(a);
 	eng_locale_leave(old);
 	return rc;

@@ -30,10 +30,24 @@
  *	the rest of that archive is not read: memory stays bounded by
  *	max_expanded_size however the archive is built (42.zip).
  *
+ *	eng_pkg_read() reads the members of a ZIP-based document package
+ *	(OOXML, ODF) that `want` names, each of at most `cap` bytes, and
+ *	hands each to `got` (the buffer stays the caller's: copy or steal
+ *	it). A package is an archive like any other for the limits: its
+ *	members are entries at `depth` (one more than the document's own),
+ *	and what they expand to counts against the same per-message entries,
+ *	expanded bytes and deadline as the archive walk, so that a document
+ *	in an archive in an archive does not multiply them.
+ *
  *	eng_zip_names() calls fn for each entry name of a ZIP (bounded),
  *	and eng_zip_member() reads one named member of at most `max` bytes:
  *	for sniffing OOXML and ODF without the full walk.
  * DIAGNOSTICS
+ *	eng_pkg_read() returns ENG_PKG_OK (every wanted member read),
+ *	ENG_PKG_PARTIAL (a member over cap, encrypted or unreadable, or a
+ *	package that libarchive cannot read: the caller says the document
+ *	was read in part), or ENG_PKG_LIMIT (a message limit was reached and
+ *	the scan-limit finding is added already, or the deadline passed).
  *	eng_zip_member() returns 0, or -1 when the member is missing,
  *	encrypted, unreadable or larger than max.
  */
@@ -49,6 +63,19 @@ typedef void (*eng_arch_file_fn)(eng_ctx *ctx, eng_attachment *ent,
 void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
 		      const unsigned char *data, size_t len, unsigned depth,
 		      eng_arch_file_fn fn);
+
+typedef enum eng_pkg_rc {
+	ENG_PKG_OK,
+	ENG_PKG_PARTIAL,
+	ENG_PKG_LIMIT
+} eng_pkg_rc;
+
+typedef bool (*eng_pkg_want_fn)(const char *name);
+typedef void (*eng_pkg_fn)(void *arg, const char *name, sg_buf *member);
+
+eng_pkg_rc eng_pkg_read(eng_ctx *ctx, const char *where,
+			const unsigned char *data, size_t len, unsigned depth,
+			size_t cap, eng_pkg_want_fn want, eng_pkg_fn got, void *arg);
 
 /* fn returns non-zero to stop. */
 void eng_zip_names(const unsigned char *data, size_t len,

@@ -14,21 +14,18 @@
  *	text for the detectors without normalising it first.
  */
 #include "engine/eng_content.h"
+#include "engine/eng_archive.h"
 #include "engine/eng_charset.h"
 #include "engine/eng_int.h"
 #include "engine/eng_pd.h"
+#include "engine/eng_sniff.h"
 #include "engine/eng_text.h"
 #include "util/sg_mem.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* Members of one document read at most; a workbook of more sheets is
- * read in part (and said so). */
-#define ENG_CT_MAX_MEMBERS 1000
 /* Shared strings of one workbook. */
 #define ENG_CT_MAX_SHARED 2000000
 /* Bytes of the start of a file looked at to decide it is text. */
@@ -415,7 +412,6 @@ typedef struct ct_member {
 typedef struct ct_pkg {
 	ct_member *m;
 	size_t n;
-	bool partial;		/* a member cut at its cap, or unreadable */
 } ct_pkg;
 
 static bool ct_prefix_suffix(const char *s, const char *pre, const char *suf)
@@ -441,50 +437,17 @@ static bool ct_wanted(const char *name)
 	       strcmp(name, "content.xml") == 0 || strcmp(name, "styles.xml") == 0;
 }
 
-static void ct_read_member(struct archive *a, ct_pkg *pkg, const char *name,
-			   size_t cap)
+static void ct_got_member(void *arg, const char *name, sg_buf *data)
 {
+	ct_pkg *pkg = arg;
 	ct_member *m;
-	char buf[16384];
-	la_ssize_t n;
 
 	if (pkg->n % 16 == 0)
 		pkg->m = sg_xreallocarray(pkg->m, pkg->n + 16, sizeof(ct_member));
 	m = &pkg->m[pkg->n++];
 	m->name = sg_xstrdup(name);
-	sg_buf_init(&m->data, cap);
-	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-		if (sg_buf_append(&m->data, buf, (size_t)n) < 0) {
-			pkg->partial = true;	/* a bomb or a huge sheet */
-			return;
-		}
-	if (n < 0)
-		pkg->partial = true;
-}
-
-/* The wanted members of a ZIP package, in one pass. */
-static void ct_read_pkg(const unsigned char *data, size_t len, size_t cap,
-			ct_pkg *pkg)
-{
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
-	size_t seen = 0;
-
-	archive_read_support_format_zip(a);
-	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-		archive_read_free(a);
-		return;
-	}
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK &&
-	       seen++ < ENG_CT_MAX_MEMBERS) {
-		const char *name = archive_entry_pathname(e);
-
-		if (name && ct_wanted(name))
-			ct_read_member(a, pkg, name, cap);
-		else
-			archive_read_data_skip(a);
-	}
-	archive_read_free(a);
+	m->data = *data;		/* stolen: the reader frees an empty one */
+	sg_buf_init(data, 0);
 }
 
 static void ct_pkg_free(ct_pkg *pkg)
@@ -571,13 +534,27 @@ static bool ct_looks_text(const unsigned char *d, size_t len)
 	return ctl * 100 <= n;
 }
 
+/* A ZIP whose members make a document. Any other ZIP is an archive:
+ * eng_archive walks it and calls back here for each file in it. */
+static bool ct_zipdoc(const unsigned char *d, size_t len)
+{
+	switch (eng_sniff(d, len)) {
+	case ENG_FT_DOCX: case ENG_FT_DOCM: case ENG_FT_XLSX: case ENG_FT_XLSM:
+	case ENG_FT_PPTX: case ENG_FT_PPTM: case ENG_FT_OOXML:
+	case ENG_FT_OOXML_MACRO: case ENG_FT_ODF:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static ct_kind ct_classify(const char *name, const unsigned char *d, size_t len)
 {
 	static const char *const html[] = { "htm", "html", "xhtml" };
 	static const char *const text[] = { "txt", "csv", "tsv", "text", "log", "md" };
 
 	if (ct_magic(d, len, "PK\x03\x04", 4))
-		return CT_ZIPDOC;
+		return ct_zipdoc(d, len) ? CT_ZIPDOC : CT_NONE;
 	if (ct_ext(name, html, 3) && ct_looks_text(d, len))
 		return CT_HTML;
 	if (ct_ext(name, text, 6) || ct_looks_text(d, len))
@@ -619,11 +596,11 @@ static void ct_detect(eng_ctx *ctx, const char *where, const sg_buf *text)
 }
 
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
-		      const unsigned char *data, size_t len)
+		      const unsigned char *data, size_t len, unsigned depth)
 {
 	size_t max = ctx->eng->lim.text_size;
 	ct_kind kind;
-	ct_pkg pkg = { NULL, 0, false };
+	ct_pkg pkg = { NULL, 0 };
 	sg_buf text;
 	int rc = 0;
 
@@ -634,10 +611,14 @@ void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 		return;
 	sg_buf_init(&text, max);
 	if (kind == CT_ZIPDOC) {
-		/* XML is several times its text: cap members accordingly. */
-		ct_read_pkg(data, len, max > SG_BUF_UNLIMITED / 8 ? max : max * 8, &pkg);
+		/* XML is several times its text: cap members accordingly.
+		 * The members are entries one level below the document, and
+		 * count against the message's archive limits. */
+		eng_pkg_rc prc = eng_pkg_read(ctx, where, data, len, depth + 1,
+					      max > SG_BUF_UNLIMITED / 8 ? max : max * 8,
+					      ct_wanted, ct_got_member, &pkg);
 		rc = ct_pkg_text(&pkg, &text);
-		if (pkg.partial)
+		if (prc == ENG_PKG_PARTIAL)
 			eng_scan_limit(ctx, "document-unreadable",
 				       "文書の一部を読み取れず全部は検査できません",
 				       "Part of the document could not be read", where, "");

@@ -107,9 +107,10 @@ void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
 void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h);
 
 /* eng_content.c: the content of one file (an attachment, or an entry
- * of an archive) whose text the detectors should read. */
+ * of an archive) whose text the detectors should read; depth is the
+ * file's archive nesting (0 for a mail attachment). */
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
-		      const unsigned char *data, size_t len);
+		      const unsigned char *data, size_t len, unsigned depth);
 /* Whether an HTML body of the message references this Content-ID. */
 bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id);
 

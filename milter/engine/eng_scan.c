@@ -82,7 +82,7 @@ static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 	}
 	/* Its readable text (CSV, xlsx, docx...): markings and personal
 	 * data inside the file, with the file as where. */
-	eng_content_text(ctx, att->where, att->name, data, len);
+	eng_content_text(ctx, att->where, att->name, data, len, 0);
 	/* Type, encryption, archive entries, dangerous-attachment. */
 	eng_attach_inspect(ctx, att, data, len);
 }

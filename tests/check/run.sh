@@ -419,6 +419,50 @@ check_json "conf: 機密性3 to a trusted domain is still rejected" 2 '.verdict=
 ctl -c "$TMP/trust.conf" check --json --rcpt info@kenko-kyokai.example --rcpt t.yamada@sakura-sys.example "$FIX/kimitsu2_body_iso2022.eml"
 check_json "conf: 機密性2 to trusted plus an untrusted recipient is held" 1 '.verdict=="hold" and found("classified")'
 
+# inside archives to a trusted_domains recipient: the zip need not be
+# encrypted there, but what is in it is still read
+ARC=$FIX/archive
+ctl -c "$TMP/trust.conf" check --json --rcpt info@kenko-kyokai.example "$ARC/zip_roster_cp932_csv.eml"
+check_json "conf: a roster CSV in a plain zip to a trusted domain is held for personal data" 1 \
+	'.verdict=="hold" and cats==["personal-data","personal-data","personal-data"] and all(f("personal-data")[]; .where=="資料.zip/申込者一覧.csv")'
+ctl -c "$TMP/trust.conf" check --json --rcpt info@kenko-kyokai.example "$ARC/zip_docx_kimitsu3a.eml"
+check_json "conf: a 機密性3A docx in a zip to a trusted domain is rejected" 2 \
+	'.verdict=="reject" and cats==["classified"] and (f("classified")[0].where=="資料.zip/台帳.docx")'
+ctl -c "$TMP/trust.conf" check --json --rcpt info@kenko-kyokai.example "$ARC/7z_xlsx_mynumber.eml"
+check_json "conf: My Numbers in a 7z to a trusted domain are held" 1 \
+	'.verdict=="hold" and any(f("personal-data")[]; .rule=="mynumber" and .where=="名簿.7z/給付対象者一覧.xlsx")'
+ctl -c "$TMP/trust.conf" check --json --rcpt info@kenko-kyokai.example "$ARC/targz_odt_kimitsu2.eml"
+check_json "conf: 機密性2 in an odt in a tar.gz to a trusted domain is allowed, as the odt alone is" 0 '.verdict=="accept" and none'
+
+# One budget per message: the members of a document package are one
+# more level of archives, and count against the same depth, entries and
+# expanded bytes as the archives around it.
+confset "$TMP/base.conf" "$TMP/d10.conf" limits max_archive_depth 10
+ctl -c "$TMP/d10.conf" check --json "$ARC/zip10_docx_kimitsu3a.eml"
+check_json "archive budget: ten levels with max_archive_depth 10: the docx at the bottom is read" 2 \
+	'.verdict=="reject" and any(f("classified")[]; .where=="level1.zip/level2.zip/level3.zip/level4.zip/level5.zip/level6.zip/level7.zip/level8.zip/level9.zip/台帳.docx") and (found("scan-limit")|not)'
+confset "$TMP/base.conf" "$TMP/d9.conf" limits max_archive_depth 9
+ctl -c "$TMP/d9.conf" check --json "$ARC/zip10_docx_kimitsu3a.eml"
+check_json "archive budget: ten levels with max_archive_depth 9: the docx's own ZIP is the tenth level" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="archive-depth" and .where=="level1.zip/level2.zip/level3.zip/level4.zip/level5.zip/level6.zip/level7.zip/level8.zip/level9.zip/台帳.docx") and (found("classified")|not)'
+# the docx (36,965 bytes) comes out of the zip; its document.xml (2,736)
+# no longer fits in 38,000 bytes: the zip and the docx share the budget
+confset "$TMP/base.conf" "$TMP/x38k.conf" limits max_expanded_size 38000
+ctl -c "$TMP/x38k.conf" check --json "$ARC/docx_kimitsu3a.eml"
+check_json "archive budget: max_expanded_size 38000: the docx alone is read" 2 '.verdict=="reject" and (found("scan-limit")|not)'
+ctl -c "$TMP/x38k.conf" check --json "$ARC/zip_docx_kimitsu3a.eml"
+check_json "archive budget: max_expanded_size 38000: the docx in a zip exceeds the one budget" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="archive-size" and .where=="資料.zip/台帳.docx")'
+# the docx has 17 members; in the zip it is the 18th entry of the message
+confset "$TMP/base.conf" "$TMP/e17.conf" limits max_archive_entries 17
+ctl -c "$TMP/e17.conf" check --json "$ARC/docx_kimitsu3a.eml"
+check_json "archive budget: max_archive_entries 17: the docx alone (17 members) is read" 2 '.verdict=="reject" and (found("scan-limit")|not)'
+ctl -c "$TMP/e17.conf" check --json "$ARC/zip_docx_kimitsu3a.eml"
+# (word/document.xml is its 5th member: the marking read before the
+# limit still rejects)
+check_json "archive budget: max_archive_entries 17: zip entry plus 17 members exceed it" 2 \
+	'.verdict=="reject" and any(f("scan-limit")[]; .rule=="archive-entries" and .where=="資料.zip/台帳.docx")'
+
 # ---------------------------------------------------------------------------
 # 6. errors: unreadable input 66, usage 64, configuration 78
 
