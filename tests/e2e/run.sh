@@ -17,6 +17,8 @@
 #     X-Sendguard-Hold: <id> in its queue file (postcat) and a pending
 #     hold row for its queue id in the store (sqlite3);
 #   - 機密性3 to an external address: 550 5.7.1 at the SMTP level;
+#   - inside archives: a roster CSV in a zip is held, a docx marked
+#     機密性3A in a zip is rejected (550 5.7.1), nothing at the sink;
 #   - [actions] exposed-recipients = bcc: every envelope recipient gets
 #     the mail, To is "undisclosed-recipients:;", internal Cc kept,
 #     also for a 985-address To header (30 KB);
@@ -283,6 +285,31 @@ check "class 3 to a contractor: swaks shows 550 5.7.1 ($REPLY)" \
 check "class 3: no queue id, not queued" [ -z "$QID" ]
 check "class 3: the sender gets a rejection notice" \
 	wait_for 30 eval '[ "$(notices_to "$FROM" | grep -c .)" -ge 2 ]'
+
+# --- 7b. inside archives (issue 13, class 5) --------------------------------------------
+
+# arc_mail NAME FIXTURE: the archive fixture with an X-E2E-Id header
+arc_mail() { { echo "X-E2E-Id: e2e-$1"; cat "$SG_SRCDIR/tests/fixtures/archive/$2"; } >"$M/$1.eml"; }
+arc_mail zip-roster zip_roster_cp932_csv.eml
+send zip-roster "$SG_GW_PORT" "$FROM" "$VENDOR" "$M/zip-roster.eml"
+ZR_QID=$QID
+check "zipped roster CSV: accepted by SMTP for holding ($REPLY)" [ -n "$ZR_QID" ]
+check "zipped roster CSV: in the hold queue" \
+	wait_for 10 eval '[ "$(pf_queue_name "$ZR_QID")" = hold ]'
+ZR_CATS=$(sg_sql "SELECT categories FROM holds WHERE queue_id = '$ZR_QID';")
+check "zipped roster CSV: held for personal data ($ZR_CATS)" \
+	eval '[[ "$ZR_CATS" == *personal-data* ]]'
+ZR_WHERE=$(sg_sql "SELECT group_concat(DISTINCT json_extract(f.value, '\$.where')) FROM holds, json_each(holds.findings) f WHERE queue_id = '$ZR_QID' AND json_extract(f.value, '\$.category') = 'personal-data';")
+check "zipped roster CSV: the stored findings name the chain ($ZR_WHERE)" \
+	[ "$ZR_WHERE" = "資料.zip/申込者一覧.csv" ]
+arc_mail zip-docx3a zip_docx_kimitsu3a.eml
+send zip-docx3a "$SG_GW_PORT" "$FROM" "$VENDOR" "$M/zip-docx3a.eml"
+check "zipped 機密性3A docx: swaks shows 550 5.7.1 ($REPLY)" \
+	eval '[[ "$REPLY" == "550 5.7.1"* ]]'
+check "zipped 機密性3A docx: no queue id, not queued" [ -z "$QID" ]
+sleep 2
+check "inside archives: nothing reached the sink" \
+	eval '[ "$(sink_count e2e-zip-roster)" = 0 ] && [ "$(sink_count e2e-zip-docx3a)" = 0 ]'
 
 # --- 8. Bcc rewrite ([actions] exposed-recipients = bcc) -----------------------------------
 

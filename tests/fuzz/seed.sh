@@ -23,7 +23,7 @@ mkdir -p "$out"/{scan,hdr,addr,charset,attach,ole,pdf,rules,conf,crypt}
 
 # scan: every fixture message (small ones; the bench and check tests
 # build the big ones)
-for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml; do
+for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml "$fx"/archive/*.eml; do
 	[ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$out/scan/$(basename "$f")"
 done
 # the S/MIME and OpenPGP mails, named apart from the others
@@ -36,10 +36,10 @@ name_byte() {
 	case $1 in
 	*.zip) echo 1 ;; *.docx | *.docm) echo 2 ;; *.xlsx) echo 3 ;; *.7z) echo 4 ;;
 	*.pdf) echo 5 ;; *.doc) echo 6 ;; *.xls) echo 7 ;; *.odt) echo 8 ;;
-	*.tar.gz) echo 9 ;; *.txt) echo 11 ;; *.lnk) echo 15 ;; *) echo 0 ;;
+	*.tar.gz) echo 9 ;; *.csv) echo 10 ;; *.txt) echo 11 ;; *.lnk) echo 15 ;; *) echo 0 ;;
 	esac
 }
-for f in "$fx"/attach/files/*; do
+for f in "$fx"/attach/files/* "$fx"/archive/files/*; do
 	b=$(name_byte "$f")
 	{ printf "\\$(printf %03o "$b")"; cat "$f"; } >"$out/attach/$(basename "$f")"
 	case $f in
