@@ -308,7 +308,7 @@ static bool dr_entry_is_ours(const ctl_dr *d, const char *entry, bool chrooted,
 
 /* master.cf: is any service running `command` (smtpd, cleanup)
  * chrooted, and is any not? */
-static void dr_master_chroot(ctl_dr *d, const char *master, const char *command,
+static void dr_master_chroot(const char *master, const char *command,
 			     bool *any_y, bool *any_n)
 {
 	char *copy = sg_xstrdup(master), *save = NULL;
@@ -329,7 +329,6 @@ static void dr_master_chroot(ctl_dr *d, const char *master, const char *command,
 		else
 			*any_n = true;
 	}
-	(void)d;
 	free(copy);
 }
 
@@ -344,7 +343,7 @@ static void dr_milter_list(ctl_dr *d, const char *param, const char *master,
 
 	if (val == NULL)
 		return;
-	dr_master_chroot(d, master, daemon, &any_y, &any_n);
+	dr_master_chroot(master, daemon, &any_y, &any_n);
 	if (!any_y && !any_n)
 		any_n = true;	/* no such service in master.cf: nothing chrooted */
 	copy = sg_xstrdup(val);

@@ -13,7 +13,7 @@
 #	its test notice must reach the sink, recognised by the milter. Then
 #	it breaks one thing at a time (each Postfix parameter doctor reads,
 #	a master.cf override, the socket's mode, the store's owner, a key's
-#	mode, a template, the notice command) and expects exit 1 with one
+#	mode, a template, the notice submission) and expects exit 1 with one
 #	FAIL line that names it; the set-up is restored after each.
 
 set -u
@@ -142,7 +142,12 @@ cp -R "$SG_SRCDIR/conf/templates/ja" "$SG_SRCDIR/conf/templates/en" "$SG_BASE/tp
 rm "$SG_BASE/tpl/en/hold_sender.txt"
 sed -i "s|^templates = .*|templates = $SG_BASE/tpl|" "$CONF"
 broken "a missing template" "templates and approvers: .*hold_sender.txt"
-sed -i "s|^sendmail = .*|sendmail = /nonexistent/sendmail|" "$CONF"
+# the way notices go: [notify] smtp when set (the outbox), else sendmail
+if grep -q '^smtp = .' "$CONF"; then
+	sed -i "s|^smtp = .*|smtp = 127.0.0.1:1|" "$CONF"
+else
+	sed -i "s|^sendmail = .*|sendmail = /nonexistent/sendmail|" "$CONF"
+fi
 doctor
 grep '^FAIL' "$SG_BASE/doctor.out" | grep -q 'notice submission' && [ "$DR_RC" = 1 ] &&
 	ok "a notice command that fails: $(grep '^FAIL' "$SG_BASE/doctor.out" | cut -c1-140)" ||
