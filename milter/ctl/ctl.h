@@ -111,6 +111,7 @@ int ctl_parse_args(const char *cmd, int argc, char **argv, const ctl_argspec *sp
  * reconcile). */
 typedef struct ctl_applier {
 	st_store *st;
+	const sg_conf *conf;		/* identities: recipient_delimiter, domains */
 	rel_backend *be;		/* [release] backend: Postfix or Sendmail */
 	ctl_notices *notices;
 	long long requeue_after;	/* seconds; -1: never requeue */

@@ -215,6 +215,20 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 	sg_buf err;
 	rel_rc rc;
 
+	/* The last gate of four eyes: whatever wrote the store (an older
+	 * version, a hand edit, a path that forgot the check), an approval
+	 * by one of the sender's own identities is never carried out. The
+	 * hold stays approved and on hold for an administrator to look at. */
+	if (h->status == ST_APPROVED && h->decided_by &&
+	    rel_is_sender(h, a->conf, rel_decided_for(h->decided_by))) {
+		a->refused++;
+		fprintf(stderr, "sendguardctl apply: hold %s: refused: approved by %s, "
+			"one of its sender's identities (four eyes); not released\n",
+			h->id, h->decided_by);
+		ctl_apply_note(a, h, "refused: approved by one of the sender's own"
+			       " identities (four eyes); not released");
+		return;
+	}
 	sg_buf_init(&err, 8192);
 	rc = rel_be_queue_of(a->be, qid, queue, &err);
 	if (rc == REL_OK)
@@ -297,6 +311,7 @@ int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
 
 	memset(a, 0, sizeof(*a));
 	a->st = st;
+	a->conf = conf;
 	sg_buf_init(&err, 8192);
 	a->be = rel_backend_new(conf, &err);
 	if (a->be != NULL)

@@ -115,7 +115,7 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 		return ex;
 	}
 	sg_buf_init(&err, 8192);
-	rc = rel_decide_admin(st, pos[0], act, vals[0], ctl_admin_name(), vals[1],
+	rc = rel_decide_admin(st, conf, pos[0], act, vals[0], ctl_admin_name(), vals[1],
 			      ctl_unix_user(), &err);
 	if (rc == REL_OK)
 		printf("hold %s: %s by administrator %s on behalf of %s (recorded;"

@@ -59,6 +59,8 @@ typedef struct eng_finding {
 	unsigned long count;
 	char *evidence;		/* masked */
 	eng_action action;
+	bool class3;		/* a marking whose action key is classified-3:
+				 * the hold's sub-category "classified-3" */
 } eng_finding;
 
 typedef struct eng_attachment {
@@ -96,7 +98,7 @@ typedef struct eng_result {
 	bool bcc_rewrite;	/* exposed-recipients with action bcc */
 	bool encrypted_whole;	/* S/MIME enveloped or PGP/MIME: not inspected */
 	char *subject;		/* decoded Subject, UTF-8, or NULL */
-	char *from;		/* From address, or NULL */
+	char *from;		/* From addresses ("a@x, b@y"), or NULL */
 	eng_finding *findings;
 	size_t nfindings, capf;
 	eng_attachment *atts;

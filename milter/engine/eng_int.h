@@ -21,6 +21,7 @@ typedef struct eng_marking {
 	char *label_ja;
 	char *label_en;
 	eng_action action;
+	bool class3;		/* action = classified-3 in the rule file */
 	bool trusted_exempt;	/* allowed when every external rcpt is trusted */
 	pcre2_code *re;
 } eng_marking;

@@ -53,9 +53,14 @@ static void eng_mark_one(eng_ctx *ctx, const eng_marking *m, const char *text,
 		}
 	}
 	pcre2_match_data_free(md);
-	if (count > 0)
-		eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id, m->label_ja,
-				m->label_en, where, count, ev, m->action);
+	if (count > 0) {
+		eng_finding *f = eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id,
+						 m->label_ja, m->label_en, where,
+						 count, ev, m->action);
+
+		if (f)
+			f->class3 = m->class3;
+	}
 }
 
 void eng_mark_scan(eng_ctx *ctx, const char *text, size_t len, const char *where)

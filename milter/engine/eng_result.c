@@ -109,6 +109,7 @@ eng_finding *eng_add_finding(eng_result *res, eng_category cat,
 	f->count = count;
 	f->evidence = sg_xstrdup(evidence ? evidence : "");
 	f->action = action;
+	f->class3 = false;
 	return f;
 }
 

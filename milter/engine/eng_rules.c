@@ -236,10 +236,14 @@ static int eng_mark_key(eng_mark_load *ld, const sg_ini_pos *pos,
 		return 0;
 	}
 	if (strcmp(key, "action") == 0) {
-		if (strcmp(value, "classified") == 0)
+		if (strcmp(value, "classified") == 0) {
 			m->action = ld->eng->actions[ENG_CAT_CLASSIFIED];
-		else if (strcmp(value, "classified-3") == 0)
+			m->class3 = false;
+		}
+		else if (strcmp(value, "classified-3") == 0) {
 			m->action = ld->eng->action_class3;
+			m->class3 = true;
+		}
 		else {
 			sg_ini_error(err, pos, key, "expected classified or classified-3");
 			return -1;

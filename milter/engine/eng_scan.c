@@ -87,16 +87,27 @@ static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 	eng_attach_inspect(ctx, att, data, len);
 }
 
+#define ENG_FROM_MAX 16	/* From addresses kept as sender identities */
+
 static void eng_read_from(eng_result *res, const eng_hdrs *h)
 {
 	eng_addr_list l;
 
 	if (h->from_raw == NULL)
 		return;
-	eng_addr_list_init(&l, 4);
+	/* Every From address: each is one of the sender's identities, and
+	 * none of them may approve (issue 14). The list is the store's
+	 * from_addr, read back by sg_idset_add_list(). */
+	eng_addr_list_init(&l, ENG_FROM_MAX);
 	eng_addr_parse(h->from_raw, strlen(h->from_raw), &l);
-	if (l.n > 0)
-		res->from = sg_xstrdup(l.v[0].addr);
+	if (l.n > 0) {
+		sg_buf b;
+
+		sg_buf_init(&b, SG_BUF_UNLIMITED);
+		for (size_t i = 0; i < l.n; i++)
+			sg_buf_printf(&b, "%s%s", i ? ", " : "", l.v[i].addr);
+		res->from = sg_buf_steal(&b);
+	}
 	eng_addr_list_free(&l);
 }
 

@@ -7,16 +7,22 @@
  *	A second person must check outgoing mail, and checking your own
  *	mail twice does not count (SOURCES.md: the training quiz marks it
  *	wrong). So the sender is never among the approvers, under any of
- *	the names they go by: envelope sender, From address, AUTH login,
- *	and login@ the sender's domain when the login is a bare user name
- *	(ARCHITECTURE.md, "Who is who").
+ *	the identities they go by (util/sg_addr.h: envelope sender, every
+ *	From address, the SASL login as a login and as login@ each
+ *	internal domain, each compared with and without its address
+ *	extension). Without SMTP AUTH those are claims, so the approvers
+ *	the sender's (and the From addresses') own glob would pick are
+ *	excluded as well: a forged envelope sender cannot route the hold
+ *	to oneself.
  *
- *	Order: every `category:NAME` line for a category the hold has (a
- *	class-2 marking goes to the security officer whoever sent it),
- *	then the first sender glob that matches, else `default`. When the
- *	exclusions leave nobody (a section head whose own mail matches his
- *	own glob), `default` is asked instead. When even that leaves nobody
- *	the list is empty: the hold stays and the caller logs it (ntf.h).
+ *	Order: when the hold has a category with a `category:NAME` line,
+ *	the first such category in [approval] category_order decides
+ *	(classified-3, a sub-category, just before classified), and its
+ *	approvers replace the others. Otherwise (also when a category's
+ *	approvers are all the sender) the first sender glob that matches,
+ *	else `default`. When the exclusions leave nobody,
+ *	`default` is asked instead. When even that leaves nobody the list
+ *	is empty: the hold stays and the caller logs it (ntf.h).
  *
  *	ntf_approvers_check() runs at start-up, so that a typo in an
  *	approver's address is found by the administrator, not by a held
@@ -26,6 +32,7 @@
  *	"FILE:LINE: [approvers] KEY: what is wrong".
  */
 #include "notify/ntf.h"
+#include "util/sg_addr.h"
 #include "util/sg_mem.h"
 
 #include <ctype.h>
@@ -37,7 +44,6 @@
 
 #define NTF_CATEGORY_PREFIX	"category:"
 #define NTF_APPROVERS_MAX	1000	/* approvers of one hold */
-#define NTF_EXCLUDE_MAX		4
 
 static const char *const ntf_categories[] = {
 	"unencrypted-attachment", "personal-data", "exposed-recipients",
@@ -198,93 +204,133 @@ int ntf_approvers_check(const sg_conf *conf, sg_buf *err)
 
 /* ------------------------------------------------------------- routing */
 
-/* The names the sender goes by; see DESCRIPTION. */
-static void ntf_excluded(const char *sender, const char *from_addr,
-			 const char *auth_login, ntf_strv *ex)
+/* The first glob (not default, not category:) that matches addr, as
+ * written or as its canonical identity with or without extension, so
+ * that kacho+x@ is routed (and excluded) like kacho@. */
+static const sg_conf_entry *ntf_find_glob(const sg_conf *conf, const char *addr)
 {
-	const char *at = sender ? strrchr(sender, '@') : NULL;
+	char *forms[3] = { NULL, NULL, NULL };
+	const sg_conf_entry *found = NULL;
 
-	if (sender && *sender)
-		ntf_strv_add(ex, sender);
-	if (from_addr && *from_addr)
-		ntf_strv_add(ex, from_addr);
-	if (auth_login && *auth_login) {
-		ntf_strv_add(ex, auth_login);
-		if (strchr(auth_login, '@') == NULL && at) {
-			sg_buf b;
-
-			sg_buf_init(&b, SG_BUF_UNLIMITED);
-			sg_buf_printf(&b, "%s%s", auth_login, at);
-			ntf_strv_add(ex, sg_buf_cstr(&b));
-			sg_buf_free(&b);
-		}
-	}
-}
-
-static void ntf_add_entry(const sg_conf_entry *e, const ntf_strv *ex, ntf_strv *out)
-{
-	for (size_t i = 0; i < e->nlist && out->n < NTF_APPROVERS_MAX; i++)
-		if (!ntf_strv_has_ci(ex, e->list[i]) && !ntf_strv_has_ci(out, e->list[i]))
-			ntf_strv_add(out, e->list[i]);
-}
-
-static bool ntf_has_category(const char *key, const char *const *cats, size_t ncat)
-{
-	size_t plen = strlen(NTF_CATEGORY_PREFIX);
-
-	if (strncmp(key, NTF_CATEGORY_PREFIX, plen) != 0)
-		return false;
-	for (size_t i = 0; i < ncat; i++)
-		if (cats[i] && strcmp(cats[i], key + plen) == 0)
-			return true;
-	return false;
-}
-
-static const sg_conf_entry *ntf_find_default(const sg_conf *conf)
-{
-	for (size_t i = 0; i < conf->nentries; i++)
-		if (strcmp(conf->entries[i].section, "approvers") == 0 &&
-		    strcmp(conf->entries[i].key, "default") == 0)
-			return &conf->entries[i];
-	return NULL;
-}
-
-/* The first glob (not default, not category:) that matches sender. */
-static const sg_conf_entry *ntf_find_glob(const sg_conf *conf, const char *sender)
-{
-	for (size_t i = 0; i < conf->nentries && sender; i++) {
+	if (addr == NULL || *addr == '\0')
+		return NULL;
+	forms[0] = sg_xstrdup(addr);
+	forms[1] = sg_addr_identity(addr, NULL, false);
+	forms[2] = sg_addr_identity(addr, sg_addr_delims(conf), true);
+	for (size_t i = 0; i < conf->nentries && found == NULL; i++) {
 		const sg_conf_entry *e = &conf->entries[i];
 
 		if (strcmp(e->section, "approvers") != 0 || strcmp(e->key, "default") == 0 ||
 		    strncmp(e->key, NTF_CATEGORY_PREFIX, strlen(NTF_CATEGORY_PREFIX)) == 0)
 			continue;
-		if (fnmatch(e->key, sender, FNM_CASEFOLD) == 0)
-			return e;
+		for (size_t k = 0; k < 3 && found == NULL; k++)
+			if (forms[k] && fnmatch(e->key, forms[k], FNM_CASEFOLD) == 0)
+				found = e;
 	}
+	for (size_t k = 0; k < 3; k++)
+		free(forms[k]);
+	return found;
+}
+
+static const sg_conf_entry *ntf_find_key(const sg_conf *conf, const char *key)
+{
+	for (size_t i = 0; i < conf->nentries; i++)
+		if (strcmp(conf->entries[i].section, "approvers") == 0 &&
+		    strcmp(conf->entries[i].key, key) == 0)
+			return &conf->entries[i];
 	return NULL;
+}
+
+/* Whoever the sender's own glob routes to. Without SMTP AUTH the
+ * envelope sender and From are claims: the 課長 who writes his
+ * subordinate's address would otherwise have the hold routed to
+ * himself (issue 14). */
+static void ntf_exclude_routing_cb(const char *addr, void *arg)
+{
+	void **a = arg;
+	const sg_conf_entry *e = ntf_find_glob(a[0], addr);
+
+	for (size_t i = 0; e && i < e->nlist; i++)
+		sg_idset_add(a[1], e->list[i]);
+}
+
+static bool ntf_has_cat(const char *name, const char *const *cats, size_t ncat)
+{
+	for (size_t i = 0; i < ncat; i++)
+		if (cats[i] && strcmp(cats[i], name) == 0)
+			return true;
+	return false;
+}
+
+static size_t ntf_add_entry(const sg_conf_entry *e, const sg_idset *ex, ntf_strv *out)
+{
+	size_t before = out->n;
+
+	for (size_t i = 0; e && i < e->nlist && out->n < NTF_APPROVERS_MAX; i++) {
+		bool dup = sg_idset_has(ex, e->list[i]);
+
+		for (size_t j = 0; j < out->n && !dup; j++)
+			dup = sg_addr_same_exact(out->v[j], e->list[i]);
+		if (!dup)
+			ntf_strv_add(out, e->list[i]);
+	}
+	return out->n - before;
+}
+
+/* The category that decides: the first of [approval] category_order
+ * that the hold has and that has approvers left after the exclusions;
+ * classified-3 (a sub-category) is tried just before classified. */
+static bool ntf_add_category(const sg_conf *conf, const char *const *cats, size_t ncat,
+			     const sg_idset *ex, ntf_strv *out)
+{
+	size_t n;
+	char *const *order = sg_conf_list(conf, "approval", "category_order", &n);
+	sg_buf key;
+	bool done = false;
+
+	sg_buf_init(&key, 256);
+	for (size_t i = 0; i < n && !done; i++) {
+		const char *try[2] = { NULL, order[i] };
+
+		if (strcmp(order[i], "classified") == 0)
+			try[0] = "classified-3";
+		for (size_t k = 0; k < 2 && !done; k++) {
+			if (try[k] == NULL || !ntf_has_cat(try[k], cats, ncat))
+				continue;
+			sg_buf_reset(&key);
+			sg_buf_printf(&key, NTF_CATEGORY_PREFIX "%s", try[k]);
+			done = ntf_add_entry(ntf_find_key(conf, sg_buf_cstr(&key)), ex, out) > 0;
+		}
+	}
+	sg_buf_free(&key);
+	return done;
 }
 
 size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 			 const char *from_addr, const char *auth_login,
 			 const char *const *categories, size_t ncat, ntf_strv *out)
 {
-	const sg_conf_entry *def = ntf_find_default(conf), *glob;
+	const sg_conf_entry *def = ntf_find_key(conf, "default");
 	size_t before = out->n;
-	ntf_strv ex;
+	sg_idset ex;
 
-	ntf_strv_init(&ex);
-	ntf_excluded(sender, from_addr, auth_login, &ex);
-	for (size_t i = 0; i < conf->nentries; i++)
-		if (strcmp(conf->entries[i].section, "approvers") == 0 &&
-		    ntf_has_category(conf->entries[i].key, categories, ncat))
-			ntf_add_entry(&conf->entries[i], &ex, out);
-	glob = ntf_find_glob(conf, sender);
-	if (glob == NULL)
-		glob = def;
-	if (glob)
-		ntf_add_entry(glob, &ex, out);
-	if (out->n == before && def)
+	sg_idset_sender(&ex, conf, sender, from_addr, auth_login);
+	if (auth_login == NULL || *auth_login == '\0') {
+		void *arg[2] = { (void *)conf, &ex };
+
+		ntf_exclude_routing_cb(sender ? sender : "", arg);
+		sg_addr_split(from_addr, SG_IDSET_MAX, ntf_exclude_routing_cb, arg);
+	}
+	/* A category's approvers replace the defaults: the security
+	 * officer's check of a 取扱注意 mail is not shared with the
+	 * sender's own section (issue 14). */
+	if (!ntf_add_category(conf, categories, ncat, &ex, out)) {
+		const sg_conf_entry *glob = ntf_find_glob(conf, sender);
+
+		ntf_add_entry(glob ? glob : def, &ex, out);
+	}
+	if (out->n == before)
 		ntf_add_entry(def, &ex, out);
-	ntf_strv_free(&ex);
+	sg_idset_free(&ex);
 	return out->n;
 }

@@ -155,9 +155,7 @@ static void ntf_copy_att(ntf_attachment_view *dst, const eng_attachment *src, in
 
 static bool ntf_is_class3(const eng_finding *f)
 {
-	return f->cat == ENG_CAT_CLASSIFIED &&
-	       ((f->rule && strncmp(f->rule, "class-3", 7) == 0) ||
-		f->action == ENG_ACT_REJECT);
+	return f->cat == ENG_CAT_CLASSIFIED && (f->class3 || f->action == ENG_ACT_REJECT);
 }
 
 static void ntf_copy_findings(ntf_hold_view *v, const eng_result *res)

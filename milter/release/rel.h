@@ -92,12 +92,21 @@ rel_rc rel_from_st(st_rc rc);
 
 /* Equal addresses: case-insensitive, <> and blanks ignored. */
 bool rel_addr_eq(const char *a, const char *b);
-/* addr is the sender of h under any of its identities. */
-bool rel_is_sender(const st_hold *h, const char *addr);
+/* addr is the sender of h under any of its identities (envelope
+ * sender, From addresses, AUTH login and login@ each internal domain;
+ * with and without the address extension: sg_idset_sender). conf
+ * gives [policy] recipient_delimiter and internal_domains; NULL: "+"
+ * and none. */
+bool rel_is_sender(const st_hold *h, const sg_conf *conf, const char *addr);
+/* addr is one of the approvers assigned at hold time (canonical,
+ * exact: an extension is not the approver). */
 bool rel_is_assigned(const st_hold *h, const char *addr);
+/* The person a recorded decision (decided_by) was made as: X of
+ * "administrator USER on behalf of X", else decided_by itself. */
+const char *rel_decided_for(const char *decided_by);
 /* REL_OK or REL_REFUSED (why says why, ja + en). Pure: no store. */
-rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
-		      sg_buf *why);
+rel_rc rel_may_decide(const st_hold *h, const sg_conf *conf, rel_action a,
+		      const char *by, sg_buf *why);
 /* True when h's recorded decision says its mail is to be deleted
  * (reject, withdraw, expiry by "expire"); false for approved, pending
  * and holds closed without a decision (reconcile's "queue file gone"). */
@@ -107,16 +116,17 @@ bool rel_decision_deletes(const st_hold *h);
 /* Reads the hold, checks rel_may_decide, records the decision with
  * its audit record. REL_NOTFOUND, REL_REFUSED (also: already
  * decided), REL_BUSY, REL_INVALID, REL_ERROR. */
-rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
-		  const char *comment, const char *unix_user, sg_buf *err);
+rel_rc rel_decide(st_store *st, const sg_conf *conf, const char *id, rel_action a,
+		  const char *by, const char *comment, const char *unix_user,
+		  sg_buf *err);
 /* An administrator's decision (sendguardctl): the rules are those of
  * on_behalf (an approver, or the sender for withdraw; never the sender
  * for approve or reject), and it is recorded, in the hold, the audit
  * log, the report and the notices, as "administrator ADMIN on behalf
  * of ON_BEHALF", never as on_behalf's own. A reject needs a reason
  * (REL_INVALID, err says so, without a non-blank comment). */
-rel_rc rel_decide_admin(st_store *st, const char *id, rel_action a,
-			const char *on_behalf, const char *admin,
+rel_rc rel_decide_admin(st_store *st, const sg_conf *conf, const char *id,
+			rel_action a, const char *on_behalf, const char *admin,
 			const char *comment, const char *unix_user, sg_buf *err);
 
 /* ------------------------------------------------------------ expiry */

@@ -16,6 +16,7 @@
  *	Refusals fill err with one Japanese and one English sentence.
  */
 #include "release/rel.h"
+#include "util/sg_addr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -100,32 +101,41 @@ bool rel_addr_eq(const char *a, const char *b)
 	return la > 0 && la == lb && strncasecmp(pa, pb, la) == 0;
 }
 
-/* login@ the sender's domain, for a login without '@' (ARCHITECTURE.md). */
-static bool rel_login_at_domain(const st_hold *h, const char *addr)
+/* One identity per person (util/sg_addr.h): the sender's identities
+ * as stored with the hold, compared with and without the address
+ * extension of [policy] recipient_delimiter. */
+bool rel_is_sender(const st_hold *h, const sg_conf *conf, const char *addr)
 {
-	const char *at = h->sender ? strrchr(h->sender, '@') : NULL;
-	char buf[512];
+	sg_idset ids;
+	bool is;
 
-	if (h->auth_login == NULL || *h->auth_login == '\0' ||
-	    strchr(h->auth_login, '@') != NULL || at == NULL)
-		return false;
-	if ((size_t)snprintf(buf, sizeof(buf), "%s%s", h->auth_login, at) >= sizeof(buf))
-		return false;
-	return rel_addr_eq(buf, addr);
+	sg_idset_sender(&ids, conf, h->sender, h->from_addr, h->auth_login);
+	is = sg_idset_has(&ids, addr);
+	sg_idset_free(&ids);
+	return is;
 }
 
-bool rel_is_sender(const st_hold *h, const char *addr)
-{
-	return rel_addr_eq(h->sender, addr) || rel_addr_eq(h->from_addr, addr) ||
-	       rel_addr_eq(h->auth_login, addr) || rel_login_at_domain(h, addr);
-}
-
+/* Granting is strict: only the canonical address the request went to. */
 bool rel_is_assigned(const st_hold *h, const char *addr)
 {
 	for (size_t i = 0; i < h->napprovers; i++)
-		if (rel_addr_eq(h->approvers[i], addr))
+		if (sg_addr_same_exact(h->approvers[i], addr))
 			return true;
 	return false;
+}
+
+/* Who a recorded decision is by: the person an administrator decided
+ * for ("administrator USER on behalf of X", rel_decide_admin), else the
+ * record itself. */
+const char *rel_decided_for(const char *decided_by)
+{
+	static const char pre[] = "administrator ", mid[] = " on behalf of ";
+	const char *m;
+
+	if (decided_by == NULL || strncmp(decided_by, pre, sizeof(pre) - 1) != 0 ||
+	    (m = strstr(decided_by, mid)) == NULL)
+		return decided_by;
+	return m + sizeof(mid) - 1;
 }
 
 static rel_rc rel_refuse(sg_buf *why, const char *fmt, ...)
@@ -144,19 +154,20 @@ static rel_rc rel_refuse(sg_buf *why, const char *fmt, ...)
 	return REL_REFUSED;
 }
 
-static rel_rc rel_may_withdraw(const st_hold *h, const char *by, sg_buf *why)
+static rel_rc rel_may_withdraw(const st_hold *h, const sg_conf *conf,
+				const char *by, sg_buf *why)
 {
-	if (rel_is_sender(h, by))
+	if (rel_is_sender(h, conf, by))
 		return REL_OK;
 	return rel_refuse(why, "取り下げできるのは送信者 (%s) だけです。"
 			  " Only the sender (%s) may withdraw hold %s; %s is not"
 			  " the sender.", h->sender, h->sender, h->id, by);
 }
 
-static rel_rc rel_may_judge(const st_hold *h, rel_action a, const char *by,
-			    sg_buf *why)
+static rel_rc rel_may_judge(const st_hold *h, const sg_conf *conf, rel_action a,
+			    const char *by, sg_buf *why)
 {
-	if (rel_is_sender(h, by))
+	if (rel_is_sender(h, conf, by))
 		return rel_refuse(why, "送信者は自分のメールを承認・却下できません"
 				  " (ダブルチェック)。取り下げは withdraw で行えます。"
 				  " %s is the sender of hold %s and may not %s it"
@@ -170,8 +181,8 @@ static rel_rc rel_may_judge(const st_hold *h, rel_action a, const char *by,
 			  by, by, h->id, h->napprovers, h->napprovers == 1 ? "" : "s");
 }
 
-rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
-		      sg_buf *why)
+rel_rc rel_may_decide(const st_hold *h, const sg_conf *conf, rel_action a,
+		      const char *by, sg_buf *why)
 {
 	if (by == NULL || strchr(by, '@') == NULL)
 		return rel_refuse(why, "--by にはメールアドレスを指定してください。"
@@ -187,8 +198,8 @@ rel_rc rel_may_decide(const st_hold *h, rel_action a, const char *by,
 				  h->decided_by ? h->decided_by : "?",
 				  h->decided_at ? h->decided_at : "?");
 	if (a == REL_WITHDRAW)
-		return rel_may_withdraw(h, by, why);
-	return rel_may_judge(h, a, by, why);
+		return rel_may_withdraw(h, conf, by, why);
+	return rel_may_judge(h, conf, a, by, why);
 }
 
 static st_status rel_status_of(rel_action a)
@@ -200,9 +211,9 @@ static st_status rel_status_of(rel_action a)
 /* Checks the rules for `by` and records the decision as `record_as`
  * (the same person on the web page; "administrator ... on behalf of
  * by" from sendguardctl). */
-static rel_rc rel_record(st_store *st, const char *id, rel_action a, const char *by,
-			 const char *record_as, const char *comment,
-			 const char *unix_user, sg_buf *err)
+static rel_rc rel_record(st_store *st, const sg_conf *conf, const char *id,
+			 rel_action a, const char *by, const char *record_as,
+			 const char *comment, const char *unix_user, sg_buf *err)
 {
 	st_hold *h = NULL;
 	st_rc src;
@@ -213,7 +224,7 @@ static rel_rc rel_record(st_store *st, const char *id, rel_action a, const char 
 	src = st_hold_get(st, id, &h, err);
 	if (src != ST_OK)
 		return rel_from_st(src);
-	rc = rel_may_decide(h, a, by, err);
+	rc = rel_may_decide(h, conf, a, by, err);
 	/* An unassigned decision is legal only for a hold nobody was asked
 	 * about; say so in the record so that a reviewer sees it. */
 	if (rc == REL_OK && a != REL_WITHDRAW && h->napprovers == 0) {
@@ -233,10 +244,11 @@ static rel_rc rel_record(st_store *st, const char *id, rel_action a, const char 
 	return rc;
 }
 
-rel_rc rel_decide(st_store *st, const char *id, rel_action a, const char *by,
-		  const char *comment, const char *unix_user, sg_buf *err)
+rel_rc rel_decide(st_store *st, const sg_conf *conf, const char *id, rel_action a,
+		  const char *by, const char *comment, const char *unix_user,
+		  sg_buf *err)
 {
-	return rel_record(st, id, a, by, by, comment, unix_user, err);
+	return rel_record(st, conf, id, a, by, by, comment, unix_user, err);
 }
 
 /* A comment with something in it besides blanks. */
@@ -248,8 +260,8 @@ static bool rel_has_reason(const char *comment)
 	return false;
 }
 
-rel_rc rel_decide_admin(st_store *st, const char *id, rel_action a,
-			const char *on_behalf, const char *admin,
+rel_rc rel_decide_admin(st_store *st, const sg_conf *conf, const char *id,
+			rel_action a, const char *on_behalf, const char *admin,
 			const char *comment, const char *unix_user, sg_buf *err)
 {
 	sg_buf as;
@@ -268,7 +280,7 @@ rel_rc rel_decide_admin(st_store *st, const char *id, rel_action a,
 	}
 	sg_buf_init(&as, 1024);
 	sg_buf_printf(&as, "administrator %s on behalf of %s", admin, on_behalf);
-	rc = rel_record(st, id, a, on_behalf, sg_buf_cstr(&as), comment, unix_user, err);
+	rc = rel_record(st, conf, id, a, on_behalf, sg_buf_cstr(&as), comment, unix_user, err);
 	sg_buf_free(&as);
 	return rc;
 }

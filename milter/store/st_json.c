@@ -25,13 +25,20 @@ size_t st_result_categories(const eng_result *res,
 	size_t n = 0;
 
 	for (size_t i = 0; i < res->nfindings; i++) {
-		const char *name = eng_category_name(res->findings[i].cat);
-		size_t j = 0;
+		/* A class-3 marking that is held ([actions] classified-3 =
+		 * hold) carries its sub-category too: category:classified-3
+		 * routes it, and list, show and the report name it. */
+		const char *names[2] = { eng_category_name(res->findings[i].cat),
+					 res->findings[i].class3 ? "classified-3" : NULL };
 
-		while (j < n && strcmp(out[j], name) != 0)
-			j++;
-		if (j == n && n < ST_MAX_CATEGORIES)
-			out[n++] = name;
+		for (size_t k = 0; k < 2 && names[k]; k++) {
+			size_t j = 0;
+
+			while (j < n && strcmp(out[j], names[k]) != 0)
+				j++;
+			if (j == n && n < ST_MAX_CATEGORIES)
+				out[n++] = names[k];
+		}
 	}
 	return n;
 }

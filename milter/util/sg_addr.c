@@ -26,6 +26,7 @@
  */
 #include "util/sg_addr.h"
 #include "util/sg_buf.h"
+#include "util/sg_conf.h"
 #include "util/sg_mem.h"
 
 #include <idn2.h>
@@ -475,4 +476,34 @@ bool sg_idset_has(const sg_idset *s, const char *given)
 	free(e);
 	free(st);
 	return found;
+}
+
+const char *sg_addr_delims(const sg_conf *conf)
+{
+	return conf ? sg_conf_str(conf, "policy", "recipient_delimiter") : "+";
+}
+
+void sg_idset_sender(sg_idset *s, const sg_conf *conf, const char *sender,
+		     const char *from_list, const char *auth_login)
+{
+	char *const *dom = NULL;
+	size_t n = 0;
+
+	if (conf)
+		dom = sg_conf_list(conf, "policy", "internal_domains", &n);
+	sg_idset_init(s, sg_addr_delims(conf));
+	sg_idset_add(s, sender);
+	sg_idset_add_list(s, from_list);
+	sg_idset_add_login(s, auth_login, dom, n);
+	/* and login@ the sender's own domain, whatever it is */
+	if (auth_login && *auth_login && strchr(auth_login, '@') == NULL && sender) {
+		sg_addr a;
+
+		if (sg_addr_parse(sender, &a) == 0 && *a.domain) {
+			char *d[1] = { a.domain };
+
+			sg_idset_add_login(s, auth_login, d, 1);
+		}
+		sg_addr_free(&a);
+	}
 }

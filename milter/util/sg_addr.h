@@ -124,4 +124,16 @@ void sg_idset_add_list(sg_idset *s, const char *list);
 /* Whether `given` is one of the identities (exact or stripped). */
 bool sg_idset_has(const sg_idset *s, const char *given);
 
+struct sg_conf;
+/* The identities of a message's sender: envelope sender, every
+ * address of from_list (a From header's addresses, comma-separated),
+ * the SASL login as a login and as login@ every internal domain. The
+ * delimiter and domains come from conf ([policy] recipient_delimiter,
+ * internal_domains); conf NULL: "+" and none. Arguments may be NULL. */
+void sg_idset_sender(sg_idset *s, const struct sg_conf *conf,
+		     const char *sender, const char *from_list,
+		     const char *auth_login);
+/* [policy] recipient_delimiter, or "+" without conf. */
+const char *sg_addr_delims(const struct sg_conf *conf);
+
 #endif

@@ -126,6 +126,8 @@ static bool sg_domain_ok(const char *d)
 	return true;
 }
 
+static bool sg_enum_ok(const char *choices, const char *s);
+
 static int sg_parse_list(const sg_option *opt, const char *s, sg_value *v,
 			 const char **bad)
 {
@@ -142,6 +144,11 @@ static int sg_parse_list(const sg_option *opt, const char *s, sg_value *v,
 			if (v->nlist >= SG_CONF_LIST_MAX)
 				return (*bad = "too many list items"), -1;
 			item = sg_xstrndup(s, n);
+			if (opt->type == SG_OPT_LIST && opt->choices &&
+			    !sg_enum_ok(opt->choices, item)) {
+				free(item);
+				return (*bad = "not one of"), -1;
+			}
 			if (opt->type == SG_OPT_DOMAINS) {
 				/* One form per domain, the one addresses are
 				 * compared in (an IDN in punycode). */
@@ -369,6 +376,70 @@ static int sg_conf_check_required(sg_conf *conf, sg_buf *err)
 	return 0;
 }
 
+/* An approver receives signed approval requests: one outside the
+ * organisation ("kakaricho@example", a typo) or no address at all
+ * ("課長") would send them elsewhere or nowhere (issue 14). */
+static bool sg_approver_ok(const sg_conf *conf, const char *a)
+{
+	size_t n;
+	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &n);
+
+	if (strlen(a) > SG_ADDR_MAX)
+		return false;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("<>(),;:\"\\[]", *p))
+			return false;
+	return sg_addr_internal(a, dom, n);
+}
+
+static int sg_conf_check_approvers(const sg_conf *conf, sg_buf *err)
+{
+	for (size_t i = 0; i < conf->nentries; i++) {
+		const sg_conf_entry *e = &conf->entries[i];
+
+		if (strcmp(e->section, "approvers") != 0)
+			continue;
+		for (size_t j = 0; j < e->nlist; j++) {
+			if (sg_approver_ok(conf, e->list[j]))
+				continue;
+			sg_buf_reset(err);
+			sg_buf_printf(err, "%s:%u: [approvers] %s: \"%.200s\" is not an "
+				      "address in an internal domain (expected local@domain "
+				      "with a domain of [policy] internal_domains)",
+				      conf->path, e->line, e->key, e->list[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Notice links must lead to a web page: http(s)://host[:port][/path]. */
+static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
+{
+	int i = sg_conf_find("web", "base_url");
+	const char *u = conf->values[i].text, *host;
+	size_t hl;
+
+	if (strncasecmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncasecmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else
+		host = NULL;
+	hl = host ? strcspn(host, "/?#") : 0;
+	for (const char *p = u; host && *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '"' || *p == '<' ||
+		    *p == '>' || *p == '\\')
+			host = NULL;
+	if (host && hl > 0 && host[0] != ':' && memchr(host, '@', hl) == NULL)
+		return 0;
+	sg_buf_reset(err);
+	sg_buf_printf(err, "%s:%u: [web] base_url: \"%.200s\" is not an http(s) URL "
+		      "(expected http://host[:port][/path] or https://...)",
+		      conf->path, conf->values[i].line, u);
+	return -1;
+}
+
 sg_conf *sg_conf_load(const char *path, sg_buf *err)
 {
 	sg_conf *conf = sg_xcalloc(1, sizeof(*conf));
@@ -382,7 +453,9 @@ sg_conf *sg_conf_load(const char *path, sg_buf *err)
 	conf->values = sg_xcalloc(sg_noptions, sizeof(sg_value));
 	if (sg_ini_parse(path, sg_conf_cb, &ctx, err) < 0 ||
 	    sg_conf_defaults(conf, err) < 0 ||
-	    sg_conf_check_required(conf, err) < 0) {
+	    sg_conf_check_required(conf, err) < 0 ||
+	    sg_conf_check_approvers(conf, err) < 0 ||
+	    sg_conf_check_base_url(conf, err) < 0) {
 		sg_conf_free(conf);
 		return NULL;
 	}

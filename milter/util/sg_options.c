@@ -25,6 +25,11 @@ const sg_option sg_options[] = {
 	{ "policy", "mode", SG_OPT_ENUM, "enforce", "enforce|monitor", 0, 0,
 	  "enforce: act on verdicts. monitor: log and record every verdict but "
 	  "never hold, reject or rewrite (for rollout and tuning)." },
+	{ "policy", "recipient_delimiter", SG_OPT_STRING, "+", NULL, 0, 0,
+	  "Characters that start an address extension (kacho+x@ is kacho@), as "
+	  "your mailbox servers use them (Postfix's recipient_delimiter). Every "
+	  "identity comparison (approver routing, decisions, apply) is made "
+	  "with and without the extension; empty: addresses have none." },
 	{ "policy", "log_internal", SG_OPT_BOOL, "no", NULL, 0, 0,
 	  "Also log internal-only mail (it is never held)." },
 
@@ -200,6 +205,16 @@ const sg_option sg_options[] = {
 	  "Send the sender a notice when a message is held or rejected." },
 	{ "notify", "notify_approvers", SG_OPT_BOOL, "yes", NULL, 0, 0,
 	  "Send the approvers an approval request when a message is held." },
+
+	{ "approval", "category_order", SG_OPT_LIST,
+	  "classified, personal-data, dangerous-attachment, unencrypted-attachment, "
+	  "exposed-recipients, scan-limit",
+	  "classified|classified-3|personal-data|dangerous-attachment|"
+	  "unencrypted-attachment|exposed-recipients|scan-limit", 0, 0,
+	  "Which category's approvers decide a hold that has several: the "
+	  "first of these with a category:NAME line in [approvers]. Its "
+	  "approvers replace the sender's glob and default (classified-3 is "
+	  "tried just before classified)." },
 
 	{ "keys", "dir", SG_OPT_PATH, "/etc/sendguard/keys", NULL, 0, 0,
 	  "Directory of the HMAC keys (one file a key id, mode 0600, made by "

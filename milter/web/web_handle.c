@@ -168,7 +168,7 @@ typedef struct web_role {
 static bool web_role_of(web_app *app, web_resp *r, const st_hold *h,
 			const web_ident *id, web_role *role)
 {
-	role->sender = rel_is_sender(h, id->person);
+	role->sender = rel_is_sender(h, app->conf, id->person);
 	role->approver = !role->sender && rel_is_assigned(h, id->person);
 	if (role->sender || role->approver)
 		return true;
@@ -327,7 +327,7 @@ static void web_decide(web_app *app, const web_req *req, web_resp *r, const st_h
 
 	web_unix_user(app, id, unix_user, sizeof(unix_user));
 	sg_buf_init(&err, 4096);
-	rc = rel_decide(app->st, h->id, act, id->person, comment, unix_user, &err);
+	rc = rel_decide(app->st, app->conf, h->id, act, id->person, comment, unix_user, &err);
 	web_log(rc == REL_OK ? LOG_INFO : LOG_NOTICE, "hold %s: %s by %s from %s: %s%s%s",
 		h->id, rel_action_name(act), id->person, req->client ? req->client : "?",
 		rel_rc_name(rc), err.len ? ": " : "", sg_buf_cstr(&err));
@@ -407,7 +407,7 @@ static char *web_join(char *const *v, size_t n)
 static int web_list_one(const st_hold *h, void *ctx)
 {
 	web_list_ctx *c = ctx;
-	bool mine = rel_is_sender(h, c->person);
+	bool mine = rel_is_sender(h, c->app->conf, c->person);
 	web_list_row *row;
 	sg_buf tok, err;
 

@@ -266,6 +266,64 @@ START_TEST(test_missing_file_is_an_error)
 }
 END_TEST
 
+/* Issue 14: signed approval requests must not go outside, and notice
+ * links must lead to a web page. */
+START_TEST(test_approvers_outside_or_not_addresses_name_file_line_and_key)
+{
+#define P "[policy]\ninternal_domains = example.lg.jp, city.example.jp\n"
+	expect_error(P "[approvers]\ndefault = 課長\n", 4, "[approvers] default",
+		     "not an address in an internal domain");
+	expect_error(P "[approvers]\n\n*@example.lg.jp = kacho@example.lg.jp, "
+		     "kakaricho@example\n", 5, "[approvers] *@example.lg.jp",
+		     "\"kakaricho@example\"");
+	expect_error(P "[approvers]\ncategory:classified = so@gmail.com\n", 4,
+		     "category:classified", "not an address in an internal domain");
+	expect_error(P "[approvers]\ndefault = so%gmail.com@example.lg.jp\n", 4,
+		     "default", "internal domain");
+	expect_error(P "[approvers]\ndefault = Officer <so@example.lg.jp>\n", 4,
+		     "default", "internal domain");
+	/* Subdomains and every internal domain are fine. */
+	{
+		sg_buf err;
+		sg_conf *conf = load(P "[approvers]\ndefault = so@hoken.example.lg.jp, "
+				     "kacho@city.example.jp\n", &err, NULL);
+
+		ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+		sg_conf_free(conf);
+		sg_buf_free(&err);
+	}
+}
+END_TEST
+
+START_TEST(test_base_url_must_be_http_or_https)
+{
+	expect_error(P "[web]\nbase_url = ftp://mail.example.lg.jp/\n", 4,
+		     "[web] base_url", "not an http(s) URL");
+	expect_error(P "[web]\nbase_url = mail.example.lg.jp/sendguard\n", 4,
+		     "base_url", "not an http(s) URL");
+	expect_error(P "[web]\nbase_url = javascript:alert(1)\n", 4, "base_url", NULL);
+	expect_error(P "[web]\nbase_url = https://\n", 4, "base_url", NULL);
+	expect_error(P "[web]\nbase_url = https://user@evil.example/\n", 4, "base_url", NULL);
+	{
+		sg_buf err;
+		sg_conf *conf = load(P "[web]\nbase_url = HTTPS://mail.example.lg.jp:8443/sg\n",
+				     &err, NULL);
+
+		ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+		sg_conf_free(conf);
+		sg_buf_free(&err);
+	}
+}
+END_TEST
+
+START_TEST(test_category_order_names_categories_only)
+{
+	expect_error(P "[approval]\ncategory_order = classified, secret\n", 4,
+		     "category_order", "secret");
+#undef P
+}
+END_TEST
+
 START_TEST(test_shipped_config_loads_as_given)
 {
 	char path[1024];
@@ -337,6 +395,9 @@ int main(void)
 	tcase_add_test(tc, test_missing_file_is_an_error);
 	tcase_add_test(tc, test_reconcile_grace_below_the_commit_time_names_the_minimum);
 	tcase_add_test(tc, test_shipped_config_loads_as_given);
+	tcase_add_test(tc, test_approvers_outside_or_not_addresses_name_file_line_and_key);
+	tcase_add_test(tc, test_base_url_must_be_http_or_https);
+	tcase_add_test(tc, test_category_order_names_categories_only);
 	tcase_add_test(tc, test_effective_config_output_loads_again);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -591,32 +591,60 @@ static char *route(const sg_conf *conf, const char *sender, const char *from,
 	free(got_); \
 } while (0)
 
+/* With SMTP AUTH (login given): the sender's glob routes. */
 START_TEST(test_first_matching_sender_glob_in_file_order_wins)
 {
 	sg_conf *conf = approvers_conf();
 
 	ROUTE_IS("soumu-kacho@example.lg.jp", conf, "tanaka@soumu.example.lg.jp", NULL,
-		 NULL, "unencrypted-attachment", NULL);
+		 "tanaka", "unencrypted-attachment", NULL);
 	ROUTE_IS("kacho@example.lg.jp,kakaricho@example.lg.jp", conf,
-		 "Tanaka@Example.LG.JP", NULL, NULL, NULL, NULL);
-	ROUTE_IS("bucho@example.lg.jp", conf, "kacho@example.lg.jp", NULL, NULL, NULL, NULL);
-	ROUTE_IS("security-officer@example.lg.jp", conf, "someone@vendor.co.jp", NULL, NULL,
-		 NULL, NULL);
+		 "Tanaka@Example.LG.JP", NULL, "tanaka", NULL, NULL);
+	ROUTE_IS("bucho@example.lg.jp", conf, "kacho@example.lg.jp", NULL, "kacho", NULL, NULL);
+	/* An extension does not change the routing. */
+	ROUTE_IS("bucho@example.lg.jp", conf, "kacho+x@example.lg.jp", NULL, "kacho", NULL, NULL);
+	ROUTE_IS("security-officer@example.lg.jp", conf, "someone@vendor.co.jp", NULL,
+		 "someone", NULL, NULL);
 	sg_conf_free(conf);
 }
 END_TEST
 
-START_TEST(test_category_approvers_come_first)
+/* A category's approvers replace the others; with several categories
+ * the first of [approval] category_order decides. */
+START_TEST(test_category_approvers_replace_the_defaults)
 {
+	sg_buf err;
 	sg_conf *conf = approvers_conf();
 
-	ROUTE_IS("security-officer@example.lg.jp,kacho@example.lg.jp,kakaricho@example.lg.jp",
-		 conf, "tanaka@example.lg.jp", NULL, NULL, "classified", NULL);
-	/* Every matching category, in file order, without duplicates. */
-	ROUTE_IS("security-officer@example.lg.jp,privacy@example.lg.jp,"
-		 "kacho@example.lg.jp,kakaricho@example.lg.jp",
-		 conf, "tanaka@example.lg.jp", NULL, NULL, "personal-data", "classified");
+	ROUTE_IS("security-officer@example.lg.jp", conf, "tanaka@example.lg.jp", NULL,
+		 "tanaka", "classified", NULL);
+	ROUTE_IS("security-officer@example.lg.jp", conf, "tanaka@example.lg.jp", NULL,
+		 "tanaka", "personal-data", "classified");
+	ROUTE_IS("privacy@example.lg.jp,security-officer@example.lg.jp", conf,
+		 "tanaka@example.lg.jp", NULL, "tanaka", "unencrypted-attachment",
+		 "personal-data");
+	/* The 課長's 取扱注意 mail: the security officer only, not his
+	 * own subordinate. */
+	ROUTE_IS("security-officer@example.lg.jp", conf, "kacho@example.lg.jp", NULL,
+		 "kacho", "classified", NULL);
 	sg_conf_free(conf);
+	conf = load_conf(BASE_CONF "[approval]\ncategory_order = personal-data, classified\n"
+			 "[approvers]\n"
+			 "category:classified = security-officer@example.lg.jp\n"
+			 "category:classified-3 = ciso@example.lg.jp\n"
+			 "category:personal-data = privacy@example.lg.jp\n"
+			 "default = kacho@example.lg.jp\n", NULL, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	ROUTE_IS("privacy@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, "tanaka",
+		 "classified", "personal-data");
+	/* classified-3 (held by [actions] classified-3 = hold) routes by
+	 * its own line, ahead of classified. */
+	ROUTE_IS("ciso@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, "tanaka",
+		 "classified", "classified-3");
+	ROUTE_IS("security-officer@example.lg.jp", conf, "tanaka@example.lg.jp", NULL,
+		 "tanaka", "classified", NULL);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
 }
 END_TEST
 
@@ -626,14 +654,44 @@ START_TEST(test_sender_from_and_auth_login_are_never_approvers)
 
 	/* The section head sends: their own glob names them. */
 	ROUTE_IS("kakaricho@example.lg.jp", conf, "kacho2@example.lg.jp",
-		 "KACHO@example.lg.jp", NULL, NULL, NULL);
+		 "KACHO@example.lg.jp", "kacho2", NULL, NULL);
 	ROUTE_IS("kacho@example.lg.jp", conf, "tanaka@example.lg.jp", NULL,
 		 "kakaricho@example.lg.jp", NULL, NULL);
-	/* A bare login counts as login@ the sender's domain. */
+	/* A bare login counts as login@ each internal domain. */
 	ROUTE_IS("kacho@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, "kakaricho",
 		 NULL, NULL);
 	ROUTE_IS("kacho@example.lg.jp,kakaricho@example.lg.jp", conf,
 		 "tanaka@example.lg.jp", NULL, "kakaricho@other.lg.jp", NULL, NULL);
+	/* Extensions and case: kacho+x is kacho. */
+	ROUTE_IS("bucho@example.lg.jp", conf, "kacho+x@Example.LG.JP", NULL,
+		 "kacho+x@example.lg.jp", "unencrypted-attachment", NULL);
+	ROUTE_IS("kakaricho@example.lg.jp", conf, "tanaka@example.lg.jp", NULL,
+		 "kacho+x@example.lg.jp", "unencrypted-attachment", NULL);
+	ROUTE_IS("kakaricho@example.lg.jp", conf, "tanaka@example.lg.jp",
+		 "Kacho+Memo@example.lg.jp", "tanaka", NULL, NULL);
+	/* Every From address counts. */
+	ROUTE_IS("security-officer@example.lg.jp", conf, "tanaka@example.lg.jp",
+		 "kacho@example.lg.jp, kakaricho@example.lg.jp", "tanaka", NULL, NULL);
+	sg_conf_free(conf);
+}
+END_TEST
+
+/* Without SMTP AUTH the envelope sender is a claim: the 課長 who sends
+ * as his subordinate must not get the hold (issue 14). */
+START_TEST(test_without_auth_the_senders_own_routing_is_excluded)
+{
+	sg_conf *conf = approvers_conf();
+
+	ROUTE_IS("security-officer@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, NULL,
+		 NULL, NULL);
+	ROUTE_IS("security-officer@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, "",
+		 "unencrypted-attachment", NULL);
+	/* The From address's own routing too. */
+	ROUTE_IS("security-officer@example.lg.jp", conf, "app@soumu.example.lg.jp",
+		 "tanaka@example.lg.jp", NULL, NULL, NULL);
+	/* Category routing is not the sender's own. */
+	ROUTE_IS("privacy@example.lg.jp,security-officer@example.lg.jp", conf,
+		 "tanaka@example.lg.jp", NULL, NULL, "personal-data", NULL);
 	sg_conf_free(conf);
 }
 END_TEST
@@ -645,19 +703,20 @@ START_TEST(test_default_when_exclusions_leave_nobody_then_empty)
 
 	/* bucho's only approver is bucho: default is asked instead. */
 	ROUTE_IS("security-officer@example.lg.jp", conf, "x@soumu.example.lg.jp",
-		 "soumu-kacho@example.lg.jp", NULL, NULL, NULL);
-	/* The security officer's own classified mail: glob, then nobody
-	 * else for the category. */
+		 "soumu-kacho@example.lg.jp", "x", NULL, NULL);
+	/* The security officer's own classified mail: the category has
+	 * nobody left, so the sender's glob decides. */
 	ROUTE_IS("kacho@example.lg.jp,kakaricho@example.lg.jp", conf,
-		 "security-officer@example.lg.jp", NULL, NULL, "classified", NULL);
+		 "security-officer@example.lg.jp", NULL, "security-officer",
+		 "classified", NULL);
 	sg_conf_free(conf);
 	conf = load_conf(BASE_CONF "[approvers]\n*@example.lg.jp = kacho@example.lg.jp\n"
 			 "default = kacho@example.lg.jp\n", NULL, &err);
 	ck_assert_ptr_nonnull(conf);
-	ROUTE_IS("", conf, "kacho@example.lg.jp", NULL, NULL, NULL, NULL);
+	ROUTE_IS("", conf, "kacho@example.lg.jp", NULL, "kacho", NULL, NULL);
 	sg_conf_free(conf);
 	conf = load_conf(BASE_CONF, NULL, &err);
-	ROUTE_IS("", conf, "tanaka@example.lg.jp", NULL, NULL, "classified", NULL);
+	ROUTE_IS("", conf, "tanaka@example.lg.jp", NULL, "tanaka", "classified", NULL);
 	sg_conf_free(conf);
 	sg_buf_free(&err);
 }
@@ -671,9 +730,10 @@ static void expect_approvers_error(const char *section, unsigned line, const cha
 	sg_conf *conf;
 
 	snprintf(body, sizeof(body), BASE_CONF "[approvers]\n%s", section);
+	/* Values are checked by the loader (sg_conf), keys here. */
 	conf = load_conf(body, &path, &err);
-	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
-	ck_assert_int_eq(ntf_approvers_check(conf, &err), -1);
+	if (conf != NULL)
+		ck_assert_int_eq(ntf_approvers_check(conf, &err), -1);
 	snprintf(want, sizeof(want), "%s:%u: [approvers] %s:", path, line, key);
 	ck_assert_msg(strncmp(sg_buf_cstr(&err), want, strlen(want)) == 0,
 		      "error \"%s\" does not start with \"%s\"", sg_buf_cstr(&err), want);
@@ -691,12 +751,20 @@ START_TEST(test_invalid_approvers_config_names_file_line_and_key)
 	expect_approvers_error("default = a@example.lg.jp\ncategory:secret = b@example.lg.jp\n",
 			       5, "category:secret", "unknown category");
 	expect_approvers_error("*@example.lg.jp = kacho\n", 4, "*@example.lg.jp",
-			       "not an e-mail address");
+			       "not an address in an internal domain");
+	expect_approvers_error("default = 課長\n", 4, "default",
+			       "not an address in an internal domain");
+	expect_approvers_error("default = kakaricho@example\n", 4, "default",
+			       "not an address in an internal domain");
+	expect_approvers_error("default = kakaricho@gmail.com\n", 4, "default",
+			       "not an address in an internal domain");
+	expect_approvers_error("default = kacho%gmail.com@example.lg.jp\n", 4, "default",
+			       "not an address in an internal domain");
 	expect_approvers_error("default = a@example.lg.jp\n\nuser[0-9@example.lg.jp = "
 			       "b@example.lg.jp\n", 6, "user[0-9@example.lg.jp", "unclosed '['");
 	expect_approvers_error("category:classified-3 = a@example.lg.jp\n"
 			       "default = Security Officer <so@example.lg.jp>\n",
-			       5, "default", "not an e-mail address");
+			       5, "default", "not an address in an internal domain");
 }
 END_TEST
 
@@ -1255,8 +1323,9 @@ int main(void)
 	suite_add_tcase(s, tok);
 
 	tcase_add_test(appr, test_first_matching_sender_glob_in_file_order_wins);
-	tcase_add_test(appr, test_category_approvers_come_first);
+	tcase_add_test(appr, test_category_approvers_replace_the_defaults);
 	tcase_add_test(appr, test_sender_from_and_auth_login_are_never_approvers);
+	tcase_add_test(appr, test_without_auth_the_senders_own_routing_is_excluded);
 	tcase_add_test(appr, test_default_when_exclusions_leave_nobody_then_empty);
 	tcase_add_test(appr, test_invalid_approvers_config_names_file_line_and_key);
 	suite_add_tcase(s, appr);

@@ -82,7 +82,7 @@ static rel_rc decide(const char *id, rel_action a, const char *by)
 	rel_rc rc;
 
 	sg_buf_init(&err, 4096);
-	rc = rel_decide(st, id, a, by, "ok", "tester", &err);
+	rc = rel_decide(st, NULL, id, a, by, "ok", "tester", &err);
 	sg_buf_free(&err);
 	return rc;
 }
@@ -134,8 +134,8 @@ START_TEST(test_login_at_sender_domain_is_the_sender)
 	make_hold(id, two_approvers, 2, 0, 0);
 	sg_buf_init(&err, 4096);
 	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
-	ck_assert(rel_is_sender(h, "taro@example.lg.jp"));
-	ck_assert(!rel_is_sender(h, "kacho@example.lg.jp"));
+	ck_assert(rel_is_sender(h, NULL, "taro@example.lg.jp"));
+	ck_assert(!rel_is_sender(h, NULL, "kacho@example.lg.jp"));
 	st_hold_free(h);
 	sg_buf_free(&err);
 }
@@ -154,7 +154,7 @@ START_TEST(test_only_an_assigned_approver_may_approve)
 	ck_assert_int_eq(decide(id, REL_APPROVE, "Kakaricho@example.lg.jp"), REL_OK);
 	ck_assert_int_eq(status_of(id), ST_APPROVED);
 	sg_buf_init(&why, 4096);
-	ck_assert_int_eq(rel_decide(st, id, REL_APPROVE, "nobody", NULL, NULL, &why),
+	ck_assert_int_eq(rel_decide(st, NULL, id, REL_APPROVE, "nobody", NULL, NULL, &why),
 			 REL_REFUSED);
 	sg_buf_free(&why);
 }
@@ -167,10 +167,46 @@ START_TEST(test_refusal_says_why_in_japanese_and_english)
 
 	make_hold(id, two_approvers, 2, 0, 0);
 	sg_buf_init(&err, 4096);
-	ck_assert_int_eq(rel_decide(st, id, REL_APPROVE, "taro@example.lg.jp", NULL,
+	ck_assert_int_eq(rel_decide(st, NULL, id, REL_APPROVE, "taro@example.lg.jp", NULL,
 				    NULL, &err), REL_REFUSED);
 	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "送信者"));
 	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "four eyes"));
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* Issue 14: one identity per person. kacho+x@ is kacho@; a login is
+ * the person at every internal domain. */
+START_TEST(test_extensions_and_logins_are_the_sender)
+{
+	char id[ST_ID_SIZE], *path;
+	const char *const self[] = { "taro@city.example.jp", "kacho@example.lg.jp" };
+	sg_conf *conf;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	path = sg_test_write("[policy]\ninternal_domains = example.lg.jp, city.example.jp\n"
+			     "recipient_delimiter = +-\n");
+	conf = sg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	make_hold(id, self, 2, 0, 0);
+	sg_buf_reset(&err);
+	ck_assert_int_eq(rel_decide(st, conf, id, REL_APPROVE, "taro+x@example.lg.jp", NULL,
+				    NULL, &err), REL_REFUSED);
+	ck_assert_int_eq(rel_decide(st, conf, id, REL_APPROVE, "Taro.Yamada-memo@Example.LG.JP",
+				    NULL, NULL, &err), REL_REFUSED);
+	/* The login at another internal domain, assigned or not. */
+	ck_assert_int_eq(rel_decide(st, conf, id, REL_APPROVE, "taro@city.example.jp", NULL,
+				    NULL, &err), REL_REFUSED);
+	/* An extension of an assigned approver is not the approver. */
+	ck_assert_int_eq(rel_decide(st, conf, id, REL_APPROVE, "kacho+x@example.lg.jp", NULL,
+				    NULL, &err), REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	ck_assert_int_eq(rel_decide(st, conf, id, REL_APPROVE, "<KACHO@example.lg.jp>", NULL,
+				    NULL, &err), REL_OK);
+	sg_conf_free(conf);
+	unlink(path);
+	free(path);
 	sg_buf_free(&err);
 }
 END_TEST
@@ -225,7 +261,7 @@ START_TEST(test_admin_decision_is_recorded_as_on_behalf_never_as_the_approver)
 
 	make_hold(id, two_approvers, 2, 0, 0);
 	sg_buf_init(&err, 4096);
-	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+	ck_assert_int_eq(rel_decide_admin(st, NULL, id, REL_REJECT, "kacho@example.lg.jp", "root",
 					  "暗号化してください",
 					  "root (uid 0; claimed by the environment: SUDO_USER=kacho)",
 					  &err), REL_OK);
@@ -249,9 +285,9 @@ START_TEST(test_admin_may_not_decide_on_behalf_of_the_sender_or_unassigned)
 	make_hold(id, two_approvers, 2, 0, 0);
 	sg_buf_init(&err, 4096);
 	for (size_t i = 0; i < sizeof(senders) / sizeof(senders[0]); i++)
-		ck_assert_int_eq(rel_decide_admin(st, id, REL_APPROVE, senders[i], "root",
+		ck_assert_int_eq(rel_decide_admin(st, NULL, id, REL_APPROVE, senders[i], "root",
 						  NULL, "root (uid 0)", &err), REL_REFUSED);
-	ck_assert_int_eq(rel_decide_admin(st, id, REL_APPROVE, "bucho@example.lg.jp", "root",
+	ck_assert_int_eq(rel_decide_admin(st, NULL, id, REL_APPROVE, "bucho@example.lg.jp", "root",
 					  NULL, "root (uid 0)", &err), REL_REFUSED);
 	ck_assert_int_eq(status_of(id), ST_PENDING);
 	sg_buf_free(&err);
@@ -265,13 +301,13 @@ START_TEST(test_admin_reject_needs_a_reason)
 
 	make_hold(id, two_approvers, 2, 0, 0);
 	sg_buf_init(&err, 4096);
-	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+	ck_assert_int_eq(rel_decide_admin(st, NULL, id, REL_REJECT, "kacho@example.lg.jp", "root",
 					  NULL, "root (uid 0)", &err), REL_INVALID);
 	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "reason"));
-	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+	ck_assert_int_eq(rel_decide_admin(st, NULL, id, REL_REJECT, "kacho@example.lg.jp", "root",
 					  " \t\n", "root (uid 0)", &err), REL_INVALID);
 	ck_assert_int_eq(status_of(id), ST_PENDING);
-	ck_assert_int_eq(rel_decide_admin(st, id, REL_REJECT, "kacho@example.lg.jp", "root",
+	ck_assert_int_eq(rel_decide_admin(st, NULL, id, REL_REJECT, "kacho@example.lg.jp", "root",
 					  "個人番号を削除してください", "root (uid 0)", &err), REL_OK);
 	ck_assert_int_eq(status_of(id), ST_REJECTED);
 	sg_buf_free(&err);
@@ -516,6 +552,7 @@ static Suite *workflow_suite(void)
 	tcase_add_test(tc, test_login_at_sender_domain_is_the_sender);
 	tcase_add_test(tc, test_only_an_assigned_approver_may_approve);
 	tcase_add_test(tc, test_refusal_says_why_in_japanese_and_english);
+	tcase_add_test(tc, test_extensions_and_logins_are_the_sender);
 	tcase_add_test(tc, test_decision_is_audited_with_by_and_unix_user);
 	tcase_add_test(tc, test_admin_decision_is_recorded_as_on_behalf_never_as_the_approver);
 	tcase_add_test(tc, test_admin_may_not_decide_on_behalf_of_the_sender_or_unassigned);
