@@ -440,18 +440,24 @@ void sg_idset_add_login(sg_idset *s, const char *login, char *const *domains,
 {
 	sg_buf b;
 
+	sg_addr a;
+
 	if (login == NULL || *login == '\0')
 		return;
 	sg_idset_add(s, login);
-	if (strchr(login, '@'))
+	/* A login with a realm ("kacho@sendguard.test", Cyrus SASL's
+	 * user@realm) is the same person at every internal domain too:
+	 * refusing one approver too many is the safe side. */
+	if (sg_addr_parse(login, &a) < 0)
 		return;
 	sg_buf_init(&b, SG_BUF_UNLIMITED);
 	for (size_t i = 0; i < ndomains && i < SG_IDSET_MAX; i++) {
 		sg_buf_reset(&b);
-		sg_buf_printf(&b, "%s@%s", login, domains[i]);
+		sg_buf_printf(&b, "%s@%s", a.local, domains[i]);
 		sg_idset_add(s, sg_buf_cstr(&b));
 	}
 	sg_buf_free(&b);
+	sg_addr_free(&a);
 }
 
 static void sg_idset_add_cb(const char *addr, void *arg)
@@ -496,7 +502,7 @@ void sg_idset_sender(sg_idset *s, const sg_conf *conf, const char *sender,
 	sg_idset_add_list(s, from_list);
 	sg_idset_add_login(s, auth_login, dom, n);
 	/* and login@ the sender's own domain, whatever it is */
-	if (auth_login && *auth_login && strchr(auth_login, '@') == NULL && sender) {
+	if (auth_login && *auth_login && sender) {
 		sg_addr a;
 
 		if (sg_addr_parse(sender, &a) == 0 && *a.domain) {

@@ -116,7 +116,8 @@ void sg_idset_init(sg_idset *s, const char *delims);
 void sg_idset_free(sg_idset *s);
 /* Adds an address or login (a no-op for something that is neither). */
 void sg_idset_add(sg_idset *s, const char *given);
-/* A SASL login: as given, and login@ each domain when it has no '@'. */
+/* A SASL login: as given, and its user part @ each domain (a realm
+ * after '@' is not a mailbox domain). */
 void sg_idset_add_login(sg_idset *s, const char *login,
 			char *const *domains, size_t ndomains);
 /* Every address of a list as stored in a hold's from_addr. */

@@ -523,6 +523,17 @@ conf_err "conf error: unknown section" "$TMP/e-section.conf" "$(lineof "$TMP/e-s
 { cat "$TMP/base.conf"; printf 'this line has no equals sign\n'; } >"$TMP/e-syntax.conf"
 conf_err "conf error: line without =" "$TMP/e-syntax.conf" "$(lineof "$TMP/e-syntax.conf" 'this line has no equals sign')"
 conf_err "conf error: missing configuration file" "$TMP/no-such.conf"
+# issue 14: approval requests must not leave the organisation, links must be web links
+confset "$TMP/base.conf" "$TMP/e-appr1.conf" approvers default 課長
+conf_err "conf error: approver that is not an address" "$TMP/e-appr1.conf" "$(lineof "$TMP/e-appr1.conf" 'default = 課長')" default
+confset "$TMP/base.conf" "$TMP/e-appr2.conf" approvers '*@example.lg.jp' 'kacho@example.lg.jp, kakaricho@example'
+conf_err "conf error: approver outside the internal domains" "$TMP/e-appr2.conf" "$(lineof "$TMP/e-appr2.conf" '*@example.lg.jp = kacho@example.lg.jp, kakaricho@example')" 'kakaricho@example'
+confset "$TMP/base.conf" "$TMP/e-appr3.conf" approvers category:classified 'so%gmail.com@example.lg.jp'
+conf_err "conf error: approver that relays elsewhere" "$TMP/e-appr3.conf" "$(lineof "$TMP/e-appr3.conf" 'category:classified = so%gmail.com@example.lg.jp')" 'category:classified'
+confset "$TMP/base.conf" "$TMP/e-url.conf" web base_url 'ftp://mail.example.lg.jp/sendguard'
+conf_err "conf error: base_url not http(s)" "$TMP/e-url.conf" "$(lineof "$TMP/e-url.conf" 'base_url = ftp://mail.example.lg.jp/sendguard')" base_url
+confset "$TMP/base.conf" "$TMP/e-order.conf" approval category_order 'classified, secret'
+conf_err "conf error: unknown category in category_order" "$TMP/e-order.conf" "$(lineof "$TMP/e-order.conf" 'category_order = classified, secret')" category_order
 
 # ---------------------------------------------------------------------------
 # 7. human-readable output

@@ -333,6 +333,45 @@ EOF
 	sg_state ports "gw=$SG_GW_PORT plain=$SG_PLAIN_PORT relay=$SG_RELAY_PORT sink=$SG_SINK_PORT milter=$SG_MILTER_PF"
 }
 
+# pf_sasl USER...: SMTP AUTH (Cyrus SASL, sasldb, PLAIN/LOGIN) on the
+# smtpd listeners, each USER with password "pw-USER", realm
+# sendguard.test; call after pf_setup, before pf_start. Needs
+# saslpasswd2 (sasl2-bin). Postfix then sends the milter {auth_authen}.
+pf_sasl() {
+	local d=$SG_PFDIR/sasl u
+	command -v saslpasswd2 >/dev/null || die "saslpasswd2 is not installed (sasl2-bin, make deps)"
+	mkdir -p "$d"
+	cat >"$d/smtpd.conf" <<EOF2
+pwcheck_method: auxprop
+auxprop_plugin: sasldb
+mech_list: PLAIN LOGIN
+sasldb_path: $d/sasldb2
+EOF2
+	for u in "$@"; do
+		printf '%s' "pw-$u" | saslpasswd2 -f "$d/sasldb2" -p -c -u sendguard.test "$u" ||
+			die "saslpasswd2 $u"
+	done
+	chown -R postfix: "$d"
+	chmod 700 "$d"
+	chmod 600 "$d/sasldb2"
+	cat >>"$SG_PFDIR/main.cf" <<EOF2
+# SMTP AUTH for the identity tests (tests/e2e/lib.sh pf_sasl)
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = cyrus
+smtpd_sasl_path = smtpd
+cyrus_sasl_config_path = $d
+smtpd_sasl_local_domain = sendguard.test
+smtpd_sasl_security_options = noanonymous
+EOF2
+}
+# sg_swaks_auth PORT LOGIN FROM TO FILE OUT: sg_swaks after AUTH PLAIN.
+sg_swaks_auth() {
+	swaks --server 127.0.0.1 --port "$1" --helo client.sendguard.test \
+		--auth PLAIN --auth-user "$2" --auth-password "pw-$2" \
+		--from "$3" --to "$4" --data "@$5" --timeout 120 --suppress-data >"$6" 2>&1
+	return 0
+}
+
 pf_start() {
 	local out
 	out=$(postfix -c "$SG_PFDIR" set-permissions 2>&1) ||

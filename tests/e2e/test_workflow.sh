@@ -49,6 +49,9 @@ M=$SG_BASE/mail
 mkdir -p "$M"
 
 pf_setup
+# SMTP AUTH: the workflow's mail is sent authenticated (the sender's own
+# approvers are asked only then), and section 8 tests logins.
+pf_sasl sato-h kacho kakaricho
 milter_setup
 # What this test needs beyond lib.sh's defaults: the private Postfix for
 # the release step, and a short expiry for the expiry test.
@@ -73,7 +76,7 @@ DB=$SG_MDIR/db/sendguard.db
 # to a vendor: held) with X-E2E-Id: wf-NAME; sets QID and HID.
 held() {
 	{ echo "X-E2E-Id: wf-$1"; cat "$here/mail/demo3_xlsx.eml"; } >"$M/$1.eml"
-	sg_swaks "$SG_GW_PORT" "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
+	sg_swaks_auth "$SG_GW_PORT" sato-h "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
 	QID=$(swaks_qid "$SG_BASE/swaks-$1.txt")
 	HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
 	[ -n "$QID" ] && [ -n "$HID" ] || nok "$1: message was not held (qid '$QID', hold '$HID')"
@@ -305,6 +308,88 @@ check "past expire_after the hold expires: $OUT" [ "$(status_of "$HE")" = expire
 check "the sender is told it expired" notice_sent "$HE" expired_sender
 CTL apply >/dev/null 2>&1
 check "the expired message is deleted from the queue" not_in_queue "$QE"
+
+# --- 8. one identity per person (issue 14) --------------------------------------
+
+# held_as NAME LOGIN FROM FILE: FILE (with X-E2E-Id: wf-NAME) from FROM to
+# the vendor, after AUTH as LOGIN ("": no AUTH); sets QID and HID.
+held_as() {
+	local name=$1 login=$2 from=$3 file=$4 out=$SG_BASE/swaks-$1.txt
+	{ echo "X-E2E-Id: wf-$name"; cat "$file"; } >"$M/$name.eml"
+	if [ -n "$login" ]; then
+		sg_swaks_auth "$SG_GW_PORT" "$login" "$from" "$VENDOR" "$M/$name.eml" "$out"
+	else
+		sg_swaks "$SG_GW_PORT" "$from" "$VENDOR" "$M/$name.eml" "$out"
+	fi
+	QID=$(swaks_qid "$out")
+	HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+	[ -n "$QID" ] && [ -n "$HID" ] || nok "$name: message was not held (qid '$QID', hold '$HID')"
+}
+approvers_of() { sg_sql "SELECT approvers FROM holds WHERE id = '$1';" | jq -r 'join(",")'; }
+KAKARI=kakaricho@$SG_INTERNAL
+SO=security-officer@$SG_INTERNAL
+XLSX=$here/mail/demo3_xlsx.eml
+
+# A plus address: kacho+x is kacho. Assigned: only kakaricho.
+held_as plus kacho "kacho+x@$SG_INTERNAL" "$XLSX"
+check "plus-address sender kacho+x@ is not assigned to own hold: $(approvers_of "$HID")" \
+	[ "$(approvers_of "$HID")" = "$KAKARI" ]
+rc CTL approve "$HID" --by "$KACHO"
+check "kacho@ may not approve the mail kacho+x@ sent (exit 1)" [ "$RC" = 1 ]
+rc CTL approve "$HID" --by "KACHO+other@$SG_INTERNAL"
+check "nor under another extension (exit 1)" [ "$RC" = 1 ]
+rc CTL approve "$HID" --by "$KAKARI"
+check "the other approver may (exit 0)" [ "$RC" = 0 ]
+AUTHN=$(sg_sql "SELECT auth_login FROM holds WHERE id = '$HID';")
+note "Postfix's {auth_authen} for login kacho: '$AUTHN'"
+
+# A login-only sender: AUTH as kacho, envelope and From another address.
+held_as login kacho "system@$SG_INTERNAL" "$XLSX"
+check "login-only sender (AUTH kacho) is not assigned: $(approvers_of "$HID")" \
+	[ "$(approvers_of "$HID")" = "$KAKARI" ]
+rc CTL approve "$HID" --by "$KACHO"
+check "kacho@ may not approve what login kacho sent (exit 1)" [ "$RC" = 1 ]
+check "the refusal names four eyes" eval 'echo "$OUT" | grep -q "four eyes"'
+rc CTL reject "$HID" --by "$KAKARI"
+check "the other approver decides (exit 0)" [ "$RC" = 0 ]
+
+# Without AUTH the envelope sender is a claim: the 課長 sending as his
+# subordinate must not get the hold; the sender's own routing is out.
+held_as forged "" "$SENDER" "$XLSX"
+check "without AUTH, the sender's own approvers are not asked: $(approvers_of "$HID")" \
+	[ "$(approvers_of "$HID")" = "$SO" ]
+rc CTL approve "$HID" --by "$KACHO"
+check "so kacho cannot approve mail sent as sato-h without AUTH (exit 1)" [ "$RC" = 1 ]
+CTL reject "$HID" --by "$SO" >/dev/null
+
+# A 取扱注意 mail from the 課長: the security officer only.
+sg_mail "$M/toriatsukai.src" "$KACHO" "$VENDOR" "【取扱注意】来年度予算の内示について" \
+	$'山田様\n\n内示資料の概要です。取扱注意でお願いします。'
+held_as toriatsukai kacho "$KACHO" "$M/toriatsukai.src"
+check "a 取扱注意 hold from kacho goes to the security officer only: $(approvers_of "$HID")" \
+	[ "$(approvers_of "$HID")" = "$SO" ]
+rc CTL approve "$HID" --by "$KAKARI"
+check "kacho's own subordinate may not approve it (exit 1)" [ "$RC" = 1 ]
+rc CTL approve "$HID" --by "$KACHO"
+check "nor kacho (exit 1)" [ "$RC" = 1 ]
+rc CTL approve "$HID" --by "$SO"
+check "the security officer approves (exit 0)" [ "$RC" = 0 ]
+CTL apply >/dev/null 2>&1
+check "and it is delivered" wait_for 30 sink_has "X-E2E-Id: wf-toriatsukai"
+
+# apply is the last gate: an approval recorded for one of the sender's
+# identities (an old version, a hand edit) is never carried out.
+held selfapply
+sqlite3 "$DB" "UPDATE holds SET status = 'approved', decided_by = 'Sato-H+memo@$SG_INTERNAL', decided_at = '2026-12-04T00:00:00+00:00' WHERE id = '$HID';"
+rc CTL apply
+check "apply refuses an approval by the sender's own identity (exit 1)" [ "$RC" = 1 ]
+check "the refusal says why" eval 'echo "$OUT" | grep -q "sender.s identities"'
+check "the message stays on hold" [ "$(pf_queue_name "$QID")" = hold ]
+check "and is not recorded as applied" [ "$(status_of "$HID")" = approved/0 ]
+settle
+check "nothing reached the sink" [ "$(sink_n selfapply)" = 0 ]
+sqlite3 "$DB" "UPDATE holds SET status = 'rejected', decided_by = '$KACHO' WHERE id = '$HID';"
+CTL apply >/dev/null 2>&1
 
 # --- 7. privileges, report ---------------------------------------------------------
 
