@@ -75,7 +75,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 # Debian packages: build, test and run-time needs.
 DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev libidn2-dev \
-	nettle-dev libsqlite3-dev zlib1g-dev libbz2-dev check jq \
+	nettle-dev libsqlite3-dev zlib1g-dev libbz2-dev check jq sasl2-bin \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
