@@ -350,7 +350,7 @@ check "login-only sender (AUTH kacho) is not assigned: $(approvers_of "$HID")" \
 rc CTL approve "$HID" --by "$KACHO"
 check "kacho@ may not approve what login kacho sent (exit 1)" [ "$RC" = 1 ]
 check "the refusal names four eyes" eval 'echo "$OUT" | grep -q "four eyes"'
-rc CTL reject "$HID" --by "$KAKARI"
+rc CTL reject "$HID" --by "$KAKARI" --comment "test reason"
 check "the other approver decides (exit 0)" [ "$RC" = 0 ]
 
 # Without AUTH the envelope sender is a claim: the 課長 sending as his
@@ -360,7 +360,7 @@ check "without AUTH, the sender's own approvers are not asked: $(approvers_of "$
 	[ "$(approvers_of "$HID")" = "$SO" ]
 rc CTL approve "$HID" --by "$KACHO"
 check "so kacho cannot approve mail sent as sato-h without AUTH (exit 1)" [ "$RC" = 1 ]
-CTL reject "$HID" --by "$SO" >/dev/null
+CTL reject "$HID" --by "$SO" --comment "test reason" >/dev/null
 
 # A 取扱注意 mail from the 課長: the security officer only.
 sg_mail "$M/toriatsukai.src" "$KACHO" "$VENDOR" "【取扱注意】来年度予算の内示について" \
