@@ -186,7 +186,6 @@ typedef struct ntf_strv {
 void ntf_strv_init(ntf_strv *sv);
 void ntf_strv_free(ntf_strv *sv);
 void ntf_strv_add(ntf_strv *sv, const char *s);
-bool ntf_strv_has_ci(const ntf_strv *sv, const char *s);
 
 /* The six categories of ARCHITECTURE.md and "classified-3". */
 bool ntf_category_valid(const char *name);

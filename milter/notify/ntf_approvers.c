@@ -83,14 +83,6 @@ void ntf_strv_add(ntf_strv *sv, const char *s)
 	sv->v[sv->n++] = sg_xstrdup(s ? s : "");
 }
 
-bool ntf_strv_has_ci(const ntf_strv *sv, const char *s)
-{
-	for (size_t i = 0; i < sv->n; i++)
-		if (strcasecmp(sv->v[i], s) == 0)
-			return true;
-	return false;
-}
-
 /* --------------------------------------------------------------- check */
 
 static void ntf_conf_error(sg_buf *err, const sg_conf *conf, const sg_conf_entry *e,

@@ -7,6 +7,8 @@
 #include "engine/eng.h"
 #include "engine/eng_hdr.h"
 #include "notify/ntf.h"
+#include "store/st.h"
+#include "sg_test_eng.h"
 
 #include <fcntl.h>
 #include <ftw.h>
@@ -660,8 +662,10 @@ START_TEST(test_sender_from_and_auth_login_are_never_approvers)
 	/* A bare login counts as login@ each internal domain. */
 	ROUTE_IS("kacho@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, "kakaricho",
 		 NULL, NULL);
-	ROUTE_IS("kacho@example.lg.jp,kakaricho@example.lg.jp", conf,
-		 "tanaka@example.lg.jp", NULL, "kakaricho@other.lg.jp", NULL, NULL);
+	/* A login with a realm (Cyrus SASL's kakaricho@realm) is the user
+	 * at every internal domain too. */
+	ROUTE_IS("kacho@example.lg.jp", conf,
+		 "tanaka@example.lg.jp", NULL, "kakaricho@sendguard.test", NULL, NULL);
 	/* Extensions and case: kacho+x is kacho. */
 	ROUTE_IS("bucho@example.lg.jp", conf, "kacho+x@Example.LG.JP", NULL,
 		 "kacho+x@example.lg.jp", "unencrypted-attachment", NULL);
@@ -744,6 +748,52 @@ static void expect_approvers_error(const char *section, unsigned line, const cha
 	unlink(path);
 	free(path);
 }
+
+/* [actions] classified-3 = hold: the hold carries the sub-category
+ * (list, show, report show the stored categories) and
+ * category:classified-3 routes it (issue 14 item 3). */
+START_TEST(test_held_class3_carries_its_subcategory_and_routes_by_it)
+{
+	static const char msg[] =
+		"From: tanaka@example.lg.jp\r\nTo: t.yamada@sakura-sys.example\r\n"
+		"Subject: =?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJHmiZPlkIjjgZvos4fmlpk=?=\r\n"
+		"Date: Mon, 23 Nov 2026 10:00:00 +0900\r\n\r\nbody\r\n";
+	static const char appr[] =
+		"[approvers]\n"
+		"category:classified = security-officer@example.lg.jp\n"
+		"category:classified-3 = ciso@example.lg.jp\n"
+		"*@example.lg.jp = kacho@example.lg.jp\n"
+		"default = security-officer@example.lg.jp\n";
+	const char *rcpts[] = { "t.yamada@sakura-sys.example" };
+	eng_envelope env = { "tanaka@example.lg.jp", rcpts, 1, "tanaka", NULL };
+	const char *cats[ST_MAX_CATEGORIES];
+	char *text = sg_test_conf_join(BASE_CONF "[actions]\nclassified-3 = hold\n", appr);
+	eng_result res;
+	sg_conf *conf;
+	sg_buf err;
+	size_t n;
+
+	eng_result_init(&res);
+	sg_test_scan(text, &env, msg, sizeof(msg) - 1, &res);
+	ck_assert_int_eq(res.verdict, ENG_ACT_HOLD);
+	n = st_result_categories(&res, cats);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(cats[0], "classified");
+	ck_assert_str_eq(cats[1], "classified-3");
+	sg_buf_init(&err, 4096);
+	conf = load_conf(BASE_CONF "[actions]\nclassified-3 = hold\n[approvers]\n"
+			 "category:classified = security-officer@example.lg.jp\n"
+			 "category:classified-3 = ciso@example.lg.jp\n"
+			 "*@example.lg.jp = kacho@example.lg.jp\n", NULL, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	ROUTE_IS("ciso@example.lg.jp", conf, "tanaka@example.lg.jp", NULL, "tanaka",
+		 cats[0], cats[1]);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	eng_result_free(&res);
+	free(text);
+}
+END_TEST
 
 START_TEST(test_invalid_approvers_config_names_file_line_and_key)
 {
@@ -1326,6 +1376,7 @@ int main(void)
 	tcase_add_test(appr, test_category_approvers_replace_the_defaults);
 	tcase_add_test(appr, test_sender_from_and_auth_login_are_never_approvers);
 	tcase_add_test(appr, test_without_auth_the_senders_own_routing_is_excluded);
+	tcase_add_test(appr, test_held_class3_carries_its_subcategory_and_routes_by_it);
 	tcase_add_test(appr, test_default_when_exclusions_leave_nobody_then_empty);
 	tcase_add_test(appr, test_invalid_approvers_config_names_file_line_and_key);
 	suite_add_tcase(s, appr);
