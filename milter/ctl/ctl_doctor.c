@@ -530,7 +530,7 @@ static void dr_sender_login(ctl_dr *d)
 		"smtpd_recipient_restrictions", "smtpd_data_restrictions",
 	};
 	char *maps = dr_param(d, "smtpd_sender_login_maps");
-	bool found = false;
+	bool found = false, auth_only = false;
 
 	if (maps == NULL)
 		return;
@@ -538,10 +538,18 @@ static void dr_sender_login(ctl_dr *d)
 		char *v = dr_param(d, lists[i]);
 
 		found = v && dr_list_has(v, "reject_sender_login_mismatch");
+		auth_only = auth_only ||
+			    (v && dr_list_has(v, "reject_authenticated_sender_login_mismatch"));
 		free(v);
 	}
 	if (*maps && found)
 		dr_ok("postfix: smtpd_sender_login_maps with reject_sender_login_mismatch");
+	else if (*maps && auth_only)
+		/* the snippet's documented choice for sites whose trusted
+		 * hosts send unauthenticated as staff addresses */
+		dr_ok("postfix: smtpd_sender_login_maps with "
+		      "reject_authenticated_sender_login_mismatch (clients that do not "
+		      "log in may still use any address)");
 	else
 		dr_fail(d, "postfix: %s: a user could send with another's envelope sender, "
 			"and be neither its sender nor barred from approving it; set "
