@@ -371,6 +371,7 @@ install: all
 		install -d -o $(SG_USER) -g $(SG_USER) -m 0700 $(SPOOLDIR) $(SYSCONF)/keys; \
 		chgrp $(SG_USER) $(SYSCONF)/sendguard.conf; \
 		ls $(SYSCONF)/keys | grep -q . || $(SBINDIR)/sendguardctl -c $(SYSCONF)/sendguard.conf keygen; \
+		$(SBINDIR)/sendguardctl -c $(SYSCONF)/sendguard.conf store init; \
 	fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
 		echo "install: systemctl daemon-reload; systemctl enable --now $(SG_UNITS)"; \

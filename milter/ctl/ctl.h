@@ -82,6 +82,9 @@ int ctl_reconcile(const char *conf_path, int argc, char **argv);
 void ctl_reconcile_help(void);
 int ctl_report(const char *conf_path, int argc, char **argv);
 void ctl_report_help(void);
+/* ctl_store.c: `store init`, the only command that creates the store. */
+int ctl_store(const char *conf_path, int argc, char **argv);
+void ctl_store_help(void);
 
 /* ctl_wf.c: shared by the hold commands. */
 int ctl_exit_of(rel_rc rc);
@@ -122,6 +125,9 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h);
 int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
 		     st_store *st);
 void ctl_applier_free(ctl_applier *a);
+/* ctl_rebuild.c: reconcile --rebuild, records for held mail whose
+ * record was lost; 0, or an exit status (configuration). */
+int ctl_rebuild(ctl_applier *a, const sg_conf *conf);
 
 /* Loads the configuration or prints the error; NULL means exit 78. */
 sg_conf *ctl_load_conf(const char *path);

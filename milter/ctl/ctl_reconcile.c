@@ -68,7 +68,7 @@
 
 void ctl_reconcile_help(void)
 {
-	printf("usage: sendguardctl [-c CONF] reconcile\n"
+	printf("usage: sendguardctl [-c CONF] reconcile [--rebuild]\n"
 	       "\n"
 	       "Compare the store with the MTA's queue ([release] backend) and make\n"
 	       "them agree, e.g.\n"
@@ -78,6 +78,11 @@ void ctl_reconcile_help(void)
 	       "released without approval goes back on hold; a pending hold whose\n"
 	       "message is gone is closed as expired; a held message with our header\n"
 	       "but no record is left on hold and reported. Run as root.\n"
+	       "\n"
+	       "--rebuild: after a lost store and `store init`, first recreate a\n"
+	       "pending hold for every held message with an X-Sendguard-Hold header\n"
+	       "and no record, under that id, from the message read back and scanned\n"
+	       "again (audit record \"rebuild\"; no notice is sent again).\n"
 	       "キューと保留記録の不一致を修復します (root で実行)。\n"
 	       "\n"
 	       "exit status: 0 consistent, 1 something needs an administrator\n"
@@ -389,8 +394,9 @@ int ctl_reconcile(const char *conf_path, int argc, char **argv)
 	st_store *st;
 	ctl_rec r;
 	int ex = 0, lock;
+	bool rebuild = argc == 1 && strcmp(argv[0], "--rebuild") == 0;
 
-	if (argc > 0) {
+	if (argc > 0 && !rebuild) {
 		fprintf(stderr, "sendguardctl reconcile: unexpected argument: %s\n", argv[0]);
 		return CTL_EX_USAGE;
 	}
@@ -407,6 +413,8 @@ int ctl_reconcile(const char *conf_path, int argc, char **argv)
 		ex = CTL_EX_TEMPFAIL;
 	} else if (ctl_applier_init(&r.a, "reconcile", conf, st) < 0) {
 		ex = CTL_EX_CONFIG;
+	} else if (rebuild && (ex = ctl_rebuild(&r.a, conf)) != 0) {
+		/* configuration: said */
 	} else {
 		ex = ctl_rec_run(&r);
 		printf("reconcile: %zu repaired, %zu need an administrator, %zu failed\n",

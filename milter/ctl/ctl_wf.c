@@ -11,8 +11,8 @@
  *	the milter out.
  *
  *	ctl_store_as_root(): apply and reconcile keep root for postsuper.
- *	They never create the store (st_open of a missing file would make
- *	a root-owned database): a missing store is refused. When root
+ *	No command creates the store by opening it (st_open never does;
+ *	only `store init`, ctl_store.c, as the store's owner). When root
  *	writes an existing database, SQLite's unix VFS gives a -wal or
  *	-shm file it creates the database file's owner (os_unix.c,
  *	robustFchown; checked on Debian 12's SQLite 3.40: a root write to
@@ -69,18 +69,25 @@ int ctl_exit_of(rel_rc rc)
 	}
 }
 
+/* No command but `store init` creates the store (st_open never does):
+ * a missing store is 66, one that cannot be read (empty, not a store,
+ * damaged) 70, permission 77. */
 static st_store *ctl_store_open(const char *cmd, const char *path, int *ex)
 {
+	struct stat sb;
 	sg_buf err;
 	st_store *st;
+	int e;
 
 	sg_buf_init(&err, 4096);
 	st = st_open(path, &err);
 	if (st == NULL) {
+		e = stat(path, &sb) < 0 ? errno : 0;
 		fprintf(stderr, "sendguardctl %s: cannot open the store: %s\n", cmd,
 			sg_buf_cstr(&err));
-		*ex = access(path, F_OK) == 0 && errno == EACCES ? CTL_EX_NOPERM
-								: CTL_EX_SOFTWARE;
+		*ex = e == ENOENT ? CTL_EX_NOINPUT
+		    : e == 0 && access(path, R_OK | W_OK) < 0 && errno == EACCES
+		      ? CTL_EX_NOPERM : CTL_EX_SOFTWARE;
 	}
 	sg_buf_free(&err);
 	return st;
@@ -104,18 +111,10 @@ st_store *ctl_store_as_owner(const char *cmd, const sg_conf *conf, int *ex)
 st_store *ctl_store_as_root(const char *cmd, const sg_conf *conf, int *ex)
 {
 	char *path = sg_conf_path(conf, "store", "path");
-	struct stat sb;
-	st_store *st = NULL;
+	st_store *st;
 
 	ctl_note_invoker();
-	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		fprintf(stderr, "sendguardctl %s: store %s does not exist: nothing to"
-			" do (the milter creates it; %s never does, as root it would"
-			" lock the milter out)\n", cmd, path, cmd);
-		*ex = CTL_EX_NOINPUT;
-	} else {
-		st = ctl_store_open(cmd, path, ex);
-	}
+	st = ctl_store_open(cmd, path, ex);
 	free(path);
 	return st;
 }

@@ -39,7 +39,9 @@ sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
 	const char *act = rt ? sg_conf_str(rt->conf, "milter", "failure_action")
 			     : "tempfail";
 
-	mlt_log(LOG_ERR, "internal failure (%s): answering %s", why, act);
+	/* why NULL: already said (a lost store is logged once). */
+	if (why != NULL)
+		mlt_log(LOG_ERR, "internal failure (%s): answering %s", why, act);
 	if (strcmp(act, "accept") == 0)
 		return SMFIS_ACCEPT;
 	if (strcmp(act, "reject") == 0) {
@@ -70,6 +72,29 @@ static void mlt_cats(mlt_job *j)
 	for (size_t i = 0; i < n && off + 40 < sizeof(j->cats); i++)
 		off += (size_t)snprintf(j->cats + off, sizeof(j->cats) - off, "%s%s",
 					i ? "," : "", cats[i]);
+}
+
+/* A lost store (deleted, replaced, truncated, its WAL removed:
+ * st_check) fails every message until it is repaired and the milter
+ * restarted: that is logged once, as critical, not once per message. */
+static void mlt_store_error(mlt_job *j, const char *what, st_rc rc,
+			    const sg_buf *err)
+{
+	if (rc == ST_LOST) {
+		if (st_lost_first(j->rt->store))
+			mlt_log(LOG_CRIT, "%s; answering %s to every message that needs"
+				" the store until it is repaired and the milter"
+				" restarted", sg_buf_cstr(err),
+				sg_conf_str(j->rt->conf, "milter", "failure_action"));
+		return;
+	}
+	mlt_log(LOG_ERR, "queue_id=%s: %s: %s", j->m->queue_id, what, sg_buf_cstr(err));
+}
+
+/* The why for mlt_failure: NULL when the loss was logged already. */
+static const char *mlt_store_why(mlt_job *j, const char *why)
+{
+	return st_lost_why(j->rt->store) ? NULL : why;
 }
 
 /* {"verdict":..,"mode":..,"categories":[..],"sender":..,"rcpts":N,"size":N} */
@@ -110,8 +135,7 @@ static int mlt_audit_verdict(mlt_job *j)
 	rc = st_audit_append(j->rt->store, "verdict", NULL, j->m->queue_id, "milter",
 			     NULL, sg_buf_cstr(&detail), &err);
 	if (rc != ST_OK)
-		mlt_log(LOG_ERR, "queue_id=%s: cannot record the verdict: %s",
-			j->m->queue_id, sg_buf_cstr(&err));
+		mlt_store_error(j, "cannot record the verdict", rc, &err);
 	sg_buf_free(&detail);
 	sg_buf_free(&err);
 	return rc == ST_OK ? 0 : -1;
@@ -228,8 +252,7 @@ static int mlt_store_hold(mlt_job *j, char id[ST_ID_SIZE], char **approvers,
 	h.expires = h.created + (time_t)sg_conf_num(j->rt->conf, "hold", "expire_after");
 	rc = st_hold_create(j->rt->store, &h, id, &err);
 	if (rc != ST_OK)
-		mlt_log(LOG_ERR, "queue_id=%s: cannot record the hold: %s",
-			j->m->queue_id, sg_buf_cstr(&err));
+		mlt_store_error(j, "cannot record the hold", rc, &err);
 	sg_buf_free(&fj);
 	sg_buf_free(&aj);
 	sg_buf_free(&err);
@@ -246,7 +269,7 @@ static sfsistat mlt_hold(mlt_job *j)
 
 	if (mlt_store_hold(j, id, approvers, napprovers) < 0) {
 		mlt_strv_free(approvers, napprovers);
-		return mlt_failure(j->ctx, j->rt, "store unwritable");
+		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "store unwritable"));
 	}
 	mlt_bcc_rewrite(j);
 	snprintf(reason, sizeof(reason), "sendguard hold %s", id);
@@ -269,7 +292,7 @@ static sfsistat mlt_hold(mlt_job *j)
 static sfsistat mlt_outbound(mlt_job *j)
 {
 	if (mlt_audit_verdict(j) < 0)
-		return mlt_failure(j->ctx, j->rt, "audit log unwritable");
+		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "audit log unwritable"));
 	if (j->res.monitor) {
 		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s",
 			j->m->queue_id, eng_action_name(j->res.verdict), j->cats);

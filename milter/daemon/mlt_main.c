@@ -256,9 +256,10 @@ static int mlt_check_socket(const char *sock, sg_buf *err)
 	return -1;
 }
 
-/* The store as the service user will open it. Start-up creates it when
- * missing; a check never does: a file the user cannot write (made by
- * root, say) or a directory it cannot create the file in is the error. */
+/* The store as the service user will open it. Nothing but
+ * `sendguardctl store init` creates it (issue 15): a missing store is
+ * an error here as at start-up, and so is a file the user cannot
+ * write (made by root, say). */
 static int mlt_check_store(const sg_conf *conf, const struct passwd *pw,
 			   sg_buf *err)
 {
@@ -290,20 +291,10 @@ static int mlt_check_store(const sg_conf *conf, const struct passwd *pw,
 		sg_buf_printf(err, "store %s: %s", path, strerror(errno));
 		rc = -1;
 	} else {
-		char *dir = sg_xstrdup(path), *slash = strrchr(dir, '/');
-
-		if (slash == NULL)
-			strcpy(dir, ".");
-		else if (slash == dir)
-			dir[1] = '\0';
-		else
-			*slash = '\0';
-		if (access(dir, W_OK | X_OK) < 0) {
-			sg_buf_printf(err, "store %s does not exist and cannot be "
-				       "created in %s: %s", path, dir, strerror(errno));
-			rc = -1;
-		}
-		free(dir);
+		sg_buf_printf(err, "store %s does not exist: sendguardctl store init"
+			      " creates it (nothing else does; README: when the store"
+			      " is lost)", path);
+		rc = -1;
 	}
 	free(path);
 	return rc;

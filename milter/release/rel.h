@@ -199,6 +199,23 @@ rel_rc rel_pf_delete(rel_postfix *pf, const char *qid, sg_buf *err);
 /* postsuper -h ID: put a released message back on hold. */
 rel_rc rel_pf_rehold(rel_postfix *pf, const char *qid, sg_buf *err);
 
+/* What reconcile --rebuild reads of a queue item: the message as
+ * queued (headers, our X-Sendguard-Hold among them, and body), its
+ * envelope sender, recipients (one per line) and arrival time. */
+typedef struct rel_item {
+	sg_buf msg;
+	sg_buf sender;
+	sg_buf rcpts;
+	time_t arrival;		/* 0: unknown */
+} rel_item;
+#define REL_ITEM_MAX (256u << 20)	/* the largest message read back */
+void rel_item_init(rel_item *it);
+void rel_item_free(rel_item *it);
+/* postcat -bhq ID (the message) and postcat -eq ID (sender:,
+ * recipient:, message_arrival_time: records). REL_OK, REL_GONE,
+ * REL_ERROR. */
+rel_rc rel_pf_item(rel_postfix *pf, const char *qid, rel_item *it, sg_buf *err);
+
 /* A queue file on hold, for reconcile. */
 typedef struct rel_qentry {
 	char queue_id[64];
@@ -252,6 +269,8 @@ typedef struct rel_backend_ops {
 			 sg_buf *err);
 	int (*list)(void *impl, rel_qentry **out, size_t *n, size_t max,
 		    sg_buf *err);
+	/* The message and envelope of an item (reconcile --rebuild). */
+	rel_rc (*item)(void *impl, const char *qid, rel_item *it, sg_buf *err);
 } rel_backend_ops;
 
 typedef struct rel_backend {
@@ -284,6 +303,7 @@ rel_rc rel_be_rehold(rel_backend *be, const char *qid, const char *hold_id,
 		     sg_buf *err);
 int rel_be_list(rel_backend *be, rel_qentry **out, size_t *n,
 		size_t max, sg_buf *err);
+rel_rc rel_be_item(rel_backend *be, const char *qid, rel_item *it, sg_buf *err);
 
 /* -------------------------------------------------------------- json */
 

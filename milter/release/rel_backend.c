@@ -100,6 +100,11 @@ static int rel_pfb_list(void *impl, rel_qentry **out, size_t *n, size_t max,
 	return rel_pf_list(impl, out, n, max, err);
 }
 
+static rel_rc rel_pfb_item(void *impl, const char *qid, rel_item *it, sg_buf *err)
+{
+	return rel_pf_item(impl, qid, it, err);
+}
+
 const rel_backend_ops rel_postfix_ops = {
 	.name = "postfix",
 	.manual_hint = "postcat -q ID, then postsuper -H ID hold or postsuper -d ID hold",
@@ -114,6 +119,7 @@ const rel_backend_ops rel_postfix_ops = {
 	.remove = rel_pfb_remove,
 	.rehold = rel_pfb_rehold,
 	.list = rel_pfb_list,
+	.item = rel_pfb_item,
 };
 
 /* ------------------------------------------------------- choosing */
@@ -217,4 +223,29 @@ int rel_be_list(rel_backend *be, rel_qentry **out, size_t *n, size_t max,
 		sg_buf *err)
 {
 	return be->ops->list(be->impl, out, n, max, err);
+}
+
+void rel_item_init(rel_item *it)
+{
+	sg_buf_init(&it->msg, REL_ITEM_MAX);
+	sg_buf_init(&it->sender, 4096);
+	sg_buf_init(&it->rcpts, 1u << 20);
+	it->arrival = 0;
+}
+
+void rel_item_free(rel_item *it)
+{
+	sg_buf_free(&it->msg);
+	sg_buf_free(&it->sender);
+	sg_buf_free(&it->rcpts);
+}
+
+rel_rc rel_be_item(rel_backend *be, const char *qid, rel_item *it, sg_buf *err)
+{
+	if (be->ops->item == NULL) {
+		sg_buf_printf(err, "the %s backend cannot read a queued message back",
+			      be->ops->name);
+		return REL_ERROR;
+	}
+	return be->ops->item(be->impl, qid, it, err);
 }

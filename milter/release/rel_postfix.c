@@ -314,6 +314,86 @@ rel_rc rel_pf_header_of(rel_postfix *pf, const char *qid, char hold_id[64],
 	return rc;
 }
 
+/* The value of an envelope record line "name: value" of postcat -e. */
+static const char *rel_env_value(const char *line, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(line, name, n) != 0 || line[n] != ':')
+		return NULL;
+	line += n + 1;
+	while (*line == ' ')
+		line++;
+	return line;
+}
+
+/* Unix time of postcat's "Fri Dec  4 16:23:35 2026" (local time). */
+static time_t rel_env_time(const char *v, size_t len)
+{
+	char buf[64];
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 63 ? len : 63), v);
+	end = strptime(buf, "%a %b %e %H:%M:%S %Y", &tm);
+	if (end == NULL)
+		return 0;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
+
+rel_rc rel_pf_item(rel_postfix *pf, const char *qid, rel_item *it, sg_buf *err)
+{
+	const char *msg_args[] = { "-b", "-h", "-q", qid };
+	const char *env_args[] = { "-e", "-q", qid };
+	rel_result r;
+	const char *v;
+
+	if (!rel_queue_id_valid(qid)) {
+		sg_buf_printf(err, "not a Postfix queue id: %.64s", qid);
+		return REL_ERROR;
+	}
+	if (rel_pf_run(pf, REL_POSTCAT, env_args, 3, REL_HDR_MAX, &r, err) < 0) {
+		rel_result_free(&r);
+		return REL_ERROR;
+	}
+	if (r.status != 0) {
+		bool gone = strstr(sg_buf_cstr(&r.err), "No such file") != NULL;
+
+		if (!gone)
+			rel_pf_fail(err, "postcat -eq", qid, &r);
+		rel_result_free(&r);
+		return gone ? REL_GONE : REL_ERROR;
+	}
+	for (const char *p = sg_buf_cstr(&r.out); p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		size_t len = strcspn(p, "\n");
+
+		if ((v = rel_env_value(p, "sender")) != NULL)
+			sg_buf_append(&it->sender, v, len - (size_t)(v - p));
+		else if ((v = rel_env_value(p, "recipient")) != NULL) {
+			sg_buf_append(&it->rcpts, v, len - (size_t)(v - p));
+			sg_buf_putc(&it->rcpts, '\n');
+		} else if ((v = rel_env_value(p, "message_arrival_time")) != NULL)
+			it->arrival = rel_env_time(v, len - (size_t)(v - p));
+	}
+	rel_result_free(&r);
+	if (rel_pf_run(pf, REL_POSTCAT, msg_args, 4, REL_ITEM_MAX, &r, err) < 0) {
+		rel_result_free(&r);
+		return REL_ERROR;
+	}
+	if (r.status != 0 || r.out.toobig) {
+		rel_pf_fail(err, "postcat -bhq", qid, &r);
+		rel_result_free(&r);
+		return REL_ERROR;
+	}
+	if (r.out.len)
+		sg_buf_append(&it->msg, r.out.data, r.out.len);
+	rel_result_free(&r);
+	return REL_OK;
+}
+
 static bool rel_all_equal(const char *vals, const char *want)
 {
 	size_t wl = strlen(want);

@@ -801,6 +801,89 @@ static rel_rc rel_sm_remove(void *impl, const char *qid, const char *hold_id,
 	return rc;
 }
 
+/* ------------------------------------------------- reading an item */
+
+/* The address of an S or R line ("S<a@b>", "RPFD:<a@b>"), brackets
+ * removed, into out. */
+static void rel_sm_addr(const char *v, size_t len, bool flags, sg_buf *out)
+{
+	const char *colon = memchr(v, ':', len);
+
+	/* R lines carry flags before the first colon. */
+	if (flags && colon != NULL) {
+		len -= (size_t)(colon + 1 - v);
+		v = colon + 1;
+	}
+	if (len >= 2 && v[0] == '<' && v[len - 1] == '>') {
+		v++;
+		len -= 2;
+	}
+	sg_buf_append(out, v, len);
+}
+
+/* The control file's H lines (with their continuation lines) become
+ * the message's header, the df file its body; S and R lines the
+ * envelope, T the arrival time (op.me Appendix B). */
+static rel_rc rel_sm_item(void *impl, const char *qid, rel_item *it, sg_buf *err)
+{
+	rel_sendmail *sm = impl;
+	char df[PATH_MAX], chunk[8192];
+	sg_buf ctl;
+	bool in_header = false;
+	rel_rc rc;
+	ssize_t n;
+	int fd;
+
+	sg_buf_init(&ctl, REL_SM_CTL_MAX);
+	if ((rc = rel_sm_read_ctl(sm, qid, &ctl, err)) != REL_OK) {
+		sg_buf_free(&ctl);
+		return rc;
+	}
+	for (const char *p = sg_buf_cstr(&ctl); p && *p; p = rel_sm_next_line(p)) {
+		size_t len = strcspn(p, "\n");
+		const char *name;
+
+		if ((p[0] == '\t' || p[0] == ' ') && in_header) {
+			sg_buf_append(&it->msg, p, len);
+			sg_buf_puts(&it->msg, "\r\n");
+			continue;
+		}
+		in_header = false;
+		if ((name = rel_sm_header_name(p)) != NULL) {
+			sg_buf_append(&it->msg, name, len - (size_t)(name - p));
+			sg_buf_puts(&it->msg, "\r\n");
+			in_header = true;
+		} else if (p[0] == 'S' && len > 1) {
+			rel_sm_addr(p + 1, len - 1, false, &it->sender);
+		} else if (p[0] == 'R' && len > 1) {
+			rel_sm_addr(p + 1, len - 1, true, &it->rcpts);
+			sg_buf_putc(&it->rcpts, '\n');
+		} else if (p[0] == 'T') {
+			it->arrival = (time_t)strtoll(p + 1, NULL, 10);
+		}
+	}
+	sg_buf_free(&ctl);
+	sg_buf_puts(&it->msg, "\r\n");
+	if (!rel_sm_path(df, sm->data_dir, "df", qid))
+		return REL_ERROR;
+	if ((fd = open(df, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		sg_buf_printf(err, "%s: %s", df, strerror(errno));
+		return errno == ENOENT ? REL_GONE : REL_ERROR;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || sg_buf_append(&it->msg, chunk, (size_t)n) < 0) {
+			sg_buf_printf(err, "%s: %s", df, n < 0 ? strerror(errno)
+				      : "larger than the largest message read back");
+			close(fd);
+			return REL_ERROR;
+		}
+	}
+	close(fd);
+	return REL_OK;
+}
+
 const rel_backend_ops rel_sendmail_ops = {
 	.name = "sendmail",
 	.manual_hint = "read the hf file of ID in the queue directory, then"
@@ -816,4 +899,5 @@ const rel_backend_ops rel_sendmail_ops = {
 	.remove = rel_sm_remove,
 	.rehold = rel_sm_rehold,
 	.list = rel_sm_list,
+	.item = rel_sm_item,
 };

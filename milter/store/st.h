@@ -56,6 +56,10 @@
  *			(nothing was written; the caller may retry later);
  *	ST_CORRUPT	st_audit_verify(): the chain is broken;
  *	ST_INVALID	the caller passed a bad argument (nothing written);
+ *	ST_LOST		the file at the store's path is no longer the store
+ *			this handle opened (deleted, replaced, truncated,
+ *			its -wal file removed): nothing is read or written
+ *			through the handle again (st_check in st_db.c);
  *	ST_ERROR	anything else (I/O, disk full, getrandom, SQLite).
  *	A failed call writes nothing: every write is one transaction.
  *	Allocation failure is fatal (sg_xmalloc).
@@ -84,7 +88,8 @@ typedef enum st_rc {
 	ST_BUSY,
 	ST_CORRUPT,
 	ST_INVALID,
-	ST_ERROR
+	ST_ERROR,
+	ST_LOST
 } st_rc;
 
 typedef enum st_status {
@@ -127,6 +132,12 @@ typedef struct st_hold_new {
 	time_t expires;			/* absolute; 0: never */
 	const char *actor;		/* audit actor; NULL: "milter" */
 	const char *unix_user;		/* NULL: the effective user */
+	/* NULL: a new random id. Set only by `reconcile --rebuild`, which
+	 * recreates a lost record under the id its queue file's
+	 * X-Sendguard-Hold header carries (so that notices and web links
+	 * already sent still name it); must look like an id st_new_id()
+	 * makes, else ST_INVALID. */
+	const char *id;
 } st_hold_new;
 
 /* A hold as stored. Every string is owned by the hold; NULL when
@@ -169,11 +180,29 @@ typedef struct st_audit_rec {
 typedef int (*st_hold_cb)(const st_hold *h, void *ctx);
 typedef int (*st_audit_cb)(const st_audit_rec *r, void *ctx);
 
-/* Open or create; NULL with err naming the path (unwritable,
- * not a sendguard store, schema newer than this program, ...). */
+/* Opens an existing store; never creates one. NULL with err naming
+ * the path (missing, empty, not a sendguard store, schema newer than
+ * this program, unwritable, ...). A store of an older sendguard that
+ * has no store id gets one here. */
 st_store *st_open(const char *path, sg_buf *err);
+/* Creates a new store at path (which must not exist, nor a -wal file
+ * beside it): mode 0600, the current schema, a new random store id,
+ * checkpointed so that the database file itself carries it. Returns
+ * it open; NULL with err (naming the path; "already exists" when it
+ * does). Only `sendguardctl store init` (and make install) call it. */
+st_store *st_create(const char *path, sg_buf *err);
 void st_close(st_store *st);			/* NULL is fine */
 const char *st_path(const st_store *st);
+/* The id written at creation ("s" + 26 base32 characters). */
+const char *st_id(const st_store *st);
+/* Every transaction and read first checks that the file at the path
+ * is still this store: same device and inode, no smaller than seen,
+ * the same store id, the same -wal file. Once that fails the handle
+ * is lost for good (ST_LOST): reopen after the store is repaired.
+ * st_lost_why() is NULL while the store is fine; st_lost_first() is
+ * true exactly once per handle, for whoever should log the loss. */
+const char *st_lost_why(st_store *st);
+bool st_lost_first(st_store *st);
 /* Schema version of the open file (ST_SCHEMA_VERSION after st_open). */
 int st_schema_version(st_store *st);
 
@@ -249,5 +278,7 @@ void st_time_iso(time_t t, char buf[ST_TIME_SIZE]);
 void st_now_iso(char buf[ST_TIME_SIZE]);
 /* A new hold id: 0, or -1 when getrandom(2) fails (errno set). */
 int st_new_id(char id[ST_ID_SIZE]);
+/* id has the form st_new_id() gives ("h" + 26 base32 characters). */
+bool st_id_valid(const char *id);
 
 #endif

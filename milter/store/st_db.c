@@ -16,6 +16,25 @@
  *
  *	To add schema version N: append a step { N, st_schema_vN } to
  *	st_steps[] and raise ST_SCHEMA_VERSION in st.h.
+ *
+ *	Only st_create() makes a store (sendguardctl store init, make
+ *	install): st_open() of a missing or empty file fails, so that a
+ *	tool run after the store was lost says so instead of making an
+ *	empty one and reporting "no holds" (issue 15).
+ *
+ *	Identity (st_check). A process that has the store open must notice
+ *	when the file at its path is no longer that store: deleted (SQLite
+ *	would go on writing into the unlinked inode), replaced, truncated,
+ *	or its -wal file removed (the process would go on writing into the
+ *	unlinked WAL, which nobody else can read and which is gone when the
+ *	process dies). Before every transaction and every read: stat() of
+ *	the path (same device and inode, not smaller than seen: sendguard
+ *	never VACUUMs and a WAL checkpoint only grows the file), stat() of
+ *	PATH-wal (same inode: in WAL mode every open connection holds a
+ *	SHARED lock on the database, so SQLite never deletes the WAL of a
+ *	store someone has open), and, inside the transaction, the store id
+ *	in meta. The file is never opened outside SQLite: closing a second
+ *	descriptor of the database would drop SQLite's POSIX locks.
  * DIAGNOSTICS
  *	st_open() returns NULL with err naming the path and what failed.
  */
@@ -23,10 +42,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,13 +188,172 @@ static void st_backoff(unsigned attempt)
 	nanosleep(&ts, NULL);
 }
 
+/* ------------------------------------------------------- identity */
+
+static void st_wal_path(const st_store *st, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s-wal", st->path);
+}
+
+/* Marks the handle lost for good; err and st->lost say why. */
+static st_rc st_lose(st_store *st, sg_buf *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static st_rc st_lose(st_store *st, sg_buf *err, const char *fmt, ...)
+{
+	sg_buf why;
+	va_list ap;
+
+	sg_buf_init(&why, 4096);
+	sg_buf_printf(&why, "store %s: ", st->path);
+	va_start(ap, fmt);
+	sg_buf_vprintf(&why, fmt, ap);
+	va_end(ap);
+	sg_buf_puts(&why, "; nothing more is read or written through it"
+		    " (README: when the store is lost)");
+	if (st->lost == NULL)
+		st->lost = sg_xstrdup(sg_buf_cstr(&why));
+	st_seterr(err, "%s", st->lost);
+	sg_buf_free(&why);
+	return ST_LOST;
+}
+
+/* The file checks: cheap, and done before SQLite touches the file. */
+static st_rc st_check_file(st_store *st, sg_buf *err)
+{
+	char wal[PATH_MAX];
+	struct stat sb;
+
+	if (st->lost) {
+		st_seterr(err, "%s", st->lost);
+		return ST_LOST;
+	}
+	if (!st->ident)
+		return ST_OK;
+	if (stat(st->path, &sb) < 0) {
+		if (errno == ENOENT)
+			return st_lose(st, err, "the file was deleted while in use");
+		st_seterr(err, "store %s: %s", st->path, strerror(errno));
+		return ST_ERROR;
+	}
+	if (sb.st_dev != st->dev || sb.st_ino != st->ino)
+		return st_lose(st, err, "the file was replaced by another one"
+			       " (inode %llu, opened as %llu)",
+			       (unsigned long long)sb.st_ino,
+			       (unsigned long long)st->ino);
+	if ((long long)sb.st_size < st->max_size)
+		return st_lose(st, err, "the file was truncated (%lld bytes, it had"
+			       " %lld)", (long long)sb.st_size, st->max_size);
+	st->max_size = (long long)sb.st_size;
+	if (!st->wal_known)
+		return ST_OK;
+	st_wal_path(st, wal, sizeof(wal));
+	if (stat(wal, &sb) < 0) {
+		if (errno == ENOENT)
+			return st_lose(st, err, "its WAL file %s was removed while in"
+				       " use (records since the last checkpoint are"
+				       " only in this process: stop it cleanly so that"
+				       " it writes them back)", wal);
+		st_seterr(err, "store %s: %s: %s", st->path, wal, strerror(errno));
+		return ST_ERROR;
+	}
+	if (sb.st_dev != st->wal_dev || sb.st_ino != st->wal_ino)
+		return st_lose(st, err, "its WAL file %s was replaced while in use", wal);
+	return ST_OK;
+}
+
+/* The store id in meta: NULL-terminated copy into id (ST_ID_SIZE);
+ * 1 found, 0 absent, -1 SQLite error (err filled), -2 busy. */
+static int st_read_id(st_store *st, sqlite3 *db, char id[ST_ID_SIZE], sg_buf *err)
+{
+	sqlite3_stmt *s;
+	const unsigned char *v;
+	int step, found = 0;
+
+	if ((s = st_prepare(st, db, "SELECT value FROM meta WHERE key = 'store_id'",
+			    err)) == NULL)
+		return (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY ? -2 : -1;
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW && (v = sqlite3_column_text(s, 0)) != NULL) {
+		snprintf(id, ST_ID_SIZE, "%s", (const char *)v);
+		found = 1;
+	} else if (step != SQLITE_DONE && step != SQLITE_ROW) {
+		found = (step & 0xff) == SQLITE_BUSY ? -2 : -1;
+		st_sqlerr(st, db, "read the store id", err);
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/* The store id part of st_check: inside a transaction, after the
+ * file checks were done before it began. */
+static st_rc st_check_id(st_store *st, sqlite3 *db, sg_buf *err)
+{
+	char id[ST_ID_SIZE];
+	int got;
+
+	if (!st->ident)
+		return ST_OK;
+	got = st_read_id(st, db, id, err);
+	if (got == -2)
+		return ST_BUSY;
+	if (got < 0)
+		return st_lose(st, err, "cannot read its store id (%s): truncated,"
+			       " replaced or damaged", sqlite3_errmsg(db));
+	if (got == 0)
+		return st_lose(st, err, "it has no store id: replaced or damaged");
+	if (strcmp(id, st->id) != 0)
+		return st_lose(st, err, "it is another store (id %s, opened as %s)",
+			       id, st->id);
+	return ST_OK;
+}
+
+st_rc st_check(st_store *st, sqlite3 *db, sg_buf *err)
+{
+	st_rc rc = st_check_file(st, err);
+
+	return rc != ST_OK ? rc : st_check_id(st, db, err);
+}
+
+const char *st_lost_why(st_store *st)
+{
+	const char *why;
+
+	pthread_mutex_lock(&st->mu);
+	why = st->lost;
+	pthread_mutex_unlock(&st->mu);
+	return why;
+}
+
+bool st_lost_first(st_store *st)
+{
+	bool first;
+
+	pthread_mutex_lock(&st->mu);
+	first = st->lost != NULL && !st->lost_told;
+	if (first)
+		st->lost_told = true;
+	pthread_mutex_unlock(&st->mu);
+	return first;
+}
+
+const char *st_id(const st_store *st)
+{
+	return st->id;
+}
+
 static st_rc st_tx_once(st_store *st, st_tx_fn fn, void *arg, sg_buf *err)
 {
 	st_rc rc;
 
+	if ((rc = st_check_file(st, err)) != ST_OK)
+		return rc;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return st_sqlerr(st, st->db, "begin transaction", err);
-	rc = fn(st, arg, err);
+	/* The file was checked just before; the id is read inside the
+	 * transaction, which sees one state of the database. */
+	rc = st_check_id(st, st->db, err);
+	if (rc == ST_OK)
+		rc = fn(st, arg, err);
 	if (rc == ST_OK &&
 	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = st_sqlerr(st, st->db, "commit", err);
@@ -245,17 +425,64 @@ static st_rc st_write_version(st_store *st, int v, sg_buf *err)
 	return ST_OK;
 }
 
+/* No table at all: a new file, or what a truncated store reads as. */
+static bool st_is_empty(st_store *st)
+{
+	sqlite3_stmt *s = st_prepare(st, st->db, "SELECT count(*) FROM sqlite_master",
+				     NULL);
+	bool empty = s && sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+
+	sqlite3_finalize(s);
+	return empty;
+}
+
+/* Gives a store without an id (new, or made by a sendguard before
+ * issue 15) its id; fills st->id. */
+static st_rc st_ensure_id(st_store *st, sg_buf *err)
+{
+	sqlite3_stmt *s;
+	int got = st_read_id(st, st->db, st->id, err);
+
+	if (got == -2)
+		return ST_BUSY;
+	if (got < 0)
+		return ST_ERROR;
+	if (got == 1)
+		return ST_OK;
+	if (st_new_id(st->id) < 0) {
+		st_seterr(err, "store %s: getrandom: %s", st->path, strerror(errno));
+		return ST_ERROR;
+	}
+	st->id[0] = 's';
+	if ((s = st_prepare(st, st->db, "INSERT INTO meta VALUES ('store_id', ?)",
+			    err)) == NULL)
+		return ST_ERROR;
+	st_bind_text(s, 1, st->id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return st_sqlerr(st, st->db, "record the store id", err);
+	}
+	sqlite3_finalize(s);
+	return ST_OK;
+}
+
 static st_rc st_migrate_tx(st_store *st, void *arg, sg_buf *err)
 {
+	const bool *create = arg;
 	int v = st_read_version(st, err);
 	st_rc rc;
 
-	(void)arg;
 	if (v == -2)
 		return sqlite3_errcode(st->db) == SQLITE_BUSY ? ST_BUSY : ST_ERROR;
 	if (v == -1) {
 		st_seterr(err, "store %s: not a sendguard store (no schema "
 			  "version in a meta table)", st->path);
+		return ST_ERROR;
+	}
+	if (v == 0 && !*create && st_is_empty(st)) {
+		st_seterr(err, "store %s is empty: it was truncated, or never"
+			  " created (sendguardctl store init creates a store;"
+			  " README: when the store is lost)", st->path);
 		return ST_ERROR;
 	}
 	if (v > ST_SCHEMA_VERSION) {
@@ -272,7 +499,7 @@ static st_rc st_migrate_tx(st_store *st, void *arg, sg_buf *err)
 			return rc;
 		v = st_steps[i].to;
 	}
-	return ST_OK;
+	return st_ensure_id(st, err);
 }
 
 /* The PRAGMAs are per connection; journal_mode=WAL also converts the
@@ -319,40 +546,134 @@ static sqlite3 *st_connect(st_store *st, sg_buf *err)
 	return db;
 }
 
-/* SQLite would create the file 0644 (less umask); the store holds
- * addresses and subjects, so it is created 0600 first, and SQLite
- * gives the -wal and -shm files the same mode. */
-static int st_precreate(const char *path, sg_buf *err)
+/* Records what was opened (after the first transaction: the
+ * connection then has the WAL open). */
+static int st_note_identity(st_store *st, sg_buf *err)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	char wal[PATH_MAX];
+	struct stat sb;
 
-	if (fd < 0) {
-		st_seterr(err, "store %s: cannot open or create: %s", path,
-			  strerror(errno));
+	if (stat(st->path, &sb) < 0) {
+		st_seterr(err, "store %s: %s", st->path, strerror(errno));
 		return -1;
 	}
-	close(fd);
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->max_size = (long long)sb.st_size;
+	st_wal_path(st, wal, sizeof(wal));
+	if (stat(wal, &sb) == 0) {
+		st->wal_dev = sb.st_dev;
+		st->wal_ino = sb.st_ino;
+		st->wal_known = true;
+	}
+	st->ident = true;
 	return 0;
 }
 
-st_store *st_open(const char *path, sg_buf *err)
+/* A store at the current schema with its id needs no write: opening
+ * it then never waits for the writer lock, which busy writers hold. */
+static bool st_is_current(st_store *st)
 {
+	bool cur;
+
+	if (st_read_version(st, NULL) != ST_SCHEMA_VERSION)
+		return false;
+	cur = st_read_id(st, st->db, st->id, NULL) == 1;
+	if (!cur)
+		st->id[0] = '\0';
+	return cur;
+}
+
+static st_store *st_open_as(const char *path, bool create, sg_buf *err)
+{
+	struct stat sb;
 	st_store *st;
 
 	if (path == NULL || *path == '\0') {
 		st_seterr(err, "store: no path ([store] path)");
 		return NULL;
 	}
-	if (st_precreate(path, err) < 0)
+	if (stat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			st_seterr(err, "store %s does not exist: sendguardctl store"
+				  " init creates it (nothing else does; README: when"
+				  " the store is lost)", path);
+		else
+			st_seterr(err, "store %s: cannot open: %s", path, strerror(errno));
 		return NULL;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		st_seterr(err, "store %s: not a regular file", path);
+		return NULL;
+	}
+	/* Refused before SQLite sees it: switching an empty file to WAL
+	 * would write a database header into it. */
+	if (!create && sb.st_size == 0) {
+		st_seterr(err, "store %s is empty: it was truncated, or never"
+			  " created (sendguardctl store init creates a store;"
+			  " README: when the store is lost)", path);
+		return NULL;
+	}
 	st = sg_xcalloc(1, sizeof(*st));
 	st->path = sg_xstrdup(path);
 	pthread_mutex_init(&st->mu, NULL);
 	if ((st->db = st_connect(st, err)) == NULL ||
-	    st_tx(st, st_migrate_tx, NULL, err) != ST_OK) {
+	    (!st_is_current(st) && st_tx(st, st_migrate_tx, &create, err) != ST_OK) ||
+	    st_note_identity(st, err) < 0) {
 		st_close(st);
 		return NULL;
 	}
+	return st;
+}
+
+st_store *st_open(const char *path, sg_buf *err)
+{
+	return st_open_as(path, false, err);
+}
+
+/* SQLite would create the file 0644 (less umask); the store holds
+ * addresses and subjects, so it is created 0600 first, and SQLite
+ * gives the -wal and -shm files the same mode. A -wal file left by a
+ * store that was deleted would be replayed into the new one: refused. */
+st_store *st_create(const char *path, sg_buf *err)
+{
+	char wal[PATH_MAX];
+	struct stat sb;
+	st_store *st;
+	int fd;
+
+	if (path == NULL || *path == '\0') {
+		st_seterr(err, "store: no path ([store] path)");
+		return NULL;
+	}
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (lstat(wal, &sb) == 0) {
+		st_seterr(err, "store %s: %s is there, left by an earlier store: move"
+			  " it aside first (with %s-shm), after stopping whatever"
+			  " still has the old store open", path, wal, path);
+		return NULL;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		st_seterr(err, "store %s: %s", path, errno == EEXIST
+			  ? "already exists" : strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	if ((st = st_open_as(path, true, err)) == NULL) {
+		unlink(path);
+		return NULL;
+	}
+	/* The schema and the id into the database file itself, so that it
+	 * is never an empty file that a truncated one would look like. */
+	if (sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL, NULL,
+				      NULL) != SQLITE_OK) {
+		st_sqlerr(st, st->db, "checkpoint the new store", err);
+		st_close(st);
+		return NULL;
+	}
+	if (stat(path, &sb) == 0 && (long long)sb.st_size > st->max_size)
+		st->max_size = (long long)sb.st_size;
 	return st;
 }
 
@@ -362,6 +683,7 @@ void st_close(st_store *st)
 		return;
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->mu);
+	free(st->lost);
 	free(st->path);
 	free(st);
 }
@@ -383,7 +705,22 @@ int st_schema_version(st_store *st)
 
 sqlite3 *st_open_reader(st_store *st, sg_buf *err)
 {
-	return st_connect(st, err);
+	sqlite3 *db;
+	st_rc rc;
+
+	pthread_mutex_lock(&st->mu);
+	rc = st_check_file(st, err);
+	pthread_mutex_unlock(&st->mu);
+	if (rc != ST_OK || (db = st_connect(st, err)) == NULL)
+		return NULL;
+	pthread_mutex_lock(&st->mu);
+	rc = st_check(st, db, err);
+	pthread_mutex_unlock(&st->mu);
+	if (rc != ST_OK) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
 }
 
 void st_close_reader(sqlite3 *db)

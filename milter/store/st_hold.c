@@ -183,7 +183,13 @@ st_rc st_hold_create(st_store *st, const st_hold_new *in,
 
 	if ((rc = st_create_check(st, in, err)) != ST_OK)
 		return rc;
-	if (st_new_id(id) < 0) {
+	if (in->id != NULL) {
+		if (!st_id_valid(in->id)) {
+			st_seterr(err, "store %s: not a hold id: %.40s", st->path, in->id);
+			return ST_INVALID;
+		}
+		snprintf(id, sizeof(id), "%s", in->id);
+	} else if (st_new_id(id) < 0) {
 		st_seterr(err, "store %s: getrandom: no random bytes for a hold id",
 			  st->path);
 		return ST_ERROR;
@@ -318,6 +324,10 @@ static st_rc st_hold_query(st_store *st, const char *where, const char *key,
 	snprintf(sql, sizeof(sql), "SELECT " ST_HOLD_COLS " FROM holds WHERE %s",
 		 where);
 	pthread_mutex_lock(&st->mu);
+	if ((rc = st_check(st, st->db, err)) != ST_OK) {
+		pthread_mutex_unlock(&st->mu);
+		return rc;
+	}
 	if ((s = st_prepare(st, st->db, sql, err)) == NULL) {
 		pthread_mutex_unlock(&st->mu);
 		return ST_ERROR;

@@ -14,6 +14,8 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <sys/types.h>
 
 #include "store/st.h"
 
@@ -21,11 +23,26 @@ struct st_store {
 	sqlite3 *db;
 	char *path;
 	pthread_mutex_t mu;
+	/* Identity (st_db.c, st_check): what was opened, so that a store
+	 * deleted, replaced, truncated or stripped of its WAL under a
+	 * running process is noticed on the next transaction. */
+	char id[ST_ID_SIZE];		/* meta store_id */
+	dev_t dev, wal_dev;
+	ino_t ino, wal_ino;
+	bool wal_known;
+	bool ident;			/* the above are set: check them */
+	long long max_size;		/* the file never shrinks (no VACUUM) */
+	char *lost;			/* why it is not ours any more, or NULL */
+	bool lost_told;			/* st_lost_first() said it */
 };
 
 typedef st_rc (*st_tx_fn)(st_store *st, void *arg, sg_buf *err);
 
 st_rc st_tx(st_store *st, st_tx_fn fn, void *arg, sg_buf *err);
+/* Under st->mu (or on a private reader connection): ST_OK while the
+ * file at st->path is still the store that was opened, ST_LOST (err
+ * says why, and st->lost remembers it) when not. */
+st_rc st_check(st_store *st, sqlite3 *db, sg_buf *err);
 /* Fills err with "store PATH: what: sqlite message" and maps the
  * SQLite code: BUSY/LOCKED -> ST_BUSY, everything else ST_ERROR. */
 st_rc st_sqlerr(st_store *st, sqlite3 *db, const char *what, sg_buf *err);

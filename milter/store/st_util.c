@@ -54,7 +54,7 @@ const char *st_rc_name(st_rc rc)
 {
 	static const char *const names[] = {
 		"ok", "not found", "conflict", "busy", "corrupt",
-		"invalid argument", "error"
+		"invalid argument", "error", "store lost"
 	};
 
 	if ((unsigned)rc >= sizeof(names) / sizeof(names[0]))
@@ -120,6 +120,18 @@ int st_new_id(char id[ST_ID_SIZE])
 	id[o++] = alphabet[(acc << (5 - bits)) & 31];
 	id[o] = '\0';
 	return 0;
+}
+
+bool st_id_valid(const char *id)
+{
+	size_t n = 0;
+
+	if (id == NULL || id[0] != 'h')
+		return false;
+	for (const char *p = id + 1; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '2' && *p <= '7')) || n >= 26)
+			return false;
+	return n == 26;
 }
 
 void st_effective_user(char *buf, size_t size)

@@ -529,6 +529,14 @@ milter_setup() {
 	} >"$SG_MDIR/sendguard.conf"
 	chmod 644 "$SG_MDIR/sendguard.conf"
 	milter_keys
+	milter_store_init
+}
+# The store: only `sendguardctl store init` creates it (as [milter]
+# user when run as root); the milter and every other command refuse a
+# missing one.
+milter_store_init() {
+	"$SG_CTL" -c "$SG_MDIR/sendguard.conf" store init >"$SG_MDIR/store-init.log" 2>&1 ||
+		die "sendguardctl store init failed: $(cat "$SG_MDIR/store-init.log")"
 }
 # sg_conf_section NAME DEFAULT-LINES...: the section with overrides applied.
 sg_conf_section() {

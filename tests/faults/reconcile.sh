@@ -148,7 +148,7 @@ fi
 hid() { sg_sql "SELECT id FROM holds WHERE subject = 'fault $1';"; }
 qid() { sg_sql "SELECT queue_id FROM holds WHERE subject = 'fault $1';"; }
 CTL approve "$(hid rc-1)" --by "$KACHO" >/dev/null
-CTL reject "$(hid rc-2)" --by "$KACHO" >/dev/null
+CTL reject "$(hid rc-2)" --by "$KACHO" --comment "not to be sent" >/dev/null
 Q2=$(qid rc-2)
 CTL apply >"$R/c-apply.out" 2>&1
 check "the approved one is delivered" wait_for 60 eval '[ "$(n_sink rc-1)" = 1 ]'

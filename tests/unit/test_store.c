@@ -33,13 +33,15 @@ static void teardown(void)
 	rmdir(tmpdir);
 }
 
+/* Opens the test store, creating it (st_create, as `store init`
+ * does) the first time: st_open never creates one. */
 static st_store *open_ok(void)
 {
 	sg_buf err;
 	st_store *st;
 
 	sg_buf_init(&err, 4096);
-	st = st_open(dbpath, &err);
+	st = access(dbpath, F_OK) == 0 ? st_open(dbpath, &err) : st_create(dbpath, &err);
 	ck_assert_msg(st != NULL, "st_open: %s", sg_buf_cstr(&err));
 	sg_buf_free(&err);
 	return st;
@@ -131,19 +133,93 @@ START_TEST(test_new_store_is_current_wal_private_and_reopens)
 }
 END_TEST
 
-START_TEST(test_empty_v0_file_is_migrated_to_current)
+START_TEST(test_empty_file_is_refused_never_migrated)
 {
-	/* Version 0: an empty file, as a package post-install might leave. */
+	/* An empty file is what a truncated store looks like: opening it
+	 * must not make a new, empty store in its place (issue 15). */
 	FILE *fp = fopen(dbpath, "w");
-	st_store *st;
+	struct stat sb;
 
 	ck_assert_ptr_nonnull(fp);
 	fclose(fp);
-	st = open_ok();
-	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
+	expect_open_error("is empty");
+	ck_assert_int_eq(stat(dbpath, &sb), 0);
+	ck_assert_int_eq(sb.st_size, 0);
+}
+END_TEST
+
+START_TEST(test_open_never_creates_a_store)
+{
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_ptr_null(st_open(dbpath, &err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), "does not exist") &&
+		      strstr(sg_buf_cstr(&err), "store init"),
+		      "error \"%s\" does not say what to do", sg_buf_cstr(&err));
+	ck_assert_int_ne(access(dbpath, F_OK), 0);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_create_writes_a_store_id_and_refuses_to_overwrite)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE], *stored;
+	sg_buf err;
+	struct stat sb;
+
+	snprintf(id, sizeof(id), "%s", st_id(st));
+	ck_assert_int_eq(strlen(id), 27);
+	ck_assert_int_eq(id[0], 's');
 	st_close(st);
-	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE name"
-				 " IN ('holds', 'audit', 'nonces', 'meta')"), 4);
+	/* In the database file itself, not only in the WAL. */
+	ck_assert_int_eq(stat(dbpath, &sb), 0);
+	ck_assert_int_gt(sb.st_size, 0);
+	stored = raw_text("SELECT value FROM meta WHERE key = 'store_id'");
+	ck_assert_str_eq(stored, id);
+	free(stored);
+	sg_buf_init(&err, 4096);
+	ck_assert_ptr_null(st_create(dbpath, &err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), "already exists"), "%s", sg_buf_cstr(&err));
+	st = open_ok();
+	ck_assert_str_eq(st_id(st), id);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_create_refuses_a_wal_left_by_an_old_store)
+{
+	char wal[160];
+	FILE *fp;
+	sg_buf err;
+
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	ck_assert_ptr_nonnull(fp = fopen(wal, "w"));
+	fputs("frames of a store that was deleted", fp);
+	fclose(fp);
+	sg_buf_init(&err, 4096);
+	ck_assert_ptr_null(st_create(dbpath, &err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), "move it aside"), "%s", sg_buf_cstr(&err));
+	ck_assert_int_ne(access(dbpath, F_OK), 0);
+	sg_buf_free(&err);
+	unlink(wal);
+}
+END_TEST
+
+START_TEST(test_store_of_an_older_sendguard_gets_an_id)
+{
+	st_store *st = open_ok();
+	char *id;
+
+	st_close(st);
+	raw_exec("DELETE FROM meta WHERE key = 'store_id'");
+	st = open_ok();
+	id = raw_text("SELECT value FROM meta WHERE key = 'store_id'");
+	ck_assert_str_eq(id, st_id(st));
+	free(id);
+	st_close(st);
 }
 END_TEST
 
@@ -189,9 +265,143 @@ END_TEST
 
 START_TEST(test_unwritable_path_names_the_path)
 {
+	sg_buf err;
+
 	snprintf(dbpath, sizeof(dbpath), "%s/missing/dir/sendguard.db", tmpdir);
-	expect_open_error("cannot open or create");
+	expect_open_error("does not exist");
+	sg_buf_init(&err, 4096);
+	ck_assert_ptr_null(st_create(dbpath, &err));
+	ck_assert_msg(strstr(sg_buf_cstr(&err), dbpath), "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
 	snprintf(dbpath, sizeof(dbpath), "%s/sendguard.db", tmpdir);
+}
+END_TEST
+
+/* ---- identity: the store is the store (issue 15) ---- */
+
+static void create_ok(st_store *st, const char *qid, char id[ST_ID_SIZE]);
+
+static st_rc append_one(st_store *st, sg_buf *err)
+{
+	return st_audit_append(st, "verdict", NULL, "Q1", "milter", NULL, "{}", err);
+}
+
+/* The next transaction and the next read fail with ST_LOST, saying
+ * `what`; the loss is reported once, and stays. */
+static void expect_lost(st_store *st, const char *what)
+{
+	st_hold *h = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_ptr_null(st_lost_why(st));
+	ck_assert_int_eq(append_one(st, &err), ST_LOST);
+	ck_assert_msg(strstr(sg_buf_cstr(&err), what) && strstr(sg_buf_cstr(&err), dbpath),
+		      "error \"%s\" does not say \"%s\" and the path", sg_buf_cstr(&err), what);
+	ck_assert_ptr_nonnull(st_lost_why(st));
+	ck_assert(st_lost_first(st));
+	ck_assert(!st_lost_first(st));
+	ck_assert_int_eq(st_hold_get(st, "hnosuchhold", &h, &err), ST_LOST);
+	ck_assert_int_eq(append_one(st, &err), ST_LOST);
+	ck_assert_int_ne(st_hold_list(st, NULL, NULL, NULL, &err), ST_OK);
+	sg_buf_free(&err);
+}
+
+START_TEST(test_deleted_store_is_lost_on_the_next_transaction)
+{
+	st_store *st = open_ok();
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(append_one(st, &err), ST_OK);
+	ck_assert_int_eq(unlink(dbpath), 0);
+	expect_lost(st, "deleted");
+	st_close(st);
+	/* Nothing was made in its place. */
+	ck_assert_int_ne(access(dbpath, F_OK), 0);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_replaced_store_is_lost)
+{
+	st_store *st = open_ok(), *other;
+	char path2[160];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	snprintf(path2, sizeof(path2), "%s/other.db", tmpdir);
+	ck_assert_ptr_nonnull(other = st_create(path2, &err));
+	st_close(other);
+	ck_assert_int_eq(rename(path2, dbpath), 0);
+	expect_lost(st, "replaced");
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_truncated_store_is_lost)
+{
+	st_store *st = open_ok();
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(append_one(st, &err), ST_OK);
+	ck_assert_int_eq(truncate(dbpath, 0), 0);
+	expect_lost(st, "truncated");
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_removed_wal_is_lost)
+{
+	st_store *st = open_ok();
+	char wal[160];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(append_one(st, &err), ST_OK);
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	ck_assert_int_eq(unlink(wal), 0);
+	expect_lost(st, "WAL");
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
+/* What happens every day must not look like a loss: other processes
+ * open, write, checkpoint and close the store; lists open readers. */
+static int count_cb(const st_hold *h, void *ctx)
+{
+	(void)h;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(test_other_connections_and_checkpoints_are_not_a_loss)
+{
+	st_store *st = open_ok(), *second;
+	char id[ST_ID_SIZE];
+	sg_buf err;
+	int n = 0;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", id);
+	for (int i = 0; i < 20; i++) {
+		second = open_ok();
+		ck_assert_int_eq(append_one(second, &err), ST_OK);
+		st_close(second);
+		raw_exec("INSERT INTO nonces VALUES ('n', 0); DELETE FROM nonces;"
+			 " PRAGMA wal_checkpoint(TRUNCATE)");
+		ck_assert_int_eq(append_one(st, &err), ST_OK);
+	}
+	ck_assert_int_eq(st_hold_list(st, NULL, count_cb, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ptr_null(st_lost_why(st));
+	ck_assert(!st_lost_first(st));
+	st_close(st);
+	sg_buf_free(&err);
 }
 END_TEST
 
@@ -600,14 +810,16 @@ static pid_t spawn_writer(int go_fd, int close_fd)
 		return pid;
 	close(close_fd);
 	sg_buf_init(&err, 4096);
-	if ((st = st_open(dbpath, &err)) == NULL)
+	if ((st = st_open(dbpath, &err)) == NULL) {
+		fprintf(stderr, "writer: %s\n", sg_buf_cstr(&err));
 		_exit(2);
+	}
 	while (read(go_fd, &c, 1) > 0)
 		;
 	for (int i = 0; i < PER_PROC; i++)
 		if (st_audit_append(st, "verdict", NULL, "Q", "process", NULL,
-				    "{}", &err) != ST_OK)
-			fails++;
+				    "{}", &err) != ST_OK && fails++ == 0)
+			fprintf(stderr, "writer: %s\n", sg_buf_cstr(&err));
 	st_close(st);
 	sg_buf_free(&err);
 	_exit(fails ? 1 : 0);
@@ -996,12 +1208,23 @@ static Suite *store_suite(void)
 	TCase *tc = tcase("schema");
 
 	tcase_add_test(tc, test_new_store_is_current_wal_private_and_reopens);
-	tcase_add_test(tc, test_empty_v0_file_is_migrated_to_current);
+	tcase_add_test(tc, test_empty_file_is_refused_never_migrated);
+	tcase_add_test(tc, test_open_never_creates_a_store);
+	tcase_add_test(tc, test_create_writes_a_store_id_and_refuses_to_overwrite);
+	tcase_add_test(tc, test_create_refuses_a_wal_left_by_an_old_store);
+	tcase_add_test(tc, test_store_of_an_older_sendguard_gets_an_id);
 	tcase_add_test(tc, test_meta_at_version_0_is_migrated_step_by_step);
 	tcase_add_test(tc, test_newer_schema_is_refused_with_clear_error);
 	tcase_add_test(tc, test_foreign_database_is_refused);
 	tcase_add_test(tc, test_file_that_is_not_sqlite_is_refused);
 	tcase_add_test(tc, test_unwritable_path_names_the_path);
+	suite_add_tcase(s, tc);
+	tc = tcase("identity");
+	tcase_add_test(tc, test_deleted_store_is_lost_on_the_next_transaction);
+	tcase_add_test(tc, test_replaced_store_is_lost);
+	tcase_add_test(tc, test_truncated_store_is_lost);
+	tcase_add_test(tc, test_removed_wal_is_lost);
+	tcase_add_test(tc, test_other_connections_and_checkpoints_are_not_a_loss);
 	suite_add_tcase(s, tc);
 	tc = tcase("holds");
 	tcase_add_test(tc, test_hold_round_trip_keeps_japanese_subject_and_inventory);

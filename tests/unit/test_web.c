@@ -64,7 +64,7 @@ static void make_hold(void)
 
 	snprintf(path, sizeof(path), "%s/store.db", tmpdir);
 	sg_buf_init(&err, 4096);
-	st = st_open(path, &err);
+	st = st_create(path, &err);
 	ck_assert_msg(st != NULL, "%s", sg_buf_cstr(&err));
 	h.queue_id = "4jYFhz2pjRz884N";
 	h.sender = SENDER;

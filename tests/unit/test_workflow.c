@@ -22,7 +22,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
 	snprintf(path, sizeof(path), "%s/store.db", tmpdir);
 	sg_buf_init(&err, 4096);
-	st = st_open(path, &err);
+	st = st_create(path, &err);
 	ck_assert_msg(st != NULL, "%s", sg_buf_cstr(&err));
 	sg_buf_free(&err);
 }

@@ -55,6 +55,9 @@ fresh() {
 	[approvers]
 	default = security-officer@example.lg.jp
 	CONF
+	# Nothing but `store init` creates the store (issue 15).
+	"$SG_CTL" -c "$b/c.conf" store init >"$b/store-init.out" 2>&1 ||
+		die "store init failed: $(cat "$b/store-init.out")"
 	head -c 32 /dev/urandom | base64 >"$b/keys/20261123T000000Z"
 	chown "$SG_MILTER_USER:" "$b/keys/20261123T000000Z"
 	chmod 600 "$b/keys/20261123T000000Z"
@@ -121,8 +124,8 @@ check_refuses() {
 fresh good
 run_check
 check "a good set-up passes --check" [ "$CK_RC" = 0 ]
-created_nothing() { [ ! -e "$B/db/sendguard.db" ] && [ ! -e "$B/sock" ]; }
-check "--check created neither the store nor the socket" created_nothing
+created_nothing() { [ ! -e "$B/sock" ]; }
+check "--check created no socket" created_nothing
 run_start
 check "and then starts (still running after 20 s)" [ -z "$ST_RC" ]
 check "--check and start-up: no sanitizer report" sanitizer_clean
@@ -148,13 +151,17 @@ setconf dir "$B/no-rules"
 same_refusal "a missing rules directory"
 
 fresh root-store
-: >"$B/db/sendguard.db"
-chmod 600 "$B/db/sendguard.db"
+chown root: "$B/db/sendguard.db"
 check_refuses "a store owned by root" "belongs to root"
 
 fresh store-dir
 setconf path "$B/no-such-dir/sendguard.db"
-check_refuses "a store whose directory does not exist" "cannot be created"
+check_refuses "a store whose directory does not exist" "store init"
+
+fresh no-store
+rm -f "$B/db/sendguard.db"
+check_refuses "a store that does not exist (start-up never creates one)" "does not exist: sendguardctl store init"
+check "and neither --check nor start-up created it" [ ! -e "$B/db/sendguard.db" ]
 
 fresh socket-dir
 setconf socket "unix:$B/no/such/milter.sock"

@@ -1,0 +1,142 @@
+#!/bin/bash
+#
+# NAME
+#	lost.sh - the store deleted, truncated, its WAL removed while mail
+#	flows (issue 15: "the store is the store")
+# DESCRIPTION
+#	On a private Postfix (tests/e2e/lib.sh). For each fault: three held
+#	messages are recorded first; then 12 more (held and clean) come in
+#	through the relaying port from a background sender while the
+#	fault is made, and one more after it. Checked:
+#	  - the milter notices at its next transaction and answers
+#	    failure_action (tempfail): mail that comes after the fault waits
+#	    in the relaying queue (deferred with 4.x.x), nothing is held
+#	    without a record; the loss is logged once, not per message;
+#	  - `sendguardctl list` fails with a clear message and a non-zero
+#	    exit (66 when the store is gone) and creates nothing;
+#	  - recovery as README says: stop the milter; deleted or truncated:
+#	    move what is left aside, `store init`, `reconcile --rebuild`
+#	    (pending records recreated under the X-Sendguard-Hold ids, one
+#	    "rebuild" audit record each); WAL removed: the clean stop writes
+#	    the WAL back, nothing to rebuild; start the milter, retry;
+#	  - then, message by message: held exactly once with exactly one
+#	    record on hold, or delivered exactly once; no hold without a
+#	    record, no record without a hold.
+#	Output: one line per assertion, "N passed, M failed" last.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+sg_take_slot e2e1 e2e2 e2e3 e2e4
+sg_state driver_pid $$
+sg_install_traps
+. "$here/lib.sh"
+fault_start
+cat >>"$(milter_conf)" <<EOF2
+
+[release]
+postfix_config_dir = $SG_PFDIR
+command_timeout = 30s
+EOF2
+CTL() { "$SG_CTL" -c "$(milter_conf)" "$@"; }
+DB=$SG_MDIR/db/sendguard.db
+LOSS='to every message that needs the store'
+logged() { grep -c "$LOSS" "$SG_MDIR/stderr.log"; }
+# Ids end in h (held kind) or c (clean kind).
+kind_of() { case $1 in *h) echo hold ;; *) echo clean ;; esac; }
+# rebuilt F: the three held before the fault have a record again, each
+# with exactly one "rebuild" audit record.
+rebuilt() {
+	local i h
+	for i in 1 2 3; do
+		h=$(sg_sql "SELECT id FROM holds WHERE subject = 'fault $1-p${i}h';")
+		[ -n "$h" ] || return 1
+		[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'rebuild' AND hold_id = '$h';")" = 1 ] || return 1
+	done
+}
+# held_recorded ID: its record is there and its file on hold
+held_recorded() { [ "$(n_hold "$1")" = 1 ] && once "$1" hold; }
+
+# sender F: 12 messages F-l1h, F-l2c, ... two at a time, 0.3 s apart
+sender() {
+	local f=$1 i k
+	for i in $(seq 1 12); do
+		k=c
+		[ $((i % 2)) = 1 ] && k=h
+		fmsg "$f-l$i$k" "$( [ $k = h ] && echo hold || echo clean)"
+		relay "$f-l$i$k" &
+		[ $((i % 2)) = 0 ] && { wait; sleep 0.3; }
+	done
+	wait
+}
+
+lost_case() {
+	local f=$1 before ids id bad
+	F=$f
+	for id in "$f-p1h" "$f-p2h" "$f-p3h"; do
+		fmsg "$id" hold
+		relay "$id"
+	done
+	check "$f: three held messages recorded before the fault" \
+		wait_for 90 eval 'held_recorded "$F-p1h" && held_recorded "$F-p2h" && held_recorded "$F-p3h"'
+	before=$(logged)
+	sender "$f" 9>&- &
+	local spid=$!
+	sleep 1
+	case $f in
+	deleted) rm -f "$DB" ;;
+	truncated) truncate -s 0 "$DB" ;;
+	wal) rm -f "$DB-wal" ;;
+	esac
+	note "$f: fault made while the sender ran"
+	wait "$spid"
+	fmsg "$f-ah" hold
+	relay "$f-ah"
+	check "$f: mail after the fault waits in the relaying queue" wait_for 60 in_relay_queue "$f-ah"
+	check "$f: the gateway tempfailed it (4.x.x)" \
+		wait_for 30 eval 'pf_log | grep -q "$(relay_qid "$F-ah"): .*status=deferred.*said: 4[0-9][0-9] 4\."'
+	check "$f: the milter logged the loss once ($(grep -m1 "$LOSS" "$SG_MDIR/stderr.log" | grep -o "store /[^;]*" | cut -c1-160))" \
+		[ "$(logged)" = $((before + 1)) ]
+	check "$f: the milter is still running" kill -0 "$SG_MILTER_PID"
+	rc CTL list
+	check "$f: sendguardctl list fails (exit $RC): $(echo "$OUT" | head -1 | cut -c1-200)" \
+		eval '[ "$RC" != 0 ] && echo "$OUT" | grep -q "store"'
+	if [ "$f" = deleted ]; then
+		check "deleted: list says the store does not exist (exit 66) and creates none" \
+			eval '[ "$RC" = 66 ] && [ ! -e "$DB" ]'
+	fi
+	# Recovery (README: when the store is lost).
+	milter_stop
+	if [ "$f" = wal ]; then
+		rc CTL list
+		check "wal: after the milter's clean stop the store opens again (exit $RC)" [ "$RC" = 0 ]
+	else
+		mkdir -p "$SG_BASE/aside-$f"
+		mv "$DB"* "$SG_BASE/aside-$f/" 2>/dev/null
+		rc CTL store init
+		check "$f: store init makes a new store ($OUT)" [ "$RC" = 0 ]
+	fi
+	rc CTL reconcile --rebuild
+	check "$f: reconcile --rebuild exits 0 ($(echo "$OUT" | grep 'rebuild:'))" [ "$RC" = 0 ]
+	if [ "$f" = wal ]; then
+		check "wal: nothing to recreate (every record survived)" \
+			eval 'echo "$OUT" | grep -q "rebuild: 0 recreated"'
+	else
+		check "$f: the three held before the fault were recreated, each with a rebuild audit record" \
+			rebuilt "$f"
+	fi
+	milter_start || die "the milter did not restart"
+	retry 120
+	bad=""
+	ids="$f-p1h $f-p2h $f-p3h $f-ah"
+	for i in $(seq 1 12); do
+		[ $((i % 2)) = 1 ] && ids="$ids $f-l${i}h" || ids="$ids $f-l${i}c"
+	done
+	for id in $ids; do once "$id" "$(kind_of "$id")" || bad="$bad $id"; done
+	check "$f: every message held once with one record on hold, or delivered once${bad:+ (wrong:$bad)}" [ -z "$bad" ]
+	check "$f: no hold without a record, no record without a hold" invariant
+}
+
+lost_case deleted
+lost_case truncated
+lost_case wal
+milter_stop
+fault_end
