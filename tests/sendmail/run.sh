@@ -49,6 +49,10 @@ FROM=tanaka@$SG_INTERNAL
 SENDER=sato-h@$SG_INTERNAL
 VENDOR=uketsuke@kenshin-center.example
 KACHO=kacho@$SG_INTERNAL
+# The mail here is sent without SMTP AUTH, so the approvers of the
+# sender's own [approvers] line (kacho, kakaricho) are not asked (issue
+# 14: an envelope sender without AUTH is a claim): default decides.
+APPROVER=security-officer@$SG_INTERNAL
 M=$SG_BASE/mail
 mkdir -p "$M"
 
@@ -154,7 +158,7 @@ check "held: a plain mailq does not list it" eval '! echo "$OUT" | grep -q "$QID
 
 rc CTL approve "$HID" --by "$SENDER"
 check "the sender may not approve own mail (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "$KACHO" --comment "確認しました"
+rc CTL approve "$HID" --by "$APPROVER" --comment "確認しました"
 check "the assigned approver approves (exit 0)" [ "$RC" = 0 ]
 check "still quarantined before apply" [ "$(sm_state "$QID")" = hold ]
 rc CTL apply
@@ -172,7 +176,7 @@ check "body and attachment byte-identical to what was sent" \
 check "status approved, applied" [ "$(status_of "$HID")" = approved/1 ]
 
 held concurrent
-CTL approve "$HID" --by "$KACHO" >/dev/null
+CTL approve "$HID" --by "$APPROVER" >/dev/null
 CTL apply >"$SG_BASE/apply1.txt" 2>&1 &
 p1=$!
 CTL apply >"$SG_BASE/apply2.txt" 2>&1 &
@@ -187,7 +191,7 @@ check "two concurrent applies deliver once" [ "$(sink_n sm-concurrent)" = 1 ]
 # --- 5. reject, withdraw ----------------------------------------------------------------
 
 held reject
-rc CTL reject "$HID" --by "$KACHO" --comment "暗号化して再送してください"
+rc CTL reject "$HID" --by "$APPROVER" --comment "暗号化して再送してください"
 check "reject by the assigned approver (exit 0)" [ "$RC" = 0 ]
 rc CTL apply
 check "apply after reject exits 0: $(echo "$OUT" | tail -1)" [ "$RC" = 0 ]
@@ -209,7 +213,7 @@ held forgedA
 QA=$QID HA=$HID
 held forgedB
 QB=$QID HB=$HID
-CTL approve "$HA" --by "$KACHO" >/dev/null
+CTL approve "$HA" --by "$APPROVER" >/dev/null
 sqlite3 "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
 rc CTL apply
 check "apply refuses an item whose X-Sendguard-Hold names another hold (exit 1)" [ "$RC" = 1 ]
@@ -223,7 +227,7 @@ check "B was not delivered" [ "$(sink_n sm-forgedB)" = 0 ]
 
 # --- 7. released behind our back though rejected -----------------------------------------
 
-CTL reject "$HB" --by "$KACHO" --comment "test reason" >/dev/null
+CTL reject "$HB" --by "$APPROVER" --comment "test reason" >/dev/null
 # Unquarantined by hand (not run: the daemon's queue runs are an hour
 # apart), as an administrator might by mistake.
 sm_mta -qQ -qI"$QB" -Q >/dev/null 2>&1
@@ -238,7 +242,7 @@ check "the recall is audited" \
 # --- 8. crash between queue action and store update; reconcile ---------------------------
 
 held crash
-CTL approve "$HID" --by "$KACHO" >/dev/null
+CTL approve "$HID" --by "$APPROVER" >/dev/null
 rc env SG_FAULT=after-queue "$SG_CTL" -c "$CONF" apply
 check "simulated crash after the queue action (exit 75)" [ "$RC" = 75 ]
 check "the store does not know yet" [ "$(status_of "$HID")" = approved/0 ]
@@ -251,7 +255,7 @@ settle
 check "still delivered exactly once" [ "$(sink_n sm-crash)" = 1 ]
 
 held reverse
-CTL reject "$HID" --by "$KACHO" --comment "test reason" >/dev/null
+CTL reject "$HID" --by "$APPROVER" --comment "test reason" >/dev/null
 sqlite3 "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
 rc CTL reconcile
 check "reconcile acts on an item the store thinks is gone (exit 0)" [ "$RC" = 0 ]
