@@ -5,7 +5,8 @@
  *	Hold notices, approval requests and rejection notices are submitted
  *	through [notify] sendmail and pass through Postfix, and so through
  *	this milter, again. They are recognised by their X-Sendguard-Notice
- *	MAC (body, envelope recipients, Date, nonce) and a nonce seen only
+ *	MAC (body, envelope recipients, the headers let through unchecked,
+ *	nonce), a Date within [notify] max_notice_age and a nonce seen only
  *	once, never by a sender address that anybody could type.
  *
  *	A notice that cannot be sent is logged and recorded; the hold stays
@@ -20,7 +21,10 @@
 #include <syslog.h>
 #include <time.h>
 
-/* A notice is delivered within minutes; a week covers queued retries. */
+/* A notice is delivered within minutes; a week covers queued retries.
+ * A nonce must be remembered at least as long as its notice's Date is
+ * accepted ([notify] max_notice_age), or a replay past the nonce's
+ * lifetime would pass. */
 #define MLT_NONCE_TTL (7 * 86400L)
 #define MLT_SUBMIT_TIMEOUT 60
 
@@ -44,20 +48,23 @@ bool mlt_notice_verified(mlt_rt *rt, const mlt_msg *m, const unsigned char *data
 	char nonce[NTF_NONCE_MAX + 1] = "";
 	size_t blen;
 	const unsigned char *body = mlt_body_of(data, len, &blen);
+	long max_age = (long)sg_conf_num(rt->conf, "notify", "max_notice_age");
+	long ttl = max_age + 86400L > MLT_NONCE_TTL ? max_age + 86400L : MLT_NONCE_TTL;
 	ntf_verify_result vr;
 	sg_buf err;
 	int fresh;
 
-	vr = ntf_notice_verify(rt->keys, m->notice_hdr, body, blen,
-			       (const char *const *)m->rcpts, m->nrcpts,
-			       m->date_hdr ? m->date_hdr : "", nonce);
+	vr = ntf_notice_verify(rt->keys, m->notice_hdr, (const char *)data,
+			       (size_t)(body - data), body, blen,
+			       (const char *const *)m->rcpts, m->nrcpts, time(NULL),
+			       max_age, nonce);
 	if (vr != NTF_VERIFY_OK) {
 		mlt_log(LOG_WARNING, "queue_id=%s: X-Sendguard-Notice does not verify "
 			"(%s): scanned like any mail", m->queue_id, ntf_verify_name(vr));
 		return false;
 	}
 	sg_buf_init(&err, 4096);
-	fresh = st_nonce_use(rt->store, nonce, time(NULL), MLT_NONCE_TTL, &err);
+	fresh = st_nonce_use(rt->store, nonce, time(NULL), ttl, &err);
 	if (fresh != 1)
 		mlt_log(LOG_WARNING, "queue_id=%s: notice nonce %s: scanned like any "
 			"mail", m->queue_id, fresh == 0 ? "replayed" : sg_buf_cstr(&err));

@@ -23,17 +23,24 @@
  *	later (rotation with overlap).
  *
  *	Notice MAC (ntf_mac.c). Notices carry
- *	`X-Sendguard-Notice: v=1; kid=K; n=NONCE; mac=BASE64URL`, an
- *	HMAC-SHA256 over "sendguard-notice\n" and the lines v=1, kid=K,
+ *	`X-Sendguard-Notice: v=2; kid=K; n=NONCE; mac=BASE64URL`, an
+ *	HMAC-SHA256 over "sendguard-notice\n" and the lines v=2, kid=K,
  *	body=hex SHA-256 of the canonical body, rcpt=the envelope
  *	recipients (angle brackets and surrounding blanks removed,
- *	lower-cased, sorted, de-duplicated, joined by ','), date=the Date
- *	header value (unfolded, surrounding blanks trimmed), n=NONCE.
- *	The canonical body has every line ending as CRLF (the submitter
- *	writes LF, Postfix and the milter see CRLF) and no trailing blank
- *	lines or white space. A header copied onto another mail therefore
- *	fails (other body, recipients or Date); replaying a whole notice is
- *	caught by the milter, which records each nonce in the store.
+ *	lower-cased, sorted, de-duplicated, joined by ','), then one line
+ *	h=NAME:VALUE for each header the gateway lets through unchecked,
+ *	in the order from, to, cc, subject, date, message-id,
+ *	mime-version, content-type, content-transfer-encoding (each name's
+ *	fields in the order found; NAME lower-case; VALUE unfolded, runs of
+ *	blanks one space, trimmed), and n=NONCE. The canonical body has
+ *	every line ending as CRLF (the submitter writes LF, Postfix and the
+ *	milter see CRLF) and no trailing blank lines or white space. A
+ *	header copied onto another mail therefore fails (other body,
+ *	recipients or headers), and so does a notice whose Subject, To or
+ *	Content-Type was changed or that gained a Cc; replaying a whole
+ *	notice is caught by the milter, which records each nonce in the
+ *	store, and by its Date, which must lie within [notify]
+ *	max_notice_age of now (and at most 15 minutes ahead).
  *
  *	Web tokens (ntf_token.c). base64url("kid.hold.person.expiry") '.'
  *	base64url(HMAC-SHA256("sendguard-token\n" + payload)), without
@@ -135,20 +142,35 @@ typedef enum {
 	NTF_VERIFY_OK,
 	NTF_VERIFY_FORMAT,	/* not "v=1; kid=..; n=..; mac=.." */
 	NTF_VERIFY_UNKNOWN_KID,	/* signed with a key we do not have */
-	NTF_VERIFY_BAD_MAC	/* body, recipients, Date or nonce differ */
+	NTF_VERIFY_BAD_MAC,	/* body, recipients, headers or nonce differ */
+	NTF_VERIFY_STALE	/* genuine, but its Date is outside the window */
 } ntf_verify_result;
 
 const char *ntf_verify_name(ntf_verify_result r);
-/* Appends the header value (without "X-Sendguard-Notice:"). */
-int ntf_notice_sign(const ntf_keys *keys, const void *body, size_t bodylen,
-		    const char *const *rcpts, size_t nrcpts, const char *date,
-		    sg_buf *header_value);
-/* nonce_out (may be NULL) receives the nonce when the format is valid,
- * for the milter's replay check; act on it only after NTF_VERIFY_OK. */
+/* Appends the header value (without "X-Sendguard-Notice:"). head is
+ * the notice's header block as it will be sent (LF or CRLF lines,
+ * folding allowed, up to its empty line or its end; without the
+ * X-Sendguard-Notice field itself); it must hold exactly one Date in
+ * RFC 5322 form. -1 when it does not, or a recipient holds a line
+ * break. */
+int ntf_notice_sign(const ntf_keys *keys, const char *head, size_t headlen,
+		    const void *body, size_t bodylen,
+		    const char *const *rcpts, size_t nrcpts, sg_buf *header_value);
+/* head: the header block as received (libmilter's fields joined as
+ * "Name: value" CRLF lines is fine). A notice whose MAC verifies but
+ * whose Date is older than max_age seconds before now, or more than
+ * 15 minutes after it, is NTF_VERIFY_STALE. nonce_out (may be NULL)
+ * receives the nonce when the format is valid, for the milter's replay
+ * check; act on it only after NTF_VERIFY_OK. */
 ntf_verify_result ntf_notice_verify(const ntf_keys *keys, const char *header_value,
+				    const char *head, size_t headlen,
 				    const void *body, size_t bodylen,
 				    const char *const *rcpts, size_t nrcpts,
-				    const char *date, char nonce_out[NTF_NONCE_MAX + 1]);
+				    time_t now, long max_age,
+				    char nonce_out[NTF_NONCE_MAX + 1]);
+/* An RFC 5322 date-time (obsolete zone names too) in seconds since the
+ * epoch, or -1. */
+time_t ntf_notice_date(const char *value);
 
 /* ------------------------------------------------------- web tokens */
 

@@ -297,9 +297,10 @@ static void ntf_headers(const ntf_ctx *ctx, const char *to, const char *date,
 		    "X-Auto-Response-Suppress: All\n");
 }
 
-/* The signature line, folded before "mac=" to stay under 78 columns. */
+/* The signature line, folded before "mac=" to stay under 78 columns;
+ * it covers the header block written since out's byte head_start. */
 static int ntf_sign_header(const ntf_ctx *ctx, const sg_buf *body, const char *to,
-			   const char *date, sg_buf *out)
+			   size_t head_start, sg_buf *out)
 {
 	const char *rcpts[1] = { to };
 	sg_buf hv;
@@ -307,7 +308,9 @@ static int ntf_sign_header(const ntf_ctx *ctx, const sg_buf *body, const char *t
 	int rc;
 
 	sg_buf_init(&hv, 1024);
-	rc = ntf_notice_sign(ctx->keys, body->data, body->len, rcpts, 1, date, &hv);
+	rc = ntf_notice_sign(ctx->keys, out->data ? out->data + head_start : "",
+			     out->len - head_start, body->data ? body->data : "",
+			     body->len, rcpts, 1, &hv);
 	if (rc == 0 && (mac = strstr(hv.data, " mac=")) != NULL) {
 		sg_buf_puts(out, "X-Sendguard-Notice: ");
 		sg_buf_append(out, hv.data, (size_t)(mac - hv.data));
@@ -322,6 +325,7 @@ int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		      const char *to, time_t now, sg_buf *out, sg_buf *err)
 {
 	sg_buf subject, text, crlf, body, date;
+	size_t head_start;
 	int rc = -1;
 
 	if (kind >= NTF_KIND_COUNT || !ntf_header_addr_ok(to) ||
@@ -343,8 +347,9 @@ int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 	ntf_crlf(&text, &crlf);
 	ntf_b64_encode(crlf.data ? crlf.data : "", crlf.len, NTF_BODY_LINE, &body);
 	ntf_date_rfc5322(now, &date);
+	head_start = out->len;
 	ntf_headers(ctx, to, sg_buf_cstr(&date), &subject, out);
-	if (ntf_sign_header(ctx, &body, to, sg_buf_cstr(&date), out) < 0) {
+	if (ntf_sign_header(ctx, &body, to, head_start, out) < 0) {
 		sg_buf_printf(err, "notice %s: cannot sign", ntf_kind_name(kind));
 		goto out;
 	}

@@ -205,6 +205,13 @@ const sg_option sg_options[] = {
 	  "Send the sender a notice when a message is held or rejected." },
 	{ "notify", "notify_approvers", SG_OPT_BOOL, "yes", NULL, 0, 0,
 	  "Send the approvers an approval request when a message is held." },
+	{ "notify", "max_notice_age", SG_OPT_DURATION, "5d", NULL, 3600, 30 * 86400LL,
+	  "A notice that passes the milter is recognised by its signature only "
+	  "while its (signed) Date is younger than this, so that an old notice "
+	  "cannot be replayed to carry other mail out; older ones are scanned "
+	  "like any mail. Generous enough for a notice deferred in Postfix's "
+	  "queue (Postfix retries for maximal_queue_lifetime, 5 days by "
+	  "default)." },
 
 	{ "approval", "category_order", SG_OPT_LIST,
 	  "classified, personal-data, dangerous-attachment, unencrypted-attachment, "

@@ -1,11 +1,12 @@
 -- forged_notice.lua: an X-Sendguard-Notice header that does not verify
--- (a made-up MAC, a wrong key id, garbage) must not let a message
+-- (a made-up MAC, the old version 1, a wrong key id, garbage) must not let a message
 -- through: it is scanned like any other mail and held. Also, a user
 -- who writes X-Sendguard-Hold or X-Sendguard headers of their own has
 -- them removed.
 dofile(srcdir .. "/tests/miltertest/common.lua")
 
 local forged = {
+	"v=2; kid=20261123T000000Z; n=AAAAAAAAAAAAAAAAAAAAAA; mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	"v=1; kid=20261123T000000Z; n=AAAAAAAAAAAAAAAAAAAAAA; mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	"v=1; kid=nosuchkey; n=abc; mac=abc",
 	"garbage",

@@ -69,7 +69,7 @@ if [ -f "$SG_BASE/mt-hold.out" ]; then
 	n=$(sg_sql "SELECT count(*) FROM holds WHERE queue_id IN ('MTBCC0001','MTREJ0001','MTABORT0002');")
 	check "store: no hold for the rewritten, rejected or aborted-then-clean messages" [ "$n" = 0 ]
 	n=$(sg_sql "SELECT count(*) FROM holds WHERE queue_id LIKE 'MTFORGE%';")
-	check "store: the four forged notices were held ($n holds)" [ "$n" = 4 ]
+	check "store: the five forged notices were held ($n holds)" [ "$n" = 5 ]
 fi
 
 milter_stop

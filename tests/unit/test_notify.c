@@ -235,20 +235,60 @@ static const char *const rcpt1[] = { "kacho@example.lg.jp" };
 #define BODY "44Gq44KT44Gn44KC44Gq44GE\n5pys5paH\n"
 #define DATE "Mon, 23 Nov 2026 10:00:00 +0900"
 
+/* The header block of a notice as ntf_build_message writes it. */
+#define SUBJ "=?UTF-8?B?44CQ5om/6KqN5L6d6aC844CR?="
+static void notice_head(sg_buf *h, const char *date, const char *to, const char *subj,
+			const char *ctype)
+{
+	sg_buf_printf(h, "From: sendguard <sendguard@example.lg.jp>\nTo: %s\n"
+		      "Subject: %s\nDate: %s\nMessage-ID: <1795400100.x.sendguard@example.lg.jp>\n"
+		      "MIME-Version: 1.0\nContent-Type: %s\n"
+		      "Content-Transfer-Encoding: base64\nAuto-Submitted: auto-generated\n",
+		      to, subj, date, ctype);
+}
+#define CTYPE "text/plain; charset=UTF-8"
+
 static char *sign(const ntf_keys *k, const char *body, const char *const *r, size_t n,
 		  const char *date)
 {
-	sg_buf hv;
+	sg_buf hv, h;
 
 	sg_buf_init(&hv, 4096);
-	ck_assert_int_eq(ntf_notice_sign(k, body, strlen(body), r, n, date, &hv), 0);
+	sg_buf_init(&h, 4096);
+	notice_head(&h, date, "kacho@example.lg.jp", SUBJ, CTYPE);
+	ck_assert_int_eq(ntf_notice_sign(k, h.data, h.len, body, strlen(body), r, n, &hv), 0);
+	sg_buf_free(&h);
 	return sg_buf_steal(&hv);
+}
+
+/* A minute after DATE. */
+static time_t now_of(const char *date)
+{
+	time_t t = ntf_notice_date(date);
+
+	ck_assert_int_ne(t, -1);
+	return t + 60;
+}
+
+static ntf_verify_result verify_head(const ntf_keys *k, const char *hv, const char *head,
+				     const char *body, const char *const *r, size_t n,
+				     time_t now)
+{
+	return ntf_notice_verify(k, hv, head, strlen(head), body, strlen(body), r, n, now,
+				 5 * 86400L, NULL);
 }
 
 static ntf_verify_result verify(const ntf_keys *k, const char *hv, const char *body,
 				const char *const *r, size_t n, const char *date)
 {
-	return ntf_notice_verify(k, hv, body, strlen(body), r, n, date, NULL);
+	sg_buf h;
+	ntf_verify_result vr;
+
+	sg_buf_init(&h, 4096);
+	notice_head(&h, date, "kacho@example.lg.jp", SUBJ, CTYPE);
+	vr = verify_head(k, hv, sg_buf_cstr(&h), body, r, n, now_of(DATE));
+	sg_buf_free(&h);
+	return vr;
 }
 
 static ntf_keys *one_key(void)
@@ -267,9 +307,14 @@ START_TEST(test_notice_mac_verifies_and_returns_its_nonce)
 	ntf_keys *k = one_key();
 	char *hv = sign(k, BODY, rcpt1, 1, DATE), nonce[NTF_NONCE_MAX + 1];
 
-	ck_assert_msg(strncmp(hv, "v=1; kid=" KID_OLD "; n=", 26) == 0, "%s", hv);
-	ck_assert_int_eq(ntf_notice_verify(k, hv, BODY, strlen(BODY), rcpt1, 1, DATE,
-					   nonce), NTF_VERIFY_OK);
+	sg_buf h;
+
+	ck_assert_msg(strncmp(hv, "v=2; kid=" KID_OLD "; n=", 26) == 0, "%s", hv);
+	sg_buf_init(&h, 4096);
+	notice_head(&h, DATE, "kacho@example.lg.jp", SUBJ, CTYPE);
+	ck_assert_int_eq(ntf_notice_verify(k, hv, h.data, h.len, BODY, strlen(BODY), rcpt1, 1,
+					   now_of(DATE), 5 * 86400L, nonce), NTF_VERIFY_OK);
+	sg_buf_free(&h);
 	ck_assert_uint_ge(strlen(nonce), 22);
 	ck_assert_ptr_nonnull(strstr(hv, nonce));
 	free(hv);
@@ -340,7 +385,7 @@ START_TEST(test_notice_mac_survives_crlf_brackets_case_order_and_folding)
 
 	/* What the milter sees: CRLF, one more empty line, <>, another
 	 * order, a duplicate, a leading space in Date, a folded header. */
-	ck_assert_int_eq(verify(k, hv, crlf, seen, 3, " " DATE "\r\n"), NTF_VERIFY_OK);
+	ck_assert_int_eq(verify(k, hv, crlf, seen, 3, " " DATE " "), NTF_VERIFY_OK);
 	sg_buf_init(&folded, 4096);
 	sg_buf_append(&folded, hv, (size_t)(strstr(hv, " mac=") - hv));
 	sg_buf_printf(&folded, "\r\n\t%s", strstr(hv, "mac="));
@@ -357,23 +402,164 @@ END_TEST
 START_TEST(test_malformed_notice_headers_are_bad_format)
 {
 	static const char *const bad[] = {
-		"", "v=1", "v=2; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; mac=x",
-		"v=1; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA",
-		"v=1; kid=" KID_OLD "; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; mac=AAAA",
-		"v=1; kid=../etc/passwd; n=AAAAAAAAAAAAAAAAAAAAAA; "
+		"", "v=2", "v=3; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; mac=x",
+		"v=2; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA",
+		"v=2; kid=" KID_OLD "; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; mac=AAAA",
+		"v=2; kid=../etc/passwd; n=AAAAAAAAAAAAAAAAAAAAAA; "
 		"mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-		"v=1; kid=" KID_OLD "; n=short; mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-		"v=1; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; mac=AAAA; x=1",
+		"v=2; kid=" KID_OLD "; n=short; mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+		"v=2; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; mac=AAAA; x=1",
+		/* the notice of an earlier version: Date and body only */
+		"v=1; kid=" KID_OLD "; n=AAAAAAAAAAAAAAAAAAAAAA; "
+		"mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 	};
 	ntf_keys *k = one_key();
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(verify(k, bad[i], BODY, rcpt1, 1, DATE) == NTF_VERIFY_FORMAT,
 			      "accepted \"%s\"", bad[i]);
-	ck_assert_int_eq(verify(k, "v=1; kid=OTHERKEY; n=AAAAAAAAAAAAAAAAAAAAAA; "
+	ck_assert_int_eq(verify(k, "v=2; kid=OTHERKEY; n=AAAAAAAAAAAAAAAAAAAAAA; "
 				"mac=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
 				BODY, rcpt1, 1, DATE), NTF_VERIFY_UNKNOWN_KID);
 	ntf_keys_free(k);
+}
+END_TEST
+
+/* What the gateway lets through unchecked on a verified notice is
+ * covered: a notice whose Subject, To, Content-Type, Message-ID or
+ * transfer encoding was changed, or that gained a Cc or a second
+ * Subject, is another mail. */
+START_TEST(test_notice_mac_fails_when_a_covered_header_changes)
+{
+	static const struct { const char *from, *to; } edits[] = {
+		{ "Subject: " SUBJ, "Subject: =?UTF-8?B?5Y+X5L+h?=" },
+		{ "To: kacho@example.lg.jp", "To: kacho@example.lg.jp, citizen@gmail.com" },
+		{ "Content-Type: text/plain; charset=UTF-8",
+		  "Content-Type: multipart/mixed; boundary=x" },
+		{ "Content-Transfer-Encoding: base64", "Content-Transfer-Encoding: 7bit" },
+		{ "Message-ID: <1795400100.x", "Message-ID: <1795400101.x" },
+		{ "From: sendguard <sendguard@example.lg.jp>", "From: kacho@example.lg.jp" },
+		{ "MIME-Version: 1.0", "MIME-Version: 1.1" },
+		{ "Auto-Submitted: auto-generated", "Cc: citizen@gmail.com" },
+		{ "Auto-Submitted: auto-generated", "Subject: second" },
+		{ "Auto-Submitted: auto-generated", "Date: Mon, 23 Nov 2026 10:00:05 +0900" },
+	};
+	ntf_keys *k = one_key();
+	char *hv = sign(k, BODY, rcpt1, 1, DATE);
+	sg_buf h, e;
+
+	sg_buf_init(&h, 4096);
+	notice_head(&h, DATE, "kacho@example.lg.jp", SUBJ, CTYPE);
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&h), BODY, rcpt1, 1, now_of(DATE)),
+			 NTF_VERIFY_OK);
+	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		const char *at = strstr(sg_buf_cstr(&h), edits[i].from);
+
+		ck_assert_ptr_nonnull(at);
+		sg_buf_init(&e, 4096);
+		sg_buf_append(&e, h.data, (size_t)(at - h.data));
+		sg_buf_puts(&e, edits[i].to);
+		sg_buf_puts(&e, at + strlen(edits[i].from));
+		ck_assert_msg(verify_head(k, hv, sg_buf_cstr(&e), BODY, rcpt1, 1, now_of(DATE)) ==
+			      NTF_VERIFY_BAD_MAC, "edit %zu verified: %s", i, sg_buf_cstr(&e));
+		sg_buf_free(&e);
+	}
+	/* Headers outside the list (Received, X-Mailer) may be added. */
+	sg_buf_init(&e, 4096);
+	sg_buf_puts(&e, "Received: from localhost by gw (Postfix)\n\tid 4jYF; Mon, 23 Nov 2026\n");
+	sg_buf_append(&e, h.data, h.len);
+	sg_buf_puts(&e, "X-Mailer: sendguard\n");
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&e), BODY, rcpt1, 1, now_of(DATE)),
+			 NTF_VERIFY_OK);
+	sg_buf_free(&e);
+	sg_buf_free(&h);
+	free(hv);
+	ntf_keys_free(k);
+}
+END_TEST
+
+/* Postfix and libmilter refold header lines, send CRLF and drop the
+ * blank after the colon; names may come in another case. */
+START_TEST(test_notice_mac_survives_refolding_and_header_name_case)
+{
+	ntf_keys *k = one_key();
+	char *hv = sign(k, BODY, rcpt1, 1, DATE);
+	const char *seen =
+		"from:sendguard  <sendguard@example.lg.jp>\r\n"
+		"TO: kacho@example.lg.jp\r\n"
+		"Subject:\r\n\t" SUBJ "\r\n"
+		"Date: Mon, 23 Nov 2026\r\n 10:00:00 +0900\r\n"
+		"Message-Id: <1795400100.x.sendguard@example.lg.jp>\r\n"
+		"MIME-Version: 1.0\r\n"
+		"Content-Type: text/plain;\r\n\tcharset=UTF-8\r\n"
+		"Content-Transfer-Encoding:   base64  \r\n"
+		"\r\n";
+
+	ck_assert_int_eq(verify_head(k, hv, seen, BODY, rcpt1, 1, now_of(DATE)), NTF_VERIFY_OK);
+	free(hv);
+	ntf_keys_free(k);
+}
+END_TEST
+
+/* A genuine notice is accepted while its Date is within the window
+ * (5 days here; a notice deferred in Postfix's queue arrives late),
+ * never after it, and never dated ahead of us. */
+START_TEST(test_old_or_future_notice_date_fails_verification)
+{
+	ntf_keys *k = one_key();
+	char *hv = sign(k, BODY, rcpt1, 1, DATE);
+	time_t t = ntf_notice_date(DATE);
+	sg_buf h;
+
+	sg_buf_init(&h, 4096);
+	notice_head(&h, DATE, "kacho@example.lg.jp", SUBJ, CTYPE);
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&h), BODY, rcpt1, 1, t + 4 * 86400),
+			 NTF_VERIFY_OK);
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&h), BODY, rcpt1, 1, t + 5 * 86400),
+			 NTF_VERIFY_OK);
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&h), BODY, rcpt1, 1, t + 5 * 86400 + 1),
+			 NTF_VERIFY_STALE);
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&h), BODY, rcpt1, 1, t + 30 * 86400),
+			 NTF_VERIFY_STALE);
+	ck_assert_int_eq(verify_head(k, hv, sg_buf_cstr(&h), BODY, rcpt1, 1, t - 3600),
+			 NTF_VERIFY_STALE);
+	ck_assert_str_eq(ntf_verify_name(NTF_VERIFY_STALE), "date outside the window");
+	sg_buf_free(&h);
+	free(hv);
+	ntf_keys_free(k);
+}
+END_TEST
+
+START_TEST(test_notice_without_a_usable_date_is_not_signed)
+{
+	static const char *const dates[] = { "", "yesterday", "Mon, 32 Nov 2026 10:00:00 +0900",
+					     "Mon, 23 Foo 2026 10:00:00 +0900",
+					     "Mon, 23 Nov 2026 10:00:00 +09" };
+	ntf_keys *k = one_key();
+	sg_buf hv, h;
+
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		sg_buf_init(&hv, 4096);
+		sg_buf_init(&h, 4096);
+		notice_head(&h, dates[i], "kacho@example.lg.jp", SUBJ, CTYPE);
+		ck_assert_msg(ntf_notice_sign(k, h.data, h.len, BODY, strlen(BODY), rcpt1, 1,
+					      &hv) == -1, "signed with Date \"%s\"", dates[i]);
+		sg_buf_free(&hv);
+		sg_buf_free(&h);
+	}
+	ntf_keys_free(k);
+}
+END_TEST
+
+START_TEST(test_rfc5322_dates_parse_with_zones_and_comments)
+{
+	ck_assert_int_eq(ntf_notice_date("Mon, 23 Nov 2026 10:00:00 +0900"), 1795395600);
+	ck_assert_int_eq(ntf_notice_date("23 Nov 2026 01:00:00 +0000 (UTC)"), 1795395600);
+	ck_assert_int_eq(ntf_notice_date("Sun, 22 Nov 2026 20:00 EST"), 1795395600);
+	ck_assert_int_eq(ntf_notice_date(" Mon,  23 Nov 2026 01:00:00 GMT "), 1795395600);
+	ck_assert_int_eq(ntf_notice_date("Mon, 23 Nov 2026 01:00:00"), -1);
+	ck_assert_int_eq(ntf_notice_date("Mon, 23 Nov 2026 25:00:00 +0000"), -1);
+	ck_assert_int_eq(ntf_notice_date("Mon 23 Nov 2026 01:00:00 +0000"), -1);
 }
 END_TEST
 
@@ -1069,9 +1255,11 @@ START_TEST(test_approval_request_is_a_signed_japanese_first_message)
 	date = header(msg, "Date");
 	sig = header(msg, "X-Sendguard-Notice");
 	body = strstr(msg, "\n\n") + 2;
-	ck_assert_int_eq(ntf_notice_verify(k, sig, body, strlen(body), to, 1, date, NULL),
-			 NTF_VERIFY_OK);
-	ck_assert_int_eq(ntf_notice_verify(k, sig, body, strlen(body), other, 1, date, NULL),
+	ck_assert_int_eq(ntf_notice_date(date), 1795400100);
+	ck_assert_int_eq(ntf_notice_verify(k, sig, msg, (size_t)(body - msg), body, strlen(body),
+					   to, 1, 1795400160, 5 * 86400L, NULL), NTF_VERIFY_OK);
+	ck_assert_int_eq(ntf_notice_verify(k, sig, msg, (size_t)(body - msg), body, strlen(body),
+					   other, 1, 1795400160, 5 * 86400L, NULL),
 			 NTF_VERIFY_BAD_MAC);
 	free(link), free(subj), free(date), free(sig), free(msg);
 	sg_buf_free(&dec), sg_buf_free(&hold), sg_buf_free(&person);
@@ -1361,6 +1549,11 @@ int main(void)
 	tcase_add_test(mac, test_notice_header_copied_onto_other_mail_does_not_verify);
 	tcase_add_test(mac, test_notice_mac_survives_crlf_brackets_case_order_and_folding);
 	tcase_add_test(mac, test_malformed_notice_headers_are_bad_format);
+	tcase_add_test(mac, test_notice_mac_fails_when_a_covered_header_changes);
+	tcase_add_test(mac, test_notice_mac_survives_refolding_and_header_name_case);
+	tcase_add_test(mac, test_old_or_future_notice_date_fails_verification);
+	tcase_add_test(mac, test_notice_without_a_usable_date_is_not_signed);
+	tcase_add_test(mac, test_rfc5322_dates_parse_with_zones_and_comments);
 	tcase_add_test(mac, test_rotation_old_key_still_verifies_new_key_signs);
 	suite_add_tcase(s, mac);
 
