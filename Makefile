@@ -212,6 +212,7 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 		bash tests/e2e/test_workflow.sh || rc=1; \
 	echo "== tests/e2e/test_recipients.sh"; bash tests/e2e/test_recipients.sh || rc=1; \
 	echo "== tests/e2e/test_crypt.sh"; bash tests/e2e/test_crypt.sh || rc=1; \
+	echo "== tests/e2e/test_startup.sh"; bash tests/e2e/test_startup.sh || rc=1; \
 	exit $$rc
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): the engine and the loaders

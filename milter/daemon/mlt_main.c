@@ -9,12 +9,22 @@
  *	the store or the keys, so that every file it creates belongs to
  *	that user. -f stays in the foreground and logs to stderr as well.
  *
+ *	Root never follows a path the service user could have changed
+ *	(issue 14): directories are opened component by component with
+ *	O_NOFOLLOW (a symbolic link is followed only where root alone could
+ *	have placed it: in a root-owned directory nobody else may write)
+ *	and changed through the descriptor (fchown, fchmod); the socket is
+ *	created 0660 under a umask and given away with AT_SYMLINK_NOFOLLOW.
+ *	When [milter] socket_group does not exist the milter refuses to
+ *	start (71) instead of making the socket world-writable.
+ *
  *	Signals: SIGTERM and SIGINT stop it cleanly (libmilter finishes the
  *	current exchanges); SIGUSR1 reloads the configuration and rules
  *	without dropping connections; libmilter itself treats SIGHUP as stop.
  * DIAGNOSTICS
  *	Exit 0 after a clean stop, 64 usage, 78 configuration (named file,
- *	line and key), 71 for a system error (socket, user).
+ *	line and key), 71 for a system error (socket, user, socket group,
+ *	a directory reached through a link the service user could move).
  */
 #include "daemon/mlt.h"
 #include "util/sg_args.h"
@@ -74,22 +84,72 @@ static void *mlt_reload_thread(void *arg)
 	return NULL;
 }
 
+/* Opens directory `path` (creating its last component with `mode`
+ * when missing) without following a symbolic link that anyone but
+ * root could have placed: each component is opened with O_NOFOLLOW,
+ * and a link is followed only when the directory holding it belongs to
+ * root and nobody else may write it (Debian's /var/run -> /run). The
+ * last component is never a link. A descriptor, or -1 said. */
+static int mlt_open_dir(const char *path, mode_t mode)
+{
+	char *copy = strdup(path), *save = NULL, *comp, *next;
+	int fd, nfd;
+
+	if (copy == NULL)
+		return -1;
+	fd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (comp = strtok_r(copy, "/", &save); fd >= 0 && comp; comp = next) {
+		struct stat ps, ls;
+		bool link;
+
+		next = strtok_r(NULL, "/", &save);
+		nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && next == NULL &&
+		    (mkdirat(fd, comp, mode) == 0 || errno == EEXIST))
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		/* O_DIRECTORY|O_NOFOLLOW on a link fails with ENOTDIR or ELOOP. */
+		link = nfd < 0 && (errno == ELOOP || errno == ENOTDIR) &&
+		       fstatat(fd, comp, &ls, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(ls.st_mode);
+		if (link && next != NULL && fstat(fd, &ps) == 0 && ps.st_uid == 0 &&
+		    (ps.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		else if (link)
+			errno = ELOOP;
+		if (nfd < 0)
+			mlt_log(LOG_ERR, "cannot open %s safely at \"%s\": %s%s", path, comp,
+				strerror(errno), link ? " (a symbolic link where someone"
+				" other than root could have put it, or the last part of"
+				" the path)" : "");
+		close(fd);
+		fd = nfd;
+	}
+	free(copy);
+	return fd;
+}
+
 /* A directory only `pw` may enter (spool, unix socket). */
 static int mlt_private_dir(const char *dir, const struct passwd *pw, mode_t mode)
 {
-	if (mkdir(dir, mode) < 0 && errno != EEXIST) {
-		mlt_log(LOG_ERR, "cannot create %s: %s", dir, strerror(errno));
+	int fd = mlt_open_dir(dir, mode), rc = -1;
+	struct stat sb;
+
+	if (fd < 0)
 		return -1;
-	}
-	if (pw && chown(dir, pw->pw_uid, pw->pw_gid) < 0) {
+	if (fstat(fd, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		mlt_log(LOG_ERR, "%s is not a directory", dir);
+	else if (pw && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
 		mlt_log(LOG_ERR, "cannot chown %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (chmod(dir, mode) < 0) {
+	else if (fchmod(fd, mode) < 0)
 		mlt_log(LOG_ERR, "cannot chmod %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
+	else
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static bool mlt_is_unix(const char *sock)
+{
+	return strncmp(sock, "unix:", 5) == 0 || strncmp(sock, "local:", 6) == 0;
 }
 
 static int mlt_socket_dir(const char *sock, const struct passwd *pw)
@@ -97,9 +157,11 @@ static int mlt_socket_dir(const char *sock, const struct passwd *pw)
 	char *dir, *slash;
 	int rc;
 
-	if (strncmp(sock, "unix:", 5) != 0 && strncmp(sock, "local:", 6) != 0)
+	if (!mlt_is_unix(sock))
 		return 0;
 	dir = strdup(strchr(sock, ':') + 1);
+	if (dir == NULL)
+		return -1;
 	slash = strrchr(dir, '/');
 	rc = 0;
 	if (slash && slash != dir) {
@@ -111,20 +173,60 @@ static int mlt_socket_dir(const char *sock, const struct passwd *pw)
 	return rc;
 }
 
-/* The unix socket: reachable by Postfix's smtpd and cleanup (group
- * postfix), by nobody else. inet sockets need nothing. */
-static void mlt_socket_perms(const char *sock, const struct passwd *pw)
+/* The group the MTA reaches a unix socket through; -1 said when it
+ * does not exist: without it only a world-writable socket would do,
+ * and any local user could then speak the milter protocol (or block
+ * it). */
+static int mlt_socket_gid(const sg_conf *conf, gid_t *gid)
 {
-	const char *path = strchr(sock, ':') + 1;
-	struct group *gr = getgrnam("postfix");
+	const char *sock = sg_conf_str(conf, "milter", "socket");
+	const char *name = sg_conf_str(conf, "milter", "socket_group");
+	struct group *gr;
 
-	if (strncmp(sock, "unix:", 5) != 0 && strncmp(sock, "local:", 6) != 0)
-		return;
-	if (geteuid() == 0 && chown(path, pw ? pw->pw_uid : 0,
-				    gr ? gr->gr_gid : (pw ? pw->pw_gid : 0)) < 0)
-		mlt_log(LOG_WARNING, "cannot chown %s: %s", path, strerror(errno));
-	if (chmod(path, gr ? 0660 : 0666) < 0)
-		mlt_log(LOG_WARNING, "cannot chmod %s: %s", path, strerror(errno));
+	if (!mlt_is_unix(sock) || geteuid() != 0)
+		return 0;	/* not root: the socket keeps our own group */
+	if ((gr = getgrnam(name)) == NULL) {
+		mlt_log(LOG_ERR, "[milter] socket_group %s does not exist: the unix"
+			" socket %s would have to be world-writable for the MTA to"
+			" reach it, so the milter does not start. Install Postfix"
+			" (it creates group postfix), set [milter] socket_group to the"
+			" MTA's group, or use inet:PORT@127.0.0.1", name, sock);
+		return -1;
+	}
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* The unix socket, created 0660 (mlt_setup_milter's umask): reachable
+ * by the socket group (Postfix's smtpd and cleanup), by nobody else.
+ * It lies in a directory the service user owns, so it is given away
+ * without following a link put in its place. inet sockets need
+ * nothing. */
+static int mlt_socket_perms(const char *sock, const struct passwd *pw, gid_t gid)
+{
+	const char *path = strchr(sock, ':') + 1, *base = strrchr(path, '/');
+	char *dir;
+	struct stat sb;
+	int dfd, rc = -1;
+
+	if (!mlt_is_unix(sock) || geteuid() != 0)
+		return 0;
+	dir = base && base != path ? strndup(path, (size_t)(base - path))
+				   : strdup(base ? "/" : ".");
+	base = base ? base + 1 : path;
+	dfd = dir ? mlt_open_dir(dir, 0755) : -1;
+	if (dfd < 0)
+		;
+	else if (fstatat(dfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISSOCK(sb.st_mode))
+		mlt_log(LOG_ERR, "%s is not the socket just made", path);
+	else if (fchownat(dfd, base, pw ? pw->pw_uid : 0, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		mlt_log(LOG_ERR, "cannot chown %s: %s", path, strerror(errno));
+	else
+		rc = 0;
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return rc;
 }
 
 static struct passwd *mlt_service_user(const sg_conf *conf)
@@ -173,9 +275,17 @@ static int mlt_setup_milter(const sg_conf *conf)
 		mlt_log(LOG_ERR, "cannot register the milter on %s", sock);
 		return -1;
 	}
-	if (smfi_opensocket(1) == MI_FAILURE) {
-		mlt_log(LOG_ERR, "cannot open the milter socket %s", sock);
-		return -1;
+	{
+		/* bind(2) creates a unix socket with this umask: 0660 from the
+		 * start, never a moment world-writable. */
+		mode_t old = umask(0117);
+		int r = smfi_opensocket(1);
+
+		umask(old);
+		if (r == MI_FAILURE) {
+			mlt_log(LOG_ERR, "cannot open the milter socket %s", sock);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -355,6 +465,7 @@ static int mlt_run(const char *conf_path, bool foreground)
 	sg_buf err;
 	sg_conf *conf;
 	pthread_t tid;
+	gid_t sock_gid = 0;
 	int rc;
 
 	sg_buf_init(&err, 8192);
@@ -366,13 +477,13 @@ static int mlt_run(const char *conf_path, bool foreground)
 	pw = mlt_service_user(conf);
 	/* The socket is opened as root, so that it can be given to group
 	 * postfix; everything after runs as the service user. */
-	if ((geteuid() == 0 && pw == NULL) || mlt_prepare_dirs(conf, pw) < 0 ||
-	    mlt_setup_milter(conf) < 0) {
+	if ((geteuid() == 0 && pw == NULL) || mlt_socket_gid(conf, &sock_gid) < 0 ||
+	    mlt_prepare_dirs(conf, pw) < 0 || mlt_setup_milter(conf) < 0 ||
+	    mlt_socket_perms(sg_conf_str(conf, "milter", "socket"), pw, sock_gid) < 0) {
 		sg_conf_free(conf);
 		sg_buf_free(&err);
 		return MLT_EX_OSERR;
 	}
-	mlt_socket_perms(sg_conf_str(conf, "milter", "socket"), pw);
 	if (mlt_drop_privileges(pw) < 0) {
 		sg_conf_free(conf);
 		sg_buf_free(&err);

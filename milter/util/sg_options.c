@@ -109,6 +109,11 @@ const sg_option sg_options[] = {
 	  "message waits about 2 x 40 ms for delayed ACKs (measured)." },
 	{ "milter", "user", SG_OPT_STRING, "sendguard", NULL, 0, 0,
 	  "Unprivileged user the milter runs as when started as root." },
+	{ "milter", "socket_group", SG_OPT_STRING, "postfix", NULL, 0, 0,
+	  "Group given a unix socket (mode 0660) so that the MTA can connect: "
+	  "postfix for Postfix's smtpd and cleanup; for Sendmail (which "
+	  "connects as root) any group, e.g. smmsp. A missing group stops "
+	  "start-up (exit 71): the socket is never made world-writable." },
 	{ "milter", "spool_dir", SG_OPT_PATH, "/var/spool/sendguard", NULL, 0, 0,
 	  "Private (0700) directory for messages larger than memory_limit; "
 	  "files there are unlinked as soon as they are created." },

@@ -49,13 +49,14 @@ check "no placeholder left in the units" eval '! grep -q "@[A-Z_]*@" "$R"/lib/sy
 # installed configuration
 stray_exec() {
 	grep -h "^Exec" "$R"/lib/systemd/system/*.service | grep -v "^ExecReload=/bin/kill" |
+		grep -vx "ExecStartPre=+/bin/mkdir -p -m 0755 /var/spool/postfix/sendguard" |
 		grep -v "=/usr/sbin/sendguard[a-z-]* -c /etc/sendguard/sendguard.conf "
 }
 check "ExecStart lines run the installed programs with the installed configuration" \
 	eval '[ -z "$(stray_exec)" ] && [ "$(grep -c "^ExecStart=/usr/sbin/" "$R"/lib/systemd/system/*.service | awk -F: "{ s += \$2 } END { print s }")" -ge 5 ]'
 check "the path unit watches the installed store" grep -qx 'PathModified=/var/lib/sendguard/sendguard.db-wal' "$R/lib/systemd/system/sendguard-apply.path"
-check "the milter may write the store, its spool and Postfix's spool" grep -qx \
-	'ReadWritePaths=/var/lib/sendguard /var/spool/sendguard /var/spool/postfix' "$R/lib/systemd/system/sendguard-milter.service"
+check "the milter may write the store, its spool and its socket's directory in Postfix's spool, no more" grep -qx \
+	'ReadWritePaths=/var/lib/sendguard /var/spool/sendguard /var/spool/postfix/sendguard' "$R/lib/systemd/system/sendguard-milter.service"
 check "no user created by a staged install" [ "$(getent passwd sendguard-inst-probe)" = "$user_before" ]
 check "no key made by a staged install" [ ! -e "$R/etc/sendguard/keys" ]
 check "it prints the systemctl enable line for the five units" grep -qx "systemctl enable --now $UNITS" "$D/out"
