@@ -247,16 +247,48 @@ const sg_option sg_options[] = {
 	  "keys). It never runs as root." },
 	{ "web", "trusted_user_header", SG_OPT_STRING, "", NULL, 0, 0,
 	  "Request header in which the reverse proxy passes the person it "
-	  "authenticated (an e-mail address), e.g. X-Remote-User. Trusted "
-	  "only on connections from loopback (the proxy). Empty: off; only "
-	  "signed links identify a person." },
+	  "authenticated (an e-mail address), e.g. X-Remote-User. Believed "
+	  "only from a proxy that proves itself: proxy_secret_file "
+	  "(recommended), or listen = unix:PATH with proxy_uid; without "
+	  "either, the page does not start. Empty: off; only signed links "
+	  "identify a person." },
+	{ "web", "proxy_secret_file", SG_OPT_PATH, "", NULL, 0, 0,
+	  "File with the secret (one line, at least 32 printable characters, "
+	  "e.g. openssl rand -hex 32) that the reverse proxy sends in "
+	  "proxy_secret_header on every request; it must belong to the user "
+	  "sendguard-web runs as, mode 0600 or 0400. Only a loopback request "
+	  "carrying it may use trusted_user_header and proxy_client_header. "
+	  "Empty: no secret." },
+	{ "web", "proxy_secret_header", SG_OPT_STRING, "X-Sendguard-Proxy-Secret",
+	  NULL, 0, 0,
+	  "Request header that carries the proxy's secret." },
+	{ "web", "proxy_uid", SG_OPT_STRING, "", NULL, 0, 0,
+	  "With listen = unix:PATH: the user (name or number) whose "
+	  "connections are the reverse proxy (SO_PEERCRED); only they may use "
+	  "trusted_user_header. Often www-data, shared by every web "
+	  "application on the host: prefer proxy_secret_file there. Empty: "
+	  "none." },
+	{ "web", "proxy_client_header", SG_OPT_STRING, "X-Real-IP", NULL, 0, 0,
+	  "Request header in which a proven proxy names the client (nginx: "
+	  "proxy_set_header X-Real-IP $remote_addr), for the per-client "
+	  "limit; behind a proxy every peer is the proxy." },
 	{ "web", "token_lifetime", SG_OPT_DURATION, "8h", NULL, 60, 30 * 86400LL,
 	  "Lifetime of the links the page itself makes (each row of the list "
 	  "of pending holds). Links in notices last until the hold expires." },
-	{ "web", "max_connections", SG_OPT_INT, "64", NULL, 1, 10000,
-	  "Most connections served at once." },
+	{ "web", "max_connections", SG_OPT_INT, "64", NULL, 4, 10000,
+	  "Most connections served at once. When the table is full, the oldest "
+	  "connection that has not sent a request yet is closed to make room." },
+	{ "web", "max_connections_per_client", SG_OPT_INT, "16", NULL, 1, 10000,
+	  "Most connections from one address (for a proven proxy: requests at "
+	  "once from one client it reports in proxy_client_header); more are "
+	  "closed at once (through the proxy: 429)." },
 	{ "web", "timeout", SG_OPT_DURATION, "30s", NULL, 1, 3600,
 	  "An idle connection is closed after this time." },
+	{ "web", "head_timeout", SG_OPT_DURATION, "10s", NULL, 1, 3600,
+	  "A connection must send a whole request head within this time of "
+	  "its accept (a kept-alive one: of timeout + this after its last "
+	  "answer), however steadily it trickles bytes; it is closed "
+	  "otherwise (slow clients, slow-loris)." },
 	{ "web", "max_request_size", SG_OPT_SIZE, "16K", NULL, 4096, 1024 * 1024,
 	  "Largest request body (a form with its comment) and header block "
 	  "accepted; larger requests are refused with 413." },

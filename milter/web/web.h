@@ -20,9 +20,10 @@
  *	that hold, and only when the person is the hold's sender or one of
  *	the approvers the milter assigned to it. Optionally ([web]
  *	trusted_user_header) the reverse proxy names the person it
- *	authenticated; that header is believed only on loopback
- *	connections (the proxy), never from anyone else. A token in the
- *	request wins over the header.
+ *	authenticated; that header is believed only from a proxy that
+ *	proves itself (a shared secret, or its uid on a unix socket:
+ *	web_http.c), never from anyone else. A token in the request wins
+ *	over the header.
  *
  *	Decisions go through rel_decide(), the code path of sendguardctl
  *	approve/reject/withdraw, so the four-eyes rules are the same. The
@@ -159,6 +160,10 @@ typedef struct web_server web_server;
  * err. */
 web_server *web_server_start(web_app *app, const sg_conf *conf, sg_buf *err);
 void web_server_stop(web_server *srv);
+/* trusted_user_header needs a proxy that can prove itself
+ * (proxy_secret_file, or listen = unix:PATH with proxy_uid); 0, or -1
+ * with err. */
+int web_proxy_check(const sg_conf *conf, sg_buf *err);
 
 /* ------------------------------------------------------- requests */
 

@@ -14,7 +14,9 @@
  *	does that as root.
  *
  *	-f stays in the foreground and logs to stderr as well. --check
- *	loads the configuration and exits. SIGTERM and SIGINT stop it;
+ *	loads the configuration and exits. A trusted_user_header without a
+ *	proxy that can prove itself (proxy_secret_file, or a unix socket
+ *	with proxy_uid) is a configuration error (78). SIGTERM and SIGINT stop it;
  *	key rotation needs no signal (web_app.c).
  * DIAGNOSTICS
  *	Exit 0 after a clean stop, 64 usage, 71 cannot switch user or
@@ -128,7 +130,7 @@ static int web_serve(const sg_conf *conf, bool foreground)
 	int rc = 0;
 
 	sg_buf_init(&err, 4096);
-	if ((app = web_app_new(conf, &err)) == NULL) {
+	if (web_proxy_check(conf, &err) < 0 || (app = web_app_new(conf, &err)) == NULL) {
 		web_log(LOG_ERR, "%s", sg_buf_cstr(&err));
 		sg_buf_free(&err);
 		return WEB_EX_CONFIG;
@@ -176,9 +178,12 @@ static int web_check(const sg_conf *conf)
 	app = web_app_new(conf, &err);
 	if (app == NULL)
 		web_log(LOG_ERR, "%s", sg_buf_cstr(&err));
-	else if (web_parse_listen(sg_conf_str(conf, "web", "listen"), &ss, &len, &loop) < 0)
-		web_log(LOG_ERR, "[web] listen: \"%s\" is not ADDRESS:PORT",
+	else if (strncmp(sg_conf_str(conf, "web", "listen"), "unix:", 5) != 0 &&
+		 web_parse_listen(sg_conf_str(conf, "web", "listen"), &ss, &len, &loop) < 0)
+		web_log(LOG_ERR, "[web] listen: \"%s\" is not ADDRESS:PORT or unix:PATH",
 			sg_conf_str(conf, "web", "listen"));
+	else if (web_proxy_check(conf, &err) < 0)
+		web_log(LOG_ERR, "%s", sg_buf_cstr(&err));
 	else {
 		printf("sendguard-web: configuration OK\n");
 		rc = 0;

@@ -20,6 +20,15 @@
 #   - <script> and <img onerror> in a subject and a file name are shown
 #     as text, and no dialog opens;
 #   - a POST without or with a wrong CSRF value is refused;
+#   - under load (issue 14): 64 idle connections from 127.0.0.2-65 do
+#     not lock the approver on 127.0.0.1 out; one address is held to
+#     max_connections_per_client; a slow-loris client is cut at
+#     head_timeout (5s here) although it sends a line a second;
+#   - the trusted proxy header (issue 14): without the proxy's secret
+#     (from root, from another local account, with a wrong secret) the
+#     header gets 403, with it the page; on a unix socket only the peer
+#     uid proxy_uid is believed; a secret file others can read, or a
+#     trusted header without any proof configured, stops the page;
 # and keeps a screenshot of the hold page in tests/out/hold-page.png
 # (and hold-page-phone.png).
 # Everything is stopped by the EXIT trap. Output: one line per
@@ -66,7 +75,7 @@ M=$SG_BASE/mail
 mkdir -p "$M" "$OUTDIR"
 
 pf_setup
-milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT"
+milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" "web.head_timeout=5s"
 cat >>"$(milter_conf)" <<EOF
 
 [release]
@@ -140,7 +149,7 @@ echo "== browser (tests/web/web.test.js)"
 export SG_WEB_BASE=$BASE_URL SG_WEB_SINK=$SG_SINK SG_WEB_HOLDS=$M/holds \
 	SG_WEB_CONF=$CONF SG_WEB_CTL=$SG_CTL SG_WEB_DB=$SG_MDIR/db/sendguard.db \
 	SG_WEB_KEYS=$SG_MDIR/keys SG_WEB_PFDIR=$SG_PFDIR SG_WEB_OUT=$OUTDIR \
-	SG_WEB_SENDER=$SENDER SG_WEB_APPROVER=kacho@$SG_INTERNAL
+	SG_WEB_SENDER=$SENDER SG_WEB_APPROVER=kacho@$SG_INTERNAL SG_WEB_HEAD_TIMEOUT=5
 node "$here/web.test.js" >"$SG_BASE/browser.txt" 2>&1
 brc=$?
 cat "$SG_BASE/browser.txt"
@@ -149,6 +158,73 @@ FAIL=$((FAIL + $(grep -c '^FAIL - ' "$SG_BASE/browser.txt")))
 [ "$brc" = 0 ] || [ "$(grep -c '^FAIL - ' "$SG_BASE/browser.txt")" -gt 0 ] ||
 	nok "the browser test script exited $brc"
 
+web_stop
+
+# --- the trusted proxy header: only from a proxy that proves itself ------------
+
+APPROVER=kacho@$SG_INTERNAL
+CSRF_HID=$(awk '$1 == "csrf" { print $3 }' "$M/holds")
+OTHER=sg-e2e-other
+id "$OTHER" >/dev/null 2>&1 ||
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin "$OTHER" || die "cannot create user $OTHER"
+# web_conf NAME KEY=VALUE...: a copy of the configuration with [web] keys.
+web_conf() {
+	local f=$SG_MDIR/$1.conf kv
+	shift
+	cp "$CONF" "$f"
+	for kv in "$@"; do
+		sed -i "/^${kv%%=*} = /d; s|^\[web\]\$|[web]\n${kv%%=*} = ${kv#*=}|" "$f"
+	done
+	chmod 644 "$f"
+	echo "$f"
+}
+web_start() {
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+		"$SG_WEB" -c "$1" -f >>"$SG_MDIR/web.log" 2>&1 9>&- &
+	SG_WEB_PID=$!
+	sg_state web_pid "$SG_WEB_PID"
+}
+# code CURL-ARGS...: the HTTP status of a GET of the csrf hold's page.
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+rc "$SG_WEB" -c "$(web_conf noproof trusted_user_header=X-Remote-User)" --check
+check "trusted_user_header without proxy_secret_file or proxy_uid: --check exits 78 ($RC)" \
+	eval '[ "$RC" = 78 ] && echo "$OUT" | grep -q "must prove"'
+SECRET=$SG_MDIR/proxy.secret
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET"
+chown "$SG_MILTER_USER:" "$SECRET"
+chmod 644 "$SECRET"
+PCONF=$(web_conf secret trusted_user_header=X-Remote-User "proxy_secret_file=$SECRET")
+rc timeout 10 "$SG_WEB" -c "$PCONF" -f
+check "a proxy secret file others can read stops the page ($RC)" \
+	eval '[ "$RC" != 0 ] && echo "$OUT" | grep -q "readable by nobody else"'
+chmod 600 "$SECRET"
+web_start "$PCONF"
+wait_for 20 web_listening || nok "sendguard-web with a proxy secret does not listen"
+URL=$BASE_URL/hold/$CSRF_HID
+check "the user header without the proxy's secret: 403" \
+	[ "$(code -H "X-Remote-User: $APPROVER" "$URL")" = 403 ]
+check "the user header from another local account ($OTHER), without the secret: 403" \
+	[ "$(setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups curl -s -o /dev/null -w '%{http_code}' -H "X-Remote-User: $APPROVER" "$URL")" = 403 ]
+check "the user header with a wrong secret: 403" \
+	[ "$(code -H "X-Remote-User: $APPROVER" -H "X-Sendguard-Proxy-Secret: $(head -c 64 /dev/zero | tr '\0' a)" "$URL")" = 403 ]
+check "the user header with the proxy's secret: the approver's page (200)" \
+	[ "$(code -H "X-Remote-User: $APPROVER" -H "X-Sendguard-Proxy-Secret: $(cat "$SECRET")" "$URL")" = 200 ]
+check "the ignored header is logged" eval 'grep -q "ignored X-Remote-User" "$SG_MDIR/web.log"'
+web_stop
+
+# The unix socket: only the peer uid proxy_uid is the proxy.
+WS=$SG_BASE/websock
+mkdir -p "$WS" && chown "$SG_MILTER_USER:" "$WS" && chmod 755 "$WS"
+UCONF=$(web_conf unix trusted_user_header=X-Remote-User "listen=unix:$WS/web.sock" \
+	"proxy_uid=$(id -u "$OTHER")")
+web_start "$UCONF"
+wait_for 20 eval '[ -S "$WS/web.sock" ]' || nok "sendguard-web does not listen on $WS/web.sock"
+check "unix socket: the user header from root (not proxy_uid): 403" \
+	[ "$(code --unix-socket "$WS/web.sock" -H "X-Remote-User: $APPROVER" "http://localhost/hold/$CSRF_HID")" = 403 ]
+check "unix socket: the user header from proxy_uid ($OTHER): 200" \
+	[ "$(setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups curl -s -o /dev/null -w '%{http_code}' --unix-socket "$WS/web.sock" -H "X-Remote-User: $APPROVER" "http://localhost/hold/$CSRF_HID")" = 200 ]
 web_stop
 check "sendguard-web: no sanitizer report" \
 	eval '! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/web.log"'

@@ -14,6 +14,7 @@ const os = require('os');
 const path = require('path');
 const crypto = require('crypto');
 const { execFileSync } = require('child_process');
+const net = require('net');
 const { chromium } = require('playwright-core');
 
 const E = process.env;
@@ -306,6 +307,85 @@ async function testHttp() {
 	check(`the user header is ignored while trusted_user_header is off (403, got ${r.status})`, r.status === 403);
 }
 
+/* ------------------------------------------------------- under load */
+
+const PORT = Number(new URL(BASE).port);
+const HEAD_TIMEOUT = Number(E.SG_WEB_HEAD_TIMEOUT || 5);
+
+/* A connection from localAddress that sends `first` and then nothing;
+ * resolves with the socket once connected; s.closedAt is set when the
+ * server ends it. */
+function idleConn(localAddress, first = '') {
+	return new Promise((resolve) => {
+		const s = net.connect({ host: '127.0.0.1', port: PORT, localAddress });
+		s.openedAt = Date.now();
+		s.closedAt = null;
+		s.on('connect', () => { if (first) s.write(first); resolve(s); });
+		s.on('data', () => {});
+		s.on('error', () => {});
+		s.on('close', () => { s.closedAt = Date.now(); resolve(s); });
+	});
+}
+
+/* 64 idle connections from 127.0.0.2-127.0.0.65 (Linux routes all of
+ * 127/8 to loopback: 64 "clients") fill [web] max_connections; the
+ * real approver on 127.0.0.1 still gets the page, because the oldest
+ * connection that has sent no request gives way. */
+async function testIdleFlood(ctx) {
+	const h = holds.csrf;
+	const socks = [];
+	for (let i = 2; i <= 65; i++) socks.push(await idleConn(`127.0.0.${i}`));
+	await sleep(300);
+	const open = socks.filter((s) => s.closedAt === null).length;
+	check(`64 idle connections from 64 addresses are open (${open} still open, the table keeps a slot free)`,
+		open >= 60);
+	const page = await ctx.newPage();
+	const t0 = Date.now();
+	const resp = await page.goto(linkFor(h.hid, APPROVER));
+	const text = await page.locator('main').innerText();
+	check(`with 64 idle connections held, the approver on 127.0.0.1 gets the page (${resp.status()}, ${Date.now() - t0} ms)`,
+		resp.status() === 200 && text.includes(h.hid) && Date.now() - t0 < HEAD_TIMEOUT * 1000);
+	await page.close();
+	const evicted = socks.filter((s) => s.closedAt !== null).length;
+	check(`idle connections gave way to the approver (${evicted} cut)`, evicted >= 1);
+	await waitFor(() => socks.every((s) => s.closedAt !== null), HEAD_TIMEOUT + 5);
+	const late = socks.filter((s) => s.closedAt === null).length;
+	check(`every idle connection is cut by the head deadline (${HEAD_TIMEOUT}s; ${late} left)`, late === 0);
+	socks.forEach((s) => s.destroy());
+}
+
+/* One address opens 30 connections: past [web]
+ * max_connections_per_client (16 by default) they are cut at once. */
+async function testPerClient() {
+	const limit = Number(E.SG_WEB_PER_CLIENT || 16);
+	const socks = [];
+	for (let i = 0; i < 30; i++) socks.push(await idleConn('127.0.0.70'));
+	await sleep(1000);
+	const open = socks.filter((s) => s.closedAt === null).length;
+	check(`one address keeps at most max_connections_per_client connections (${limit}; ${open} open)`,
+		open === limit);
+	const r = await fetch(`${BASE}/`);
+	check(`another client is served meanwhile (${r.status})`, r.status === 200);
+	socks.forEach((s) => s.destroy());
+}
+
+/* A slow-loris client sends its request head one line a second: every
+ * byte resets libmicrohttpd's idle timeout, the head deadline (from
+ * accept) cuts it all the same. */
+async function testSlowLoris() {
+	const s = await idleConn('127.0.0.66', 'GET / HTTP/1.1\r\nHost: x\r\n');
+	let lines = 0;
+	const timer = setInterval(() => {
+		if (s.closedAt === null) { s.write(`X-Slow-${lines++}: a\r\n`); }
+	}, 1000);
+	await waitFor(() => s.closedAt !== null, HEAD_TIMEOUT + 10);
+	clearInterval(timer);
+	const secs = s.closedAt === null ? -1 : (s.closedAt - s.openedAt) / 1000;
+	check(`a slow-loris client (a header line a second, ${lines} sent) is cut at the head deadline `
+		+ `(${HEAD_TIMEOUT}s): after ${secs}s`, secs >= HEAD_TIMEOUT - 0.5 && secs <= HEAD_TIMEOUT + 2);
+	s.destroy();
+}
+
 (async () => {
 	const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'sg-chromium-'));
 	let ctx;
@@ -323,6 +403,13 @@ async function testHttp() {
 			}
 		}
 		await testHttp();
+		for (const t of [testIdleFlood, testPerClient, testSlowLoris]) {
+			try {
+				await t(ctx);
+			} catch (e) {
+				check(`${t.name} ran to the end: ${e.message.split('\n')[0]}`, false);
+			}
+		}
 	} finally {
 		if (ctx) await ctx.close();
 		fs.rmSync(udd, { recursive: true, force: true });
