@@ -748,17 +748,18 @@ static void dr_notice_test(ctl_dr *d, const ntf_ctx *ntf, const char *to)
 	sg_buf_printf(&body, "sendguardctl doctor on %s: notice submission test.\n"
 		      "This notice is signed like sendguard's notices; the milter\n"
 		      "should let it pass without scanning it. Nothing to do.\n", host);
-	if (ntf_notice_sign(ntf_ctx_keys(ntf), body.data, body.len, rcpts, 1,
-			    sg_buf_cstr(&date), &hv) < 0) {
-		dr_fail(d, "notice submission: cannot sign a notice");
-		goto out;
-	}
+	/* The MAC covers the header block (ntf.h): write it first. */
 	sg_buf_printf(&msg, "From: sendguard <%s>\nTo: %s\n"
 		      "Subject: sendguard doctor: notice submission test\n"
 		      "Date: %s\nMessage-ID: <doctor.%lld.%ld@%s>\n"
-		      "Auto-Submitted: auto-generated\n"
-		      "X-Sendguard-Notice: %s\n\n", from, to, sg_buf_cstr(&date),
-		      (long long)time(NULL), (long)getpid(), host, sg_buf_cstr(&hv));
+		      "Auto-Submitted: auto-generated\n", from, to, sg_buf_cstr(&date),
+		      (long long)time(NULL), (long)getpid(), host);
+	if (ntf_notice_sign(ntf_ctx_keys(ntf), msg.data, msg.len, body.data, body.len,
+			    rcpts, 1, &hv) < 0) {
+		dr_fail(d, "notice submission: cannot sign a notice");
+		goto out;
+	}
+	sg_buf_printf(&msg, "X-Sendguard-Notice: %s\n\n", sg_buf_cstr(&hv));
 	sg_buf_append(&msg, body.data, body.len);
 	r = ntf_submit(ntf_ctx_sendmail(ntf), from, rcpts, 1, msg.data, msg.len, 60,
 		       &status, &err);
