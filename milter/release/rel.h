@@ -115,7 +115,8 @@ bool rel_decision_deletes(const st_hold *h);
 #define REL_COMMENT_MAX 2000
 /* Reads the hold, checks rel_may_decide, records the decision with
  * its audit record. REL_NOTFOUND, REL_REFUSED (also: already
- * decided), REL_BUSY, REL_INVALID, REL_ERROR. */
+ * decided), REL_BUSY, REL_INVALID (also: a reject without a reason,
+ * a comment that is not blank; err says so), REL_ERROR. */
 rel_rc rel_decide(st_store *st, const sg_conf *conf, const char *id, rel_action a,
 		  const char *by, const char *comment, const char *unix_user,
 		  sg_buf *err);
@@ -123,8 +124,8 @@ rel_rc rel_decide(st_store *st, const sg_conf *conf, const char *id, rel_action 
  * on_behalf (an approver, or the sender for withdraw; never the sender
  * for approve or reject), and it is recorded, in the hold, the audit
  * log, the report and the notices, as "administrator ADMIN on behalf
- * of ON_BEHALF", never as on_behalf's own. A reject needs a reason
- * (REL_INVALID, err says so, without a non-blank comment). */
+ * of ON_BEHALF", never as on_behalf's own. A reject needs a reason,
+ * as in rel_decide. */
 rel_rc rel_decide_admin(st_store *st, const sg_conf *conf, const char *id,
 			rel_action a, const char *on_behalf, const char *admin,
 			const char *comment, const char *unix_user, sg_buf *err);

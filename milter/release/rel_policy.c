@@ -208,6 +208,15 @@ static st_status rel_status_of(rel_action a)
 			       : ST_WITHDRAWN;
 }
 
+/* A comment with something in it besides blanks. */
+static bool rel_has_reason(const char *comment)
+{
+	for (const char *p = comment; p && *p; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			return true;
+	return false;
+}
+
 /* Checks the rules for `by` and records the decision as `record_as`
  * (the same person on the web page; "administrator ... on behalf of
  * by" from sendguardctl). */
@@ -221,6 +230,16 @@ static rel_rc rel_record(st_store *st, const sg_conf *conf, const char *id,
 
 	if (id == NULL || *id == '\0' || by == NULL || *by == '\0')
 		return REL_INVALID;
+	/* The sender is told why; an auditor reads it (issue 14). */
+	if (a == REL_REJECT && !rel_has_reason(comment)) {
+		if (err != NULL) {
+			sg_buf_reset(err);
+			sg_buf_puts(err, "却下には理由 (コメント) が必要です。送信者に伝わります。"
+				    " A reject needs a reason (the comment): the sender"
+				    " is told it.");
+		}
+		return REL_INVALID;
+	}
 	src = st_hold_get(st, id, &h, err);
 	if (src != ST_OK)
 		return rel_from_st(src);
@@ -251,15 +270,6 @@ rel_rc rel_decide(st_store *st, const sg_conf *conf, const char *id, rel_action 
 	return rel_record(st, conf, id, a, by, by, comment, unix_user, err);
 }
 
-/* A comment with something in it besides blanks. */
-static bool rel_has_reason(const char *comment)
-{
-	for (const char *p = comment; p && *p; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			return true;
-	return false;
-}
-
 rel_rc rel_decide_admin(st_store *st, const sg_conf *conf, const char *id,
 			rel_action a, const char *on_behalf, const char *admin,
 			const char *comment, const char *unix_user, sg_buf *err)
@@ -269,15 +279,6 @@ rel_rc rel_decide_admin(st_store *st, const sg_conf *conf, const char *id,
 
 	if (admin == NULL || *admin == '\0' || on_behalf == NULL || *on_behalf == '\0')
 		return REL_INVALID;
-	if (a == REL_REJECT && !rel_has_reason(comment)) {
-		if (err != NULL) {
-			sg_buf_reset(err);
-			sg_buf_puts(err, "却下には理由 (--comment) が必要です。送信者に伝わります。"
-				    " A reject needs a reason (--comment TEXT): the"
-				    " sender is told it.");
-		}
-		return REL_INVALID;
-	}
 	sg_buf_init(&as, 1024);
 	sg_buf_printf(&as, "administrator %s on behalf of %s", admin, on_behalf);
 	rc = rel_record(st, conf, id, a, on_behalf, sg_buf_cstr(&as), comment, unix_user, err);

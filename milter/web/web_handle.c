@@ -333,7 +333,7 @@ static void web_decide(web_app *app, const web_req *req, web_resp *r, const st_h
 		rel_rc_name(rc), err.len ? ": " : "", sg_buf_cstr(&err));
 	if (rc == REL_OK)
 		web_decided(app, r, h->id, act, f);
-	else if (rc == REL_REFUSED)
+	else if (rc == REL_REFUSED || rc == REL_INVALID)	/* e.g. a reject without a reason */
 		web_error(app, r, 409, "記録できませんでした", "Not recorded",
 			  sg_buf_cstr(&err), "");
 	else if (rc == REL_BUSY)

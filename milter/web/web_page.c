@@ -337,13 +337,14 @@ static void web_actions_approver(sg_buf *b, const st_hold *h, const web_hold_ctx
 	web_bi(b, "承認・却下", "Approve or reject");
 	sg_buf_puts(b, "</h2><p>");
 	web_bi(b, "承認するとメールは1分以内に送信されます。却下するとメールは削除され、"
-		  "送信者にコメントとともに通知されます。",
+		  "送信者にコメントとともに通知されます。却下には理由をコメントに書いてください。",
 	       "Approved mail is sent within a minute. Rejected mail is deleted and "
-	       "the sender is told, with your comment.");
+	       "the sender is told, with your comment. A reject needs a reason in "
+	       "the comment.");
 	sg_buf_puts(b, "</p>\n");
 	web_form_open(b, h, c);
 	sg_buf_printf(b, "<label for=\"comment\">コメント <span class=\"en\">Comment"
-		      " (optional; the sender sees it)</span></label>\n"
+		      " (required to reject; the sender sees it)</span></label>\n"
 		      "<textarea id=\"comment\" name=\"comment\" maxlength=\"%d\"></textarea>\n"
 		      "<div class=\"actions\">"
 		      "<button class=\"approve\" type=\"submit\" name=\"action\" "

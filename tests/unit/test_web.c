@@ -619,6 +619,29 @@ START_TEST(test_proxy_header_identifies_the_person_without_a_token)
 }
 END_TEST
 
+/* The sender is told why a message was rejected: no reason, no reject. */
+START_TEST(test_reject_without_a_reason_is_refused_and_changes_nothing)
+{
+	web_resp r;
+	char body[1024];
+	sg_buf csrf;
+
+	sg_buf_init(&csrf, 512);
+	web_csrf_make(keys, KACHO, hold_id, "", time(NULL) + 60, &csrf);
+	snprintf(body, sizeof(body), "csrf=%s&action=reject&comment=+++", sg_buf_cstr(&csrf));
+	request(WEB_POST, hold_path(), NULL, body, KACHO, &r);
+	ck_assert_int_eq(r.status, 409);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.body), "reason"));
+	web_resp_free(&r);
+	snprintf(body, sizeof(body), "csrf=%s&action=reject", sg_buf_cstr(&csrf));
+	request(WEB_POST, hold_path(), NULL, body, KACHO, &r);
+	ck_assert_int_eq(r.status, 409);
+	web_resp_free(&r);
+	ck_assert_int_eq(status_now(), ST_PENDING);
+	sg_buf_free(&csrf);
+}
+END_TEST
+
 static Suite *web_suite(void)
 {
 	Suite *s = suite_create("web");
@@ -647,6 +670,7 @@ static Suite *web_suite(void)
 	tcase_add_test(req, test_get_never_changes_state_and_other_methods_are_refused);
 	tcase_add_test(req, test_list_shows_the_persons_pending_holds_with_their_own_links);
 	tcase_add_test(req, test_proxy_header_identifies_the_person_without_a_token);
+	tcase_add_test(req, test_reject_without_a_reason_is_refused_and_changes_nothing);
 	suite_add_tcase(s, req);
 	return s;
 }
