@@ -75,6 +75,10 @@ M=$SG_BASE/mail
 mkdir -p "$M" "$OUTDIR"
 
 pf_setup
+# The sender authenticates (SMTP AUTH bound to the sender): without
+# {auth_authen} the approvers of the sender's own routing are never
+# asked (issue 14), and the page's approvers are those.
+pf_sasl sato-h
 milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" "web.head_timeout=5s"
 cat >>"$(milter_conf)" <<EOF
 
@@ -108,7 +112,7 @@ check "sendguard-web started as root runs as the store's owner ($SG_MILTER_USER)
 held() {
 	local f=${2:-$SG_SRCDIR/tests/e2e/mail/demo3_xlsx.eml} qid hid
 	{ echo "X-E2E-Id: web-$1"; cat "$f"; } >"$M/$1.eml"
-	sg_swaks "$SG_GW_PORT" "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
+	sg_swaks_auth "$SG_GW_PORT" sato-h "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
 	qid=$(swaks_qid "$SG_BASE/swaks-$1.txt")
 	hid=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$qid';")
 	if [ -n "$qid" ] && [ -n "$hid" ]; then
