@@ -422,9 +422,19 @@ static bool ct_prefix_suffix(const char *s, const char *pre, const char *suf)
 }
 
 /* Members whose text is the document's. */
+/* A document embedded in an OOXML one (an xlsx table pasted into a
+ * docx is stored whole as word/embeddings/Microsoft_Excel_Worksheet.xlsx):
+ * a file inside the package, read like a file inside an archive. */
+static bool ct_embedded(const char *name)
+{
+	return strncmp(name, "word/embeddings/", 16) == 0 ||
+	       strncmp(name, "xl/embeddings/", 14) == 0 ||
+	       strncmp(name, "ppt/embeddings/", 15) == 0;
+}
+
 static bool ct_wanted(const char *name)
 {
-	return strcmp(name, "word/document.xml") == 0 ||
+	return strcmp(name, "word/document.xml") == 0 || ct_embedded(name) ||
 	       ct_prefix_suffix(name, "word/header", ".xml") ||
 	       ct_prefix_suffix(name, "word/footer", ".xml") ||
 	       strcmp(name, "word/footnotes.xml") == 0 ||
@@ -488,7 +498,7 @@ static int ct_pkg_text(ct_pkg *pkg, sg_buf *out)
 	for (size_t i = 0; i < pkg->n && rc == 0; i++) {
 		const ct_member *m = &pkg->m[i];
 
-		if (m == ss)
+		if (m == ss || ct_embedded(m->name))
 			continue;
 		if (strncmp(m->name, "xl/worksheets/", 14) == 0)
 			rc = eng_xlsx_text(ss ? ss->data.data : NULL, ss ? ss->data.len : 0,
@@ -595,6 +605,26 @@ static void ct_detect(eng_ctx *ctx, const char *where, const sg_buf *text)
 	sg_buf_free(&norm);
 }
 
+/* Embedded documents, each at `depth` (its package's members' level):
+ * where names the chain, 台帳.docx/word/embeddings/名簿.xlsx. */
+static void ct_embeddings(eng_ctx *ctx, const char *where, const ct_pkg *pkg,
+			  unsigned depth)
+{
+	for (size_t i = 0; i < pkg->n; i++) {
+		const ct_member *m = &pkg->m[i];
+		const char *base = strrchr(m->name, '/');
+		sg_buf w;
+
+		if (!ct_embedded(m->name) || m->data.len == 0)
+			continue;
+		sg_buf_init(&w, SG_BUF_UNLIMITED);
+		sg_buf_printf(&w, "%s/%s", where, m->name);
+		eng_content_text(ctx, sg_buf_cstr(&w), base ? base + 1 : m->name,
+				 (const unsigned char *)m->data.data, m->data.len, depth);
+		sg_buf_free(&w);
+	}
+}
+
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 		      const unsigned char *data, size_t len, unsigned depth)
 {
@@ -622,6 +652,7 @@ void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 			eng_scan_limit(ctx, "document-unreadable",
 				       "文書の一部を読み取れず全部は検査できません",
 				       "Part of the document could not be read", where, "");
+		ct_embeddings(ctx, where, &pkg, depth + 1);
 	} else {
 		rc = ct_plain(name, kind, data, len, &text);
 	}
