@@ -31,7 +31,7 @@ typedef struct mlt_job {
 	mlt_msg *m;
 	const char *client;
 	eng_result res;
-	char cats[256];		/* "a,b" for log lines */
+	sg_buf cats;		/* "a,b" for log lines */
 } mlt_job;
 
 sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
@@ -66,12 +66,10 @@ char *mlt_sender(const mlt_msg *m)
 static void mlt_cats(mlt_job *j)
 {
 	const char *cats[ST_MAX_CATEGORIES];
-	size_t n = st_result_categories(&j->res, cats), off = 0;
+	size_t n = st_result_categories(&j->res, cats);
 
-	j->cats[0] = '\0';
-	for (size_t i = 0; i < n && off + 40 < sizeof(j->cats); i++)
-		off += (size_t)snprintf(j->cats + off, sizeof(j->cats) - off, "%s%s",
-					i ? "," : "", cats[i]);
+	for (size_t i = 0; i < n; i++)
+		sg_buf_printf(&j->cats, "%s%s", i ? "," : "", cats[i]);
 }
 
 /* A lost store (deleted, replaced, truncated, its WAL removed:
@@ -176,34 +174,73 @@ static void mlt_bcc_rewrite(mlt_job *j)
 
 static void mlt_add_verdict_header(mlt_job *j)
 {
-	char v[300];
+	sg_buf v;
 
 	if (!sg_conf_bool(j->rt->conf, "milter", "add_header"))
 		return;
-	snprintf(v, sizeof(v), "%s%s%s%s", eng_action_name(j->res.verdict),
-		 j->res.monitor ? " (monitor)" : "", *j->cats ? "; " : "", j->cats);
-	smfi_addheader(j->ctx, "X-Sendguard", v);
+	sg_buf_init(&v, SG_BUF_UNLIMITED);
+	sg_buf_printf(&v, "%s%s%s%s", eng_action_name(j->res.verdict),
+		      j->res.monitor ? " (monitor)" : "", j->cats.len ? "; " : "",
+		      sg_buf_cstr(&j->cats));
+	smfi_addheader(j->ctx, "X-Sendguard", (char *)sg_buf_cstr(&v));
+	sg_buf_free(&v);
 }
 
-/* An SMTP reply is ASCII: categories and rule ids only. */
+/*
+ * The reply text goes back to the sender in the upstream MTA's bounce,
+ * possibly outside: it names categories and rule ids only (rule ids are
+ * ASCII of at most ENG_RULE_ID_MAX bytes, checked at load), never the
+ * subject, a file name or evidence. Each category/rule pair once; past
+ * MLT_REPLY_MAX the list ends in "..." (libmilter refuses a reply over
+ * 980 bytes, RFC 5321 lines end at 512).
+ */
+#define MLT_REPLY_MAX 400
+
+static void mlt_reject_text(const eng_result *res, sg_buf *out)
+{
+	sg_buf item;
+	size_t listed = 0;
+
+	sg_buf_init(&item, SG_BUF_UNLIMITED);
+	sg_buf_puts(out, "Message refused by sendguard (outgoing mail policy):");
+	for (size_t i = 0; i < res->nfindings; i++) {
+		const eng_finding *f = &res->findings[i];
+		bool seen = false;
+
+		if (f->action != ENG_ACT_REJECT)
+			continue;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = res->findings[k].action == ENG_ACT_REJECT &&
+			       res->findings[k].cat == f->cat &&
+			       strcmp(res->findings[k].rule, f->rule) == 0;
+		if (seen)
+			continue;
+		sg_buf_reset(&item);
+		sg_buf_printf(&item, " %s/%s", eng_category_name(f->cat), f->rule);
+		if (out->len + item.len > MLT_REPLY_MAX) {
+			sg_buf_puts(out, " ...");
+			break;
+		}
+		sg_buf_append(out, item.data, item.len);
+		listed++;
+	}
+	if (listed == 0)
+		sg_buf_puts(out, " policy");
+	sg_buf_puts(out, ". The sender was sent a notice.");
+	sg_buf_free(&item);
+}
+
 static sfsistat mlt_reject(mlt_job *j)
 {
-	char text[400];
-	size_t off = 0;
+	sg_buf text;
 
-	off += (size_t)snprintf(text, sizeof(text),
-				"Message refused by sendguard (outgoing mail policy):");
-	for (size_t i = 0; i < j->res.nfindings && off + 80 < sizeof(text); i++) {
-		const eng_finding *f = &j->res.findings[i];
-		if (f->action == ENG_ACT_REJECT)
-			off += (size_t)snprintf(text + off, sizeof(text) - off, " %s/%s",
-						eng_category_name(f->cat), f->rule);
-	}
-	snprintf(text + off, sizeof(text) - off, ". The sender was sent a notice.");
+	sg_buf_init(&text, SG_BUF_UNLIMITED);
+	mlt_reject_text(&j->res, &text);
 	mlt_notice_reject(j->rt, j->m, &j->res);
 	mlt_log(LOG_NOTICE, "queue_id=%s verdict=reject categories=%s rcpts=%zu",
-		j->m->queue_id, j->cats, j->m->nrcpts);
-	smfi_setreply(j->ctx, "550", "5.7.1", text);
+		j->m->queue_id, sg_buf_cstr(&j->cats), j->m->nrcpts);
+	smfi_setreply(j->ctx, "550", "5.7.1", (char *)sg_buf_cstr(&text));
+	sg_buf_free(&text);
 	return SMFIS_REJECT;
 }
 
@@ -279,8 +316,8 @@ static sfsistat mlt_hold(mlt_job *j)
 		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");
 	}
 	mlt_log(LOG_NOTICE, "queue_id=%s verdict=hold hold=%s categories=%s "
-		"approvers=%zu rcpts=%zu", j->m->queue_id, id, j->cats, napprovers,
-		j->m->nrcpts);
+		"approvers=%zu rcpts=%zu", j->m->queue_id, id, sg_buf_cstr(&j->cats),
+		napprovers, j->m->nrcpts);
 	if (napprovers == 0)
 		mlt_log(LOG_WARNING, "hold=%s: nobody may approve it ([approvers] "
 			"has no one but the sender); an administrator must decide", id);
@@ -295,7 +332,7 @@ static sfsistat mlt_outbound(mlt_job *j)
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "audit log unwritable"));
 	if (j->res.monitor) {
 		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s",
-			j->m->queue_id, eng_action_name(j->res.verdict), j->cats);
+			j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats));
 		mlt_add_verdict_header(j);
 		return SMFIS_CONTINUE;
 	}
@@ -311,14 +348,15 @@ static sfsistat mlt_outbound(mlt_job *j)
 		break;
 	}
 	mlt_log(LOG_INFO, "queue_id=%s verdict=%s categories=%s rcpts=%zu",
-		j->m->queue_id, eng_action_name(j->res.verdict), j->cats, j->m->nrcpts);
+		j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats),
+		j->m->nrcpts);
 	mlt_add_verdict_header(j);
 	return SMFIS_CONTINUE;
 }
 
 sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 {
-	mlt_job j = { ctx, rt, m, client, { 0 }, "" };
+	mlt_job j = { ctx, rt, m, client, { 0 }, { 0 } };
 	const unsigned char *data;
 	size_t len;
 	void *cookie;
@@ -342,6 +380,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 		eng_result_free(&j.res);
 		return mlt_failure(ctx, rt, "engine error");
 	}
+	sg_buf_init(&j.cats, SG_BUF_UNLIMITED);
 	mlt_cats(&j);
 	if (!j.res.outbound) {
 		if (sg_conf_bool(rt->conf, "policy", "log_internal"))
@@ -351,5 +390,6 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 		rc = mlt_outbound(&j);
 	}
 	eng_result_free(&j.res);
+	sg_buf_free(&j.cats);
 	return rc;
 }

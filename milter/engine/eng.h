@@ -50,6 +50,11 @@ typedef enum {
 	ENG_ACT_REJECT
 } eng_action;
 
+/* Rule ids travel into SMTP replies, log lines and notice headers:
+ * ASCII letters, digits, '-', '_', '.' and ':', at most this many bytes
+ * (checked when the rule files load, see eng_rule_id_problem). */
+#define ENG_RULE_ID_MAX 64
+
 typedef struct eng_finding {
 	eng_category cat;
 	char *rule;		/* rule id, e.g. "class-3" */

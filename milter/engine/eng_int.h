@@ -93,9 +93,15 @@ eng_finding *eng_add_finding(eng_result *res, eng_category cat,
 			     eng_action action);
 eng_attachment *eng_add_attachment(eng_result *res);
 void eng_result_drop_findings(eng_result *res);
+/* Replaces control characters in every string of the result (names,
+ * places, evidence, subject): called once when the scan ends. */
+void eng_result_clean(eng_result *res);
 void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 		    const char *label_en, const char *where,
 		    const char *evidence);
+
+/* eng_rules.c: why a rule id is refused (ENG_RULE_ID_MAX), or NULL */
+const char *eng_rule_id_problem(const char *id);
 
 /* eng_scan.c */
 bool eng_deadline_passed(eng_ctx *ctx);

@@ -311,6 +311,11 @@ static int eng_pd_cb(void *vld, const sg_ini_pos *pos, const char *key,
 		return eng_pd_key(ld, pos, key, value, err);
 	if (eng_pd_finish(ld, err) < 0)
 		return -1;
+	if (eng_rule_id_problem(pos->section)) {
+		sg_ini_error(err, pos, NULL, "%s",
+			     eng_rule_id_problem(pos->section));
+		return -1;
+	}
 	for (size_t i = 0; i < eng->npd; i++)
 		if (strcmp(eng->pd[i].id, pos->section) == 0) {
 			sg_ini_error(err, pos, NULL, "rule [%s] defined twice",

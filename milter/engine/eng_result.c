@@ -17,6 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Archives in archives: the engine bounds the depth when it builds the
+ * inventory; this bound keeps a corrupted result from recursing. */
+#define ENG_JSON_DEPTH 32
+
 /* A message with more findings than this is held anyway; the cap
  * keeps a hostile message from growing the result without bound. */
 #define ENG_MAX_FINDINGS 1000
@@ -145,9 +149,76 @@ void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 			where, 1, evidence, ctx->eng->actions[ENG_CAT_SCANLIMIT]);
 }
 
-/* Archives in archives: the engine bounds the depth when it builds the
- * inventory; this bound keeps a corrupted result from recursing. */
-#define ENG_JSON_DEPTH 32
+/*
+ * Control characters in names. A file name or an archive entry name is
+ * the sender's text: "a.pdf\r\nApproved-By: boss" or an ESC sequence
+ * in a ZIP entry forges lines in the signed approval request, in
+ * `sendguardctl show` and on terminals. Every string of a result is
+ * cleaned once, at the end of the scan, before anything stores, mails
+ * or prints it: C0 controls, DEL and C1 controls (U+0080..U+009F, in
+ * UTF-8 C2 80..C2 9F) become U+FFFD, a tab a space. Bytes that are not
+ * controls are left as they are.
+ */
+static char *eng_clean_str(char *s)
+{
+	sg_buf out;
+	bool dirty = false;
+
+	if (s == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			dirty = true;
+	if (!dirty)
+		return s;
+	sg_buf_init(&out, SG_BUF_UNLIMITED);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '\t')
+			sg_buf_putc(&out, ' ');
+		else if (*p < 0x20 || *p == 0x7f)
+			sg_buf_puts(&out, "\xef\xbf\xbd");
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			sg_buf_puts(&out, "\xef\xbf\xbd");
+			p++;
+		} else
+			sg_buf_putc(&out, *p);
+	}
+	free(s);
+	return sg_buf_steal(&out);
+}
+
+#define ENG_CLEAN(field) ((field) = eng_clean_str(field))
+
+static void eng_clean_attachment(eng_attachment *a, int depth)
+{
+	ENG_CLEAN(a->path);
+	ENG_CLEAN(a->name);
+	ENG_CLEAN(a->where);
+	ENG_CLEAN(a->type);
+	ENG_CLEAN(a->declared_type);
+	ENG_CLEAN(a->disposition);
+	ENG_CLEAN(a->content_id);
+	ENG_CLEAN(a->note);
+	for (size_t i = 0; i < a->nentries && depth < ENG_JSON_DEPTH; i++)
+		eng_clean_attachment(&a->entries[i], depth + 1);
+}
+
+void eng_result_clean(eng_result *res)
+{
+	ENG_CLEAN(res->subject);
+	ENG_CLEAN(res->from);
+	for (size_t i = 0; i < res->nfindings; i++) {
+		eng_finding *f = &res->findings[i];
+
+		ENG_CLEAN(f->rule);
+		ENG_CLEAN(f->label_ja);
+		ENG_CLEAN(f->label_en);
+		ENG_CLEAN(f->where);
+		ENG_CLEAN(f->evidence);
+	}
+	for (size_t i = 0; i < res->natts; i++)
+		eng_clean_attachment(&res->atts[i], 0);
+}
 
 static void eng_json_kv(sg_buf *out, const char *key, const char *v, bool comma)
 {

@@ -62,6 +62,22 @@ const char *eng_action_label_ja(eng_action act)
 	return act <= ENG_ACT_REJECT ? names[act] : "?";
 }
 
+/* Rule ids go into the 5.7.1 reply, log lines and notices: a long or
+ * non-ASCII one once overflowed the reply buffer. NULL when id is fine. */
+const char *eng_rule_id_problem(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > ENG_RULE_ID_MAX)
+		return "a rule id has 1 to 64 bytes";
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) || (unsigned char)*p >= 0x80)
+			if (!strchr("-_.:", *p))
+				return "a rule id is ASCII letters, digits, '-', '_', '.' "
+				       "and ':' only";
+	return NULL;
+}
+
 static eng_action eng_action_parse(const char *s)
 {
 	static const char *const names[] = { "accept", "log", "bcc", "hold", "reject" };
@@ -272,6 +288,11 @@ static int eng_mark_cb(void *vld, const sg_ini_pos *pos, const char *key,
 		return eng_mark_key(ld, pos, key, value, err);
 	if (eng_mark_finish(ld, err) < 0)
 		return -1;
+	if (eng_rule_id_problem(pos->section)) {
+		sg_ini_error(err, pos, NULL, "%s",
+			     eng_rule_id_problem(pos->section));
+		return -1;
+	}
 	for (size_t i = 0; i < eng->nmarks; i++)
 		if (strcmp(eng->marks[i].id, pos->section) == 0) {
 			sg_ini_error(err, pos, NULL, "rule [%s] defined twice",

@@ -154,6 +154,7 @@ int eng_scan(const eng_engine *eng, const eng_envelope *env,
 		 * parse problems found on the way do not matter either. */
 		eng_result_drop_findings(res);
 	}
+	eng_result_clean(res);
 	eng_mime_free(mime);
 	eng_hdrs_free(&h);
 	for (size_t i = 0; i < ctx.ncid_refs; i++)

@@ -23,37 +23,42 @@
 
 static sqlite3_stmt *rel_json_prepare(sqlite3 *db, size_t nkeys)
 {
-	char sql[1024];
-	size_t off;
+	sg_buf sql;
 	sqlite3_stmt *s = NULL;
 
-	off = (size_t)snprintf(sql, sizeof(sql),
-			       "SELECT CASE WHEN type IN ('object','array') THEN"
-			       " json(value) ELSE value END");
+	/* 16 keys need about 1,100 bytes: the statement grows in an sg_buf
+	 * (a fixed 1 KiB buffer once cut the statement short). */
+	sg_buf_init(&sql, SG_BUF_UNLIMITED);
+	sg_buf_puts(&sql, "SELECT CASE WHEN type IN ('object','array') THEN"
+			  " json(value) ELSE value END");
 	for (size_t i = 0; i < nkeys; i++)
-		off += (size_t)snprintf(sql + off, sizeof(sql) - off,
-					", CASE WHEN type = 'object' THEN"
-					" json_extract(value, ?%zu) END", i + 2);
-	snprintf(sql + off, sizeof(sql) - off,
-		 " FROM json_each(?1)");
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		return NULL;
+		sg_buf_printf(&sql, ", CASE WHEN type = 'object' THEN"
+			      " json_extract(value, ?%zu) END", i + 2);
+	sg_buf_puts(&sql, " FROM json_each(?1)");
+	if (sqlite3_prepare_v2(db, sg_buf_cstr(&sql), -1, &s, NULL) != SQLITE_OK)
+		s = NULL;
+	sg_buf_free(&sql);
 	return s;
 }
 
 static int rel_json_bind(sqlite3_stmt *s, const char *json,
 			 const char *const *keys, size_t nkeys)
 {
-	char path[128];
+	sg_buf path;
+	int rc = 0;
 
 	if (sqlite3_bind_text(s, 1, json, -1, SQLITE_TRANSIENT) != SQLITE_OK)
 		return -1;
-	for (size_t i = 0; i < nkeys; i++) {
-		snprintf(path, sizeof(path), "$.\"%s\"", keys[i]);
-		if (sqlite3_bind_text(s, (int)i + 2, path, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-			return -1;
+	sg_buf_init(&path, SG_BUF_UNLIMITED);
+	for (size_t i = 0; i < nkeys && rc == 0; i++) {
+		sg_buf_reset(&path);
+		sg_buf_printf(&path, "$.\"%s\"", keys[i]);
+		if (sqlite3_bind_text(s, (int)i + 2, sg_buf_cstr(&path), -1,
+				      SQLITE_TRANSIENT) != SQLITE_OK)
+			rc = -1;
 	}
-	return 0;
+	sg_buf_free(&path);
+	return rc;
 }
 
 static int rel_json_rows(sqlite3_stmt *s, size_t nkeys, size_t max,

@@ -560,5 +560,66 @@ elif grep -Eq 'sakura\.yamamoto1988@gmail\.com|kenta_nakamura@yahoo\.co\.jp|yumi
 	fail "text: exposed recipients are masked" "a full address is printed"
 else ok "text: exposed recipients are masked"; fi
 
+# ---------------------------------------------------------------------------
+# 8. robustness (issue 13)
+
+# the robust/ fixtures are reproducible and each has a case
+: >"$TMP/out"; : >"$TMP/err"
+if [ -x /usr/bin/python3 ]; then
+	if /usr/bin/python3 "$FIX/make-robust-fixtures.py" "$TMP/regen-robust" >"$TMP/err" 2>&1; then
+		diffs=
+		for f in "$FIX"/robust/*.eml "$TMP"/regen-robust/*.eml; do
+			b=$(basename "$f")
+			cmp -s "$FIX/robust/$b" "$TMP/regen-robust/$b" || case " $diffs " in *" $b "*) ;; *) diffs="$diffs $b" ;; esac
+		done
+		if [ -z "$diffs" ]; then ok "fixtures: make-robust-fixtures.py reproduces every robust/*.eml"
+		else fail "fixtures: make-robust-fixtures.py reproduces every robust/*.eml" "differ:$diffs"; fi
+	else
+		fail "fixtures: make-robust-fixtures.py runs" "exit status $?"
+	fi
+fi
+unused=
+for f in "$FIX"/robust/*.eml; do
+	b=robust/$(basename "$f")
+	grep -q "^$b |" "$CASES" || unused="$unused $b"
+done
+if [ -z "$unused" ]; then ok "fixtures: every robust/*.eml has a case"
+else fail "fixtures: every robust/*.eml has a case" "no case for:$unused"; fi
+
+# Stack buffers filled with "off += snprintf(...)" overflowed the day an
+# input grew (a long rule id in the 5.7.1 reply): the pattern stays out.
+: >"$TMP/err"
+grep -rnE '\+=\s*(\([a-z_ ]+\)\s*)?v?snprintf' "$SRC/milter" >"$TMP/out"
+if [ -s "$TMP/out" ]; then fail "lint: no 'off += snprintf' in milter/" "found"
+else ok "lint: no 'off += snprintf' in milter/"; fi
+
+# Rule ids go into SMTP replies and notices: ASCII, at most 64 bytes,
+# checked at load with file, line and rule.
+rule_err() {	# rule_err NAME FILE SECTION
+	rm -rf "$TMP/rules-bad"; cp -r "$SRC/rules" "$TMP/rules-bad"
+	printf '\n[%s]\n' "$3" >>"$TMP/rules-bad/$2"
+	if [ "$2" = classification ]; then
+		printf 'label_ja = テスト\nlabel_en = test\npattern = zzqqzz\n' >>"$TMP/rules-bad/$2"
+	else
+		printf 'label_ja = テスト\nlabel_en = test\nkind = keyword\npattern = zzqqzz\nkeywords = zzqq\n' >>"$TMP/rules-bad/$2"
+	fi
+	confset "$TMP/base.conf" "$TMP/rid.conf" rules dir "$TMP/rules-bad"
+	_line=$(grep -n -x -F -- "[$3]" "$TMP/rules-bad/$2" | cut -d: -f1)
+	ctl -c "$TMP/rid.conf" check --json "$FIX/clean_external_accept.eml"
+	check_err "$1" 78 "rules-bad/$2:$_line:" "rule id"
+}
+rule_err "rules: a 65-byte marking rule id is a configuration error" classification \
+	"$(awk 'BEGIN { for (i = 0; i < 65; i++) printf "a" }')"
+rule_err "rules: a non-ASCII personal-data rule id is a configuration error" personal-data "名簿"
+rule_err "rules: a rule id with a space is a configuration error" classification "two words"
+rm -rf "$TMP/rules-bad"; cp -r "$SRC/rules" "$TMP/rules-bad"
+id64=$(awk 'BEGIN { for (i = 0; i < 64; i++) printf "b" }')
+printf '\n[%s]\nlabel_ja = テスト\nlabel_en = test\npattern = 秘密64\naction = classified-3\n' "$id64" \
+	>>"$TMP/rules-bad/classification"
+confset "$TMP/base.conf" "$TMP/rid.conf" rules dir "$TMP/rules-bad"
+printf 'From: tanaka@example.lg.jp\nTo: t.yamada@sakura-sys.example\nSubject: x\n\n秘密64\n' >"$TMP/rid.eml"
+ctl -c "$TMP/rid.conf" check --json "$TMP/rid.eml"
+check_json "rules: a 64-byte rule id loads and reports" 2 "any(.findings[]; .rule == \"$id64\")"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -23,7 +23,7 @@ mkdir -p "$out"/{scan,hdr,addr,charset,attach,ole,pdf,rules,conf,crypt}
 
 # scan: every fixture message (small ones; the bench and check tests
 # build the big ones)
-for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml "$fx"/archive/*.eml; do
+for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml "$fx"/archive/*.eml "$fx"/robust/*.eml; do
 	[ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$out/scan/$(basename "$f")"
 done
 # the S/MIME and OpenPGP mails, named apart from the others
@@ -57,7 +57,7 @@ done
 
 # hdr and addr: header values (unfolded) from the fixtures
 i=0
-for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml; do
+for f in "$fx"/*.eml "$fx"/attach/*.eml "$fx"/pd/*.eml "$fx"/robust/*.eml; do
 	awk '/^\r?$/ {exit}
 	     /^[ \t]/ {v = v $0; next}
 	     { if (n != "") print n "\t" v; n = ""; v = "" }

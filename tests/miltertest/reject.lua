@@ -17,6 +17,34 @@ check(not mt.eom_check(conn, MT_SMTPREPLY, "451", "4.7.1",
 check(not mt.eom_check(conn, MT_QUARANTINE), "a rejected message is not also quarantined")
 check(not mt.eom_check(conn, MT_HDRADD, "X-Sendguard-Hold"), "and gets no hold header")
 
+-- The reply goes back to the sender in a bounce, maybe outside: category
+-- and rule ids only, each once (issue 13). Here 機密性3A is in the
+-- subject, the body and an attachment whose name carries a person's
+-- name and a marking; a 機密性2 (hold) and an unencrypted file are found
+-- too. Only "classified/class-3" may appear: no subject, no file name,
+-- no hold-level finding.
+envelope(conn, "MTREJ0003", "tanaka@example.lg.jp", { "t.yamada@sakura-sys.example" })
+headers(conn, {
+	{ "From", "tanaka@example.lg.jp" },
+	{ "To", "t.yamada@sakura-sys.example" },
+	{ "Subject", "=?UTF-8?B?44CQ5qmf5a+G5oCnM0HjgJHkvY/msJHlj7DluLM=?=" },
+	{ "Date", "Mon, 23 Nov 2026 10:00:00 +0900" },
+	{ "Message-ID", "<mtrej0003@example.lg.jp>" },
+	{ "MIME-Version", "1.0" },
+	{ "Content-Type", "multipart/mixed; boundary=\"b3\"" },
+})
+body(conn, "--b3\r\nContent-Type: text/plain; charset=UTF-8\r\n" ..
+	"Content-Transfer-Encoding: 8bit\r\n\r\n" ..
+	"山田様\r\n機密性3A の名簿と、機密性2 の資料です。\r\n" ..
+	"--b3\r\nContent-Type: text/plain; charset=UTF-8\r\n" ..
+	"Content-Disposition: attachment; filename*=UTF-8''%E6%A9%9F%E5%AF%86%E6%80%A73A_%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E.txt\r\n" ..
+	"Content-Transfer-Encoding: 8bit\r\n\r\n" ..
+	"機密性3A 住民台帳 山田太郎\r\n--b3--\r\n")
+r = eom(conn)
+check(r == SMFIR_REPLYCODE or r == SMFIR_REJECT, "several findings: end of message rejects, got " .. rname(r))
+check(mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", text),
+      "the reply names classified/class-3 once, and nothing of the subject, file or body")
+
 -- The same marking to an internal address only: not outbound, accepted.
 envelope(conn, "MTREJ0002", "tanaka@example.lg.jp", { "kobayashi@hoken.example.lg.jp" })
 headers(conn, std_headers("tanaka@example.lg.jp", "kobayashi@hoken.example.lg.jp",

@@ -480,6 +480,47 @@ START_TEST(test_view_from_hold_reads_findings_and_archive_entries)
 }
 END_TEST
 
+static void json16_cb(const char *const *vals, const char *elem, void *ctx)
+{
+	int *seen = ctx;
+
+	(void)elem;
+	for (int i = 0; i < 16; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "v%d", i);
+		ck_assert_ptr_nonnull(vals[i]);
+		ck_assert_str_eq(vals[i], want);
+	}
+	(*seen)++;
+}
+
+/* 16 keys (the allowed maximum) need more than 1 KiB of SQL: the
+ * statement once overflowed a fixed buffer (issue 13, class 8). */
+START_TEST(test_json_reader_takes_sixteen_keys)
+{
+	static const char *const keys[16] = {
+		"key_number_00", "key_number_01", "key_number_02", "key_number_03",
+		"key_number_04", "key_number_05", "key_number_06", "key_number_07",
+		"key_number_08", "key_number_09", "key_number_10", "key_number_11",
+		"key_number_12", "key_number_13", "key_number_14", "key_number_15",
+	};
+	sg_buf json;
+	int seen = 0;
+
+	sg_buf_init(&json, SG_BUF_UNLIMITED);
+	sg_buf_puts(&json, "[{");
+	for (int i = 0; i < 16; i++)
+		sg_buf_printf(&json, "%s\"%s\":\"v%d\"", i ? "," : "", keys[i], i);
+	sg_buf_puts(&json, "}]");
+	ck_assert_int_eq(rel_json_each(sg_buf_cstr(&json), keys, 16, 10,
+				       json16_cb, &seen), 1);
+	ck_assert_int_eq(seen, 1);
+	ck_assert_int_eq(rel_json_each("[]", keys, 17, 10, json16_cb, &seen), -1);
+	sg_buf_free(&json);
+}
+END_TEST
+
 START_TEST(test_queue_ids_that_could_be_options_are_refused)
 {
 	ck_assert(rel_queue_id_valid("4jYFhz2pjRz884N"));
@@ -565,6 +606,7 @@ static Suite *workflow_suite(void)
 	tcase_add_test(tc, test_decided_hold_does_not_expire);
 	tcase_add_test(tc, test_reminder_at_half_time_is_sent_once);
 	tcase_add_test(tc, test_view_from_hold_reads_findings_and_archive_entries);
+	tcase_add_test(tc, test_json_reader_takes_sixteen_keys);
 	tcase_add_test(tc, test_queue_ids_that_could_be_options_are_refused);
 	tcase_add_test(tc, test_iso_time_with_offset_parses);
 	tcase_add_test(tc, test_commands_run_without_shell_and_time_out);
