@@ -61,7 +61,8 @@ struct eng_engine {
 	eng_pd_rule *pd;	/* rules/personal-data */
 	size_t npd;
 	int pd_min_conf;	/* [personal_data] min_confidence */
-	pcre2_match_context *pd_mctx;	/* match and depth limits */
+	pcre2_match_context *mctx;	/* match, depth and heap limits of
+					 * every pattern (eng_rules.c) */
 	char **dangerous_ext;	/* rules/dangerous-extensions, lower-case */
 	size_t ndangerous_ext;
 };
@@ -137,6 +138,7 @@ struct eng_hdrs {
 	char *subject;		/* decoded, NFKC */
 	char *from_raw;
 	sg_buf to, cc, bcc;	/* raw values, all occurrences, joined by ',' */
+	bool rcpt_unread;	/* a To/Cc/Bcc too long to read (eng_rawhdr.c) */
 };
 
 typedef struct eng_mime eng_mime;

@@ -8,6 +8,11 @@
  *	marking is not personal data: the approver must see it). A rule
  *	marked trusted_exempt is skipped when every external recipient is
  *	in trusted_domains (機密性2 over LGWAN is allowed).
+ *
+ *	A match that ends in anything but a match or "no match" (a match,
+ *	heap or JIT-stack limit, no memory) did not look at the rest of the
+ *	text: that is a scan-limit finding, never "no marking". Markings
+ *	found before it are reported as well.
  */
 #include "engine/eng_int.h"
 
@@ -26,11 +31,17 @@ static void eng_mark_one(eng_ctx *ctx, const eng_marking *m, const char *text,
 
 	while (off <= len && count < ENG_MARK_MAX_COUNT) {
 		int rc = pcre2_match(m->re, (PCRE2_SPTR)text, len, off,
-				     PCRE2_NO_UTF_CHECK, md, NULL);
+				     PCRE2_NO_UTF_CHECK, md, ctx->eng->mctx);
 		PCRE2_SIZE *ov;
 
-		if (rc < 0)
+		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
+		if (rc < 0) {
+			eng_scan_limit(ctx, "pattern-limit",
+				       "表示 (機密性) の検査が複雑すぎて終わりませんでした",
+				       "Marking scan hit its match limit", where, m->id);
+			break;
+		}
 		ov = pcre2_get_ovector_pointer(md);
 		if (count == 0) {
 			size_t n = ov[1] - ov[0];

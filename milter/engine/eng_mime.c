@@ -31,6 +31,7 @@
 #include "engine/eng_charset.h"
 #include "engine/eng_crypt.h"
 #include "engine/eng_hdr.h"
+#include "engine/eng_rawhdr.h"
 #include "engine/eng_sniff.h"
 #include "engine/eng_stream.h"
 #include "engine/eng_text.h"
@@ -43,6 +44,7 @@
 
 struct eng_mime {
 	GMimeMessage *msg;
+	unsigned char *copy;	/* eng_rawhdr_guard's copy, or NULL */
 };
 
 typedef struct eng_leaf {
@@ -54,41 +56,52 @@ typedef struct eng_leaf {
 	sg_buf smime_type;	/* smime-type parameter */
 } eng_leaf;
 
+/*
+ * GMime's CRIT warnings mean parts may have been skipped: a scan limit,
+ * one finding per kind of warning (a rule id each), not one per byte
+ * offset (a broken message gave dozens). A conflicting Date,
+ * Message-ID, In-Reply-To or References is no such thing: mailing
+ * lists and old clients add a second one, and none changes what is
+ * read or where the mail goes. A second From, To, Subject or Content-*
+ * still is (which one do the recipient's client and the rules read?).
+ */
 static void eng_parser_warning(gint64 offset, GMimeParserWarning code,
 			       const gchar *item, gpointer data)
 {
 	eng_ctx *ctx = data;
-	const char *why;
-	char where[64];
+	const char *rule, *why;
 
-	(void)item;
+	(void)offset;
 	switch (code) {
 	case GMIME_CRIT_NESTING_OVERFLOW:
-		why = "MIME nesting overflow";
+		rule = "mime-nesting", why = "MIME nesting overflow";
 		break;
 	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-		why = "multipart without boundary";
+		rule = "mime-no-boundary", why = "multipart without boundary";
 		break;
 	case GMIME_CRIT_CONFLICTING_HEADER:
-		why = "conflicting MIME headers";
+		if (item && (g_ascii_strcasecmp(item, "Date") == 0 ||
+			     g_ascii_strcasecmp(item, "Message-Id") == 0 ||
+			     g_ascii_strcasecmp(item, "In-Reply-To") == 0 ||
+			     g_ascii_strcasecmp(item, "References") == 0))
+			return;
+		rule = "mime-conflicting-header", why = "conflicting headers";
 		break;
 	case GMIME_CRIT_CONFLICTING_PARAMETER:
-		why = "conflicting MIME parameters";
+		rule = "mime-conflicting-parameter", why = "conflicting MIME parameters";
 		break;
 	case GMIME_CRIT_INVALID_HEADER_NAME:
-		why = "invalid header line";
+		rule = "mime-invalid-header", why = "invalid header line";
 		break;
 	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-		why = "part without headers or content";
+		rule = "mime-empty-part", why = "part without headers or content";
 		break;
 	default:
 		return;		/* recoverable: GMime read everything */
 	}
-	snprintf(where, sizeof(where), "offset %lld", (long long)offset);
-	eng_scan_limit(ctx, "mime-malformed",
-		       "メールの構造が壊れていて一部を検査できません",
+	eng_scan_limit(ctx, rule, "メールの構造が壊れていて一部を検査できません",
 		       "Malformed MIME structure: parts may not have been inspected",
-		       where, why);
+		       "message", why);
 }
 
 /* The first raw value of header `name` in obj's own header list. */
@@ -195,8 +208,13 @@ static void eng_read_top_headers(eng_ctx *ctx, GMimeMessage *msg, eng_hdrs *h)
 eng_mime *eng_mime_parse(eng_ctx *ctx, const void *msg, size_t len,
 			 eng_hdrs *hdrs)
 {
-	/* The caller's bytes, read in place: no message-sized copy. */
-	GMimeStream *stream = eng_stream_new_const(msg, len);
+	/* Fields GMime must not parse (too long, too many addresses) are
+	 * taken out first; usually nothing is, and GMime reads the
+	 * caller's bytes in place: no message-sized copy. */
+	size_t clen = 0;
+	unsigned char *copy = eng_rawhdr_guard(ctx, msg, len, hdrs, &clen);
+	GMimeStream *stream = copy ? eng_stream_new_const(copy, clen)
+				   : eng_stream_new_const(msg, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeParserOptions *opts = g_mime_parser_options_new();
 	GMimeMessage *m;
@@ -211,11 +229,13 @@ eng_mime *eng_mime_parse(eng_ctx *ctx, const void *msg, size_t len,
 	if (m == NULL) {
 		eng_scan_limit(ctx, "parse-error", "メールとして読み取れません",
 			       "The message could not be parsed", "message", "");
+		free(copy);
 		return NULL;
 	}
 	eng_read_top_headers(ctx, m, hdrs);
 	mime = sg_xcalloc(1, sizeof(*mime));
 	mime->msg = m;
+	mime->copy = copy;
 	return mime;
 }
 
@@ -224,6 +244,7 @@ void eng_mime_free(eng_mime *mime)
 	if (mime == NULL)
 		return;
 	g_object_unref(mime->msg);
+	free(mime->copy);
 	free(mime);
 }
 

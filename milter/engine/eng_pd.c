@@ -171,16 +171,17 @@ static void pd_digits(const char *s, size_t n, sg_buf *out)
 			sg_buf_putc(out, s[i]);
 }
 
-/* One PCRE2 match from off within [0, len); rc of pcre2_match. A limit
- * hit is remembered: the detector then reports a scan limit. */
+/* One PCRE2 match from off within [0, len); rc of pcre2_match. Any
+ * result but a match or "no match" (match, depth, heap or JIT-stack
+ * limit, no memory, an internal error) is remembered: the detector
+ * then reports a scan limit, never "nothing found". */
 static int pd_match(pd_scan *sc, const pcre2_code *re, size_t len, size_t off,
 		    pcre2_match_data *md)
 {
 	int rc = pcre2_match(re, (PCRE2_SPTR)sc->text, len, off,
-			     PCRE2_NO_UTF_CHECK, md, sc->ctx->eng->pd_mctx);
+			     PCRE2_NO_UTF_CHECK, md, sc->ctx->eng->mctx);
 
-	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-	    rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
 		sc->limit = true;
 	return rc;
 }

@@ -26,10 +26,6 @@
 #define ENG_PD_MAX_RULES 1000
 #define ENG_PD_MAX_KEYWORDS 1000
 
-/* pcre2_match limits: a pathological text must not hang the scan. */
-#define ENG_PD_MATCH_LIMIT 1000000
-#define ENG_PD_DEPTH_LIMIT 10000
-
 typedef struct pd_loader {
 	eng_engine *eng;
 	eng_pd_rule *cur;
@@ -340,9 +336,6 @@ int eng_pd_load(eng_engine *eng, const char *path, sg_buf *err)
 {
 	pd_loader ld = { eng, NULL, path };
 
-	eng->pd_mctx = pcre2_match_context_create(NULL);
-	pcre2_set_match_limit(eng->pd_mctx, ENG_PD_MATCH_LIMIT);
-	pcre2_set_depth_limit(eng->pd_mctx, ENG_PD_DEPTH_LIMIT);
 	if (sg_ini_parse(path, eng_pd_cb, &ld, err) < 0)
 		return -1;
 	return eng_pd_finish(&ld, err);
@@ -368,6 +361,4 @@ void eng_pd_free(eng_engine *eng)
 	free(eng->pd);
 	eng->pd = NULL;
 	eng->npd = 0;
-	pcre2_match_context_free(eng->pd_mctx);
-	eng->pd_mctx = NULL;
 }

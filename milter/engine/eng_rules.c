@@ -36,6 +36,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* pcre2_match limits of every pattern: a pathological text must not
+ * hang the scan, and hitting one is a scan-limit finding, never "no
+ * match" (with JIT the depth limit is not used; the JIT stack is
+ * PCRE2's default 32 KiB, and running out of it is reported alike). */
+#define ENG_MATCH_LIMIT 1000000
+#define ENG_DEPTH_LIMIT 10000
+#define ENG_HEAP_LIMIT_KIB 20480
+
 /* Rule files are read whole; a larger one is a mistake. */
 #define ENG_RULE_LIST_MAX 100000
 
@@ -333,6 +341,10 @@ eng_engine *eng_engine_new(const sg_conf *conf, sg_buf *err)
 
 	pthread_once(&once, eng_gmime_init_once);
 	eng_copy_settings(eng, conf);
+	eng->mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(eng->mctx, ENG_MATCH_LIMIT);
+	pcre2_set_depth_limit(eng->mctx, ENG_DEPTH_LIMIT);
+	pcre2_set_heap_limit(eng->mctx, ENG_HEAP_LIMIT_KIB);
 	sg_buf_init(&path, SG_BUF_UNLIMITED);
 	sg_buf_printf(&path, "%s/consumer-domains", dir);
 	rc = eng_load_domains(eng, sg_buf_cstr(&path), err);
@@ -377,5 +389,6 @@ void eng_engine_free(eng_engine *eng)
 	}
 	free(eng->marks);
 	eng_pd_free(eng);
+	pcre2_match_context_free(eng->mctx);
 	free(eng);
 }

@@ -130,6 +130,10 @@ int eng_scan(const eng_engine *eng, const eng_envelope *env,
 
 	mime = eng_mime_parse(&ctx, msg, oversize ? eng->lim.message_size : len, &h);
 	eng_recip_scope(&ctx, env, &h);
+	/* A To/Cc/Bcc too long to read: we do not know where the mail goes
+	 * unless the envelope says it, so we fail closed. */
+	if (h.rcpt_unread && !(env && env->nrcpts > 0))
+		res->outbound = true;
 	ctx.inspect = res->outbound;
 	res->subject = h.subject ? sg_xstrdup(h.subject) : NULL;
 	eng_read_from(res, &h);

@@ -621,5 +621,60 @@ printf 'From: tanaka@example.lg.jp\nTo: t.yamada@sakura-sys.example\nSubject: x\
 ctl -c "$TMP/rid.conf" check --json "$TMP/rid.eml"
 check_json "rules: a 64-byte rule id loads and reports" 2 "any(.findings[]; .rule == \"$id64\")"
 
+# Header fields checked on the raw bytes before GMime parses them:
+# GMime's address parser is quadratic in the items of a list and
+# recurses once per group (a 100 KB "x:x:..." was SIGSEGV).
+{
+	printf '%s\nSubject: x\n' "$HDRS"
+	awk 'BEGIN { printf "To: "; for (i = 0; i < 50000; i++) printf "x,"; printf "t.yamada@sakura-sys.example\n" }'
+	printf 'Content-Type: text/plain; charset=UTF-8\n\nbody\n'
+} >"$TMP/to-commas.eml"
+t0=$(date +%s)
+ctl -c "$CONF" check --json "$TMP/to-commas.eml"
+t1=$(date +%s)
+check_json "raw headers: a 100 KB To of 50001 items is a scan limit" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="addresses" and .where=="header:To")'
+if [ $((t1 - t0)) -le 8 ]; then ok "raw headers: ... found in $((t1 - t0)) s (GMime took 8 s)"
+else fail "raw headers: a 100 KB To of 50001 items takes at most 8 s" "$((t1 - t0)) s"; fi
+{
+	printf '%s\nSubject: x\n' "$HDRS"
+	awk 'BEGIN { printf "To: "; for (i = 0; i < 50000; i++) printf "x:"; printf " <t.yamada@sakura-sys.example>\n" }'
+	printf 'Content-Type: text/plain; charset=UTF-8\n\nbody\n'
+} >"$TMP/to-groups.eml"
+ctl -c "$CONF" check --json "$TMP/to-groups.eml"
+check_json "raw headers: a To of 50000 nested groups is a scan limit, not a crash" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="addresses" and .where=="header:To")'
+{
+	printf '%s\nTo: t.yamada@sakura-sys.example\nSubject: fwd\n' "$HDRS"
+	printf 'Content-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain; charset=UTF-8\n\nsee the attached mail\n'
+	printf -- '--b\nContent-Type: message/rfc822\n\nFrom: a@sakura-sys.example\nSubject: inner\n'
+	awk 'BEGIN { printf "Cc: "; for (i = 0; i < 50000; i++) printf "x:"; printf " <a@gmail.com>\n" }'
+	printf '\ninner body\n--b--\n'
+} >"$TMP/fwd-groups.eml"
+ctl -c "$CONF" check --json "$TMP/fwd-groups.eml"
+check_json "raw headers: nested groups in a forwarded message's Cc are a scan limit, not a crash" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="addresses" and .where=="header:Cc" and .evidence=="forwarded message")'
+{
+	printf '%s\nSubject: x\n' "$HDRS"
+	awk 'BEGIN { printf "To: "; for (i = 0; i < 80000; i++) printf "=?UTF-8?B?44GC?= "; printf "<t.yamada@sakura-sys.example>\n" }'
+	printf 'Content-Type: text/plain; charset=UTF-8\n\nbody\n'
+} >"$TMP/to-ew13.eml"
+ctl -c "$CONF" check --json "$TMP/to-ew13.eml"
+check_json "raw headers: a 1.3 MB To of encoded words is a scan limit (header-size)" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="header-size" and .where=="header:To")'
+# its recipients cannot be read: without an envelope it counts as outbound ...
+{
+	printf '%s\nSubject: x\n' "$HDRS"
+	awk 'BEGIN { printf "To: "; for (i = 0; i < 80000; i++) printf "=?UTF-8?B?44GC?= "; printf "<sato@example.lg.jp>\n" }'
+	printf 'Cc: suzuki@example.lg.jp\nContent-Type: text/plain; charset=UTF-8\n\nbody\n'
+} >"$TMP/to-ew13-int.eml"
+ctl -c "$CONF" check --json "$TMP/to-ew13-int.eml"
+check_json "raw headers: an unreadable To (internal Cc) without envelope is outbound and held" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="header-size")'
+# ... and the envelope still decides when there is one
+ctl -c "$CONF" check --json --rcpt sato@example.lg.jp "$TMP/to-ew13-int.eml"
+check_json "raw headers: ... with an internal envelope it is internal mail" 0 '.verdict=="accept" and none'
+rm -f "$TMP/to-commas.eml" "$TMP/to-groups.eml" "$TMP/fwd-groups.eml" "$TMP/to-ew13.eml" "$TMP/to-ew13-int.eml"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

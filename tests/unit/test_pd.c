@@ -7,6 +7,7 @@
 #include "sg_test_eng.h"
 #include "engine/eng.h"
 #include "engine/eng_content.h"
+#include "engine/eng_int.h"
 #include "engine/eng_pd.h"
 
 #include <iconv.h>
@@ -399,6 +400,91 @@ START_TEST(test_pathological_text_ends_in_bounded_time)
 }
 END_TEST
 
+/* Issue 13, class 6: a pattern that hits a PCRE2 limit did not read the
+ * text; that is a scan limit (hold), never "no match". The engine's
+ * match limit is forced down to 1 so that every pattern hits it. */
+START_TEST(test_pcre2_limit_is_a_scan_limit_not_no_match)
+{
+	static const char msg[] = MAIL("x", "機密性3A\r\n個人番号 123456789018\r\n");
+	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	char *text = sg_test_conf_join(BASE_CONF, NULL), *path = sg_test_write(text);
+	sg_buf err;
+	sg_conf *conf;
+	eng_engine *eng;
+	bool mark = false, pd = false;
+
+	sg_buf_init(&err, 8192);
+	conf = sg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	eng = eng_engine_new(conf, &err);
+	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
+	pcre2_set_match_limit(eng->mctx, 1);
+	eng_result_free(&res);
+	ck_assert_int_eq(eng_scan(eng, &env, msg, sizeof(msg) - 1, &res), 0);
+	for (size_t i = 0; i < res.nfindings; i++) {
+		const eng_finding *f = &res.findings[i];
+
+		ck_assert(f->cat != ENG_CAT_CLASSIFIED && f->cat != ENG_CAT_PERSONAL);
+		if (f->cat == ENG_CAT_SCANLIMIT && strcmp(f->rule, "pattern-limit") == 0 &&
+		    strcmp(f->where, "body") == 0) {
+			mark |= strcmp(f->evidence, "class-3") == 0;
+			pd |= strcmp(f->evidence, "class-3") != 0;
+		}
+	}
+	/* One finding per limit and place: the first rule that hit it (a
+	 * marking: they run first) is its evidence, and it holds. */
+	ck_assert(mark);
+	ck_assert(!pd);
+	ck_assert_int_eq(res.verdict, ENG_ACT_HOLD);
+	eng_engine_free(eng);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/* The same limit inside the personal-data detectors alone: the
+ * classification rules are set aside for this scan. */
+START_TEST(test_pcre2_limit_in_personal_data_is_a_scan_limit)
+{
+	static const char msg[] = MAIL("x", "個人番号 123456789018\r\n");
+	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	char *text = sg_test_conf_join(BASE_CONF, NULL), *path = sg_test_write(text);
+	sg_buf err;
+	sg_conf *conf;
+	eng_engine *eng;
+	bool limit = false;
+	size_t nmarks;
+
+	sg_buf_init(&err, 8192);
+	conf = sg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	eng = eng_engine_new(conf, &err);
+	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
+	nmarks = eng->nmarks;
+	eng->nmarks = 0;
+	pcre2_set_match_limit(eng->mctx, 1);
+	eng_result_free(&res);
+	ck_assert_int_eq(eng_scan(eng, &env, msg, sizeof(msg) - 1, &res), 0);
+	eng->nmarks = nmarks;
+	for (size_t i = 0; i < res.nfindings; i++)
+		limit |= res.findings[i].cat == ENG_CAT_SCANLIMIT &&
+			 strcmp(res.findings[i].rule, "pattern-limit") == 0 &&
+			 strcmp(res.findings[i].where, "body") == 0;
+	ck_assert(limit);
+	ck_assert(find("mynumber") == NULL);
+	ck_assert_int_eq(res.verdict, ENG_ACT_HOLD);
+	eng_engine_free(eng);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
 /* A rules dir holding the tree's files and a broken personal-data. */
 static char *broken_rules(const char *pd)
 {
@@ -566,6 +652,8 @@ int main(void)
 	tcase_add_test(tc, test_sender_signature_is_not_personal_data);
 	tcase_add_test(tc, test_personal_data_in_the_subject_counts);
 	tcase_add_test(tc, test_pathological_text_ends_in_bounded_time);
+	tcase_add_test(tc, test_pcre2_limit_is_a_scan_limit_not_no_match);
+	tcase_add_test(tc, test_pcre2_limit_in_personal_data_is_a_scan_limit);
 	tcase_add_test(tc, test_malformed_rule_is_a_start_up_error_with_file_line_rule);
 	tcase_add_test(tc, test_cp932_csv_attachment_with_personal_columns_is_found);
 	tcase_add_test(tc, test_xml_text_keeps_rows_and_cells);
