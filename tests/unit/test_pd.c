@@ -406,7 +406,7 @@ END_TEST
 START_TEST(test_pcre2_limit_is_a_scan_limit_not_no_match)
 {
 	static const char msg[] = MAIL("x", "機密性3A\r\n個人番号 123456789018\r\n");
-	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	eng_envelope env = { .mail_from = "tanaka@example.lg.jp" };
 	char *text = sg_test_conf_join(BASE_CONF, NULL), *path = sg_test_write(text);
 	sg_buf err;
 	sg_conf *conf;
@@ -450,7 +450,7 @@ END_TEST
 START_TEST(test_pcre2_limit_in_personal_data_is_a_scan_limit)
 {
 	static const char msg[] = MAIL("x", "個人番号 123456789018\r\n");
-	eng_envelope env = { "tanaka@example.lg.jp", NULL, 0, NULL };
+	eng_envelope env = { .mail_from = "tanaka@example.lg.jp" };
 	char *text = sg_test_conf_join(BASE_CONF, NULL), *path = sg_test_write(text);
 	sg_buf err;
 	sg_conf *conf;
