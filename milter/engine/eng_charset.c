@@ -230,6 +230,40 @@ static unsigned rd16(const unsigned char *p, bool le)
 	return le ? (unsigned)(p[0] | (p[1] << 8)) : (unsigned)((p[0] << 8) | p[1]);
 }
 
+/* How much a code point looks like text: ASCII text, Latin, Greek,
+ * Cyrillic, punctuation, kana and full-width forms 2; kanji 1 (a fifth of
+ * all code points: a unit read the wrong way round often lands there);
+ * anything else 0. */
+static unsigned utf16_plausible(unsigned u)
+{
+	if (u == 0x09 || u == 0x0A || u == 0x0D || (u >= 0x20 && u <= 0x7E) ||
+	    (u >= 0xA0 && u <= 0x52F) || (u >= 0x2000 && u <= 0x206F) ||
+	    (u >= 0x3000 && u <= 0x30FF) || (u >= 0xFF00 && u <= 0xFFEF))
+		return 2;
+	return u >= 0x4E00 && u <= 0x9FFF;
+}
+
+/* Units looked at to tell the byte order of UTF-16 without a BOM. */
+#define CS_UTF16_PROBE 32768
+
+/*
+ * UTF-16 without a BOM ("UTF-16" in a label or an encoded word, a
+ * Windows "Unicode" file): the byte order is whichever reads as more
+ * plausible text; on a tie little-endian, as Windows writes it and as
+ * WHATWG decodes it (RFC 2781's big-endian default is what no sender
+ * means, and read the wrong way round the text is lost).
+ */
+static bool utf16_little_endian(const unsigned char *p, size_t len)
+{
+	size_t le = 0, be = 0;
+
+	for (size_t i = 0; i + 1 < len && i / 2 < CS_UTF16_PROBE; i += 2) {
+		le += utf16_plausible(rd16(p + i, true));
+		be += utf16_plausible(rd16(p + i, false));
+	}
+	return le >= be;
+}
+
 /* bom: -1 little-endian declared, +1 big-endian declared, 0 "UTF-16". */
 static void dec_utf16(cs_ctx *c, const unsigned char *p, size_t len, int bom)
 {
@@ -242,6 +276,8 @@ static void dec_utf16(cs_ctx *c, const unsigned char *p, size_t len, int bom)
 			le = p[0] == 0xFF;
 		if (le == (p[0] == 0xFF))
 			i = 2;
+	} else if (bom == 0) {
+		le = utf16_little_endian(p, len);
 	}
 	while (i + 1 < len && !c->toobig) {
 		unsigned u = rd16(p + i, le), u2;
@@ -431,9 +467,14 @@ static void jis_escape(cs_ctx *c, jis_state *st, const unsigned char *p,
 			return;
 		}
 	}
-	/* A set we cannot decode: say so once, then each of its bytes. */
+	/* A designation we do not know (a typo, JIS X 0213 plane 2...):
+	 * say so once and read on in the likeliest set, a double-byte one
+	 * for "ESC $ ...", else ASCII. Reading its bytes as U+FFFD instead
+	 * would drop the rest of the part up to the next escape, markings
+	 * included. */
 	emit_repl(c);
-	st->g0 = G0_UNKNOWN;
+	st->g0 = n >= 2 && p[1] == '$' ? G0_X0208 : G0_ASCII;
+	st->so = false;
 }
 
 /* The standard JIS row/cell to Shift_JIS transform. */
@@ -730,10 +771,21 @@ static enum cs_cd guess_sjis_euc(const unsigned char *p, size_t len)
 	return k_euc < k_sj ? CD_EUCJP : CD_CP932;
 }
 
+/* A quarter of the bytes NUL: UTF-16 (of mostly Latin text) without a
+ * BOM; no 8-bit Japanese charset has NUL bytes in text. */
+static bool looks_utf16(const unsigned char *p, size_t len)
+{
+	size_t nul = 0, n = len < 2 * CS_UTF16_PROBE ? len : 2 * CS_UTF16_PROBE;
+
+	for (size_t i = 0; i < n; i++)
+		nul += p[i] == 0;
+	return n >= 4 && nul * 4 >= n;
+}
+
 static void dec_guess(cs_ctx *c, const unsigned char *p, size_t len)
 {
-	if (len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) ||
-			 (p[0] == 0xFE && p[1] == 0xFF)))
+	if ((len >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) ||
+			  (p[0] == 0xFE && p[1] == 0xFF))) || looks_utf16(p, len))
 		dec_utf16(c, p, len, 0);
 	else if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
 		dec_utf8(c, p, len);
@@ -760,21 +812,11 @@ static void dec_iconv_name(cs_ctx *c, const char *name, const unsigned char *p,
 	iconv_close(cd);
 }
 
-eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
-			     sg_buf *out)
+/* One decoding of p as `kind` into c. */
+static void dec_kind(cs_ctx *c, enum cs_kind kind, const char *iname,
+		     const unsigned char *p, size_t len)
 {
-	const unsigned char *p = in;
-	const char *iname;
-	cs_ctx *c;
-	eng_cs_status st;
-
-	/* An empty part (GMime gives a NULL array then) decodes to nothing. */
-	if (len == 0 || in == NULL)
-		return ENG_CS_OK;
-	c = sg_xmalloc(sizeof(*c));	/* 4 KiB staging: off the stack */
-
-	ctx_init(c, out);
-	switch (classify(charset, &iname)) {
+	switch (kind) {
 	case K_UTF8: dec_utf8(c, p, len); break;
 	case K_CP932: dec_named(c, CD_CP932, p, len); break;
 	case K_JIS: dec_iso2022jp(c, p, len); break;
@@ -786,8 +828,68 @@ eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
 	default: dec_guess(c, p, len); break;
 	}
 	flush(c);
+}
+
+/*
+ * A label is a claim: when the declared charset does not decode (bad
+ * escapes, stray 8-bit bytes in ISO-2022-JP, Shift_JIS labelled EUC-JP),
+ * the bytes are decoded again by guessing. A stray byte or two is what
+ * real mail has (an extension character in ISO-2022-JP): the label
+ * stays. Past that (more than 2 replacements and 5 % of the input), the
+ * guess is kept when it is clearly better: fewer than a quarter of the
+ * replacements, half-width katakana counted as replacements
+ * (CP932 reads almost any byte soup as them).
+ */
+eng_cs_status eng_cs_decode(const char *charset, const void *in, size_t len,
+			    sg_buf *out, size_t *replaced)
+{
+	const unsigned char *p = in;
+	const char *iname;
+	enum cs_kind kind;
+	size_t start = out->len;
+	bool was_toobig = out->toobig;
+	cs_ctx *c;
+	eng_cs_status st;
+
+	if (replaced)
+		*replaced = 0;
+	/* An empty part (GMime gives a NULL array then) decodes to nothing. */
+	if (len == 0 || in == NULL)
+		return ENG_CS_OK;
+	c = sg_xmalloc(sizeof(*c));	/* 4 KiB staging: off the stack */
+	ctx_init(c, out);
+	kind = classify(charset, &iname);
+	dec_kind(c, kind, iname, p, len);
+	if (kind != K_GUESS && c->replaced > 2 && c->replaced * 20 >= len) {
+		cs_ctx *g = sg_xmalloc(sizeof(*g));
+		sg_buf alt;
+
+		sg_buf_init(&alt, out->max > start ? out->max - start : 0);
+		ctx_init(g, &alt);
+		dec_kind(g, K_GUESS, NULL, p, len);
+		if ((g->replaced + g->halfkana) * 4 < c->replaced &&
+		    (!g->toobig || c->toobig)) {
+			sg_buf_truncate(out, start);
+			out->toobig = was_toobig;
+			if (alt.len)
+				sg_buf_append(out, alt.data, alt.len);
+			c->replaced = g->replaced;
+			c->toobig = g->toobig;
+		}
+		ctx_close(g);
+		free(g);
+		sg_buf_free(&alt);
+	}
 	st = c->toobig ? ENG_CS_TOOBIG : c->replaced ? ENG_CS_REPLACED : ENG_CS_OK;
+	if (replaced)
+		*replaced = c->replaced;
 	ctx_close(c);
 	free(c);
 	return st;
+}
+
+eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
+			     sg_buf *out)
+{
+	return eng_cs_decode(charset, in, len, out, NULL);
 }

@@ -25,8 +25,14 @@
  *	else CP932 or EUC-JP by which decodes with fewer errors (on a tie,
  *	the one giving fewer half-width katakana; then CP932).
  *
+ *	A label is a claim: when the declared charset needs replacements,
+ *	the bytes are decoded again by guessing and the decoding with fewer
+ *	replacements is kept. UTF-16 without a BOM takes the byte order
+ *	that reads as more plausible text, little-endian on a tie.
+ *
  *	Broken input never fails the call: each undecodable byte becomes
- *	U+FFFD and decoding resumes at the next byte. The output is always
+ *	U+FFFD and decoding resumes at the next byte; an unknown
+ *	ISO-2022-JP escape is one U+FFFD, and the text after it is read on. The output is always
  *	valid UTF-8 without NUL bytes (NUL becomes U+FFFD too).
  * DIAGNOSTICS
  *	Returns ENG_CS_OK, ENG_CS_REPLACED (some input was replaced by
@@ -48,6 +54,10 @@ typedef enum {
 
 eng_cs_status eng_cs_to_utf8(const char *charset, const void *in, size_t len,
 			     sg_buf *out);
+/* The same, and *replaced (when not NULL) gets the number of U+FFFD
+ * the kept decoding put in for undecodable input. */
+eng_cs_status eng_cs_decode(const char *charset, const void *in, size_t len,
+			    sg_buf *out, size_t *replaced);
 
 /* True when the bytes are valid UTF-8 (no overlongs, no surrogates). */
 int eng_cs_is_utf8(const void *in, size_t len);

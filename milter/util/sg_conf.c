@@ -185,6 +185,31 @@ static bool sg_enum_ok(const char *choices, const char *s)
 	return false;
 }
 
+/* "PERCENT%, SIZE" (SG_OPT_SHARE): both parts required. */
+static int sg_parse_share(const char *s, const long long *size_mult, sg_value *v)
+{
+	const char *comma = strchr(s, ',');
+	char pct[32];
+	size_t n;
+
+	if (comma == NULL)
+		return -1;
+	n = (size_t)(comma - s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n < 2 || n >= sizeof(pct) || s[n - 1] != '%')
+		return -1;
+	memcpy(pct, s, n - 1);
+	pct[n - 1] = '\0';
+	if (sg_parse_scaled(pct, "", NULL, &v->share) < 0 || v->share < 0 ||
+	    v->share > 100)
+		return -1;
+	comma++;
+	while (isspace((unsigned char)*comma))
+		comma++;
+	return sg_parse_scaled(comma, "KMG", size_mult, &v->num);
+}
+
 /* Returned by sg_value_set for a number outside [min, max]: the
  * caller then names the range, so that an administrator reads the
  * limit (e.g. the least reconcile_grace) in the error itself. */
@@ -192,7 +217,8 @@ static const char sg_out_of_range[] = "value out of range";
 
 static const char *sg_range_unit(const sg_option *o)
 {
-	return o->type == SG_OPT_DURATION ? "s" : o->type == SG_OPT_SIZE ? " bytes" : "";
+	return o->type == SG_OPT_DURATION ? "s" :
+	       o->type == SG_OPT_SIZE || o->type == SG_OPT_SHARE ? " bytes" : "";
 }
 
 /* Converts `s` for `opt` into v; returns NULL or what is wrong. */
@@ -229,12 +255,16 @@ static const char *sg_value_set(const sg_option *opt, const char *s, sg_value *v
 		if (sg_parse_list(opt, s, v, &bad) < 0)
 			return bad;
 		break;
+	case SG_OPT_SHARE:
+		if (sg_parse_share(s, size_mult, v) < 0)
+			return "expected a share and a size such as 2%, 64";
+		break;
 	case SG_OPT_STRING:
 	case SG_OPT_PATH:
 		break;
 	}
 	if ((opt->type == SG_OPT_INT || opt->type == SG_OPT_SIZE ||
-	     opt->type == SG_OPT_DURATION) &&
+	     opt->type == SG_OPT_DURATION || opt->type == SG_OPT_SHARE) &&
 	    (v->num < opt->min || v->num > opt->max))
 		return sg_out_of_range;
 	v->text = sg_xstrdup(s);
@@ -505,6 +535,11 @@ long long sg_conf_num(const sg_conf *conf, const char *section, const char *key)
 	return sg_conf_get(conf, section, key)->num;
 }
 
+long long sg_conf_share(const sg_conf *conf, const char *section, const char *key)
+{
+	return sg_conf_get(conf, section, key)->share;
+}
+
 bool sg_conf_bool(const sg_conf *conf, const char *section, const char *key)
 {
 	return sg_conf_get(conf, section, key)->num != 0;
@@ -535,7 +570,7 @@ static const char *sg_type_name(const sg_option *o)
 {
 	static const char *names[] = {
 		"string", "yes/no", "number", "size", "duration", "list",
-		"domain list", "choice", "path",
+		"domain list", "choice", "path", "share, size",
 	};
 	return names[o->type];
 }

@@ -40,6 +40,8 @@ typedef enum {
 	SG_OPT_DOMAINS,	/* comma-separated domain names, lower-cased */
 	SG_OPT_ENUM,	/* one of `choices` ("a|b|c") */
 	SG_OPT_PATH,	/* a file or directory */
+	SG_OPT_SHARE,	/* "PERCENT%, SIZE": a share and a byte count
+			 * (num: the bytes, share: the percent 0..100) */
 } sg_opt_type;
 
 typedef struct sg_option {
@@ -57,7 +59,8 @@ extern const size_t sg_noptions;
 
 typedef struct sg_value {
 	char *text;		/* normalised text form */
-	long long num;		/* INT, SIZE, DURATION (seconds), BOOL */
+	long long num;		/* INT, SIZE, DURATION (seconds), BOOL, SHARE */
+	long long share;	/* SHARE: the percent */
 	char **list;		/* LIST, DOMAINS */
 	size_t nlist;
 	unsigned line;		/* 0 when the default applies */
@@ -94,6 +97,8 @@ void sg_conf_free(sg_conf *conf);
 
 const char *sg_conf_str(const sg_conf *conf, const char *section, const char *key);
 long long sg_conf_num(const sg_conf *conf, const char *section, const char *key);
+/* SG_OPT_SHARE: the percent (the byte count is sg_conf_num). */
+long long sg_conf_share(const sg_conf *conf, const char *section, const char *key);
 bool sg_conf_bool(const sg_conf *conf, const char *section, const char *key);
 char *const *sg_conf_list(const sg_conf *conf, const char *section,
 			  const char *key, size_t *n);

@@ -148,11 +148,65 @@ START_TEST(test_iso2022jp_unterminated_escape_is_replaced)
 }
 END_TEST
 
-START_TEST(test_iso2022jp_unknown_escape_replaces_its_characters)
+START_TEST(test_iso2022jp_unknown_escape_is_one_replacement_and_text_is_read_on)
 {
-	/* ESC $ ( Z is no set we know: one U+FFFD for the escape, one per byte */
-	EXPECT("ISO-2022-JP", "\x1b$(Zab\x1b(Bc", REPL REPL REPL "c",
+	/* ESC $ ( Z is no set we know: one U+FFFD for the escape, then its
+	 * bytes read as JIS X 0208 (issue 13: the rest is never dropped) */
+	EXPECT("ISO-2022-JP", "\x1b$(Zab\x1b(Bc", REPL "痰" "c", ENG_CS_REPLACED);
+	/* ESC ( Z: a single-byte set we do not know, read as ASCII */
+	EXPECT("ISO-2022-JP", "\x1b(Zabc", REPL "abc", ENG_CS_REPLACED);
+	/* a marking after a bad designation is still there */
+	EXPECT("ISO-2022-JP", "\x1b$(P!!\x1b$B5!L)@-\x1b(B3A", REPL "\xe3\x80\x80" "機密性3A",
 	       ENG_CS_REPLACED);
+}
+END_TEST
+
+/* Issue 13: real mail has a stray byte (an extension character) in
+ * ISO-2022-JP: one U+FFFD, the label kept, the rest decoded. */
+START_TEST(test_iso2022jp_one_stray_byte_keeps_the_rest)
+{
+	size_t n = 0;
+	sg_buf out;
+	static const char in[] = "\x1b$B5!L)@-\x1b(B3A \x85 \x1b$B$3$s$K$A$O\x1b(B";
+
+	sg_buf_init(&out, 4096);
+	ck_assert_int_eq(eng_cs_decode("ISO-2022-JP", in, sizeof(in) - 1, &out, &n),
+			 ENG_CS_REPLACED);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(sg_buf_cstr(&out), "機密性3A " REPL " こんにちは");
+	sg_buf_free(&out);
+}
+END_TEST
+
+/* Issue 13: a wrong label (Shift_JIS sent as ISO-2022-JP) is decoded
+ * again by guessing, and nothing is left to replace. */
+START_TEST(test_wrong_label_is_decoded_by_guessing)
+{
+	size_t n = 9;
+	sg_buf out;
+	/* 機密性3A の名簿です (CP932) */
+	static const char in[] = "\x8b\x40\x96\xa7\x90\xab" "3A \x82\xcc\x96\xbc\x95\xeb\x82\xc5\x82\xb7";
+
+	sg_buf_init(&out, 4096);
+	ck_assert_int_eq(eng_cs_decode("ISO-2022-JP", in, sizeof(in) - 1, &out, &n),
+			 ENG_CS_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_str_eq(sg_buf_cstr(&out), "機密性3A の名簿です");
+	sg_buf_free(&out);
+}
+END_TEST
+
+/* Issue 13: UTF-16 without a BOM takes the byte order that reads as
+ * text, little-endian on a tie (as Windows writes it). */
+START_TEST(test_utf16_without_bom_finds_its_byte_order)
+{
+	EXPECT("UTF-16", "a\0b\0", "ab", ENG_CS_OK);
+	EXPECT("UTF-16", "\0a\0b", "ab", ENG_CS_OK);
+	/* 機密性 little- and big-endian */
+	EXPECT("UTF-16", "\x5f\x6a\xc6\x5b\x27\x60", "機密性", ENG_CS_OK);
+	EXPECT("UTF-16", "\x6a\x5f\x5b\xc6\x60\x27", "機密性", ENG_CS_OK);
+	/* unlabelled, NUL-heavy: UTF-16 without BOM */
+	EXPECT(NULL, "\x5f\x6a\xc6\x5b\x27\x60" "3\0A\0 \0", "機密性3A ", ENG_CS_OK);
 }
 END_TEST
 
@@ -587,7 +641,10 @@ static Suite *charset_suite(void)
 	tcase_add_test(jis, test_iso2022jp_8bit_byte_is_replaced);
 	tcase_add_test(jis, test_iso2022jp_stray_esc_is_replaced_and_text_kept);
 	tcase_add_test(jis, test_iso2022jp_unterminated_escape_is_replaced);
-	tcase_add_test(jis, test_iso2022jp_unknown_escape_replaces_its_characters);
+	tcase_add_test(jis, test_iso2022jp_unknown_escape_is_one_replacement_and_text_is_read_on);
+	tcase_add_test(jis, test_iso2022jp_one_stray_byte_keeps_the_rest);
+	tcase_add_test(jis, test_wrong_label_is_decoded_by_guessing);
+	tcase_add_test(jis, test_utf16_without_bom_finds_its_byte_order);
 	tcase_add_test(jis, test_iso2022jp_truncated_pair_at_end_is_replaced);
 	tcase_add_test(jis, test_iso2022jp_unassigned_jis_row_is_replaced);
 	tcase_add_test(jis, test_iso2022jp_nul_becomes_replacement);
