@@ -16,6 +16,7 @@
  *	caller's buffer allows, or recurse without a depth bound.
  */
 #include "engine/eng_crypt.h"
+#include "util/sg_b64.h"
 
 #define ZLIB_CONST
 #include <bzlib.h>
@@ -828,21 +829,6 @@ static size_t line_end(const unsigned char *d, size_t n, size_t i, size_t *next)
 	return e;
 }
 
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* The next BEGIN line at or after *pos, at the start of a line; its
  * offset, or n. */
 static size_t armor_find(const unsigned char *d, size_t n, size_t pos)
@@ -910,7 +896,7 @@ static int armor_block(const unsigned char *d, size_t n, size_t at, sg_buf *bin,
 			}
 			if (d[k] == ' ' || d[k] == '\t')
 				continue;
-			if ((v = b64val(d[k])) < 0)
+			if ((v = sg_b64val(d[k])) < 0)
 				return CR_BAD;
 			acc = (acc << 6 | (unsigned long)v) & 0xffffff;
 			nbits += 6;

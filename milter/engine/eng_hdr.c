@@ -26,6 +26,7 @@
 #include "engine/eng_hdr.h"
 #include "engine/eng_charset.h"
 #include "util/sg_buf.h"
+#include "util/sg_b64.h"
 #include "util/sg_mem.h"
 
 #include <stdbool.h>
@@ -236,21 +237,6 @@ static bool ew_parse(const char *s, size_t n, size_t i, ew *w, ew_memo *m)
 	return false;
 }
 
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Missing padding is accepted (clients drop it); anything else not. */
 static bool b64_decode(const char *s, size_t n, sg_buf *out)
 {
@@ -263,7 +249,7 @@ static bool b64_decode(const char *s, size_t n, sg_buf *out)
 			pad++;
 			continue;
 		}
-		v = b64val((unsigned char)s[i]);
+		v = sg_b64val((unsigned char)s[i]);
 		if (v < 0 || pad)
 			return false;
 		data++;
