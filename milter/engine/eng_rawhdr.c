@@ -17,7 +17,8 @@
  *	(linear, one bounded pass). A field is removed from what GMime
  *	reads, and reported as a scan-limit finding (hold), when
  *	  - it belongs to the top-level header block and is longer than
- *	    [limits] max_header_size (header-size), or
+ *	    [limits] max_header_size (header-size; an unstructured field
+ *	    such as Subject is cut there instead, its start still read), or
  *	  - it is an address field anywhere (top level, a forwarded
  *	    message's header, or a header-like line) and is longer than
  *	    max_header_size or lists more than [limits] max_addresses items
@@ -141,6 +142,24 @@ static void eng_drop(eng_rawhdr_pass *p, size_t s, size_t e)
 	p->copied = e;
 }
 
+/* Keep the start of a too-long unstructured top-level field (Subject,
+ * Comments, ...): up to max_header_size bytes, cut at the last blank so
+ * no encoded word is split, so a marking before the cut is still read. */
+static void eng_cut(eng_rawhdr_pass *p, size_t s, size_t e, size_t keep)
+{
+	size_t c = s + keep;
+
+	while (c > s && p->m[c] != ' ' && p->m[c] != '\t')
+		c--;
+	if (c == s)
+		c = s + keep;
+	while (c > s && (p->m[c - 1] == '\r' || p->m[c - 1] == '\n' ||
+			 p->m[c - 1] == ' ' || p->m[c - 1] == '\t'))
+		c--;
+	eng_drop(p, c, e);
+	sg_buf_puts(&p->out, "\r\n");
+}
+
 /* The raw value of a removed top-level To/Cc/Bcc, for our own parser. */
 static void eng_keep_value(eng_rawhdr_pass *p, const char *field,
 			   const unsigned char *v, size_t n)
@@ -190,7 +209,10 @@ static void eng_field(eng_rawhdr_pass *p, size_t s, size_t e, size_t nl, bool to
 	else if (top && addr && (!strcmp(addr, "To") || !strcmp(addr, "Cc") ||
 				 !strcmp(addr, "Bcc")))
 		p->h->rcpt_unread = true;
-	eng_drop(p, s, e);
+	if (top && addr == NULL)
+		eng_cut(p, s, e, lim->header_size > 2 ? lim->header_size - 2 : 0);
+	else
+		eng_drop(p, s, e);
 }
 
 unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
