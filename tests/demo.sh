@@ -86,6 +86,11 @@ echo "writes it to a file. The system's own Postfix configuration is not used."
 echo
 
 pf_setup
+# Staff send with SMTP AUTH, as from Outlook on a submission port: the
+# login tells sendguard who sent the mail (an envelope sender alone can
+# be forged, so without a login the sender's own approvers are left out
+# and the hold goes to the default approver).
+pf_sasl tanaka suzuki-h sato-h
 milter_setup
 # sendguardctl apply acts on this Postfix instance, not the system's.
 printf '\n[release]\npostfix_config_dir = %s\n' "$SG_PFDIR" >>"$SG_MDIR/sendguard.conf"
@@ -153,7 +158,7 @@ fate() {
 demo_mail() {
 	local n=$1 file=$SG_SRCDIR/tests/e2e/mail/$2 from=$3 to=$4 subj=$5 what=$6 out qid reply f i
 	out=$SG_BASE/swaks-demo$n.txt
-	sg_swaks "$SG_GW_PORT" "$from" "$to" "$file" "$out"
+	sg_swaks_auth "$SG_GW_PORT" "${from%%@*}" "$from" "$to" "$file" "$out"
 	qid=$(swaks_qid "$out")
 	reply=$(swaks_data_reply "$out")
 	echo "${B}[$n] $subj${N}"
@@ -202,7 +207,7 @@ demo_mail() {
 	echo
 }
 
-echo "Sending 7 mails with swaks, as staff would from Outlook:"
+echo "Sending 7 mails with swaks, as staff would from Outlook (SMTP AUTH as their login):"
 echo
 demo_mail 1 demo1_clean.eml tanaka@example.lg.jp t.yamada@sakura-sys.example \
 	"定例会議の開催について" \
