@@ -284,6 +284,7 @@ web-tests: $(BT)/sendguard-web $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/se
 # install DESTDIR=..., sendguardctl doctor on the private Postfix.
 build-tests: all $(BT)/sendguard-milter $(BT)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/make/run.sh
+	@echo "== tests/make/demo.sh"; SG_SRCDIR=$(CURDIR) bash tests/make/demo.sh
 service-tests: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl; \
