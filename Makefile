@@ -79,10 +79,12 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
-# Only `make fixtures` (tests/fixtures/make-*-fixtures.sh) needs
-# these; the fixtures are committed, so `make test` does not.
+# Only `make fixtures` (tests/fixtures/make-*-fixtures.sh) and the
+# evaluation set's generator (tests/corpus-eval/make-eval.py: pptx through
+# Impress) need these; fixtures and corpora are committed, so `make test`
+# does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
-	libreoffice-calc-nogui libreoffice-writer-nogui python3-uno libgsf-bin \
+	libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-impress-nogui python3-uno libgsf-bin \
 	python3-msoffcrypto-tool gnupg openssl
 
 .PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
