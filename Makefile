@@ -88,7 +88,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	python3-msoffcrypto-tool gnupg openssl
 
 .PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
-	accuracy bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
+	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web
 
 deps:
@@ -174,8 +174,21 @@ check-tests: $(BT)/sendguardctl $(B)/sendguardctl
 # Per-detector precision and recall over tests/corpus (labels.tsv);
 # fails below 0.95. The corpus is committed: regenerate it with
 # /usr/bin/python3 tests/corpus/make-corpus.py.
+# Both labelled sets: the tuning set (tests/corpus, gate 0.95) and the
+# held-out evaluation set (tests/corpus-eval, gated by its ratchet floor
+# file, the issue-17 target 0.95 printed beside each figure).
 accuracy: $(B)/sendguardctl
-	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/corpus/accuracy.sh
+	@rc=0; \
+	SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/corpus/accuracy.sh || rc=1; \
+	SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/corpus/accuracy.sh \
+		-d tests/corpus-eval -f tests/corpus-eval/floor.tsv || rc=1; \
+	exit $$rc
+
+# Raise the evaluation set's floor to today's figures (rounded down to
+# 0.05, never lowered): run after a detector improvement, commit floor.tsv.
+accuracy-floor: $(B)/sendguardctl
+	SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/corpus/accuracy.sh \
+		-d tests/corpus-eval -f tests/corpus-eval/floor.tsv -w
 
 # Detector throughput against grep -P, and end-of-message scan times
 # (tests/bench/pd_bench.sh; not part of `make test`).
