@@ -23,7 +23,7 @@
 void ctl_check_help(void)
 {
 	printf("usage: sendguardctl [-c CONF] check [--from ADDR] [--rcpt ADDR]...\n"
-	       "                    [--json] FILE|-\n"
+	       "                    [--json | --preview] FILE|-\n"
 	       "\n"
 	       "Scan one message (RFC 5322 file, or - for standard input) with the\n"
 	       "full engine and policy, and print the verdict and findings.\n"
@@ -33,6 +33,9 @@ void ctl_check_help(void)
 	       "  --rcpt ADDR  envelope recipient (repeat for each); without any,\n"
 	       "               the To, Cc and Bcc headers decide who is external\n"
 	       "  --json       one JSON object: verdict, mode, findings, attachments\n"
+	       "  --preview    one JSON object: the preview a hold keeps for its\n"
+	       "               approvers (headers as written, Bcc, body text up to\n"
+	       "               [hold] preview_bytes, first rows of spreadsheets)\n"
 	       "\n"
 	       "exit status: 0 accept or log, 1 hold or bcc, 2 reject, 64 usage,\n"
 	       "66 unreadable input, 70 internal error, 78 configuration error.\n");
@@ -88,6 +91,7 @@ typedef struct ctl_check_args {
 	const char **rcpts;
 	size_t nrcpts;
 	int json;
+	int preview;
 	const char *file;
 } ctl_check_args;
 
@@ -112,6 +116,8 @@ static int ctl_check_parse(int argc, char **argv, ctl_check_args *a)
 			}
 		} else if (strcmp(arg, "--json") == 0) {
 			a->json = 1;
+		} else if (strcmp(arg, "--preview") == 0) {
+			a->preview = 1;
 		} else if (arg[0] == '-' && arg[1] != '\0') {
 			fprintf(stderr, "sendguardctl check: unknown option: %s\n", arg);
 			return -1;
@@ -156,7 +162,13 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a)
 		rc = CTL_EX_SOFTWARE;
 	} else {
 		sg_buf_init(&out, SG_BUF_UNLIMITED);
-		if (a->json)
+		if (a->preview) {
+			/* What the milter stores with a hold for its approvers. */
+			(void)eng_preview(eng, &env, sg_buf_cstr(&msg), msg.len,
+					  (size_t)sg_conf_num(conf, "hold", "preview_bytes"),
+					  &out);
+			sg_buf_putc(&out, '\n');
+		} else if (a->json)
 			eng_result_json(&res, &out);
 		else
 			eng_result_text(&res, &out);

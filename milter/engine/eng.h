@@ -152,4 +152,11 @@ void eng_findings_json(const eng_result *res, sg_buf *out);
 void eng_attachments_json(const eng_result *res, sg_buf *out);
 void eng_result_text(const eng_result *res, sg_buf *out);
 
+/* A bounded preview of the message for its approvers, as JSON
+ * (eng_preview.c): headers as written, Bcc, body text up to body_max
+ * bytes, first rows of spreadsheets and CSV, PDF page counts. 0, or -1
+ * when the message could not be parsed (json still filled). */
+int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
+		size_t len, size_t body_max, sg_buf *json);
+
 #endif

@@ -248,6 +248,8 @@ static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
 		eng_pdf(ctx, node, data, len);
 	else if (ft == ENG_FT_P7M || ft == ENG_FT_PGP)
 		node->encrypted = true;
+	if (ctx->pv)
+		eng_pv_file(ctx, node, (int)ft, data, len);
 	return ft;
 }
 

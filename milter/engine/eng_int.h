@@ -81,7 +81,17 @@ typedef struct eng_ctx {
 	size_t arch_entries;		/* archive entries seen so far */
 	unsigned long long arch_expanded;	/* bytes read out of archives */
 	bool arch_bomb;			/* a bomb limit hit: open no more */
+	struct eng_pv *pv;		/* eng_preview()'s collector, or NULL */
 } eng_ctx;
+
+/* eng_preview.c: the walk's hooks while a preview is built (ctx->pv
+ * set): a body part's text as written (html: rendered from HTML), and
+ * one file (attachment or archive entry) with its type by content. */
+typedef struct eng_pv eng_pv;
+void eng_pv_text(eng_ctx *ctx, const char *where, const char *text, size_t len,
+		 bool html);
+void eng_pv_file(eng_ctx *ctx, const eng_attachment *node, int ftype,
+		 const unsigned char *data, size_t len);
 
 /* Bounds the cid: references kept from HTML bodies. */
 #define ENG_MAX_CID_REFS 1000
@@ -97,6 +107,8 @@ void eng_result_drop_findings(eng_result *res);
 /* Replaces control characters in every string of the result (names,
  * places, evidence, subject): called once when the scan ends. */
 void eng_result_clean(eng_result *res);
+/* The cleaning of one owned string (s freed when replaced). */
+char *eng_clean_str(char *s);
 void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 		    const char *label_en, const char *where,
 		    const char *evidence);
@@ -136,6 +148,7 @@ typedef struct eng_walk_cb {
 /* Top-level headers that the rules need, decoded. */
 struct eng_hdrs {
 	char *subject;		/* decoded, NFKC */
+	char *subject_shown;	/* decoded, as written (previews only) */
 	char *from_raw;
 	sg_buf to, cc, bcc;	/* raw values, all occurrences, joined by ',' */
 	bool rcpt_unread;	/* a To/Cc/Bcc too long to read (eng_rawhdr.c) */

@@ -131,6 +131,7 @@ void eng_hdrs_init(eng_hdrs *h, size_t max)
 void eng_hdrs_free(eng_hdrs *h)
 {
 	free(h->subject);
+	free(h->subject_shown);
 	free(h->from_raw);
 	sg_buf_free(&h->to);
 	sg_buf_free(&h->cc);
@@ -158,6 +159,20 @@ static char *eng_decode_unstructured(eng_ctx *ctx, const char *raw,
 	while (norm.len && strchr(" \t\n", norm.data[norm.len - 1]))
 		sg_buf_truncate(&norm, norm.len - 1);
 	return sg_buf_steal(&norm);
+}
+
+/* Decoded only: what the recipient's mail client shows (previews). */
+static char *eng_decode_shown(eng_ctx *ctx, const char *raw)
+{
+	sg_buf dec;
+
+	sg_buf_init(&dec, ctx->eng->lim.header_size);
+	while (*raw == ' ' || *raw == '\t' || *raw == '\r' || *raw == '\n')
+		raw++;
+	(void)eng_hdr_decode(raw, strlen(raw), &dec);
+	while (dec.len && strchr(" \t\n", dec.data[dec.len - 1]))
+		sg_buf_truncate(&dec, dec.len - 1);
+	return sg_buf_steal(&dec);
 }
 
 static void eng_collect_list(eng_ctx *ctx, sg_buf *b, const char *raw,
@@ -192,8 +207,11 @@ static void eng_read_top_headers(eng_ctx *ctx, GMimeMessage *msg, eng_hdrs *h)
 			eng_scan_limit(ctx, "header-size", "ヘッダが長すぎて全部は検査できません",
 				       "Header too long to inspect in full", where, "");
 		}
-		if (g_ascii_strcasecmp(name, "Subject") == 0 && h->subject == NULL)
+		if (g_ascii_strcasecmp(name, "Subject") == 0 && h->subject == NULL) {
 			h->subject = eng_decode_unstructured(ctx, raw, "Subject");
+			if (ctx->pv)
+				h->subject_shown = eng_decode_shown(ctx, raw);
+		}
 		else if (g_ascii_strcasecmp(name, "From") == 0 && h->from_raw == NULL)
 			h->from_raw = sg_xstrdup(raw);
 		else if (g_ascii_strcasecmp(name, "To") == 0)
@@ -418,6 +436,11 @@ static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where
 		toobig |= eng_text_normalize(sg_buf_cstr(&text), text.len, &norm) < 0;
 	} else {
 		toobig |= eng_text_normalize(sg_buf_cstr(&utf8), utf8.len, &norm) < 0;
+	}
+	if (ctx->pv) {
+		bool html = strcmp(sg_buf_cstr(&l->ctype), "text/html") == 0;
+		const sg_buf *shown = html ? &text : &utf8;
+		eng_pv_text(ctx, where, sg_buf_cstr(shown), shown->len, html);
 	}
 	if (toobig)
 		eng_scan_limit(ctx, "text-size", "本文が大きすぎて全部は検査できません",

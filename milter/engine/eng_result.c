@@ -159,7 +159,7 @@ void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
  * UTF-8 C2 80..C2 9F) become U+FFFD, a tab a space. Bytes that are not
  * controls are left as they are.
  */
-static char *eng_clean_str(char *s)
+char *eng_clean_str(char *s)
 {
 	sg_buf out;
 	bool dirty = false;

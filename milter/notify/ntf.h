@@ -120,6 +120,16 @@ int ntf_keys_hmac(const ntf_keys *keys, const char *kid, const void *msg,
  * missing), named by the UTC time; 0, or -1 with err. */
 int ntf_keygen(const char *dir, char kid_out[NTF_KID_MAX + 1], sg_buf *err);
 
+/* A hold's preview sealed for the store (ntf_seal.c): AES-256-GCM under
+ * a key derived from the signing key, bound to the hold id. ntf_seal
+ * appends "p1.KID.NONCE.CT" to out: 0, or -1 (no key, no randomness).
+ * ntf_unseal appends the plain text: 0, or -1 (malformed, key gone,
+ * altered). */
+int ntf_seal(const ntf_keys *keys, const char *hold_id, const void *data,
+	     size_t len, sg_buf *out);
+int ntf_unseal(const ntf_keys *keys, const char *hold_id, const char *sealed,
+	       sg_buf *out);
+
 /* --------------------------------------------------------- encodings */
 
 /* base64url without padding (RFC 4648 section 5). */
@@ -242,6 +252,8 @@ typedef struct ntf_attachment_view {
 	unsigned long long size;
 	bool encrypted;
 	char *note;		/* e.g. "names hidden", or NULL */
+	char *path;		/* inventory path ("2", "2:a/b.xlsx"), or NULL */
+	char *where;		/* display path, as findings name it, or NULL */
 	struct ntf_attachment_view *entries;	/* archive entries */
 	size_t nentries;
 } ntf_attachment_view;

@@ -51,6 +51,8 @@ static void ntf_att_free(ntf_attachment_view *a)
 	free(a->name);
 	free(a->type);
 	free(a->note);
+	free(a->path);
+	free(a->where);
 }
 
 static void ntf_strs_free(char **v, size_t n)
@@ -145,6 +147,8 @@ static void ntf_copy_att(ntf_attachment_view *dst, const eng_attachment *src, in
 	dst->size = src->size;
 	dst->encrypted = src->encrypted;
 	dst->note = ntf_dup(src->note);
+	dst->path = ntf_dup(src->path);
+	dst->where = ntf_dup(src->where);
 	if (depth >= NTF_VIEW_DEPTH_MAX || src->nentries == 0)
 		return;
 	dst->entries = sg_xcalloc(src->nentries, sizeof(*dst->entries));

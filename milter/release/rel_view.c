@@ -76,12 +76,12 @@ static void rel_parse_attachments(const char *json, ntf_attachment_view **v,
 				  size_t *n, int depth)
 {
 	static const char *const keys[] = {
-		"name", "type", "size", "encrypted", "note", "entries", "path"
+		"name", "type", "size", "encrypted", "note", "entries", "path", "where"
 	};
 	struct rel_att_ctx c = { v, n, depth };
 
 	if (depth < REL_VIEW_DEPTH)
-		rel_json_each(json, keys, 7, REL_VIEW_MAX, rel_add_attachment, &c);
+		rel_json_each(json, keys, 8, REL_VIEW_MAX, rel_add_attachment, &c);
 }
 
 static void rel_add_attachment(const char *const *vals, const char *elem, void *ctx)
@@ -98,6 +98,8 @@ static void rel_add_attachment(const char *const *vals, const char *elem, void *
 	a->size = vals[2] ? strtoull(vals[2], NULL, 10) : 0;
 	a->encrypted = vals[3] && strcmp(vals[3], "1") == 0;
 	a->note = rel_dup(vals[4]);
+	a->path = rel_dup(vals[6]);
+	a->where = rel_dup(vals[7]);
 	if (vals[5])
 		rel_parse_attachments(vals[5], &a->entries, &a->nentries, c->depth + 1);
 }

@@ -139,6 +139,13 @@ const sg_option sg_options[] = {
 	{ "hold", "expire_after", SG_OPT_DURATION, "72h", NULL, 60, 365 * 86400LL,
 	  "A hold not decided within this time is deleted and the sender is "
 	  "told." },
+	{ "hold", "preview_bytes", SG_OPT_SIZE, "32K", NULL, 0, 1024 * 1024,
+	  "Bytes of body text kept in a held message's preview for its "
+	  "approvers (the page and sendguardctl show), besides the first rows "
+	  "of spreadsheets and CSV files and the page counts of PDFs. The "
+	  "preview is stored encrypted (AES-256-GCM under a key derived from "
+	  "[keys]) and deleted when the hold is decided or expires. 0: no "
+	  "preview (approvers see findings and the attachment list only)." },
 
 	{ "release", "backend", SG_OPT_ENUM, "postfix", "postfix|sendmail", 0, 0,
 	  "The MTA whose queue sendguardctl apply and reconcile act on. "

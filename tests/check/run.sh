@@ -676,5 +676,45 @@ ctl -c "$CONF" check --json --rcpt sato@example.lg.jp "$TMP/to-ew13-int.eml"
 check_json "raw headers: ... with an internal envelope it is internal mail" 0 '.verdict=="accept" and none'
 rm -f "$TMP/to-commas.eml" "$TMP/to-groups.eml" "$TMP/fwd-groups.eml" "$TMP/to-ew13.eml" "$TMP/to-ew13-int.eml"
 
+# check --preview (issue 18): what a hold keeps for its approvers, bounded
+# by [hold] preview_bytes; the Subject as written, the workbook's first row.
+# pv_check NAME JQ [RC]: exit RC (default 1, hold), one JSON object, no
+# sanitizer report.
+pv_check() {
+	if grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$TMP/err"; then
+		fail "$1" "sanitizer report on stderr"
+	elif [ "$rc" != "${3:-1}" ]; then
+		fail "$1" "exit $rc, want ${3:-1}"
+	elif [ "$(jq -s 'length' <"$TMP/out" 2>/dev/null)" != 1 ]; then
+		fail "$1" "stdout is not exactly one JSON value"
+	elif [ "$(jq "$2" <"$TMP/out" 2>&1)" != true ]; then
+		fail "$1" "assertion failed: $2"
+	else
+		ok "$1"
+	fi
+}
+PVMAIL=$SRC/tests/web/mail/preview_zip_xlsx.eml
+ctl -c "$CONF" check --preview --rcpt uketsuke@kenshin-center.example --rcpt hidden@gmail.com "$PVMAIL"
+pv_check "preview: the Subject as written (not NFKC), the body sentence" \
+	'.subject == "（案）① 説明会資料の送付" and (.bodies[0].text | contains("本日の説明会の資料を添付いたします。"))'
+pv_check "preview: the sheet name and first row of the xlsx inside the zip" \
+	'any(.files[]; .path == "2:説明会資料/参加者一覧.xlsx" and .sheets[0].name == "参加者名簿" and .sheets[0].rows == 4 and .sheets[0].cols == 3 and .sheets[0].first[0] == ["氏名","所属","内線"])'
+pv_check "preview: an envelope recipient in neither To nor Cc is Bcc" '.bcc == ["hidden@gmail.com"]'
+confset "$TMP/base.conf" "$TMP/pv.conf" hold preview_bytes 20
+ctl -c "$TMP/pv.conf" check --preview "$PVMAIL"
+pv_check "preview: the body is cut at [hold] preview_bytes, on a character" \
+	'(.bodies[0].text | utf8bytelength) <= 20 and .bodies[0].cut and .cut'
+ctl -c "$CONF" check --preview "$FIX/archive/zip_roster_cp932_csv.eml"
+pv_check "preview: CSV rows in CP932 inside a zip, decoded" \
+	'any(.files[]; .kind == "csv" and .first[0][0] == "氏名" and .rows == 13)'
+{
+	printf 'From: a@example.lg.jp\nTo: b@gmail.com\nSubject: x\nMIME-Version: 1.0\n'
+	printf 'Content-Type: text/html; charset=UTF-8\n\n<p>line\033[31m one</p><script>x()</script>\n'
+} >"$TMP/pv-html.eml"
+ctl -c "$CONF" check --preview "$TMP/pv-html.eml"
+pv_check "preview: an HTML body is kept as text, escape characters blanked" \
+	'(.bodies[0].html) and (.bodies[0].text | contains("<") | not) and (.bodies[0].text | contains("\u001b") | not)' 0
+rm -f "$TMP/pv-html.eml" "$TMP/pv.conf"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -302,6 +302,48 @@ static ntf_keys *one_key(void)
 	return k;
 }
 
+/* Issue 18: a hold's preview is sealed for the store, opens only for
+ * its own hold and unaltered, and never carries the text in clear. */
+START_TEST(test_sealed_preview_opens_for_its_hold_only_and_unaltered)
+{
+	static const char text[] = "{\"v\":1,\"subject\":\"（案）① 本日の資料\"}";
+	ntf_keys *k = one_key();
+	sg_buf sealed, plain;
+	char *bad;
+
+	sg_buf_init(&sealed, SG_BUF_UNLIMITED);
+	sg_buf_init(&plain, SG_BUF_UNLIMITED);
+	ck_assert_int_eq(ntf_seal(k, "hone", text, strlen(text), &sealed), 0);
+	ck_assert(strncmp(sg_buf_cstr(&sealed), "p1." KID_OLD ".", strlen("p1." KID_OLD ".")) == 0);
+	ck_assert_ptr_null(strstr(sg_buf_cstr(&sealed), "本日"));
+	ck_assert_int_eq(ntf_unseal(k, "hone", sg_buf_cstr(&sealed), &plain), 0);
+	ck_assert_str_eq(sg_buf_cstr(&plain), text);
+	sg_buf_reset(&plain);
+	/* Moved to another hold's row: the associated data differs. */
+	ck_assert_int_eq(ntf_unseal(k, "htwo", sg_buf_cstr(&sealed), &plain), -1);
+	ck_assert_uint_eq(plain.len, 0);
+	/* One character of the ciphertext changed. */
+	bad = strdup(sg_buf_cstr(&sealed));
+	bad[strlen(bad) - 3] = bad[strlen(bad) - 3] == 'A' ? 'B' : 'A';
+	ck_assert_int_eq(ntf_unseal(k, "hone", bad, &plain), -1);
+	ck_assert_int_eq(ntf_unseal(k, "hone", "p1.nokey.AAAA.AAAA", &plain), -1);
+	ck_assert_int_eq(ntf_unseal(k, "hone", "garbage", &plain), -1);
+	/* A second seal of the same text differs (fresh nonce). */
+	{
+		sg_buf again;
+
+		sg_buf_init(&again, SG_BUF_UNLIMITED);
+		ck_assert_int_eq(ntf_seal(k, "hone", text, strlen(text), &again), 0);
+		ck_assert_str_ne(sg_buf_cstr(&again), sg_buf_cstr(&sealed));
+		sg_buf_free(&again);
+	}
+	free(bad);
+	sg_buf_free(&sealed);
+	sg_buf_free(&plain);
+	ntf_keys_free(k);
+}
+END_TEST
+
 START_TEST(test_notice_mac_verifies_and_returns_its_nonce)
 {
 	ntf_keys *k = one_key();
@@ -1536,6 +1578,7 @@ int main(void)
 	tcase_add_test(keys, test_keygen_makes_a_private_key_that_loads_and_signs);
 	tcase_add_test(keys, test_second_keygen_in_the_same_second_makes_a_newer_key);
 	tcase_add_test(keys, test_world_readable_key_file_is_refused);
+	tcase_add_test(keys, test_sealed_preview_opens_for_its_hold_only_and_unaltered);
 	tcase_add_test(keys, test_group_readable_key_file_is_refused);
 	tcase_add_test(keys, test_short_key_is_refused);
 	tcase_add_test(keys, test_symlinked_key_is_refused);
