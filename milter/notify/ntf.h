@@ -120,14 +120,14 @@ int ntf_keys_hmac(const ntf_keys *keys, const char *kid, const void *msg,
  * missing), named by the UTC time; 0, or -1 with err. */
 int ntf_keygen(const char *dir, char kid_out[NTF_KID_MAX + 1], sg_buf *err);
 
-/* A hold's preview sealed for the store (ntf_seal.c): AES-256-GCM under
- * a key derived from the signing key, bound to the hold id. ntf_seal
+/* A hold's preview sealed for the store (ntf_pvseal.c): AES-256-GCM under
+ * a key derived from the signing key, bound to the hold id. ntf_pv_seal
  * appends "p1.KID.NONCE.CT" to out: 0, or -1 (no key, no randomness).
- * ntf_unseal appends the plain text: 0, or -1 (malformed, key gone,
+ * ntf_pv_unseal appends the plain text: 0, or -1 (malformed, key gone,
  * altered). */
-int ntf_seal(const ntf_keys *keys, const char *hold_id, const void *data,
+int ntf_pv_seal(const ntf_keys *keys, const char *hold_id, const void *data,
 	     size_t len, sg_buf *out);
-int ntf_unseal(const ntf_keys *keys, const char *hold_id, const char *sealed,
+int ntf_pv_unseal(const ntf_keys *keys, const char *hold_id, const char *sealed,
 	       sg_buf *out);
 
 /* --------------------------------------------------------- encodings */

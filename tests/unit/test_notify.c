@@ -313,27 +313,27 @@ START_TEST(test_sealed_preview_opens_for_its_hold_only_and_unaltered)
 
 	sg_buf_init(&sealed, SG_BUF_UNLIMITED);
 	sg_buf_init(&plain, SG_BUF_UNLIMITED);
-	ck_assert_int_eq(ntf_seal(k, "hone", text, strlen(text), &sealed), 0);
+	ck_assert_int_eq(ntf_pv_seal(k, "hone", text, strlen(text), &sealed), 0);
 	ck_assert(strncmp(sg_buf_cstr(&sealed), "p1." KID_OLD ".", strlen("p1." KID_OLD ".")) == 0);
 	ck_assert_ptr_null(strstr(sg_buf_cstr(&sealed), "本日"));
-	ck_assert_int_eq(ntf_unseal(k, "hone", sg_buf_cstr(&sealed), &plain), 0);
+	ck_assert_int_eq(ntf_pv_unseal(k, "hone", sg_buf_cstr(&sealed), &plain), 0);
 	ck_assert_str_eq(sg_buf_cstr(&plain), text);
 	sg_buf_reset(&plain);
 	/* Moved to another hold's row: the associated data differs. */
-	ck_assert_int_eq(ntf_unseal(k, "htwo", sg_buf_cstr(&sealed), &plain), -1);
+	ck_assert_int_eq(ntf_pv_unseal(k, "htwo", sg_buf_cstr(&sealed), &plain), -1);
 	ck_assert_uint_eq(plain.len, 0);
 	/* One character of the ciphertext changed. */
 	bad = strdup(sg_buf_cstr(&sealed));
 	bad[strlen(bad) - 3] = bad[strlen(bad) - 3] == 'A' ? 'B' : 'A';
-	ck_assert_int_eq(ntf_unseal(k, "hone", bad, &plain), -1);
-	ck_assert_int_eq(ntf_unseal(k, "hone", "p1.nokey.AAAA.AAAA", &plain), -1);
-	ck_assert_int_eq(ntf_unseal(k, "hone", "garbage", &plain), -1);
+	ck_assert_int_eq(ntf_pv_unseal(k, "hone", bad, &plain), -1);
+	ck_assert_int_eq(ntf_pv_unseal(k, "hone", "p1.nokey.AAAA.AAAA", &plain), -1);
+	ck_assert_int_eq(ntf_pv_unseal(k, "hone", "garbage", &plain), -1);
 	/* A second seal of the same text differs (fresh nonce). */
 	{
 		sg_buf again;
 
 		sg_buf_init(&again, SG_BUF_UNLIMITED);
-		ck_assert_int_eq(ntf_seal(k, "hone", text, strlen(text), &again), 0);
+		ck_assert_int_eq(ntf_pv_seal(k, "hone", text, strlen(text), &again), 0);
 		ck_assert_str_ne(sg_buf_cstr(&again), sg_buf_cstr(&sealed));
 		sg_buf_free(&again);
 	}

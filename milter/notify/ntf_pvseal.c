@@ -1,6 +1,6 @@
 /*
  * NAME
- *	ntf_seal - encrypt a hold's preview for the store (AES-256-GCM)
+ *	ntf_pvseal - encrypt a hold's preview for the store (AES-256-GCM)
  * SYNOPSIS
  *	#include "notify/ntf.h"
  * DESCRIPTION
@@ -21,8 +21,8 @@
  *	  "p1." KID "." base64url(nonce) "." base64url(ciphertext || tag)
  *	Keys rotate like the MAC keys: the kid says which key opens it.
  * DIAGNOSTICS
- *	ntf_seal() returns 0, or -1 (no signing key, getrandom failed);
- *	ntf_unseal() returns 0, or -1 when the text is malformed, its key
+ *	ntf_pv_seal() returns 0, or -1 (no signing key, getrandom failed);
+ *	ntf_pv_unseal() returns 0, or -1 when the text is malformed, its key
  *	is gone, or it was altered (tag mismatch): nothing is written to
  *	out then.
  */
@@ -58,7 +58,7 @@ static void ntf_seal_aad(struct gcm_aes256_ctx *g, const char *hold_id)
 	sg_buf_free(&aad);
 }
 
-int ntf_seal(const ntf_keys *keys, const char *hold_id, const void *data,
+int ntf_pv_seal(const ntf_keys *keys, const char *hold_id, const void *data,
 	     size_t len, sg_buf *out)
 {
 	const char *kid = ntf_keys_signing_kid(keys);
@@ -92,7 +92,7 @@ int ntf_seal(const ntf_keys *keys, const char *hold_id, const void *data,
 	return 0;
 }
 
-int ntf_unseal(const ntf_keys *keys, const char *hold_id, const char *sealed,
+int ntf_pv_unseal(const ntf_keys *keys, const char *hold_id, const char *sealed,
 	       sg_buf *out)
 {
 	const char *p, *dot1, *dot2;
