@@ -34,6 +34,8 @@ typedef struct ctl_cmd {
 
 int ctl_check(const char *conf_path, int argc, char **argv);
 void ctl_check_help(void);
+int ctl_explain(const char *conf_path, int argc, char **argv);
+void ctl_explain_help(void);
 int ctl_config(const char *conf_path, int argc, char **argv);
 void ctl_config_help(void);
 

@@ -6,6 +6,12 @@
  *	input and prints the verdict (JSON with --json, per the contract in
  *	ARCHITECTURE.md). It reports what the policy decides whatever the
  *	mode; in monitor mode the output says so.
+ *
+ *	The sender group (issue 19) is chosen as the milter chooses it at
+ *	MAIL FROM, from --from and --auth (the SMTP AUTH login), so that
+ *	check and the milter give one verdict per group. `explain` prints
+ *	the group, every setting a group may change with where its value
+ *	came from, and then the verdict.
  */
 #include "ctl/ctl.h"
 #include "engine/eng.h"
@@ -22,14 +28,16 @@
 
 void ctl_check_help(void)
 {
-	printf("usage: sendguardctl [-c CONF] check [--from ADDR] [--rcpt ADDR]...\n"
-	       "                    [--json | --preview] FILE|-\n"
+	printf("usage: sendguardctl [-c CONF] check [--from ADDR] [--auth LOGIN]\n"
+	       "                    [--rcpt ADDR]... [--json | --preview] FILE|-\n"
 	       "\n"
 	       "Scan one message (RFC 5322 file, or - for standard input) with the\n"
 	       "full engine and policy, and print the verdict and findings.\n"
 	       "メールを 1 通検査し、判定と検出内容を表示します。\n"
 	       "\n"
-	       "  --from ADDR  envelope sender\n"
+	       "  --from ADDR  envelope sender (with --auth, it picks the sender\n"
+	       "               group as the milter does)\n"
+	       "  --auth LOGIN SMTP AUTH login of the sender\n"
 	       "  --rcpt ADDR  envelope recipient (repeat for each); without any,\n"
 	       "               the To, Cc and Bcc headers decide who is external\n"
 	       "  --json       one JSON object: verdict, mode, findings, attachments\n"
@@ -47,13 +55,14 @@ static int ctl_read_input(const char *path, size_t max, sg_buf *out)
 	char chunk[65536];
 	size_t n;
 
+	/* Read one byte past the limit so that the engine sees the message
+	 * is too large (and holds it) rather than a silently cut copy. The
+	 * buffer is initialised first: the caller frees it on failure too. */
+	sg_buf_init(out, max + 1);
 	if (fp == NULL) {
 		fprintf(stderr, "sendguardctl check: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	/* Read one byte past the limit so that the engine sees the message
-	 * is too large (and holds it) rather than a silently cut copy. */
-	sg_buf_init(out, max + 1);
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
 		if (sg_buf_append(out, chunk, n) < 0) {
 			sg_buf_append(out, chunk, out->max - out->len);
@@ -88,6 +97,7 @@ static int ctl_exit_for(eng_action verdict)
 
 typedef struct ctl_check_args {
 	const char *from;
+	const char *auth;
 	const char **rcpts;
 	size_t nrcpts;
 	int json;
@@ -100,13 +110,16 @@ static int ctl_check_parse(int argc, char **argv, ctl_check_args *a)
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if ((strcmp(arg, "--from") == 0 || strcmp(arg, "--rcpt") == 0)) {
+		if ((strcmp(arg, "--from") == 0 || strcmp(arg, "--rcpt") == 0 ||
+		     strcmp(arg, "--auth") == 0)) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "sendguardctl check: %s needs an address\n", arg);
 				return -1;
 			}
 			if (arg[2] == 'f') {
 				a->from = argv[++i];
+			} else if (arg[2] == 'a') {
+				a->auth = argv[++i];
 			} else if (a->nrcpts >= CTL_MAX_RCPTS) {
 				fprintf(stderr, "sendguardctl check: more than %d --rcpt\n",
 					CTL_MAX_RCPTS);
@@ -135,11 +148,72 @@ static int ctl_check_parse(int argc, char **argv, ctl_check_args *a)
 	return 0;
 }
 
-static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a)
+static const char *ctl_or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+/* explain: the group and each setting a group may change, with where
+ * its value came from (the group's line, the global line, or the
+ * built-in default). */
+static void ctl_explain_settings(const sg_conf *conf, const ctl_check_args *a,
+				 FILE *fp)
+{
+	int gi = sg_conf_group_for(conf, a->from ? a->from : "", a->auth);
+	const sg_conf_group *g = gi >= 0 ? &conf->groups[gi] : NULL;
+
+	fprintf(fp, "送信者 sender: %s  ログイン login: %s\n", ctl_or_dash(a->from),
+		ctl_or_dash(a->auth));
+	if (g) {
+		fprintf(fp, "グループ group: %s  (%s:%u, senders =", g->name, conf->path,
+			g->line);
+		for (size_t i = 0; i < g->senders.nlist; i++)
+			fprintf(fp, "%s %s", i ? "," : "", g->senders.list[i]);
+		fprintf(fp, ")\n");
+	} else {
+		fprintf(fp, "グループ group: (なし none: the defaults apply; %zu group%s "
+			"tried)\n", conf->ngroups, conf->ngroups == 1 ? "" : "s");
+	}
+	fprintf(fp, "設定 settings:\n");
+	for (size_t i = 0; i < sg_noptions; i++) {
+		const sg_option *o = &sg_options[i];
+		const sg_value *v;
+		sg_buf where;
+
+		if (!sg_conf_groupable(o))
+			continue;
+		v = sg_conf_gvalue(conf, g, o->section, o->key);
+		sg_buf_init(&where, 4096);
+		if (g && v == &g->values[i])
+			sg_buf_printf(&where, "[group.%s] %s:%u", g->name, conf->path, v->line);
+		else if (v->line)
+			sg_buf_printf(&where, "[%s] %s:%u", o->section, conf->path, v->line);
+		else
+			sg_buf_puts(&where, "default");
+		fprintf(fp, "  [%s] %s = ", o->section, o->key);
+		if (o->type == SG_OPT_LIST || o->type == SG_OPT_DOMAINS)
+			for (size_t k = 0; k < v->nlist; k++)
+				fprintf(fp, "%s%s", k ? ", " : "", v->list[k]);
+		else
+			fputs(v->text, fp);
+		fprintf(fp, "    # %s\n", sg_buf_cstr(&where));
+		sg_buf_free(&where);
+	}
+	if (g && g->approvers.nlist) {
+		fprintf(fp, "  approvers =");
+		for (size_t k = 0; k < g->approvers.nlist; k++)
+			fprintf(fp, "%s %s", k ? "," : "", g->approvers.list[k]);
+		fprintf(fp, "    # [group.%s] %s:%u\n", g->name, conf->path,
+			g->approvers.line);
+	}
+}
+
+static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
+			  bool explain)
 {
 	sg_buf err, msg, out;
 	eng_engine *eng;
-	eng_envelope env = { a->from, a->rcpts, a->nrcpts, NULL, NULL };
+	eng_envelope env = { a->from, a->rcpts, a->nrcpts, a->auth, NULL };
 	eng_result res;
 	int rc;
 
@@ -162,6 +236,8 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a)
 		rc = CTL_EX_SOFTWARE;
 	} else {
 		sg_buf_init(&out, SG_BUF_UNLIMITED);
+		if (explain)
+			ctl_explain_settings(conf, a, stdout);
 		if (a->preview) {
 			/* What the milter stores with a hold for its approvers. */
 			(void)eng_preview(eng, &env, sg_buf_cstr(&msg), msg.len,
@@ -182,7 +258,8 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a)
 	return rc;
 }
 
-int ctl_check(const char *conf_path, int argc, char **argv)
+static int ctl_check_run(const char *conf_path, int argc, char **argv,
+			 bool explain)
 {
 	ctl_check_args a = { 0 };
 	sg_conf *conf;
@@ -191,15 +268,46 @@ int ctl_check(const char *conf_path, int argc, char **argv)
 	a.rcpts = sg_xcalloc((size_t)argc + 1, sizeof(char *));
 	if (ctl_check_parse(argc, argv, &a) < 0) {
 		free(a.rcpts);
-		fprintf(stderr, "see: sendguardctl check --help\n");
+		fprintf(stderr, "see: sendguardctl %s --help\n",
+			explain ? "explain" : "check");
 		return CTL_EX_USAGE;
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL) {
 		free(a.rcpts);
 		return CTL_EX_CONFIG;
 	}
-	rc = ctl_check_scan(conf, &a);
+	if (explain && a.json) {
+		fprintf(stderr, "sendguardctl explain: --json is check's; use check "
+			"--json\n");
+		rc = CTL_EX_USAGE;
+	} else {
+		rc = ctl_check_scan(conf, &a, explain);
+	}
 	sg_conf_free(conf);
 	free(a.rcpts);
 	return fflush(stdout) == 0 ? rc : CTL_EX_SOFTWARE;
+}
+
+int ctl_check(const char *conf_path, int argc, char **argv)
+{
+	return ctl_check_run(conf_path, argc, argv, false);
+}
+
+int ctl_explain(const char *conf_path, int argc, char **argv)
+{
+	return ctl_check_run(conf_path, argc, argv, true);
+}
+
+void ctl_explain_help(void)
+{
+	printf("usage: sendguardctl [-c CONF] explain --from ADDR [--auth LOGIN]\n"
+	       "                    [--rcpt ADDR]... FILE|-\n"
+	       "\n"
+	       "Like check, and first says which sender group ([group.NAME]) the\n"
+	       "sender is in (the first whose senders match the envelope sender and,\n"
+	       "with --auth, the login), each setting a group may change with where\n"
+	       "its value came from, then the verdict and findings.\n"
+	       "送信者グループ、各設定とその出所、判定を表示します。\n"
+	       "\n"
+	       "exit status: as check (0 accept or log, 1 hold or bcc, 2 reject, ...).\n");
 }

@@ -20,6 +20,8 @@
 static const ctl_cmd ctl_cmds[] = {
 	{ "check", "scan one message and print the verdict / メールを検査して判定を表示",
 	  ctl_check, ctl_check_help },
+	{ "explain", "sender group, settings and their origin, verdict / グループと設定の説明",
+	  ctl_explain, ctl_explain_help },
 	{ "config", "print the effective configuration / 有効な設定を表示",
 	  ctl_config, ctl_config_help },
 	{ "audit", "verify the audit log's hash chain / 監査ログの検証",

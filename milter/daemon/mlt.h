@@ -64,6 +64,9 @@ typedef struct mlt_msg {
 	char **rcpts_resolved;	/* parallel: {rcpt_addr}, or NULL */
 	size_t nrcpts;
 	char *auth_login;
+	const eng_group *group;	/* sender group chosen at MAIL FROM, in
+				 * the engine of the runtime the message
+				 * holds (issue 19) */
 	char *queue_id;
 	char **to_vals, **cc_vals;	/* every To / Cc value, for the Bcc rewrite */
 	size_t nto, ncc;

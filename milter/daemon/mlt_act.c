@@ -63,6 +63,10 @@ char *mlt_sender(const mlt_msg *m)
 	return s;
 }
 
+/* " group=NAME" for a sender in a [group.NAME] (issue 19). */
+#define MLT_GROUP_LOG(j) ((j)->res.group && *(j)->res.group ? " group=" : ""), \
+	((j)->res.group ? (j)->res.group : "")
+
 static void mlt_cats(mlt_job *j)
 {
 	const char *cats[ST_MAX_CATEGORIES];
@@ -237,8 +241,9 @@ static sfsistat mlt_reject(mlt_job *j)
 	sg_buf_init(&text, SG_BUF_UNLIMITED);
 	mlt_reject_text(&j->res, &text);
 	mlt_notice_reject(j->rt, j->m, &j->res);
-	mlt_log(LOG_NOTICE, "queue_id=%s verdict=reject categories=%s rcpts=%zu",
-		j->m->queue_id, sg_buf_cstr(&j->cats), j->m->nrcpts);
+	mlt_log(LOG_NOTICE, "queue_id=%s verdict=reject categories=%s rcpts=%zu%s%s",
+		j->m->queue_id, sg_buf_cstr(&j->cats), j->m->nrcpts,
+		MLT_GROUP_LOG(j));
 	smfi_setreply(j->ctx, "550", "5.7.1", (char *)sg_buf_cstr(&text));
 	sg_buf_free(&text);
 	return SMFIS_REJECT;
@@ -316,8 +321,8 @@ static sfsistat mlt_hold(mlt_job *j)
 		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");
 	}
 	mlt_log(LOG_NOTICE, "queue_id=%s verdict=hold hold=%s categories=%s "
-		"approvers=%zu rcpts=%zu", j->m->queue_id, id, sg_buf_cstr(&j->cats),
-		napprovers, j->m->nrcpts);
+		"approvers=%zu rcpts=%zu%s%s", j->m->queue_id, id, sg_buf_cstr(&j->cats),
+		napprovers, j->m->nrcpts, MLT_GROUP_LOG(j));
 	if (napprovers == 0)
 		mlt_log(LOG_WARNING, "hold=%s: nobody may approve it ([approvers] "
 			"has no one but the sender); an administrator must decide", id);
@@ -331,8 +336,9 @@ static sfsistat mlt_outbound(mlt_job *j)
 	if (mlt_audit_verdict(j) < 0)
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "audit log unwritable"));
 	if (j->res.monitor) {
-		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s",
-			j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats));
+		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s%s%s",
+			j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats),
+			MLT_GROUP_LOG(j));
 		mlt_add_verdict_header(j);
 		return SMFIS_CONTINUE;
 	}
@@ -347,9 +353,9 @@ static sfsistat mlt_outbound(mlt_job *j)
 	default:
 		break;
 	}
-	mlt_log(LOG_INFO, "queue_id=%s verdict=%s categories=%s rcpts=%zu",
+	mlt_log(LOG_INFO, "queue_id=%s verdict=%s categories=%s rcpts=%zu%s%s",
 		j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats),
-		j->m->nrcpts);
+		j->m->nrcpts, MLT_GROUP_LOG(j));
 	mlt_add_verdict_header(j);
 	return SMFIS_CONTINUE;
 }
@@ -374,7 +380,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 			m->queue_id);
 		return SMFIS_CONTINUE;
 	}
-	scanned = eng_scan(rt->eng, &env, data, len, &j.res);
+	scanned = eng_scan_group(rt->eng, m->group, &env, data, len, &j.res);
 	mlt_msg_release(m, cookie);
 	if (scanned < 0) {
 		eng_result_free(&j.res);

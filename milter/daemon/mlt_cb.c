@@ -83,6 +83,9 @@ static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
 	auth = smfi_getsymval(ctx, "{auth_authen}");
 	if (auth && *auth)
 		c->msg.auth_login = sg_xstrdup(auth);
+	/* The sender group: from the envelope sender and the login, both
+	 * known now; the scan at end of message uses its settings. */
+	c->msg.group = eng_group_for(c->rt->eng, c->msg.mail_from, c->msg.auth_login);
 	return SMFIS_CONTINUE;
 }
 

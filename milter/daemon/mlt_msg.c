@@ -55,6 +55,7 @@ void mlt_msg_reset_message(mlt_msg *m)
 	free(m->notice_hdr);
 	free(m->date_hdr);
 	m->mail_from = m->auth_login = m->queue_id = NULL;
+	m->group = NULL;
 	m->notice_hdr = m->date_hdr = NULL;
 	m->rcpts = NULL;
 	m->rcpts_resolved = NULL;

@@ -38,6 +38,7 @@ typedef enum {
 	ENG_CAT_DANGEROUS,
 	ENG_CAT_CLASSIFIED,
 	ENG_CAT_SCANLIMIT,
+	ENG_CAT_PRIVATE,	/* private-recipient (issue 19) */
 	ENG_CAT_COUNT
 } eng_category;
 
@@ -104,6 +105,8 @@ typedef struct eng_result {
 	bool encrypted_whole;	/* S/MIME enveloped or PGP/MIME: not inspected */
 	char *subject;		/* decoded Subject, UTF-8, or NULL */
 	char *from;		/* From addresses ("a@x, b@y"), or NULL */
+	char *group;		/* the sender group whose settings applied,
+				 * "" for the defaults */
 	eng_finding *findings;
 	size_t nfindings, capf;
 	eng_attachment *atts;
@@ -119,6 +122,21 @@ void eng_result_init(eng_result *res);
 void eng_result_free(eng_result *res);
 int eng_scan(const eng_engine *eng, const eng_envelope *env,
 	     const void *msg, size_t len, eng_result *res);
+
+/* Sender groups (issue 19, README "Sender groups"). The group of a
+ * sender: the first [group.NAME], in file order, whose senders match
+ * the canonical envelope sender and, with SMTP AUTH, the login too;
+ * never NULL (the defaults when none matches). The milter picks it at
+ * MAIL FROM and passes it to eng_scan_group(); eng_scan() picks it
+ * from env the same way, so `sendguardctl check --from` and the milter
+ * agree. */
+typedef struct eng_group eng_group;
+const eng_group *eng_group_for(const eng_engine *eng, const char *mail_from,
+			       const char *auth_login);
+const char *eng_group_name(const eng_group *g);	/* "" for the defaults */
+int eng_scan_group(const eng_engine *eng, const eng_group *group,
+		   const eng_envelope *env, const void *msg, size_t len,
+		   eng_result *res);
 
 const char *eng_category_name(eng_category cat);
 const char *eng_action_name(eng_action act);

@@ -337,6 +337,9 @@ void eng_attach_finish(eng_ctx *ctx)
 
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < st->ntops && !ctx->has_attachment; i++)
+		ctx->has_attachment = !eng_exempt(ctx, &ctx->res->atts[st->tops[i].idx],
+						  st->tops[i].ft);
 	if (ctx->inspect && !ctx->all_external_trusted && !ctx->res->encrypted_whole)
 		for (size_t i = 0; i < st->ntops; i++) {
 			const eng_attachment *a = &ctx->res->atts[st->tops[i].idx];

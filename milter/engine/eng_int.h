@@ -43,6 +43,33 @@ typedef struct eng_limits {
 	unsigned expansion_ratio;	/* bytes out per byte in, one archive */
 } eng_limits;
 
+/* What a sender group ([group.NAME], issue 19) may set: the scan
+ * options and the actions of the policy step. */
+typedef struct eng_settings {
+	char **trusted;
+	size_t ntrusted;
+	eng_action actions[ENG_CAT_COUNT];
+	eng_action action_class3;
+	long min_parties;
+	long max_visible;
+	eng_limits lim;
+	int pd_min_conf;
+} eng_settings;
+
+struct eng_group {
+	char *name;		/* "" for the defaults */
+	char **senders;		/* globs (sg_addr_sender_in) */
+	size_t nsenders;
+	eng_settings set;
+};
+
+/* The engine as loaded holds the defaults in the fields below; a scan
+ * runs on a copy of it with the fields of eng_settings replaced by
+ * the sender group's (eng_group_view), so the detectors read the
+ * group's limits and min_confidence as ctx->eng->... without knowing
+ * about groups. The actions are the policy step's alone
+ * (eng_policy_decide): what a detector passes to eng_add_finding is
+ * replaced there. */
 struct eng_engine {
 	char **internal;
 	size_t ninternal;
@@ -54,6 +81,10 @@ struct eng_engine {
 	long min_parties;
 	long max_visible;
 	eng_limits lim;
+	eng_group defaults;	/* settings for senders in no group */
+	eng_group *groups;	/* [group.NAME], file order */
+	size_t ngroups;
+	char *delims;		/* [policy] recipient_delimiter */
 	char **consumer;	/* rules/consumer-domains */
 	size_t nconsumer;
 	eng_marking *marks;	/* rules/classification */
@@ -82,6 +113,8 @@ typedef struct eng_ctx {
 	unsigned long long arch_expanded;	/* bytes read out of archives */
 	bool arch_bomb;			/* a bomb limit hit: open no more */
 	struct eng_pv *pv;		/* eng_preview()'s collector, or NULL */
+	bool has_attachment;		/* a top-level attachment that is not
+					 * exempt (logo, calendar, signature) */
 } eng_ctx;
 
 /* eng_preview.c: the walk's hooks while a preview is built (ctx->pv
@@ -113,6 +146,14 @@ void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 		    const char *label_en, const char *where,
 		    const char *evidence);
 
+/* eng_policy.c: the policy step. Sets every finding's action from its
+ * category (classified-3 for a class-3 marking) in the settings of
+ * `view` (the sender group's), and the verdict and Bcc rewrite from
+ * them. */
+void eng_policy_decide(const eng_engine *view, eng_result *res);
+/* `view` = eng with the group's settings (shallow: shares eng's rules). */
+void eng_group_view(const eng_engine *eng, const eng_group *g, eng_engine *view);
+
 /* eng_rules.c: why a rule id is refused (ENG_RULE_ID_MAX), or NULL */
 const char *eng_rule_id_problem(const char *id);
 
@@ -125,6 +166,9 @@ bool eng_domain_trusted(const eng_engine *eng, const char *domain);
 typedef struct eng_hdrs eng_hdrs;
 void eng_recip_scope(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
 void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h);
+/* private-recipient: an attachment or personal data (found already)
+ * to an address at a consumer domain; after the walk. */
+void eng_recip_private(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
 
 /* eng_content.c: the content of one file (an attachment, or an entry
  * of an archive) whose text the detectors should read; depth is the

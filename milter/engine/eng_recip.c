@@ -277,3 +277,109 @@ bool eng_rcpt_is_internal(const eng_engine *eng, const char *given,
 {
 	return sg_addr_rcpt_internal(given, resolved, eng->internal, eng->ninternal);
 }
+
+/* ---------------------------------------------------- private-recipient */
+
+/* Consumer domains among the recipients, each with its count and the
+ * first address (masked in the evidence). */
+typedef struct eng_private {
+	char **dom, **first;
+	unsigned long *count;
+	size_t n;
+} eng_private;
+
+static void eng_private_add(const eng_engine *eng, eng_private *p,
+			    const char *addr)
+{
+	sg_addr a;
+
+	if (addr == NULL || sg_addr_parse(addr, &a) < 0)
+		return;
+	if (!a.literal && *a.domain && eng_is_consumer(eng, a.domain)) {
+		size_t i;
+
+		for (i = 0; i < p->n && strcmp(p->dom[i], a.domain) != 0; i++)
+			;
+		if (i == p->n) {
+			p->dom = sg_xreallocarray(p->dom, p->n + 1, sizeof(*p->dom));
+			p->first = sg_xreallocarray(p->first, p->n + 1, sizeof(*p->first));
+			p->count = sg_xreallocarray(p->count, p->n + 1, sizeof(*p->count));
+			p->dom[i] = sg_xstrdup(a.domain);
+			p->first[i] = sg_xstrdup(addr);
+			p->count[i] = 0;
+			p->n++;
+		}
+		p->count[i]++;
+	}
+	sg_addr_free(&a);
+}
+
+/* Issue 19 (釜石市: residents' data mailed to a home PC; 小谷村: no
+ * work mail to private PCs): an attachment, or personal data already
+ * found, going to a consumer, free-mail or carrier address
+ * (rules/consumer-domains, the list exposed-recipients uses). The
+ * envelope decides, as it does the scope: the address as given and as
+ * the MTA resolved it ("user%gmail.com@ours" goes to gmail.com). */
+void eng_recip_private(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h)
+{
+	const eng_engine *eng = ctx->eng;
+	eng_private p = { 0 };
+	bool personal = false;
+
+	for (size_t i = 0; i < ctx->res->nfindings && !personal; i++)
+		personal = ctx->res->findings[i].cat == ENG_CAT_PERSONAL;
+	if (!personal && !ctx->has_attachment)
+		return;
+	if (env && env->nrcpts > 0) {
+		for (size_t i = 0; i < env->nrcpts && i < eng->lim.addresses; i++) {
+			const char *res = env->rcpts_resolved ?
+					  env->rcpts_resolved[i] : NULL;
+			size_t before = p.n;
+
+			if (eng_rcpt_is_internal(eng, env->rcpts[i], res))
+				continue;
+			eng_private_add(eng, &p, env->rcpts[i]);
+			if (p.n == before && res && strchr(res, '@'))
+				eng_private_add(eng, &p, res);
+		}
+	} else {
+		eng_addr_list l;
+		const sg_buf *hdr[3] = { &h->to, &h->cc, &h->bcc };
+
+		/* Reading too many addresses was reported by the scope. */
+		eng_addr_list_init(&l, eng->lim.addresses);
+		for (size_t k = 0; k < 3; k++)
+			if (hdr[k]->len)
+				eng_addr_parse(sg_buf_cstr(hdr[k]), hdr[k]->len, &l);
+		for (size_t i = 0; i < l.n; i++)
+			if (!eng_addr_is_internal(eng, l.v[i].addr))
+				eng_private_add(eng, &p, l.v[i].addr);
+		eng_addr_list_free(&l);
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		sg_buf where, ev;
+
+		sg_buf_init(&where, 512);
+		sg_buf_init(&ev, 1024);
+		sg_buf_printf(&where, "recipient:%s", p.dom[i]);
+		eng_mask_address(p.first[i], &ev);
+		if (p.count[i] > 1)
+			sg_buf_printf(&ev, " (+%lu)", p.count[i] - 1);
+		sg_buf_puts(&ev, personal ? " 個人情報 personal data" :
+				 " 添付ファイル attachment");
+		eng_add_finding(ctx->res, ENG_CAT_PRIVATE, "private-recipient",
+				"個人用 (フリーメール・携帯) のアドレスに添付ファイルや"
+				"個人情報を送ろうとしています",
+				"Attachment or personal data to a private (free-mail "
+				"or carrier) address",
+				sg_buf_cstr(&where), p.count[i], sg_buf_cstr(&ev),
+				eng->actions[ENG_CAT_PRIVATE]);
+		sg_buf_free(&where);
+		sg_buf_free(&ev);
+		free(p.dom[i]);
+		free(p.first[i]);
+	}
+	free(p.dom);
+	free(p.first);
+	free(p.count);
+}

@@ -71,6 +71,7 @@ void eng_result_free(eng_result *res)
 	free(res->atts);
 	free(res->subject);
 	free(res->from);
+	free(res->group);
 	eng_result_init(res);
 }
 
@@ -295,6 +296,10 @@ void eng_result_json(const eng_result *res, sg_buf *out)
 		      res->outbound ? "true" : "false",
 		      res->bcc_rewrite ? "true" : "false",
 		      res->encrypted_whole ? "true" : "false");
+	/* The sender group whose settings decided (null: the defaults). */
+	sg_json_key(out, "group");
+	sg_json_str(out, res->group && *res->group ? res->group : NULL);
+	sg_buf_putc(out, ',');
 	sg_json_key(out, "subject");
 	sg_json_str(out, res->subject);
 	sg_buf_puts(out, ",\"findings\":");
@@ -321,6 +326,8 @@ void eng_result_text(const eng_result *res, sg_buf *out)
 		      eng_action_name(res->verdict),
 		      res->monitor ? " (監視モード: 実際には保留・拒否しません "
 				     "monitor mode: nothing is held or rejected)" : "");
+	if (res->group && *res->group)
+		sg_buf_printf(out, "送信者グループ sender group: %s\n", res->group);
 	if (!res->outbound)
 		sg_buf_puts(out, "宛先はすべて内部です: 検査の対象外 "
 			    "(all recipients are internal: not inspected)\n");

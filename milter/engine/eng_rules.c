@@ -49,7 +49,7 @@
 
 static const char *const eng_cat_names[ENG_CAT_COUNT] = {
 	"unencrypted-attachment", "personal-data", "exposed-recipients",
-	"dangerous-attachment", "classified", "scan-limit",
+	"dangerous-attachment", "classified", "scan-limit", "private-recipient",
 };
 
 const char *eng_category_name(eng_category cat)
@@ -112,6 +112,34 @@ static void eng_strv_free(char **v, size_t n)
 	free(v);
 }
 
+static void eng_settings_load(eng_settings *st, const sg_conf *conf,
+			      const sg_conf_group *g)
+{
+#define ENG_V(sec, key) sg_conf_gvalue(conf, g, sec, key)
+	const sg_value *v = ENG_V("policy", "trusted_domains");
+
+	st->trusted = eng_strv_dup(v->list, v->nlist);
+	st->ntrusted = v->nlist;
+	for (int c = 0; c < ENG_CAT_COUNT; c++)
+		st->actions[c] = eng_action_parse(ENG_V("actions", eng_cat_names[c])->text);
+	st->action_class3 = eng_action_parse(ENG_V("actions", "classified-3")->text);
+	st->min_parties = (long)ENG_V("exposed_recipients", "min_parties")->num;
+	st->max_visible = (long)ENG_V("exposed_recipients", "max_visible_external")->num;
+	st->lim.message_size = (size_t)ENG_V("limits", "max_message_size")->num;
+	st->lim.mime_depth = (unsigned)ENG_V("limits", "max_mime_depth")->num;
+	st->lim.parts = (unsigned)ENG_V("limits", "max_parts")->num;
+	st->lim.header_size = (size_t)ENG_V("limits", "max_header_size")->num;
+	st->lim.addresses = (size_t)ENG_V("limits", "max_addresses")->num;
+	st->lim.text_size = (size_t)ENG_V("limits", "max_text_size")->num;
+	st->lim.scan_timeout = (unsigned)ENG_V("limits", "scan_timeout")->num;
+	st->lim.archive_depth = (unsigned)ENG_V("limits", "max_archive_depth")->num;
+	st->lim.archive_entries = (size_t)ENG_V("limits", "max_archive_entries")->num;
+	st->lim.expanded_size = (size_t)ENG_V("limits", "max_expanded_size")->num;
+	st->lim.expansion_ratio = (unsigned)ENG_V("limits", "max_expansion_ratio")->num;
+	st->pd_min_conf = eng_pd_conf_parse(ENG_V("personal_data", "min_confidence")->text);
+#undef ENG_V
+}
+
 static void eng_copy_settings(eng_engine *eng, const sg_conf *conf)
 {
 	char *const *v;
@@ -120,32 +148,25 @@ static void eng_copy_settings(eng_engine *eng, const sg_conf *conf)
 	v = sg_conf_list(conf, "policy", "internal_domains", &n);
 	eng->internal = eng_strv_dup(v, n);
 	eng->ninternal = n;
-	v = sg_conf_list(conf, "policy", "trusted_domains", &n);
-	eng->trusted = eng_strv_dup(v, n);
-	eng->ntrusted = n;
 	eng->monitor = strcmp(sg_conf_str(conf, "policy", "mode"), "monitor") == 0;
-	for (int c = 0; c < ENG_CAT_COUNT; c++)
-		eng->actions[c] = eng_action_parse(
-		    sg_conf_str(conf, "actions", eng_cat_names[c]));
-	eng->action_class3 = eng_action_parse(
-	    sg_conf_str(conf, "actions", "classified-3"));
-	eng->min_parties = (long)sg_conf_num(conf, "exposed_recipients", "min_parties");
-	eng->max_visible = (long)sg_conf_num(conf, "exposed_recipients",
-					     "max_visible_external");
-	eng->lim.message_size = (size_t)sg_conf_num(conf, "limits", "max_message_size");
-	eng->lim.mime_depth = (unsigned)sg_conf_num(conf, "limits", "max_mime_depth");
-	eng->lim.parts = (unsigned)sg_conf_num(conf, "limits", "max_parts");
-	eng->lim.header_size = (size_t)sg_conf_num(conf, "limits", "max_header_size");
-	eng->lim.addresses = (size_t)sg_conf_num(conf, "limits", "max_addresses");
-	eng->lim.text_size = (size_t)sg_conf_num(conf, "limits", "max_text_size");
-	eng->lim.scan_timeout = (unsigned)sg_conf_num(conf, "limits", "scan_timeout");
-	eng->lim.archive_depth = (unsigned)sg_conf_num(conf, "limits", "max_archive_depth");
-	eng->lim.archive_entries = (size_t)sg_conf_num(conf, "limits", "max_archive_entries");
-	eng->lim.expanded_size = (size_t)sg_conf_num(conf, "limits", "max_expanded_size");
-	eng->lim.expansion_ratio = (unsigned)sg_conf_num(conf, "limits",
-							 "max_expansion_ratio");
-	eng->pd_min_conf = eng_pd_conf_parse(
-	    sg_conf_str(conf, "personal_data", "min_confidence"));
+	eng->delims = sg_xstrdup(sg_conf_str(conf, "policy", "recipient_delimiter"));
+	eng->defaults.name = sg_xstrdup("");
+	eng->defaults.senders = eng_strv_dup(NULL, 0);
+	eng_settings_load(&eng->defaults.set, conf, NULL);
+	eng->groups = sg_xcalloc(conf->ngroups ? conf->ngroups : 1, sizeof(eng_group));
+	for (size_t i = 0; i < conf->ngroups; i++) {
+		const sg_conf_group *cg = &conf->groups[i];
+		eng_group *g = &eng->groups[i];
+
+		g->name = sg_xstrdup(cg->name);
+		g->senders = eng_strv_dup(cg->senders.list, cg->senders.nlist);
+		g->nsenders = cg->senders.nlist;
+		eng_settings_load(&g->set, conf, cg);
+	}
+	eng->ngroups = conf->ngroups;
+	/* The engine's own fields are the defaults' (eng_int.h). */
+	eng_group_view(eng, &eng->defaults, eng);
+	eng->trusted = eng_strv_dup(eng->defaults.set.trusted, eng->defaults.set.ntrusted);
 }
 
 /* consumer-domains: a plain list, so that administrators can append
@@ -379,6 +400,15 @@ void eng_engine_free(eng_engine *eng)
 		return;
 	eng_strv_free(eng->internal, eng->ninternal);
 	eng_strv_free(eng->trusted, eng->ntrusted);
+	for (size_t i = 0; i <= eng->ngroups; i++) {
+		eng_group *g = i < eng->ngroups ? &eng->groups[i] : &eng->defaults;
+
+		free(g->name);
+		eng_strv_free(g->senders, g->nsenders);
+		eng_strv_free(g->set.trusted, g->set.ntrusted);
+	}
+	free(eng->groups);
+	free(eng->delims);
 	eng_strv_free(eng->consumer, eng->nconsumer);
 	eng_strv_free(eng->dangerous_ext, eng->ndangerous_ext);
 	for (size_t i = 0; i < eng->nmarks; i++) {

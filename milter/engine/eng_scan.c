@@ -114,14 +114,30 @@ static void eng_read_from(eng_result *res, const eng_hdrs *h)
 int eng_scan(const eng_engine *eng, const eng_envelope *env,
 	     const void *msg, size_t len, eng_result *res)
 {
+	const eng_group *g = eng_group_for(eng, env ? env->mail_from : NULL,
+					   env ? env->auth_login : NULL);
+
+	return eng_scan_group(eng, g, env, msg, len, res);
+}
+
+int eng_scan_group(const eng_engine *base, const eng_group *group,
+		   const eng_envelope *env, const void *msg, size_t len,
+		   eng_result *res)
+{
 	static const eng_walk_cb cb = { eng_on_text, eng_on_attachment };
 	eng_ctx ctx = { 0 };
 	eng_hdrs h;
 	eng_mime *mime;
-	bool oversize = len > eng->lim.message_size;
+	eng_engine view;
+	const eng_engine *eng = &view;
+	bool oversize;
 
+	/* The group's settings for this scan (eng_policy.c). */
+	eng_group_view(base, group ? group : &base->defaults, &view);
+	oversize = len > eng->lim.message_size;
 	eng_result_init(res);
 	res->monitor = eng->monitor;
+	res->group = sg_xstrdup(eng_group_name(group ? group : &base->defaults));
 	ctx.eng = eng;
 	ctx.res = res;
 	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
@@ -153,11 +169,15 @@ int eng_scan(const eng_engine *eng, const eng_envelope *env,
 		eng_mime_walk(&ctx, mime, &cb);
 	/* After the walk: an HTML body may reference an image before it. */
 	eng_attach_finish(&ctx);
+	if (ctx.inspect)
+		eng_recip_private(&ctx, env, &h);
 	if (!ctx.inspect) {
 		/* Internal-only: accepted whatever it contains (POLICY.md);
 		 * parse problems found on the way do not matter either. */
 		eng_result_drop_findings(res);
 	}
+	/* Detection ends here; the policy step decides. */
+	eng_policy_decide(eng, res);
 	eng_result_clean(res);
 	eng_mime_free(mime);
 	eng_hdrs_free(&h);

@@ -219,7 +219,8 @@ void ntf_strv_init(ntf_strv *sv);
 void ntf_strv_free(ntf_strv *sv);
 void ntf_strv_add(ntf_strv *sv, const char *s);
 
-/* The six categories of ARCHITECTURE.md and "classified-3". */
+/* The categories of ARCHITECTURE.md (private-recipient included) and
+ * "classified-3". */
 bool ntf_category_valid(const char *name);
 /* Start-up check of [approvers]: 0, or -1 with
  * "FILE:LINE: [approvers] KEY: what is wrong". */

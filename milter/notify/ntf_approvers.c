@@ -36,7 +36,6 @@
 #include "util/sg_mem.h"
 
 #include <ctype.h>
-#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +47,7 @@
 static const char *const ntf_categories[] = {
 	"unencrypted-attachment", "personal-data", "exposed-recipients",
 	"dangerous-attachment", "classified", "scan-limit", "classified-3",
+	"private-recipient",
 };
 
 bool ntf_category_valid(const char *name)
@@ -114,33 +114,6 @@ static bool ntf_addr_valid(const char *a)
 	return true;
 }
 
-/* fnmatch has no compile step: reject what it would treat oddly (an
- * unclosed bracket matches a literal '[', a trailing backslash nothing)
- * so that a typo is an error, not a rule that never fires. */
-static const char *ntf_glob_problem(const char *g)
-{
-	if (*g == '\0')
-		return "empty pattern";
-	for (size_t i = 0; g[i]; i++) {
-		unsigned char c = (unsigned char)g[i];
-
-		if (c <= ' ' || c == 0x7f)
-			return "white space or control character in the pattern";
-		if (c == '\\' && g[++i] == '\0')
-			return "pattern ends with a backslash";
-		if (c != '[')
-			continue;
-		i += (g[i + 1] == '!' || g[i + 1] == '^') ? 2 : 1;
-		if (g[i] == ']')
-			i++;
-		while (g[i] && g[i] != ']')
-			i++;
-		if (g[i] == '\0')
-			return "unclosed '[' in the pattern";
-	}
-	return NULL;
-}
-
 static int ntf_check_key(const sg_conf *conf, const sg_conf_entry *e, sg_buf *err)
 {
 	const char *problem;
@@ -152,13 +125,14 @@ static int ntf_check_key(const sg_conf *conf, const sg_conf_entry *e, sg_buf *er
 			return 0;
 		ntf_conf_error(err, conf, e, "unknown category \"%s\" (expected one of "
 			       "unencrypted-attachment, personal-data, exposed-recipients, "
-			       "dangerous-attachment, classified, scan-limit, classified-3)",
+			       "dangerous-attachment, classified, scan-limit, classified-3, "
+			       "private-recipient)",
 			       name);
 		return -1;
 	}
 	if (strcmp(e->key, "default") == 0)
 		return 0;
-	if ((problem = ntf_glob_problem(e->key)) == NULL)
+	if ((problem = sg_addr_glob_problem(e->key)) == NULL)
 		return 0;
 	ntf_conf_error(err, conf, e, "%s", problem);
 	return -1;
@@ -198,30 +172,22 @@ int ntf_approvers_check(const sg_conf *conf, sg_buf *err)
 
 /* The first glob (not default, not category:) that matches addr, as
  * written or as its canonical identity with or without extension, so
- * that kacho+x@ is routed (and excluded) like kacho@. */
+ * that kacho+x@ is routed (and excluded) like kacho@; the matcher is
+ * sg_addr's, the one [group.NAME] senders use too. */
 static const sg_conf_entry *ntf_find_glob(const sg_conf *conf, const char *addr)
 {
-	char *forms[3] = { NULL, NULL, NULL };
-	const sg_conf_entry *found = NULL;
-
 	if (addr == NULL || *addr == '\0')
 		return NULL;
-	forms[0] = sg_xstrdup(addr);
-	forms[1] = sg_addr_identity(addr, NULL, false);
-	forms[2] = sg_addr_identity(addr, sg_addr_delims(conf), true);
-	for (size_t i = 0; i < conf->nentries && found == NULL; i++) {
+	for (size_t i = 0; i < conf->nentries; i++) {
 		const sg_conf_entry *e = &conf->entries[i];
 
 		if (strcmp(e->section, "approvers") != 0 || strcmp(e->key, "default") == 0 ||
 		    strncmp(e->key, NTF_CATEGORY_PREFIX, strlen(NTF_CATEGORY_PREFIX)) == 0)
 			continue;
-		for (size_t k = 0; k < 3 && found == NULL; k++)
-			if (forms[k] && fnmatch(e->key, forms[k], FNM_CASEFOLD) == 0)
-				found = e;
+		if (sg_addr_glob_match(e->key, addr, sg_addr_delims(conf)))
+			return e;
 	}
-	for (size_t k = 0; k < 3; k++)
-		free(forms[k]);
-	return found;
+	return NULL;
 }
 
 static const sg_conf_entry *ntf_find_key(const sg_conf *conf, const char *key)
@@ -306,12 +272,19 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 	size_t before = out->n;
 	sg_idset ex;
 
+	int gi = sg_conf_group_for(conf, sender, auth_login);
+	const sg_value *gapp = gi >= 0 && conf->groups[gi].approvers.nlist ?
+			       &conf->groups[gi].approvers : NULL;
+
 	sg_idset_sender(&ex, conf, sender, from_addr, auth_login);
 	if (auth_login == NULL || *auth_login == '\0') {
 		void *arg[2] = { (void *)conf, &ex };
 
 		ntf_exclude_routing_cb(sender ? sender : "", arg);
 		sg_addr_split(from_addr, SG_IDSET_MAX, ntf_exclude_routing_cb, arg);
+		/* The group was picked from the same claims. */
+		for (size_t i = 0; gapp && i < gapp->nlist; i++)
+			sg_idset_add(&ex, gapp->list[i]);
 	}
 	/* A category's approvers replace the defaults: the security
 	 * officer's check of a 取扱注意 mail is not shared with the
@@ -319,7 +292,16 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 	if (!ntf_add_category(conf, categories, ncat, &ex, out)) {
 		const sg_conf_entry *glob = ntf_find_glob(conf, sender);
 
-		ntf_add_entry(glob ? glob : def, &ex, out);
+		/* A sender group's approvers replace the sender globs for
+		 * its members (issue 19). */
+		if (gapp) {
+			sg_conf_entry ge = { NULL, NULL, gapp->list, gapp->nlist,
+					     gapp->line };
+
+			ntf_add_entry(&ge, &ex, out);
+		} else {
+			ntf_add_entry(glob ? glob : def, &ex, out);
+		}
 	}
 	if (out->n == before)
 		ntf_add_entry(def, &ex, out);

@@ -81,6 +81,13 @@ static const ntf_advice ntf_advices[] = {
 	  "送付の方法は情報セキュリティ管理者に相談してください。",
 	  "- Class-3 information may never be e-mailed. This message was not sent; ask "
 	  "the security officer how it may be delivered." },
+	{ "private-recipient",
+	  "・個人用のアドレス（フリーメール、携帯電話など）に添付ファイルや個人情報を"
+	  "送ることはできません。業務のメールは相手の組織のアドレスに送ってください。"
+	  "自宅のパソコンなどへ業務の情報を送らないでください。",
+	  "- Attachments and personal data may not go to private addresses (free "
+	  "mail, mobile carriers). Send work mail to the recipient's organisation's "
+	  "address, and never work data to a home computer." },
 	{ "scan-limit",
 	  "・メールの一部（大きすぎる、壊れている、何重にも圧縮されているなど）を最後まで"
 	  "確認できませんでした。承認者が内容を確認します。",

@@ -29,6 +29,7 @@
 #include "util/sg_conf.h"
 #include "util/sg_mem.h"
 
+#include <fnmatch.h>
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -512,4 +513,95 @@ void sg_idset_sender(sg_idset *s, const sg_conf *conf, const char *sender,
 		}
 		sg_addr_free(&a);
 	}
+}
+
+/* ---------------------------------------------------------------- globs */
+
+const char *sg_addr_glob_problem(const char *g)
+{
+	if (*g == '\0')
+		return "empty pattern";
+	for (size_t i = 0; g[i]; i++) {
+		unsigned char c = (unsigned char)g[i];
+
+		if (c <= ' ' || c == 0x7f)
+			return "white space or control character in the pattern";
+		if (c == '\\' && g[++i] == '\0')
+			return "pattern ends with a backslash";
+		if (c != '[')
+			continue;
+		i += (g[i + 1] == '!' || g[i + 1] == '^') ? 2 : 1;
+		if (g[i] == ']')
+			i++;
+		while (g[i] && g[i] != ']')
+			i++;
+		if (g[i] == '\0')
+			return "unclosed '[' in the pattern";
+	}
+	return NULL;
+}
+
+bool sg_addr_glob_match(const char *glob, const char *given, const char *delims)
+{
+	char *forms[3] = { NULL, NULL, NULL };
+	bool found = false;
+
+	if (given == NULL)
+		return false;
+	forms[0] = sg_xstrdup(given);
+	forms[1] = sg_addr_identity(given, NULL, false);
+	forms[2] = sg_addr_identity(given, delims, true);
+	for (size_t k = 0; k < 3 && !found; k++)
+		found = forms[k] && fnmatch(glob, forms[k], FNM_CASEFOLD) == 0;
+	for (size_t k = 0; k < 3; k++)
+		free(forms[k]);
+	return found;
+}
+
+static bool sg_addr_globs_match(char *const *globs, size_t n, const char *given,
+				const char *delims)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sg_addr_glob_match(globs[i], given, delims))
+			return true;
+	return false;
+}
+
+/* A login as given, or its user part @ an internal domain: never @ the
+ * envelope sender's domain, which is the sender's claim (a login
+ * "tanaka" with MAIL FROM tanaka@contractor.example is not a
+ * contractor). */
+static bool sg_addr_login_in(char *const *globs, size_t n, const char *login,
+			     char *const *domains, size_t ndomains,
+			     const char *delims)
+{
+	sg_addr a;
+	sg_buf b;
+	bool found;
+
+	if (sg_addr_globs_match(globs, n, login, delims))
+		return true;
+	if (sg_addr_parse(login, &a) < 0)
+		return false;
+	found = false;
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	for (size_t i = 0; i < ndomains && i < SG_IDSET_MAX && !found; i++) {
+		sg_buf_reset(&b);
+		sg_buf_printf(&b, "%s@%s", a.local, domains[i]);
+		found = sg_addr_globs_match(globs, n, sg_buf_cstr(&b), delims);
+	}
+	sg_buf_free(&b);
+	sg_addr_free(&a);
+	return found;
+}
+
+bool sg_addr_sender_in(char *const *globs, size_t n, const char *sender,
+		       const char *login, char *const *domains, size_t ndomains,
+		       const char *delims)
+{
+	if (!sg_addr_globs_match(globs, n, sender ? sender : "", delims))
+		return false;
+	if (login == NULL || *login == '\0')
+		return true;
+	return sg_addr_login_in(globs, n, login, domains, ndomains, delims);
 }

@@ -125,6 +125,25 @@ void sg_idset_add_list(sg_idset *s, const char *list);
 /* Whether `given` is one of the identities (exact or stripped). */
 bool sg_idset_has(const sg_idset *s, const char *given);
 
+/* Sender globs ([approvers] keys and [group.NAME] senders): one
+ * matcher, so that a glob routes and groups the same person alike.
+ * sg_addr_glob_problem() says why fnmatch would read a glob oddly (an
+ * unclosed '[' matches a literal '[', a trailing backslash nothing), so
+ * that a typo is an error, not a rule that never fires; NULL when fine.
+ * sg_addr_glob_match() is a case-insensitive fnmatch against `given`
+ * as written and against its canonical identity with and without the
+ * address extension (delims), so kacho+x@ matches like kacho@. */
+const char *sg_addr_glob_problem(const char *glob);
+bool sg_addr_glob_match(const char *glob, const char *given, const char *delims);
+/* Whether one of `globs` matches the sender (issue 19, sender groups):
+ * the canonical envelope sender matches, and with SMTP AUTH the login
+ * matches too (as given, or its user part @ one of `domains`, the
+ * internal domains, or @ the sender's domain), so that a forged
+ * envelope sender cannot pick a group its login is not in. */
+bool sg_addr_sender_in(char *const *globs, size_t n, const char *sender,
+		       const char *login, char *const *domains, size_t ndomains,
+		       const char *delims);
+
 struct sg_conf;
 /* The identities of a message's sender: envelope sender, every
  * address of from_list (a From header's addresses, comma-separated),

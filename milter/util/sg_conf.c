@@ -26,6 +26,27 @@ static int sg_conf_find(const char *section, const char *key)
 	return -1;
 }
 
+int sg_conf_option_index(const char *section, const char *key)
+{
+	return sg_conf_find(section, key);
+}
+
+bool sg_conf_groupable(const sg_option *o)
+{
+	static const char *const sections[] = {
+		"actions", "exposed_recipients", "personal_data", "limits",
+	};
+
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strcmp(o->section, sections[i]) == 0)
+			return true;
+	return strcmp(o->section, "policy") == 0 &&
+	       strcmp(o->key, "trusted_domains") == 0;
+}
+
+#define SG_GROUP_PREFIX "group."
+#define SG_GROUP_NAME_MAX 64
+
 static bool sg_conf_section_free(const char *section)
 {
 	for (size_t i = 0; i < sg_nfree_sections; i++)
@@ -315,7 +336,115 @@ size_t sg_conf_count_entries(const sg_conf *conf, const char *section)
 typedef struct sg_conf_ctx {
 	sg_conf *conf;
 	bool section_ok;
+	sg_conf_group *group;	/* in a [group.NAME] section */
 } sg_conf_ctx;
+
+static void sg_value_error(sg_buf *err, const sg_ini_pos *pos, const char *key,
+			   const sg_option *o, const char *value, const char *bad)
+{
+	if (bad == sg_out_of_range)
+		sg_ini_error(err, pos, key, "bad value \"%.200s\": %s: at least"
+			     " %lld%s, at most %lld%s", value, bad, o->min,
+			     sg_range_unit(o), o->max, sg_range_unit(o));
+	else
+		sg_ini_error(err, pos, key, "bad value \"%.200s\": %s%s%s", value,
+			     bad, o->choices ? " " : "", o->choices ? o->choices : "");
+}
+
+/* A [group.NAME] header: NAME is 1-64 letters, digits, '-' or '_'
+ * (it goes into logs, the store and JSON), each name once. */
+static int sg_conf_group_start(sg_conf_ctx *ctx, const sg_ini_pos *pos, sg_buf *err)
+{
+	const char *name = pos->section + strlen(SG_GROUP_PREFIX);
+	sg_conf *conf = ctx->conf;
+	sg_conf_group *g;
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SG_GROUP_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789-_") != n) {
+		sg_ini_error(err, pos, NULL, "group name must be 1-%d ASCII letters, "
+			     "digits, '-' or '_'", SG_GROUP_NAME_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < conf->ngroups; i++)
+		if (strcmp(conf->groups[i].name, name) == 0) {
+			sg_ini_error(err, pos, NULL, "group defined twice (first at "
+				     "line %u)", conf->groups[i].line);
+			return -1;
+		}
+	if (conf->ngroups >= SG_CONF_GROUPS_MAX) {
+		sg_ini_error(err, pos, NULL, "more than %d groups", SG_CONF_GROUPS_MAX);
+		return -1;
+	}
+	conf->groups = sg_xreallocarray(conf->groups, conf->ngroups + 1, sizeof(*g));
+	g = &conf->groups[conf->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->name = sg_xstrdup(name);
+	g->line = pos->line;
+	g->values = sg_xcalloc(sg_noptions, sizeof(sg_value));
+	ctx->group = g;
+	return 0;
+}
+
+/* A key inside [group.NAME]: senders, approvers, or an option a group
+ * may override, written as in its own section (personal-data = reject,
+ * min_confidence = low, max_message_size = 10M). */
+static int sg_conf_group_key(sg_conf_ctx *ctx, const sg_ini_pos *pos,
+			     const char *key, const char *value, sg_buf *err)
+{
+	static const sg_option senders_opt = { "group", "senders", SG_OPT_LIST,
+					       "", NULL, 0, 0, "" };
+	sg_conf_group *g = ctx->group;
+	sg_value *v = NULL;
+	const sg_option *o = NULL;
+	const char *bad;
+	int i = -1;
+
+	if (strcmp(key, "senders") == 0 || strcmp(key, "approvers") == 0) {
+		o = &senders_opt;
+		v = key[0] == 's' ? &g->senders : &g->approvers;
+	} else {
+		for (size_t k = 0; k < sg_noptions && i < 0; k++)
+			if (sg_conf_groupable(&sg_options[k]) &&
+			    strcmp(sg_options[k].key, key) == 0)
+				i = (int)k;
+		if (i < 0) {
+			sg_ini_error(err, pos, key, "not a key a group may set (senders, "
+				     "approvers, and the keys of [actions], "
+				     "[exposed_recipients], [personal_data], [limits] "
+				     "and [policy] trusted_domains)");
+			return -1;
+		}
+		o = &sg_options[i];
+		v = &g->values[i];
+	}
+	if (v->line) {
+		sg_ini_error(err, pos, key, "set twice (first at line %u)", v->line);
+		return -1;
+	}
+	if ((bad = sg_value_set(o, value, v))) {
+		sg_value_error(err, pos, key, o, value, bad);
+		return -1;
+	}
+	if (o == &senders_opt) {
+		for (size_t k = 0; k < v->nlist; k++) {
+			const char *problem = key[0] == 's' ?
+					      sg_addr_glob_problem(v->list[k]) : NULL;
+
+			if (problem == NULL && v->nlist > 0)
+				continue;
+			sg_ini_error(err, pos, key, "\"%.200s\": %s", v->list[k], problem);
+			return -1;
+		}
+		if (v->nlist == 0) {
+			sg_ini_error(err, pos, key, "must name at least one value");
+			return -1;
+		}
+	}
+	v->line = pos->line;
+	return 0;
+}
 
 static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
 		      const char *value, sg_buf *err)
@@ -325,6 +454,9 @@ static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
 	int i;
 
 	if (key == NULL) {
+		ctx->group = NULL;
+		if (strncmp(pos->section, SG_GROUP_PREFIX, strlen(SG_GROUP_PREFIX)) == 0)
+			return sg_conf_group_start(ctx, pos, err);
 		ctx->section_ok = sg_conf_section_known(pos->section);
 		if (!ctx->section_ok) {
 			sg_ini_error(err, pos, NULL, "unknown section [%s]",
@@ -337,6 +469,8 @@ static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
 		sg_ini_error(err, pos, key, "key outside any [section]");
 		return -1;
 	}
+	if (ctx->group)
+		return sg_conf_group_key(ctx, pos, key, value, err);
 	if (sg_conf_section_free(pos->section))
 		return sg_conf_add_entry(ctx->conf, pos, key, value, err);
 	if ((i = sg_conf_find(pos->section, key)) < 0) {
@@ -349,14 +483,7 @@ static int sg_conf_cb(void *vctx, const sg_ini_pos *pos, const char *key,
 		return -1;
 	}
 	if ((bad = sg_value_set(&sg_options[i], value, &ctx->conf->values[i]))) {
-		const sg_option *o = &sg_options[i];
-		if (bad == sg_out_of_range)
-			sg_ini_error(err, pos, key, "bad value \"%.200s\": %s: at least"
-				     " %lld%s, at most %lld%s", value, bad, o->min,
-				     sg_range_unit(o), o->max, sg_range_unit(o));
-		else
-			sg_ini_error(err, pos, key, "bad value \"%.200s\": %s%s%s", value,
-				     bad, o->choices ? " " : "", o->choices ? o->choices : "");
+		sg_value_error(err, pos, key, &sg_options[i], value, bad);
 		return -1;
 	}
 	ctx->conf->values[i].line = pos->line;
@@ -443,6 +570,34 @@ static int sg_conf_check_approvers(const sg_conf *conf, sg_buf *err)
 	return 0;
 }
 
+/* Every group names its senders, and its approvers are internal
+ * addresses like those of [approvers]. */
+static int sg_conf_check_groups(const sg_conf *conf, sg_buf *err)
+{
+	for (size_t i = 0; i < conf->ngroups; i++) {
+		const sg_conf_group *g = &conf->groups[i];
+
+		sg_buf_reset(err);
+		if (g->senders.line == 0) {
+			sg_buf_printf(err, "%s:%u: [group.%s] senders: required key is "
+				      "missing (who belongs to the group)", conf->path,
+				      g->line, g->name);
+			return -1;
+		}
+		for (size_t j = 0; j < g->approvers.nlist; j++) {
+			if (sg_approver_ok(conf, g->approvers.list[j]))
+				continue;
+			sg_buf_printf(err, "%s:%u: [group.%s] approvers: \"%.200s\" is not "
+				      "an address in an internal domain (expected "
+				      "local@domain with a domain of [policy] "
+				      "internal_domains)", conf->path, g->approvers.line,
+				      g->name, g->approvers.list[j]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Notice links must lead to a web page: http(s)://host[:port][/path]. */
 static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
 {
@@ -473,7 +628,7 @@ static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
 sg_conf *sg_conf_load(const char *path, sg_buf *err)
 {
 	sg_conf *conf = sg_xcalloc(1, sizeof(*conf));
-	sg_conf_ctx ctx = { conf, false };
+	sg_conf_ctx ctx = { conf, false, NULL };
 	const char *slash;
 
 	conf->path = sg_xstrdup(path);
@@ -485,6 +640,7 @@ sg_conf *sg_conf_load(const char *path, sg_buf *err)
 	    sg_conf_defaults(conf, err) < 0 ||
 	    sg_conf_check_required(conf, err) < 0 ||
 	    sg_conf_check_approvers(conf, err) < 0 ||
+	    sg_conf_check_groups(conf, err) < 0 ||
 	    sg_conf_check_base_url(conf, err) < 0) {
 		sg_conf_free(conf);
 		return NULL;
@@ -507,6 +663,17 @@ void sg_conf_free(sg_conf *conf)
 		free(conf->entries[i].key);
 	}
 	free(conf->entries);
+	for (size_t i = 0; i < conf->ngroups; i++) {
+		sg_conf_group *g = &conf->groups[i];
+
+		for (size_t k = 0; k < sg_noptions; k++)
+			sg_value_clear(&g->values[k]);
+		free(g->values);
+		sg_value_clear(&g->senders);
+		sg_value_clear(&g->approvers);
+		free(g->name);
+	}
+	free(conf->groups);
 	free(conf->path);
 	free(conf->dir);
 	free(conf);
@@ -523,6 +690,31 @@ static const sg_value *sg_conf_get(const sg_conf *conf, const char *section,
 		abort();
 	}
 	return &conf->values[i];
+}
+
+int sg_conf_group_for(const sg_conf *conf, const char *sender, const char *login)
+{
+	size_t nd;
+	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &nd);
+
+	for (size_t i = 0; i < conf->ngroups; i++) {
+		const sg_conf_group *g = &conf->groups[i];
+
+		if (sg_addr_sender_in(g->senders.list, g->senders.nlist, sender, login,
+				      dom, nd, sg_addr_delims(conf)))
+			return (int)i;
+	}
+	return -1;
+}
+
+const sg_value *sg_conf_gvalue(const sg_conf *conf, const sg_conf_group *g,
+			       const char *section, const char *key)
+{
+	const sg_value *v = sg_conf_get(conf, section, key);
+
+	if (g && g->values[v - conf->values].line)
+		return &g->values[v - conf->values];
+	return v;
 }
 
 const char *sg_conf_str(const sg_conf *conf, const char *section, const char *key)
@@ -575,6 +767,27 @@ static const char *sg_type_name(const sg_option *o)
 	return names[o->type];
 }
 
+static void sg_print_value(FILE *fp, const sg_option *o, const sg_value *v)
+{
+	if (o->type == SG_OPT_LIST || o->type == SG_OPT_DOMAINS) {
+		fprintf(fp, "%s =", o->key);
+		for (size_t j = 0; j < v->nlist; j++)
+			fprintf(fp, "%s %s", j ? "," : "", v->list[j]);
+		fputc('\n', fp);
+	} else {
+		fprintf(fp, "%s = %s\n", o->key, v->text);
+	}
+}
+
+static void sg_print_list(FILE *fp, const sg_conf *conf, const char *key,
+			  const sg_value *v)
+{
+	fprintf(fp, "# %s:%u\n%s =", conf->path, v->line, key);
+	for (size_t j = 0; j < v->nlist; j++)
+		fprintf(fp, "%s %s", j ? "," : "", v->list[j]);
+	fputc('\n', fp);
+}
+
 void sg_conf_print(const sg_conf *conf, FILE *fp)
 {
 	const char *section = "";
@@ -592,14 +805,7 @@ void sg_conf_print(const sg_conf *conf, FILE *fp)
 			fprintf(fp, "# %s:%u\n", conf->path, v->line);
 		else
 			fprintf(fp, "# default\n");
-		if (o->type == SG_OPT_LIST || o->type == SG_OPT_DOMAINS) {
-			fprintf(fp, "%s =", o->key);
-			for (size_t j = 0; j < v->nlist; j++)
-				fprintf(fp, "%s %s", j ? "," : "", v->list[j]);
-			fputc('\n', fp);
-		} else {
-			fprintf(fp, "%s = %s\n", o->key, v->text);
-		}
+		sg_print_value(fp, o, v);
 	}
 	for (size_t f = 0; f < sg_nfree_sections; f++) {
 		fprintf(fp, "\n[%s]\n", sg_free_sections[f].section);
@@ -613,6 +819,19 @@ void sg_conf_print(const sg_conf *conf, FILE *fp)
 				fprintf(fp, "%s %s", j ? "," : "", e->list[j]);
 			fputc('\n', fp);
 		}
+	}
+	for (size_t gi = 0; gi < conf->ngroups; gi++) {
+		const sg_conf_group *g = &conf->groups[gi];
+
+		fprintf(fp, "\n# %s:%u\n[group.%s]\n", conf->path, g->line, g->name);
+		sg_print_list(fp, conf, "senders", &g->senders);
+		if (g->approvers.line)
+			sg_print_list(fp, conf, "approvers", &g->approvers);
+		for (size_t i = 0; i < sg_noptions; i++)
+			if (g->values[i].line) {
+				fprintf(fp, "# %s:%u\n", conf->path, g->values[i].line);
+				sg_print_value(fp, &sg_options[i], &g->values[i]);
+			}
 	}
 }
 
@@ -632,4 +851,15 @@ void sg_conf_print_reference(FILE *fp)
 	for (size_t f = 0; f < sg_nfree_sections; f++)
 		fprintf(fp, "| `[%s]` | *(your keys)* | list | | %s |\n",
 			sg_free_sections[f].section, sg_free_sections[f].help);
+	fprintf(fp, "| `[group.NAME]` | `senders` | list | **required** | A sender "
+		"group: globs as in [approvers], on the canonical envelope sender and, "
+		"with SMTP AUTH, the login too; groups are tried in file order, the "
+		"first match wins; senders in no group get the values above. |\n");
+	fprintf(fp, "| `[group.NAME]` | `approvers` | list | (none) | The group's "
+		"approvers: they replace the [approvers] sender globs for its members "
+		"(category: lines and default still apply). |\n");
+	fprintf(fp, "| `[group.NAME]` | *(a key of [actions], [exposed_recipients], "
+		"[personal_data], [limits], or trusted_domains)* | as there | the "
+		"value outside the group | Overrides that key for the group's members "
+		"only. |\n");
 }

@@ -84,12 +84,30 @@ typedef struct sg_conf_entry {
 	unsigned line;
 } sg_conf_entry;
 
+/* A sender group (issue 19): `[group.NAME]` with `senders = glob, ...`
+ * (the [approvers] matcher, sg_addr_sender_in), optional `approvers =
+ * a@x, ...` (they replace the sender globs' approvers for its members)
+ * and any key of a section sg_conf_groupable() allows, overriding the
+ * value outside the group for its members only. */
+typedef struct sg_conf_group {
+	char *name;		/* NAME of [group.NAME] */
+	unsigned line;		/* line of its section header */
+	sg_value *values;	/* parallel to sg_options[]; line 0: not set
+				 * in this group (the global value applies) */
+	sg_value senders;	/* globs; line: where set */
+	sg_value approvers;	/* addresses; nlist 0: none */
+} sg_conf_group;
+
+#define SG_CONF_GROUPS_MAX 100
+
 typedef struct sg_conf {
 	char *path;
 	char *dir;		/* directory of path, for relative paths */
 	sg_value *values;	/* parallel to sg_options[] */
 	sg_conf_entry *entries;	/* lines of free-form sections, in order */
 	size_t nentries;
+	sg_conf_group *groups;	/* in file order: the first match wins */
+	size_t ngroups;
 } sg_conf;
 
 sg_conf *sg_conf_load(const char *path, sg_buf *err);
@@ -106,6 +124,23 @@ char *const *sg_conf_list(const sg_conf *conf, const char *section,
  * .. entries[*first + n - 1] are not contiguous in general, so callers
  * iterate conf->entries and compare section; this counts them. */
 size_t sg_conf_count_entries(const sg_conf *conf, const char *section);
+
+/* Index of [section] key in sg_options[], or -1. */
+int sg_conf_option_index(const char *section, const char *key);
+/* Whether a [group.NAME] may set this option: every key of [actions],
+ * [exposed_recipients], [personal_data] and [limits], and [policy]
+ * trusted_domains. */
+bool sg_conf_groupable(const sg_option *o);
+/* The group of a sender (issue 19): the index of the first group, in
+ * file order, whose senders match the canonical envelope sender and,
+ * with SMTP AUTH, the login as well (sg_addr_sender_in); -1 when none
+ * does (the defaults apply). */
+int sg_conf_group_for(const sg_conf *conf, const char *sender, const char *login);
+/* The value in force for a member of group g (NULL: the defaults):
+ * the group's own when set there, else the global one. Aborts on a key
+ * not in the table, as the other lookups do. */
+const sg_value *sg_conf_gvalue(const sg_conf *conf, const sg_conf_group *g,
+			       const char *section, const char *key);
 
 /* A PATH option resolved against the configuration's directory;
  * caller frees. */

@@ -52,6 +52,11 @@ const sg_option sg_options[] = {
 	{ "actions", "scan-limit", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
 	  "Action for what could not be fully inspected (limits, parse "
 	  "errors). Fail closed: never accept what was not read." },
+	{ "actions", "private-recipient", SG_OPT_ENUM, "hold", ACTIONS, 0, 0,
+	  "Action for an attachment or personal data sent to a private "
+	  "address: a consumer, free-mail or carrier domain of "
+	  "rules/consumer-domains (gmail.com, docomo.ne.jp, ...). A citizens' "
+	  "help desk may accept it in its own [group.NAME]." },
 
 	{ "exposed_recipients", "min_parties", SG_OPT_INT, "2", NULL, 2, 100000,
 	  "Fire when To+Cc show external addresses of this many parties "
@@ -227,9 +232,9 @@ const sg_option sg_options[] = {
 
 	{ "approval", "category_order", SG_OPT_LIST,
 	  "classified, personal-data, dangerous-attachment, unencrypted-attachment, "
-	  "exposed-recipients, scan-limit",
+	  "exposed-recipients, private-recipient, scan-limit",
 	  "classified|classified-3|personal-data|dangerous-attachment|"
-	  "unencrypted-attachment|exposed-recipients|scan-limit", 0, 0,
+	  "unencrypted-attachment|exposed-recipients|private-recipient|scan-limit", 0, 0,
 	  "Which category's approvers decide a hold that has several: the "
 	  "first of these with a category:NAME line in [approvers]. Its "
 	  "approvers replace the sender's glob and default (classified-3 is "

@@ -87,7 +87,8 @@ CONTRACT='
 def acts: ["accept", "log", "bcc", "hold", "reject"];
 def rank: {"accept": 0, "log": 1, "bcc": 2, "hold": 3, "reject": 4}[.];
 def cats6: ["unencrypted-attachment", "personal-data", "exposed-recipients",
-            "dangerous-attachment", "classified", "scan-limit"];
+            "dangerous-attachment", "classified", "scan-limit",
+            "private-recipient"];
 def isstr: type == "string";
 def attok: (.path | isstr) and (.name | isstr) and (.type | isstr)
 	and (.size | type == "number") and (.encrypted | type == "boolean")
@@ -715,6 +716,81 @@ ctl -c "$CONF" check --preview "$TMP/pv-html.eml"
 pv_check "preview: an HTML body is kept as text, escape characters blanked" \
 	'(.bodies[0].html) and (.bodies[0].text | contains("<") | not) and (.bodies[0].text | contains("\u001b") | not)' 0
 rm -f "$TMP/pv-html.eml" "$TMP/pv.conf"
+
+# 9. sender groups and private-recipient (issue 19): check picks the
+# group from --from and --auth as the milter does at MAIL FROM.
+
+ROSTER=$FIX/pd/csv_cp932_applicants.eml
+cp "$TMP/base.conf" "$TMP/groups.conf"
+cat >>"$TMP/groups.conf" <<'GROUPS'
+[group.contractors]
+senders = itaku-*@example.lg.jp, *@sakura-sys.example
+personal-data = reject
+[group.second-match]
+senders = *@sakura-sys.example
+personal-data = log
+[group.helpdesk]
+senders = soudan-*@example.lg.jp
+private-recipient = log
+GROUPS
+ctl -c "$TMP/groups.conf" check --json --from itaku-01@example.lg.jp --rcpt info@partner.example "$ROSTER"
+check_json "groups: a contractor's roster is rejected (group override)" 2 \
+	'.group=="contractors" and .verdict=="reject" and all(f("personal-data")[]; .action=="reject")'
+ctl -c "$TMP/groups.conf" check --json --from yamada@sakura-sys.example --rcpt info@partner.example "$ROSTER"
+check_json "groups: two groups match, the first in file order decides" 2 '.group=="contractors"'
+ctl -c "$TMP/groups.conf" check --json --from tanaka@example.lg.jp --rcpt info@partner.example "$ROSTER"
+check_json "groups: a sender in no group gets the defaults" 1 \
+	'.group==null and .verdict=="hold" and all(f("personal-data")[]; .action=="hold")'
+ctl -c "$TMP/groups.conf" check --json --from itaku-01@example.lg.jp --auth tanaka --rcpt info@partner.example "$ROSTER"
+check_json "groups: a forged envelope sender with another login gets the defaults" 1 '.group==null'
+ctl -c "$TMP/groups.conf" check --json --from itaku-01@example.lg.jp --auth itaku-01 --rcpt info@partner.example "$ROSTER"
+check_json "groups: the contractor's own login keeps the group" 2 '.group=="contractors"'
+ctl -c "$TMP/groups.conf" check --json --from tanaka@example.lg.jp --rcpt yamada@gmail.com "$ROSTER"
+check_json "private-recipient: a roster to a gmail.com address" 1 \
+	'.verdict=="hold" and any(f("private-recipient")[]; .where=="recipient:gmail.com" and .action=="hold") and hidden("yamada@gmail.com")'
+ctl -c "$TMP/groups.conf" check --json --from tanaka@example.lg.jp --rcpt info@partner.example "$ROSTER"
+check_json "private-recipient: the same roster to a partner company is not, still held for personal data" 1 \
+	'(found("private-recipient")|not) and found("personal-data")'
+ctl -c "$TMP/groups.conf" check --json --from soudan-1@example.lg.jp --rcpt yamada@docomo.ne.jp "$ROSTER"
+check_json "private-recipient: the help desk group only logs it" 1 \
+	'.group=="helpdesk" and any(f("private-recipient")[]; .action=="log")'
+ctl -c "$TMP/groups.conf" explain --from itaku-01@example.lg.jp --rcpt info@partner.example "$ROSTER"
+if [ "$rc" = 2 ] && grep -q '^グループ group: contractors' "$TMP/out" &&
+   grep -Eq "^  \[actions\] personal-data = reject +# \[group.contractors\] .*groups.conf:[0-9]+$" "$TMP/out" &&
+   grep -Eq '^  \[actions\] unencrypted-attachment = hold +# (default|\[actions\] .*:[0-9]+)$' "$TMP/out" &&
+   grep -q '^判定 verdict: 拒否 reject' "$TMP/out"; then
+	ok "explain: group, each setting with its origin, verdict"
+else
+	fail "explain: group, each setting with its origin, verdict" "rc $rc"
+fi
+cp "$TMP/base.conf" "$TMP/e-group.conf"
+printf '[group.x]\nsenders = *\nsocket = x\n' >>"$TMP/e-group.conf"
+ctl -c "$TMP/e-group.conf" check --json "$ROSTER"
+check_err "groups: an error names file, line, group and key" 78 "e-group.conf:[0-9]+: \[group.x\] socket: not a key"
+
+# 10. the profiles of README (conf/examples): each loads, with its groups
+for p in "$SRC"/conf/examples/*.conf; do
+	ctl -c "$p" config
+	if [ "$rc" = 0 ] && grep -q '^\[group\.' "$TMP/out"; then
+		ok "profile $(basename "$p"): loads, with its groups"
+	else
+		fail "profile $(basename "$p"): loads, with its groups" "rc $rc"
+	fi
+done
+EX=$SRC/conf/examples
+ctl -c "$EX/ward-contractors.conf" check --json --from itaku-003@ward.example.lg.jp --auth itaku-003 --rcpt info@partner.example "$ROSTER"
+check_json "profile ward: a contractor's roster is refused" 2 '.group=="contractors" and .verdict=="reject"'
+ctl -c "$EX/ward-contractors.conf" check --json --from tanaka@ward.example.lg.jp --rcpt info@partner.example "$ROSTER"
+check_json "profile ward: staff's roster is held" 1 '.group==null and .verdict=="hold"'
+ctl -c "$EX/village-no-personal-data.conf" check --json --from tanaka@vill.example.lg.jp --rcpt info@partner.example "$ROSTER"
+check_json "profile village: personal data by mail is refused" 2 '.verdict=="reject" and all(f("personal-data")[]; .action=="reject")'
+ctl -c "$EX/village-no-personal-data.conf" check --json --from jumin-1@vill.example.lg.jp --rcpt info@partner.example "$ROSTER"
+check_json "profile village: the residents' clerk is held for approval instead" 1 '.group=="juminkakari" and .verdict=="hold"'
+ctl -c "$EX/welfare-two-approvers.conf" check --json --from fukushi-2@city.example.lg.jp --rcpt yamada@gmail.com "$ROSTER"
+check_json "profile welfare: a roster to gmail.com is refused for the section" 2 \
+	'.group=="welfare" and any(f("private-recipient")[]; .action=="reject")'
+ctl -c "$EX/welfare-two-approvers.conf" check --json --from koen-1@city.example.lg.jp --rcpt yamada@gmail.com "$ROSTER"
+check_json "profile welfare: the parks section is held, not refused" 1 '.group==null and .verdict=="hold"'
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -26,6 +26,17 @@ sg_install_traps
 
 milter_setup "actions.exposed-recipients=bcc" "milter.memory_limit=64K" \
 	"notify.notify_sender=no" "notify.notify_approvers=no"
+# Sender groups for groups.lua (no other script sends as itaku-* or soudan-*).
+cat >>"$SG_MDIR/sendguard.conf" <<EOF
+
+[group.contractors]
+senders = itaku-*@$SG_INTERNAL
+classified = reject
+
+[group.helpdesk]
+senders = soudan-*@$SG_INTERNAL
+classified = accept
+EOF
 echo "# miltertest: slot $SG_BASE, milter $SG_MILTER on $SG_MILTER_LM"
 milter_start || { nok "the milter starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
 ok "the milter starts and listens on $SG_MILTER_LM"
@@ -70,6 +81,24 @@ if [ -f "$SG_BASE/mt-hold.out" ]; then
 	check "store: no hold for the rewritten, rejected or aborted-then-clean messages" [ "$n" = 0 ]
 	n=$(sg_sql "SELECT count(*) FROM holds WHERE queue_id LIKE 'MTFORGE%';")
 	check "store: the five forged notices were held ($n holds)" [ "$n" = 5 ]
+fi
+
+# check and the milter agree per group: the same mail through
+# `sendguardctl check --from [--auth]` (exit 2 reject, 0 accept, 1 hold).
+if [ -f "$SG_BASE/mt-groups.out" ]; then
+	eml=$SG_BASE/groups.eml
+	printf 'From: x\r\nTo: t.yamada@sakura-sys.example\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n' \
+		'【機密性2】委託業務の仕様書について' '株式会社さくらシステム 山田様' >"$eml"
+	for c in "itaku-01@$SG_INTERNAL::2" "soudan-01@$SG_INTERNAL::0" \
+		 "tanaka@$SG_INTERNAL:tanaka:1" "itaku-01@$SG_INTERNAL:tanaka:1" \
+		 "itaku-01@$SG_INTERNAL:itaku-01:2"; do
+		from=${c%%:*}; rest=${c#*:}; auth=${rest%%:*}; want=${rest#*:}
+		"$SG_CTL" -c "$SG_MDIR/sendguard.conf" check --json --from "$from" \
+			${auth:+--auth "$auth"} --rcpt t.yamada@sakura-sys.example "$eml" >/dev/null 2>&1
+		got=$?
+		check "check agrees with the milter for $from${auth:+ (login $auth)}: exit $got, want $want" \
+			[ "$got" = "$want" ]
+	done
 fi
 
 milter_stop
