@@ -21,6 +21,12 @@ LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2
 SVC_CFLAGS := $(shell pkg-config --cflags $(SVC_PKGS) 2>/dev/null)
 SVC_LIBS := $(shell pkg-config --libs $(SVC_PKGS) 2>/dev/null)
 MILTER_LIBS := -lmilter -lpthread
+# The PDF text worker (milter/pdftext/, sendguard-pdftext) is the only
+# program that links poppler: see engine/eng_pdftext.c for why it is a
+# process of its own.
+PDFW_PKGS := poppler-glib
+PDFW_CFLAGS := $(shell pkg-config --cflags $(PDFW_PKGS) 2>/dev/null)
+PDFW_LIBS := $(shell pkg-config --libs $(PDFW_PKGS) 2>/dev/null)
 CFLAGS  ?= -O2
 # CPPFLAGS, CFLAGS and LDFLAGS are the builder's (dpkg-buildflags and
 # the like): honoured in every compile and link, after our own flags.
@@ -46,7 +52,7 @@ BT := build/test
 # skip the check; their sub-makes check again.
 PC_NOBUILD_GOALS := deps test demo demo-stop fixtures clean
 ifneq ($(filter-out $(PC_NOBUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
-PC_MISSING := $(foreach p,$(sort $(PKGS) $(SVC_PKGS) libmicrohttpd),\
+PC_MISSING := $(foreach p,$(sort $(PKGS) $(SVC_PKGS) $(PDFW_PKGS) libmicrohttpd),\
 	$(if $(shell pkg-config --exists $(p) && echo ok),,$(p)))
 ifneq ($(strip $(PC_MISSING)),)
 $(error pkg-config cannot find package(s): $(strip $(PC_MISSING)) (on Debian: make deps))
@@ -58,6 +64,7 @@ ENGINE_SRC := $(wildcard milter/engine/*.c)
 SVC_SRC    := $(wildcard milter/store/*.c milter/notify/*.c milter/release/*.c)
 CTL_SRC    := $(wildcard milter/ctl/*.c)
 DAEMON_SRC := $(wildcard milter/daemon/*.c)
+PDFW_SRC   := $(wildcard milter/pdftext/*.c)
 # The web page: everything but its main and HTTP glue goes into
 # libsgweb, so that the unit tests drive the pages without a server.
 WEB_SRC    := $(wildcard milter/web/*.c)
@@ -75,6 +82,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 # Debian packages: build, test and run-time needs.
 DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev libidn2-dev \
+	libpoppler-glib-dev poppler-data \
 	nettle-dev libsqlite3-dev zlib1g-dev libbz2-dev check jq sasl2-bin \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
@@ -85,11 +93,11 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 # does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-impress-nogui python3-uno libgsf-bin \
-	python3-msoffcrypto-tool gnupg openssl
+	python3-msoffcrypto-tool gnupg openssl poppler-utils img2pdf fonts-ipafont
 
 .PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
-all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web
+all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web $(B)/sendguard-pdftext
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -110,6 +118,8 @@ deps:
 # to be, so its objects also build with -Wconversion (an error, -Werror).
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(B)/obj/%.o) $(ENGINE_SRC:%.c=$(BT)/obj/%.o)
 $(ENGINE_OBJ): LAYER_WARN := -Wconversion
+PDFW_OBJ := $(PDFW_SRC:%.c=$(B)/obj/%.o) $(PDFW_SRC:%.c=$(BT)/obj/%.o)
+$(PDFW_OBJ): LAYER_WARN := -Wconversion $(PDFW_CFLAGS)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -131,14 +141,20 @@ $(BT)/libsgsvc.a: $(SVC_OBJ_T)
 
 ALL_LIBS := $(LIBS) $(SVC_LIBS)
 
-$(B)/sendguardctl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a
+# The milter and sendguardctl run the worker next to them: building
+# either builds it (order-only: it is not linked in).
+$(B)/sendguardctl: $(CTL_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a | $(B)/sendguard-pdftext
 	$(CC) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
-$(B)/sendguard-milter: $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a
+$(B)/sendguard-milter: $(DAEMON_SRC:%.c=$(B)/obj/%.o) $(B)/libsgsvc.a $(B)/libsgengine.a | $(B)/sendguard-pdftext
 	$(CC) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
-$(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
+$(BT)/sendguardctl: $(CTL_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a | $(BT)/sendguard-pdftext
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(ALL_LIBS)
-$(BT)/sendguard-milter: $(DAEMON_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a
+$(BT)/sendguard-milter: $(DAEMON_SRC:%.c=$(BT)/obj/%.o) $(BT)/libsgsvc.a $(BT)/libsgengine.a | $(BT)/sendguard-pdftext
 	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(ALL_LIBS) $(MILTER_LIBS)
+$(B)/sendguard-pdftext: $(PDFW_SRC:%.c=$(B)/obj/%.o)
+	$(CC) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PDFW_LIBS)
+$(BT)/sendguard-pdftext: $(PDFW_SRC:%.c=$(BT)/obj/%.o)
+	$(CC) $(SAN) $(LDFLAGS) -o $@ $^ $(PDFW_LIBS)
 
 # libsgweb: the approval page without its server (milter/web/web.h).
 WEB_LIBS := -lmicrohttpd
@@ -366,7 +382,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PREFIX)/share/sendguard \
 		$(DESTDIR)$(SYSCONF) $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(PREFIX)/share/doc/sendguard
-	install -m 0755 $(B)/sendguard-milter $(B)/sendguardctl $(B)/sendguard-web \
+	install -m 0755 $(B)/sendguard-milter $(B)/sendguardctl $(B)/sendguard-web $(B)/sendguard-pdftext \
 		$(DESTDIR)$(SBINDIR)/
 	rm -rf $(DESTDIR)$(PREFIX)/share/sendguard/rules $(DESTDIR)$(PREFIX)/share/sendguard/templates
 	cp -R rules $(DESTDIR)$(PREFIX)/share/sendguard/rules

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 
+#include "engine/eng.h"
 #include "release/rel.h"
 #include "store/st.h"
 #include "util/sg_conf.h"
@@ -36,6 +37,10 @@ int ctl_check(const char *conf_path, int argc, char **argv);
 void ctl_check_help(void);
 int ctl_explain(const char *conf_path, int argc, char **argv);
 void ctl_explain_help(void);
+/* The PDF text workers of one sendguardctl run: one worker, started on
+ * the first PDF; attached to eng. NULL (and a warning on stderr) when
+ * the worker cannot be run: PDFs are then held as scan limits. */
+eng_pdfpool *ctl_pdfpool(eng_engine *eng);
 int ctl_config(const char *conf_path, int argc, char **argv);
 void ctl_config_help(void);
 

@@ -208,9 +208,27 @@ static void ctl_explain_settings(const sg_conf *conf, const ctl_check_args *a,
 	}
 }
 
+eng_pdfpool *ctl_pdfpool(eng_engine *eng)
+{
+	char *worker = eng_pdfpool_default_worker();
+	sg_buf err;
+	eng_pdfpool *pool;
+
+	sg_buf_init(&err, 1024);
+	pool = eng_pdfpool_new(worker, 1, false, &err);
+	if (pool == NULL)
+		fprintf(stderr, "sendguardctl: warning: %s: PDF text cannot be read "
+			"(PDFs are held as scan limits)\n", sg_buf_cstr(&err));
+	eng_engine_set_pdfpool(eng, pool);
+	sg_buf_free(&err);
+	free(worker);
+	return pool;
+}
+
 static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
 			  bool explain)
 {
+	eng_pdfpool *pool;
 	sg_buf err, msg, out;
 	eng_engine *eng;
 	eng_envelope env = { a->from, a->rcpts, a->nrcpts, a->auth, NULL };
@@ -225,9 +243,11 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
 		return CTL_EX_CONFIG;
 	}
 	sg_buf_free(&err);
+	pool = ctl_pdfpool(eng);
 	if (ctl_read_input(a->file, (size_t)sg_conf_num(conf, "limits",
 			   "max_message_size"), &msg) < 0) {
 		eng_engine_free(eng);
+		eng_pdfpool_free(pool);
 		sg_buf_free(&msg);
 		return CTL_EX_NOINPUT;
 	}
@@ -254,6 +274,7 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
 	}
 	eng_result_free(&res);
 	eng_engine_free(eng);
+	eng_pdfpool_free(pool);
 	sg_buf_free(&msg);
 	return rc;
 }

@@ -193,6 +193,7 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 	rel_qentry *q = NULL;
 	size_t nq = 0;
 	sg_buf err;
+	eng_pdfpool *pool;
 
 	sg_buf_init(&err, 8192);
 	if ((rb.eng = eng_engine_new(conf, &err)) == NULL) {
@@ -201,6 +202,7 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 		sg_buf_free(&err);
 		return CTL_EX_CONFIG;
 	}
+	pool = ctl_pdfpool(rb.eng);
 	if (rel_be_list(a->be, &q, &nq, CTL_REBUILD_MAX_QUEUE, &err) < 0) {
 		fprintf(stderr, "sendguardctl reconcile --rebuild: %s\n", sg_buf_cstr(&err));
 		a->failed++;
@@ -212,6 +214,7 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 	       " without our header (left alone)\n", rb.made, rb.kept, rb.skipped);
 	rel_qentries_free(q, nq);
 	eng_engine_free(rb.eng);
+	eng_pdfpool_free(pool);
 	sg_buf_free(&err);
 	return 0;
 }

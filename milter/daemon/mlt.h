@@ -39,6 +39,12 @@ int mlt_rt_init(const char *conf_path, sg_buf *err);
 /* --check: builds what mlt_rt_init() builds (engine, keys, templates,
  * approvers) but the store, with the same errors; 0 or -1. */
 int mlt_rt_check(const char *conf_path, sg_buf *err);
+/* The PDF text workers: started once (after the daemon detached, before
+ * any thread), given to every runtime built from then on, reloads
+ * included; pdf_workers is read here only. 0, or -1 with err. */
+int mlt_pdf_start(const sg_conf *conf, sg_buf *err);
+/* --check: whether the worker next to this program can be run. */
+int mlt_pdf_check(sg_buf *err);
 mlt_rt *mlt_rt_get(void);
 void mlt_rt_put(mlt_rt *rt);
 int mlt_rt_reload(sg_buf *err);

@@ -445,7 +445,7 @@ static int mlt_check(const char *conf_path)
 		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
 		goto out;
 	}
-	if (mlt_rt_check(conf_path, &err) < 0) {
+	if (mlt_rt_check(conf_path, &err) < 0 || mlt_pdf_check(&err) < 0) {
 		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
 		goto out;
 	}
@@ -495,12 +495,21 @@ static int mlt_run(const char *conf_path, bool foreground)
 		sg_buf_free(&err);
 		return MLT_EX_CONFIG;
 	}
-	sg_buf_free(&err);
 	if (!foreground && daemon(0, 0) < 0) {
 		mlt_log(LOG_ERR, "cannot detach: %s", strerror(errno));
 		sg_conf_free(conf);
+		sg_buf_free(&err);
 		return MLT_EX_OSERR;
 	}
+	/* The PDF workers are our children: started after daemon() (its
+	 * parent exits) and before the first thread, as the service user. */
+	if (mlt_pdf_start(conf, &err) < 0) {
+		mlt_log(LOG_ERR, "%s", sg_buf_cstr(&err));
+		sg_conf_free(conf);
+		sg_buf_free(&err);
+		return MLT_EX_OSERR;
+	}
+	sg_buf_free(&err);
 	mlt_pid_file(conf, true);
 	/* Every thread started from here inherits this mask. SIGUSR1 goes
 	 * to the reload thread only; TERM, INT and HUP to libmilter's own

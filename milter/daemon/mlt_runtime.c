@@ -20,6 +20,9 @@ static pthread_mutex_t mlt_rt_lock = PTHREAD_MUTEX_INITIALIZER;
 static mlt_rt *mlt_rt_current;
 static char *mlt_rt_path;
 static unsigned long mlt_rt_gen;
+/* Never freed: it outlives every runtime, and at exit its workers see
+ * their socket close and end. */
+static eng_pdfpool *mlt_pdf;
 
 static void mlt_rt_destroy(mlt_rt *rt)
 {
@@ -43,6 +46,7 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 		goto fail;
 	if ((rt->eng = eng_engine_new(rt->conf, err)) == NULL)
 		goto fail;
+	eng_engine_set_pdfpool(rt->eng, mlt_pdf);
 	store_path = sg_conf_path(rt->conf, "store", "path");
 	if (open_store && (rt->store = st_open(store_path, err)) == NULL)
 		goto fail;
@@ -81,6 +85,30 @@ int mlt_rt_check(const char *conf_path, sg_buf *err)
 	if (rt == NULL)
 		return -1;
 	mlt_rt_destroy(rt);
+	return 0;
+}
+
+int mlt_pdf_check(sg_buf *err)
+{
+	char *worker = eng_pdfpool_default_worker();
+	int rc = eng_pdfpool_check(worker, err);
+
+	free(worker);
+	return rc;
+}
+
+int mlt_pdf_start(const sg_conf *conf, sg_buf *err)
+{
+	char *worker = eng_pdfpool_default_worker();
+
+	mlt_pdf = eng_pdfpool_new(worker, (unsigned)sg_conf_num(conf, "limits", "pdf_workers"),
+				  true, err);
+	free(worker);
+	if (mlt_pdf == NULL)
+		return -1;
+	/* No thread yet: the engine is not shared. */
+	if (mlt_rt_current)
+		eng_engine_set_pdfpool(mlt_rt_current->eng, mlt_pdf);
 	return 0;
 }
 

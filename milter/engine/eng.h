@@ -162,6 +162,29 @@ bool eng_rcpt_is_internal(const eng_engine *eng, const char *given,
 int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
 		    sg_buf *out);
 
+/*
+ * PDF text (engine/eng_pdftext.c): a pool of sendguard-pdftext worker
+ * processes. The milter makes one at start-up, after it detached and
+ * before any thread (start_now: every worker started, or NULL with
+ * err); `sendguardctl check` may make its own that starts workers on
+ * the first PDF. An engine reads PDF text only with a pool
+ * (eng_engine_set_pdfpool, before the engine is shared); without one a
+ * readable PDF is a scan-limit finding (pdf-extractor). The pool
+ * outlives the engines that use it; eng_pdfpool_free() ends its
+ * workers. eng_pdfpool_default_worker(): sendguard-pdftext in the
+ * directory of the running program (caller frees);
+ * eng_pdfpool_check(): whether that file can be run (for --check and
+ * doctor).
+ */
+typedef struct eng_pdfpool eng_pdfpool;
+
+char *eng_pdfpool_default_worker(void);
+int eng_pdfpool_check(const char *worker, sg_buf *err);
+eng_pdfpool *eng_pdfpool_new(const char *worker, unsigned nworkers, bool start_now,
+			     sg_buf *err);
+void eng_pdfpool_free(eng_pdfpool *pool);
+void eng_engine_set_pdfpool(eng_engine *eng, eng_pdfpool *pool);
+
 /* Output for `sendguardctl check` (and logs): JSON per the contract,
  * and a human-readable Japanese/English form. */
 void eng_result_json(const eng_result *res, sg_buf *out);

@@ -11,6 +11,7 @@
 #include "engine/eng_archive.h"
 #include "engine/eng_office.h"
 #include "engine/eng_pdf.h"
+#include "engine/eng_pdftext.h"
 #include "engine/eng_sniff.h"
 #include "util/sg_mem.h"
 
@@ -200,12 +201,14 @@ static void eng_pdf(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
 		break;
 	case ENG_PDF_OWNER_ONLY:
 		eng_set_note(node, "owner password only: opens without a password");
+		eng_pdf_text(ctx, node, d, n);
 		break;
 	case ENG_PDF_UNREADABLE:
 		eng_scan_limit(ctx, "pdf-unreadable", "PDF を読み取れません",
 			       "The PDF could not be read", node->where, sg_buf_cstr(&why));
 		break;
 	case ENG_PDF_PLAIN:
+		eng_pdf_text(ctx, node, d, n);
 		break;
 	}
 	sg_buf_free(&why);

@@ -592,6 +592,13 @@ static int ct_plain(const char *name, ct_kind kind, const unsigned char *d,
 	return rc < 0 ? -1 : 0;
 }
 
+void eng_content_detect_text(eng_ctx *ctx, const char *where, const char *norm,
+			     size_t len)
+{
+	eng_mark_scan(ctx, norm, len, where);
+	eng_pd_scan(ctx, norm, len, where);
+}
+
 static void ct_detect(eng_ctx *ctx, const char *where, const sg_buf *text)
 {
 	sg_buf norm;
@@ -600,8 +607,7 @@ static void ct_detect(eng_ctx *ctx, const char *where, const sg_buf *text)
 	if (eng_text_normalize(sg_buf_cstr(text), text->len, &norm) < 0)
 		eng_scan_limit(ctx, "text-size", "添付ファイルの文字が多すぎて全部は検査できません",
 			       "Attachment text too large to inspect in full", where, "");
-	eng_mark_scan(ctx, sg_buf_cstr(&norm), norm.len, where);
-	eng_pd_scan(ctx, sg_buf_cstr(&norm), norm.len, where);
+	eng_content_detect_text(ctx, where, sg_buf_cstr(&norm), norm.len);
 	sg_buf_free(&norm);
 }
 

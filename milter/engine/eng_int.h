@@ -41,6 +41,9 @@ typedef struct eng_limits {
 	size_t archive_entries;	/* entries of all archives of a message */
 	size_t expanded_size;	/* bytes read out of all archives */
 	unsigned expansion_ratio;	/* bytes out per byte in, one archive */
+	unsigned pdf_pages;	/* pages of one PDF read */
+	unsigned pdf_timeout;	/* seconds (wall and CPU) for one PDF */
+	unsigned long long pdf_memory;	/* RLIMIT_AS of the PDF worker */
 } eng_limits;
 
 /* What a sender group ([group.NAME], issue 19) may set: the scan
@@ -96,6 +99,7 @@ struct eng_engine {
 					 * every pattern (eng_rules.c) */
 	char **dangerous_ext;	/* rules/dangerous-extensions, lower-case */
 	size_t ndangerous_ext;
+	eng_pdfpool *pdf;	/* PDF text workers, not owned; or NULL */
 };
 
 typedef struct eng_ctx {
@@ -175,6 +179,10 @@ void eng_recip_private(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h)
  * file's archive nesting (0 for a mail attachment). */
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 		      const unsigned char *data, size_t len, unsigned depth);
+/* The detectors of every attachment's text, over normalised (NFKC)
+ * text: markings and personal data, `where` the file. */
+void eng_content_detect_text(eng_ctx *ctx, const char *where, const char *norm,
+			     size_t len);
 /* Whether an HTML body of the message references this Content-ID. */
 bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id);
 

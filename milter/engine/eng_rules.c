@@ -136,6 +136,9 @@ static void eng_settings_load(eng_settings *st, const sg_conf *conf,
 	st->lim.archive_entries = (size_t)ENG_V("limits", "max_archive_entries")->num;
 	st->lim.expanded_size = (size_t)ENG_V("limits", "max_expanded_size")->num;
 	st->lim.expansion_ratio = (unsigned)ENG_V("limits", "max_expansion_ratio")->num;
+	st->lim.pdf_pages = (unsigned)ENG_V("limits", "max_pdf_pages")->num;
+	st->lim.pdf_timeout = (unsigned)ENG_V("limits", "pdf_timeout")->num;
+	st->lim.pdf_memory = (unsigned long long)ENG_V("limits", "pdf_memory")->num;
 	st->pd_min_conf = eng_pd_conf_parse(ENG_V("personal_data", "min_confidence")->text);
 #undef ENG_V
 }

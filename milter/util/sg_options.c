@@ -92,6 +92,21 @@ const sg_option sg_options[] = {
 	{ "limits", "max_expansion_ratio", SG_OPT_INT, "100", NULL, 2, 1000000,
 	  "Most bytes read out of one archive per byte of the archive (past "
 	  "the first MiB): a higher ratio is an archive bomb." },
+	{ "limits", "max_pdf_pages", SG_OPT_INT, "500", NULL, 1, 100000,
+	  "Most pages of one PDF whose text is read; a longer PDF is a "
+	  "scan-limit finding (pdf-pages)." },
+	{ "limits", "pdf_timeout", SG_OPT_DURATION, "20s", NULL, 1, 3600,
+	  "Longest time (and CPU time) the text of one PDF may take; the "
+	  "worker reading it is then killed and replaced, and the PDF is a "
+	  "scan-limit finding (pdf-timeout). Within scan_timeout." },
+	{ "limits", "pdf_memory", SG_OPT_SIZE, "512M", NULL, 64 * MIB, 64 * 1024 * MIB,
+	  "Address space (RLIMIT_AS) of a PDF text worker while it reads a "
+	  "PDF; a PDF that needs more ends the worker and is a scan-limit "
+	  "finding (pdf-crash)." },
+	{ "limits", "pdf_workers", SG_OPT_INT, "2", NULL, 1, 64,
+	  "PDF text worker processes (sendguard-pdftext) the milter starts "
+	  "once and keeps; this many PDFs are read at once, others wait. "
+	  "Read at start-up, not on reload." },
 
 	{ "personal_data", "min_confidence", SG_OPT_ENUM, "medium",
 	  "low|medium|high", 0, 0,
