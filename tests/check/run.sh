@@ -464,6 +464,49 @@ ctl -c "$TMP/e17.conf" check --json "$ARC/zip_docx_kimitsu3a.eml"
 check_json "archive budget: max_archive_entries 17: zip entry plus 17 members exceed it" 2 \
 	'.verdict=="reject" and any(f("scan-limit")[]; .rule=="archive-entries" and .where=="資料.zip/台帳.docx")'
 
+# PDF text (issue 17 item 1): the bounds of the sendguard-pdftext worker.
+PDF=$FIX/pdf
+# Was: a class-3 PDF passed to a trusted_domains recipient (only the
+# unencrypted rule, which does not apply there, saw it).
+ctl -c "$TMP/trust.conf" check --json --rcpt t.yamada@kenko-kyokai.example "$PDF/lo_kimitsu3_fullwidth.eml"
+check_json "pdf: 機密性３ in a PDF to a trusted domain is rejected" 2 '.verdict=="reject" and (found("unencrypted-attachment")|not)'
+ctl -c "$TMP/trust.conf" check --json --rcpt t.yamada@kenko-kyokai.example "$PDF/lo_mynumber.eml"
+check_json "pdf: a My Number in a PDF to a trusted domain is held" 1 '.verdict=="hold" and cats==["personal-data"]'
+confset "$TMP/base.conf" "$TMP/p10.conf" limits max_pdf_pages 10
+ctl -c "$TMP/p10.conf" check --json "$PDF/lo_pages12.eml"
+check_json "pdf: max_pdf_pages 10: a 12-page PDF is held as a scan limit (its page-12 marking unread)" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="pdf-pages" and .where=="事業計画.pdf" and .evidence=="10 of 12 pages read") and (found("classified")|not)'
+confset "$TMP/base.conf" "$TMP/t1k.conf" limits max_text_size 1024
+ctl -c "$TMP/t1k.conf" check --json "$PDF/lo_pages12.eml"
+check_json "pdf: max_text_size 1024: the text of a 12-page PDF is cut, a scan limit" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="pdf-text-size" and .where=="事業計画.pdf")'
+# The worker's test hook (SG_FAULT=pdf-marker): a PDF that hangs the
+# extractor is cut at pdf_timeout, the worker killed; one that crashes
+# it is a scan limit too. Neither takes sendguardctl down.
+confset "$TMP/base.conf" "$TMP/pt2.conf" limits pdf_timeout 2s
+export SG_FAULT=pdf-marker
+_t0=$(date +%s)
+ctl -c "$TMP/pt2.conf" check --json "$PDF/fault_hang.eml"
+_t1=$(date +%s)
+check_json "pdf: a PDF that hangs the worker is held (pdf-timeout, pdf_timeout 2s)" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="pdf-timeout" and .where=="資料.pdf")'
+if [ $((_t1 - _t0)) -le 20 ]; then ok "pdf: the hung worker was cut within 20 s ($((_t1 - _t0)) s)"
+else fail "pdf: the hung worker was cut within 20 s" "took $((_t1 - _t0)) s"; fi
+ctl -c "$TMP/base.conf" check --json "$PDF/fault_crash.eml"
+check_json "pdf: a PDF that crashes the worker is held (pdf-crash, signal 11)" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="pdf-crash" and .where=="資料.pdf" and .evidence=="worker died of signal 11")'
+unset SG_FAULT
+# No worker next to sendguardctl: PDFs are held, never passed unread.
+mkdir -p "$TMP/nopdf" && cp "$CTL" "$TMP/nopdf/sendguardctl"
+timeout "$LIMIT" "$TMP/nopdf/sendguardctl" -c "$TMP/base.conf" check --json "$PDF/lo_clean.eml" \
+	>"$TMP/out" 2>"$TMP/err" </dev/null
+rc=$?
+check_json "pdf: without the worker a PDF is held as a scan limit (pdf-extractor)" 1 \
+	'.verdict=="hold" and any(f("scan-limit")[]; .rule=="pdf-extractor" and .where=="会議案内.pdf")' &&
+	{ grep -q "sendguard-pdftext" "$TMP/err" && ok "pdf: ... and sendguardctl names the missing worker on stderr" ||
+	  fail "pdf: sendguardctl names the missing worker on stderr" "no mention"; }
+rm -rf "$TMP/nopdf"
+
 # ---------------------------------------------------------------------------
 # 6. errors: unreadable input 66, usage 64, configuration 78
 
