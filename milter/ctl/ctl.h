@@ -14,6 +14,7 @@
 
 #include "engine/eng.h"
 #include "release/rel.h"
+#include "release/rel_outbox.h"
 #include "store/st.h"
 #include "util/sg_conf.h"
 
@@ -101,10 +102,14 @@ void ctl_store_close(st_store *st, const sg_conf *conf);
 /* flock on "<store>.apply.lock", waiting up to wait_s; fd or -1. */
 int ctl_lock_apply(const char *cmd, const sg_conf *conf, int wait_s);
 typedef struct ctl_notices ctl_notices;
-ctl_notices *ctl_notices_new(const sg_conf *conf, sg_buf *err);
+/* actor names the command in the audit records of notices it sends. */
+ctl_notices *ctl_notices_new(const sg_conf *conf, const char *actor, sg_buf *err);
 void ctl_notices_free(ctl_notices *n);
-/* Reminders go to the approvers, everything else to the sender. */
+/* Records a notice in the outbox: reminders to the approvers,
+ * everything else to the sender (internal addresses only). */
 void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind);
+/* Sends what is due in the outbox (bounded time); how many were sent. */
+size_t ctl_notices_drain(ctl_notices *n, st_store *st);
 ntf_kind ctl_outcome_kind(st_status s);
 typedef struct ctl_argspec {
 	const char *const *opts;	/* "--by", ... (take a value) */

@@ -315,7 +315,7 @@ int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
 	sg_buf_init(&err, 8192);
 	a->be = rel_backend_new(conf, &err);
 	if (a->be != NULL)
-		a->notices = ctl_notices_new(conf, &err);
+		a->notices = ctl_notices_new(conf, cmd, &err);
 	if (a->be == NULL || a->notices == NULL) {
 		fprintf(stderr, "sendguardctl %s: configuration error: %s\n", cmd,
 			sg_buf_cstr(&err));
@@ -367,6 +367,7 @@ int ctl_apply(const char *conf_path, int argc, char **argv)
 		ex = ctl_apply_all(&a);
 		printf("apply: %zu applied (%zu already done in the queue), %zu refused,"
 		       " %zu failed\n", a.applied, a.gone, a.refused, a.failed);
+		ctl_notices_drain(a.notices, st);
 		ctl_applier_free(&a);
 	}
 	if (lock >= 0)

@@ -43,7 +43,7 @@ static void ctl_expire_notice(const st_hold *h, ntf_kind kind, void *ctx)
 	struct ctl_expire_ctx *c = ctx;
 
 	printf("hold %s: %s\n", h->id, kind == NTF_APPROVAL_REMINDER
-	       ? "reminder sent to its approvers" : "expired, sender told");
+	       ? "reminder to its approvers" : "expired, sender to be told");
 	ctl_notice(c->notices, c->st, h, kind);
 }
 
@@ -67,7 +67,7 @@ int ctl_expire(const char *conf_path, int argc, char **argv)
 		return ex;
 	}
 	sg_buf_init(&err, 8192);
-	c.notices = ctl_notices_new(conf, &err);
+	c.notices = ctl_notices_new(conf, "expire", &err);
 	if (c.notices == NULL) {
 		fprintf(stderr, "sendguardctl expire: configuration error: %s\n",
 			sg_buf_cstr(&err));
@@ -80,6 +80,7 @@ int ctl_expire(const char *conf_path, int argc, char **argv)
 		printf("expire: %zu expired, %zu reminded, %zu failed\n", stats.expired,
 		       stats.reminded, stats.failed);
 		ex = rc != REL_OK ? ctl_exit_of(rc) : stats.failed ? CTL_EX_TEMPFAIL : 0;
+		ctl_notices_drain(c.notices, c.st);
 	}
 	ctl_notices_free(c.notices);
 	sg_buf_free(&err);

@@ -32,7 +32,7 @@
 
 void ctl_list_help(void)
 {
-	printf("usage: sendguardctl [-c CONF] list [--status S] [--json]\n"
+	printf("usage: sendguardctl [-c CONF] list [--status S] [--json] [--notices]\n"
 	       "\n"
 	       "List held messages, oldest first. 保留中のメールを一覧表示します。\n"
 	       "\n"
@@ -42,6 +42,10 @@ void ctl_list_help(void)
 	       "              from, auth_login, recipients [{addr, external}], subject,\n"
 	       "              size, categories, attachments, approvers, created,\n"
 	       "              expires, decided_by, decided_at, comment, reminded_at\n"
+	       "  --notices   instead: the notices not sent yet (outbox: waiting for\n"
+	       "              their hold, ready or being retried, failed after\n"
+	       "              [notify] max_age) with attempts and the last error\n"
+	       "              未送信の通知 (送信待ち・再試行中・断念) を表示します\n"
 	       "\n"
 	       "exit status: 0, 64 usage, 70 internal error, 77 permission,\n"
 	       "78 configuration error.\n");
@@ -133,13 +137,44 @@ static int ctl_list_one(const st_hold *h, void *ctx)
 	return 0;
 }
 
+/* --notices: the outbox rows not sent yet (waiting, ready, failed). */
+static int ctl_notice_one(const st_notice *n, void *ctx)
+{
+	struct ctl_list_ctx *c = ctx;
+
+	if (c->json) {
+		sg_buf_reset(&c->out);
+		sg_buf_printf(&c->out, "{\"id\":%lld", n->id);
+		ctl_json_kv(&c->out, "hold_id", n->hold_id);
+		ctl_json_kv(&c->out, "queue_id", n->queue_id);
+		ctl_json_kv(&c->out, "kind", n->kind);
+		ctl_json_kv(&c->out, "to", n->rcpt);
+		ctl_json_kv(&c->out, "message_id", n->message_id);
+		ctl_json_kv(&c->out, "state", st_notice_state_name(n->state));
+		ctl_json_kv(&c->out, "created", n->created);
+		sg_buf_printf(&c->out, ",\"attempts\":%u", n->attempts);
+		ctl_json_kv(&c->out, "last_error", n->last_error);
+		sg_buf_putc(&c->out, '}');
+		printf("%s%s", c->n ? ",\n" : "[\n", sg_buf_cstr(&c->out));
+	} else {
+		if (c->n == 0)
+			printf("%-6s %-8s %-27s %-20s %-30s %-8s %s\n", "ID", "STATE",
+			       "HOLD", "KIND", "TO", "ATTEMPTS", "LAST ERROR");
+		printf("%-6lld %-8s %-27s %-20s %-30s %-8u %s\n", n->id,
+		       st_notice_state_name(n->state), n->hold_id ? n->hold_id : "-",
+		       n->kind, n->rcpt, n->attempts, n->last_error ? n->last_error : "");
+	}
+	c->n++;
+	return 0;
+}
+
 int ctl_list(const char *conf_path, int argc, char **argv)
 {
 	static const char *const opts[] = { "--status" };
-	static const char *const flags[] = { "--json" };
+	static const char *const flags[] = { "--json", "--notices" };
 	const char *vals[1] = { NULL };
-	bool set[1] = { false };
-	ctl_argspec spec = { opts, vals, 1, flags, set, 1, NULL, 0 };
+	bool set[2] = { false, false };
+	ctl_argspec spec = { opts, vals, 1, flags, set, 2, NULL, 0 };
 	struct ctl_list_ctx c = { false, 0, { 0 } };
 	st_status status;
 	sg_conf *conf;
@@ -150,7 +185,8 @@ int ctl_list(const char *conf_path, int argc, char **argv)
 	if (ctl_parse_args("list", argc, argv, &spec) < 0 ||
 	    (vals[0] && st_status_parse(vals[0], &status) < 0)) {
 		fprintf(stderr, "usage: sendguardctl list [--status pending|approved|"
-			"rejected|withdrawn|expired] [--json]\n");
+			"rejected|withdrawn|expired|arriving|never-arrived] [--json]"
+			" [--notices]\n");
 		return CTL_EX_USAGE;
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL)
@@ -162,14 +198,17 @@ int ctl_list(const char *conf_path, int argc, char **argv)
 	c.json = set[0];
 	sg_buf_init(&c.out, SG_BUF_UNLIMITED);
 	sg_buf_init(&err, 4096);
-	if (st_hold_list(st, vals[0] ? &status : NULL, ctl_list_one, &c, &err) != ST_OK) {
+	if ((set[1] ? st_outbox_list(st, false, ctl_notice_one, &c, &err)
+		    : st_hold_list(st, vals[0] ? &status : NULL, ctl_list_one, &c,
+				   &err)) != ST_OK) {
 		fprintf(stderr, "sendguardctl list: %s\n", sg_buf_cstr(&err));
 		ex = CTL_EX_SOFTWARE;
 	}
 	if (c.json)
 		printf("%s]\n", c.n ? "\n" : "[");
 	else if (c.n == 0)
-		printf("no holds / 保留はありません\n");
+		printf(set[1] ? "no unsent notices / 未送信の通知はありません\n"
+			      : "no holds / 保留はありません\n");
 	sg_buf_free(&c.out);
 	sg_buf_free(&err);
 	ctl_store_close(st, conf);

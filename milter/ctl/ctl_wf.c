@@ -30,8 +30,10 @@
  *	Notices: outcome notices to the sender (approved, rejected,
  *	withdrawn, expired) and reminders to the approvers, built from the
  *	stored hold (rel_view_from_hold) with the milter's templates and
- *	keys, submitted through [notify] sendmail, each recorded in the
- *	audit log like the milter's (event notice / notice-failed).
+ *	keys, recorded in the store's outbox (one of a kind per hold and
+ *	person: expire and apply cannot both send "expired") and sent by
+ *	whichever drainer comes first: the command itself before it ends,
+ *	or the milter's notifier thread. Each is audited once, when sent.
  * DIAGNOSTICS
  *	Messages on stderr, prefixed "sendguardctl CMD:".
  */
@@ -46,10 +48,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#define CTL_SUBMIT_TIMEOUT 60
+/* How long apply and expire spend sending notices before they end. */
+#define CTL_DRAIN_SECONDS 60
 
 int ctl_exit_of(rel_rc rc)
 {
@@ -190,10 +194,19 @@ int ctl_lock_apply(const char *cmd, const sg_conf *conf, int wait_s)
 struct ctl_notices {
 	ntf_keys *keys;
 	ntf_ctx *ntf;
+	eng_engine *eng;	/* internal_domains: who may get a notice */
+	rel_notifier *notifier;
 	bool to_sender, to_approvers;
 };
 
-ctl_notices *ctl_notices_new(const sg_conf *conf, sg_buf *err)
+static void ctl_notice_log(int prio, const char *msg, void *ctx)
+{
+	(void)ctx;
+	fprintf(prio <= LOG_WARNING ? stderr : stdout, "%s%s\n",
+		prio <= LOG_WARNING ? "sendguardctl: " : "", msg);
+}
+
+ctl_notices *ctl_notices_new(const sg_conf *conf, const char *actor, sg_buf *err)
 {
 	ctl_notices *n = sg_xcalloc(1, sizeof(*n));
 	char *dir = sg_conf_path(conf, "keys", "dir");
@@ -204,7 +217,12 @@ ctl_notices *ctl_notices_new(const sg_conf *conf, sg_buf *err)
 	free(dir);
 	if (n->keys != NULL)
 		n->ntf = ntf_ctx_new(conf, n->keys, err);
-	if (n->ntf == NULL) {
+	if (n->ntf != NULL)
+		n->eng = eng_engine_new(conf, err);
+	if (n->eng != NULL)
+		n->notifier = rel_notifier_new(conf, n->ntf, actor, ctl_notice_log,
+					       NULL, err);
+	if (n->notifier == NULL) {
 		ctl_notices_free(n);
 		return NULL;
 	}
@@ -215,68 +233,54 @@ void ctl_notices_free(ctl_notices *n)
 {
 	if (n == NULL)
 		return;
+	rel_notifier_free(n->notifier);
+	eng_engine_free(n->eng);
 	ntf_ctx_free(n->ntf);
 	ntf_keys_free(n->keys);
 	free(n);
 }
 
-static void ctl_record_notice(st_store *st, const st_hold *h, ntf_kind kind,
-			      const char *to, const char *error)
-{
-	sg_buf d, err;
-
-	sg_buf_init(&d, 8192);
-	sg_buf_init(&err, 4096);
-	sg_buf_puts(&d, "{\"kind\":");
-	sg_json_str(&d, ntf_kind_name(kind));
-	sg_buf_puts(&d, ",\"to\":");
-	sg_json_str(&d, to);
-	sg_buf_puts(&d, ",\"error\":");
-	sg_json_str(&d, error);
-	sg_buf_putc(&d, '}');
-	if (st_audit_append(st, error ? "notice-failed" : "notice", h->id, h->queue_id,
-			    "sendguardctl", ctl_unix_user(), sg_buf_cstr(&d),
-			    &err) != ST_OK)
-		fprintf(stderr, "sendguardctl: cannot record a notice: %s\n",
-			sg_buf_cstr(&err));
-	sg_buf_free(&d);
-	sg_buf_free(&err);
-}
-
-static void ctl_send(ctl_notices *n, st_store *st, const st_hold *h,
-		     const ntf_hold_view *v, ntf_kind kind, const char *to)
-{
-	sg_buf msg, err;
-	const char *rcpt[1] = { to };
-	ntf_submit_result r = NTF_SUBMIT_USAGE;
-
-	sg_buf_init(&msg, SG_BUF_UNLIMITED);
-	sg_buf_init(&err, 4096);
-	if (ntf_build_message(n->ntf, kind, v, to, time(NULL), &msg, &err) == 0)
-		r = ntf_submit(ntf_ctx_sendmail(n->ntf), ntf_ctx_from(n->ntf), rcpt, 1,
-			       msg.data, msg.len, CTL_SUBMIT_TIMEOUT, NULL, &err);
-	if (r != NTF_SUBMIT_OK)
-		fprintf(stderr, "sendguardctl: hold %s: %s notice to %s not sent: %s\n",
-			h->id, ntf_kind_name(kind), to, sg_buf_cstr(&err));
-	ctl_record_notice(st, h, kind, to, r == NTF_SUBMIT_OK ? NULL : sg_buf_cstr(&err));
-	sg_buf_free(&msg);
-	sg_buf_free(&err);
-}
-
+/* Records the notices in the outbox; ctl_notices_drain() sends them
+ * (and whatever else is due) before the command ends. */
 void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind)
 {
 	ntf_hold_view v;
+	rel_nlist l;
+	sg_buf err;
+	time_t now = time(NULL);
 
 	if (n == NULL)
 		return;
+	sg_buf_init(&err, 4096);
+	rel_nlist_init(&l);
 	rel_view_from_hold(&v, h);
 	if (kind == NTF_APPROVAL_REMINDER) {
 		for (size_t i = 0; n->to_approvers && i < h->napprovers; i++)
-			ctl_send(n, st, h, &v, kind, h->approvers[i]);
-	} else if (n->to_sender && h->sender && *h->sender) {
-		ctl_send(n, st, h, &v, kind, h->sender);
+			if (rel_nlist_add(&l, n->eng, n->ntf, kind, &v, h->approvers[i],
+					  now, &err) < 0)
+				fprintf(stderr, "sendguardctl: hold %s: %s\n", h->id,
+					sg_buf_cstr(&err));
+	} else if (n->to_sender && h->sender &&
+		   rel_nlist_add(&l, n->eng, n->ntf, kind, &v, h->sender, now,
+				 &err) < 0) {
+		fprintf(stderr, "sendguardctl: hold %s: %s\n", h->id, sg_buf_cstr(&err));
 	}
+	if (l.refused)
+		printf("hold %s: no %s notice to %s: not an internal address\n", h->id,
+		       ntf_kind_name(kind), kind == NTF_APPROVAL_REMINDER ?
+		       "an approver" : (h->sender && *h->sender ? h->sender : "<>"));
+	sg_buf_reset(&err);
+	if (l.n && st_outbox_add(st, h->id, h->queue_id, l.v, l.n, &err) != ST_OK)
+		fprintf(stderr, "sendguardctl: hold %s: %s notice not recorded: %s\n",
+			h->id, ntf_kind_name(kind), sg_buf_cstr(&err));
+	rel_nlist_free(&l);
 	ntf_view_free(&v);
+	sg_buf_free(&err);
+}
+
+size_t ctl_notices_drain(ctl_notices *n, st_store *st)
+{
+	return n ? rel_notifier_drain_for(n->notifier, st, CTL_DRAIN_SECONDS) : 0;
 }
 
 ntf_kind ctl_outcome_kind(st_status s)

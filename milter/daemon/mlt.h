@@ -20,6 +20,7 @@
 
 #include "engine/eng.h"
 #include "notify/ntf.h"
+#include "release/rel_outbox.h"
 #include "store/st.h"
 #include "util/sg_buf.h"
 #include "util/sg_conf.h"
@@ -108,9 +109,17 @@ bool mlt_notice_verified(mlt_rt *rt, const mlt_msg *m, const unsigned char *data
 char **mlt_approvers(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 		     size_t *n);
 void mlt_strv_free(char **v, size_t n);
+/* The hold's notices, for st_hold_create (same transaction). */
 void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
-		     const char *hold_id, char *const *approvers, size_t napprovers);
+		     const char *hold_id, char *const *approvers, size_t napprovers,
+		     rel_nlist *out);
+/* Records the rejection notice in the outbox. */
 void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res);
+
+/* mlt_notifier.c: the thread that drains the outbox. */
+int mlt_notifier_start(void);
+void mlt_notifier_wake(void);
+void mlt_notifier_stop(void);
 /* The canonical sender: envelope sender, lower-cased ("" for <>). */
 char *mlt_sender(const mlt_msg *m);
 

@@ -258,14 +258,15 @@ static void mlt_hold_recipients(mlt_job *j, st_rcpt *r)
 	}
 }
 
-static int mlt_store_hold(mlt_job *j, char id[ST_ID_SIZE], char **approvers,
-			  size_t napprovers)
+static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
+			  size_t napprovers, const rel_nlist *notices)
 {
 	const char *cats[ST_MAX_CATEGORIES];
 	st_rcpt *r = sg_xcalloc(j->m->nrcpts + 1, sizeof(*r));
 	sg_buf fj, aj, err;
 	char *sender = mlt_sender(j->m);
 	st_hold_new h = { 0 };
+	char stored_id[ST_ID_SIZE];
 	st_rc rc;
 
 	sg_buf_init(&fj, SG_BUF_UNLIMITED);
@@ -292,7 +293,10 @@ static int mlt_store_hold(mlt_job *j, char id[ST_ID_SIZE], char **approvers,
 	h.napprovers = napprovers;
 	h.created = time(NULL);
 	h.expires = h.created + (time_t)sg_conf_num(j->rt->conf, "hold", "expire_after");
-	rc = st_hold_create(j->rt->store, &h, id, &err);
+	h.id = id;
+	h.notices = notices->v;
+	h.nnotices = notices->n;
+	rc = st_hold_create(j->rt->store, &h, stored_id, &err);
 	if (rc != ST_OK)
 		mlt_store_error(j, "cannot record the hold", rc, &err);
 	sg_buf_free(&fj);
@@ -308,8 +312,20 @@ static sfsistat mlt_hold(mlt_job *j)
 	char id[ST_ID_SIZE], reason[128];
 	size_t napprovers = 0;
 	char **approvers = mlt_approvers(j->rt, j->m, &j->res, &napprovers);
+	rel_nlist notices;
+	int stored;
 
-	if (mlt_store_hold(j, id, approvers, napprovers) < 0) {
+	if (st_new_id(id) < 0) {
+		mlt_strv_free(approvers, napprovers);
+		return mlt_failure(j->ctx, j->rt, "no random bytes for a hold id");
+	}
+	/* The notices are built now (cheap) and recorded with the hold in
+	 * one transaction; the notifier thread sends them afterwards. */
+	rel_nlist_init(&notices);
+	mlt_notice_hold(j->rt, j->m, &j->res, id, approvers, napprovers, &notices);
+	stored = mlt_store_hold(j, id, approvers, napprovers, &notices);
+	rel_nlist_free(&notices);
+	if (stored < 0) {
 		mlt_strv_free(approvers, napprovers);
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "store unwritable"));
 	}
@@ -326,7 +342,7 @@ static sfsistat mlt_hold(mlt_job *j)
 	if (napprovers == 0)
 		mlt_log(LOG_WARNING, "hold=%s: nobody may approve it ([approvers] "
 			"has no one but the sender); an administrator must decide", id);
-	mlt_notice_hold(j->rt, j->m, &j->res, id, approvers, napprovers);
+	mlt_notifier_wake();
 	mlt_strv_free(approvers, napprovers);
 	return SMFIS_CONTINUE;
 }

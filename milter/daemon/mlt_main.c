@@ -528,9 +528,11 @@ static int mlt_run(const char *conf_path, bool foreground)
 	signal(SIGPIPE, SIG_IGN);
 	pthread_create(&tid, NULL, mlt_reload_thread, &usr1);
 	pthread_detach(tid);
+	mlt_notifier_start();
 	mlt_log(LOG_INFO, "sendguard-milter %s listening on %s", SG_VERSION,
 		sg_conf_str(conf, "milter", "socket"));
 	rc = smfi_main() == MI_SUCCESS ? 0 : MLT_EX_OSERR;
+	mlt_notifier_stop();
 	mlt_log(LOG_INFO, "sendguard-milter stopped");
 	mlt_pid_file(conf, false);
 	sg_conf_free(conf);

@@ -2,15 +2,19 @@
  * NAME
  *	mlt_notice - notices the milter sends, and recognising them again
  * DESCRIPTION
- *	Hold notices, approval requests and rejection notices are submitted
- *	through [notify] sendmail and pass through Postfix, and so through
+ *	Hold notices, approval requests and rejection notices are built
+ *	here and recorded in the store's outbox (a hold's notices in the
+ *	hold's own transaction); the notifier thread (mlt_notifier.c) sends
+ *	them after end of message. They pass through Postfix, and so through
  *	this milter, again. They are recognised by their X-Sendguard-Notice
  *	MAC (body, envelope recipients, the headers let through unchecked,
  *	nonce), a Date within [notify] max_notice_age and a nonce seen only
  *	once, never by a sender address that anybody could type.
  *
- *	A notice that cannot be sent is logged and recorded; the hold stays
- *	(the approval page and sendguardctl still show it).
+ *	A notice that cannot be sent is retried, then logged and recorded
+ *	(rel_outbox.c); the hold stays (the approval page and sendguardctl
+ *	still show it). Notices go to internal addresses only
+ *	(rel_notice_allowed).
  */
 #include "daemon/mlt.h"
 #include "util/sg_json.h"
@@ -26,7 +30,6 @@
  * accepted ([notify] max_notice_age), or a replay past the nonce's
  * lifetime would pass. */
 #define MLT_NONCE_TTL (7 * 86400L)
-#define MLT_SUBMIT_TIMEOUT 60
 
 static const unsigned char *mlt_body_of(const unsigned char *data, size_t len,
 					size_t *blen)
@@ -99,53 +102,6 @@ char **mlt_approvers(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 	return out;
 }
 
-static void mlt_record_notice(mlt_rt *rt, const ntf_hold_view *v, const char *kind,
-			      const char *to, const char *error)
-{
-	sg_buf d, err;
-
-	sg_buf_init(&d, 4096);
-	sg_buf_init(&err, 4096);
-	sg_buf_puts(&d, "{\"kind\":");
-	sg_json_str(&d, kind);
-	sg_buf_puts(&d, ",\"to\":");
-	sg_json_str(&d, to);
-	sg_buf_puts(&d, ",\"error\":");
-	sg_json_str(&d, error);
-	sg_buf_putc(&d, '}');
-	if (st_audit_append(rt->store, error ? "notice-failed" : "notice", v->hold_id,
-			    v->queue_id, "milter", NULL, sg_buf_cstr(&d), &err) != ST_OK)
-		mlt_log(LOG_ERR, "cannot record a notice: %s", sg_buf_cstr(&err));
-	sg_buf_free(&d);
-	sg_buf_free(&err);
-}
-
-static void mlt_send(mlt_rt *rt, const ntf_hold_view *v, ntf_kind kind,
-		     const char *to)
-{
-	sg_buf msg, err;
-	const char *rcpt[1] = { to };
-	ntf_submit_result r;
-	int status = 0;
-
-	sg_buf_init(&msg, SG_BUF_UNLIMITED);
-	sg_buf_init(&err, 4096);
-	if (ntf_build_message(rt->ntf, kind, v, to, time(NULL), &msg, &err) < 0) {
-		r = NTF_SUBMIT_USAGE;
-	} else {
-		r = ntf_submit(ntf_ctx_sendmail(rt->ntf), ntf_ctx_from(rt->ntf), rcpt, 1,
-			       msg.data, msg.len, MLT_SUBMIT_TIMEOUT, &status, &err);
-	}
-	if (r != NTF_SUBMIT_OK)
-		mlt_log(LOG_ERR, "hold=%s: %s notice to %s not sent: %s",
-			v->hold_id ? v->hold_id : "-", ntf_kind_name(kind), to,
-			sg_buf_cstr(&err));
-	mlt_record_notice(rt, v, ntf_kind_name(kind), to,
-			  r == NTF_SUBMIT_OK ? NULL : sg_buf_cstr(&err));
-	sg_buf_free(&msg);
-	sg_buf_free(&err);
-}
-
 static void mlt_view(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 		     const char *hold_id, ntf_hold_view *v)
 {
@@ -160,32 +116,70 @@ static void mlt_view(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 }
 
 void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
-		     const char *hold_id, char *const *approvers, size_t napprovers)
+		     const char *hold_id, char *const *approvers, size_t napprovers,
+		     rel_nlist *out)
 {
 	ntf_hold_view v;
 	char *sender = mlt_sender(m);
+	time_t now = time(NULL);
+	sg_buf err;
 
+	sg_buf_init(&err, 4096);
 	mlt_view(rt, m, res, hold_id, &v);
 	for (size_t i = 0; i < napprovers; i++)
 		ntf_view_add_approver(&v, approvers[i]);
-	if (sg_conf_bool(rt->conf, "notify", "notify_sender") && *sender)
-		mlt_send(rt, &v, NTF_HOLD_SENDER, sender);
+	if (sg_conf_bool(rt->conf, "notify", "notify_sender") &&
+	    rel_nlist_add(out, rt->eng, rt->ntf, NTF_HOLD_SENDER, &v, sender, now,
+			  &err) < 0)
+		mlt_log(LOG_ERR, "hold=%s: hold notice to %s not made: %s", hold_id,
+			sender, sg_buf_cstr(&err));
 	if (sg_conf_bool(rt->conf, "notify", "notify_approvers"))
-		for (size_t i = 0; i < napprovers; i++)
-			mlt_send(rt, &v, NTF_APPROVAL_REQUEST, approvers[i]);
+		for (size_t i = 0; i < napprovers; i++) {
+			sg_buf_reset(&err);
+			if (rel_nlist_add(out, rt->eng, rt->ntf, NTF_APPROVAL_REQUEST, &v,
+					  approvers[i], now, &err) < 0)
+				mlt_log(LOG_ERR, "hold=%s: approval request to %s not "
+					"made: %s", hold_id, approvers[i], sg_buf_cstr(&err));
+		}
+	if (out->refused)
+		mlt_log(LOG_NOTICE, "hold=%s: %zu notice(s) not made: the recipient "
+			"(sender %s or an approver) is not an internal address",
+			hold_id, out->refused, *sender ? sender : "<>");
 	ntf_view_free(&v);
 	free(sender);
+	sg_buf_free(&err);
 }
 
 void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res)
 {
 	ntf_hold_view v;
 	char *sender = mlt_sender(m);
+	rel_nlist l;
+	sg_buf err;
+	int rc;
 
-	if (sg_conf_bool(rt->conf, "notify", "notify_sender") && *sender) {
-		mlt_view(rt, m, res, NULL, &v);
-		mlt_send(rt, &v, NTF_REJECT_SENDER, sender);
-		ntf_view_free(&v);
+	if (!sg_conf_bool(rt->conf, "notify", "notify_sender")) {
+		free(sender);
+		return;
 	}
+	sg_buf_init(&err, 4096);
+	rel_nlist_init(&l);
+	mlt_view(rt, m, res, NULL, &v);
+	rc = rel_nlist_add(&l, rt->eng, rt->ntf, NTF_REJECT_SENDER, &v, sender,
+			   time(NULL), &err);
+	if (rc < 0)
+		mlt_log(LOG_ERR, "queue_id=%s: rejection notice to %s not made: %s",
+			m->queue_id, sender, sg_buf_cstr(&err));
+	else if (rc == 0)
+		mlt_log(LOG_NOTICE, "queue_id=%s: no rejection notice: the sender %s "
+			"is not an internal address", m->queue_id, *sender ? sender : "<>");
+	else if (st_outbox_add(rt->store, NULL, m->queue_id, l.v, l.n, &err) != ST_OK)
+		mlt_log(LOG_ERR, "queue_id=%s: rejection notice to %s not recorded: %s",
+			m->queue_id, sender, sg_buf_cstr(&err));
+	else
+		mlt_notifier_wake();
+	rel_nlist_free(&l);
+	ntf_view_free(&v);
+	sg_buf_free(&err);
 	free(sender);
 }

@@ -365,6 +365,18 @@ void ntf_view_values(const ntf_ctx *ctx, const ntf_hold_view *v, const char *lan
 int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		      const char *to, time_t now, sg_buf *out, sg_buf *err);
 
+/* The outbox form of a notice (issue 16): head (header lines, LF
+ * ends, without Date and X-Sendguard-Notice), body (base64 lines) and
+ * its Message-ID ("<...>"), all appended. 0, or -1 with err. */
+int ntf_build_notice(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
+		     const char *to, time_t now, sg_buf *head, sg_buf *body,
+		     sg_buf *msgid, sg_buf *err);
+/* The message as sent at `now`: head, Date, the signed
+ * X-Sendguard-Notice for `to`, an empty line, body. -1 (err) for an
+ * empty head or body: an empty notice is never sent. */
+int ntf_seal(const ntf_keys *keys, const char *head, const char *body,
+	     const char *to, time_t now, sg_buf *out, sg_buf *err);
+
 /* RFC 5322 date ("Mon, 23 Nov 2026 10:00:00 +0900") and ISO 8601
  * ("2026-11-23T10:00:00+09:00") in local time. */
 void ntf_date_rfc5322(time_t t, sg_buf *out);
@@ -393,5 +405,20 @@ ntf_submit_result ntf_submit(const char *command, const char *envelope_from,
 			     const char *const *rcpts, size_t nrcpts,
 			     const void *message, size_t len, int timeout_s,
 			     int *status_out, sg_buf *err);
+
+/* ntf_smtp.c: one kept SMTP connection ([notify] smtp). hostport is
+ * HOST:PORT, [IPv6]:PORT or an absolute unix socket path; timeout_s
+ * bounds each read and write. NULL with err for a bad form. */
+typedef struct ntf_smtp ntf_smtp;
+
+ntf_smtp *ntf_smtp_new(const char *hostport, const char *helo, int timeout_s,
+		       sg_buf *err);
+/* One message to one recipient. *permanent: the server answered 5xx,
+ * or the address is unusable (retrying will not help). */
+ntf_submit_result ntf_smtp_send(ntf_smtp *c, const char *from, const char *rcpt,
+				const void *message, size_t len, bool *permanent,
+				sg_buf *err);
+void ntf_smtp_close(ntf_smtp *c);	/* QUIT; the next send reconnects */
+void ntf_smtp_free(ntf_smtp *c);	/* NULL is fine; no QUIT */
 
 #endif

@@ -283,13 +283,17 @@ static void ntf_message_id(const char *from, sg_buf *out)
 	sg_buf_printf(out, ".sendguard@%s>", at ? at + 1 : "localhost");
 }
 
-static void ntf_headers(const ntf_ctx *ctx, const char *to, const char *date,
-			const sg_buf *subject, sg_buf *out)
+/* Everything but Date and the signature: those are added when the
+ * notice is sent (ntf_seal), so that a notice that waited in the
+ * outbox carries the time it was sent, which the MAC's Date window
+ * checks. The Message-ID is fixed here, once per notice. */
+static void ntf_headers(const ntf_ctx *ctx, const char *to, const sg_buf *subject,
+			sg_buf *msgid, sg_buf *out)
 {
 	sg_buf_printf(out, "From: sendguard <%s>\nTo: %s\nSubject: ", ctx->from, to);
 	ntf_encode_subject(sg_buf_cstr(subject), out);
-	sg_buf_printf(out, "\nDate: %s\nMessage-ID: ", date);
-	ntf_message_id(ctx->from, out);
+	ntf_message_id(ctx->from, msgid);
+	sg_buf_printf(out, "\nMessage-ID: %s", sg_buf_cstr(msgid));
 	sg_buf_puts(out, "\nMIME-Version: 1.0\n"
 		    "Content-Type: text/plain; charset=UTF-8\n"
 		    "Content-Transfer-Encoding: base64\n"
@@ -298,9 +302,10 @@ static void ntf_headers(const ntf_ctx *ctx, const char *to, const char *date,
 }
 
 /* The signature line, folded before "mac=" to stay under 78 columns;
- * it covers the header block written since out's byte head_start. */
-static int ntf_sign_header(const ntf_ctx *ctx, const sg_buf *body, const char *to,
-			   size_t head_start, sg_buf *out)
+ * it covers the header block written since out's byte head_start
+ * (MAC v=2 signs the header block as well as the body). */
+static int ntf_sign_header(const ntf_keys *keys, const char *body, size_t blen,
+			   const char *to, size_t head_start, sg_buf *out)
 {
 	const char *rcpts[1] = { to };
 	sg_buf hv;
@@ -308,9 +313,8 @@ static int ntf_sign_header(const ntf_ctx *ctx, const sg_buf *body, const char *t
 	int rc;
 
 	sg_buf_init(&hv, 1024);
-	rc = ntf_notice_sign(ctx->keys, out->data ? out->data + head_start : "",
-			     out->len - head_start, body->data ? body->data : "",
-			     body->len, rcpts, 1, &hv);
+	rc = ntf_notice_sign(keys, out->data ? out->data + head_start : "",
+			     out->len - head_start, body, blen, rcpts, 1, &hv);
 	if (rc == 0 && (mac = strstr(hv.data, " mac=")) != NULL) {
 		sg_buf_puts(out, "X-Sendguard-Notice: ");
 		sg_buf_append(out, hv.data, (size_t)(mac - hv.data));
@@ -321,11 +325,41 @@ static int ntf_sign_header(const ntf_ctx *ctx, const sg_buf *body, const char *t
 	return rc;
 }
 
-int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
-		      const char *to, time_t now, sg_buf *out, sg_buf *err)
+int ntf_seal(const ntf_keys *keys, const char *head, const char *body,
+	     const char *to, time_t now, sg_buf *out, sg_buf *err)
 {
-	sg_buf subject, text, crlf, body, date;
-	size_t head_start;
+	sg_buf date;
+	size_t blen = body ? strlen(body) : 0;
+	size_t head_start = out->len;
+	int rc;
+
+	if (head == NULL || *head == '\0' || blen == 0 || !ntf_header_addr_ok(to)) {
+		sg_buf_printf(err, "notice to %s: nothing to send (no headers or no "
+			      "body)", to ? to : "");
+		return -1;
+	}
+	sg_buf_init(&date, 64);
+	ntf_date_rfc5322(now, &date);
+	sg_buf_puts(out, head);
+	sg_buf_printf(out, "Date: %s\n", sg_buf_cstr(&date));
+	rc = ntf_sign_header(keys, body, blen, to, head_start, out);
+	if (rc < 0)
+		sg_buf_printf(err, "notice to %s: cannot sign", to);
+	else
+		sg_buf_append(out, body, blen);
+	if (rc == 0 && out->toobig) {
+		sg_buf_printf(err, "notice to %s: output buffer full", to);
+		rc = -1;
+	}
+	sg_buf_free(&date);
+	return rc;
+}
+
+int ntf_build_notice(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
+		     const char *to, time_t now, sg_buf *head, sg_buf *body,
+		     sg_buf *msgid, sg_buf *err)
+{
+	sg_buf subject, text, crlf;
 	int rc = -1;
 
 	if (kind >= NTF_KIND_COUNT || !ntf_header_addr_ok(to) ||
@@ -337,31 +371,40 @@ int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 	sg_buf_init(&subject, SG_BUF_UNLIMITED);
 	sg_buf_init(&text, NTF_MESSAGE_MAX);
 	sg_buf_init(&crlf, NTF_MESSAGE_MAX);
-	sg_buf_init(&body, NTF_MESSAGE_MAX * 2);
-	sg_buf_init(&date, 64);
 	if (ntf_render_both(ctx, kind, v, to, now, &subject, &text) < 0) {
 		sg_buf_printf(err, "notice %s: larger than %d bytes", ntf_kind_name(kind),
 			      NTF_MESSAGE_MAX);
 		goto out;
 	}
 	ntf_crlf(&text, &crlf);
-	ntf_b64_encode(crlf.data ? crlf.data : "", crlf.len, NTF_BODY_LINE, &body);
-	ntf_date_rfc5322(now, &date);
-	head_start = out->len;
-	ntf_headers(ctx, to, sg_buf_cstr(&date), &subject, out);
-	if (ntf_sign_header(ctx, &body, to, head_start, out) < 0) {
-		sg_buf_printf(err, "notice %s: cannot sign", ntf_kind_name(kind));
-		goto out;
-	}
-	sg_buf_append(out, body.data ? body.data : "", body.len);
-	rc = out->toobig ? -1 : 0;
+	ntf_b64_encode(crlf.data ? crlf.data : "", crlf.len, NTF_BODY_LINE, body);
+	ntf_headers(ctx, to, &subject, msgid, head);
+	rc = head->toobig || body->toobig || body->len == 0 ? -1 : 0;
 	if (rc < 0)
-		sg_buf_printf(err, "notice %s: output buffer full", ntf_kind_name(kind));
+		sg_buf_printf(err, "notice %s: output buffer full or empty body",
+			      ntf_kind_name(kind));
 out:
 	sg_buf_free(&subject);
 	sg_buf_free(&text);
 	sg_buf_free(&crlf);
+	return rc;
+}
+
+int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
+		      const char *to, time_t now, sg_buf *out, sg_buf *err)
+{
+	sg_buf head, body, msgid;
+	int rc;
+
+	sg_buf_init(&head, NTF_MESSAGE_MAX);
+	sg_buf_init(&body, NTF_MESSAGE_MAX * 2);
+	sg_buf_init(&msgid, 256);
+	rc = ntf_build_notice(ctx, kind, v, to, now, &head, &body, &msgid, err);
+	if (rc == 0)
+		rc = ntf_seal(ctx->keys, sg_buf_cstr(&head), sg_buf_cstr(&body), to, now,
+			      out, err);
+	sg_buf_free(&head);
 	sg_buf_free(&body);
-	sg_buf_free(&date);
+	sg_buf_free(&msgid);
 	return rc;
 }

@@ -18,6 +18,14 @@
  *	consumed before it is unblocked: a sendmail that exits early must
  *	not kill the milter.
  *
+ *	Whole notices or none (issue 15): a kill while we piped a notice
+ *	into sendmail made sendmail submit what it had got (empty notices
+ *	reached people). The message is therefore written completely into
+ *	an anonymous memory file first (memfd_create), and only then is
+ *	sendmail started with that file as its stdin: killed before the
+ *	spawn, nothing is sent; after it, sendmail reads the whole notice
+ *	(it runs in its own process group and outlives us).
+ *
  *	stdout and stderr of the child are read into one buffer (Postfix's
  *	sendmail writes its complaints there); the first line goes into the
  *	error message.
@@ -36,6 +44,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -136,7 +145,37 @@ static int ntf_build_argv(const char *command, const char *from,
 
 /* ----------------------------------------------------------- spawn */
 
-static int ntf_spawn(ntf_child *c, char **argv, sg_buf *err)
+/* The whole message in an anonymous file, read position at its start. */
+static int ntf_message_file(const void *msg, size_t len, sg_buf *err)
+{
+	int fd = memfd_create("sendguard-notice", MFD_CLOEXEC);
+	size_t off = 0;
+
+	if (fd < 0) {
+		sg_buf_printf(err, "memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, (const char *)msg + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			sg_buf_printf(err, "writing the notice: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		sg_buf_printf(err, "lseek: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int ntf_spawn(ntf_child *c, char **argv, int msgfd, sg_buf *err)
 {
 	int pin[2], pout[2], rc;
 	posix_spawn_file_actions_t fa;
@@ -150,7 +189,7 @@ static int ntf_spawn(ntf_child *c, char **argv, sg_buf *err)
 		return sg_buf_printf(err, "pipe: %s", strerror(errno)), -1;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, msgfd >= 0 ? msgfd : pin[0], 0);
 	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, pout[1], 2);
 	posix_spawnattr_init(&at);
@@ -323,6 +362,7 @@ ntf_submit_result ntf_submit(const char *command, const char *envelope_from,
 	ntf_child c = { .pid = -1, .in = -1, .out = -1, .msg = message, .len = len };
 	ntf_submit_result r;
 	ntf_strv argv;
+	int msgfd = -1;
 
 	if (status_out)
 		*status_out = -1;
@@ -331,22 +371,29 @@ ntf_submit_result ntf_submit(const char *command, const char *envelope_from,
 		ntf_strv_free(&argv);
 		return NTF_SUBMIT_USAGE;
 	}
+	if (len == 0) {
+		sg_buf_puts(err, "notice: empty message: not submitted");
+		ntf_strv_free(&argv);
+		return NTF_SUBMIT_USAGE;
+	}
 	sg_buf_init(&c.output, NTF_OUTPUT_MAX);
-	if (ntf_spawn(&c, argv.v, err) < 0) {
+	if ((msgfd = ntf_message_file(message, len, err)) < 0 ||
+	    ntf_spawn(&c, argv.v, msgfd, err) < 0) {
 		r = NTF_SUBMIT_EXEC;
 	} else {
 		clock_gettime(CLOCK_MONOTONIC, &c.deadline);
 		c.deadline.tv_sec += timeout_s > 0 ? timeout_s : 1;
-		if (len == 0) {
-			close(c.in);
-			c.in = -1;
-		}
+		/* stdin is the complete file: nothing to pipe. */
+		close(c.in);
+		c.in = -1;
 		r = ntf_finish(&c, argv.v[0], timeout_s, status_out, err);
 	}
 	if (c.in >= 0)
 		close(c.in);
 	if (c.out >= 0)
 		close(c.out);
+	if (msgfd >= 0)
+		close(msgfd);
 	sg_buf_free(&c.output);
 	ntf_strv_free(&argv);
 	return r;

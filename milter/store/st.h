@@ -73,7 +73,7 @@
 
 #include "util/sg_buf.h"
 
-#define ST_SCHEMA_VERSION 1
+#define ST_SCHEMA_VERSION 2
 #define ST_BUSY_TIMEOUT_MS 10000
 #define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
 #define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
@@ -97,7 +97,10 @@ typedef enum st_status {
 	ST_APPROVED,
 	ST_REJECTED,
 	ST_WITHDRAWN,
-	ST_EXPIRED
+	ST_EXPIRED,
+	ST_ARRIVING,		/* recorded at end of message, queue file not
+				 * yet seen on hold (issue 15) */
+	ST_NEVER_ARRIVED	/* closed: its queue file never appeared */
 } st_status;
 
 typedef struct st_store st_store;
@@ -138,6 +141,12 @@ typedef struct st_hold_new {
 	 * already sent still name it); must look like an id st_new_id()
 	 * makes, else ST_INVALID. */
 	const char *id;
+	/* Notices recorded in the outbox in the same transaction as the
+	 * hold (a hold never exists without its notices, nor the
+	 * reverse). */
+	const struct st_notice_new *notices;
+	size_t nnotices;
+	bool arriving;			/* status arriving, notices waiting */
 } st_hold_new;
 
 /* A hold as stored. Every string is owned by the hold; NULL when
@@ -174,6 +183,77 @@ typedef struct st_audit_rec {
 	const char *detail;		/* JSON */
 	const char *prev_hash, *hash;
 } st_audit_rec;
+
+/* ------------------------------------------------------------ outbox
+ *
+ * A notice is a row: its recipient, its headers and body as built
+ * (without Date and X-Sendguard-Notice, which the sender adds and
+ * signs when it sends), and its Message-ID, fixed for the row so that
+ * a notice sent twice after a crash is recognisably the same one.
+ * States: waiting (its hold is not confirmed yet), ready, sent,
+ * failed (undeliverable for [notify] max_age), cancelled (its hold
+ * never arrived). A drainer claims ready rows whose next attempt is
+ * due with a lease (owner, until): two drainers never hold the same
+ * row at once; a drainer that dies leaves the lease to run out, and
+ * the row is sent again by someone else (at least once). */
+typedef struct st_notice_new {
+	const char *kind;		/* ntf_kind_name() */
+	const char *rcpt;
+	const char *message_id;		/* "<...>" */
+	const char *head;		/* header lines, LF ends, no Date */
+	const char *body;		/* as sent (base64 lines) */
+} st_notice_new;
+
+typedef enum st_notice_state {
+	ST_NOTICE_WAITING,
+	ST_NOTICE_READY,
+	ST_NOTICE_SENT,
+	ST_NOTICE_FAILED,
+	ST_NOTICE_CANCELLED
+} st_notice_state;
+
+typedef struct st_notice {
+	long long id;
+	char *hold_id, *queue_id;	/* may be NULL (a rejection) */
+	char *kind, *rcpt, *message_id, *head, *body;
+	st_notice_state state;
+	char *created;
+	time_t created_t, next_t, sent_t;
+	unsigned attempts;
+	char *last_error;
+} st_notice;
+
+const char *st_notice_state_name(st_notice_state s);
+void st_notice_free(st_notice *n);		/* NULL is fine */
+/* Adds notices without a hold record (a rejection) or for a hold
+ * that exists (outcomes, reminders), state ready. */
+st_rc st_outbox_add(st_store *st, const char *hold_id, const char *queue_id,
+		    const st_notice_new *n, size_t count, sg_buf *err);
+/* Claims at most max ready rows due at `now` whose lease is free or
+ * ran out: lease_owner = owner, lease_until = now + lease_s.
+ * *out: an array of *nout notices, oldest first (free each with
+ * st_notice_free, then the array). */
+st_rc st_outbox_claim(st_store *st, const char *owner, time_t now,
+		      long lease_s, size_t max, st_notice ***out, size_t *nout,
+		      sg_buf *err);
+/* Sent: state sent, content dropped, one audit record "notice" (actor;
+ * detail with kind, to, message_id) in the same transaction. A row
+ * already sent is left alone (no second record): ST_OK. */
+st_rc st_outbox_sent(st_store *st, long long id, const char *actor,
+		     sg_buf *err);
+/* Not sent: attempts + 1, next attempt at next_t, the error kept, the
+ * lease released (only when owner still holds it). */
+st_rc st_outbox_retry(st_store *st, long long id, const char *owner,
+		      time_t next_t, const char *error, sg_buf *err);
+/* Given up: state failed, audit record "notice-failed". */
+st_rc st_outbox_fail(st_store *st, long long id, const char *actor,
+		     const char *error, sg_buf *err);
+/* Every row not sent (waiting, ready, failed), oldest first. */
+typedef int (*st_notice_cb)(const st_notice *n, void *ctx);
+st_rc st_outbox_list(st_store *st, bool all, st_notice_cb cb, void *ctx,
+		     sg_buf *err);
+/* Earliest next_t of a ready row (0: none); for a drainer's sleep. */
+time_t st_outbox_next_due(st_store *st);
 
 /* Callbacks return 0 to go on, anything else to stop (the list
  * function then returns ST_OK). They may call the store. */

@@ -107,11 +107,78 @@ static st_rc st_schema_v1(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Version 2: the notice outbox (issue 16: notices are recorded with
+ * the hold and sent after end of message), and the hold states of a
+ * hold not yet confirmed by its queue file (issue 15): arriving and
+ * never-arrived. SQLite cannot change a CHECK in place, so holds is
+ * copied into a table with the new CHECK. */
+static const char st_schema_v2_sql[] =
+	"ALTER TABLE holds RENAME TO holds_v1;"
+	"DROP INDEX IF EXISTS holds_queue_id;"
+	"DROP INDEX IF EXISTS holds_status;"
+	"CREATE TABLE holds ("
+	" id TEXT PRIMARY KEY,"
+	" queue_id TEXT NOT NULL,"
+	" sender TEXT NOT NULL,"
+	" auth_login TEXT, from_addr TEXT, client_addr TEXT,"
+	" recipients TEXT NOT NULL CHECK (json_valid(recipients)"
+	"   AND json_type(recipients) = 'array'),"
+	" subject TEXT,"
+	" size INTEGER NOT NULL DEFAULT 0,"
+	" categories TEXT NOT NULL CHECK (json_valid(categories)"
+	"   AND json_type(categories) = 'array'),"
+	" verdict TEXT NOT NULL,"
+	" findings TEXT NOT NULL CHECK (json_valid(findings)),"
+	" attachments TEXT NOT NULL CHECK (json_valid(attachments)),"
+	" approvers TEXT NOT NULL CHECK (json_valid(approvers)"
+	"   AND json_type(approvers) = 'array'),"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"   ('pending','approved','rejected','withdrawn','expired',"
+	"    'arriving','never-arrived')),"
+	" applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),"
+	" created TEXT NOT NULL, created_t INTEGER NOT NULL,"
+	" expires TEXT, expires_t INTEGER NOT NULL DEFAULT 0,"
+	" decided_by TEXT, decided_at TEXT, decided_t INTEGER,"
+	" decision_comment TEXT, new_queue_id TEXT, reminded_at TEXT);"
+	"INSERT INTO holds SELECT * FROM holds_v1;"
+	"DROP TABLE holds_v1;"
+	"CREATE INDEX holds_queue_id ON holds(queue_id);"
+	"CREATE INDEX holds_status ON holds(status, expires_t);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" hold_id TEXT, queue_id TEXT,"
+	" kind TEXT NOT NULL,"
+	" rcpt TEXT NOT NULL,"
+	" message_id TEXT NOT NULL UNIQUE,"
+	" head TEXT NOT NULL, body TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN"
+	"   ('waiting','ready','sent','failed','cancelled')),"
+	" created TEXT NOT NULL, created_t INTEGER NOT NULL,"
+	" next_t INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" lease_owner TEXT, lease_until INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT, sent_t INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(state, next_t);"
+	"CREATE INDEX outbox_hold ON outbox(hold_id);"
+	/* One notice of a kind per hold and person: expire and apply (or
+	 * two runs of either) may both try to record "expired"; the first
+	 * wins (issue 15: every expired hold's sender got two). */
+	"CREATE UNIQUE INDEX outbox_once ON outbox(hold_id, kind, rcpt)"
+	" WHERE hold_id IS NOT NULL;";
+
+static st_rc st_schema_v2(st_store *st, sg_buf *err)
+{
+	if (sqlite3_exec(st->db, st_schema_v2_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_sqlerr(st, st->db, "migrate to schema version 2", err);
+	return ST_OK;
+}
+
 static const struct st_step {
 	int to;
 	st_rc (*fn)(st_store *st, sg_buf *err);
 } st_steps[] = {
 	{ 1, st_schema_v1 },
+	{ 2, st_schema_v2 },
 };
 
 void st_seterr(sg_buf *err, const char *fmt, ...)

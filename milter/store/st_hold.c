@@ -121,6 +121,7 @@ static void st_bind_create(sqlite3_stmt *s, const struct st_create *c)
 	sqlite3_bind_int64(s, 16, (sqlite3_int64)c->created_t);
 	st_bind_text(s, 17, in->expires ? c->expires : NULL);
 	sqlite3_bind_int64(s, 18, (sqlite3_int64)in->expires);
+	st_bind_text(s, 19, in->arriving ? "arriving" : "pending");
 }
 
 static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
@@ -130,7 +131,8 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 		" queue_id, sender, auth_login, from_addr, client_addr,"
 		" recipients, subject, size, categories, verdict, findings,"
 		" attachments, approvers, created, created_t, expires,"
-		" expires_t) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+		" expires_t, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		err);
 	st_rc rc = ST_OK;
 
 	if (s == NULL)
@@ -144,6 +146,9 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 					c->in->actor ? c->in->actor : "milter",
 					c->in->unix_user,
 					sg_buf_cstr(&c->detail), err);
+	if (rc == ST_OK)
+		rc = st_outbox_insert_tx(st, c->id, c->in->queue_id, c->in->notices,
+					 c->in->nnotices, c->in->arriving, err);
 	return rc;
 }
 

@@ -66,6 +66,11 @@ st_rc st_audit_append_tx(st_store *st, const char *event,
 			 const char *hold_id, const char *queue_id,
 			 const char *actor, const char *unix_user,
 			 const char *detail_json, sg_buf *err);
+/* Inside a transaction: adds notices to the outbox, state waiting
+ * (the hold is not confirmed yet) or ready. */
+st_rc st_outbox_insert_tx(st_store *st, const char *hold_id,
+			  const char *queue_id, const st_notice_new *n,
+			  size_t count, bool waiting, sg_buf *err);
 /* Hex SHA-256 of a record's prev_hash and canonical fields. */
 void st_audit_hash(const char *prev_hash, const st_audit_rec *r,
 		   char hex[65]);

@@ -29,7 +29,8 @@
 #include <unistd.h>
 
 static const char *const st_status_names[] = {
-	"pending", "approved", "rejected", "withdrawn", "expired"
+	"pending", "approved", "rejected", "withdrawn", "expired", "arriving",
+	"never-arrived"
 };
 
 const char *st_status_name(st_status s)

@@ -227,6 +227,18 @@ const sg_option sg_options[] = {
 	  "Command that submits notices (words separated by spaces; sendguard "
 	  "adds -f, -i and the recipients), e.g. /usr/sbin/sendmail -C "
 	  "/etc/postfix." },
+	{ "notify", "smtp", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Where notices are submitted by SMTP: HOST:PORT, [IPv6]:PORT or the "
+	  "path of a unix socket; normally the gateway's own listener, where "
+	  "the milter recognises each notice by its MAC. One connection is "
+	  "kept for many notices. Empty: use the sendmail command (which "
+	  "needs Postfix's setgid postdrop, impossible under "
+	  "NoNewPrivileges=yes)." },
+	{ "notify", "max_age", SG_OPT_DURATION, "1d", NULL, 60, 30 * 86400LL,
+	  "A notice that could not be delivered for this long is given up: "
+	  "logged, audited (notice-failed) and listed by sendguardctl list "
+	  "--notices. Until then it is retried with back-off (5 s doubling "
+	  "to 5 min)." },
 	{ "notify", "from", SG_OPT_STRING, "", NULL, 0, 0,
 	  "From address of notices. Empty: sendguard@ the first internal "
 	  "domain." },

@@ -126,9 +126,10 @@ START_TEST(test_new_store_is_current_wal_private_and_reopens)
 	ck_assert_str_eq(mode, "wal");
 	free(mode);
 	st = open_ok();
-	ck_assert_int_eq(st_schema_version(st), 1);
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
 	st_close(st);
-	ck_assert_int_eq(raw_int("SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+	ck_assert_int_eq(raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
+			 ST_SCHEMA_VERSION);
 	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 2);
 }
 END_TEST
@@ -1193,6 +1194,287 @@ START_TEST(test_status_names_round_trip)
 }
 END_TEST
 
+/* ---- outbox ---- */
+
+static st_notice_new mk_notice(const char *kind, const char *rcpt, char *mid,
+			       size_t midsz, int i)
+{
+	snprintf(mid, midsz, "<%d.test.%s@example.lg.jp>", i, kind);
+	return (st_notice_new){ kind, rcpt, mid,
+				"From: sendguard <sendguard@example.lg.jp>\nTo: x\n",
+				"5L+d55WZ\n" };
+}
+
+static void add_notices(st_store *st, const char *hold, int from, int count)
+{
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	for (int i = from; i < from + count; i++) {
+		char mid[96], rcpt[64];
+		st_notice_new n;
+
+		snprintf(rcpt, sizeof(rcpt), "person%d@example.lg.jp", i);
+		n = mk_notice("approval_request", rcpt, mid, sizeof(mid), i);
+		ck_assert_msg(st_outbox_add(st, hold, "QID", &n, 1, &err) == ST_OK,
+			      "%s", sg_buf_cstr(&err));
+	}
+	sg_buf_free(&err);
+}
+
+static size_t claim(st_store *st, const char *owner, time_t now, long lease,
+		    size_t max, long long *ids)
+{
+	st_notice **v = NULL;
+	size_t n = 0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_outbox_claim(st, owner, now, lease, max, &v, &n, &err) == ST_OK,
+		      "%s", sg_buf_cstr(&err));
+	for (size_t i = 0; i < n; i++) {
+		if (ids)
+			ids[i] = v[i]->id;
+		ck_assert_str_eq(v[i]->body, "5L+d55WZ\n");
+		st_notice_free(v[i]);
+	}
+	free(v);
+	sg_buf_free(&err);
+	return n;
+}
+
+START_TEST(test_hold_and_its_notices_are_one_transaction)
+{
+	st_store *st = open_ok();
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	st_notice_new n[3];
+	char mids[3][96], id[ST_ID_SIZE];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	fill_hold(&in, rcpts, "QHOLD1");
+	n[0] = mk_notice("hold_sender", "suzuki@example.lg.jp", mids[0], 96, 0);
+	n[1] = mk_notice("approval_request", "kacho@example.lg.jp", mids[1], 96, 1);
+	n[2] = mk_notice("approval_request", "ciso@example.lg.jp", mids[2], 96, 2);
+	in.notices = n;
+	in.nnotices = 3;
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE state = 'ready'"
+				 " AND queue_id = 'QHOLD1'"), 3);
+	/* A notice without a body: neither the hold nor any notice. */
+	fill_hold(&in, rcpts, "QHOLD2");
+	n[2].body = NULL;
+	in.notices = n;
+	in.nnotices = 3;
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_INVALID);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM holds WHERE queue_id = 'QHOLD2'"), 0);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE queue_id = 'QHOLD2'"), 0);
+	/* An arriving hold's notices wait: nobody may claim them. */
+	fill_hold(&in, rcpts, "QHOLD3");
+	n[2].body = "5L+d55WZ\n";
+	snprintf(mids[0], 96, "<a1@x>");
+	snprintf(mids[1], 96, "<a2@x>");
+	snprintf(mids[2], 96, "<a3@x>");
+	in.notices = n;
+	in.nnotices = 3;
+	in.arriving = true;
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE state = 'waiting'"), 3);
+	ck_assert_int_eq(claim(st, "a", time(NULL), 60, 0, NULL), 3);	/* QHOLD1's */
+	ck_assert_int_eq(claim(st, "b", time(NULL) + 3600, 60, 0, NULL), 3);
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
+START_TEST(test_claimed_rows_are_leased_to_one_drainer_until_the_lease_ends)
+{
+	st_store *st = open_ok();
+	time_t t = time(NULL);
+	long long a[8], b[8];
+
+	add_notices(st, NULL, 0, 5);
+	ck_assert_int_eq(claim(st, "drainer-a", t, 60, 3, a), 3);
+	ck_assert_int_eq(claim(st, "drainer-b", t, 60, 10, b), 2);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			ck_assert(a[i] != b[j]);
+	ck_assert_int_eq(claim(st, "drainer-c", t + 59, 60, 10, NULL), 0);
+	/* a drainer that died: its rows are claimed again after the lease */
+	ck_assert_int_eq(claim(st, "drainer-c", t + 60, 60, 10, NULL), 5);
+	st_close(st);
+}
+END_TEST
+
+START_TEST(test_sent_is_audited_once_and_drops_the_content)
+{
+	st_store *st = open_ok();
+	long long id[1];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	add_notices(st, "h1", 0, 1);
+	ck_assert_int_eq(claim(st, "a", time(NULL), 60, 1, id), 1);
+	ck_assert_int_eq(st_outbox_sent(st, id[0], "milter", &err), ST_OK);
+	/* a second drainer whose lease ran out sent it too */
+	ck_assert_int_eq(st_outbox_sent(st, id[0], "apply", &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'notice'"
+				 " AND hold_id = 'h1'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE state = 'sent'"
+				 " AND head = '' AND body = ''"), 1);
+	ck_assert_int_eq(claim(st, "b", time(NULL) + 86400, 60, 1, NULL), 0);
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
+static int count_cb(const st_notice *n, void *ctx)
+{
+	size_t *c = ctx;
+
+	if (n->state == ST_NOTICE_FAILED) {
+		ck_assert_str_eq(n->last_error, "connection refused");
+		c[1]++;
+	}
+	c[0]++;
+	return 0;
+}
+
+START_TEST(test_retry_waits_for_its_time_and_a_failure_is_listed)
+{
+	st_store *st = open_ok();
+	time_t t = time(NULL);
+	long long id[1];
+	size_t c[2] = { 0, 0 };
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	add_notices(st, "h2", 0, 1);
+	ck_assert_int_eq(claim(st, "a", t, 60, 1, id), 1);
+	/* only the lease holder reschedules */
+	ck_assert_int_eq(st_outbox_retry(st, id[0], "other", t + 50, "x", &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT attempts FROM outbox"), 0);
+	ck_assert_int_eq(st_outbox_retry(st, id[0], "a", t + 50, "connection refused",
+					 &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT attempts FROM outbox"), 1);
+	ck_assert_int_eq(claim(st, "b", t + 10, 60, 1, NULL), 0);
+	ck_assert_int_eq(claim(st, "b", t + 50, 60, 1, id), 1);
+	ck_assert_int_eq(st_outbox_fail(st, id[0], "milter", "connection refused", &err),
+			 ST_OK);
+	ck_assert_int_eq(st_outbox_fail(st, id[0], "milter", "again", &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event ="
+				 " 'notice-failed'"), 1);
+	ck_assert_int_eq(st_outbox_list(st, false, count_cb, c, &err), ST_OK);
+	ck_assert_uint_eq(c[0], 1);
+	ck_assert_uint_eq(c[1], 1);
+	ck_assert_int_eq(claim(st, "c", t + 86400, 60, 1, NULL), 0);
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
+START_TEST(test_one_notice_of_a_kind_per_hold_and_person)
+{
+	st_store *st = open_ok();
+	char m1[96], m2[96];
+	st_notice_new a = mk_notice("expired_sender", "s@example.lg.jp", m1, 96, 1);
+	st_notice_new b = mk_notice("expired_sender", "s@example.lg.jp", m2, 96, 2);
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_outbox_add(st, "h3", "Q", &a, 1, &err), ST_OK);
+	ck_assert_int_eq(st_outbox_add(st, "h3", "Q", &b, 1, &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE hold_id = 'h3'"), 1);
+	/* a rejection has no hold: each is its own notice */
+	a = mk_notice("reject_sender", "s@example.lg.jp", m1, 96, 3);
+	b = mk_notice("reject_sender", "s@example.lg.jp", m2, 96, 4);
+	ck_assert_int_eq(st_outbox_add(st, NULL, "Q", &a, 1, &err), ST_OK);
+	ck_assert_int_eq(st_outbox_add(st, NULL, "Q", &b, 1, &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE hold_id IS NULL"), 2);
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
+#define DRAINERS 4
+#define DRAIN_ROWS 60
+
+/* Child: claims and marks sent until nothing is left; writes the ids
+ * it sent to fd. */
+static void drain_child(int fd, int k)
+{
+	sg_buf err;
+	st_store *st;
+	char owner[32];
+
+	sg_buf_init(&err, 4096);
+	st = st_open(dbpath, &err);
+	if (st == NULL)
+		_exit(3);
+	snprintf(owner, sizeof(owner), "child-%d", k);
+	for (int round = 0; round < 1000; round++) {
+		st_notice **v = NULL;
+		size_t n = 0;
+
+		if (st_outbox_claim(st, owner, time(NULL), 600, 3, &v, &n, &err) != ST_OK)
+			_exit(4);
+		for (size_t i = 0; i < n; i++) {
+			long long id = v[i]->id;
+
+			if (write(fd, &id, sizeof(id)) != (ssize_t)sizeof(id) ||
+			    st_outbox_sent(st, id, owner, &err) != ST_OK)
+				_exit(5);
+			st_notice_free(v[i]);
+		}
+		free(v);
+		if (n == 0)
+			break;
+	}
+	st_close(st);
+	_exit(0);
+}
+
+START_TEST(test_concurrent_drainers_never_claim_a_row_twice)
+{
+	st_store *st = open_ok();
+	int p[2], status;
+	pid_t pids[DRAINERS];
+	long long id, seen[DRAIN_ROWS + 1] = { 0 };
+	size_t total = 0;
+
+	add_notices(st, "hc", 0, DRAIN_ROWS);
+	st_close(st);
+	ck_assert_int_eq(pipe(p), 0);
+	for (int k = 0; k < DRAINERS; k++) {
+		pids[k] = fork();
+		ck_assert_int_ge(pids[k], 0);
+		if (pids[k] == 0) {
+			close(p[0]);
+			drain_child(p[1], k);
+		}
+	}
+	close(p[1]);
+	while (read(p[0], &id, sizeof(id)) == (ssize_t)sizeof(id)) {
+		ck_assert(id >= 1 && id <= DRAIN_ROWS);
+		ck_assert_msg(seen[id] == 0, "notice %lld claimed twice", id);
+		seen[id] = 1;
+		total++;
+	}
+	close(p[0]);
+	for (int k = 0; k < DRAINERS; k++) {
+		ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "drainer %d failed (%d)", k, status);
+	}
+	ck_assert_uint_eq(total, DRAIN_ROWS);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'notice'"),
+			 DRAIN_ROWS);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM outbox WHERE state = 'sent'"),
+			 DRAIN_ROWS);
+}
+END_TEST
+
 static TCase *tcase(const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -1253,6 +1535,14 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_nonce_replay_is_detected);
 	tcase_add_test(tc, test_times_are_iso_8601_with_colon_offset);
 	tcase_add_test(tc, test_status_names_round_trip);
+	suite_add_tcase(s, tc);
+	tc = tcase("outbox");
+	tcase_add_test(tc, test_hold_and_its_notices_are_one_transaction);
+	tcase_add_test(tc, test_claimed_rows_are_leased_to_one_drainer_until_the_lease_ends);
+	tcase_add_test(tc, test_sent_is_audited_once_and_drops_the_content);
+	tcase_add_test(tc, test_retry_waits_for_its_time_and_a_failure_is_listed);
+	tcase_add_test(tc, test_one_notice_of_a_kind_per_hold_and_person);
+	tcase_add_test(tc, test_concurrent_drainers_never_claim_a_row_twice);
 	suite_add_tcase(s, tc);
 	return s;
 }
