@@ -110,9 +110,8 @@ char **mlt_approvers(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 		     size_t *n);
 void mlt_strv_free(char **v, size_t n);
 /* The hold's notices, for st_hold_create (same transaction). */
-void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
-		     const char *hold_id, char *const *approvers, size_t napprovers,
-		     rel_nlist *out);
+void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
+		     char *const *approvers, size_t napprovers, rel_nlist *out);
 /* Records the rejection notice in the outbox. */
 void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res);
 

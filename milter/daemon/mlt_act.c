@@ -322,7 +322,7 @@ static sfsistat mlt_hold(mlt_job *j)
 	/* The notices are built now (cheap) and recorded with the hold in
 	 * one transaction; the notifier thread sends them afterwards. */
 	rel_nlist_init(&notices);
-	mlt_notice_hold(j->rt, j->m, &j->res, id, approvers, napprovers, &notices);
+	mlt_notice_hold(j->rt, j->m, id, approvers, napprovers, &notices);
 	stored = mlt_store_hold(j, id, approvers, napprovers, &notices);
 	rel_nlist_free(&notices);
 	if (stored < 0) {

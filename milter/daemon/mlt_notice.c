@@ -115,39 +115,25 @@ static void mlt_view(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 							   "expire_after") : 0);
 }
 
-void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
-		     const char *hold_id, char *const *approvers, size_t napprovers,
-		     rel_nlist *out)
+void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
+		     char *const *approvers, size_t napprovers, rel_nlist *out)
 {
-	ntf_hold_view v;
 	char *sender = mlt_sender(m);
-	time_t now = time(NULL);
-	sg_buf err;
 
-	sg_buf_init(&err, 4096);
-	mlt_view(rt, m, res, hold_id, &v);
-	for (size_t i = 0; i < napprovers; i++)
-		ntf_view_add_approver(&v, approvers[i]);
-	if (sg_conf_bool(rt->conf, "notify", "notify_sender") &&
-	    rel_nlist_add(out, rt->eng, rt->ntf, NTF_HOLD_SENDER, &v, sender, now,
-			  &err) < 0)
-		mlt_log(LOG_ERR, "hold=%s: hold notice to %s not made: %s", hold_id,
-			sender, sg_buf_cstr(&err));
+	/* Only who gets what: the notifier builds each notice from the
+	 * stored hold when it sends it, so end of message does the same
+	 * small work for one approver as for ten. */
+	if (sg_conf_bool(rt->conf, "notify", "notify_sender"))
+		rel_nlist_add_later(out, rt->eng, rt->ntf, NTF_HOLD_SENDER, sender);
 	if (sg_conf_bool(rt->conf, "notify", "notify_approvers"))
-		for (size_t i = 0; i < napprovers; i++) {
-			sg_buf_reset(&err);
-			if (rel_nlist_add(out, rt->eng, rt->ntf, NTF_APPROVAL_REQUEST, &v,
-					  approvers[i], now, &err) < 0)
-				mlt_log(LOG_ERR, "hold=%s: approval request to %s not "
-					"made: %s", hold_id, approvers[i], sg_buf_cstr(&err));
-		}
+		for (size_t i = 0; i < napprovers; i++)
+			rel_nlist_add_later(out, rt->eng, rt->ntf, NTF_APPROVAL_REQUEST,
+					    approvers[i]);
 	if (out->refused)
 		mlt_log(LOG_NOTICE, "hold=%s: %zu notice(s) not made: the recipient "
 			"(sender %s or an approver) is not an internal address",
 			hold_id, out->refused, *sender ? sender : "<>");
-	ntf_view_free(&v);
 	free(sender);
-	sg_buf_free(&err);
 }
 
 void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res)

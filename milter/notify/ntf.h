@@ -319,6 +319,7 @@ typedef enum {
 } ntf_kind;
 
 const char *ntf_kind_name(ntf_kind kind);	/* template file name stem */
+int ntf_kind_parse(const char *name, ntf_kind *out);	/* 0 or -1 */
 
 extern const char *const ntf_var_names[];
 extern const size_t ntf_nvar_names;
@@ -366,11 +367,14 @@ int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		      const char *to, time_t now, sg_buf *out, sg_buf *err);
 
 /* The outbox form of a notice (issue 16): head (header lines, LF
- * ends, without Date and X-Sendguard-Notice), body (base64 lines) and
- * its Message-ID ("<...>"), all appended. 0, or -1 with err. */
+ * ends, without Date and X-Sendguard-Notice) and body (base64 lines),
+ * appended. msgid: the Message-ID ("<...>") to use, or empty: a new
+ * one is appended to it. 0, or -1 with err. */
 int ntf_build_notice(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		     const char *to, time_t now, sg_buf *head, sg_buf *body,
 		     sg_buf *msgid, sg_buf *err);
+/* A new Message-ID ("<time.random.sendguard@domain of from>"). */
+void ntf_message_id_new(const ntf_ctx *ctx, sg_buf *out);
 /* The message as sent at `now`: head, Date, the signed
  * X-Sendguard-Notice for `to`, an empty line, body. -1 (err) for an
  * empty head or body: an empty notice is never sent. */

@@ -283,6 +283,21 @@ static void ntf_message_id(const char *from, sg_buf *out)
 	sg_buf_printf(out, ".sendguard@%s>", at ? at + 1 : "localhost");
 }
 
+void ntf_message_id_new(const ntf_ctx *ctx, sg_buf *out)
+{
+	ntf_message_id(ctx->from, out);
+}
+
+int ntf_kind_parse(const char *name, ntf_kind *out)
+{
+	for (int k = 0; k < NTF_KIND_COUNT; k++)
+		if (name && strcmp(name, ntf_kind_names[k]) == 0) {
+			*out = (ntf_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
 /* Everything but Date and the signature: those are added when the
  * notice is sent (ntf_seal), so that a notice that waited in the
  * outbox carries the time it was sent, which the MAC's Date window
@@ -292,7 +307,6 @@ static void ntf_headers(const ntf_ctx *ctx, const char *to, const sg_buf *subjec
 {
 	sg_buf_printf(out, "From: sendguard <%s>\nTo: %s\nSubject: ", ctx->from, to);
 	ntf_encode_subject(sg_buf_cstr(subject), out);
-	ntf_message_id(ctx->from, msgid);
 	sg_buf_printf(out, "\nMessage-ID: %s", sg_buf_cstr(msgid));
 	sg_buf_puts(out, "\nMIME-Version: 1.0\n"
 		    "Content-Type: text/plain; charset=UTF-8\n"
@@ -378,6 +392,8 @@ int ntf_build_notice(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 	}
 	ntf_crlf(&text, &crlf);
 	ntf_b64_encode(crlf.data ? crlf.data : "", crlf.len, NTF_BODY_LINE, body);
+	if (msgid->len == 0)
+		ntf_message_id(ctx->from, msgid);
 	ntf_headers(ctx, to, &subject, msgid, head);
 	rc = head->toobig || body->toobig || body->len == 0 ? -1 : 0;
 	if (rc < 0)

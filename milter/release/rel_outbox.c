@@ -14,16 +14,27 @@
  *	row: at least once, never lost, and the copy has the same
  *	Message-ID.
  *
- *	The owner string is host, pid and random bytes: a restarted milter
- *	(kill -9, same pid after a reboot) must not take over the leases of
- *	its previous life, which would bypass their expiry check.
+ *	The owner string is actor, host, pid and random bytes. A drainer
+ *	frees the leases of drainers on its own host whose pid no longer
+ *	exists (a milter killed with -9 in the middle of a batch), so that
+ *	their notices go out at once instead of after the lease; other
+ *	hosts' leases (several gateways on one PostgreSQL store) run out.
+ *	The random part keeps a restarted drainer that got the same pid
+ *	from taking over leases it cannot know the state of.
+ *
+ *	SG_FAULT=notice-unrecorded makes the process exit right after a
+ *	notice was accepted by the MTA and before it is marked sent: the
+ *	crash after which a notice is sent again (same Message-ID).
  * DIAGNOSTICS
  *	Through the caller's log function: one line per notice sent,
  *	retried or given up; store errors.
  */
 #include "release/rel_outbox.h"
+#include "release/rel.h"
 #include "util/sg_mem.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +49,7 @@
 #define REL_BACKOFF_MIN	5
 #define REL_BACKOFF_MAX	300
 #define REL_NOTICE_MAX	(8u << 20)
+#define REL_REAP_EVERY	60	/* seconds between looks for dead leases */
 
 bool rel_notice_allowed(const eng_engine *eng, const char *addr)
 {
@@ -96,9 +108,32 @@ int rel_nlist_add(rel_nlist *l, const eng_engine *eng, const ntf_ctx *ntf,
 	return rc == 0 ? 1 : -1;
 }
 
+int rel_nlist_add_later(rel_nlist *l, const eng_engine *eng, const ntf_ctx *ntf,
+			ntf_kind kind, const char *to)
+{
+	sg_buf msgid;
+	st_notice_new *n;
+
+	if (!rel_notice_allowed(eng, to)) {
+		l->refused++;
+		return 0;
+	}
+	sg_buf_init(&msgid, 512);
+	ntf_message_id_new(ntf, &msgid);
+	l->v = sg_xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	n = &l->v[l->n++];
+	memset(n, 0, sizeof(*n));
+	n->kind = sg_xstrdup(ntf_kind_name(kind));
+	n->rcpt = sg_xstrdup(to);
+	n->message_id = sg_buf_steal(&msgid);
+	sg_buf_free(&msgid);
+	return 1;
+}
+
 /* ---------------------------------------------------------- drainer */
 
 struct rel_notifier {
+	const ntf_ctx *ntf;
 	const ntf_keys *keys;
 	char *from, *sendmail, *actor;
 	ntf_smtp *smtp;		/* NULL: submit through sendmail */
@@ -106,6 +141,8 @@ struct rel_notifier {
 	char owner[128];
 	rel_log_fn log;
 	void *log_ctx;
+	time_t reaped;		/* last look for dead drainers' leases */
+	st_store *st_for_scan;
 };
 
 static void rel_log(const rel_notifier *n, int prio, const char *fmt, ...)
@@ -147,6 +184,7 @@ rel_notifier *rel_notifier_new(const sg_conf *conf, const ntf_ctx *ntf,
 	const char *smtp = sg_conf_str(conf, "notify", "smtp");
 	char host[256] = "localhost";
 
+	n->ntf = ntf;
 	n->keys = ntf_ctx_keys(ntf);
 	n->actor = sg_xstrdup(actor ? actor : "notifier");
 	n->from = sg_xstrdup(ntf_ctx_from(ntf));
@@ -177,17 +215,58 @@ void rel_notifier_free(rel_notifier *n)
 	free(n);
 }
 
+/* A notice recorded without content: built now from the stored hold,
+ * with the Message-ID fixed when it was recorded. 0, or -1 (err). */
+static int rel_build_later(rel_notifier *n, st_store *st, const st_notice *row,
+			   time_t now, sg_buf *head, sg_buf *body, sg_buf *err)
+{
+	st_hold *h = NULL;
+	ntf_hold_view v;
+	ntf_kind kind;
+	sg_buf msgid;
+	int rc;
+
+	if (row->hold_id == NULL || ntf_kind_parse(row->kind, &kind) < 0) {
+		sg_buf_printf(err, "notice %lld: no hold or unknown kind %s", row->id,
+			      row->kind);
+		return -1;
+	}
+	if (st_hold_get(st, row->hold_id, &h, err) != ST_OK)
+		return -1;
+	rel_view_from_hold(&v, h);
+	sg_buf_init(&msgid, 512);
+	sg_buf_puts(&msgid, row->message_id);
+	rc = ntf_build_notice(n->ntf, kind, &v, row->rcpt, now, head, body, &msgid, err);
+	sg_buf_free(&msgid);
+	ntf_view_free(&v);
+	st_hold_free(h);
+	return rc;
+}
+
 /* 0 sent; 1 failed, retry; -1 failed for good (empty, unusable). */
-static int rel_send_one(rel_notifier *n, const st_notice *row, time_t now,
-			sg_buf *err)
+static int rel_send_one(rel_notifier *n, st_store *st, const st_notice *row,
+			time_t now, sg_buf *err)
 {
 	const char *rcpt[1] = { row->rcpt };
-	sg_buf msg;
+	sg_buf msg, head, body;
 	ntf_submit_result r;
 	bool permanent = false;
+	int rc = 0;
 
 	sg_buf_init(&msg, REL_NOTICE_MAX * 2);
-	if (ntf_seal(n->keys, row->head, row->body, row->rcpt, now, &msg, err) < 0) {
+	sg_buf_init(&head, REL_NOTICE_MAX);
+	sg_buf_init(&body, REL_NOTICE_MAX);
+	if (row->head == NULL || *row->head == '\0')
+		rc = rel_build_later(n, st, row, now, &head, &body, err);
+	else
+		rc = sg_buf_puts(&head, row->head) < 0 || sg_buf_puts(&body, row->body) < 0
+			? -1 : 0;
+	if (rc == 0)
+		rc = ntf_seal(n->keys, sg_buf_cstr(&head), sg_buf_cstr(&body), row->rcpt,
+			      now, &msg, err);
+	sg_buf_free(&head);
+	sg_buf_free(&body);
+	if (rc < 0) {
 		sg_buf_free(&msg);
 		return -1;
 	}
@@ -203,6 +282,54 @@ static int rel_send_one(rel_notifier *n, const st_notice *row, time_t now,
 	/* A 5xx can come from a listener that is misconfigured for a
 	 * while: retried like any failure until max_age. */
 	return r == NTF_SUBMIT_USAGE && permanent && n->smtp ? -1 : 1;
+}
+
+/* actor:host:pid:random of a drainer on this host that is gone. */
+static int rel_dead_owner(const char *owner, void *ctx)
+{
+	rel_notifier *n = ctx;
+	char host[64] = "", mine[64] = "localhost";
+	long pid = 0;
+	const char *p = strchr(owner, ':');
+	sg_buf err;
+
+	gethostname(mine, sizeof(mine) - 1);
+	mine[sizeof(mine) - 1] = '\0';
+	if (p == NULL || sscanf(p + 1, "%63[^:]:%ld:", host, &pid) != 2 ||
+	    strcmp(host, mine) != 0 || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+	    errno != ESRCH)
+		return 0;
+	sg_buf_init(&err, 1024);
+	long k = st_outbox_unlease(n->st_for_scan, owner, &err);
+	if (k > 0)
+		rel_log(n, LOG_NOTICE, "outbox: %ld notice(s) leased by %s, which is "
+			"gone (pid %ld): sent again now", k, owner, pid);
+	else if (k < 0)
+		rel_log(n, LOG_ERR, "outbox: %s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return 0;
+}
+
+static void rel_reap_leases(rel_notifier *n, st_store *st, time_t now)
+{
+	sg_buf err;
+
+	if (now - n->reaped < REL_REAP_EVERY)
+		return;
+	n->reaped = now;
+	n->st_for_scan = st;
+	sg_buf_init(&err, 1024);
+	if (st_outbox_lessees(st, rel_dead_owner, n, &err) != ST_OK)
+		rel_log(n, LOG_ERR, "outbox: %s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static void rel_fault(const char *point)
+{
+	const char *f = getenv("SG_FAULT");
+
+	if (f && strcmp(f, point) == 0)
+		_exit(75);
 }
 
 static time_t rel_backoff(unsigned attempts)
@@ -223,9 +350,10 @@ static void rel_handle(rel_notifier *n, st_store *st, const st_notice *row,
 
 	sg_buf_init(&err, 4096);
 	sg_buf_init(&serr, 4096);
-	r = rel_send_one(n, row, now, &err);
+	r = rel_send_one(n, st, row, now, &err);
 	if (r == 0) {
 		(*sent)++;
+		rel_fault("notice-unrecorded");
 		if (st_outbox_sent(st, row->id, n->actor, &serr) != ST_OK)
 			rel_log(n, LOG_ERR, "notice %lld (hold=%s %s to %s) sent, but "
 				"not recorded (it may be sent again): %s", row->id, hold,
@@ -259,10 +387,11 @@ size_t rel_notifier_drain(rel_notifier *n, st_store *st, time_t now, bool *more)
 	st_notice **rows = NULL;
 	size_t nrows = 0, sent = 0;
 	sg_buf err;
-	long lease = REL_BATCH * (REL_SEND_TIMEOUT * 4 + 5) + 60;
+	long lease = REL_BATCH * (REL_SEND_TIMEOUT + 5) + 30;
 
 	if (more)
 		*more = false;
+	rel_reap_leases(n, st, now);
 	sg_buf_init(&err, 4096);
 	if (st_outbox_claim(st, n->owner, now, lease, REL_BATCH, &rows, &nrows,
 			    &err) != ST_OK) {

@@ -61,6 +61,12 @@ int rel_nlist_add(rel_nlist *l, const eng_engine *eng, const ntf_ctx *ntf,
 		  ntf_kind kind, const ntf_hold_view *v, const char *to,
 		  time_t now, sg_buf *err);
 
+/* Like rel_nlist_add, but only the kind, the person and a Message-ID:
+ * the drainer builds the notice from the stored hold when it sends it,
+ * so that end of message does no per-notice work. */
+int rel_nlist_add_later(rel_nlist *l, const eng_engine *eng, const ntf_ctx *ntf,
+			ntf_kind kind, const char *to);
+
 /* The drainer. actor names it in the audit log and the log lines
  * ("milter", "apply", "web"). */
 typedef struct rel_notifier rel_notifier;

@@ -202,6 +202,8 @@ typedef struct st_notice_new {
 	const char *message_id;		/* "<...>" */
 	const char *head;		/* header lines, LF ends, no Date */
 	const char *body;		/* as sent (base64 lines) */
+	/* head and body NULL: built from the stored hold when sent (the
+	 * milter leaves the work out of end of message). */
 } st_notice_new;
 
 typedef enum st_notice_state {
@@ -252,6 +254,12 @@ st_rc st_outbox_fail(st_store *st, long long id, const char *actor,
 typedef int (*st_notice_cb)(const st_notice *n, void *ctx);
 st_rc st_outbox_list(st_store *st, bool all, st_notice_cb cb, void *ctx,
 		     sg_buf *err);
+/* The owners holding a lease on a ready row (each once), so that a
+ * drainer can free the leases of a drainer it knows to be dead. */
+typedef int (*st_owner_cb)(const char *owner, void *ctx);
+st_rc st_outbox_lessees(st_store *st, st_owner_cb cb, void *ctx, sg_buf *err);
+/* Ends every lease of owner at once; how many rows, or -1 (err). */
+long st_outbox_unlease(st_store *st, const char *owner, sg_buf *err);
 /* Earliest next_t of a ready row (0: none); for a drainer's sleep. */
 time_t st_outbox_next_due(st_store *st);
 

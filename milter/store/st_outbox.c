@@ -76,10 +76,13 @@ void st_notice_free(st_notice *n)
 
 /* ------------------------------------------------------------- add */
 
-static bool st_notice_ok(const st_notice_new *n)
+/* head and body may be left out (NULL) only for a notice about a
+ * stored hold: the drainer builds it from the hold when it sends it. */
+static bool st_notice_ok(const st_notice_new *n, const char *hold_id)
 {
 	return n->kind && *n->kind && n->rcpt && *n->rcpt && n->message_id &&
-	       *n->message_id && n->head && n->body;
+	       *n->message_id && ((n->head && n->body && *n->head && *n->body) ||
+				  (n->head == NULL && n->body == NULL && hold_id));
 }
 
 st_rc st_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_id,
@@ -101,7 +104,7 @@ st_rc st_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_i
 		return ST_ERROR;
 	st_time_iso(t, now);
 	for (size_t i = 0; i < count && rc == ST_OK; i++) {
-		if (!st_notice_ok(&n[i])) {
+		if (!st_notice_ok(&n[i], hold_id)) {
 			st_seterr(err, "store %s: a notice without kind, recipient,"
 				  " Message-ID or content", st->path);
 			rc = ST_INVALID;
@@ -113,8 +116,8 @@ st_rc st_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_i
 		st_bind_text(s, 3, n[i].kind);
 		st_bind_text(s, 4, n[i].rcpt);
 		st_bind_text(s, 5, n[i].message_id);
-		st_bind_text(s, 6, n[i].head);
-		st_bind_text(s, 7, n[i].body);
+		st_bind_text(s, 6, n[i].head ? n[i].head : "");
+		st_bind_text(s, 7, n[i].body ? n[i].body : "");
 		st_bind_text(s, 8, waiting ? "waiting" : "ready");
 		st_bind_text(s, 9, now);
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)t);
@@ -485,4 +488,59 @@ time_t st_outbox_next_due(st_store *st)
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->mu);
 	return t;
+}
+
+st_rc st_outbox_lessees(st_store *st, st_owner_cb cb, void *ctx, sg_buf *err)
+{
+	sqlite3 *db = st_open_reader(st, err);
+	sqlite3_stmt *s;
+	st_rc rc = ST_OK;
+	int step;
+
+	if (db == NULL)
+		return ST_ERROR;
+	s = st_prepare(st, db, "SELECT DISTINCT lease_owner FROM outbox WHERE"
+		       " state = 'ready' AND lease_owner IS NOT NULL LIMIT 1000", err);
+	if (s == NULL) {
+		st_close_reader(db);
+		return ST_ERROR;
+	}
+	while ((step = sqlite3_step(s)) == SQLITE_ROW)
+		if (cb((const char *)sqlite3_column_text(s, 0), ctx))
+			break;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = st_sqlerr(st, db, "list leases", err);
+	sqlite3_finalize(s);
+	st_close_reader(db);
+	return rc;
+}
+
+struct st_unlease {
+	const char *owner;
+	long n;
+};
+
+static st_rc st_unlease_step(st_store *st, void *arg, sg_buf *err)
+{
+	struct st_unlease *u = arg;
+	sqlite3_stmt *s = st_prepare(st, st->db, "UPDATE outbox SET lease_owner ="
+				     " NULL, lease_until = 0 WHERE lease_owner = ?", err);
+	st_rc rc = ST_OK;
+
+	if (s == NULL)
+		return ST_ERROR;
+	st_bind_text(s, 1, u->owner);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		rc = st_sqlerr(st, st->db, "end leases", err);
+	else
+		u->n = sqlite3_changes(st->db);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+long st_outbox_unlease(st_store *st, const char *owner, sg_buf *err)
+{
+	struct st_unlease u = { owner ? owner : "", 0 };
+
+	return st_tx(st, st_unlease_step, &u, err) == ST_OK ? u.n : -1;
 }

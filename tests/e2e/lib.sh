@@ -518,7 +518,11 @@ milter_setup() {
 			"memory_limit = 2M" "failure_action = tempfail" "add_header = yes" \
 			"pid_file ="
 		sg_conf_section store "path = $SG_MDIR/db/sendguard.db"
-		sg_conf_section notify "sendmail = /usr/sbin/sendmail -C $SG_PFDIR" \
+		# Notices by SMTP to the gateway listener, as README deploys
+		# them (the milter recognises each by its MAC); sendmail stays
+		# for the tests that set notify.smtp= empty.
+		sg_conf_section notify "smtp = 127.0.0.1:$SG_GW_PORT" \
+			"sendmail = /usr/sbin/sendmail -C $SG_PFDIR" \
 			"from = sendguard@$SG_INTERNAL" "templates = $tpl"
 		sg_conf_section keys "dir = $SG_MDIR/keys"
 		sg_conf_section web "base_url = http://127.0.0.1:8025"
