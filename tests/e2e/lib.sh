@@ -519,9 +519,9 @@ milter_setup() {
 			"pid_file ="
 		sg_conf_section store "path = $SG_MDIR/db/sendguard.db"
 		# Notices by SMTP to the gateway listener, as README deploys
-		# them (the milter recognises each by its MAC); sendmail stays
-		# for the tests that set notify.smtp= empty.
-		sg_conf_section notify "smtp = 127.0.0.1:$SG_GW_PORT" \
+		# them (the milter recognises each by its MAC); without a
+		# Postfix gateway (the Sendmail tests) the sendmail command.
+		sg_conf_section notify "smtp = ${SG_GW_PORT:+127.0.0.1:$SG_GW_PORT}" \
 			"sendmail = /usr/sbin/sendmail -C $SG_PFDIR" \
 			"from = sendguard@$SG_INTERNAL" "templates = $tpl"
 		sg_conf_section keys "dir = $SG_MDIR/keys"
