@@ -187,6 +187,12 @@ rel_rc rel_may_decide(const st_hold *h, const sg_conf *conf, rel_action a,
 	if (by == NULL || strchr(by, '@') == NULL)
 		return rel_refuse(why, "--by にはメールアドレスを指定してください。"
 				  " --by must be an e-mail address.");
+	if (h->status == ST_ARRIVING)
+		return rel_refuse(why, "この保留はまだ確認中です (キューファイル未確認)。"
+				  " Hold %s is not confirmed yet: its queue file has"
+				  " not been seen on hold, so nothing can be decided"
+				  " (it is confirmed within seconds, or closed as never"
+				  " arrived).", h->id);
 	if (h->status != ST_PENDING)
 		return rel_refuse(why, "この保留は既に %s です (%s, %s)。"
 				  " Hold %s is already %s (by %s at %s): a decided"

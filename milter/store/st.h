@@ -321,6 +321,17 @@ st_rc st_hold_decide(st_store *st, const char *id, st_status new_status,
 st_rc st_hold_set_applied(st_store *st, const char *id,
 			  const char *new_queue_id, const char *actor,
 			  const char *unix_user, sg_buf *err);
+/* Issue 15: a hold is confirmed by its queue file. arriving ->
+ * pending, its waiting notices released (ready), audit "confirm",
+ * in one transaction. ST_CONFLICT when not arriving (confirmed
+ * already: harmless). */
+st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
+		      const char *detail_json, sg_buf *err);
+/* arriving -> never-arrived: its queue file never appeared. Its
+ * notices are cancelled (never sent), audit "never-arrived".
+ * ST_CONFLICT when not arriving. */
+st_rc st_hold_never_arrived(st_store *st, const char *id, const char *actor,
+			    const char *detail_json, sg_buf *err);
 /* Claims the half-time reminder: ST_OK when this call set reminded_at
  * (send the reminder), ST_CONFLICT when already reminded or no longer
  * pending (do not send), so two expiry runs remind once. */

@@ -542,7 +542,12 @@ static st_rc st_decide_step(st_store *st, void *arg, sg_buf *err)
 	struct st_state cur;
 	st_rc rc = st_state_read(st, d->id, &cur, err);
 
-	if (rc == ST_OK && cur.status != ST_PENDING) {
+	if (rc == ST_OK && cur.status == ST_ARRIVING) {
+		st_seterr(err, "store %s: hold %s is not confirmed yet (its queue"
+			  " file has not been seen on hold): nothing can be decided",
+			  st->path, d->id);
+		rc = ST_CONFLICT;
+	} else if (rc == ST_OK && cur.status != ST_PENDING) {
 		st_seterr(err, "store %s: hold %s is already %s (by %s at %s)",
 			  st->path, d->id, st_status_name(cur.status),
 			  cur.decided_by ? cur.decided_by : "?",
@@ -604,9 +609,10 @@ static st_rc st_applied_step(st_store *st, void *arg, sg_buf *err)
 	struct st_state cur;
 	st_rc rc = st_state_read(st, a->id, &cur, err);
 
-	if (rc == ST_OK && cur.status == ST_PENDING) {
-		st_seterr(err, "store %s: hold %s is still pending: nothing to"
-			  " apply", st->path, a->id);
+	if (rc == ST_OK && (cur.status == ST_PENDING || cur.status == ST_ARRIVING ||
+			    cur.status == ST_NEVER_ARRIVED)) {
+		st_seterr(err, "store %s: hold %s is %s: nothing to apply", st->path,
+			  a->id, st_status_name(cur.status));
 		rc = ST_CONFLICT;
 	}
 	if (rc == ST_OK && !cur.applied)
@@ -651,4 +657,54 @@ static st_rc st_reminded_step(st_store *st, void *arg, sg_buf *err)
 st_rc st_hold_mark_reminded(st_store *st, const char *id, sg_buf *err)
 {
 	return st_tx(st, st_reminded_step, (void *)(id ? id : ""), err);
+}
+
+/* ---- arrival (issue 15) ---- */
+
+struct st_arrival {
+	const char *id, *actor, *detail;
+	bool confirmed;
+};
+
+static st_rc st_arrival_step(st_store *st, void *arg, sg_buf *err)
+{
+	const struct st_arrival *a = arg;
+	struct st_state cur;
+	const char *v[2] = { a->confirmed ? "pending" : "never-arrived", a->id };
+	const char *nv[2] = { a->confirmed ? "ready" : "cancelled", a->id };
+	st_rc rc = st_state_read(st, a->id, &cur, err);
+
+	if (rc == ST_OK && cur.status != ST_ARRIVING) {
+		st_seterr(err, "store %s: hold %s is %s, not arriving", st->path, a->id,
+			  st_status_name(cur.status));
+		rc = ST_CONFLICT;
+	}
+	if (rc == ST_OK)
+		rc = st_update(st, "UPDATE holds SET status = ?1 WHERE id = ?2"
+			       " AND status = 'arriving'", v, 2, err);
+	if (rc == ST_OK)
+		rc = st_update(st, "UPDATE outbox SET state = ?1, next_t = 0"
+			       " WHERE hold_id = ?2 AND state = 'waiting'", nv, 2, err);
+	if (rc == ST_OK)
+		rc = st_audit_append_tx(st, a->confirmed ? "confirm" : "never-arrived",
+					a->id, cur.queue_id, a->actor, NULL,
+					a->detail ? a->detail : "{}", err);
+	st_state_free(&cur);
+	return rc;
+}
+
+st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
+		      const char *detail_json, sg_buf *err)
+{
+	struct st_arrival a = { id ? id : "", actor ? actor : "apply", detail_json, true };
+
+	return st_tx(st, st_arrival_step, &a, err);
+}
+
+st_rc st_hold_never_arrived(st_store *st, const char *id, const char *actor,
+			    const char *detail_json, sg_buf *err)
+{
+	struct st_arrival a = { id ? id : "", actor ? actor : "apply", detail_json, false };
+
+	return st_tx(st, st_arrival_step, &a, err);
 }
