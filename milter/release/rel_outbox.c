@@ -45,7 +45,7 @@
 #include <unistd.h>
 
 #define REL_BATCH	10	/* rows claimed at once */
-#define REL_SEND_TIMEOUT 30	/* seconds per submission */
+#define REL_SEND_TIMEOUT 60	/* seconds per submission (as before the outbox) */
 #define REL_BACKOFF_MIN	5
 #define REL_BACKOFF_MAX	300
 #define REL_NOTICE_MAX	(8u << 20)
