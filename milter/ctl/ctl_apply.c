@@ -365,9 +365,10 @@ int ctl_apply(const char *conf_path, int argc, char **argv)
 		ctl_applier_free(&a);
 	} else {
 		ex = ctl_apply_all(&a);
+		/* Before the summary, which stays the last line (scripts). */
+		ctl_notices_drain(a.notices, st);
 		printf("apply: %zu applied (%zu already done in the queue), %zu refused,"
 		       " %zu failed\n", a.applied, a.gone, a.refused, a.failed);
-		ctl_notices_drain(a.notices, st);
 		ctl_applier_free(&a);
 	}
 	if (lock >= 0)

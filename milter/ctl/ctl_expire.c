@@ -77,10 +77,10 @@ int ctl_expire(const char *conf_path, int argc, char **argv)
 				    &c, &stats, &err);
 		if (rc != REL_OK)
 			fprintf(stderr, "sendguardctl expire: %s\n", sg_buf_cstr(&err));
+		ctl_notices_drain(c.notices, c.st);
 		printf("expire: %zu expired, %zu reminded, %zu failed\n", stats.expired,
 		       stats.reminded, stats.failed);
 		ex = rc != REL_OK ? ctl_exit_of(rc) : stats.failed ? CTL_EX_TEMPFAIL : 0;
-		ctl_notices_drain(c.notices, c.st);
 	}
 	ctl_notices_free(c.notices);
 	sg_buf_free(&err);

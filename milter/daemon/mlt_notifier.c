@@ -61,7 +61,6 @@ static void *mlt_nt_main(void *arg)
 {
 	rel_notifier *n = NULL;
 	unsigned long gen = 0;
-	time_t last_pass = 0;
 
 	(void)arg;
 	while (mlt_nt_wait()) {
@@ -86,12 +85,7 @@ static void *mlt_nt_main(void *arg)
 		 * (a store that is full or read-only must be left alone). */
 		due = st_outbox_next_due(rt->store);
 		more = due != 0 && due <= time(NULL);
-		/* Once a minute (and at start) a pass whatever is due: it
-		 * frees the leases of a killed drainer (rel_outbox.c). */
-		if (time(NULL) - last_pass >= 60)
-			more = true;
-		if (more)
-			last_pass = time(NULL);
+
 		for (int i = 0; n && more && i < 100; i++) {
 			rel_notifier_drain(n, rt->store, time(NULL), &more);
 			pthread_mutex_lock(&mlt_nt_mu);

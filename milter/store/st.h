@@ -260,7 +260,8 @@ typedef int (*st_owner_cb)(const char *owner, void *ctx);
 st_rc st_outbox_lessees(st_store *st, st_owner_cb cb, void *ctx, sg_buf *err);
 /* Ends every lease of owner at once; how many rows, or -1 (err). */
 long st_outbox_unlease(st_store *st, const char *owner, sg_buf *err);
-/* Earliest next_t of a ready row (0: none); for a drainer's sleep. */
+/* Earliest next_t of a ready row, leased or not (0: none): whether a
+ * drainer has anything to look at, with a plain read. */
 time_t st_outbox_next_due(st_store *st);
 
 /* Callbacks return 0 to go on, anything else to stop (the list

@@ -628,7 +628,8 @@ milter_sanitizer_clean() {
 	! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$SG_MDIR/stderr.log" 2>/dev/null
 }
 # The store, read with the sqlite3 CLI (read-only).
-sg_sql() { sqlite3 -readonly -batch -noheader "$SG_MDIR/db/sendguard.db" "$1" 2>&1; }
+# A busy timeout: the milter's notifier writes the store at any time.
+sg_sql() { sqlite3 -readonly -batch -noheader -cmd ".timeout 10000" "$SG_MDIR/db/sendguard.db" "$1" 2>&1; }
 
 # --- sending ---------------------------------------------------------------
 

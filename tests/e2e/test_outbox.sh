@@ -241,7 +241,7 @@ HOLD_OLD=$(hold_of "$QID")
 wait_for 20 grep -q "not sent (attempt 1.*hold=$HOLD_OLD" "$SG_MDIR/stderr.log"
 milter_stop
 # Age its rows past max_age (1d): what a day of a dead listener does.
-sqlite3 "$SG_MDIR/db/sendguard.db" "UPDATE outbox SET created_t = created_t - 90000, next_t = 0 WHERE hold_id = '$HOLD_OLD';"
+sqlite3 -cmd ".timeout 10000" "$SG_MDIR/db/sendguard.db" "UPDATE outbox SET created_t = created_t - 90000, next_t = 0 WHERE hold_id = '$HOLD_OLD';"
 milter_start || die "the milter did not restart"
 check "a notice undeliverable for max_age is given up and logged" \
 	wait_for 30 grep -q "given up: hold=$HOLD_OLD" "$SG_MDIR/stderr.log"

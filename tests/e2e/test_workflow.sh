@@ -246,14 +246,14 @@ QB=$QID HB=$HID
 CTL approve "$HA" --by "$KACHO" >/dev/null
 # The store now names B's queue file for hold A (a mix-up, a restored
 # backup, a tampered record): B's header says HB, not HA.
-sqlite3 "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
 rc CTL apply
 check "apply refuses a queue file whose X-Sendguard-Hold names another hold (exit 1)" \
 	[ "$RC" = 1 ]
 check "the refusal says why" eval 'echo "$OUT" | grep -q "does not carry X-Sendguard-Hold"'
 check "the other message stays on hold, untouched" [ "$(pf_queue_name "$QB")" = hold ]
 check "hold A is not recorded as applied" [ "$(status_of "$HA")" = approved/0 ]
-sqlite3 "$DB" "UPDATE holds SET queue_id = '$QA' WHERE id = '$HA';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET queue_id = '$QA' WHERE id = '$HA';"
 CTL apply >/dev/null 2>&1
 check "with the right queue file, A is delivered" wait_for 30 sink_has "X-E2E-Id: wf-forgedA"
 check "B was not delivered" [ "$(sink_n forgedB)" = 0 ]
@@ -280,7 +280,7 @@ check "still delivered exactly once" [ "$(sink_n crash)" = 1 ]
 held reverse
 CTL reject "$HID" --by "$KACHO" --comment "test reason" >/dev/null
 # The reverse: the store says done, the queue file is still on hold.
-sqlite3 "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
 rc CTL reconcile
 check "reconcile acts on a file the store thinks is gone (exit 0)" [ "$RC" = 0 ]
 check "the rejected message is deleted from the hold queue" not_in_queue "$QID"

@@ -214,13 +214,13 @@ QA=$QID HA=$HID
 held forgedB
 QB=$QID HB=$HID
 CTL approve "$HA" --by "$APPROVER" >/dev/null
-sqlite3 "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
 rc CTL apply
 check "apply refuses an item whose X-Sendguard-Hold names another hold (exit 1)" [ "$RC" = 1 ]
 check "the refusal says why" eval 'echo "$OUT" | grep -q "does not carry X-Sendguard-Hold"'
 check "the other item stays quarantined, untouched" [ "$(sm_state "$QB")" = hold ]
 check "hold A is not recorded as applied" [ "$(status_of "$HA")" = approved/0 ]
-sqlite3 "$DB" "UPDATE holds SET queue_id = '$QA' WHERE id = '$HA';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET queue_id = '$QA' WHERE id = '$HA';"
 CTL apply >/dev/null 2>&1
 check "with the right queue item, A is delivered" wait_for 30 sink_has "X-E2E-Id: sm-forgedA"
 check "B was not delivered" [ "$(sink_n sm-forgedB)" = 0 ]
@@ -256,7 +256,7 @@ check "still delivered exactly once" [ "$(sink_n sm-crash)" = 1 ]
 
 held reverse
 CTL reject "$HID" --by "$APPROVER" --comment "test reason" >/dev/null
-sqlite3 "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET applied = 1 WHERE id = '$HID';"
 rc CTL reconcile
 check "reconcile acts on an item the store thinks is gone (exit 0)" [ "$RC" = 0 ]
 check "the rejected message is deleted from the queue" sm_gone "$QID"
@@ -265,7 +265,7 @@ check "a second reconcile finds nothing to repair" \
 	eval '[ "$RC" = 0 ] && echo "$OUT" | grep -q "^reconcile: 0 repaired"'
 
 held orphan
-sqlite3 "$DB" "DELETE FROM holds WHERE id = '$HID';" 2>/dev/null
+sqlite3 -cmd ".timeout 10000" "$DB" "DELETE FROM holds WHERE id = '$HID';" 2>/dev/null
 rc CTL reconcile
 check "a quarantined item with our header but no record is reported (exit 1)" \
 	eval '[ "$RC" = 1 ] && echo "$OUT" | grep -q "$QID"'
@@ -277,7 +277,7 @@ sm_mta -qQ -qI"$QID" -Q"sendguard test done" >/dev/null 2>&1
 
 held expire
 HE=$HID QE=$QID
-sqlite3 "$DB" "UPDATE holds SET expires_t = created_t WHERE id = '$HE';" 2>/dev/null ||
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET expires_t = created_t WHERE id = '$HE';" 2>/dev/null ||
 	sleep 61
 rc CTL expire
 check "expire: the hold expires ($(echo "$OUT" | tail -1))" [ "$(status_of "$HE")" = expired/0 ]
