@@ -468,6 +468,20 @@ static int mlt_run(const char *conf_path, bool foreground)
 	gid_t sock_gid = 0;
 	int rc;
 
+	/* Blocked from the start, not only once smfi_main runs: the socket
+	 * listens before the store is open, and a SIGTERM in that window
+	 * (a test or an init system that stops a just-started milter) used
+	 * to kill the process in the middle of creating the store. Held
+	 * pending, it reaches libmilter's signal thread and stops cleanly. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	{
+		sigset_t all = usr1;
+		sigaddset(&all, SIGTERM);
+		sigaddset(&all, SIGINT);
+		sigaddset(&all, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
 	sg_buf_init(&err, 8192);
 	if ((conf = sg_conf_load(conf_path, &err)) == NULL) {
 		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
@@ -511,20 +525,11 @@ static int mlt_run(const char *conf_path, bool foreground)
 	}
 	sg_buf_free(&err);
 	mlt_pid_file(conf, true);
-	/* Every thread started from here inherits this mask. SIGUSR1 goes
+	/* Every thread started from here inherits the mask set above. SIGUSR1 goes
 	 * to the reload thread only; TERM, INT and HUP to libmilter's own
 	 * signal thread (it sigwaits them), never to a thread where the
 	 * default action would kill the process without a clean stop. A
 	 * peer that goes away must not kill us either (SIGPIPE). */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	{
-		sigset_t all = usr1;
-		sigaddset(&all, SIGTERM);
-		sigaddset(&all, SIGINT);
-		sigaddset(&all, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &all, NULL);
-	}
 	signal(SIGPIPE, SIG_IGN);
 	pthread_create(&tid, NULL, mlt_reload_thread, &usr1);
 	pthread_detach(tid);
