@@ -482,8 +482,8 @@ time_t st_outbox_next_due(st_store *st)
 	pthread_mutex_lock(&st->mu);
 	/* A leased row counts: its drainer may be dead, and only a
 	 * drain pass frees such leases (rel_outbox.c). */
-	s = st_prepare(st, st->db, "SELECT MIN(next_t) FROM outbox WHERE"
-		       " state = 'ready'", NULL);
+	s = st_prepare(st, st->db, "SELECT MIN(MAX(next_t, 1)) FROM outbox WHERE"
+		       " state = 'ready'", NULL);	/* next_t 0: due now, not "none" */
 	if (s && sqlite3_step(s) == SQLITE_ROW &&
 	    sqlite3_column_type(s, 0) != SQLITE_NULL)
 		t = (time_t)sqlite3_column_int64(s, 0);
