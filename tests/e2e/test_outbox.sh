@@ -43,8 +43,10 @@ FIVE="ap1@$I, ap2@$I, ap3@$I, ap4@$I, ap5@$I"
 
 pf_setup
 ONE=suzuki@soumu.$I	# a subdomain: internal, not matched by *@$I
+# An approver outside internal_domains is refused when the configuration
+# is loaded (main, issue 14); the notice rule below is the second line.
 milter_setup "approvers.*@$I=$FIVE" "approvers.*@soumu.$I=kacho@$I" \
-	"approvers.category:dangerous-attachment=security-officer@$I, outsider@partner.example"
+	"approvers.category:dangerous-attachment=security-officer@$I"
 sink_start
 pf_start
 milter_start || die "the milter did not start"
@@ -170,8 +172,8 @@ check "a null sender's classified mail is held ($REPLY)" [ -n "$HNULL" ]
 } >"$M/exe.eml"
 send exe "$FROM" "$VENDOR" "$M/exe.eml"
 HEXE=$(hold_of "$QID")
-check "a dangerous attachment is held for security-officer and an external approver ($REPLY)" \
-	eval '[ -n "$HEXE" ] && sg_sql "SELECT approvers FROM holds WHERE id = '"'"'$HEXE'"'"';" | grep -q outsider@partner.example'
+check "a dangerous attachment is held for security-officer ($REPLY)" \
+	eval '[ -n "$HEXE" ] && sg_sql "SELECT approvers FROM holds WHERE id = '"'"'$HEXE'"'"';" | grep -q security-officer@'
 check "the internal approvers of those holds get their requests" \
 	wait_for 60 eval '[ "$(n_about "$HEXT")" -ge 1 ] && [ "$(n_about "$HNULL")" -ge 1 ] && [ "$(n_about "$HEXE")" -ge 2 ]'
 sleep 3
