@@ -110,6 +110,10 @@ void ctl_notices_free(ctl_notices *n);
 void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind);
 /* Sends what is due in the outbox (bounded time); how many were sent. */
 size_t ctl_notices_drain(ctl_notices *n, st_store *st);
+/* Approval requests for a hold about to be recorded (reconcile
+ * --rebuild): only who gets one, added to out, built when sent. */
+void ctl_notices_requests(ctl_notices *n, char *const *approvers, size_t napprovers,
+			  rel_nlist *out);
 ntf_kind ctl_outcome_kind(st_status s);
 typedef struct ctl_argspec {
 	const char *const *opts;	/* "--by", ... (take a value) */

@@ -15,9 +15,14 @@
  *	that the notices and web links already sent still name it. Its
  *	created time is the queue file's arrival, its expiry counted from
  *	there as the milter would have. An audit record "rebuild" says that
- *	it was recreated and from what. No notice is sent again (the
- *	approvers were told when the mail arrived), nothing in the queue
- *	is changed, and an item whose record exists is left alone.
+ *	it was recreated and from what. Its approvers are asked again
+ *	(approval requests recorded in the outbox in the same transaction
+ *	as the hold): a decision made before the loss went with the store,
+ *	so the mail waits for a new one, and a request still unsent in the
+ *	lost outbox would otherwise never reach anyone. The sender is not
+ *	told again (it was told at arrival, or its notice was lost with
+ *	nothing it could do about it). Nothing in the queue is changed,
+ *	and an item whose record exists is left alone.
  *
  *	The header is the link and can be trusted only because the milter
  *	strips it from arriving mail (mlt_act.c): a queue file that did
@@ -43,7 +48,7 @@ typedef struct ctl_rb {
 	ctl_applier *a;
 	const sg_conf *conf;
 	eng_engine *eng;
-	size_t made, kept, skipped;
+	size_t made, kept, skipped, requests;
 } ctl_rb;
 
 /* Splits rcpts ("a\nb\n") in place into at most max pointers. */
@@ -96,6 +101,7 @@ static st_rc ctl_rb_record(ctl_rb *rb, const char *hid, const char *qid,
 	eng_result res;
 	sg_buf fj, aj;
 	ntf_strv apv;
+	rel_nlist nl;
 	st_rc rc;
 
 	if (eng_scan(rb->eng, &env, sg_buf_cstr(&it->msg), it->msg.len, &res) < 0) {
@@ -136,7 +142,14 @@ static st_rc ctl_rb_record(ctl_rb *rb, const char *hid, const char *qid,
 	h.expires = h.created + (time_t)sg_conf_num(rb->conf, "hold", "expire_after");
 	h.actor = "reconcile --rebuild";
 	h.unix_user = ctl_unix_user();
+	rel_nlist_init(&nl);
+	ctl_notices_requests(rb->a->notices, apv.v, apv.n, &nl);
+	h.notices = nl.v;
+	h.nnotices = nl.n;
 	rc = st_hold_create(rb->a->st, &h, id, err);
+	if (rc == ST_OK)
+		rb->requests += nl.n;
+	rel_nlist_free(&nl);
 	ntf_strv_free(&apv);
 	sg_buf_free(&fj);
 	sg_buf_free(&aj);
@@ -189,7 +202,7 @@ static void ctl_rb_one(ctl_rb *rb, const rel_qentry *e)
 
 int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 {
-	ctl_rb rb = { a, conf, NULL, 0, 0, 0 };
+	ctl_rb rb = { a, conf, NULL, 0, 0, 0, 0 };
 	rel_qentry *q = NULL;
 	size_t nq = 0;
 	sg_buf err;
@@ -211,7 +224,8 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 		if (strcmp(q[i].queue, REL_QUEUE_HOLD) == 0)
 			ctl_rb_one(&rb, &q[i]);
 	printf("reconcile --rebuild: %zu recreated, %zu already recorded, %zu on hold"
-	       " without our header (left alone)\n", rb.made, rb.kept, rb.skipped);
+	       " without our header (left alone), %zu approval request(s) recorded\n",
+	       rb.made, rb.kept, rb.skipped, rb.requests);
 	rel_qentries_free(q, nq);
 	eng_engine_free(rb.eng);
 	eng_pdfpool_free(pool);

@@ -82,7 +82,8 @@ void ctl_reconcile_help(void)
 	       "--rebuild: after a lost store and `store init`, first recreate a\n"
 	       "pending hold for every held message with an X-Sendguard-Hold header\n"
 	       "and no record, under that id, from the message read back and scanned\n"
-	       "again (audit record \"rebuild\"; no notice is sent again).\n"
+	       "again (audit record \"rebuild\"); its approvers are asked again (the\n"
+	       "decision, if any, was lost with the store; the sender is not told).\n"
 	       "キューと保留記録の不一致を修復します (root で実行)。\n"
 	       "\n"
 	       "exit status: 0 consistent, 1 something needs an administrator\n"
@@ -417,6 +418,9 @@ int ctl_reconcile(const char *conf_path, int argc, char **argv)
 		/* configuration: said */
 	} else {
 		ex = ctl_rec_run(&r);
+		/* Outcome notices of repairs and rebuilt holds' requests;
+		 * before the summary, which stays the last line. */
+		ctl_notices_drain(r.a.notices, st);
 		printf("reconcile: %zu repaired, %zu need an administrator, %zu failed\n",
 		       r.repairs, r.attention + r.a.refused, r.a.failed);
 	}

@@ -278,6 +278,13 @@ void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind)
 	sg_buf_free(&err);
 }
 
+void ctl_notices_requests(ctl_notices *n, char *const *approvers, size_t napprovers,
+			  rel_nlist *out)
+{
+	for (size_t i = 0; n != NULL && n->to_approvers && i < napprovers; i++)
+		rel_nlist_add_later(out, n->eng, n->ntf, NTF_APPROVAL_REQUEST, approvers[i]);
+}
+
 size_t ctl_notices_drain(ctl_notices *n, st_store *st)
 {
 	return n ? rel_notifier_drain_for(n->notifier, st, CTL_DRAIN_SECONDS) : 0;

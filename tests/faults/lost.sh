@@ -52,6 +52,16 @@ rebuilt() {
 		[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'rebuild' AND hold_id = '$h';")" = 1 ] || return 1
 	done
 }
+# asked_again F: each of them has its approvers asked again (approval
+# requests in the outbox: the decision went with the lost store).
+asked_again() {
+	local i h
+	for i in 1 2 3; do
+		h=$(sg_sql "SELECT id FROM holds WHERE subject = 'fault $1-p${i}h';")
+		[ -n "$h" ] || return 1
+		[ "$(sg_sql "SELECT count(*) FROM outbox WHERE hold_id = '$h' AND kind = 'approval_request';")" -ge 1 ] || return 1
+	done
+}
 # held_recorded ID: its record is there and its file on hold
 held_recorded() { [ "$(n_hold "$1")" = 1 ] && once "$1" hold; }
 
@@ -128,6 +138,8 @@ lost_case() {
 	else
 		check "$f: the three held before the fault were recreated, each with a rebuild audit record" \
 			rebuilt "$f"
+		check "$f: their approvers are asked again (approval requests in the outbox)" \
+			asked_again "$f"
 	fi
 	milter_start || die "the milter did not restart"
 	retry 120
