@@ -380,7 +380,7 @@ check "and it is delivered" wait_for 30 sink_has "X-E2E-Id: wf-toriatsukai"
 # apply is the last gate: an approval recorded for one of the sender's
 # identities (an old version, a hand edit) is never carried out.
 held selfapply
-sqlite3 "$DB" "UPDATE holds SET status = 'approved', decided_by = 'Sato-H+memo@$SG_INTERNAL', decided_at = '2026-12-04T00:00:00+00:00' WHERE id = '$HID';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET status = 'approved', decided_by = 'Sato-H+memo@$SG_INTERNAL', decided_at = '2026-12-04T00:00:00+00:00' WHERE id = '$HID';"
 rc CTL apply
 check "apply refuses an approval by the sender's own identity (exit 1)" [ "$RC" = 1 ]
 check "the refusal says why" eval 'echo "$OUT" | grep -q "sender.s identities"'
@@ -388,7 +388,7 @@ check "the message stays on hold" [ "$(pf_queue_name "$QID")" = hold ]
 check "and is not recorded as applied" [ "$(status_of "$HID")" = approved/0 ]
 settle
 check "nothing reached the sink" [ "$(sink_n selfapply)" = 0 ]
-sqlite3 "$DB" "UPDATE holds SET status = 'rejected', decided_by = '$KACHO' WHERE id = '$HID';"
+sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET status = 'rejected', decided_by = '$KACHO' WHERE id = '$HID';"
 CTL apply >/dev/null 2>&1
 
 # --- 7. privileges, report ---------------------------------------------------------

@@ -1329,7 +1329,7 @@ START_TEST(test_sent_is_audited_once_and_drops_the_content)
 }
 END_TEST
 
-static int count_cb(const st_notice *n, void *ctx)
+static int notice_count_cb(const st_notice *n, void *ctx)
 {
 	size_t *c = ctx;
 
@@ -1365,7 +1365,7 @@ START_TEST(test_retry_waits_for_its_time_and_a_failure_is_listed)
 	ck_assert_int_eq(st_outbox_fail(st, id[0], "milter", "again", &err), ST_OK);
 	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event ="
 				 " 'notice-failed'"), 1);
-	ck_assert_int_eq(st_outbox_list(st, false, count_cb, c, &err), ST_OK);
+	ck_assert_int_eq(st_outbox_list(st, false, notice_count_cb, c, &err), ST_OK);
 	ck_assert_uint_eq(c[0], 1);
 	ck_assert_uint_eq(c[1], 1);
 	ck_assert_int_eq(claim(st, "c", t + 86400, 60, 1, NULL), 0);
