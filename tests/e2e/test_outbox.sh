@@ -42,6 +42,9 @@ mkdir -p "$M"
 FIVE="ap1@$I, ap2@$I, ap3@$I, ap4@$I, ap5@$I"
 
 pf_setup
+# The sender's own approvers are asked only for an authenticated sender
+# (issue 14): section 1 sends with SMTP AUTH as the sender's local part.
+pf_sasl tanaka
 ONE=suzuki@soumu.$I	# a subdomain: internal, not matched by *@$I
 # An approver outside internal_domains is refused when the configuration
 # is loaded (main, issue 14); the notice rule below is the second line.
@@ -58,6 +61,7 @@ cp "$CONF" "$CONF.orig"
 send() {	# send NAME FROM TO FILE [PORT]: QID, REPLY, LAPSE (s, end of DATA -> reply)
 	local out=$SG_BASE/swaks-$1.txt
 	swaks --server 127.0.0.1 --port "${5:-$SG_GW_PORT}" --helo client.sendguard.test \
+		${AUTH:+--auth PLAIN --auth-user "$AUTH" --auth-password "pw-$AUTH"} \
 		--from "$2" --to "$3" --data "@$4" --timeout 120 --suppress-data -stl >"$out" 2>&1
 	QID=$(swaks_qid "$out")
 	REPLY=$(swaks_data_reply "$out")
@@ -106,7 +110,7 @@ for i in 1 2 3 4 5; do
 	send "one-$i" "$ONE" "$VENDOR" "$M/one-$i.eml"
 	[[ "$REPLY" == 250* ]] && t1="$t1 $LAPSE" && h1="$h1 $(hold_of "$QID")"
 	pdf_mail "$M/five-$i.eml" "five approvers $i" "$FROM"
-	send "five-$i" "$FROM" "$VENDOR" "$M/five-$i.eml"
+	AUTH=tanaka send "five-$i" "$FROM" "$VENDOR" "$M/five-$i.eml"
 	[[ "$REPLY" == 250* ]] && t5="$t5 $LAPSE" && h5="$h5 $(hold_of "$QID")"
 done
 m1=$(echo $t1 | tr ' ' '\n' | median)
