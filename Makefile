@@ -87,6 +87,9 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
+# tests/units/run.sh: systemd-analyze verify (systemd as a package only:
+# it is not PID 1 here, and installing it does not make it so) and curl.
+DEB_PKGS += systemd curl
 # Only `make fixtures` (tests/fixtures/make-*-fixtures.sh) and the
 # evaluation set's generator (tests/corpus-eval/make-eval.py: pptx through
 # Impress) need these; fixtures and corpora are committed, so `make test`
@@ -313,14 +316,16 @@ web-tests: $(BT)/sendguard-web $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/se
 # The build itself (tests/make/run.sh): header dependencies, the
 # builder's flags, hardening, a missing package. The service as it is
 # deployed (tests/units/): --check refuses what start-up refuses, make
-# install DESTDIR=..., sendguardctl doctor on the private Postfix.
+# install DESTDIR=..., sendguardctl doctor on the private Postfix, and
+# the units run as they run (sandbox rebuilt with setpriv and unshare).
 build-tests: all $(BT)/sendguard-milter $(BT)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/make/run.sh
 	@echo "== tests/make/demo.sh"; SG_SRCDIR=$(CURDIR) bash tests/make/demo.sh
-service-tests: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
+service-tests: $(BT)/sendguard-milter $(BT)/sendguardctl $(BT)/sendguard-web $(B)/sendguardctl
 	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
-		SG_CTL=$(CURDIR)/$(BT)/sendguardctl; \
-	for t in tests/units/check.sh tests/units/install.sh tests/units/doctor.sh; do \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web; \
+	for t in tests/units/check.sh tests/units/install.sh tests/units/doctor.sh \
+		tests/units/run.sh; do \
 		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
 
 test: deps
