@@ -27,11 +27,11 @@
  *	  reads them; as that user, the rules, templates and keys load and
  *	  the store opens;
  *	- a notice submission test: a signed notice to [notify] from (or
- *	  --notice-to) through [notify] sendmail, as the milter would send
- *	  it (--no-mail skips it);
+ *	  --notice-to) by [notify] smtp (or, when that is empty, [notify]
+ *	  sendmail), as the notifier sends it (--no-mail skips it);
  *	- where systemd runs: the units are enabled, and the milter unit
- *	  does not combine NoNewPrivileges with a sendmail that needs the
- *	  setgid postdrop.
+ *	  does not combine NoNewPrivileges with notices by a sendmail that
+ *	  needs the setgid postdrop.
  *	Run it as root: the socket test connects as Postfix's mail_owner
  *	and the loading tests run as [milter] user.
  * DIAGNOSTICS
@@ -726,6 +726,7 @@ static int dr_become(ctl_dr *d, const struct passwd *pw)
 static void dr_notice_test(ctl_dr *d, const ntf_ctx *ntf, const char *to)
 {
 	const char *from = ntf_ctx_from(ntf);
+	const char *smtp = sg_conf_str(d->conf, "notify", "smtp");
 	const char *rcpts[1] = { to };
 	sg_buf body, msg, date, hv, err;
 	ntf_submit_result r;
@@ -761,14 +762,26 @@ static void dr_notice_test(ctl_dr *d, const ntf_ctx *ntf, const char *to)
 	}
 	sg_buf_printf(&msg, "X-Sendguard-Notice: %s\n\n", sg_buf_cstr(&hv));
 	sg_buf_append(&msg, body.data, body.len);
-	r = ntf_submit(ntf_ctx_sendmail(ntf), from, rcpts, 1, msg.data, msg.len, 60,
-		       &status, &err);
+	if (*smtp) {
+		/* the notifier's way: SMTP to the gateway's listener */
+		ntf_smtp *c = ntf_smtp_new(smtp, host, 60, &err);
+		bool permanent = false;
+
+		r = c ? ntf_smtp_send(c, from, to, msg.data, msg.len, &permanent, &err)
+		      : NTF_SUBMIT_USAGE;
+		if (c)
+			ntf_smtp_close(c);
+		ntf_smtp_free(c);
+	} else {
+		r = ntf_submit(ntf_ctx_sendmail(ntf), from, rcpts, 1, msg.data, msg.len,
+			       60, &status, &err);
+	}
 	if (r == NTF_SUBMIT_OK)
 		dr_ok("notice submission: a signed test notice to %s was accepted by "
-		      "%s", to, ntf_ctx_sendmail(ntf));
+		      "%s", to, *smtp ? smtp : ntf_ctx_sendmail(ntf));
 	else
-		dr_fail(d, "notice submission to %s with %s failed: %s", to,
-			ntf_ctx_sendmail(ntf), sg_buf_cstr(&err));
+		dr_fail(d, "notice submission to %s by %s failed: %s", to,
+			*smtp ? smtp : ntf_ctx_sendmail(ntf), sg_buf_cstr(&err));
 out:
 	sg_buf_free(&err);
 	sg_buf_free(&hv);
@@ -892,7 +905,8 @@ static void dr_units(ctl_dr *d)
 	/* Postfix's sendmail hands mail to the setgid postdrop, which
 	 * NoNewPrivileges stops: every notice would fail. */
 	v = dr_systemctl("show", "-pNoNewPrivileges", units[0], &status);
-	if (strstr(v, "NoNewPrivileges=yes") && strstr(sm, "sendmail") != NULL)
+	if (strstr(v, "NoNewPrivileges=yes") && !*sg_conf_str(d->conf, "notify", "smtp") &&
+	    strstr(sm, "sendmail") != NULL)
 		dr_fail(d, "unit %s has NoNewPrivileges=yes, and [notify] sendmail "
 			"= %s goes through Postfix's setgid postdrop, which it stops: "
 			"notices fail", units[0], sm);
