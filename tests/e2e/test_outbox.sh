@@ -193,6 +193,23 @@ check "nothing of sendguard's at the sink went to an external address" \
 check "the milter logged why the external sender was not told" \
 	grep -q "hold=$HEXT: 1 notice(s) not made" "$SG_MDIR/stderr.log"
 
+# A rejection (機密性3 to a contractor) from an external sender: the
+# 550 5.7.1 text, which the upstream MTA bounces back to the sender,
+# names categories and rule ids only (never the subject or a file
+# name), and no rejection notice is made for the external sender.
+sed "s/^From: .*/From: $EXT/" "$SG_SRCDIR/tests/fixtures/kimitsu3_subject_external.eml" >"$M/rej-ext.eml"
+send rej-ext "$EXT" "$VENDOR" "$M/rej-ext.eml"
+check "an external sender's class-3 mail is rejected ($REPLY)" eval '[[ "$REPLY" == "550 5.7.1"* ]]'
+check "the 5.7.1 text carries category/rule ids only" eval \
+	'echo "$REPLY" | grep -qE "^550 5\.7\.1 Message refused by sendguard \(outgoing mail policy\):( [a-z0-9-]+/[A-Za-z0-9_.:-]+)+( \.\.\.)?\. The sender was sent a notice\.\$"'
+check "no rejection notice is made for the external sender" \
+	eval '[ "$(sg_sql "SELECT count(*) FROM outbox WHERE rcpt LIKE '"'"'%partner.example'"'"';")" = 0 ]'
+check "the milter logged why" wait_for 10 \
+	grep -q "no rejection notice: the sender $EXT is not an internal address" "$SG_MDIR/stderr.log"
+send rej-null "" "$VENDOR" "$SG_SRCDIR/tests/fixtures/kimitsu3_subject_external.eml"
+check "a null sender's class-3 mail is rejected, and no notice goes to <> ($REPLY)" \
+	eval '[[ "$REPLY" == "550 5.7.1"* ]] && grep -q "no rejection notice: the sender <> is not an internal address" "$SG_MDIR/stderr.log"'
+
 # --- 3. killed with notices pending -----------------------------------------------
 
 sed -i "s/^smtp = .*/smtp = 127.0.0.1:1/" "$CONF"

@@ -145,7 +145,7 @@ chmod 755 "$OCONF_DIR"
 install -m 644 "$CONF" "$OCONF_DIR/sendguard.conf"
 as_other() { setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups "$SG_CTL" -c "$OCONF_DIR/sendguard.conf" "$@"; }
 held admin
-audit_n() { sg_sql "SELECT count(*) FROM audit WHERE hold_id = '$1';"; }
+audit_n() { sg_sql "SELECT count(*) FROM audit WHERE hold_id = '$1' AND event NOT IN ('notice', 'notice-failed');"; }	# the notifier audits the notices it sends at any time
 n0=$(audit_n "$HID")
 for cmd in "approve $HID --by $KACHO" "reject $HID --by $KACHO --comment no" "withdraw $HID --by $SENDER"; do
 	# shellcheck disable=SC2086
