@@ -58,11 +58,11 @@ cp "$CONF" "$CONF.orig"
 
 # --- helpers -----------------------------------------------------------------
 
-send() {	# send NAME FROM TO FILE [PORT]: QID, REPLY, LAPSE (s, end of DATA -> reply)
+send() {	# send NAME FROM TO FILE [PORT]: QID, REPLY, LAPSE (s, end of DATA -> reply); FROM "" is MAIL FROM:<>
 	local out=$SG_BASE/swaks-$1.txt
 	swaks --server 127.0.0.1 --port "${5:-$SG_GW_PORT}" --helo client.sendguard.test \
 		${AUTH:+--auth PLAIN --auth-user "$AUTH" --auth-password "pw-$AUTH"} \
-		--from "$2" --to "$3" --data "@$4" --timeout 120 --suppress-data -stl >"$out" 2>&1
+		--from "${2:-<>}" --to "$3" --data "@$4" --timeout 120 --suppress-data -stl >"$out" 2>&1
 	QID=$(swaks_qid "$out")
 	REPLY=$(swaks_data_reply "$out")
 	LAPSE=$(awk '/^<[-*~]+ +354/ {f=1; next}
