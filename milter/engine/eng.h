@@ -85,6 +85,13 @@ typedef struct eng_attachment {
 	size_t nentries;
 } eng_attachment;
 
+/* Something a person may want to know that is no finding: a stray
+ * undecodable byte in a body part ("where" as in findings). */
+typedef struct eng_note {
+	char *where;
+	char *text;
+} eng_note;
+
 typedef struct eng_envelope {
 	const char *mail_from;		/* may be NULL */
 	const char *const *rcpts;	/* envelope recipients as given
@@ -111,6 +118,8 @@ typedef struct eng_result {
 	size_t nfindings, capf;
 	eng_attachment *atts;
 	size_t natts, capa;
+	eng_note *notes;	/* JSON "notes"; bounded */
+	size_t nnotes, capn;
 } eng_result;
 
 typedef struct eng_engine eng_engine;

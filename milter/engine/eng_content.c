@@ -575,15 +575,16 @@ static ct_kind ct_classify(const char *name, const unsigned char *d, size_t len)
 /* ---- the entry point ---------------------------------------------------- */
 
 /* Raw text or HTML: charset guessed (CP932 for Windows CSV). */
-static int ct_plain(const char *name, ct_kind kind, const unsigned char *d,
-		    size_t len, sg_buf *out)
+static int ct_plain(eng_ctx *ctx, const char *where, ct_kind kind,
+		    const unsigned char *d, size_t len, sg_buf *out)
 {
+	size_t replaced = 0;
 	sg_buf utf8;
 	int rc;
 
-	(void)name;
 	sg_buf_init(&utf8, out->max);
-	rc = eng_cs_to_utf8(NULL, d, len, &utf8) == ENG_CS_TOOBIG ? -1 : 0;
+	rc = eng_cs_decode(NULL, d, len, &utf8, &replaced) == ENG_CS_TOOBIG ? -1 : 0;
+	eng_undecodable(ctx, where, NULL, replaced, len);
 	if (kind == CT_HTML)
 		rc |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, out);
 	else
@@ -660,7 +661,7 @@ void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 				       "Part of the document could not be read", where, "");
 		ct_embeddings(ctx, where, &pkg, depth + 1);
 	} else {
-		rc = ct_plain(name, kind, data, len, &text);
+		rc = ct_plain(ctx, where, kind, data, len, &text);
 	}
 	if (rc < 0)
 		eng_scan_limit(ctx, "text-size", "添付ファイルの文字が多すぎて全部は検査できません",

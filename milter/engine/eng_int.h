@@ -44,6 +44,8 @@ typedef struct eng_limits {
 	unsigned pdf_pages;	/* pages of one PDF read */
 	unsigned pdf_timeout;	/* seconds (wall and CPU) for one PDF */
 	unsigned long long pdf_memory;	/* RLIMIT_AS of the PDF worker */
+	unsigned undecodable_pct;	/* max_undecodable: share of a text's */
+	size_t undecodable_bytes;	/* bytes, and bytes, both exceeded */
 } eng_limits;
 
 /* What a sender group ([group.NAME], issue 19) may set: the scan
@@ -157,6 +159,13 @@ void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 void eng_policy_decide(const eng_engine *view, eng_result *res);
 /* `view` = eng with the group's settings (shallow: shares eng's rules). */
 void eng_group_view(const eng_engine *eng, const eng_group *g, eng_engine *view);
+/* Text of `len` input bytes at `where` whose best decoding (charset:
+ * the kept one, for people) replaced `replaced` bytes: past
+ * [limits] max_undecodable a scan-limit finding, else a note. */
+void eng_undecodable(eng_ctx *ctx, const char *where, const char *charset,
+		     size_t replaced, size_t len);
+/* An inventory note on the result (bounded; for people, never policy). */
+void eng_add_note(eng_result *res, const char *where, const char *note);
 
 /* eng_rules.c: why a rule id is refused (ENG_RULE_ID_MAX), or NULL */
 const char *eng_rule_id_problem(const char *id);

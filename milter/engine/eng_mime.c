@@ -421,15 +421,16 @@ bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id)
 static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
 			  const eng_leaf *l, const unsigned char *d, size_t n)
 {
-	size_t max = ctx->eng->lim.text_size;
+	size_t max = ctx->eng->lim.text_size, replaced = 0;
+	const char *cs = l->charset.len ? sg_buf_cstr(&l->charset) : NULL;
 	sg_buf utf8, text, norm;
 	bool toobig;
 
 	sg_buf_init(&utf8, max);
 	sg_buf_init(&text, max);
 	sg_buf_init(&norm, max);
-	toobig = eng_cs_to_utf8(l->charset.len ? sg_buf_cstr(&l->charset) : NULL,
-				d, n, &utf8) == ENG_CS_TOOBIG;
+	toobig = eng_cs_decode(cs, d, n, &utf8, &replaced) == ENG_CS_TOOBIG;
+	eng_undecodable(ctx, where, cs, replaced, n);
 	if (strcmp(sg_buf_cstr(&l->ctype), "text/html") == 0) {
 		eng_collect_cids(ctx, sg_buf_cstr(&utf8), utf8.len);
 		toobig |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, &text) < 0;

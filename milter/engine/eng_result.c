@@ -25,6 +25,7 @@
  * keeps a hostile message from growing the result without bound. */
 #define ENG_MAX_FINDINGS 1000
 #define ENG_MAX_ATTACHMENTS 10000
+#define ENG_MAX_NOTES 100
 
 void eng_result_init(eng_result *res)
 {
@@ -69,6 +70,11 @@ void eng_result_free(eng_result *res)
 	for (size_t i = 0; i < res->natts; i++)
 		eng_attachment_free(&res->atts[i]);
 	free(res->atts);
+	for (size_t i = 0; i < res->nnotes; i++) {
+		free(res->notes[i].where);
+		free(res->notes[i].text);
+	}
+	free(res->notes);
 	free(res->subject);
 	free(res->from);
 	free(res->group);
@@ -150,6 +156,56 @@ void eng_scan_limit(eng_ctx *ctx, const char *rule, const char *label_ja,
 			where, 1, evidence, ctx->eng->actions[ENG_CAT_SCANLIMIT]);
 }
 
+void eng_add_note(eng_result *res, const char *where, const char *note)
+{
+	if (res->nnotes >= ENG_MAX_NOTES)
+		return;
+	if (res->nnotes == res->capn) {
+		res->capn = res->capn ? res->capn * 2 : 4;
+		res->notes = sg_xreallocarray(res->notes, res->capn,
+					      sizeof(*res->notes));
+	}
+	res->notes[res->nnotes].where = sg_xstrdup(where);
+	res->notes[res->nnotes].text = sg_xstrdup(note);
+	res->nnotes++;
+}
+
+/*
+ * Undecodable text (issue 13, class 4). Real Japanese mail has a stray
+ * byte or two no charset reads (an extension character in a part
+ * labelled ISO-2022-JP): that byte becomes U+FFFD, the rest is read,
+ * and a note says so. Only text whose best decoding still replaces
+ * more than [limits] max_undecodable (its share of the bytes and its
+ * byte count, both) was not really read: a scan limit, held.
+ */
+void eng_undecodable(eng_ctx *ctx, const char *where, const char *charset,
+		     size_t replaced, size_t len)
+{
+	const eng_limits *lim = &ctx->eng->lim;
+	sg_buf ev;
+
+	if (replaced == 0 || !ctx->inspect)
+		return;
+	sg_buf_init(&ev, 256);
+	/* The label is the sender's text: cut, and cleaned with the rest. */
+	if (charset && *charset)
+		sg_buf_printf(&ev, "%zu of %zu bytes undecodable (declared %.40s)",
+			      replaced, len, charset);
+	else
+		sg_buf_printf(&ev, "%zu of %zu bytes undecodable (no charset declared)",
+			      replaced, len);
+	/* replaced/len > pct/100, without overflow for any size_t len */
+	if (replaced > lim->undecodable_bytes &&
+	    (double)replaced * 100.0 > (double)lim->undecodable_pct * (double)len)
+		eng_scan_limit(ctx, "undecodable",
+			       "文字コードを判別できず本文の一部を読めません",
+			       "Part of the text could not be decoded in any charset",
+			       where, sg_buf_cstr(&ev));
+	else
+		eng_add_note(ctx->res, where, sg_buf_cstr(&ev));
+	sg_buf_free(&ev);
+}
+
 /*
  * Control characters in names. A file name or an archive entry name is
  * the sender's text: "a.pdf\r\nApproved-By: boss" or an ESC sequence
@@ -219,6 +275,10 @@ void eng_result_clean(eng_result *res)
 	}
 	for (size_t i = 0; i < res->natts; i++)
 		eng_clean_attachment(&res->atts[i], 0);
+	for (size_t i = 0; i < res->nnotes; i++) {
+		ENG_CLEAN(res->notes[i].where);
+		ENG_CLEAN(res->notes[i].text);
+	}
 }
 
 static void eng_json_kv(sg_buf *out, const char *key, const char *v, bool comma)
@@ -306,7 +366,14 @@ void eng_result_json(const eng_result *res, sg_buf *out)
 	eng_findings_json(res, out);
 	sg_buf_puts(out, ",\"attachments\":");
 	eng_attachments_json(res, out);
-	sg_buf_puts(out, "}\n");
+	sg_buf_puts(out, ",\"notes\":[");
+	for (size_t i = 0; i < res->nnotes; i++) {
+		sg_buf_puts(out, i ? ",{" : "{");
+		eng_json_kv(out, "where", res->notes[i].where, false);
+		eng_json_kv(out, "note", res->notes[i].text, true);
+		sg_buf_putc(out, '}');
+	}
+	sg_buf_puts(out, "]}\n");
 }
 
 static void eng_text_attachment(const eng_attachment *a, int depth, sg_buf *out)
@@ -349,4 +416,7 @@ void eng_result_text(const eng_result *res, sg_buf *out)
 		for (size_t i = 0; i < res->natts; i++)
 			eng_text_attachment(&res->atts[i], 0, out);
 	}
+	for (size_t i = 0; i < res->nnotes; i++)
+		sg_buf_printf(out, "注記 note: %s: %s\n", res->notes[i].where,
+			      res->notes[i].text);
 }

@@ -135,6 +135,8 @@ static void eng_settings_load(eng_settings *st, const sg_conf *conf,
 	st->lim.archive_depth = (unsigned)ENG_V("limits", "max_archive_depth")->num;
 	st->lim.archive_entries = (size_t)ENG_V("limits", "max_archive_entries")->num;
 	st->lim.expanded_size = (size_t)ENG_V("limits", "max_expanded_size")->num;
+	st->lim.undecodable_pct = (unsigned)ENG_V("limits", "max_undecodable")->share;
+	st->lim.undecodable_bytes = (size_t)ENG_V("limits", "max_undecodable")->num;
 	st->lim.expansion_ratio = (unsigned)ENG_V("limits", "max_expansion_ratio")->num;
 	st->lim.pdf_pages = (unsigned)ENG_V("limits", "max_pdf_pages")->num;
 	st->lim.pdf_timeout = (unsigned)ENG_V("limits", "pdf_timeout")->num;

@@ -79,6 +79,12 @@ const sg_option sg_options[] = {
 	  "Most addresses read from To, Cc and Bcc together." },
 	{ "limits", "max_text_size", SG_OPT_SIZE, "16M", NULL, 1024, 1024 * MIB,
 	  "Most text (UTF-8) extracted from one part for the detectors." },
+	{ "limits", "max_undecodable", SG_OPT_SHARE, "2%, 64", NULL, 0, 64 * MIB,
+	  "Text that cannot be decoded in any charset (after the declared one "
+	  "and a guess), per body part or text file: more than this share of "
+	  "its bytes and more than this many bytes is a scan-limit finding. "
+	  "Less (a stray byte in ISO-2022-JP) is only noted: the replaced "
+	  "bytes become U+FFFD and the rest is read." },
 	{ "limits", "scan_timeout", SG_OPT_DURATION, "60s", NULL, 1, 3600,
 	  "Longest time one message may be scanned." },
 	{ "limits", "max_archive_depth", SG_OPT_INT, "5", NULL, 1, 100,

@@ -382,6 +382,18 @@ check_json "big: 2 MB message over max_message_size 1M" 1 '.verdict=="hold" and 
 ctl -c "$TMP/base.conf" check --json "$FIX/kimitsu3_subject_external.eml"
 check_json "conf: the copy in a temp dir works" 2 '.verdict=="reject"'
 
+# [limits] max_undecodable: both the share and the byte count must be
+# passed; raise either and the same 400 bytes are a note
+confset "$TMP/base.conf" "$TMP/und.conf" limits max_undecodable "2%, 400"
+ctl -c "$TMP/und.conf" check --json "$FIX/robust/iso2022jp_undecodable.eml"
+check_json "conf: max_undecodable 2%, 400: 400 undecodable bytes are a note" 0 '.verdict=="accept" and none and (.notes[0].note | test("^400 of"))'
+confset "$TMP/base.conf" "$TMP/und.conf" limits max_undecodable "95%, 0"
+ctl -c "$TMP/und.conf" check --json "$FIX/robust/iso2022jp_undecodable.eml"
+check_json "conf: max_undecodable 95%, 0: the share decides" 0 '.verdict=="accept" and none'
+confset "$TMP/base.conf" "$TMP/und.conf" limits max_undecodable "0%, 0"
+ctl -c "$TMP/und.conf" check --json "$FIX/robust/iso2022jp_one_stray_byte.eml"
+check_json "conf: max_undecodable 0%, 0: even one stray byte is held" 1 'any(f("scan-limit")[]; .rule=="undecodable" and (.evidence|startswith("1 of")))'
+
 confset "$TMP/base.conf" "$TMP/monitor.conf" policy mode monitor
 ctl -c "$TMP/monitor.conf" check --json "$FIX/kimitsu3_subject_external.eml"
 check_json "conf: mode = monitor still reports the policy's verdict" 2 '.mode=="monitor" and .verdict=="reject"'
