@@ -279,7 +279,8 @@ static bool eng_exempt(const eng_ctx *ctx, const eng_attachment *a, eng_ftype ft
 	if ((eng_ftype_info(ft)->flags & ENG_FT_F_IMAGE) &&
 	    eng_cid_referenced(ctx, a->content_id))
 		return true;
-	if (strcmp(dt, "text/calendar") == 0)
+	/* Gmail sends its invitations as application/ics (invite.ics). */
+	if (strcmp(dt, "text/calendar") == 0 || strcmp(dt, "application/ics") == 0)
 		return ft == ENG_FT_ICS;
 	if (strcmp(dt, "application/pkcs7-signature") == 0 ||
 	    strcmp(dt, "application/x-pkcs7-signature") == 0)

@@ -35,6 +35,7 @@
 #include "engine/eng_sniff.h"
 #include "engine/eng_stream.h"
 #include "engine/eng_text.h"
+#include "util/sg_b64.h"
 #include "util/sg_mem.h"
 
 #include <gmime/gmime.h>
@@ -70,6 +71,7 @@ static void eng_parser_warning(gint64 offset, GMimeParserWarning code,
 {
 	eng_ctx *ctx = data;
 	const char *rule, *why;
+	char ev[128];
 
 	(void)offset;
 	switch (code) {
@@ -98,6 +100,14 @@ static void eng_parser_warning(gint64 offset, GMimeParserWarning code,
 		break;
 	default:
 		return;		/* recoverable: GMime read everything */
+	}
+	/* Which header conflicts, when GMime names one (a field name: no
+	 * data of the sender's; anything else is left out). */
+	if (code == GMIME_CRIT_CONFLICTING_HEADER && item && *item &&
+	    strlen(item) <= 64 && strspn(item, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(item)) {
+		snprintf(ev, sizeof(ev), "%s: %s", why, item);
+		why = ev;
 	}
 	eng_scan_limit(ctx, rule, "メールの構造が壊れていて一部を検査できません",
 		       "Malformed MIME structure: parts may not have been inspected",
@@ -328,52 +338,120 @@ static void eng_leaf_read(eng_ctx *ctx, GMimeObject *obj, eng_leaf *l)
 	eng_leaf_cid(obj, l);
 }
 
-static bool eng_is_body_type(const char *ctype)
+/*
+ * Body text: text/plain and text/html; and, when their content is text,
+ * the other forms of a message's own words: text/enriched and
+ * text/richtext (an alternative to the plain part), and the parts of a
+ * report (RFC 6522: a bounce's delivery status and the returned
+ * headers, RFC 3798 receipts, RFC 5965 feedback). These are read for
+ * markings and personal data like the body (a returned Subject is
+ * there), and are no attachment (issue 13: every bounce was held for
+ * them). A name or "attachment" disposition still makes an attachment.
+ */
+static bool eng_is_body_type(const char *ctype, const unsigned char *d, size_t n)
 {
-	return strcmp(ctype, "text/plain") == 0 || strcmp(ctype, "text/html") == 0;
+	static const char *const texty[] = {
+		"text/enriched", "text/richtext", "text/rfc822-headers",
+		"message/delivery-status", "message/global-delivery-status",
+		"message/disposition-notification",
+		"message/global-disposition-notification",
+		"message/global-headers", "message/feedback-report",
+	};
+
+	if (strcmp(ctype, "text/plain") == 0 || strcmp(ctype, "text/html") == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(texty) / sizeof(texty[0]); i++)
+		if (strcmp(ctype, texty[i]) == 0)
+			return n == 0 || eng_sniff(d, n) == ENG_FT_TEXT;
+	return false;
 }
 
 /* GMime's base64 decoder skips what it cannot read; a part whose
  * encoded text is cut short or has foreign characters was not read in
- * full, which the policy calls a scan limit. */
-static bool eng_base64_damaged(GMimeDataWrapper *w)
+ * full, which the policy calls a scan limit, with what was wrong (and
+ * where, as an offset into the encoded text) as its evidence. Only a
+ * missing '=' padding is no damage: the two or three characters of the
+ * last group still carry one or two whole bytes, which GMime's decoder
+ * keeps back waiting for the rest of the group; they are decoded here
+ * (tail) and appended (issue 13: unpadded base64 is what some mailers
+ * write). */
+typedef struct eng_b64_check {
+	char why[128];		/* "" when the part decodes fully */
+	unsigned char tail[2];	/* bytes of an unpadded last group */
+	size_t ntail;
+} eng_b64_check;
+
+static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 {
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
 	char chunk[8192];
-	size_t nalpha = 0, npad = 0;
-	bool bad = false;
+	size_t nalpha = 0, npad = 0, off = 0;
+	int last[3] = { 0, 0, 0 };
 	ssize_t n;
 
+	chk->why[0] = '\0';
+	chk->ntail = 0;
 	if (raw == NULL)
-		return false;
+		return;
 	g_mime_stream_reset(raw);
-	while (!bad && (n = g_mime_stream_read(raw, chunk, sizeof(chunk))) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
+	while (!chk->why[0] && (n = g_mime_stream_read(raw, chunk, sizeof(chunk))) > 0) {
+		for (ssize_t i = 0; i < n && !chk->why[0]; i++, off++) {
 			unsigned char c = (unsigned char)chunk[i];
-			if (g_ascii_isalnum(c) || c == '+' || c == '/')
-				bad |= npad > 0, nalpha++;
-			else if (c == '=')
+			int v = sg_b64val(c);
+
+			if (v >= 0) {
+				if (npad > 0)
+					snprintf(chk->why, sizeof(chk->why),
+						 "base64: data after '=' padding at byte %zu", off);
+				if (nalpha % 4 < 3)
+					last[nalpha % 4] = v;
+				nalpha++;
+			} else if (c == '=') {
 				npad++;
-			else if (!g_ascii_isspace(c))
-				bad = true;
+			} else if (!g_ascii_isspace(c)) {
+				snprintf(chk->why, sizeof(chk->why),
+					 "base64: byte 0x%02X outside the alphabet at byte %zu",
+					 c, off);
+			}
 		}
 	}
 	g_mime_stream_reset(raw);
-	return bad || npad > 2 || (nalpha + npad) % 4 != 0;
+	if (chk->why[0])
+		return;
+	if (npad > 2)
+		snprintf(chk->why, sizeof(chk->why), "base64: %zu '=' of padding", npad);
+	else if (nalpha % 4 == 1)
+		snprintf(chk->why, sizeof(chk->why),
+			 "base64: cut short, a lone character after %zu bytes", nalpha / 4 * 3);
+	else if (npad > 0 && (nalpha + npad) % 4 != 0)
+		snprintf(chk->why, sizeof(chk->why),
+			 "base64: %zu characters and %zu '=' do not make whole groups",
+			 nalpha, npad);
+	else if (npad == 0 && nalpha % 4 >= 2) {
+		/* 2 characters: 1 byte; 3 characters: 2 bytes */
+		chk->tail[0] = (unsigned char)((last[0] << 2) | (last[1] >> 4));
+		chk->tail[1] = (unsigned char)(((last[1] & 0xF) << 4) | (last[2] >> 2));
+		chk->ntail = nalpha % 4 - 1;
+	}
 }
 
-/* Decoded (transfer encoding removed) content of a leaf. */
-static GByteArray *eng_leaf_content(GMimeObject *obj, bool *damaged)
+/* Decoded (transfer encoding removed) content of a leaf; damaged gets
+ * what was wrong with its base64 ("" when nothing). */
+static GByteArray *eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged)
 {
 	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
 	GMimeStream *mem = g_mime_stream_mem_new();
 	GByteArray *arr;
 
+	damaged->why[0] = '\0';
+	damaged->ntail = 0;
 	if (w) {
-		if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64 &&
-		    eng_base64_damaged(w))
-			*damaged = true;
+		if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64)
+			eng_base64_check(w, damaged);
 		g_mime_data_wrapper_write_to_stream(w, mem);
+		if (damaged->ntail)
+			g_mime_stream_write(mem, (const char *)damaged->tail,
+					    damaged->ntail);
 	}
 	/* GMime empties an owned array on unref, whatever its refcount. */
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
@@ -435,6 +513,13 @@ static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where
 		eng_collect_cids(ctx, sg_buf_cstr(&utf8), utf8.len);
 		toobig |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, &text) < 0;
 		toobig |= eng_text_normalize(sg_buf_cstr(&text), text.len, &norm) < 0;
+	} else if (strcmp(sg_buf_cstr(&l->ctype), "text/rfc822-headers") == 0 ||
+		   strcmp(sg_buf_cstr(&l->ctype), "message/global-headers") == 0) {
+		/* A bounce's returned headers: the Subject is in encoded
+		 * words, decoded as a header is (one line; markings only
+		 * need the words). */
+		toobig |= eng_hdr_decode(sg_buf_cstr(&utf8), utf8.len, &text) < 0;
+		toobig |= eng_text_normalize(sg_buf_cstr(&text), text.len, &norm) < 0;
 	} else {
 		toobig |= eng_text_normalize(sg_buf_cstr(&utf8), utf8.len, &norm) < 0;
 	}
@@ -487,12 +572,12 @@ static eng_attachment *eng_inventory(eng_ctx *ctx, const char *path,
 static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
 			 const char *prefix, unsigned depth, const eng_walk_cb *cb);
 
-static void eng_bad_encoding(eng_ctx *ctx, const char *where)
+static void eng_bad_encoding(eng_ctx *ctx, const char *where, const char *why)
 {
 	eng_scan_limit(ctx, "bad-encoding",
 		       "符号化 (base64) が壊れていて一部を読めません",
 		       "Damaged base64 encoding: part of the content could not be read",
-		       where, "");
+		       where, why);
 }
 
 static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
@@ -501,24 +586,24 @@ static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
 
 /* One leaf's decoded content d[0..n): body text, or an attachment. */
 static void eng_walk_data(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
-			  size_t n, bool damaged, const char *path,
+			  size_t n, const char *damaged, const char *path,
 			  const char *prefix, unsigned depth, const eng_walk_cb *cb)
 {
 	bool attachment = strcmp(sg_buf_cstr(&l->disp), "attachment") == 0 ||
-			  l->name.len > 0 || !eng_is_body_type(sg_buf_cstr(&l->ctype));
+			  l->name.len > 0 || !eng_is_body_type(sg_buf_cstr(&l->ctype), d, n);
 
 	if (eng_unwrap(ctx, l, d, n, attachment, path, prefix, depth, cb))
 		return;
 	if (!attachment) {
 		char *where = eng_join(prefix, "body");
-		if (damaged)
-			eng_bad_encoding(ctx, where);
+		if (damaged && *damaged)
+			eng_bad_encoding(ctx, where, damaged);
 		eng_emit_text(ctx, cb, where, l, d, n);
 		free(where);
 	} else {
 		eng_attachment *a = eng_inventory(ctx, path, prefix, l, n);
-		if (a && damaged)
-			eng_bad_encoding(ctx, a->where);
+		if (a && damaged && *damaged)
+			eng_bad_encoding(ctx, a->where, damaged);
 		if (a && cb->attachment)
 			cb->attachment(ctx, a, d, n);
 	}
@@ -529,12 +614,13 @@ static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 {
 	eng_leaf l;
 	GByteArray *data;
-	bool damaged = false;
+	eng_b64_check damaged;
 
 	eng_leaf_init(&l, ctx->eng->lim.header_size);
 	eng_leaf_read(ctx, obj, &l);
 	data = eng_leaf_content(obj, &damaged);
-	eng_walk_data(ctx, &l, data->data, data->len, damaged, path, prefix, depth, cb);
+	eng_walk_data(ctx, &l, data->data, data->len, damaged.why, path, prefix,
+		      depth, cb);
 	g_byte_array_free(data, TRUE);
 	eng_leaf_free(&l);
 }
@@ -759,7 +845,7 @@ static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
 				sg_buf_puts(&l->ctype, "application/octet-stream");
 			}
 			eng_walk_data(ctx, l, (const unsigned char *)sg_buf_cstr(&inner),
-				      inner.len, false, path, prefix, depth + 1, cb);
+				      inner.len, NULL, path, prefix, depth + 1, cb);
 		}
 	}
 	sg_buf_free(&inner);
@@ -790,10 +876,10 @@ static bool eng_whole_encrypted(eng_ctx *ctx, GMimeObject *root)
 		 strcmp(ct, "application/x-pkcs7-mime") == 0)
 		body = root;
 	if (body && GMIME_IS_PART(body)) {
-		bool damaged = false;
+		eng_b64_check damaged;
 		GByteArray *data = eng_leaf_content(body, &damaged);
 
-		enc = !damaged && eng_crypt_encrypted(data->data, data->len);
+		enc = !damaged.why[0] && eng_crypt_encrypted(data->data, data->len);
 		g_byte_array_free(data, TRUE);
 	}
 	if (enc) {

@@ -467,18 +467,45 @@ typedef struct pd_cell {
 	size_t n;
 } pd_cell;
 
+/* Whether a line has a Latin letter: words of English (or romaji)
+ * are separated by single spaces, Japanese words are not. */
+static bool pd_has_latin(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] | 0x20) >= 'a' && ((unsigned char)s[i] | 0x20) <= 'z')
+			return true;
+	return false;
+}
+
+/* Whether s[i] ends a cell: the separator; a space only in a run of
+ * two or more unless `single`. */
+static bool pd_is_sep(const char *s, size_t n, size_t i, char sep, bool single)
+{
+	if (s[i] != sep)
+		return false;
+	if (single)
+		return true;
+	return (i + 1 < n && s[i + 1] == ' ') || (i > 0 && s[i - 1] == ' ');
+}
+
 /* Splits a line into cells at tabs, commas or '|' (the first of these
- * present), else at runs of spaces; cells trimmed, quotes removed. */
+ * present; an HTML table's cells arrive tab-separated), else at runs of
+ * two or more spaces. A single space separates cells only in a line
+ * without Latin letters, where it is a column break (a full-width space
+ * after NFKC) and not the gap between two words: "Your name and email
+ * address will not be shared." is prose, not a table with the columns
+ * name and address (issue 13). Cells trimmed, quotes removed. */
 static size_t pd_cells(const char *s, size_t n, pd_cell *cells, size_t max)
 {
 	char sep = memchr(s, '\t', n) ? '\t' : memchr(s, ',', n) ? ',' :
 		   memchr(s, '|', n) ? '|' : ' ';
+	bool single = sep != ' ' || !pd_has_latin(s, n);
 	size_t nc = 0, i = 0;
 
 	while (i <= n && nc < max) {
 		size_t a = i, b;
 
-		while (i < n && s[i] != sep)
+		while (i < n && !pd_is_sep(s, n, i, sep, single))
 			i++;
 		b = i;
 		while (a < b && (s[a] == ' ' || s[a] == '"'))

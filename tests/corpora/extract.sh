@@ -30,14 +30,54 @@ take() {
 	done
 }
 
-# split_mbox FILE: FILE.NNNN per message, FILE removed
+# split_mbox FILE: FILE.NNNN.eml per message, FILE removed. A "From "
+# line starts a message only when a header line follows it, and a
+# Content-Length header is honoured (MimeKit's content-length.mbox has
+# unescaped "From " lines in bodies): a fragment is no mail.
 split_mbox() {
-	awk -v base="$1" '
-		/^From / { n++; f = sprintf("%s.%04d.eml", base, n); next }
-		n > 0 { print > f }
-		n > 0 && NR % 200 == 0 { close(f) }
-	' "$1"
+	/usr/bin/python3 - "$1" <<'PY'
+import re, sys
+src = sys.argv[1]
+data = open(src, "rb").read()
+lines = data.splitlines(keepends=True)
+msgs, cur, i = [], None, 0
+hdr = re.compile(rb"^[!-9;-~]+:")
+while i < len(lines):
+    l = lines[i]
+    if l.startswith(b"From ") and i + 1 < len(lines) and hdr.match(lines[i + 1]):
+        cur = []
+        msgs.append(cur)
+        i += 1
+        # headers, then the body: Content-Length bytes when given
+        clen = None
+        while i < len(lines) and lines[i].strip():
+            m = re.match(rb"(?i)^content-length:\s*(\d+)", lines[i])
+            if m:
+                clen = int(m.group(1))
+            cur.append(lines[i]); i += 1
+        if i < len(lines):
+            cur.append(lines[i]); i += 1
+        if clen is not None:
+            got = 0
+            while i < len(lines) and got < clen:
+                cur.append(lines[i]); got += len(lines[i]); i += 1
+        continue
+    if cur is not None:
+        cur.append(l)
+    i += 1
+for n, m in enumerate(msgs, 1):
+    with open("%s.%04d.eml" % (src, n), "wb") as f:
+        f.writelines(m)
+PY
 	rm -f "$1"
+}
+
+# keep only files that start like mail: a header line or an mbox "From "
+# (the fixture trees hold .gitattributes, CSV feeds and BSMTP too)
+keep_mail() {
+	find "$OUT" -type f | while IFS= read -r f; do
+		head -n 1 "$f" | grep -qE '^(From |[!-9;-~]+:)' || rm -f "$f"
+	done
 }
 
 take jstedfast+MimeKit mimekit \
@@ -46,9 +86,10 @@ take jstedfast+MimeKit mimekit \
 rm -f "$OUT"/mimekit/UnitTests_TestData_messages_body.*
 take mikel+mail mail '^spec/fixtures/emails/'
 take rspamd+rspamd rspamd '^test/functional/messages/'
-take apache+spamassassin spamassassin '^t/data/(nice|spam|phishing|dkim)/|^t/data/nice\.mbox$'
+take apache+spamassassin spamassassin '^t/data/(nice|spam|dkim)/|^t/data/nice\.mbox$'
 
 for f in "$OUT"/mimekit/*mbox.txt "$OUT"/spamassassin/*nice.mbox; do
 	[ -f "$f" ] && split_mbox "$f"
 done
+keep_mail
 find "$OUT" -type f | wc -l

@@ -355,6 +355,28 @@ START_TEST(test_table_with_personal_columns_is_a_roster)
 }
 END_TEST
 
+/* Issue 13: cells are split at tabs, commas, '|' or runs of spaces,
+ * never at the single space between two English words; a full-width
+ * space (a single space after NFKC) still separates Japanese columns. */
+START_TEST(test_english_prose_is_no_table_and_spaced_tables_are)
+{
+	scan(NULL, MAIL("Seminar", "Please register on our web page.\r\n"
+			"Your name and email address will not be shared.\r\n"
+			"We look forward to seeing you.\r\n"));
+	ck_assert_ptr_null(find("roster-table"));
+	scan(NULL, MAIL("List", "Name          Address             Phone\r\n"
+			"Taro Yamada   1-2-3 Sakura Tokyo  03-1111-2222\r\n"
+			"Hanako Sato   4-5-6 Sakura Tokyo  03-3333-4444\r\n"));
+	ck_assert_ptr_nonnull(find("roster-table"));
+	ck_assert_uint_eq(find("roster-table")->count, 2);
+	scan(NULL, MAIL("名簿", "氏名\xe3\x80\x80住所\xe3\x80\x80電話番号\r\n"
+			"山田太郎\xe3\x80\x80東京都さくら区1-2-3\xe3\x80\x80" "03-1111-2222\r\n"
+			"佐藤花子\xe3\x80\x80東京都さくら区4-5-6\xe3\x80\x80" "03-3333-4444\r\n"));
+	ck_assert_ptr_nonnull(find("roster-table"));
+	ck_assert_uint_eq(find("roster-table")->count, 2);
+}
+END_TEST
+
 static const char *const signature =
 	"\r\n━━━━━━━━━━━━━━━━━━━━\r\n"
 	"さくら区 保健福祉部 保健福祉課\r\n田中 花子\r\n"
@@ -649,6 +671,7 @@ int main(void)
 	tcase_add_test(tc, test_all_staff_health_check_notice_is_not_special_care);
 	tcase_add_test(tc, test_ten_addresses_are_a_roster_nine_are_not);
 	tcase_add_test(tc, test_table_with_personal_columns_is_a_roster);
+	tcase_add_test(tc, test_english_prose_is_no_table_and_spaced_tables_are);
 	tcase_add_test(tc, test_sender_signature_is_not_personal_data);
 	tcase_add_test(tc, test_personal_data_in_the_subject_counts);
 	tcase_add_test(tc, test_pathological_text_ends_in_bounded_time);
