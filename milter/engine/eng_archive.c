@@ -231,8 +231,15 @@ static eng_attachment *eng_add_entry(eng_walk *w, const char *name)
 	const char *base = strrchr(name, '/');
 	sg_buf b;
 
-	node->entries = sg_xreallocarray(node->entries, node->nentries + 1,
-					 sizeof(*ent));
+	/* Doubling, the capacity implicit (the next power of two): one
+	 * more each time copied the whole array per entry, 1.2 GB of
+	 * moves for a tar.gz of 5,000 files (2.5 s of CPU under ASan,
+	 * the slow fuzz input; issue 13). Entries are only added here. */
+	if (node->nentries >= 4 && (node->nentries & (node->nentries - 1)) == 0)
+		node->entries = sg_xreallocarray(node->entries, node->nentries * 2,
+						 sizeof(*ent));
+	else if (node->nentries == 0)
+		node->entries = sg_xreallocarray(node->entries, 4, sizeof(*ent));
 	ent = &node->entries[node->nentries++];
 	memset(ent, 0, sizeof(*ent));
 	sg_buf_init(&b, SG_BUF_UNLIMITED);
