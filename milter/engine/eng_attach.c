@@ -223,7 +223,7 @@ static void eng_entry_cb(eng_ctx *ctx, eng_attachment *ent,
 {
 	/* A marking in an entry name marks the file, as in a mail name;
 	 * its text is read as an attachment's is (issue 13, class 5). */
-	eng_mark_scan(ctx, ent->name, strlen(ent->name), ent->where);
+	eng_mark_scan_name(ctx, ent->name, strlen(ent->name), ent->where);
 	eng_content_text(ctx, ent->where, ent->name, data, len, depth);
 	(void)eng_attach_file(ctx, ent, data, len, depth);
 }

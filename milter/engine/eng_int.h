@@ -24,6 +24,11 @@ typedef struct eng_marking {
 	bool class3;		/* action = classified-3 in the rule file */
 	bool trusted_exempt;	/* allowed when every external rcpt is trusted */
 	pcre2_code *re;
+	/* context = mention: the rule of mentions in running text
+	 * (classification-mention); no pattern of its own, its contexts
+	 * tell a label from a mention (eng_mark.c) */
+	bool mention;
+	pcre2_code *label_before, *label_after, *mention_after;
 } eng_marking;
 
 /* A personal-data detector (rules/personal-data); see eng_pd.h. */
@@ -97,6 +102,8 @@ struct eng_engine {
 	eng_pd_rule *pd;	/* rules/personal-data */
 	size_t npd;
 	int pd_min_conf;	/* [personal_data] min_confidence */
+	char **surnames;	/* rules/surnames, sorted (eng_pd_person.c) */
+	size_t nsurnames;
 	pcre2_match_context *mctx;	/* match, depth and heap limits of
 					 * every pattern (eng_rules.c) */
 	char **dangerous_ext;	/* rules/dangerous-extensions, lower-case */
@@ -198,6 +205,9 @@ bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id);
 /* eng_mark.c: classification markings in a piece of NFKC text */
 void eng_mark_scan(eng_ctx *ctx, const char *text, size_t len,
 		   const char *where);
+/* ... in a file name: every marking in a name is a label */
+void eng_mark_scan_name(eng_ctx *ctx, const char *name, size_t len,
+			const char *where);
 
 /* eng_mime.c: the walk; calls back for text and attachments */
 typedef struct eng_walk_cb {

@@ -3,11 +3,31 @@
  *	eng_mark - classification markings (rules/classification)
  * DESCRIPTION
  *	Each rule's pattern runs over NFKC text, so "機密性３Ａ" and
- *	"機密性3A" are one marking. One finding per rule and place, with
- *	the number of occurrences and the first marking as evidence (a
- *	marking is not personal data: the approver must see it). A rule
- *	marked trusted_exempt is skipped when every external recipient is
- *	in trusted_domains (機密性2 over LGWAN is allowed).
+ *	"機密性3A" are one marking. A match is a label or a mention
+ *	(POLICY.md, issue 17):
+ *
+ *	- a label marks this mail or its document: in a file name;
+ *	  bracketed (【機密性3】, 会議資料（機密性 3）); written as a label
+ *	  (機密性：3, 機密性3A); at the start of the Subject or of a line or
+ *	  a table cell (a document's header or footer is a line of its
+ *	  text); or in a sentence whose subject is the document itself
+ *	  (本資料は機密性3です, 部外秘の検討資料です, 関係者限りでお願いし
+ *	  ます). The label keeps its rule and action (class 3 rejects).
+ *	- any other match inside running text is a mention (「機密性3の情報
+ *	  はメールで送信できません」 in a training notice): one finding of the
+ *	  rule marked `context = mention` (classification-mention, held, a
+ *	  person looks), never its own rule's action. A mention after which
+ *	  the text talks about a kind of information (の情報は, 以上, とは,
+ *	  a list of classes) is a mention even at the start of a line.
+ *	  A rule labelled in a text has no mentions there.
+ *
+ *	The contexts are the mention rule's patterns (label_before,
+ *	label_after, mention_after), so an administrator tunes them in the
+ *	rule file. One finding per rule and place, with the number of
+ *	occurrences and the first marking as evidence (a marking is not
+ *	personal data: the approver must see it). A rule marked
+ *	trusted_exempt is skipped when every external recipient is in
+ *	trusted_domains (機密性2 over LGWAN is allowed).
  *
  *	A match that ends in anything but a match or "no match" (a match,
  *	heap or JIT-stack limit, no memory) did not look at the rest of the
@@ -17,43 +37,225 @@
 #include "engine/eng_int.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Occurrences counted per rule and place; more adds nothing. */
 #define ENG_MARK_MAX_COUNT 10000
+/* How far the contexts look, in bytes (about 20 kanji). */
+#define ENG_MARK_CONTEXT 64
+/* A bracket this close (bytes) before or after makes a label. */
+#define ENG_MARK_BRACKET 4
 
-static void eng_mark_one(eng_ctx *ctx, const eng_marking *m, const char *text,
-			 size_t len, const char *where)
+typedef enum { MARK_TEXT, MARK_SUBJECT, MARK_NAME } mark_kind;
+
+typedef struct mark_hits {
+	unsigned long labels, mentions;
+	char ev[128];		/* the first label, else the first mention */
+	char mev[128];		/* the first mention */
+	bool limit;
+} mark_hits;
+
+static size_t mark_back(const char *t, size_t i, size_t bytes)
+{
+	size_t lo = i > bytes ? i - bytes : 0;
+
+	while (lo > 0 && lo < i && ((unsigned char)t[lo] & 0xC0) == 0x80)
+		lo++;
+	return lo;
+}
+
+static size_t mark_fwd(const char *t, size_t len, size_t i, size_t bytes)
+{
+	size_t hi = len - i > bytes ? i + bytes : len;
+
+	while (hi < len && ((unsigned char)t[hi] & 0xC0) == 0x80)
+		hi--;
+	return hi;
+}
+
+static bool mark_one_of(const char *t, size_t len, size_t i, const char *const *set)
+{
+	for (; *set; set++) {
+		size_t n = strlen(*set);
+		if (i + n <= len && memcmp(t + i, *set, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *const mark_open[] = { "【", "［", "[", "(", "（", "〔", "《", "〈",
+	"「", "『", "<", "<", "≪", NULL };
+static const char *const mark_close[] = { "】", "］", "]", ")", "）", "〕", "》", "〉",
+	"」", "』", ">", "≫", NULL };
+/* What may stand before a label at the start of a line or cell. */
+static const char *const mark_lead[] = { " ", "\t", "\r", "・", "●", "○", "■", "□",
+	"◆", "◇", "※", "★", "☆", "*", "-", ">", "|", ",", ":", "_", NULL };
+
+/* The start of the character before i (i > 0). */
+static size_t mark_prev(const char *t, size_t i)
+{
+	do
+		i--;
+	while (i > 0 && ((unsigned char)t[i] & 0xC0) == 0x80);
+	return i;
+}
+
+/* An opening bracket right before s or a closing one right after e
+ * (blanks between), or the match itself starts with a bracket. */
+static bool mark_bracketed(const char *t, size_t len, size_t s, size_t e)
+{
+	size_t i = s, j = e;
+
+	if (mark_one_of(t, len, s, mark_open))
+		return true;
+	while (i > 0 && s - i < ENG_MARK_BRACKET && t[i - 1] == ' ')
+		i--;
+	if (i > 0 && mark_one_of(t, len, mark_prev(t, i), mark_open))
+		return true;
+	while (j < len && j - e < ENG_MARK_BRACKET && t[j] == ' ')
+		j++;
+	return mark_one_of(t, len, j, mark_close);
+}
+
+/* Only blanks, bullets and cell separators between the start of the
+ * line (or cell) and s. */
+static bool mark_line_start(const char *t, size_t s)
+{
+	size_t i = s, steps = 0;
+
+	while (i > 0 && t[i - 1] != '\n' && steps++ < 16) {
+		size_t p = mark_prev(t, i);
+		if (t[p] == '\t' || t[p] == '|')
+			return true;	/* a table cell starts here */
+		if (!mark_one_of(t, s, p, mark_lead))
+			return false;
+		i = p;
+	}
+	return i == 0 || t[i - 1] == '\n';
+}
+
+/* The start of a Subject after Re:, Fw:, 転送: and blanks. */
+static size_t mark_subject_start(const char *t, size_t len)
+{
+	static const char *const prefixes[] = { "re:", "fw:", "fwd:", "転送:",
+		"返信:", "re ", "fw ", NULL };
+	size_t i = 0, rounds = 0;
+	bool again = true;
+
+	while (again && rounds++ < 16) {
+		again = false;
+		while (i < len && (t[i] == ' ' || t[i] == '\t'))
+			i++;
+		for (size_t k = 0; prefixes[k]; k++) {
+			size_t n = strlen(prefixes[k]);
+			if (i + n <= len && strncasecmp(t + i, prefixes[k], n) == 0) {
+				i += n;
+				again = true;
+				break;
+			}
+		}
+	}
+	return i;
+}
+
+static int mark_match(const eng_ctx *ctx, const pcre2_code *re, const char *t,
+		      size_t len, size_t off, uint32_t opts,
+		      pcre2_match_data *md, mark_hits *h)
+{
+	int rc = pcre2_match(re, (PCRE2_SPTR)t, len, off,
+			     PCRE2_NO_UTF_CHECK | opts, md, ctx->eng->mctx);
+
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+		h->limit = true;
+	return rc;
+}
+
+/* The mention rule's context patterns: before (ends where the marking
+ * starts, on its line) or after (anchored where it ends). */
+static bool mark_ctx_before(const eng_ctx *ctx, const pcre2_code *re,
+			    const char *t, size_t s, pcre2_match_data *md,
+			    mark_hits *h)
+{
+	size_t lo = mark_back(t, s, ENG_MARK_CONTEXT);
+	const char *nl;
+
+	if (re == NULL)
+		return false;
+	while ((nl = memchr(t + lo, '\n', s - lo)) != NULL)
+		lo = (size_t)(nl - t) + 1;
+	return mark_match(ctx, re, t, s, lo, 0, md, h) >= 0;
+}
+
+static bool mark_ctx_after(const eng_ctx *ctx, const pcre2_code *re,
+			   const char *t, size_t len, size_t e,
+			   pcre2_match_data *md, mark_hits *h)
+{
+	if (re == NULL)
+		return false;
+	return mark_match(ctx, re, t, mark_fwd(t, len, e, ENG_MARK_CONTEXT), e,
+			  PCRE2_ANCHORED, md, h) >= 0;
+}
+
+static bool mark_is_label(const eng_ctx *ctx, const eng_marking *mr,
+			  const char *t, size_t len, size_t s, size_t e,
+			  mark_kind kind, pcre2_match_data *md, mark_hits *h)
+{
+	if (kind == MARK_NAME || mr == NULL)
+		return true;	/* a file name is a label; no mention rule: as before */
+	if (mark_ctx_before(ctx, mr->label_before, t, s, md, h))
+		return true;	/* 本資料は機密性3です */
+	if (mark_ctx_after(ctx, mr->mention_after, t, len, e, md, h))
+		return false;	/* 機密性3の情報は..., 機密性3A・3B */
+	if (mark_bracketed(t, len, s, e))
+		return true;
+	for (size_t i = s; i < e; i++)
+		if (t[i] == ':' || t[i] == '=')
+			return true;	/* 機密性:3 */
+	if (e > s && ((t[e - 1] >= 'A' && t[e - 1] <= 'C') ||
+		      (t[e - 1] >= 'a' && t[e - 1] <= 'c')))
+		return true;	/* 機密性3A */
+	if (kind == MARK_SUBJECT ? s == mark_subject_start(t, len) ||
+				   mark_line_start(t, s) : mark_line_start(t, s))
+		return true;
+	return mark_ctx_after(ctx, mr->label_after, t, len, e, md, h);
+}
+
+static void mark_copy_ev(char *ev, size_t cap, const char *t, size_t s, size_t e)
+{
+	size_t n = e - s;
+
+	if (n >= cap) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)t[s + n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(ev, t + s, n);
+	ev[n] = '\0';
+}
+
+static void mark_one(eng_ctx *ctx, const eng_marking *m, const eng_marking *mr,
+		     const char *text, size_t len, mark_kind kind, mark_hits *h)
 {
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
+	pcre2_match_data *cmd = pcre2_match_data_create(4, NULL);
 	PCRE2_SIZE off = 0;
-	unsigned long count = 0;
-	char ev[128] = "";
+	unsigned long n = 0;
 
-	while (off <= len && count < ENG_MARK_MAX_COUNT) {
-		int rc = pcre2_match(m->re, (PCRE2_SPTR)text, len, off,
-				     PCRE2_NO_UTF_CHECK, md, ctx->eng->mctx);
+	while (off <= len && n++ < ENG_MARK_MAX_COUNT) {
+		int rc = mark_match(ctx, m->re, text, len, off, 0, md, h);
 		PCRE2_SIZE *ov;
 
-		if (rc == PCRE2_ERROR_NOMATCH)
+		if (rc < 0)
 			break;
-		if (rc < 0) {
-			eng_scan_limit(ctx, "pattern-limit",
-				       "表示 (機密性) の検査が複雑すぎて終わりませんでした",
-				       "Marking scan hit its match limit", where, m->id);
-			break;
-		}
 		ov = pcre2_get_ovector_pointer(md);
-		if (count == 0) {
-			size_t n = ov[1] - ov[0];
-			if (n >= sizeof(ev)) {
-				n = sizeof(ev) - 1;
-				while (n > 0 && ((unsigned char)text[ov[0] + n] & 0xC0) == 0x80)
-					n--;
+		if (ov[1] > ov[0]) {
+			if (mark_is_label(ctx, mr, text, len, ov[0], ov[1], kind, cmd, h)) {
+				if (h->labels++ == 0)
+					mark_copy_ev(h->ev, sizeof(h->ev), text, ov[0], ov[1]);
+			} else if (h->mentions++ == 0) {
+				mark_copy_ev(h->mev, sizeof(h->mev), text, ov[0], ov[1]);
 			}
-			memcpy(ev, text + ov[0], n);
-			ev[n] = '\0';
 		}
-		count++;
 		if (ov[1] == ov[0]) {
 			/* Step over one whole UTF-8 character after an empty match. */
 			off = ov[1] + 1;
@@ -64,23 +266,62 @@ static void eng_mark_one(eng_ctx *ctx, const eng_marking *m, const char *text,
 		}
 	}
 	pcre2_match_data_free(md);
-	if (count > 0) {
-		eng_finding *f = eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id,
-						 m->label_ja, m->label_en, where,
-						 count, ev, m->action);
+	pcre2_match_data_free(cmd);
+}
 
-		if (f)
-			f->class3 = m->class3;
+static void mark_scan(eng_ctx *ctx, const char *text, size_t len,
+		      const char *where, mark_kind kind)
+{
+	const eng_marking *mr = NULL;
+	unsigned long mentions = 0;
+	char mev[128] = "";
+	bool limit = false;
+
+	for (size_t i = 0; i < ctx->eng->nmarks; i++)
+		if (ctx->eng->marks[i].mention)
+			mr = &ctx->eng->marks[i];
+	for (size_t i = 0; i < ctx->eng->nmarks; i++) {
+		const eng_marking *m = &ctx->eng->marks[i];
+		mark_hits h = { 0 };
+
+		if (m->mention || (m->trusted_exempt && ctx->all_external_trusted))
+			continue;
+		mark_one(ctx, m, mr, text, len, kind, &h);
+		limit |= h.limit;
+		if (h.labels > 0) {
+			eng_finding *f = eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id,
+							 m->label_ja, m->label_en, where,
+							 h.labels, h.ev, m->action);
+			if (f)
+				f->class3 = m->class3;
+		} else if (h.mentions > 0) {
+			if (mentions == 0)
+				memcpy(mev, h.mev, sizeof(mev));
+			mentions += h.mentions;
+		}
 	}
+	if (mentions > 0 && mr)
+		eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, mr->id, mr->label_ja,
+				mr->label_en, where, mentions, mev, mr->action);
+	if (limit)
+		eng_scan_limit(ctx, "pattern-limit",
+			       "表示 (機密性) の検査が複雑すぎて終わりませんでした",
+			       "Marking scan hit its match limit", where, "classification");
+}
+
+static bool mark_is_subject(const char *where)
+{
+	size_t n = strlen(where);
+
+	return n >= 14 && strcmp(where + n - 14, "header:Subject") == 0;
 }
 
 void eng_mark_scan(eng_ctx *ctx, const char *text, size_t len, const char *where)
 {
-	for (size_t i = 0; i < ctx->eng->nmarks; i++) {
-		const eng_marking *m = &ctx->eng->marks[i];
+	mark_scan(ctx, text, len, where, mark_is_subject(where) ? MARK_SUBJECT : MARK_TEXT);
+}
 
-		if (m->trusted_exempt && ctx->all_external_trusted)
-			continue;
-		eng_mark_one(ctx, m, text, len, where);
-	}
+void eng_mark_scan_name(eng_ctx *ctx, const char *name, size_t len, const char *where)
+{
+	mark_scan(ctx, name, len, where, MARK_NAME);
 }

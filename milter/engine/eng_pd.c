@@ -19,6 +19,7 @@
  */
 #include "engine/eng_pd.h"
 #include "engine/eng_addr.h"
+#include "engine/eng_pd_person.h"
 #include "util/sg_mem.h"
 
 #include <stdlib.h>
@@ -44,6 +45,14 @@ typedef struct pd_span {
 	size_t s, e;
 } pd_span;
 
+/* A table whose header names a person column (氏名): its rows are
+ * records about people; kw when a header cell is the rule's keyword
+ * (a 生年月日 column). */
+typedef struct pd_rec {
+	size_t s, e;
+	bool kw;
+} pd_rec;
+
 typedef struct pd_inst {
 	char *key;		/* what makes two instances the same */
 	bool kw;		/* a keyword in the window */
@@ -64,6 +73,13 @@ typedef struct pd_scan {
 	sg_buf ev;		/* masked examples */
 	char *ev_keys[ENG_PD_EXAMPLES];
 	size_t nev;
+	pd_span *pers;		/* people named, in text order (person_window) */
+	size_t npers;
+	size_t pers_done;	/* every person starting before this is in pers */
+	pcre2_match_data *pers_md;
+	pd_rec *recs;		/* record tables, computed on first need */
+	size_t nrecs;
+	bool recs_done;
 	unsigned long rows;	/* kind = table: data rows found */
 	bool limit;		/* a PCRE2 limit was hit */
 } pd_scan;
@@ -341,6 +357,174 @@ static bool pd_after_excluded(pd_scan *sc, size_t s, pcre2_match_data *md)
 	return pd_match(sc, sc->r->not_after, s, lo, md) >= 0;
 }
 
+/* A date followed by から, 〜 or まで opens a range, not a birth. */
+#define ENG_PD_NOT_BEFORE_CHARS 16
+
+static bool pd_before_excluded(pd_scan *sc, size_t e, pcre2_match_data *md)
+{
+	size_t hi;
+
+	if (sc->r->not_before == NULL)
+		return false;
+	hi = pd_fwd(sc->text, sc->len, e, ENG_PD_NOT_BEFORE_CHARS);
+	return pcre2_match(sc->r->not_before, (PCRE2_SPTR)sc->text, hi, e,
+			   PCRE2_NO_UTF_CHECK | PCRE2_ANCHORED, md,
+			   sc->ctx->eng->mctx) >= 0;
+}
+
+/* Line bounds around [s, e), at most ENG_PD_LINE_CHARS either way. */
+#define ENG_PD_LINE_CHARS 200
+
+static void pd_line_bounds(const pd_scan *sc, size_t s, size_t e, size_t *ls,
+			   size_t *le)
+{
+	size_t lo = pd_back(sc->text, s, ENG_PD_LINE_CHARS);
+	size_t hi = pd_fwd(sc->text, sc->len, e, ENG_PD_LINE_CHARS);
+	const char *nl;
+
+	*ls = s;
+	while (*ls > lo && sc->text[*ls - 1] != '\n')
+		(*ls)--;
+	nl = memchr(sc->text + e, '\n', hi - e);
+	*le = nl ? (size_t)(nl - sc->text) : hi;
+}
+
+static bool pd_person_in(pd_scan *sc, size_t lo, size_t hi);
+
+/* not_in_line: an instance on a line that names a facility or a
+ * statistic is not one, unless the line names a person too (a roster
+ * of 庁舎 and 図書館 numbers is not a roster of people). */
+static bool pd_line_excluded(pd_scan *sc, size_t s, size_t e,
+			     pcre2_match_data *md)
+{
+	size_t ls, le;
+
+	if (sc->r->not_in_line == NULL)
+		return false;
+	pd_line_bounds(sc, s, e, &ls, &le);
+	if (pd_match(sc, sc->r->not_in_line, le, ls, md) < 0)
+		return false;
+	return !pd_person_in(sc, ls, le);
+}
+
+/* ---- people -------------------------------------------------------- */
+
+static void pd_add_person(pd_scan *sc, size_t s, size_t e)
+{
+	if (sc->npers >= ENG_PD_MAX_KEYWORDS)
+		return;
+	if (sc->npers % 256 == 0)
+		sc->pers = sg_xreallocarray(sc->pers, sc->npers + 256, sizeof(pd_span));
+	sc->pers[sc->npers].s = s;
+	sc->pers[sc->npers++].e = e;
+}
+
+static int pd_span_cmp(const void *a, const void *b)
+{
+	const pd_span *x = a, *y = b;
+
+	return x->s < y->s ? -1 : x->s > y->s;
+}
+
+/* People named in [lo, hi), each part of the text read once, as for
+ * keywords: names (eng_pd_person.c) and the rule's person_pattern. */
+static void pd_persons_upto(pd_scan *sc, size_t lo, size_t hi)
+{
+	size_t from, end, off, first = sc->npers, ps, pe;
+
+	if (hi <= sc->pers_done)
+		return;
+	from = pd_back(sc->text, lo, ENG_PD_KW_SLACK);
+	if (from < sc->pers_done)
+		from = sc->pers_done;
+	end = pd_fwd(sc->text, sc->len, hi, ENG_PD_KW_SLACK);
+	off = from;
+	while (off < hi && sc->npers < ENG_PD_MAX_KEYWORDS &&
+	       eng_pd_person_next(sc->ctx->eng, sc->text, end, off, hi, &ps, &pe)) {
+		pd_add_person(sc, ps, pe);
+		off = pe > ps ? pe : ps + 1;
+	}
+	if (sc->r->person_re) {
+		if (sc->pers_md == NULL)
+			sc->pers_md = pcre2_match_data_create_from_pattern(sc->r->person_re, NULL);
+		off = from;
+		while (off <= end && sc->npers < ENG_PD_MAX_KEYWORDS) {
+			PCRE2_SIZE *ov;
+
+			if (pd_match(sc, sc->r->person_re, end, off, sc->pers_md) < 0)
+				break;
+			ov = pcre2_get_ovector_pointer(sc->pers_md);
+			if (ov[0] >= hi)
+				break;
+			pd_add_person(sc, ov[0], ov[1]);
+			off = pd_next(sc->text, sc->len, ov);
+		}
+	}
+	qsort(sc->pers + first, sc->npers - first, sizeof(pd_span), pd_span_cmp);
+	sc->pers_done = hi;
+}
+
+/* Whether a person is named in [lo, hi). Spans are sorted by start;
+ * a name is short, so one ending in the range starts at most a line
+ * before it. */
+static bool pd_person_in(pd_scan *sc, size_t lo, size_t hi)
+{
+	size_t a = 0, b;
+
+	pd_persons_upto(sc, lo, hi);
+	b = sc->npers;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (sc->pers[m].s < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	/* One that starts a little before lo and reaches into it. */
+	if (a > 0 && sc->pers[a - 1].e > lo)
+		return true;
+	return a < sc->npers && sc->pers[a].s < hi;
+}
+
+static void pd_records(pd_scan *sc);
+
+static const pd_rec *pd_record_at(pd_scan *sc, size_t s)
+{
+	size_t a = 0, b;
+
+	if (!sc->recs_done)
+		pd_records(sc);
+	b = sc->nrecs;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (sc->recs[m].e <= s)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < sc->nrecs && sc->recs[a].s <= s ? &sc->recs[a] : NULL;
+}
+
+static bool pd_record_kw(pd_scan *sc, size_t s)
+{
+	const pd_rec *rec;
+
+	if (sc->r->person_window == 0)
+		return false;
+	rec = pd_record_at(sc, s);
+	return rec && rec->kw;
+}
+
+/* About a person: a row of a record table, or a person named within
+ * person_window characters. */
+static bool pd_person_near(pd_scan *sc, size_t s, size_t e)
+{
+	if (pd_record_at(sc, s))
+		return true;
+	return pd_person_in(sc, pd_back(sc->text, s, sc->r->person_window),
+			    pd_fwd(sc->text, sc->len, e, sc->r->person_window));
+}
+
 static bool pd_validate(const eng_pd_rule *r, const char *d, size_t n)
 {
 	switch (r->validator) {
@@ -401,9 +585,16 @@ static void pd_add_instance(pd_scan *sc, size_t s, size_t e, pcre2_match_data *m
 		sg_buf_free(&digits);
 		return;
 	}
-	kw = r->kind != ENG_PD_ROSTER && pd_keyword_near(sc, s, e);
-	if (r->kind == ENG_PD_KEYWORD && !kw) {
-		/* POLICY.md: without a validator, never without a keyword. */
+	if (pd_before_excluded(sc, e, md) || pd_line_excluded(sc, s, e, md)) {
+		sg_buf_free(&digits);
+		return;
+	}
+	kw = r->kind != ENG_PD_ROSTER && (pd_keyword_near(sc, s, e) ||
+					  pd_record_kw(sc, s));
+	if ((r->kind == ENG_PD_KEYWORD && !kw && r->kw_re != NULL) ||
+	    (r->person_window && !pd_person_near(sc, s, e))) {
+		/* POLICY.md: without a validator, never without a keyword;
+		 * special-care and birth dates only about a person. */
 		sg_buf_free(&digits);
 		return;
 	}
@@ -624,6 +815,68 @@ static void pd_tables(pd_scan *sc)
 	sc->rows = rows;
 }
 
+/* Header cells that name a person column. */
+static const char *const pd_name_headers[] = { "氏名", "名前", "お名前",
+	"フリガナ", "ふりがな", "Name", "世帯主", "児童名", "利用者名", "対象者名",
+	"患者名", "受給者名", "申請者名", "被保険者名", "対象者", "利用者", "申請者",
+	"相談者", "患者", "受給者", "被保険者", "職員名", "生徒名" };
+
+static bool pd_name_cell(const pd_cell *c)
+{
+	for (size_t k = 0; k < sizeof(pd_name_headers) / sizeof(pd_name_headers[0]); k++) {
+		size_t kl = strlen(pd_name_headers[k]);
+		if (c->n >= kl && c->n <= kl + ENG_PD_HEADER_SLACK &&
+		    strncasecmp(c->s, pd_name_headers[k], kl) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool pd_kw_cell(pd_scan *sc, const pd_cell *c, pcre2_match_data *md)
+{
+	int rc;
+
+	if (sc->r->kw_re == NULL || c->n == 0 || c->n > 64)
+		return false;
+	rc = pcre2_match(sc->r->kw_re, (PCRE2_SPTR)c->s, c->n, 0,
+			 PCRE2_NO_UTF_CHECK, md, sc->ctx->eng->mctx);
+	return rc >= 0;
+}
+
+/* Record tables: a header row with a name column and the data rows
+ * under it (the header row included: 病名 in it is about the rows). */
+static void pd_records(pd_scan *sc)
+{
+	pd_cell cells[ENG_PD_MAX_CELLS];
+	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+	size_t i = 0, lines = 0, cap = 0;
+
+	sc->recs_done = true;
+	while (i < sc->len && lines++ < ENG_PD_MAX_LINES) {
+		size_t le = pd_line_end(sc->text, sc->len, i), after;
+		size_t nc = pd_cells(sc->text + i, le - i, cells, ENG_PD_MAX_CELLS);
+		bool name = false, kw = false;
+
+		for (size_t c = 0; c < nc && nc >= 2; c++) {
+			name |= pd_name_cell(&cells[c]);
+			kw |= pd_kw_cell(sc, &cells[c], md);
+		}
+		if (name && pd_data_rows(sc->text, sc->len, le, &after) > 0) {
+			if (sc->nrecs == cap) {
+				cap = cap ? cap * 2 : 8;
+				sc->recs = sg_xreallocarray(sc->recs, cap, sizeof(pd_rec));
+			}
+			sc->recs[sc->nrecs].s = i;
+			sc->recs[sc->nrecs].e = after;
+			sc->recs[sc->nrecs++].kw = kw;
+			i = after;
+			continue;
+		}
+		i = le + 1;
+	}
+	pcre2_match_data_free(md);
+}
+
 /* ---- grading and the finding ------------------------------------------- */
 
 static const char *pd_conf_name(int c)
@@ -699,6 +952,10 @@ static void pd_scan_free(pd_scan *sc)
 	free(sc->kws);
 	if (sc->kw_md)
 		pcre2_match_data_free(sc->kw_md);
+	free(sc->pers);
+	free(sc->recs);
+	if (sc->pers_md)
+		pcre2_match_data_free(sc->pers_md);
 	for (size_t i = 0; i < sc->nev; i++)
 		free(sc->ev_keys[i]);
 	sg_buf_free(&sc->ev);

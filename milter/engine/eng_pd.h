@@ -83,6 +83,10 @@ struct eng_pd_rule {
 	char *kw_pattern;	/* keyword_pattern source, joined at the end */
 	unsigned long window;	/* characters */
 	unsigned long min_count;/* 0: the kind's default */
+	unsigned long person_window;	/* 0: no person needed */
+	pcre2_code *person_re;	/* person_pattern: a person too (氏名 X) */
+	pcre2_code *not_in_line;	/* a line that names a place, a notice */
+	pcre2_code *not_before;	/* a date that opens a range (から) */
 };
 
 /* "low", "medium" or "high" to a level; -1 for anything else. */

@@ -201,6 +201,15 @@ static int eng_pd_key(pd_loader *ld, const sg_ini_pos *pos, const char *key,
 		return eng_pd_regex_key(&r->not_after, pos, key, value, err);
 	if (strcmp(key, "exclude") == 0)
 		return eng_pd_regex_key(&r->exclude, pos, key, value, err);
+	if (strcmp(key, "person_pattern") == 0)
+		return eng_pd_regex_key(&r->person_re, pos, key, value, err);
+	if (strcmp(key, "not_in_line") == 0)
+		return eng_pd_regex_key(&r->not_in_line, pos, key, value, err);
+	if (strcmp(key, "not_before") == 0)
+		return eng_pd_regex_key(&r->not_before, pos, key, value, err);
+	if (strcmp(key, "person_window") == 0)
+		return eng_pd_number(&r->person_window, pos, key, value, 1,
+				     ENG_PD_MAX_WINDOW, err);
 	if (strcmp(key, "keyword_pattern") == 0) {
 		/* Compiled alone first, so that a mistake names its line. */
 		pcre2_code *probe = NULL;
@@ -265,8 +274,11 @@ static const char *eng_pd_check(const eng_pd_rule *r)
 		return "a table rule needs keywords (the personal-field headers)";
 	if (r->kind == ENG_PD_VALIDATED && r->validator == ENG_PD_VAL_NONE)
 		return "a validated rule needs a validator";
-	if (r->kind == ENG_PD_KEYWORD && r->nkeywords == 0 && r->kw_pattern == NULL)
-		return "a keyword rule needs keywords or keyword_pattern";
+	if (r->kind == ENG_PD_KEYWORD && r->nkeywords == 0 && r->kw_pattern == NULL &&
+	    r->person_window == 0)
+		return "a keyword rule needs keywords, keyword_pattern or person_window";
+	if (r->person_re && r->person_window == 0)
+		return "person_pattern needs person_window";
 	return NULL;
 }
 
@@ -353,6 +365,9 @@ void eng_pd_free(eng_engine *eng)
 		pcre2_code_free(r->kw_re);
 		pcre2_code_free(r->not_after);
 		pcre2_code_free(r->exclude);
+		pcre2_code_free(r->person_re);
+		pcre2_code_free(r->not_in_line);
+		pcre2_code_free(r->not_before);
 		for (size_t k = 0; k < r->nkeywords; k++)
 			free(r->keywords[k]);
 		free(r->keywords);

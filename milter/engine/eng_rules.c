@@ -12,9 +12,14 @@
  *	label_ja, label_en, action (a key of [actions]: classified or
  *	classified-3), pattern (PCRE2, UTF, matched against NFKC text) and
  *	trusted_exempt (yes: allowed when every external recipient is in
- *	trusted_domains, as POLICY.md allows for 機密性2 over LGWAN).
+ *	trusted_domains, as POLICY.md allows for 機密性2 over LGWAN). One
+ *	rule may have context = mention and, instead of a pattern, the
+ *	patterns label_before, label_after and mention_after that tell a
+ *	label from a mention in running text (eng_mark.c).
  *
  *	personal-data: the detectors, loaded by eng_pd_rules.c.
+ *
+ *	surnames: family names of the name finder (eng_pd_person.c).
  *
  *	dangerous-extensions: one extension a line, loaded by eng_attach.c.
  *
@@ -25,6 +30,7 @@
 #include "engine/eng_addr.h"
 #include "engine/eng_attach.h"
 #include "engine/eng_pd.h"
+#include "engine/eng_pd_person.h"
 #include "util/sg_ini.h"
 #include "util/sg_mem.h"
 
@@ -231,36 +237,57 @@ static int eng_mark_finish(eng_mark_load *ld, sg_buf *err)
 	if (m == NULL)
 		return 0;
 	ld->cur = NULL;
-	if (m->re == NULL || m->label_ja == NULL || m->label_en == NULL) {
+	if ((m->re == NULL && !m->mention) || m->label_ja == NULL || m->label_en == NULL) {
 		sg_buf_reset(err);
 		sg_buf_printf(err, "%s:%u: [%s]: rule needs pattern, label_ja and "
 			      "label_en", ld->path, ld->cur_line, m->id);
 		return -1;
 	}
+	if ((m->mention && m->re) ||
+	    (!m->mention && (m->label_before || m->label_after || m->mention_after))) {
+		sg_buf_reset(err);
+		sg_buf_printf(err, "%s:%u: [%s]: a rule with context = mention has "
+			      "label_before/label_after/mention_after and no pattern; "
+			      "other rules have a pattern only", ld->path, ld->cur_line, m->id);
+		return -1;
+	}
+	if (m->mention && m->class3) {
+		sg_buf_reset(err);
+		sg_buf_printf(err, "%s:%u: [%s]: a mention is never class 3 (POLICY.md): "
+			      "action = classified", ld->path, ld->cur_line, m->id);
+		return -1;
+	}
+	for (size_t i = 0; m->mention && i + 1 < ld->eng->nmarks; i++)
+		if (ld->eng->marks[i].mention) {
+			sg_buf_reset(err);
+			sg_buf_printf(err, "%s:%u: [%s]: only one rule may have "
+				      "context = mention", ld->path, ld->cur_line, m->id);
+			return -1;
+		}
 	return 0;
 }
 
-static int eng_mark_pattern(eng_marking *m, const sg_ini_pos *pos,
-			    const char *value, sg_buf *err)
+static int eng_mark_pattern(pcre2_code **slot, const sg_ini_pos *pos,
+			    const char *key, const char *value, sg_buf *err)
 {
 	int ec;
 	PCRE2_SIZE off;
 	char msg[256];
 
-	if (m->re) {
-		sg_ini_error(err, pos, "pattern", "one pattern per rule (use |)");
+	if (*slot) {
+		sg_ini_error(err, pos, key, "one pattern per rule (use |)");
 		return -1;
 	}
-	m->re = pcre2_compile((PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED,
+	*slot = pcre2_compile((PCRE2_SPTR)value, PCRE2_ZERO_TERMINATED,
 			      PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS, &ec, &off, NULL);
-	if (m->re == NULL) {
+	if (*slot == NULL) {
 		pcre2_get_error_message(ec, (PCRE2_UCHAR *)msg, sizeof(msg));
-		sg_ini_error(err, pos, "pattern", "bad pattern at offset %zu: %s",
+		sg_ini_error(err, pos, key, "bad pattern at offset %zu: %s",
 			     (size_t)off, msg);
 		return -1;
 	}
 	/* JIT is an optimisation: without it the interpreter still works. */
-	(void)pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);
+	(void)pcre2_jit_compile(*slot, PCRE2_JIT_COMPLETE);
 	return 0;
 }
 
@@ -275,7 +302,21 @@ static int eng_mark_key(eng_mark_load *ld, const sg_ini_pos *pos,
 		return -1;
 	}
 	if (strcmp(key, "pattern") == 0)
-		return eng_mark_pattern(m, pos, value, err);
+		return eng_mark_pattern(&m->re, pos, key, value, err);
+	if (strcmp(key, "label_before") == 0)
+		return eng_mark_pattern(&m->label_before, pos, key, value, err);
+	if (strcmp(key, "label_after") == 0)
+		return eng_mark_pattern(&m->label_after, pos, key, value, err);
+	if (strcmp(key, "mention_after") == 0)
+		return eng_mark_pattern(&m->mention_after, pos, key, value, err);
+	if (strcmp(key, "context") == 0) {
+		if (strcmp(value, "mention") && strcmp(value, "label")) {
+			sg_ini_error(err, pos, key, "expected label or mention");
+			return -1;
+		}
+		m->mention = strcmp(value, "mention") == 0;
+		return 0;
+	}
 	if (strcmp(key, "label_ja") == 0)
 		slot = &m->label_ja;
 	else if (strcmp(key, "label_en") == 0)
@@ -390,6 +431,12 @@ eng_engine *eng_engine_new(const sg_conf *conf, sg_buf *err)
 		sg_buf_printf(&path, "%s/personal-data", dir);
 		rc = eng_pd_load(eng, sg_buf_cstr(&path), err);
 	}
+	if (rc == 0) {
+		/* the family names of the name finder (eng_pd_person.c) */
+		sg_buf_reset(&path);
+		sg_buf_printf(&path, "%s/surnames", dir);
+		rc = eng_pd_person_load(eng, sg_buf_cstr(&path), err);
+	}
 	sg_buf_free(&path);
 	free(dir);
 	if (rc < 0) {
@@ -421,9 +468,13 @@ void eng_engine_free(eng_engine *eng)
 		free(eng->marks[i].label_ja);
 		free(eng->marks[i].label_en);
 		pcre2_code_free(eng->marks[i].re);
+		pcre2_code_free(eng->marks[i].label_before);
+		pcre2_code_free(eng->marks[i].label_after);
+		pcre2_code_free(eng->marks[i].mention_after);
 	}
 	free(eng->marks);
 	eng_pd_free(eng);
+	eng_pd_person_free(eng);
 	pcre2_match_context_free(eng->mctx);
 	free(eng);
 }

@@ -77,7 +77,7 @@ static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 
 		sg_buf_init(&norm, ctx->eng->lim.header_size);
 		eng_text_normalize(att->name, strlen(att->name), &norm);
-		eng_mark_scan(ctx, sg_buf_cstr(&norm), norm.len, att->where);
+		eng_mark_scan_name(ctx, sg_buf_cstr(&norm), norm.len, att->where);
 		sg_buf_free(&norm);
 	}
 	/* Its readable text (CSV, xlsx, docx...): markings and personal

@@ -584,7 +584,7 @@ def mynumber_cases():
     rows = [["No", "氏名", "フリガナ", "個人番号", "生年月日"]]
     for i in range(6):
         rows.append([str(i + 1), p[10 + i]["name"], p[10 + i]["kana"], mn[10 + i], p[10 + i]["dob"]])
-    case("mn_xlsx", ["mynumber", "roster-table"], "xlsx with 個人番号 column",
+    case("mn_xlsx", ["mynumber", "roster-table", "date-of-birth"], "xlsx with 個人番号 and 生年月日 columns",
          "【委託業務】給付対象者データ", letter(6, "給付処理用の対象者データを添付します。\n"), "utf8-b64",
          atts=[("給付対象者一覧.xlsx", XLSX, xlsx([("対象者", rows)]))])
     rows = [["氏名", "個人番号", "区分"]] + [[p[20 + i]["name"], mn[20 + i], "扶養"] for i in range(3)]
@@ -1012,7 +1012,7 @@ def roster_cases():
          atts=[("訪問先.csv", "text/csv", csv_cp932(rows))])
     rows = [["氏名", "フリガナ", "生年月日", "性別"]] + [[p[j]["name"], p[j]["kana"], p[j]["dob"], "男" if j % 2 else "女"]
                                               for j in range(5)]
-    case("table_xlsx", ["roster-table"], "xlsx 氏名,フリガナ,生年月日,性別",
+    case("table_xlsx", ["roster-table", "date-of-birth"], "xlsx 氏名,フリガナ,生年月日,性別: birth dates in rows",
          "健診対象者名簿", letter(166, "健診対象者名簿です。\n"), "iso2022",
          atts=[("対象者名簿.xlsx", XLSX, xlsx([("名簿", rows)]))])
     d = docx_file(["参加者名簿", "第3回 介護予防教室"],
@@ -1161,7 +1161,7 @@ def marking_cases():
          "区長日程", letter(233, "区長の日程は秘書課の秘書担当にご確認ください。\n",
                                    office=("さくら区 政策経営部 秘書課", "村井 亮", "murai-r", "1001")), "sjis",
          office=("さくら区 政策経営部 秘書課", "村井 亮", "murai-r", "1001"))
-    case("mark_guidance", [], "security guidance that names classes without marking",
+    case("mark_guidance", ["classification-mention"], "security guidance that names classes without marking: a mention",
          "情報セキュリティ研修のご案内", letter(234, "委託事業者向け研修のご案内です。\n"
                                            "機密性2以上の情報の取扱いと、機密性1〜3の分類基準を"
                                            "説明します。\n"), "utf8-qp")
@@ -1204,6 +1204,88 @@ def mixed_cases():
                                               "出席者 さくら区 3名、受託者 4名", "決定事項: 次回は12月4日"]))])
 
 
+def issue17_cases():
+    """Issue 17 items 4-8: people as Japanese mail names them, special-care
+    phrasing, abbreviated birth dates, labels versus mentions, rosters of
+    places. Appended last so that the earlier files keep their names."""
+    # Special-care about a named person: one-kanji family names, kana given
+    # names, unspaced names, a name after 対象者, a health check's values.
+    case("sc_one_kanji_surname", ["special-care"], "林 彩さん 要介護3 (one-kanji family name)",
+         "ケアプランの件", letter(300, "林 彩さんは要介護3の認定を受け、来月からデイサービスを利用します。\n"), "utf8-b64")
+    case("sc_hiragana_given", ["special-care"], "鈴木 さくら様 認知症と診断 (hiragana given name)",
+         "受診結果のご報告", letter(301, "鈴木 さくら様は11月10日に認知症と診断されました。\n"), "iso2022")
+    case("sc_unspaced_kana", ["special-care"], "松本ゆうなさん 精神科に通院中 (no space)",
+         "面談記録", letter(302, "松本ゆうなさんは精神科に通院中で、服薬中です。\n"), "sjis")
+    case("sc_checkup_values", ["special-care"], "健康診断の結果 with 血圧 158/96 and 要精密検査",
+         "健診結果の共有", letter(303, "氏名 森 優\n健康診断の結果\n血圧 158/96\n判定 要精密検査\n"), "utf8-qp")
+    case("sc_label_unlisted_name", ["special-care"], "対象者 醍醐 茜 (family name not in any list), 障害支援区分",
+         "サービス等利用計画", letter(304, "対象者 醍醐 茜\n障害支援区分 4\n既往歴 てんかん\n"), "html-utf8")
+    case("sc_child_honorific", ["special-care"], "原 翔太くん 服薬中",
+         "学校生活の配慮について", letter(305, "原 翔太くん（3年2組）は服薬中のため、給食後の投薬をお願いします。\n"), "sjis-b64")
+    rows = [["氏名", "要介護度", "既往歴"]] + [[P[40 + j]["name"], "要介護%d" % (1 + j % 5), "高血圧"] for j in range(4)]
+    case("sc_care_table_csv", ["special-care"], "CSV 氏名,要介護度,既往歴 rows (one personal-field header: no roster-table)",
+         "利用者一覧", letter(306, "利用者一覧を送付します。\n"), "alt",
+         atts=[("利用者一覧.csv", "text/csv", csv_cp932(rows))])
+    # ... and the same words not about a person.
+    case("sc_dementia_training", [], "認知症の方への接し方 (a training, addressed to a named contact)",
+         "認知症対応研修のご案内", letter(307, "認知症の方への接し方について、職員向け研修を行います。\n"
+                                      "精神科の医師が講師を務めます。\n"), "utf8-b64")
+    case("sc_blank_form", [], "a blank form with 既往歴 and 服薬中 fields",
+         "問診票の様式", letter(308, "問診票の様式を送付します。\n\n氏名：\n既往歴：□あり □なし\n"
+                               "服薬中の薬：\n"), "iso2022")
+    case("sc_care_statistics", [], "要介護3 statistics",
+         "介護保険事業の集計", letter(309, "要介護3以上の認定者数は1,234人で、前年から5%増えました。\n"
+                                   "認知症高齢者の割合は12.3%です。\n"), "html-sjis")
+    case("sc_form_example", [], "記入例 with an example name",
+         "申請書の記入例", letter(310, "記入例 山田 太郎 様\n既往歴の欄には、主な病名を記入してください。\n"), "utf8-qp")
+    # Birth dates as written, next to a person.
+    case("dob_abbr_sei", ["date-of-birth"], "林 彩（S58.4.12生）",
+         "面談予定者", letter(311, "面談予定者 林 彩（S58.4.12生）\n"), "utf8-b64")
+    case("dob_kanji_abbr", ["date-of-birth"], "昭58・4・12生まれ",
+         "転入者の確認", letter(312, "鈴木 さくら 昭58・4・12生まれ\n"), "sjis")
+    case("dob_h1_sei", ["date-of-birth"], "中村 一郎様 H1.1.8生",
+         "訪問先の確認", letter(313, "中村 一郎様 H1.1.8生 の訪問は11月25日です。\n"), "iso2022")
+    case("dob_slash_sei", ["date-of-birth"], "1983/4/12生",
+         "申込者の確認", letter(314, "申込者 佐藤 太郎 1983/4/12生\n"), "html-utf8")
+    rows = [["氏名", "生年月日", "学年"]] + [[P[45 + j]["name"], "%04d/%02d/%02d" % (2012 + j, 1 + j, 3 + j), str(6 - j)]
+                                       for j in range(4)]
+    case("dob_table_xlsx", ["date-of-birth", "roster-table"], "xlsx 氏名,生年月日 rows (dates as text)",
+         "参加児童名簿", letter(315, "参加児童の名簿です。\n"), "utf8-b64",
+         atts=[("参加児童名簿.xlsx", XLSX, xlsx([("名簿", rows)]))])
+    # ... and dates about no one.
+    case("dob_mascot", [], "a mascot's birthday",
+         "イベントのお知らせ", letter(316, "さくら区のマスコット「さくらちゃん」の誕生日は2010年4月1日です。\n"
+                                   "当日は誕生日イベントを開催します。\n"), "utf8-qp")
+    case("dob_notice_parents", [], "生まれたお子さん in a notice to all parents (a range)",
+         "予防接種のお知らせ", "保護者の皆様\n\n平成31年4月2日から令和2年4月1日までに生まれたお子さんが対象です。\n"
+         "4月1日までに生まれたお子さんは、保健センターで受けられます。\n" + signature(317, OFFICES[5]),
+         "sjis-b64", to="kosodate@asahi-kosodate.example")
+    # Markings: labels keep their rule, mentions in running text are held.
+    case("mention_training_class3", ["classification-mention"], "機密性3の情報はメールで送信できません (training)",
+         "情報セキュリティ研修資料", letter(318, "研修資料の要点です。\n機密性3の情報はメールで送信できません。\n"
+                                         "迷ったときは情報政策係に相談してください。\n"), "utf8-b64")
+    case("mention_training_words", ["classification-mention"], "取扱注意 and 部外秘 in a training text",
+         "研修テキストの校正", letter(319, "研修テキストでは、取扱注意の書類や部外秘の資料を施錠できる場所に"
+                                         "保管するよう説明しています。\n"), "iso2022")
+    case("mention_guideline_3abc", ["classification-mention"], "機密性3を3A、3B、3Cに細分化 (guideline news)",
+         "ガイドライン改定の概要", letter(320, "改定後のガイドラインでは機密性3を3A、3B、3Cに細分化しました。\n"), "html-utf8")
+    case("label_doc_subject_3", ["class-3"], "本資料は機密性3です",
+         "移行計画", letter(321, "移行計画を送付します。\n本資料は機密性3です。\n"), "alt")
+    case("label_attachment_3a", ["class-3"], "添付ファイルは機密性3Aです",
+         "調査票", letter(322, "調査票を送付します。添付ファイルは機密性3Aです。\n"), "sjis")
+    case("label_and_mention", ["class-2", "classification-mention"], "【機密性2】 subject, a mention of class 3 in the body",
+         "【機密性2】研修の補足", letter(323, "前回の研修の補足です。機密性3の情報は外部に送信しないでください。\n"), "utf8-qp")
+    # Rosters of people, not of places.
+    fac = ["本庁舎", "第二庁舎", "中央図書館", "桜台図書館", "桜町保育園", "若葉保育園", "中央公民館",
+           "緑町児童館", "総合体育館", "保健センター", "北出張所", "南出張所"]
+    lines = "".join("%s 03-5%03d-%04d\n" % (f, 100 + i, 1000 + i * 7) for i, f in enumerate(fac))
+    case("roster_facilities", [], "12 facilities with their phone numbers",
+         "施設の連絡先一覧", letter(324, "年末年始の施設の連絡先です。\n" + lines), "utf8-b64")
+    lines = "".join("%s %s\n" % (P[j]["name"], P[j]["tel"]) for j in range(10))
+    case("roster_people_phones", ["roster-phone"], "10 people with their phone numbers",
+         "見守り協力員の連絡先", letter(325, "協力員の連絡先です。\n" + lines), "sjis")
+
+
 def build():
     mynumber_cases()
     card_cases()
@@ -1214,6 +1296,7 @@ def build():
     roster_cases()
     marking_cases()
     mixed_cases()
+    issue17_cases()
 
 
 def main():

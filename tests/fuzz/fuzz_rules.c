@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	The input is three rule files separated by NUL bytes:
  *	classification, personal-data, dangerous-extensions (a missing
- *	part is an empty file); consumer-domains is the shipped one. They
+ *	part is an empty file); consumer-domains and surnames are the shipped
+ *	ones. They
  *	go into a temporary rules directory and eng_engine_new() loads
  *	them, as the milter does at start and on SIGUSR1. A bad file must
  *	be an error naming file and line, never a crash. The engine that
@@ -60,14 +61,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(rules, sizeof(rules), "%s", fz_dir());
 		snprintf(conf_path, sizeof(conf_path), "%s",
 			 fz_write("rules.conf", fz_conf_text(rules), strlen(fz_conf_text(rules))));
-		in = fopen(SG_FUZZ_SRCDIR "/rules/consumer-domains", "r");
-		out = fopen(fz_write("consumer-domains", "", 0), "w");
-		while (in && out && fgets(line, sizeof(line), in))
-			fputs(line, out);
-		if (in)
-			fclose(in);
-		if (out)
-			fclose(out);
+		for (int i = 0; i < 2; i++) {
+			static const char *const shipped[] = { "consumer-domains", "surnames" };
+			char src[4096];
+
+			snprintf(src, sizeof(src), "%s/rules/%s", SG_FUZZ_SRCDIR, shipped[i]);
+			in = fopen(src, "r");
+			out = fopen(fz_write(shipped[i], "", 0), "w");
+			while (in && out && fgets(line, sizeof(line), in))
+				fputs(line, out);
+			if (in)
+				fclose(in);
+			if (out)
+				fclose(out);
+		}
 	}
 	fz_split(data, size);
 	sg_buf_init(&err, 4096);

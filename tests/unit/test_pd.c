@@ -514,9 +514,9 @@ static char *broken_rules(const char *pd)
 	FILE *fp;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		const char *names[] = { "consumer-domains", "classification",
-					"dangerous-extensions" };
+					"dangerous-extensions", "surnames" };
 		snprintf(src, sizeof(src), "%s/rules/%s", sg_test_srcdir(), names[i]);
 		snprintf(dst, sizeof(dst), "%s/%s", dir, names[i]);
 		(void)symlink(src, dst);
