@@ -96,8 +96,10 @@ DEB_PKGS += systemd curl
 # does not.
 FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libreoffice-calc-nogui libreoffice-writer-nogui libreoffice-impress-nogui python3-uno libgsf-bin \
-	python3-msoffcrypto-tool gnupg openssl poppler-utils img2pdf fonts-ipafont
+	python3-msoffcrypto-tool gnupg openssl poppler-utils img2pdf fonts-ipafont \
+	libmecab-dev mecab-ipadic-utf8
 
+.PHONY: names-eval
 .PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web $(B)/sendguard-pdftext
@@ -214,6 +216,13 @@ accuracy-floor: $(B)/sendguardctl
 $(B)/pd_bench: tests/bench/pd_bench.c $(B)/libsgengine.a
 	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< \
 		$(B)/libsgengine.a $(LDFLAGS) $(LIBS)
+# Issue 17 item 4: the name finder against MeCab/IPAdic on the corpus
+# (tests/bench/names_eval.c; needs libmecab-dev, mecab-ipadic-utf8).
+$(B)/names_eval: tests/bench/names_eval.c $(B)/libsgengine.a
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< \
+		$(B)/libsgengine.a $(LDFLAGS) $(LIBS) -lmecab
+names-eval: $(B)/names_eval
+	@$(B)/names_eval conf/sendguard.conf tests/corpus/names.tsv
 bench: $(B)/pd_bench $(B)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/bench/pd_bench.sh
 

@@ -275,7 +275,7 @@ static void mark_scan(eng_ctx *ctx, const char *text, size_t len,
 	const eng_marking *mr = NULL;
 	unsigned long mentions = 0;
 	char mev[128] = "";
-	bool limit = false;
+	const char *limit = NULL;	/* the first rule that hit a limit */
 
 	for (size_t i = 0; i < ctx->eng->nmarks; i++)
 		if (ctx->eng->marks[i].mention)
@@ -287,7 +287,8 @@ static void mark_scan(eng_ctx *ctx, const char *text, size_t len,
 		if (m->mention || (m->trusted_exempt && ctx->all_external_trusted))
 			continue;
 		mark_one(ctx, m, mr, text, len, kind, &h);
-		limit |= h.limit;
+		if (h.limit && limit == NULL)
+			limit = m->id;
 		if (h.labels > 0) {
 			eng_finding *f = eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id,
 							 m->label_ja, m->label_en, where,
@@ -306,7 +307,7 @@ static void mark_scan(eng_ctx *ctx, const char *text, size_t len,
 	if (limit)
 		eng_scan_limit(ctx, "pattern-limit",
 			       "表示 (機密性) の検査が複雑すぎて終わりませんでした",
-			       "Marking scan hit its match limit", where, "classification");
+			       "Marking scan hit its match limit", where, limit);
 }
 
 static bool mark_is_subject(const char *where)

@@ -460,7 +460,8 @@ static void pd_persons_upto(pd_scan *sc, size_t lo, size_t hi)
 			off = pd_next(sc->text, sc->len, ov);
 		}
 	}
-	qsort(sc->pers + first, sc->npers - first, sizeof(pd_span), pd_span_cmp);
+	if (sc->npers > first)
+		qsort(sc->pers + first, sc->npers - first, sizeof(pd_span), pd_span_cmp);
 	sc->pers_done = hi;
 }
 

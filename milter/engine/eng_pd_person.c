@@ -283,6 +283,27 @@ static bool person_non_given(const char *t, size_t len, size_t i)
 	return strstr(non_given, u) != NULL;
 }
 
+/* [s, e) stands alone: after the start of a line, a blank, a tab, a
+ * list number or a separator, and before a blank followed by a digit,
+ * a tab, a separator or the end of the line. */
+static bool person_alone(const char *t, size_t len, size_t s, size_t e)
+{
+	static const char *const after[] = { "\t", "\n", "\r", ",", "、", "|",
+		"(", "(", ":", NULL };
+	unsigned char b = s > 0 ? (unsigned char)t[s - 1] : '\n';
+	bool before_ok = b == '\n' || b == ' ' || b == '\t' || b == ',' ||
+			 b == '|' || b == '.';
+
+	if (!before_ok)
+		return false;
+	if (e == len)
+		return true;
+	for (size_t k = 0; after[k]; k++)
+		if (person_starts(t, len, e, after[k]))
+			return true;
+	return t[e] == ' ' && e + 1 < len && t[e + 1] >= '0' && t[e + 1] <= '9';
+}
+
 /* A family name of the list at i followed by a given name or an
  * honorific: the name's end, or 0. */
 static size_t person_listed(const eng_engine *eng, const char *t, size_t len,
@@ -305,6 +326,10 @@ static size_t person_listed(const eng_engine *eng, const char *t, size_t len,
 		/* 中村様, 林 さん: the family name and an honorific. */
 		if ((h = person_honorific(t, len, se)) > 0)
 			return se + h;
+		/* A family name of two or more kanji standing alone as an
+		 * item of a list or a cell (山田 090-..., 山田\t要介護2). */
+		if (k >= 2 && k == nch && person_alone(t, len, i, se))
+			return se;
 		sp = se < len && t[se] == ' ';
 		q = se + sp;
 		switch (person_class_at(t, len, q, &n)) {
@@ -400,11 +425,13 @@ static bool person_not_subject(const char *t, size_t len, size_t s, size_t e)
 	if (person_line_has(t, ls, s, "例") || person_line_has(t, ls, s, "マスコット") ||
 	    person_line_has(t, ls, s, "キャラクター"))
 		return true;
+	/* The honorific may follow the span (山本 一郎 + 様). */
+	le += person_honorific(t, len, le);
+	if (!(le >= 3 && (memcmp(t + le - 3, "様", 3) == 0 || memcmp(t + le - 3, "殿", 3) == 0)))
+		return false;
 	while (le < len && (t[le] == ' ' || t[le] == '\r'))
 		le++;
 	if (le < len && t[le] != '\n')
-		return false;
-	if (!(e >= 3 && (memcmp(t + e - 3, "様", 3) == 0 || memcmp(t + e - 3, "殿", 3) == 0)))
 		return false;
 	for (size_t i = 0; i < ls && lines < 5; i++)
 		lines += t[i] == '\n';

@@ -46,6 +46,7 @@ import quopri
 import random
 import re
 import sys
+import unicodedata
 import zipfile
 
 import docx
@@ -485,6 +486,9 @@ def message(name, k, subject, body, fmt, to=None, atts=(), html=None, office=Non
 
 
 LAST_OFFICE = [None]
+# The content of the last letter(): what names_eval reads (no greeting
+# with the addressee, no signature: the detectors do not count them).
+LAST_CONTENT = [None]
 
 
 def letter(k, content, partner=None, office=None, greeting=True):
@@ -492,6 +496,7 @@ def letter(k, content, partner=None, office=None, greeting=True):
     partner = partner or PARTNERS[k % len(PARTNERS)]
     office = office or OFFICES[k % len(OFFICES)]
     LAST_OFFICE[0] = office
+    LAST_CONTENT[0] = content
     top = ""
     if greeting:
         top = (partner[0] + "\n" + partner[1] + "\n\nいつもお世話になっております。\n"
@@ -510,6 +515,7 @@ def inner_mail(subject, body):
 # ---- the cases ---------------------------------------------------------------
 
 CASES = []
+CONTENT = []
 K = [0]
 
 
@@ -521,6 +527,8 @@ def case(name, labels, note, subject, body, fmt, **kw):
     LAST_OFFICE[0] = None
     fname = "%03d_%s_%s.eml" % (k + 1, name, fmt)
     CASES.append((fname, sorted(set(labels)), note, message(fname, k, subject, body, fmt, **kw)))
+    CONTENT.append(LAST_CONTENT[0] if LAST_CONTENT[0] is not None and LAST_CONTENT[0] in body else body)
+    LAST_CONTENT[0] = None
 
 
 def fmt_of(i, offset=0):
@@ -1286,6 +1294,50 @@ def issue17_cases():
          "見守り協力員の連絡先", letter(325, "協力員の連絡先です。\n" + lines), "sjis")
 
 
+# Names written in the issue 17 cases besides the people of P.
+EXTRA_NAMES = ["林 彩", "鈴木 さくら", "松本ゆうな", "森 優", "醍醐 茜", "原 翔太", "中村 一郎",
+               "佐藤 太郎", "山田 太郎"]
+
+
+def names_in(text):
+    """The people named in a text: full names of P and EXTRA_NAMES, and
+    bare family names of SURNAMES (山田 090-...) outside them."""
+    full = set(EXTRA_NAMES)
+    for q in P:
+        full.update((q["name"], q["name_nosp"], q["kana"]))
+    full.update(o[1] for o in OFFICES)
+    found, spans = [], []
+    for n in sorted(full, key=len, reverse=True):
+        for m in re.finditer(re.escape(n), text):
+            if not any(a <= m.start() < b for a, b in spans):
+                spans.append((m.start(), m.end()))
+                found.append(n)
+    han = re.compile(r"[\u4e00-\u9fff\u3005]")
+    for n in SURNAMES + [o[1].split()[0] for o in OFFICES]:
+        for m in re.finditer(re.escape(n), text):
+            before = text[m.start() - 1] if m.start() else ""
+            after = text[m.end()] if m.end() < len(text) else ""
+            if (any(a <= m.start() < b for a, b in spans) or han.match(before or "a")
+                    or han.match(after or "a")):
+                continue
+            spans.append((m.start(), m.end()))
+            found.append(n)
+    return sorted(set(found))
+
+
+def write_names(outdir):
+    """names.tsv: file, labels, body content (\\n for newlines), the names
+    in it (| separated). Read by tests/bench/names_eval.c."""
+    with open(os.path.join(outdir, "names.tsv"), "w", encoding="utf-8") as f:
+        f.write("# file\tlabels\tcontent (\\n = newline)\tnames (|)\n"
+                "# Written by make-corpus.py; read by tests/bench/names_eval.c.\n")
+        for (fname, labels, _, _), text in zip(CASES, CONTENT):
+            # The detectors read NFKC text (full-width digits are ASCII).
+            text = unicodedata.normalize("NFKC", text).replace("\t", " ").replace("\r", "")
+            f.write("%s\t%s\t%s\t%s\n" % (fname, ",".join(labels), text.replace("\n", "\\n"),
+                                           "|".join(names_in(text))))
+
+
 def build():
     mynumber_cases()
     card_cases()
@@ -1313,6 +1365,7 @@ def main():
             with open(os.path.join(outdir, fname), "wb") as f:
                 f.write(data)
             lf.write("%s\t%s\t%s\n" % (fname, ",".join(labels), note))
+    write_names(outdir)
 
 
 if __name__ == "__main__":

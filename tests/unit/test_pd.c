@@ -9,6 +9,7 @@
 #include "engine/eng_content.h"
 #include "engine/eng_int.h"
 #include "engine/eng_pd.h"
+#include "engine/eng_pd_person.h"
 
 #include <iconv.h>
 #include <sys/stat.h>
@@ -278,14 +279,194 @@ START_TEST(test_birth_dates_in_western_and_era_forms)
 
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		char msg[512];
-		snprintf(msg, sizeof(msg), MAIL("申請者情報", "%s\r\n"), forms[i]);
+		snprintf(msg, sizeof(msg), MAIL("申請者情報", "申請者 林 彩\r\n%s\r\n"), forms[i]);
 		scan(NULL, msg);
 		ck_assert_msg(find("date-of-birth") != NULL, "%s", forms[i]);
 	}
-	scan(NULL, MAIL("x", "生年月日：昭和50年1月2日\r\n"));
+	scan(NULL, MAIL("x", "中村様 生年月日：昭和50年1月2日\r\n"));
 	ck_assert_ptr_nonnull(strstr(find("date-of-birth")->evidence, "昭和**年**月**日"));
-	scan(NULL, MAIL("x", "令和元年5月1日生まれ\r\n"));
+	scan(NULL, MAIL("x", "鈴木 さくら 令和元年5月1日生まれ\r\n"));
 	assert_hidden("元年");
+}
+END_TEST
+
+/* Issue 17 item 6: abbreviated forms, next to a person. */
+START_TEST(test_abbreviated_birth_dates_next_to_a_person)
+{
+	const char *forms[] = { "林 彩（S58.4.12生）", "鈴木 さくら 昭58・4・12生まれ",
+				"中村 一郎様 H1.1.8生", "佐藤 太郎 1983/4/12生",
+				"氏名 醍醐 茜\r\n生年月日 S58.4.12" };
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s\r\n"), forms[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("date-of-birth") != NULL, "%s", forms[i]);
+		assert_hidden("58.4.12");
+	}
+}
+END_TEST
+
+/* ... and only about a person (POLICY.md). */
+START_TEST(test_birth_date_about_no_one_is_not_personal_data)
+{
+	const char *texts[] = {
+		"生年月日 1975/01/02",
+		"S58.4.12生",
+		"さくら区のマスコット「サクラちゃん」の誕生日は2010年4月1日です。",
+		"保護者の皆様\r\n平成31年4月2日から令和2年4月1日までに生まれたお子さんが対象です。",
+		"4月1日までに生まれたお子さんは保健センターで受けられます。",
+		"株式会社さくら\r\n山本 一郎様\r\n\r\n生年月日 1975/01/02 の欄は削除しました。" };
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s\r\n"), texts[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("date-of-birth") == NULL, "%s", texts[i]);
+	}
+}
+END_TEST
+
+/* Issue 17 item 4: people as Japanese mail names them. */
+START_TEST(test_names_as_japanese_mail_writes_them)
+{
+	static const char *const yes[] = { "林 彩", "林彩さん", "鈴木 さくら", "鈴木さくらさん",
+		"佐藤太郎", "中村様の件", "林 さん", "長谷川 真由美", "高橋 ハナコ", "醍醐様から",
+		"グエンさん", "原 翔太くん", "山田\t要介護2", "1. 山田 090-1234-5678" };
+	static const char *const no[] = { "石川県庁", "森林の保全", "林業課", "中村区役所",
+		"皆様", "ご担当者様", "保護者の皆さん", "お子さん", "職員さん", "息子さん",
+		"マスコットのサクラちゃん", "記入例 山田 太郎", "東京都", "中村から連絡",
+		"株式会社さくら\n山本 一郎様\n", "前田建設" };
+	char *text = sg_test_conf_join(BASE_CONF, NULL), *path = sg_test_write(text);
+	sg_buf err;
+	sg_conf *conf;
+	eng_engine *eng;
+	size_t s, e;
+
+	sg_buf_init(&err, 8192);
+	conf = sg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	eng = eng_engine_new(conf, &err);
+	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		ck_assert_msg(eng_pd_person_next(eng, yes[i], strlen(yes[i]), 0,
+						 strlen(yes[i]), &s, &e), "not found: %s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		ck_assert_msg(!eng_pd_person_next(eng, no[i], strlen(no[i]), 0,
+						  strlen(no[i]), &s, &e), "found: %s (%.*s)",
+			      no[i], (int)(e - s), no[i] + s);
+	eng_engine_free(eng);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
+/* Issue 17 item 5: special-care phrasing about a named person, and the
+ * same words in a notice, a form or statistics. */
+START_TEST(test_special_care_phrasing_about_a_named_person)
+{
+	const char *yes[] = { "林 彩さんは要介護3です。", "鈴木 さくら様は認知症と診断されました。",
+		"鈴木さくらさんは精神科に通院中です。", "氏名 林 彩\r\n既往歴 高血圧",
+		"山本 一郎 健康診断の結果 血圧 158/96 要精密検査", "中村様 服薬中",
+		"対象者 醍醐 茜\r\n障害支援区分 4" };
+	const char *no[] = { "認知症の方への対応について研修を行います。",
+		"要介護3以上の方は施設に入所できます。",
+		"令和6年の要介護認定者数は1,234人でした。",
+		"氏名：＿＿＿＿\r\n既往歴：□あり □なし\r\n服薬中の薬：",
+		"認知症サポーター養成講座のご案内",
+		"株式会社さくら\r\n山本 一郎様\r\n\r\n精神科の医師が講師です。" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s\r\n"), yes[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("special-care") != NULL, "%s", yes[i]);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s\r\n"), no[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("special-care") == NULL, "%s", no[i]);
+	}
+}
+END_TEST
+
+/* Issue 17 item 8: ten facilities' numbers are no roster of people. */
+START_TEST(test_facility_phones_are_not_a_roster_people_phones_are)
+{
+	static const char *const fac[] = { "本庁舎", "第二庁舎", "中央図書館", "桜台図書館",
+		"桜町保育園", "若葉保育園", "中央公民館", "緑町児童館", "総合体育館",
+		"保健センター", "北出張所" };
+	static const char *const who[] = { "林 彩", "鈴木 さくら", "佐藤 太郎", "中村 一郎",
+		"高橋 美咲", "伊藤 健太", "渡辺 由美", "小林 恵子", "加藤 大輔", "吉田 翔",
+		"山口 誠" };
+	sg_buf b;
+
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	sg_buf_puts(&b, MAIL("x", "連絡先です。\r\n"));
+	for (size_t i = 0; i < 11; i++)
+		sg_buf_printf(&b, "%s 03-5%03zu-%04zu\r\n", fac[i], 100 + i, 1000 + i * 7);
+	scan(NULL, sg_buf_cstr(&b));
+	ck_assert_ptr_null(find("roster-phone"));
+	sg_buf_reset(&b);
+	sg_buf_puts(&b, MAIL("x", "連絡先です。\r\n"));
+	for (size_t i = 0; i < 11; i++)
+		sg_buf_printf(&b, "%s 090-5%03zu-%04zu\r\n", who[i], 100 + i, 1000 + i * 7);
+	scan(NULL, sg_buf_cstr(&b));
+	ck_assert_ptr_nonnull(find("roster-phone"));
+	ck_assert_uint_eq(find("roster-phone")->count, 11);
+	sg_buf_free(&b);
+}
+END_TEST
+
+static const eng_finding *find_classified(const char *rule)
+{
+	for (size_t i = 0; i < res.nfindings; i++)
+		if (res.findings[i].cat == ENG_CAT_CLASSIFIED &&
+		    strcmp(res.findings[i].rule, rule) == 0)
+			return &res.findings[i];
+	return NULL;
+}
+
+/* Issue 17 item 7: a label keeps its rule (class 3 rejects); a mention
+ * in running text is held as classification-mention, never rejected. */
+START_TEST(test_marking_labels_and_mentions)
+{
+	static const char *const labels[] = { "本資料は機密性3です。", "添付ファイルは機密性3Aです。",
+		"機密性：3", "【機密性3】移行データ", "会議資料（機密性 3）をお送りします。",
+		"報告書\r\n機密性3\r\n第1章", "項目\t機密性3\t備考" };
+	static const char *const mentions[] = {
+		"研修のご案内です。\r\n機密性3の情報はメールで送信できません。",
+		"研修では、機密性3の情報はメールで送信できないことを説明します。",
+		"委託先には機密性3以上の情報を渡さないでください。",
+		"情報は機密性1から機密性3に分類されます。",
+		"新しいガイドラインでは機密性3を3A、3B、3Cに細分化しました。" };
+
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s\r\n"), labels[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find_classified("class-3") != NULL, "%s", labels[i]);
+		ck_assert_msg(find_classified("classification-mention") == NULL, "%s", labels[i]);
+		ck_assert_int_eq(res.verdict, ENG_ACT_REJECT);
+	}
+	for (size_t i = 0; i < sizeof(mentions) / sizeof(mentions[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s\r\n"), mentions[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find_classified("class-3") == NULL, "%s", mentions[i]);
+		ck_assert_msg(find_classified("classification-mention") != NULL, "%s", mentions[i]);
+		ck_assert_int_eq(res.verdict, ENG_ACT_HOLD);
+	}
+	/* The Subject's start is a label; a marking later in it, in prose, is not. */
+	scan(NULL, MAIL("機密性3 移行データ", "移行データです。\r\n"));
+	ck_assert_ptr_nonnull(find_classified("class-3"));
+	scan(NULL, MAIL("研修：機密性3の情報の扱い", "研修のご案内です。\r\n"));
+	ck_assert_ptr_null(find_classified("class-3"));
+	ck_assert_ptr_nonnull(find_classified("classification-mention"));
 }
 END_TEST
 
@@ -667,6 +848,12 @@ int main(void)
 	tcase_add_test(tc, test_bank_account_and_japan_post_need_their_words);
 	tcase_add_test(tc, test_birth_dates_in_western_and_era_forms);
 	tcase_add_test(tc, test_ordinary_dates_are_not_birth_dates);
+	tcase_add_test(tc, test_abbreviated_birth_dates_next_to_a_person);
+	tcase_add_test(tc, test_birth_date_about_no_one_is_not_personal_data);
+	tcase_add_test(tc, test_names_as_japanese_mail_writes_them);
+	tcase_add_test(tc, test_special_care_phrasing_about_a_named_person);
+	tcase_add_test(tc, test_facility_phones_are_not_a_roster_people_phones_are);
+	tcase_add_test(tc, test_marking_labels_and_mentions);
 	tcase_add_test(tc, test_special_care_about_a_person_is_found);
 	tcase_add_test(tc, test_all_staff_health_check_notice_is_not_special_care);
 	tcase_add_test(tc, test_ten_addresses_are_a_roster_nine_are_not);
