@@ -211,6 +211,12 @@ static bool mark_is_label(const eng_ctx *ctx, const eng_marking *mr,
 	for (size_t i = s; i < e; i++)
 		if (t[i] == ':' || t[i] == '=')
 			return true;	/* 機密性:3 */
+	for (size_t i = s; i > 0 && s - i < ENG_MARK_BRACKET; i--) {
+		if (t[i - 1] == ':')
+			return true;	/* 資料区分:機密性3, the value of a field */
+		if (t[i - 1] != ' ')
+			break;
+	}
 	if (e > s && ((t[e - 1] >= 'A' && t[e - 1] <= 'C') ||
 		      (t[e - 1] >= 'a' && t[e - 1] <= 'c')))
 		return true;	/* 機密性3A */
@@ -249,11 +255,17 @@ static void mark_one(eng_ctx *ctx, const eng_marking *m, const eng_marking *mr,
 			break;
 		ov = pcre2_get_ovector_pointer(md);
 		if (ov[1] > ov[0]) {
-			if (mark_is_label(ctx, mr, text, len, ov[0], ov[1], kind, cmd, h)) {
+			/* Blanks a pattern's \s* took at the end (a line break)
+			 * belong to neither the marking nor its evidence. */
+			size_t e = ov[1];
+
+			while (e > ov[0] && strchr(" \t\r\n", text[e - 1]))
+				e--;
+			if (mark_is_label(ctx, mr, text, len, ov[0], e, kind, cmd, h)) {
 				if (h->labels++ == 0)
-					mark_copy_ev(h->ev, sizeof(h->ev), text, ov[0], ov[1]);
+					mark_copy_ev(h->ev, sizeof(h->ev), text, ov[0], e);
 			} else if (h->mentions++ == 0) {
-				mark_copy_ev(h->mev, sizeof(h->mev), text, ov[0], ov[1]);
+				mark_copy_ev(h->mev, sizeof(h->mev), text, ov[0], e);
 			}
 		}
 		if (ov[1] == ov[0]) {
