@@ -28,6 +28,7 @@ typedef struct eng_marking {
 	 * (classification-mention); no pattern of its own, its contexts
 	 * tell a label from a mention (eng_mark.c) */
 	bool mention;
+	bool always;		/* context = always: every match is a label (極秘) */
 	pcre2_code *label_before, *label_after, *mention_after;
 } eng_marking;
 

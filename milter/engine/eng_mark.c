@@ -261,7 +261,7 @@ static void mark_one(eng_ctx *ctx, const eng_marking *m, const eng_marking *mr,
 
 			while (e > ov[0] && strchr(" \t\r\n", text[e - 1]))
 				e--;
-			if (mark_is_label(ctx, mr, text, len, ov[0], e, kind, cmd, h)) {
+			if (m->always || mark_is_label(ctx, mr, text, len, ov[0], e, kind, cmd, h)) {
 				if (h->labels++ == 0)
 					mark_copy_ev(h->ev, sizeof(h->ev), text, ov[0], e);
 			} else if (h->mentions++ == 0) {

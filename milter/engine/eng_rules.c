@@ -310,11 +310,13 @@ static int eng_mark_key(eng_mark_load *ld, const sg_ini_pos *pos,
 	if (strcmp(key, "mention_after") == 0)
 		return eng_mark_pattern(&m->mention_after, pos, key, value, err);
 	if (strcmp(key, "context") == 0) {
-		if (strcmp(value, "mention") && strcmp(value, "label")) {
-			sg_ini_error(err, pos, key, "expected label or mention");
+		if (strcmp(value, "mention") && strcmp(value, "label") &&
+		    strcmp(value, "always")) {
+			sg_ini_error(err, pos, key, "expected label, always or mention");
 			return -1;
 		}
 		m->mention = strcmp(value, "mention") == 0;
+		m->always = strcmp(value, "always") == 0;
 		return 0;
 	}
 	if (strcmp(key, "label_ja") == 0)

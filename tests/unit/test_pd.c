@@ -464,7 +464,7 @@ START_TEST(test_marking_labels_and_mentions)
 	/* The Subject's start is a label; a marking later in it, in prose, is not. */
 	scan(NULL, MAIL("機密性3 移行データ", "移行データです。\r\n"));
 	ck_assert_ptr_nonnull(find_classified("class-3"));
-	scan(NULL, MAIL("研修：機密性3の情報の扱い", "研修のご案内です。\r\n"));
+	scan(NULL, MAIL("研修：機密性3の情報の取扱い", "研修のご案内です。\r\n"));
 	ck_assert_ptr_null(find_classified("class-3"));
 	ck_assert_ptr_nonnull(find_classified("classification-mention"));
 }
