@@ -113,7 +113,7 @@ void mlt_strv_free(char **v, size_t n);
 void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
 		     char *const *approvers, size_t napprovers, rel_nlist *out);
 /* Records the rejection notice in the outbox. */
-void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res);
+bool mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res);
 
 /* mlt_notifier.c: the thread that drains the outbox. */
 int mlt_notifier_start(void);

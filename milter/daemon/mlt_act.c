@@ -200,7 +200,7 @@ static void mlt_add_verdict_header(mlt_job *j)
  */
 #define MLT_REPLY_MAX 400
 
-static void mlt_reject_text(const eng_result *res, sg_buf *out)
+static void mlt_reject_text(const eng_result *res, bool noticed, sg_buf *out)
 {
 	sg_buf item;
 	size_t listed = 0;
@@ -230,7 +230,11 @@ static void mlt_reject_text(const eng_result *res, sg_buf *out)
 	}
 	if (listed == 0)
 		sg_buf_puts(out, " policy");
-	sg_buf_puts(out, ". The sender was sent a notice.");
+	/* True in every case: a notice is made only for an internal,
+	 * non-null sender with notify_sender on, and only once it is in
+	 * the outbox may the reply say one is coming (issue 13). */
+	sg_buf_puts(out, noticed ? ". A notice to the sender has been queued."
+			       : ". No notice was sent.");
 	sg_buf_free(&item);
 }
 
@@ -239,8 +243,7 @@ static sfsistat mlt_reject(mlt_job *j)
 	sg_buf text;
 
 	sg_buf_init(&text, SG_BUF_UNLIMITED);
-	mlt_reject_text(&j->res, &text);
-	mlt_notice_reject(j->rt, j->m, &j->res);
+	mlt_reject_text(&j->res, mlt_notice_reject(j->rt, j->m, &j->res), &text);
 	mlt_log(LOG_NOTICE, "queue_id=%s verdict=reject categories=%s rcpts=%zu%s%s",
 		j->m->queue_id, sg_buf_cstr(&j->cats), j->m->nrcpts,
 		MLT_GROUP_LOG(j));

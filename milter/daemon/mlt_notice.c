@@ -136,17 +136,18 @@ void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
 	free(sender);
 }
 
-void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res)
+bool mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res)
 {
 	ntf_hold_view v;
 	char *sender = mlt_sender(m);
 	rel_nlist l;
 	sg_buf err;
+	bool queued = false;
 	int rc;
 
 	if (!sg_conf_bool(rt->conf, "notify", "notify_sender")) {
 		free(sender);
-		return;
+		return false;
 	}
 	sg_buf_init(&err, 4096);
 	rel_nlist_init(&l);
@@ -162,10 +163,13 @@ void mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res)
 	else if (st_outbox_add(rt->store, NULL, m->queue_id, l.v, l.n, &err) != ST_OK)
 		mlt_log(LOG_ERR, "queue_id=%s: rejection notice to %s not recorded: %s",
 			m->queue_id, sender, sg_buf_cstr(&err));
-	else
+	else {
+		queued = true;
 		mlt_notifier_wake();
+	}
 	rel_nlist_free(&l);
 	ntf_view_free(&v);
 	sg_buf_free(&err);
 	free(sender);
+	return queued;
 }

@@ -201,7 +201,7 @@ sed "s/^From: .*/From: $EXT/" "$SG_SRCDIR/tests/fixtures/kimitsu3_subject_extern
 send rej-ext "$EXT" "$VENDOR" "$M/rej-ext.eml"
 check "an external sender's class-3 mail is rejected ($REPLY)" eval '[[ "$REPLY" == "550 5.7.1"* ]]'
 check "the 5.7.1 text carries category/rule ids only" eval \
-	'echo "$REPLY" | grep -qE "^550 5\.7\.1 Message refused by sendguard \(outgoing mail policy\):( [a-z0-9-]+/[A-Za-z0-9_.:-]+)+( \.\.\.)?\. The sender was sent a notice\.\$"'
+	'echo "$REPLY" | grep -qE "^550 5\.7\.1 Message refused by sendguard \(outgoing mail policy\):( [a-z0-9-]+/[A-Za-z0-9_.:-]+)+( \.\.\.)?\. No notice was sent\.\$"'
 check "no rejection notice is made for the external sender" \
 	eval '[ "$(sg_sql "SELECT count(*) FROM outbox WHERE rcpt LIKE '"'"'%partner.example'"'"';")" = 0 ]'
 check "the milter logged why" wait_for 10 \
@@ -209,6 +209,13 @@ check "the milter logged why" wait_for 10 \
 send rej-null "" "$VENDOR" "$SG_SRCDIR/tests/fixtures/kimitsu3_subject_external.eml"
 check "a null sender's class-3 mail is rejected, and no notice goes to <> ($REPLY)" \
 	eval '[[ "$REPLY" == "550 5.7.1"* ]] && grep -q "no rejection notice: the sender <> is not an internal address" "$SG_MDIR/stderr.log"'
+check "and its 5.7.1 text does not claim a notice ($REPLY)" \
+	eval '[[ "$REPLY" == *". No notice was sent." ]]'
+# An internal sender's rejection: the notice is in the outbox before the
+# reply says so.
+send rej-int "$FROM" "$VENDOR" "$SG_SRCDIR/tests/fixtures/kimitsu3_subject_external.eml"
+check "an internal sender's class-3 mail is rejected and the reply says a notice is queued ($REPLY)" \
+	eval '[[ "$REPLY" == "550 5.7.1"*". A notice to the sender has been queued." ]]'
 
 # --- 3. killed with notices pending -----------------------------------------------
 
