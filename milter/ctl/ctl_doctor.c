@@ -45,7 +45,9 @@
 #include "util/sg_mem.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,6 +71,8 @@ typedef struct ctl_dr {
 	bool no_postconf;	/* postconf failed once: said once */
 	bool store_bad;		/* ownership said: do not say it again */
 	char *queue_dir;	/* Postfix queue_directory */
+	char *notice_svc;	/* "name/type" of [notify] smtp's listener, when
+				 * it drops the milter: said once, there */
 } ctl_dr;
 
 void ctl_doctor_help(void)
@@ -587,6 +591,10 @@ static void dr_overrides(ctl_dr *d, const dr_sock *ours)
 			continue;
 		svc = sg_xstrdup(line);
 		svc[slash - line] = '\0';
+		if (d->notice_svc && strcmp(svc, d->notice_svc) == 0) {
+			free(svc);	/* dr_notice_listener said it */
+			continue;
+		}
 		{
 			char *w[DR_LIST_MAX], *vc = sg_xstrdup(val);
 			size_t n = dr_split_list(vc, w, DR_LIST_MAX);
@@ -616,6 +624,286 @@ static void dr_overrides(ctl_dr *d, const dr_sock *ours)
 	free(out);
 }
 
+/* ------------------------------------------------- the notice listener */
+
+/* One master.cf service, as `postconf -M` prints it. */
+typedef struct dr_svc {
+	char *name, *type;
+	bool private_, chrooted;
+} dr_svc;
+
+/* Does master.cf entry name/type/private listen where [notify] smtp
+ * points? Postfix puts a unix service's socket in queue_directory,
+ * under private/ or public/; an inet service named PORT listens on
+ * inet_interfaces, HOST:PORT on that host. */
+static bool dr_svc_listens(const ctl_dr *d, const dr_svc *v, const dr_sock *to)
+{
+	if (to->is_unix) {
+		struct stat a, b;
+		sg_buf path;
+		bool same;
+
+		if (strcmp(v->type, "unix") != 0 || d->queue_dir == NULL)
+			return false;
+		sg_buf_init(&path, 8192);
+		sg_buf_printf(&path, "%s/%s/%s", d->queue_dir,
+			      v->private_ ? "private" : "public", v->name);
+		same = strcmp(sg_buf_cstr(&path), to->path) == 0 ||
+		       (stat(sg_buf_cstr(&path), &a) == 0 && stat(to->path, &b) == 0 &&
+			a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+		sg_buf_free(&path);
+		return same;
+	}
+	if (strcmp(v->type, "inet") != 0)
+		return false;
+	{
+		char host[256] = "";
+		const char *colon = strrchr(v->name, ':'), *port = v->name;
+		struct servent *se;
+		char *end;
+		long n;
+
+		if (colon) {
+			size_t hl = (size_t)(colon - v->name);
+
+			if (hl >= sizeof(host))
+				return false;
+			memcpy(host, v->name, hl);
+			host[hl] = '\0';
+			if (host[0] == '[') {
+				memmove(host, host + 1, strlen(host));
+				host[strcspn(host, "]")] = '\0';
+			}
+			port = colon + 1;
+		}
+		n = strtol(port, &end, 10);
+		if (*port == '\0' || *end != '\0')
+			n = (se = getservbyname(port, "tcp")) ? ntohs((uint16_t)se->s_port) : -1;
+		return n == to->port && dr_same_host(host, to->host);
+	}
+}
+
+/* The master.cf smtpd service [notify] smtp reaches; false when none. */
+static bool dr_notice_svc(const ctl_dr *d, const char *master, const dr_sock *to,
+			  dr_svc *out)
+{
+	char *copy = sg_xstrdup(master), *save = NULL;
+	bool found = false;
+
+	for (char *line = strtok_r(copy, "\n", &save); line && !found;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[8], *s2 = NULL;
+		size_t n = 0;
+		dr_svc v;
+
+		for (char *w = strtok_r(line, " \t", &s2); w && n < 8; w = strtok_r(NULL, " \t", &s2))
+			f[n++] = w;
+		if (n < 8 || strcmp(f[7], "smtpd") != 0)
+			continue;
+		v.name = f[0];
+		v.type = f[1];
+		v.private_ = strcmp(f[2], "n") != 0;
+		v.chrooted = strcmp(f[4], "y") == 0;
+		if (dr_svc_listens(d, &v, to)) {
+			out->name = sg_xstrdup(v.name);
+			out->type = sg_xstrdup(v.type);
+			out->private_ = v.private_;
+			out->chrooted = v.chrooted;
+			found = true;
+		}
+	}
+	free(copy);
+	return found;
+}
+
+/* The value of one -o override of service svc ("name/type"), or NULL. */
+static char *dr_override(ctl_dr *d, const char *svc, const char *param)
+{
+	char *out = dr_postconf_run(d, "-P", NULL), *save = NULL, *val = NULL;
+	sg_buf key;
+
+	if (out == NULL)
+		return NULL;
+	sg_buf_init(&key, 512);
+	sg_buf_printf(&key, "%s/%s =", svc, param);
+	for (char *line = strtok_r(out, "\n", &save); line && val == NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, key.data, key.len) == 0)
+			val = sg_xstrdup(line + key.len + strspn(line + key.len, " "));
+	sg_buf_free(&key);
+	free(out);
+	return val;
+}
+
+/* Does `map` answer OK (or permit) for the notices' sender? */
+static bool dr_map_permits(ctl_dr *d, const char *map, const char *from)
+{
+	char *argv[] = { "postmap", "-c", (char *)d->pfdir, "-q", (char *)from,
+			 (char *)map, NULL };
+	rel_result r;
+	sg_buf err;
+	bool ok;
+
+	rel_result_init(&r, 4096);
+	sg_buf_init(&err, 1024);
+	ok = rel_run(argv, 30, &r, &err) == 0 && r.status == 0 &&
+	     (strncasecmp(sg_buf_cstr(&r.out), "ok", 2) == 0 ||
+	      strncasecmp(sg_buf_cstr(&r.out), "permit", 6) == 0);
+	sg_buf_free(&err);
+	rel_result_free(&r);
+	return ok;
+}
+
+/* Splits a restriction list on commas and blanks outside braces (an
+ * inline:{ a=OK, b=OK } map is one word); at most max words. */
+static size_t dr_split_restrictions(char *s, char **out, size_t max)
+{
+	size_t n = 0;
+	int depth = 0;
+	char *p = s;
+
+	while (*p && n < max) {
+		while (*p && strchr(" \t,\r\n", *p))
+			p++;
+		if (*p == '\0')
+			break;
+		out[n++] = p;
+		for (; *p && (depth > 0 || !strchr(" \t,\r\n", *p)); p++)
+			depth += *p == '{' ? 1 : *p == '}' && depth > 0 ? -1 : 0;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+/* A listener without the milter must take mail from the notifier's
+ * sender only: a restriction list of that service with
+ * check_sender_access answering OK for [notify] from, then reject. */
+static bool dr_sender_limited(ctl_dr *d, const char *svc, const char *from,
+			      sg_buf *why)
+{
+	static const char *const lists[] = {
+		"smtpd_sender_restrictions", "smtpd_recipient_restrictions",
+		"smtpd_relay_restrictions", "smtpd_client_restrictions",
+	};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		char *v = dr_override(d, svc, lists[i]), *w[DR_LIST_MAX];
+		size_t n;
+		bool map_ok = false;
+
+		if (v == NULL)
+			continue;
+		n = dr_split_restrictions(v, w, DR_LIST_MAX);
+		for (size_t k = 0; k + 1 < n; k++)
+			if (strcmp(w[k], "check_sender_access") == 0)
+				map_ok = map_ok || dr_map_permits(d, w[k + 1], from);
+		if (map_ok && n > 0 && strcmp(w[n - 1], "reject") == 0) {
+			free(v);
+			return true;
+		}
+		free(v);
+	}
+	sg_buf_printf(why, "no -o smtpd_sender_restrictions = check_sender_access "
+		      "MAP, reject whose MAP says OK for %s", from);
+	return false;
+}
+
+/* [notify] smtp: notices go to a listener. Through the milter, which
+ * recognises a notice by its MAC, it is the gateway's listener and
+ * anything else sent there is scanned. A listener that drops the
+ * milter lets whatever reaches it out unscanned: it may exist only
+ * where no one but the notifier reaches it (a unix socket other users
+ * cannot connect to) and only for the notices' sender. */
+static void dr_notice_listener(ctl_dr *d, const char *master, const dr_sock *ours)
+{
+	const char *smtp = sg_conf_str(d->conf, "notify", "smtp");
+	const char *from = sg_conf_str(d->conf, "notify", "from");
+	char *milters, *copy = NULL, *w[DR_LIST_MAX], *from_dflt = NULL;
+	dr_sock to;
+	dr_svc v = { NULL, NULL, false, false };
+	sg_buf key, why;
+	bool through = false;
+	size_t n;
+
+	if (*smtp == '\0')
+		return;
+	memset(&to, 0, sizeof(to));
+	if (*smtp == '/') {
+		to.is_unix = true;
+		to.path = sg_xstrdup(smtp);
+	} else {
+		const char *colon = strrchr(smtp, ':');
+
+		to.host = sg_xstrdup(smtp);
+		to.host[colon ? (size_t)(colon - smtp) : 0] = '\0';
+		if (to.host[0] == '[') {
+			memmove(to.host, to.host + 1, strlen(to.host));
+			to.host[strcspn(to.host, "]")] = '\0';
+		}
+		to.port = colon ? strtol(colon + 1, NULL, 10) : 0;
+	}
+	if (!dr_notice_svc(d, master, &to, &v)) {
+		dr_fail(d, "notice listener: no smtpd service in %s/master.cf listens on "
+			"[notify] smtp = %s: notices cannot be delivered", d->pfdir, smtp);
+		dr_sock_free(&to);
+		return;
+	}
+	sg_buf_init(&key, 512);
+	sg_buf_init(&why, 1024);
+	sg_buf_printf(&key, "%s/%s", v.name, v.type);
+	milters = dr_override(d, key.data, "smtpd_milters");
+	if (milters == NULL) {
+		/* main.cf's smtpd_milters, checked (and said) above */
+		dr_ok("notice listener %s (master.cf %s) has main.cf's smtpd_milters: "
+		      "notices pass the milter by their MAC, all else is scanned",
+		      smtp, key.data);
+		goto out;
+	}
+	copy = sg_xstrdup(milters ? milters : "");
+	n = dr_split_list(copy, w, DR_LIST_MAX);
+	for (size_t i = 0; i < n; i++)
+		through = through || dr_entry_is_ours(d, w[i], v.chrooted, ours);
+	if (through) {
+		dr_ok("notice listener %s (master.cf %s) goes through the milter: "
+		      "notices pass by their MAC, all else is scanned", smtp, key.data);
+		goto out;
+	}
+	d->notice_svc = sg_xstrdup(key.data);
+	if (*from == '\0') {
+		from_dflt = ntf_from_address(d->conf);
+		from = from_dflt;
+	}
+	if (!to.is_unix) {
+		dr_fail(d, "notice listener %s (master.cf %s) drops the milter and "
+			"takes TCP connections: any local process can send mail through "
+			"it unscanned; set [notify] smtp to the gateway's listener (the "
+			"milter lets notices pass by their MAC) or to a unix socket only "
+			"[milter] user can reach", smtp, key.data);
+	} else if (d->root && dr_connect_as(to.path, 65534, 65534) == 0) {
+		dr_fail(d, "notice listener %s (master.cf %s) drops the milter, and "
+			"any local user (nobody here) can connect to it: mail sent there "
+			"leaves unscanned; put it in a directory only [milter] user's "
+			"group can enter, or send notices to the gateway's listener",
+			smtp, key.data);
+	} else if (!dr_sender_limited(d, key.data, from, &why)) {
+		dr_fail(d, "notice listener %s (master.cf %s) drops the milter and "
+			"accepts any sender: %s", smtp, key.data, sg_buf_cstr(&why));
+	} else {
+		dr_ok("notice listener %s (master.cf %s) drops the milter, but only "
+		      "the notifier reaches it, and only for %s", smtp, key.data, from);
+	}
+out:
+	free(from_dflt);
+	free(copy);
+	free(milters);
+	free(v.name);
+	free(v.type);
+	sg_buf_free(&why);
+	sg_buf_free(&key);
+	dr_sock_free(&to);
+}
+
 static void dr_postfix(ctl_dr *d, const dr_sock *ours)
 {
 	char *master, *v;
@@ -631,6 +919,7 @@ static void dr_postfix(ctl_dr *d, const dr_sock *ours)
 		       "mail from SMTP clients leaves unchecked");
 	dr_milter_list(d, "non_smtpd_milters", master, "cleanup", ours,
 		       "mail submitted with sendmail(1) leaves unchecked");
+	dr_notice_listener(d, master, ours);
 	free(master);
 	v = dr_param(d, "internal_mail_filter_classes");
 	if (v && *v)
@@ -965,6 +1254,7 @@ int ctl_doctor(const char *conf_path, int argc, char **argv)
 		printf("sendguardctl doctor: no problems found\n");
 	dr_sock_free(&ours);
 	free(d.queue_dir);
+	free(d.notice_svc);
 	free(pfdir);
 	sg_conf_free(conf);
 	return d.problems ? CTL_EX_REFUSED : 0;

@@ -351,6 +351,9 @@ typedef struct ntf_ctx ntf_ctx;
 ntf_ctx *ntf_ctx_new(const sg_conf *conf, const ntf_keys *keys, sg_buf *err);
 void ntf_ctx_free(ntf_ctx *ctx);
 const char *ntf_ctx_from(const ntf_ctx *ctx);
+/* [notify] from, else sendguard@ the first internal domain; the
+ * caller frees it. */
+char *ntf_from_address(const sg_conf *conf);
 const char *ntf_ctx_sendmail(const ntf_ctx *ctx);
 const char *ntf_ctx_base_url(const ntf_ctx *ctx);	/* without a trailing '/' */
 const ntf_keys *ntf_ctx_keys(const ntf_ctx *ctx);

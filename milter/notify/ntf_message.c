@@ -142,7 +142,7 @@ static ntf_template *ntf_ctx_load_one(const char *dir, ntf_kind k, int lang, sg_
 }
 
 /* [notify] from, else sendguard@ the first internal domain. */
-static char *ntf_ctx_from_address(const sg_conf *conf)
+char *ntf_from_address(const sg_conf *conf)
 {
 	const char *from = sg_conf_str(conf, "notify", "from");
 	size_t n;
@@ -169,7 +169,7 @@ ntf_ctx *ntf_ctx_new(const sg_conf *conf, const ntf_keys *keys, sg_buf *err)
 				goto fail;
 	if (ntf_approvers_check(conf, err) < 0)
 		goto fail;
-	ctx->from = ntf_ctx_from_address(conf);
+	ctx->from = ntf_from_address(conf);
 	ctx->sendmail = sg_xstrdup(sg_conf_str(conf, "notify", "sendmail"));
 	ctx->base_url = sg_xstrdup(sg_conf_str(conf, "web", "base_url"));
 	n = strlen(ctx->base_url);

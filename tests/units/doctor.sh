@@ -87,6 +87,8 @@ check "it checked the chrooted smtpd's view of the socket" \
 	grep -q 'smtpd_milters = unix:sendguard/milter.sock names the milter.*chrooted' "$SG_BASE/doctor.out"
 check "it connected to the socket as Postfix's mail_owner" \
 	grep -q 'postfix (Postfix.s mail_owner) can connect' "$SG_BASE/doctor.out"
+check "it found [notify] smtp's listener, through the milter" \
+	grep -q "^ok   notice listener 127.0.0.1:$SG_GW_PORT (master.cf 127.0.0.1:$SG_GW_PORT/inet) has main.cf.s smtpd_milters: notices pass the milter" "$SG_BASE/doctor.out"
 check "it said why units were not checked (no systemd here)" \
 	grep -q '^skip units: systemd is not running' "$SG_BASE/doctor.out"
 pf_flush
@@ -121,6 +123,37 @@ pfset "recipient_delimiter = -"
 broken "recipient_delimiter differs from sendguard's" 'recipient_delimiter = "-"'
 postconf -c "$SG_PFDIR" -M "127.0.0.1:$SG_PLAIN_PORT/inet = 127.0.0.1:$SG_PLAIN_PORT inet n - n - - smtpd -o smtpd_milters="
 broken "a master.cf listener with -o smtpd_milters=" "master.cf service 127.0.0.1:$SG_PLAIN_PORT/inet sets smtpd_milters"
+
+# [notify] smtp elsewhere: a TCP listener without the milter (any local
+# process could send through it), a port nothing listens on, then a
+# unix-socket listener without the milter that only Postfix's own
+# directory reaches (as nobody: refused), first for any sender, then
+# with its sender limited to the notices' From.
+postconf -c "$SG_PFDIR" -M "127.0.0.1:$SG_PLAIN_PORT/inet = 127.0.0.1:$SG_PLAIN_PORT inet n - n - - smtpd -o smtpd_milters="
+sed -i "s|^smtp = .*|smtp = 127.0.0.1:$SG_PLAIN_PORT|" "$CONF"
+broken "notices to a TCP listener without the milter" "notice listener 127.0.0.1:$SG_PLAIN_PORT .* drops the milter and takes TCP connections"
+sed -i "s|^smtp = .*|smtp = 127.0.0.1:1|" "$CONF"
+broken "notices to a port no smtpd listens on" "notice listener: no smtpd service .* listens on \[notify\] smtp = 127.0.0.1:1"
+NFROM=$(sed -n 's/^from = //p' "$CONF" | head -1)
+NFROM=${NFROM:-sendguard@$SG_INTERNAL}
+postconf -c "$SG_PFDIR" -M "sgnotify/unix = sgnotify unix - - n - - smtpd -o smtpd_milters="
+postfix -c "$SG_PFDIR" reload >/dev/null 2>&1
+wait_for 20 test -S "$SG_SPOOL/private/sgnotify"
+sed -i "s|^smtp = .*|smtp = $SG_SPOOL/private/sgnotify|" "$CONF"
+broken "a unix listener without the milter for any sender" "notice listener .*/private/sgnotify .* accepts any sender"
+postconf -c "$SG_PFDIR" -M "sgnotify/unix = sgnotify unix - - n - - smtpd -o smtpd_milters= -o smtpd_sender_restrictions=check_sender_access,inline:{$NFROM=OK},reject"
+sed -i "s|^smtp = .*|smtp = $SG_SPOOL/private/sgnotify|" "$CONF"
+doctor --no-mail
+if grep -q "^ok   notice listener .*/private/sgnotify .* only the notifier reaches it, and only for $NFROM" "$SG_BASE/doctor.out"; then
+	ok "a unix listener without the milter, for the notices' sender only, is accepted"
+else
+	nok "a unix listener without the milter, for the notices' sender only, is accepted:"
+	grep -E '^(FAIL|ok   notice)' "$SG_BASE/doctor.out" | sed 's/^/     # /'
+fi
+check "and is not reported as a service that drops the milter" \
+	eval '! grep -q "service sgnotify/unix sets smtpd_milters" "$SG_BASE/doctor.out"'
+restore
+postfix -c "$SG_PFDIR" reload >/dev/null 2>&1
 
 chmod 666 "$SG_MILTER_SOCK"
 broken "the socket writable by everybody" "writable by every local user"
