@@ -137,6 +137,7 @@ typedef void (*rel_notice_fn)(const st_hold *h, ntf_kind kind, void *ctx);
 
 typedef struct rel_expire_stats {
 	size_t expired, reminded, failed;
+	size_t previews;	/* previews purged (st_preview_purge) */
 } rel_expire_stats;
 
 /* Holds are examined at most REL_EXPIRE_MAX per run (bounded work;

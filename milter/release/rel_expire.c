@@ -134,5 +134,11 @@ rel_rc rel_expire_run(st_store *st, time_t now, const char *unix_user,
 		for (size_t i = 0; i < ids.n; i++)
 			rel_expire_id(st, ids.v[i], now, unix_user, fn, ctx, stats);
 	free(ids.v);
+	/* Previews past their expiry or without a waiting hold (the
+	 * schema's triggers delete them at the decision; this catches
+	 * any the triggers could not see). Not fatal: a preview left is
+	 * never shown (st_preview_get checks the hold). */
+	if (rc == ST_OK && st_preview_purge(st, now, &stats->previews, NULL) != ST_OK)
+		stats->previews = 0;
 	return rel_from_st(rc);
 }

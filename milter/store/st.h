@@ -73,7 +73,7 @@
 
 #include "util/sg_buf.h"
 
-#define ST_SCHEMA_VERSION 2
+#define ST_SCHEMA_VERSION 3
 #define ST_BUSY_TIMEOUT_MS 10000
 #define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
 #define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
@@ -147,6 +147,9 @@ typedef struct st_hold_new {
 	const struct st_notice_new *notices;
 	size_t nnotices;
 	bool arriving;			/* status arriving, notices waiting */
+	/* The sealed preview (ntf_pv_seal(), "p1...."), stored with the
+	 * hold in the same transaction, or NULL: none. */
+	const char *preview;
 } st_hold_new;
 
 /* A hold as stored. Every string is owned by the hold; NULL when
@@ -333,6 +336,19 @@ st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
  * ST_CONFLICT when not arriving. */
 st_rc st_hold_never_arrived(st_store *st, const char *id, const char *actor,
 			    const char *detail_json, sg_buf *err);
+/* Previews (issue 18). st_preview_get: the sealed preview of a hold
+ * that is still pending or arriving and not past its expiry (*out
+ * owned by the caller), ST_NOTFOUND when there is none (never stored,
+ * or deleted: decided, expired, purged). st_preview_purge deletes
+ * previews whose hold is decided, gone or past its expiry at `now`
+ * (the triggers do this at the decision; this catches the rest);
+ * *n (when not NULL) gets how many. */
+st_rc st_preview_get(st_store *st, const char *id, time_t now, char **out,
+		     sg_buf *err);
+st_rc st_preview_purge(st_store *st, time_t now, size_t *n, sg_buf *err);
+/* How many previews the store holds (tests, doctor). */
+st_rc st_preview_count(st_store *st, size_t *n, sg_buf *err);
+
 /* Claims the half-time reminder: ST_OK when this call set reminded_at
  * (send the reminder), ST_CONFLICT when already reminded or no longer
  * pending (do not send), so two expiry runs remind once. */

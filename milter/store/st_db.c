@@ -173,12 +173,44 @@ static st_rc st_schema_v2(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Version 3: previews (issue 18). The body and first rows of a held
+ * message, sealed (AES-256-GCM, ntf_pvseal.c) by the milter at hold
+ * time, so that the page and `sendguardctl show`, which cannot read
+ * the MTA's hold queue, show the approver what leaves. One row per
+ * hold, kept only while the hold waits: the triggers delete it when
+ * the hold is decided, expires, never arrives or its row is deleted
+ * (a retention purge); st_preview_purge() also deletes previews past
+ * their hold's expiry or without a hold, for rows the triggers never
+ * saw. No foreign key: a later migration that copies holds (as
+ * version 2 did) would drop or re-point it; such a migration must
+ * create these two triggers again on the new table. */
+static const char st_schema_v3_sql[] =
+	"CREATE TABLE previews ("
+	" hold_id TEXT PRIMARY KEY,"
+	" sealed TEXT NOT NULL CHECK (substr(sealed, 1, 3) = 'p1.'),"
+	" created_t INTEGER NOT NULL,"
+	" expires_t INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX previews_expires_t ON previews(expires_t);"
+	"CREATE TRIGGER previews_decided AFTER UPDATE OF status ON holds"
+	" WHEN NEW.status NOT IN ('pending', 'arriving')"
+	" BEGIN DELETE FROM previews WHERE hold_id = NEW.id; END;"
+	"CREATE TRIGGER previews_hold_deleted AFTER DELETE ON holds"
+	" BEGIN DELETE FROM previews WHERE hold_id = OLD.id; END;";
+
+static st_rc st_schema_v3(st_store *st, sg_buf *err)
+{
+	if (sqlite3_exec(st->db, st_schema_v3_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_sqlerr(st, st->db, "migrate to schema version 3", err);
+	return ST_OK;
+}
+
 static const struct st_step {
 	int to;
 	st_rc (*fn)(st_store *st, sg_buf *err);
 } st_steps[] = {
 	{ 1, st_schema_v1 },
 	{ 2, st_schema_v2 },
+	{ 3, st_schema_v3 },
 };
 
 void st_seterr(sg_buf *err, const char *fmt, ...)

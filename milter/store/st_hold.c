@@ -149,6 +149,9 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 	if (rc == ST_OK)
 		rc = st_outbox_insert_tx(st, c->id, c->in->queue_id, c->in->notices,
 					 c->in->nnotices, c->in->arriving, err);
+	if (rc == ST_OK && c->in->preview != NULL)
+		rc = st_preview_insert_tx(st, c->id, c->in->preview, c->created_t,
+					  c->in->expires, err);
 	return rc;
 }
 

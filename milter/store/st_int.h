@@ -71,6 +71,10 @@ st_rc st_audit_append_tx(st_store *st, const char *event,
 st_rc st_outbox_insert_tx(st_store *st, const char *hold_id,
 			  const char *queue_id, const st_notice_new *n,
 			  size_t count, bool waiting, sg_buf *err);
+/* Inside a transaction: the hold's sealed preview (st_preview.c). */
+st_rc st_preview_insert_tx(st_store *st, const char *hold_id,
+			   const char *sealed, time_t created_t,
+			   time_t expires_t, sg_buf *err);
 /* Hex SHA-256 of a record's prev_hash and canonical fields. */
 void st_audit_hash(const char *prev_hash, const st_audit_rec *r,
 		   char hex[65]);

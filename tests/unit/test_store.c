@@ -130,7 +130,8 @@ START_TEST(test_new_store_is_current_wal_private_and_reopens)
 	st_close(st);
 	ck_assert_int_eq(raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
 			 ST_SCHEMA_VERSION);
-	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 2);
+	/* audit_no_update, audit_no_delete; previews_decided, previews_hold_deleted */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 4);
 }
 END_TEST
 
@@ -1056,6 +1057,173 @@ START_TEST(test_reminder_is_claimed_once)
 }
 END_TEST
 
+/* ---- previews (issue 18) ---- */
+
+static const char sealed_a[] = "p1.k1.AAAAAAAAAAAAAAAA.c2VhbGVkIGJvZHk";
+
+static void create_with_preview(st_store *st, const char *qid, const char *sealed,
+				time_t expires, char id[ST_ID_SIZE])
+{
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	fill_hold(&in, rcpts, qid);
+	in.preview = sealed;
+	in.created = time(NULL);
+	in.expires = expires;
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s",
+		      sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static size_t preview_rows(void)
+{
+	return (size_t)raw_int("SELECT count(*) FROM previews");
+}
+
+/* The preview is stored with the hold, read back as stored while the
+ * hold waits, and deleted by the trigger at each kind of decision. */
+START_TEST(test_preview_is_kept_while_waiting_and_deleted_at_the_decision)
+{
+	static const st_status ends[] = { ST_APPROVED, ST_REJECTED, ST_WITHDRAWN,
+					  ST_EXPIRED };
+	st_store *st = open_ok();
+	time_t now = time(NULL);
+	char id[ST_ID_SIZE], *got = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		create_with_preview(st, "QP", sealed_a, now + 3600, id);
+		ck_assert_uint_eq(preview_rows(), 1);
+		ck_assert_int_eq(st_preview_get(st, id, now, &got, &err), ST_OK);
+		ck_assert_str_eq(got, sealed_a);
+		free(got);
+		ck_assert_int_eq(st_hold_decide(st, id, ends[i], "kacho@example.lg.jp",
+						NULL, NULL, &err), ST_OK);
+		ck_assert_msg(preview_rows() == 0, "a %s hold keeps its preview",
+			      st_status_name(ends[i]));
+		ck_assert_int_eq(st_preview_get(st, id, now, &got, &err), ST_NOTFOUND);
+		ck_assert_ptr_null(got);
+	}
+	/* A hold without a preview has none. */
+	create_ok(st, "QN", id);
+	ck_assert_int_eq(st_preview_get(st, id, now, &got, &err), ST_NOTFOUND);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* Deleting a hold row (a retention purge) deletes its preview; an
+ * arriving hold that never arrives loses it too. */
+START_TEST(test_preview_goes_with_a_deleted_or_never_arrived_hold)
+{
+	st_store *st = open_ok();
+	time_t now = time(NULL);
+	char id[ST_ID_SIZE], id2[ST_ID_SIZE], sql[256];
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_with_preview(st, "QD", sealed_a, now + 3600, id);
+	snprintf(sql, sizeof(sql), "DELETE FROM holds WHERE id = '%s'", id);
+	raw_exec(sql);
+	ck_assert_uint_eq(preview_rows(), 0);
+
+	fill_hold(&in, rcpts, "QA");
+	in.preview = sealed_a;
+	in.arriving = true;
+	in.expires = now + 3600;
+	ck_assert_int_eq(st_hold_create(st, &in, id2, &err), ST_OK);
+	ck_assert_uint_eq(preview_rows(), 1);
+	ck_assert_int_eq(st_hold_never_arrived(st, id2, "reconcile", NULL, &err), ST_OK);
+	ck_assert_uint_eq(preview_rows(), 0);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* Past its expiry a preview is never shown, and the purge (run by
+ * `sendguardctl expire`) deletes it and any the triggers missed. */
+START_TEST(test_preview_past_expiry_is_not_shown_and_is_purged)
+{
+	st_store *st = open_ok();
+	time_t now = time(NULL);
+	char id[ST_ID_SIZE], keep[ST_ID_SIZE], *got = NULL;
+	size_t n = 99;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_with_preview(st, "QE", sealed_a, now - 1, id);
+	create_with_preview(st, "QK", sealed_a, now + 3600, keep);
+	ck_assert_int_eq(st_preview_get(st, id, now, &got, &err), ST_NOTFOUND);
+	/* A row the triggers could not see: its hold no longer waits. */
+	raw_exec("DROP TRIGGER previews_decided");
+	ck_assert_int_eq(st_hold_decide(st, keep, ST_APPROVED, "kacho@example.lg.jp",
+					NULL, NULL, &err), ST_OK);
+	ck_assert_uint_eq(preview_rows(), 2);
+	ck_assert_int_eq(st_preview_get(st, keep, now, &got, &err), ST_NOTFOUND);
+	ck_assert_int_eq(st_preview_purge(st, now, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(preview_rows(), 0);
+	ck_assert_int_eq(st_preview_count(st, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 0);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* Only sealed text is accepted (the CHECK); a failed insert undoes the
+ * hold (one transaction). */
+START_TEST(test_unsealed_preview_is_refused_with_its_hold)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	fill_hold(&in, rcpts, "QU");
+	in.preview = "{\"text\":\"plain body\"}";
+	ck_assert_int_ne(st_hold_create(st, &in, id, &err), ST_OK);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM holds"), 0);
+	ck_assert_uint_eq(preview_rows(), 0);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* A version 2 store (before previews) with a hold is migrated to 3:
+ * the hold stays, the table and triggers appear. */
+START_TEST(test_version_2_store_is_migrated_to_previews)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE], *got;
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q2", id);
+	st_close(st);
+	raw_exec("DROP TRIGGER previews_decided; DROP TRIGGER previews_hold_deleted;"
+		 "DROP TABLE previews; UPDATE meta SET value = '2'"
+		 " WHERE key = 'schema_version'");
+	st = open_ok();
+	ck_assert_int_eq(st_schema_version(st), 3);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	st_hold_free(h);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN"
+				 " ('previews', 'previews_decided', 'previews_hold_deleted')"), 3);
+	ck_assert_int_eq(st_preview_get(st, id, time(NULL), &got, &err), ST_NOTFOUND);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
 /* ---- list ---- */
 
 struct listing {
@@ -1543,6 +1711,13 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_retry_waits_for_its_time_and_a_failure_is_listed);
 	tcase_add_test(tc, test_one_notice_of_a_kind_per_hold_and_person);
 	tcase_add_test(tc, test_concurrent_drainers_never_claim_a_row_twice);
+	suite_add_tcase(s, tc);
+	tc = tcase("previews");
+	tcase_add_test(tc, test_preview_is_kept_while_waiting_and_deleted_at_the_decision);
+	tcase_add_test(tc, test_preview_goes_with_a_deleted_or_never_arrived_hold);
+	tcase_add_test(tc, test_preview_past_expiry_is_not_shown_and_is_purged);
+	tcase_add_test(tc, test_unsealed_preview_is_refused_with_its_hold);
+	tcase_add_test(tc, test_version_2_store_is_migrated_to_previews);
 	suite_add_tcase(s, tc);
 	return s;
 }
