@@ -58,10 +58,20 @@ void ctl_show_help(void)
 	       "Show one hold: sender, recipients (internal / external), subject,\n"
 	       "attachments (type by content, encrypted or not, archive entries),\n"
 	       "every finding with where it is and masked evidence, age, expiry,\n"
-	       "who was asked to approve, and the decision.\n"
-	       "保留の詳細 (検出内容・添付・承認者・判断) を表示します。\n"
+	       "who was asked to approve, and the decision; while the hold waits,\n"
+	       "the message as the recipient will see it: From, To, Cc, Bcc, the\n"
+	       "Subject as written, the body text and the first rows of\n"
+	       "spreadsheets and CSV files (the preview kept, encrypted, with the\n"
+	       "hold).\n"
+	       "保留の詳細 (検出内容・添付・承認者・判断) と、判断までは受信者に\n"
+	       "届く内容 (宛先・件名・本文・添付ファイルの中身の先頭) を表示します。\n"
 	       "\n"
-	       "  --json  one object, with the keys of list --json\n"
+	       "  --json  one object, with the keys of list --json, and \"preview\":\n"
+	       "          the message as the recipient will see it (from, to, cc,\n"
+	       "          bcc, subject as written, bodies, files: sheets and first\n"
+	       "          rows, CSV rows, page counts), or null, with\n"
+	       "          \"preview_status\": shown, none (not kept, or deleted at\n"
+	       "          the decision) or unreadable (its key is gone, or altered)\n"
 	       "\n"
 	       "exit status: 0, 64 usage, 66 no such hold, 70 internal error,\n"
 	       "77 permission, 78 configuration error.\n");
@@ -233,7 +243,66 @@ static void ctl_show_rcpts(const st_hold *h, bool external)
 		printf("  (none / なし)\n");
 }
 
-static void ctl_show_atts(const ntf_attachment_view *a, size_t n, int depth)
+/* Text from the message for a terminal: control characters (but the
+ * newline, which `nl` replaces by a newline and indent) become blanks,
+ * so that no escape sequence in a body or cell reaches the terminal. */
+static void ctl_show_text(const char *s, const char *nl)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\n')
+			fputs(nl, stdout);
+		else
+			putchar(c < 0x20 || c == 0x7f ? ' ' : c);
+	}
+}
+
+static void ctl_show_rows(const rel_pv_row *r, size_t n, int indent)
+{
+	for (size_t i = 0; i < n; i++) {
+		printf("%*s| ", indent, "");
+		for (size_t k = 0; k < r[i].n; k++) {
+			ctl_show_text(r[i].cells[k], " ");
+			fputs(" | ", stdout);
+		}
+		putchar('\n');
+	}
+}
+
+/* What the preview knows of one attachment or archive entry. */
+static void ctl_show_file(const rel_pv_file *f, int indent)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->nsheets; i++) {
+		const rel_pv_sheet *sh = &f->sheets[i];
+
+		printf("%*sSheet / シート: ", indent, "");
+		ctl_show_text(sh->name, " ");
+		printf(" (%ld rows / 行, %ld columns / 列)\n", sh->rows, sh->cols);
+		ctl_show_rows(sh->first, sh->nfirst, indent + 2);
+	}
+	if (f->more_sheets)
+		printf("%*s(more sheets / ほかにもシートがあります)\n", indent, "");
+	if (strcmp(f->kind, "csv") == 0) {
+		printf("%*sCSV: %ld rows / 行\n", indent, "", f->rows);
+		ctl_show_rows(f->first, f->nfirst, indent + 2);
+	}
+	for (size_t i = 0; i < f->nlines; i++) {
+		printf("%*s> ", indent, "");
+		ctl_show_text(f->lines[i], " ");
+		putchar('\n');
+	}
+	if (strcmp(f->kind, "pdf") == 0)
+		printf("%*sPDF: %ld pages / ページ\n", indent, "", f->pages);
+	if (strcmp(f->kind, "image") == 0)
+		printf("%*s(image: no thumbnail is made / 画像: 縮小表示は作りません)\n",
+		       indent, "");
+}
+
+static void ctl_show_atts(const ntf_attachment_view *a, size_t n, int depth,
+			  const rel_preview *pv)
 {
 	for (size_t i = 0; i < n && depth < CTL_SHOW_DEPTH; i++) {
 		printf("%*s- %s  [%s, %llu bytes, %s]%s%s\n", 2 + depth * 4, "",
@@ -242,8 +311,43 @@ static void ctl_show_atts(const ntf_attachment_view *a, size_t n, int depth)
 		       a[i].encrypted ? "encrypted / 暗号化あり"
 				      : "NOT encrypted / 暗号化なし",
 		       a[i].note ? "  " : "", a[i].note ? a[i].note : "");
-		ctl_show_atts(a[i].entries, a[i].nentries, depth + 1);
+		if (pv != NULL)
+			ctl_show_file(rel_preview_file(pv, a[i].path), 6 + depth * 4);
+		ctl_show_atts(a[i].entries, a[i].nentries, depth + 1, pv);
 	}
+}
+
+/* The message as the recipient will see it (issue 18). */
+static void ctl_show_preview(const rel_preview *pv)
+{
+	printf("As the recipient will see it / 受信者に届く内容:\n");
+	printf("  From: ");
+	ctl_show_text(pv->from ? pv->from : "", " ");
+	printf("\n  To / 宛先: ");
+	ctl_show_text(pv->to ? pv->to : "", " ");
+	printf("\n  Cc: ");
+	ctl_show_text(pv->cc ? pv->cc : "", " ");
+	printf("\n  Bcc (envelope recipients in neither To nor Cc): ");
+	for (size_t i = 0; i < pv->nbcc; i++) {
+		ctl_show_text(pv->bcc[i], " ");
+		fputs(i + 1 < pv->nbcc ? ", " : "", stdout);
+	}
+	printf("%s\n  Subject / 件名: ", pv->nbcc ? "" : "(none / なし)");
+	ctl_show_text(pv->subject ? pv->subject : "", " ");
+	printf("\n");
+	for (size_t i = 0; i < pv->nbodies; i++) {
+		const rel_pv_body *b = &pv->bodies[i];
+
+		printf("  Body / 本文 (%s%s):\n    ", b->where,
+		       b->html ? ", HTML shown as text / HTML をテキストで表示" : "");
+		ctl_show_text(b->text, "\n    ");
+		printf("\n%s", b->cut ? "    [... cut at [hold] preview_bytes / 以下省略]\n" : "");
+	}
+	if (pv->nbodies == 0)
+		printf("  Body / 本文: (no text / テキストなし)\n");
+	if (pv->cut)
+		printf("  (some of the message is left out of this preview for its bounds"
+		       " / 一部は表示の上限のため省略)\n");
 }
 
 static void ctl_show_findings(const ntf_hold_view *v)
@@ -295,7 +399,8 @@ static void ctl_show_decision(const st_hold *h)
 		printf("Reminded / 再通知: %s\n", h->reminded_at);
 }
 
-static void ctl_show_hold(const st_hold *h)
+static void ctl_show_hold(const st_hold *h, const rel_preview *pv,
+			  const char *pv_status)
 {
 	ntf_hold_view v;
 
@@ -317,11 +422,46 @@ static void ctl_show_hold(const st_hold *h)
 	printf("Attachments / 添付ファイル:\n");
 	if (v.natts == 0)
 		printf("  (none)\n");
-	ctl_show_atts(v.atts, v.natts, 0);
+	ctl_show_atts(v.atts, v.natts, 0, pv);
+	if (pv != NULL)
+		ctl_show_preview(pv);
+	else if (strcmp(pv_status, "unreadable") == 0)
+		printf("Preview / 内容: kept but does not open (its key is no longer in "
+		       "[keys] dir) / 保存されていますが開けません\n");
+	else if (h->status == ST_PENDING || h->status == ST_ARRIVING)
+		printf("Preview / 内容: none kept ([hold] preview_bytes = 0, or held "
+		       "before previews) / 保存されていません\n");
 	ctl_show_findings(&v);
 	ctl_show_age(h);
 	ctl_show_decision(h);
 	ntf_view_free(&v);
+}
+
+/* Opens the hold's preview with the keys of [keys] dir: "shown" (pv
+ * filled), "none" or "unreadable" (said on stderr). */
+static const char *ctl_show_load_preview(st_store *st, const sg_conf *conf,
+					 const st_hold *h, sg_buf *json,
+					 rel_preview *pv)
+{
+	char *dir = sg_conf_path(conf, "keys", "dir");
+	sg_buf err;
+	ntf_keys *keys;
+	int got;
+
+	sg_buf_init(&err, 4096);
+	keys = ntf_keys_load(dir, &err);
+	got = rel_preview_load(st, keys, h->id, time(NULL), json, &err);
+	if (got < 0 && keys == NULL)
+		fprintf(stderr, "sendguardctl show: cannot load the keys to open the "
+			"preview: %s\n", sg_buf_cstr(&err));
+	else if (got < 0)
+		fprintf(stderr, "sendguardctl show: %s\n", sg_buf_cstr(&err));
+	if (got > 0 && rel_preview_parse(sg_buf_cstr(json), pv) < 0)
+		got = -1;
+	ntf_keys_free(keys);
+	sg_buf_free(&err);
+	free(dir);
+	return got > 0 ? "shown" : got == 0 ? "none" : "unreadable";
 }
 
 int ctl_show(const char *conf_path, int argc, char **argv)
@@ -333,7 +473,9 @@ int ctl_show(const char *conf_path, int argc, char **argv)
 	sg_conf *conf;
 	st_store *st;
 	st_hold *h = NULL;
-	sg_buf err;
+	sg_buf err, pvjson;
+	rel_preview pv = { 0 };
+	const char *pv_status = "none";
 	int ex = 0;
 	st_rc rc;
 
@@ -348,19 +490,33 @@ int ctl_show(const char *conf_path, int argc, char **argv)
 		return ex;
 	}
 	sg_buf_init(&err, 4096);
+	sg_buf_init(&pvjson, SG_BUF_UNLIMITED);
 	rc = st_hold_get(st, pos[0], &h, &err);
+	if (rc == ST_OK)
+		pv_status = ctl_show_load_preview(st, conf, h, &pvjson, &pv);
 	if (rc == ST_OK && json) {
 		sg_buf out;
 
 		sg_buf_init(&out, SG_BUF_UNLIMITED);
 		ctl_hold_json(&out, h);
+		/* The object of list --json, with the preview appended. */
+		out.len--;
+		sg_buf_putc(&out, ',');
+		sg_json_key(&out, "preview");
+		sg_buf_puts(&out, pv.ok ? sg_buf_cstr(&pvjson) : "null");
+		ctl_json_kv(&out, "preview_status", pv_status);
+		sg_buf_putc(&out, '}');
 		printf("%s\n", sg_buf_cstr(&out));
 		sg_buf_free(&out);
 	} else if (rc == ST_OK) {
-		ctl_show_hold(h);
+		ctl_show_hold(h, pv.ok ? &pv : NULL, pv_status);
 	} else
 		fprintf(stderr, "sendguardctl show: %s\n", sg_buf_cstr(&err));
 	ex = ctl_exit_of(rel_from_st(rc));
+	rel_preview_free(&pv);
+	if (pvjson.data != NULL)
+		memset(pvjson.data, 0, pvjson.len);
+	sg_buf_free(&pvjson);
 	st_hold_free(h);
 	sg_buf_free(&err);
 	ctl_store_close(st, conf);

@@ -32,6 +32,7 @@ typedef struct mlt_job {
 	const char *client;
 	eng_result res;
 	sg_buf cats;		/* "a,b" for log lines */
+	sg_buf pv;		/* a hold's preview (JSON), sealed at store time */
 } mlt_job;
 
 sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
@@ -261,6 +262,42 @@ static void mlt_hold_recipients(mlt_job *j, st_rcpt *r)
 	}
 }
 
+/* The preview sealed for the store under the hold's id (ntf_pvseal.c),
+ * or NULL: none built ([hold] preview_bytes = 0) or no key to seal it
+ * with. A preview is never stored in clear, and a hold never fails for
+ * want of one: the approver then sees findings and the inventory, as
+ * before issue 18. */
+static const char *mlt_seal_preview(mlt_job *j, const char *id, sg_buf *sealed)
+{
+	if (j->pv.len == 0)
+		return NULL;
+	if (ntf_pv_seal(j->rt->keys, id, j->pv.data, j->pv.len, sealed) < 0) {
+		mlt_log(LOG_WARNING, "queue_id=%s hold=%s: cannot seal the preview "
+			"(no signing key or no random bytes): stored without one",
+			j->m->queue_id, id);
+		sg_buf_reset(sealed);
+		return NULL;
+	}
+	/* The clear text is not needed again: wipe it now. */
+	memset(j->pv.data, 0, j->pv.len);
+	return sg_buf_cstr(sealed);
+}
+
+/* Builds the preview while the message is mapped: only for a hold that
+ * will be stored (enforced, outbound), within the engine's limits. */
+static void mlt_build_preview(mlt_job *j, const eng_envelope *env,
+			      const unsigned char *data, size_t len)
+{
+	size_t max = (size_t)sg_conf_num(j->rt->conf, "hold", "preview_bytes");
+
+	if (max == 0 || !j->res.outbound || j->res.monitor ||
+	    j->res.verdict != ENG_ACT_HOLD)
+		return;
+	if (eng_preview(j->rt->eng, env, data, len, max, &j->pv) < 0)
+		mlt_log(LOG_INFO, "queue_id=%s: the preview has headers only (the "
+			"message could not be parsed)", j->m->queue_id);
+}
+
 static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 			  size_t napprovers, const rel_nlist *notices)
 {
@@ -270,8 +307,10 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	char *sender = mlt_sender(j->m);
 	st_hold_new h = { 0 };
 	char stored_id[ST_ID_SIZE];
+	sg_buf sealed;
 	st_rc rc;
 
+	sg_buf_init(&sealed, SG_BUF_UNLIMITED);
 	sg_buf_init(&fj, SG_BUF_UNLIMITED);
 	sg_buf_init(&aj, SG_BUF_UNLIMITED);
 	sg_buf_init(&err, 4096);
@@ -299,7 +338,9 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	h.id = id;
 	h.notices = notices->v;
 	h.nnotices = notices->n;
+	h.preview = mlt_seal_preview(j, id, &sealed);
 	rc = st_hold_create(j->rt->store, &h, stored_id, &err);
+	sg_buf_free(&sealed);
 	if (rc != ST_OK)
 		mlt_store_error(j, "cannot record the hold", rc, &err);
 	sg_buf_free(&fj);
@@ -381,7 +422,7 @@ static sfsistat mlt_outbound(mlt_job *j)
 
 sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 {
-	mlt_job j = { ctx, rt, m, client, { 0 }, { 0 } };
+	mlt_job j = { ctx, rt, m, client, { 0 }, { 0 }, { 0 } };
 	const unsigned char *data;
 	size_t len;
 	void *cookie;
@@ -400,9 +441,13 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 		return SMFIS_CONTINUE;
 	}
 	scanned = eng_scan_group(rt->eng, m->group, &env, data, len, &j.res);
+	sg_buf_init(&j.pv, SG_BUF_UNLIMITED);
+	if (scanned >= 0)
+		mlt_build_preview(&j, &env, data, len);
 	mlt_msg_release(m, cookie);
 	if (scanned < 0) {
 		eng_result_free(&j.res);
+		sg_buf_free(&j.pv);
 		return mlt_failure(ctx, rt, "engine error");
 	}
 	sg_buf_init(&j.cats, SG_BUF_UNLIMITED);
@@ -416,5 +461,8 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 	}
 	eng_result_free(&j.res);
 	sg_buf_free(&j.cats);
+	if (j.pv.data != NULL)
+		memset(j.pv.data, 0, j.pv.len);
+	sg_buf_free(&j.pv);
 	return rc;
 }

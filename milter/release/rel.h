@@ -325,4 +325,60 @@ void rel_view_from_hold(ntf_hold_view *v, const st_hold *h);
 /* ISO 8601 with offset -> Unix time; 0 when s is NULL or malformed. */
 time_t rel_parse_time(const char *s);
 
+/* ----------------------------------------------------------- preview */
+
+/* A hold's preview (issue 18; the JSON of eng_preview.c) as owned
+ * strings. Counts of -1: not given. */
+typedef struct rel_pv_row {
+	char **cells;
+	size_t n;
+} rel_pv_row;
+
+typedef struct rel_pv_sheet {
+	char *name;
+	long rows, cols;
+	rel_pv_row *first;
+	size_t nfirst;
+} rel_pv_sheet;
+
+typedef struct rel_pv_file {
+	char *path;		/* inventory path, as ntf_attachment_view.path */
+	char *kind;		/* sheet, csv, text, pdf, image */
+	rel_pv_sheet *sheets;
+	size_t nsheets;
+	bool more_sheets;
+	long rows, pages;
+	rel_pv_row *first;	/* csv */
+	size_t nfirst;
+	char **lines;		/* text, docx */
+	size_t nlines;
+} rel_pv_file;
+
+typedef struct rel_pv_body {
+	char *where, *text;
+	bool html, cut;
+} rel_pv_body;
+
+typedef struct rel_preview {
+	bool ok;
+	char *from, *to, *cc, *subject;	/* as written; NULL: none */
+	char **bcc;
+	size_t nbcc;
+	rel_pv_body *bodies;
+	size_t nbodies;
+	rel_pv_file *files;
+	size_t nfiles;
+	bool cut;
+} rel_preview;
+
+/* 1 json filled with the opened preview, 0 none stored (or no longer:
+ * decided, expired), -1 store error or it does not open (err). */
+int rel_preview_load(st_store *st, const ntf_keys *keys, const char *hold_id,
+		     time_t now, sg_buf *json, sg_buf *err);
+/* 0, or -1 when json is not a preview object (pv is empty then). */
+int rel_preview_parse(const char *json, rel_preview *pv);
+void rel_preview_free(rel_preview *pv);	/* NULL is fine */
+/* The file details for an inventory path, or NULL. */
+const rel_pv_file *rel_preview_file(const rel_preview *pv, const char *path);
+
 #endif

@@ -74,6 +74,8 @@
  * U+FFFD, control characters other than tab and newline dropped. NULL
  * writes nothing. */
 void web_esc(sg_buf *b, const char *s);
+/* The same for s[0..n). */
+void web_esc_n(sg_buf *b, const char *s, size_t n);
 /* A query-string value: everything but [A-Za-z0-9-._~] percent-encoded. */
 void web_url_esc(sg_buf *b, const char *s);
 /* True when s is valid UTF-8 without NUL. */
@@ -215,6 +217,10 @@ typedef struct web_hold_ctx {
 	const char *list_token;	/* "*" token for the list link; "" by header */
 	const char *done;	/* action just recorded, or NULL */
 	time_t now;
+	/* The opened preview (issue 18), or NULL; pv_status "shown",
+	 * "none" or "unreadable" says why there is none. */
+	const rel_preview *pv;
+	const char *pv_status;
 } web_hold_ctx;
 
 void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c);

@@ -180,25 +180,57 @@ static bool web_role_of(web_app *app, web_resp *r, const st_hold *h,
 	return false;
 }
 
+/* The hold's preview, opened with the page's keys: "shown" (pv
+ * filled), "none", or "unreadable" (logged: a key removed too early,
+ * or a row altered). Only called once the person is known to be the
+ * hold's sender or one of its approvers. */
+static const char *web_hold_preview(web_app *app, const st_hold *h, time_t now,
+				    sg_buf *json, rel_preview *pv)
+{
+	sg_buf err;
+	int got;
+
+	sg_buf_init(&err, 4096);
+	got = rel_preview_load(app->st, web_app_keys(app), h->id, now, json, &err);
+	if (got > 0 && rel_preview_parse(sg_buf_cstr(json), pv) < 0) {
+		sg_buf_reset(&err);
+		sg_buf_puts(&err, "the opened preview is not a preview object");
+		got = -1;
+	}
+	if (got < 0)
+		web_log(LOG_WARNING, "hold %s: preview not shown: %s", h->id,
+			sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return got > 0 ? "shown" : got == 0 ? "none" : "unreadable";
+}
+
 static void web_hold_page(web_app *app, web_resp *r, const st_hold *h,
 			  const web_ident *id, const web_role *role,
 			  const char *token, const char *done, time_t now)
 {
 	const ntf_keys *keys = web_app_keys(app);
 	time_t exp = now + (time_t)app->token_lifetime;
-	sg_buf csrf, list, err;
+	sg_buf csrf, list, err, pvjson;
+	rel_preview pv = { 0 };
+	const char *pv_status;
 	web_hold_ctx c;
 
+	sg_buf_init(&pvjson, SG_BUF_UNLIMITED);
 	sg_buf_init(&csrf, 512);
 	sg_buf_init(&list, 2048);
 	sg_buf_init(&err, 512);
 	web_csrf_make(keys, id->person, h->id, token ? token : "", exp, &csrf);
 	if (!id->via_header)
 		ntf_token_make(keys, NTF_TOKEN_ANY_HOLD, id->person, exp, &list, &err);
+	pv_status = web_hold_preview(app, h, now, &pvjson, &pv);
 	c = (web_hold_ctx){ app->prefix, id->person, role->sender, role->approver,
 			    token ? token : "", sg_buf_cstr(&csrf), sg_buf_cstr(&list),
-			    done, now };
+			    done, now, pv.ok ? &pv : NULL, pv_status };
 	web_page_hold(&r->body, h, &c);
+	rel_preview_free(&pv);
+	if (pvjson.data != NULL)
+		memset(pvjson.data, 0, pvjson.len);
+	sg_buf_free(&pvjson);
 	sg_buf_free(&csrf);
 	sg_buf_free(&list);
 	sg_buf_free(&err);

@@ -53,8 +53,13 @@ static const char *web_esc_char(unsigned char c)
 
 void web_esc(sg_buf *b, const char *s)
 {
+	web_esc_n(b, s, s ? strlen(s) : 0);
+}
+
+void web_esc_n(sg_buf *b, const char *s, size_t n)
+{
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = s ? strlen(s) : 0, k;
+	size_t k;
 	const char *e;
 
 	for (size_t i = 0; i < n; i += k) {
@@ -174,6 +179,23 @@ const char web_css[] =
 	"text-align:left;vertical-align:top}\n"
 	"a{color:var(--acc)}\n"
 	"footer{max-width:60rem;margin:0 auto;padding:1rem;color:var(--mut);font-size:.8rem}\n"
+	/* The preview (issue 18): text wraps; wide tables scroll inside
+	 * their own box, never the page. */
+	"pre.body,pre.lines{white-space:pre-wrap;overflow-wrap:anywhere;font:inherit;"
+	"background:#f6f8fa;border:1px solid var(--line);border-radius:6px;"
+	"padding:.5rem .75rem;margin:.25rem 0 .5rem;max-width:100%}\n"
+	"pre.lines{font-size:.9em}\n"
+	"h3{font-size:1rem;margin:.75rem 0 .25rem}\n"
+	".bodypart.hit pre.body{border-left:6px solid var(--bad)}\n"
+	"mark{background:#fff8c5;color:inherit;border-bottom:2px solid var(--bad)}\n"
+	".found{background:#ffebe9;color:var(--bad);border:1px solid var(--bad)}\n"
+	".hits{display:block}.hits .badge{white-space:normal;margin:.15rem .3rem 0 0}\n"
+	".pvfile{margin:.25rem 0 .5rem}.sheet{margin:.25rem 0}\n"
+	".rows{max-width:100%;overflow-x:auto}\n"
+	"table.cells{border-collapse:collapse;font-size:.9em}\n"
+	"table.cells td{border:1px solid var(--line);padding:.15rem .4rem;white-space:nowrap;"
+	"max-width:16rem;overflow:hidden;text-overflow:ellipsis}\n"
+	".cut{color:var(--mut);font-size:.9em}\n"
 	"@media (max-width:40rem){table.list thead{display:none}"
 	"table.list tr{display:block;border-top:1px solid var(--line);padding:.5rem 0}"
 	"table.list td{display:block;border:0;padding:.1rem 0}}\n"

@@ -273,7 +273,270 @@ static void web_findings(sg_buf *b, const ntf_hold_view *v)
 	sg_buf_puts(b, "</section>\n");
 }
 
-static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int depth)
+/* ---------------------------------------------------------- preview */
+
+/* Findings at `where` (a body part or an attachment's display path):
+ * a badge per finding, so the approver sees where to look. */
+static size_t web_hits(sg_buf *b, const ntf_hold_view *v, const char *where)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; where && i < v->nfindings; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+
+		if (f->where == NULL || strcmp(f->where, where) != 0)
+			continue;
+		sg_buf_puts(b, n++ ? " " : "<span class=\"hits\">");
+		sg_buf_puts(b, "<span class=\"badge found\">検出 / found: ");
+		web_esc(b, f->label_ja && *f->label_ja ? f->label_ja : f->category);
+		sg_buf_puts(b, "</span>");
+	}
+	if (n)
+		sg_buf_puts(b, "</span>");
+	return n;
+}
+
+static void web_pv_row(sg_buf *b, const rel_pv_row *r)
+{
+	sg_buf_puts(b, "<tr>");
+	for (size_t k = 0; k < r->n; k++) {
+		sg_buf_puts(b, "<td>");
+		web_esc(b, r->cells[k]);
+		sg_buf_puts(b, "</td>");
+	}
+	sg_buf_puts(b, "</tr>");
+}
+
+/* First rows in a table that scrolls inside its own box: a wide sheet
+ * never makes the page scroll sideways on a phone. */
+static void web_pv_rows(sg_buf *b, const rel_pv_row *r, size_t n)
+{
+	if (n == 0)
+		return;
+	sg_buf_puts(b, "<div class=\"rows\"><table class=\"cells\">");
+	for (size_t i = 0; i < n; i++)
+		web_pv_row(b, &r[i]);
+	sg_buf_puts(b, "</table></div>");
+}
+
+/* What the preview knows of one attachment or archive entry. */
+static void web_pv_file(sg_buf *b, const rel_pv_file *f)
+{
+	if (f == NULL)
+		return;
+	sg_buf_puts(b, "<div class=\"pvfile\">");
+	for (size_t i = 0; i < f->nsheets; i++) {
+		const rel_pv_sheet *sh = &f->sheets[i];
+
+		sg_buf_puts(b, "<div class=\"sheet\">シート <span class=\"en\">sheet</span>: "
+			    "<strong class=\"sheetname\">");
+		web_esc(b, sh->name);
+		sg_buf_printf(b, "</strong> <span class=\"en\">%ld 行 × %ld 列 / %ld rows × "
+			      "%ld columns</span>", sh->rows, sh->cols, sh->rows, sh->cols);
+		web_pv_rows(b, sh->first, sh->nfirst);
+		sg_buf_puts(b, "</div>");
+	}
+	if (f->more_sheets) {
+		sg_buf_puts(b, "<p>");
+		web_bi(b, "ほかにもシートがあります。", "More sheets follow.");
+		sg_buf_puts(b, "</p>");
+	}
+	if (strcmp(f->kind, "csv") == 0) {
+		sg_buf_printf(b, "<div class=\"sheet\">CSV <span class=\"en\">%ld 行 / %ld rows"
+			      "</span>", f->rows, f->rows);
+		web_pv_rows(b, f->first, f->nfirst);
+		sg_buf_puts(b, "</div>");
+	}
+	if (f->nlines) {
+		sg_buf_puts(b, "<pre class=\"lines\">");
+		for (size_t i = 0; i < f->nlines; i++) {
+			web_esc(b, f->lines[i]);
+			sg_buf_puts(b, "\n");
+		}
+		sg_buf_puts(b, "</pre>");
+	}
+	if (strcmp(f->kind, "pdf") == 0 && f->pages >= 0)
+		sg_buf_printf(b, "<p>PDF: %ld ページ <span class=\"en\">%ld pages</span></p>",
+			      f->pages, f->pages);
+	if (strcmp(f->kind, "image") == 0) {
+		sg_buf_puts(b, "<p>");
+		web_bi(b, "画像です（縮小表示は作りません）。", "An image (no thumbnail is made).");
+		sg_buf_puts(b, "</p>");
+	}
+	sg_buf_puts(b, "</div>");
+}
+
+/* The visible part of a masked evidence ("7788********" -> "7788"):
+ * where it occurs in the body, it is marked. Shorter than 4 bytes
+ * would mark too much. */
+static size_t web_ev_prefix(const char *ev)
+{
+	size_t n = 0;
+
+	while (ev && ev[n] && ev[n] != '*' && n < 256)
+		n++;
+	while (n > 0 && (ev[n - 1] == ' ' || ev[n - 1] == '-'))
+		n--;
+	return n >= 4 ? n : 0;
+}
+
+#define WEB_MARKS 16	/* needles per body part (bounded work) */
+
+/* The body text, escaped, with the visible parts of its findings'
+ * evidence in <mark>. O(text x needles), both bounded. */
+static void web_pv_text(sg_buf *b, const char *t, const ntf_hold_view *v,
+			const char *where)
+{
+	const char *needle[WEB_MARKS];
+	size_t nlen[WEB_MARKS], nn = 0;
+
+	for (size_t i = 0; i < v->nfindings && nn < WEB_MARKS; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+		size_t k = web_ev_prefix(f->evidence);
+
+		if (k && f->where && strcmp(f->where, where) == 0) {
+			needle[nn] = f->evidence;
+			nlen[nn++] = k;
+		}
+	}
+	for (const char *p = t; *p;) {
+		size_t hit = 0;
+
+		for (size_t i = 0; i < nn && !hit; i++)
+			if (strncmp(p, needle[i], nlen[i]) == 0)
+				hit = nlen[i];
+		if (hit) {
+			sg_buf_puts(b, "<mark>");
+			web_esc_n(b, p, hit);
+			sg_buf_puts(b, "</mark>");
+			p += hit;
+			continue;
+		}
+		/* one UTF-8 character at a time (never split a sequence) */
+		{
+			size_t k = 1;
+
+			while (p[k] && ((unsigned char)p[k] & 0xc0) == 0x80 && k < 4)
+				k++;
+			web_esc_n(b, p, k);
+			p += k;
+		}
+	}
+}
+
+static void web_pv_dd(sg_buf *b, const char *ja, const char *en, const char *id,
+		      const char *val)
+{
+	web_dt(b, ja, en);
+	sg_buf_printf(b, "<span id=\"%s\">", id);
+	if (val && *val)
+		web_esc(b, val);
+	else
+		web_bi(b, "なし", "none");
+	sg_buf_puts(b, "</span></dd>\n");
+}
+
+static void web_preview_head(sg_buf *b, const rel_preview *pv)
+{
+	sg_buf_puts(b, "<dl class=\"facts\">\n");
+	web_pv_dd(b, "差出人", "From", "pv-from", pv->from);
+	web_pv_dd(b, "宛先", "To", "pv-to", pv->to);
+	web_pv_dd(b, "CC", "Cc", "pv-cc", pv->cc);
+	web_dt(b, "BCC（宛先にもCCにもない受信者）", "Bcc (recipients in neither To nor Cc)");
+	sg_buf_puts(b, "<span id=\"pv-bcc\">");
+	for (size_t i = 0; i < pv->nbcc; i++) {
+		sg_buf_puts(b, i ? ", <span class=\"mono\">" : "<span class=\"mono\">");
+		web_esc(b, pv->bcc[i]);
+		sg_buf_puts(b, "</span>");
+	}
+	if (pv->nbcc == 0)
+		web_bi(b, "なし", "none");
+	sg_buf_puts(b, "</span></dd>\n");
+	web_pv_dd(b, "件名（書かれたとおり）", "Subject (as written)", "pv-subject",
+		  pv->subject);
+	sg_buf_puts(b, "</dl>\n");
+}
+
+static void web_preview_bodies(sg_buf *b, const rel_preview *pv, const ntf_hold_view *v)
+{
+	sg_buf_puts(b, "<h3>");
+	web_bi(b, "本文", "Body");
+	sg_buf_puts(b, "</h3>\n");
+	if (pv->nbodies == 0) {
+		sg_buf_puts(b, "<p>");
+		web_bi(b, "本文のテキストはありません。", "No body text.");
+		sg_buf_puts(b, "</p>");
+	}
+	for (size_t i = 0; i < pv->nbodies; i++) {
+		const rel_pv_body *bd = &pv->bodies[i];
+		sg_buf hits;
+		size_t nh;
+
+		sg_buf_init(&hits, SG_BUF_UNLIMITED);
+		nh = web_hits(&hits, v, bd->where);
+		sg_buf_printf(b, "<div class=\"bodypart%s\">", nh ? " hit" : "");
+		if (pv->nbodies > 1 || bd->html || nh) {
+			sg_buf_puts(b, "<p class=\"en\">");
+			web_esc(b, bd->where);
+			if (bd->html) {
+				sg_buf_puts(b, " · ");
+				web_bi(b, "HTML メールをテキストで表示しています",
+				       "HTML mail shown as text");
+			}
+			sg_buf_puts(b, "</p>");
+			sg_buf_puts(b, sg_buf_cstr(&hits));
+		}
+		sg_buf_puts(b, "<pre class=\"body\">");
+		web_pv_text(b, bd->text, v, bd->where);
+		sg_buf_puts(b, "</pre>");
+		if (bd->cut) {
+			sg_buf_puts(b, "<p class=\"cut\">");
+			web_bi(b, "（ここまで。続きは表示の上限を超えるため省略）",
+			       "(cut here: the rest is past the preview's bound)");
+			sg_buf_puts(b, "</p>");
+		}
+		sg_buf_puts(b, "</div>\n");
+		sg_buf_free(&hits);
+	}
+}
+
+/* The message as the recipient will see it (issue 18). Shown only on
+ * this page, which only the hold's sender and approvers reach. */
+static void web_preview(sg_buf *b, const st_hold *h, const ntf_hold_view *v,
+			const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"preview\"><h2>");
+	web_bi(b, "受信者に届く内容", "As the recipient will see it");
+	sg_buf_puts(b, "</h2>\n");
+	if (c->pv == NULL) {
+		sg_buf_puts(b, "<p id=\"pv-none\">");
+		if (c->pv_status && strcmp(c->pv_status, "unreadable") == 0)
+			web_bi(b, "内容は保存されていますが、開けません（鍵が変更されました）。"
+				  "管理者に連絡してください。",
+			       "The content is kept but cannot be opened (its key was "
+			       "removed). Ask the administrator.");
+		else if (h->status == ST_PENDING || h->status == ST_ARRIVING)
+			web_bi(b, "このメールの内容は保存されていません。",
+			       "No content was kept for this message.");
+		else
+			web_bi(b, "判断済みのため、内容は削除されました。",
+			       "Decided: the content has been deleted.");
+		sg_buf_puts(b, "</p></section>\n");
+		return;
+	}
+	web_preview_head(b, c->pv);
+	web_preview_bodies(b, c->pv, v);
+	if (c->pv->cut) {
+		sg_buf_puts(b, "<p class=\"cut\">");
+		web_bi(b, "一部は表示の上限のため省略しています。",
+		       "Some of the message is left out for the preview's bounds.");
+		sg_buf_puts(b, "</p>");
+	}
+	sg_buf_puts(b, "</section>\n");
+}
+
+static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int depth,
+		     const ntf_hold_view *v, const rel_preview *pv)
 {
 	if (n == 0 || depth >= WEB_ATT_DEPTH)
 		return;
@@ -295,13 +558,16 @@ static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int dept
 			web_esc(b, a[i].note);
 			sg_buf_puts(b, ")</span>");
 		}
-		web_atts(b, a[i].entries, a[i].nentries, depth + 1);
+		(void)web_hits(b, v, a[i].where);
+		if (pv != NULL)
+			web_pv_file(b, rel_preview_file(pv, a[i].path));
+		web_atts(b, a[i].entries, a[i].nentries, depth + 1, v, pv);
 		sg_buf_puts(b, "</li>\n");
 	}
 	sg_buf_puts(b, "</ul>");
 }
 
-static void web_attachments(sg_buf *b, const ntf_hold_view *v)
+static void web_attachments(sg_buf *b, const ntf_hold_view *v, const rel_preview *pv)
 {
 	sg_buf_puts(b, "<section class=\"box\" id=\"attachments\"><h2>");
 	web_bi(b, "添付ファイル（圧縮ファイルの中身を含む）",
@@ -312,7 +578,7 @@ static void web_attachments(sg_buf *b, const ntf_hold_view *v)
 		web_bi(b, "なし", "none");
 		sg_buf_puts(b, "</p>");
 	}
-	web_atts(b, v->atts, v->natts, 0);
+	web_atts(b, v->atts, v->natts, 0, v, pv);
 	sg_buf_puts(b, "</section>\n");
 }
 
@@ -413,8 +679,9 @@ void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 	web_done_banner(b, h, c->done);
 	web_status_box(b, h, c->now);
 	web_facts(b, h, c->now);
+	web_preview(b, h, &v, c);
 	web_findings(b, &v);
-	web_attachments(b, &v);
+	web_attachments(b, &v, c->pv);
 	web_actions(b, h, c);
 	web_page_end(b);
 	ntf_view_free(&v);
