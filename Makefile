@@ -316,11 +316,14 @@ load: all
 # The approval page in a real browser (tests/web/run.sh): Debian's
 # chromium driven by a pinned playwright-core (npm ci in tests/web),
 # against the ASan+UBSan sendguard-web on the real Postfix of the
-# end-to-end tests. Screenshot: tests/out/hold-page.png.
+# end-to-end tests. Screenshot: tests/out/hold-page.png. Then the
+# message as the recipient will see it (tests/web/preview.sh, issue 18):
+# tests/out/preview-390.png and preview-1280.png.
 web-tests: $(BT)/sendguard-web $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
-	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
-		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web \
-		bash tests/web/run.sh
+	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web; \
+	for t in tests/web/run.sh tests/web/preview.sh; do \
+		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
 
 # The build itself (tests/make/run.sh): header dependencies, the
 # builder's flags, hardening, a missing package. The service as it is

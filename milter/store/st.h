@@ -5,8 +5,10 @@
  *	#include "store/st.h"
  * DESCRIPTION
  *	One SQLite file (`[store] path`) keeps the decision state of held
- *	mail and an append-only, hash-chained audit log. It never keeps a
- *	copy of a message: the MTA's hold queue does (ARCHITECTURE.md).
+ *	mail and an append-only, hash-chained audit log. It never keeps an
+ *	unencrypted or unbounded copy of a message: the MTA's hold queue
+ *	keeps the message (ARCHITECTURE.md); the store keeps, while a hold
+ *	waits, only its bounded preview sealed by the milter (st_preview.c).
  *	Evidence reaches the store only as the engine masked it.
  *
  *	The file is opened in WAL mode with synchronous=FULL (the audit

@@ -160,7 +160,9 @@ const sg_option sg_options[] = {
 
 	{ "store", "path", SG_OPT_PATH, "/var/lib/sendguard/sendguard.db", NULL, 0, 0,
 	  "SQLite database of holds and the audit log. It holds decision "
-	  "state and masked evidence, never a copy of the mail." },
+	  "state and masked evidence, and while a hold waits its bounded "
+	  "preview, encrypted ([hold] preview_bytes); never an unencrypted "
+	  "or unbounded copy of the mail." },
 
 	{ "hold", "expire_after", SG_OPT_DURATION, "72h", NULL, 60, 365 * 86400LL,
 	  "A hold not decided within this time is deleted and the sender is "

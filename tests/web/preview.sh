@@ -1,0 +1,181 @@
+#!/bin/bash
+#
+# tests/web/preview.sh - the approver sees the content (issue 18 item 1),
+# in a real browser on the real Postfix of the end-to-end tests.
+#
+# Starts a private Postfix on loopback relaying to smtp-sink, the
+# sendguard milter and sendguard-web on a port this script picks, and
+# sends tests/web/mail/preview_zip_xlsx.eml (a body sentence, a zip
+# holding a plain xlsx, an HTML file with a <script>) from an
+# authenticated internal sender to a vendor and to hidden@gmail.com
+# (an envelope recipient in neither To nor Cc: Bcc). Then:
+#   - the store keeps a sealed preview for the hold, and neither the
+#     database nor its WAL holds the body sentence or a cell in clear;
+#   - `sendguardctl show --json` has the preview: the Subject as
+#     written (（案）①, not NFKC), the Bcc, the body sentence, the sheet
+#     name and first row; `show` prints them;
+#   - tests/web/preview.test.js (Debian's chromium, playwright-core as
+#     in web.test.js) opens the approver's link: the page shows the body
+#     sentence, the sheet name and the first row, the Japanese headings
+#     本文 / 件名 / 宛先 / 添付ファイル in the DOM, the HTML attachment's
+#     <script> as text; screenshots at 390 px and 1280 px go to
+#     tests/out/preview-390.png and preview-1280.png and the page does
+#     not scroll sideways at 390 px; the sender's link shows the content
+#     too, a forged link does not; after the approver approves, the
+#     preview is gone from the store and the page says so.
+# CJK fonts must be installed (fonts-noto-cjk), or the screenshots show
+# boxes: checked with fc-list.
+# Everything is stopped by the EXIT trap. Output: one line per
+# assertion, "N passed, M failed" last; exit 1 on any failure.
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+
+SG_WEB=${SG_WEB:-$SG_SRCDIR/build/test/sendguard-web}
+OUTDIR=$SG_SRCDIR/tests/out
+
+for t in postfix smtp-sink swaks sqlite3 jq node npm fc-list; do
+	command -v "$t" >/dev/null || die "$t is not installed (make deps)"
+done
+[ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing (make deps installs chromium)"
+[ -x "$SG_WEB" ] || die "no sendguard-web at $SG_WEB"
+
+sg_take_slot e2e1 e2e2 e2e3 e2e4
+sg_state driver_pid $$
+sg_install_traps
+
+SG_WEB_PID=""
+web_stop() {
+	[ -n "$SG_WEB_PID" ] || return 0
+	kill -TERM "$SG_WEB_PID" 2>/dev/null
+	for _ in $(seq 1 50); do kill -0 "$SG_WEB_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$SG_WEB_PID" 2>/dev/null
+	wait "$SG_WEB_PID" 2>/dev/null
+	SG_WEB_PID=""
+}
+web_cleanup() {
+	local rc=$?
+	web_stop
+	(exit "$rc")
+	sg_cleanup
+}
+trap web_cleanup EXIT
+
+check "CJK fonts are installed (fc-list :lang=ja)" eval '[ -n "$(fc-list :lang=ja)" ]'
+
+sg_pick_port WEB_PORT
+BASE_URL=http://127.0.0.1:$WEB_PORT
+SENDER=sato-h@$SG_INTERNAL
+VENDOR=uketsuke@kenshin-center.example
+HIDDEN=hidden@gmail.com
+M=$SG_BASE/mail
+MAIL=$here/mail/preview_zip_xlsx.eml
+mkdir -p "$M" "$OUTDIR"
+
+pf_setup
+pf_sasl sato-h
+milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT"
+CONF=$(milter_conf)
+sink_start
+pf_start
+milter_start || die "milter did not start"
+
+web_listening() {
+	kill -0 "$SG_WEB_PID" 2>/dev/null && [ -n "$(ss -Htln "sport = :$WEB_PORT" 2>/dev/null)" ]
+}
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
+	"$SG_WEB" -c "$CONF" -f >>"$SG_MDIR/web.log" 2>&1 9>&- &
+SG_WEB_PID=$!
+sg_state web_pid "$SG_WEB_PID"
+if ! wait_for 20 web_listening; then
+	tail -20 "$SG_MDIR/web.log" >&2
+	die "sendguard-web does not listen on $WEB_PORT"
+fi
+
+# --- the hold and its stored preview --------------------------------------------
+
+{ echo "X-E2E-Id: web-preview"; cat "$MAIL"; } >"$M/preview.eml"
+sg_swaks_auth "$SG_GW_PORT" sato-h "$SENDER" "$VENDOR,$HIDDEN" "$M/preview.eml" "$SG_BASE/swaks-preview.txt"
+QID=$(swaks_qid "$SG_BASE/swaks-preview.txt")
+HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+if [ -n "$QID" ] && [ -n "$HID" ]; then
+	ok "the preview mail is held (queue id $QID, hold $HID)"
+else
+	tail -20 "$SG_BASE/swaks-preview.txt"
+	die "the preview mail was not held (qid '$QID', hold '$HID')"
+fi
+echo "preview $QID $HID" >"$M/holds"
+
+check "the store keeps one sealed preview for the hold" \
+	[ "$(sg_sql "SELECT count(*) || ':' || substr(sealed, 1, 3) FROM previews WHERE hold_id = '$HID';")" = "1:p1." ]
+# Nothing of the content in clear anywhere in the store's files.
+clear_hits=0
+for f in "$SG_MDIR/db/sendguard.db" "$SG_MDIR/db/sendguard.db-wal"; do
+	[ -f "$f" ] || continue
+	for w in 説明会の資料を添付 参加者名簿 山田; do
+		grep -qaF "$w" "$f" && { clear_hits=$((clear_hits + 1)); note "$w in clear in $f"; }
+	done
+done
+check "neither the database nor its WAL holds the body or a cell in clear" [ "$clear_hits" = 0 ]
+
+# --- sendguardctl show --json and show ------------------------------------------
+
+rc "$SG_CTL" -c "$CONF" show "$HID" --json
+echo "$OUT" >"$SG_BASE/show.json"
+check "show --json exits 0 ($RC)" [ "$RC" = 0 ]
+jqc() { jq -e "$1" "$SG_BASE/show.json" >/dev/null 2>&1; }
+check "show --json: preview_status shown" jqc '.preview_status == "shown"'
+check "show --json: the Subject as written (（案）①, not NFKC)" \
+	jqc '.preview.subject == "（案）① 説明会資料の送付"'
+check "show --json: From and To as written" \
+	jqc '(.preview.from | contains("佐藤 花子")) and (.preview.to | contains("健診センター"))'
+check "show --json: the Bcc is the envelope recipient in neither To nor Cc" \
+	jqc ".preview.bcc == [\"$HIDDEN\"]"
+check "show --json: the body sentence" \
+	jqc '.preview.bodies[0].text | contains("本日の説明会の資料を添付いたします。")'
+check "show --json: the sheet name and first row of the xlsx inside the zip" \
+	jqc '.preview.files[] | select(.kind == "sheet") | .sheets[0].name == "参加者名簿" and .sheets[0].first[0] == ["氏名","所属","内線"]'
+check "show --json keeps the keys of list --json" jqc '.id and .status == "pending" and (.attachments | length) == 2'
+rc "$SG_CTL" -c "$CONF" show "$HID"
+check "show prints the body sentence, the sheet and its first row, 本文 and 件名" \
+	eval 'echo "$OUT" | grep -q "本日の説明会の資料を添付いたします。" &&
+		echo "$OUT" | grep -q "シート: 参加者名簿" && echo "$OUT" | grep -q "| 氏名 | 所属 | 内線 |" &&
+		echo "$OUT" | grep -q "本文" && echo "$OUT" | grep -q "件名"'
+
+wait_for 30 pf_queue_settled
+check "the approval request arrived at the sink" \
+	wait_for 30 eval '[ "$(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" | grep -c .)" -ge 1 ]'
+
+# --- the browser ------------------------------------------------------------------
+
+echo "== browser (tests/web/preview.test.js)"
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$SG_BASE/npm.log" 2>&1) ||
+	{ cat "$SG_BASE/npm.log" >&2; die "npm ci failed in tests/web"; }
+export SG_WEB_BASE=$BASE_URL SG_WEB_SINK=$SG_SINK SG_WEB_HOLDS=$M/holds \
+	SG_WEB_CONF=$CONF SG_WEB_CTL=$SG_CTL SG_WEB_DB=$SG_MDIR/db/sendguard.db \
+	SG_WEB_KEYS=$SG_MDIR/keys SG_WEB_PFDIR=$SG_PFDIR SG_WEB_OUT=$OUTDIR \
+	SG_WEB_SENDER=$SENDER SG_WEB_APPROVER=kacho@$SG_INTERNAL
+node "$here/preview.test.js" >"$SG_BASE/browser.txt" 2>&1
+brc=$?
+cat "$SG_BASE/browser.txt"
+PASS=$((PASS + $(grep -c '^ok   - ' "$SG_BASE/browser.txt")))
+FAIL=$((FAIL + $(grep -c '^FAIL - ' "$SG_BASE/browser.txt")))
+[ "$brc" = 0 ] || [ "$(grep -c '^FAIL - ' "$SG_BASE/browser.txt")" -gt 0 ] ||
+	nok "the browser test script exited $brc"
+
+rc "$SG_CTL" -c "$CONF" show "$HID" --json
+check "after the decision show --json has no preview (status none)" \
+	eval 'echo "$OUT" | jq -e ".preview == null and .preview_status == \"none\"" >/dev/null'
+
+web_stop
+check "sendguard-web: no sanitizer report" \
+	eval '! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/web.log"'
+check "sendguard-web: no preview failed to open" eval '! grep -q "preview not shown" "$SG_MDIR/web.log"'
+check "milter: no sanitizer report" milter_sanitizer_clean
+for f in preview-390.png preview-1280.png; do
+	[ -f "$OUTDIR/$f" ] && note "screenshot: $OUTDIR/$f"
+done
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
