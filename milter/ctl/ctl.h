@@ -137,6 +137,9 @@ typedef struct ctl_applier {
 	size_t applied, gone, refused, failed;
 } ctl_applier;
 void ctl_apply_hold(ctl_applier *a, const st_hold *h);
+/* h carries a decision apply may carry out (not pending, arriving or
+ * never-arrived). */
+bool ctl_decided(const st_hold *h);
 /* 0, or -1 after a message (configuration); free in both cases. */
 int ctl_applier_init(ctl_applier *a, const char *cmd, const sg_conf *conf,
 		     st_store *st);

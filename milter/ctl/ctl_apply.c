@@ -267,11 +267,20 @@ typedef struct ctl_idv {
 	size_t n;
 } ctl_idv;
 
+/* Decided: not pending, and not a hold waiting for its queue file or
+ * closed because it never arrived (issue 15): those have nothing to
+ * carry out, and their queue file is nobody's decision. */
+bool ctl_decided(const st_hold *h)
+{
+	return h->status != ST_PENDING && h->status != ST_ARRIVING &&
+	       h->status != ST_NEVER_ARRIVED;
+}
+
 static int ctl_collect_undone(const st_hold *h, void *ctx)
 {
 	ctl_idv *ids = ctx;
 
-	if (h->status == ST_PENDING || h->applied || ids->n >= REL_EXPIRE_MAX)
+	if (!ctl_decided(h) || h->applied || ids->n >= REL_EXPIRE_MAX)
 		return 0;
 	ids->v = sg_xreallocarray(ids->v, ids->n + 1, sizeof(*ids->v));
 	memcpy(ids->v[ids->n++], h->id, ST_ID_SIZE);
@@ -294,7 +303,7 @@ static int ctl_apply_all(ctl_applier *a)
 		h = NULL;
 		/* Read again: only what is still undone under the lock. */
 		if (st_hold_get(a->st, ids.v[i], &h, &err) == ST_OK &&
-		    h->status != ST_PENDING && !h->applied)
+		    ctl_decided(h) && !h->applied)
 			ctl_apply_hold(a, h);
 		st_hold_free(h);
 	}

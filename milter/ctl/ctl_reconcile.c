@@ -35,6 +35,16 @@
  *	  store cannot re-create a record with the header's id, so an
  *	  administrator decides by hand (rel_be_hint, README).
  *
+ *	- arriving (recorded at end of message, its queue file not yet
+ *	  seen on hold) and never-arrived holds are the arrival pass's
+ *	  (rel_arrival.c), which reconcile runs first as the milter's
+ *	  notifier does, but as root: it confirms a hold only when its
+ *	  file is on hold and its X-Sendguard-Hold header names it, and
+ *	  closes one as never-arrived only when its queue id is in no
+ *	  queue [release] arrival_timeout after it was recorded. Such a
+ *	  hold is never decided, applied, deleted or closed as expired
+ *	  here, and its file is no orphan.
+ *
  *	Order (issue 15): the store is read first, the queue snapshot is
  *	taken after, and a pending hold's age is taken at the snapshot. A
  *	hold recorded before the snapshot whose file the MTA commits
@@ -53,12 +63,14 @@
  *	configuration.
  */
 #include "ctl/ctl.h"
+#include "release/rel_arrival.h"
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,7 +89,10 @@ void ctl_reconcile_help(void)
 	       "recorded as carried out are carried out or recorded; a message\n"
 	       "released without approval goes back on hold; a pending hold whose\n"
 	       "message is gone is closed as expired; a held message with our header\n"
-	       "but no record is left on hold and reported. Run as root.\n"
+	       "but no record is left on hold and reported. Holds still arriving (their\n"
+	       "queue file not yet seen) are confirmed when their file is on hold with\n"
+	       "their header, closed as never-arrived when it is in no queue after\n"
+	       "[release] arrival_timeout, and otherwise left alone. Run as root.\n"
 	       "\n"
 	       "--rebuild: after a lost store and `store init`, first recreate a\n"
 	       "pending hold for every held message with an X-Sendguard-Hold header\n"
@@ -288,7 +303,10 @@ static void ctl_rec_hold(ctl_rec *r, const st_hold *h)
 {
 	size_t before = r->a.applied;
 
-	if (h->status == ST_PENDING) {
+	if (h->status == ST_ARRIVING || h->status == ST_NEVER_ARRIVED) {
+		/* The arrival pass's (ctl_rec_arrivals): only claim the file. */
+		ctl_qfind(r, h->queue_id);
+	} else if (h->status == ST_PENDING) {
 		ctl_rec_pending(r, h);
 	} else if (!h->applied) {
 		ctl_qfind(r, h->new_queue_id ? h->new_queue_id : h->queue_id);
@@ -354,6 +372,39 @@ static int ctl_rec_collect(const st_hold *h, void *ctx)
 	return 0;
 }
 
+static void ctl_rec_log(int prio, const char *msg, void *ctx)
+{
+	(void)ctx;
+	/* A confirmation is no repair: only closures and late files. */
+	if (prio <= LOG_NOTICE)
+		printf("reconcile: arrival: %s\n", msg);
+}
+
+/* Arriving holds first (DESCRIPTION), with their own snapshot. */
+static void ctl_rec_arrivals(ctl_rec *r)
+{
+	rel_arrival_opts o;
+	rel_arrival_stats stats;
+	sg_buf err;
+
+	memset(&o, 0, sizeof(o));
+	o.be = r->a.be;
+	o.actor = "reconcile";
+	o.timeout = sg_conf_num(r->conf, "release", "arrival_timeout");
+	o.closed_since = time(NULL) - REL_ARRIVAL_LATE_S;
+	o.check_header = true;
+	o.log = ctl_rec_log;
+	sg_buf_init(&err, 4096);
+	if (rel_arrival_run(r->a.st, &o, &stats, &err) != REL_OK) {
+		fprintf(stderr, "sendguardctl reconcile: arriving holds: %s\n",
+			sg_buf_cstr(&err));
+		r->a.failed++;
+	}
+	r->a.failed += stats.failed;
+	r->repairs += stats.never + stats.late;
+	sg_buf_free(&err);
+}
+
 static int ctl_rec_run(ctl_rec *r)
 {
 	ctl_ids ids = { NULL, 0 };
@@ -361,6 +412,7 @@ static int ctl_rec_run(ctl_rec *r)
 	st_hold *h;
 	st_rc rc;
 
+	ctl_rec_arrivals(r);
 	sg_buf_init(&err, 4096);
 	/* The store first, the queue after: see DESCRIPTION. */
 	rc = st_hold_list(r->a.st, NULL, ctl_rec_collect, &ids, &err);

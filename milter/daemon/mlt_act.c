@@ -4,11 +4,19 @@
  * DESCRIPTION
  *	Order matters for "no hold without a record, no record without a
  *	hold": the hold record is written first; only when that succeeded
- *	are the X-Sendguard-Hold header and the quarantine requested. If
- *	Postfix then fails to commit the queue file, `sendguardctl
- *	reconcile` finds a record without a queue file. If the store cannot
- *	be written, the failure action (tempfail by default) leaves the
- *	mail with the sender's MTA.
+ *	are the X-Sendguard-Hold header and the quarantine requested. The
+ *	record is written "arriving", its notices "waiting": the MTA has
+ *	not committed the queue file yet, and a kill, a tempfail or a
+ *	`postfix stop` before it does leaves a record without mail (the
+ *	client then sends the message again and gets a second hold). The
+ *	notifier thread confirms the hold when its queue id shows on hold
+ *	(rel_arrival.c), and only then are approvers asked; a phantom is
+ *	closed as never-arrived without a notice. If the store cannot be
+ *	written, the failure action (tempfail by default) leaves the mail
+ *	with the sender's MTA.
+ *
+ *	SG_FAULT=eom-pause (tests only) sleeps 5 s between the record and
+ *	the answer, so that a fault test can kill -9 the milter there.
  *
  *	Headers named X-Sendguard-Hold or X-Sendguard that arrive with a
  *	message are removed: only the milter may tie a queue file to a hold.
@@ -24,6 +32,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 typedef struct mlt_job {
 	SMFICTX *ctx;
@@ -298,6 +307,15 @@ static void mlt_build_preview(mlt_job *j, const eng_envelope *env,
 			"message could not be parsed)", j->m->queue_id);
 }
 
+/* The fault tests' window between the record and the MTA's commit. */
+static void mlt_fault_pause(void)
+{
+	const char *f = getenv("SG_FAULT");
+
+	if (f != NULL && strcmp(f, "eom-pause") == 0)
+		sleep(5);
+}
+
 static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 			  size_t napprovers, const rel_nlist *notices)
 {
@@ -339,6 +357,7 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	h.notices = notices->v;
 	h.nnotices = notices->n;
 	h.preview = mlt_seal_preview(j, id, &sealed);
+	h.arriving = true;	/* confirmed by its queue file: rel_arrival.c */
 	rc = st_hold_create(j->rt->store, &h, stored_id, &err);
 	sg_buf_free(&sealed);
 	if (rc != ST_OK)
@@ -373,6 +392,7 @@ static sfsistat mlt_hold(mlt_job *j)
 		mlt_strv_free(approvers, napprovers);
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "store unwritable"));
 	}
+	mlt_fault_pause();
 	mlt_bcc_rewrite(j);
 	snprintf(reason, sizeof(reason), "sendguard hold %s", id);
 	if (smfi_addheader(j->ctx, "X-Sendguard-Hold", id) != MI_SUCCESS ||

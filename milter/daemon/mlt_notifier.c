@@ -13,22 +13,43 @@
  *	The notifier borrows the runtime's keys and templates; it is made
  *	again when a reload (SIGUSR1) swaps the runtime, and it holds a
  *	reference to the runtime for the length of each pass.
+ *
+ *	Arrival (issue 15). End of message records a hold as arriving,
+ *	before the MTA has committed its queue file. While any hold is
+ *	arriving (one plain read of the store tells), each pass lists the
+ *	MTA's queue through the release backend ([release] backend:
+ *	postqueue -j, or the Sendmail queue directory) and confirms the
+ *	holds whose queue id is on hold, which releases their notices, or
+ *	closes those whose file never appeared within [release]
+ *	arrival_timeout (rel_arrival.c). The ticks are shorter then
+ *	(MLT_ARRIVAL_TICK_MS), so a hold is confirmed within a second or
+ *	so of its commit. Once a minute the pass also looks for the file
+ *	of a hold closed as never-arrived in the last day (a commit slower
+ *	than the timeout).
  * DIAGNOSTICS
- *	One log line per notice (rel_outbox.c).
+ *	One log line per notice (rel_outbox.c), per confirmed or closed
+ *	hold (rel_arrival.c); a queue that cannot be listed is logged at
+ *	most once a minute, and nothing is closed meanwhile.
  */
 #include "daemon/mlt.h"
+#include "release/rel_arrival.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
 #define MLT_NOTIFIER_TICK_MS 1000
+#define MLT_ARRIVAL_TICK_MS 300		/* while holds wait for their files */
+#define MLT_ARRIVAL_FULL_S 60		/* look for late files this often */
+#define MLT_ARRIVAL_LOG_S 60		/* a failing listing, logged this often */
 
 static pthread_mutex_t mlt_nt_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t mlt_nt_cv;
 static bool mlt_nt_woken, mlt_nt_stopping, mlt_nt_running;
+static bool mlt_nt_fast;	/* notifier thread only: holds are arriving */
 static pthread_t mlt_nt_tid;
 
 static void mlt_nt_log(int prio, const char *msg, void *ctx)
@@ -44,7 +65,8 @@ static bool mlt_nt_wait(void)
 	bool go;
 
 	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += (long)MLT_NOTIFIER_TICK_MS * 1000000L;
+	until.tv_nsec += (long)(mlt_nt_fast ? MLT_ARRIVAL_TICK_MS
+				: MLT_NOTIFIER_TICK_MS) * 1000000L;
 	until.tv_sec += until.tv_nsec / 1000000000L;
 	until.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&mlt_nt_mu);
@@ -57,10 +79,88 @@ static bool mlt_nt_wait(void)
 	return go;
 }
 
+/* The arrival part of a pass. The backend is opened once per
+ * runtime generation; *be_failed remembers that it could not be. */
+struct mlt_arr {
+	rel_backend *be;
+	bool be_failed;
+	time_t last_full, last_log;
+	struct timespec last_run;
+};
+
+/* At most one look at the queue per MLT_ARRIVAL_TICK_MS: the pass is
+ * also made between outbox batches, which may follow each other fast. */
+static bool mlt_nt_arr_due(struct mlt_arr *a)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(now.tv_sec - a->last_run.tv_sec) * 1000 +
+	     (now.tv_nsec - a->last_run.tv_nsec) / 1000000;
+	if (a->last_run.tv_sec != 0 && ms >= 0 && ms < MLT_ARRIVAL_TICK_MS)
+		return false;
+	a->last_run = now;
+	return true;
+}
+
+static void mlt_nt_arrivals(struct mlt_arr *a, mlt_rt *rt, bool reopen)
+{
+	time_t now = time(NULL);
+	rel_arrival_opts o;
+	rel_arrival_stats stats;
+	bool full = now - a->last_full >= MLT_ARRIVAL_FULL_S;
+	sg_buf err;
+
+	if (reopen) {
+		rel_backend_free(a->be);
+		a->be = NULL;
+		a->be_failed = false;
+	} else if (!mlt_nt_arr_due(a)) {
+		return;
+	}
+	/* A plain read first: no arriving hold, no look at the queue
+	 * (except the once-a-minute look for late files). */
+	mlt_nt_fast = st_hold_oldest_arriving(rt->store) != 0;
+	if (!mlt_nt_fast && !full)
+		return;
+	sg_buf_init(&err, 4096);
+	if (a->be == NULL && !a->be_failed) {
+		a->be = rel_backend_new(rt->conf, &err);
+		if (a->be == NULL) {
+			a->be_failed = true;
+			mlt_log(LOG_ERR, "arrival: cannot open the [release] backend (%s):"
+				" held mail stays unconfirmed and nobody is notified until"
+				" the configuration is fixed and reloaded", sg_buf_cstr(&err));
+		}
+	}
+	if (a->be == NULL) {
+		sg_buf_free(&err);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.be = a->be;
+	o.actor = "milter";
+	o.timeout = sg_conf_num(rt->conf, "release", "arrival_timeout");
+	o.closed_since = full ? now - REL_ARRIVAL_LATE_S : 0;
+	o.log = mlt_nt_log;
+	if (full)
+		a->last_full = now;
+	if (rel_arrival_run(rt->store, &o, &stats, &err) != REL_OK &&
+	    now - a->last_log >= MLT_ARRIVAL_LOG_S) {
+		a->last_log = now;
+		mlt_log(LOG_ERR, "arrival: cannot list the %s queue (%s): held mail"
+			" stays unconfirmed (no notices) and nothing is closed until it"
+			" can (README: Operations)", rel_be_name(a->be), sg_buf_cstr(&err));
+	}
+	sg_buf_free(&err);
+}
+
 static void *mlt_nt_main(void *arg)
 {
 	rel_notifier *n = NULL;
 	unsigned long gen = 0;
+	struct mlt_arr arr = { NULL, false, 0, 0, { 0, 0 } };
 
 	(void)arg;
 	while (mlt_nt_wait()) {
@@ -69,9 +169,12 @@ static void *mlt_nt_main(void *arg)
 		time_t due;
 		sg_buf err;
 
+		bool reopen;
+
 		if (rt == NULL)
 			continue;
-		if (n == NULL || gen != rt->generation) {
+		reopen = n == NULL || gen != rt->generation;
+		if (reopen) {
 			rel_notifier_free(n);
 			sg_buf_init(&err, 4096);
 			n = rel_notifier_new(rt->conf, rt->ntf, "milter", mlt_nt_log, NULL,
@@ -81,6 +184,8 @@ static void *mlt_nt_main(void *arg)
 			sg_buf_free(&err);
 			gen = rt->generation;
 		}
+		/* Before the outbox: a confirmation releases notices. */
+		mlt_nt_arrivals(&arr, rt, reopen);
 		/* A plain read first: an idle outbox costs no write lock
 		 * (a store that is full or read-only must be left alone). */
 		due = st_outbox_next_due(rt->store);
@@ -88,6 +193,8 @@ static void *mlt_nt_main(void *arg)
 
 		for (int i = 0; n && more && i < 100; i++) {
 			rel_notifier_drain(n, rt->store, time(NULL), &more);
+			/* A long drain must not hold up confirmations. */
+			mlt_nt_arrivals(&arr, rt, false);
 			pthread_mutex_lock(&mlt_nt_mu);
 			more = more && !mlt_nt_stopping;
 			pthread_mutex_unlock(&mlt_nt_mu);
@@ -95,6 +202,7 @@ static void *mlt_nt_main(void *arg)
 		mlt_rt_put(rt);
 	}
 	rel_notifier_free(n);
+	rel_backend_free(arr.be);
 	return NULL;
 }
 

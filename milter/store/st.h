@@ -333,6 +333,8 @@ st_rc st_hold_set_applied(st_store *st, const char *id,
  * already: harmless). */
 st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
 		      const char *detail_json, sg_buf *err);
+/* Also never-arrived -> pending ("late": a queue file committed after
+ * its hold was closed), its cancelled notices released again. */
 /* arriving -> never-arrived: its queue file never appeared. Its
  * notices are cancelled (never sent), audit "never-arrived".
  * ST_CONFLICT when not arriving. */
@@ -351,6 +353,20 @@ st_rc st_preview_purge(st_store *st, time_t now, size_t *n, sg_buf *err);
 /* How many previews the store holds (tests, doctor). */
 st_rc st_preview_count(st_store *st, size_t *n, sg_buf *err);
 
+/* A hold waiting for its queue file, for whoever confirms holds. */
+typedef struct st_arrival {
+	char id[ST_ID_SIZE];
+	char queue_id[64];
+	time_t created_t;
+	bool closed;			/* never-arrived (a late file revives it) */
+} st_arrival;
+/* Every arriving hold, and the never-arrived ones created at or after
+ * closed_since (0: none), oldest first, at most max. *out: free(). */
+st_rc st_hold_arrivals(st_store *st, time_t closed_since, size_t max,
+		       st_arrival **out, size_t *nout, sg_buf *err);
+/* created_t of the oldest arriving hold (0: none), with a plain read:
+ * whether anyone has to look at the MTA's queue at all. */
+time_t st_hold_oldest_arriving(st_store *st);
 /* Claims the half-time reminder: ST_OK when this call set reminded_at
  * (send the reminder), ST_CONFLICT when already reminded or no longer
  * pending (do not send), so two expiry runs remind once. */

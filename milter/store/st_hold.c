@@ -664,29 +664,37 @@ st_rc st_hold_mark_reminded(st_store *st, const char *id, sg_buf *err)
 
 /* ---- arrival (issue 15) ---- */
 
-struct st_arrival {
+struct st_arrival_chg {
 	const char *id, *actor, *detail;
 	bool confirmed;
 };
 
 static st_rc st_arrival_step(st_store *st, void *arg, sg_buf *err)
 {
-	const struct st_arrival *a = arg;
+	const struct st_arrival_chg *a = arg;
 	struct st_state cur;
 	const char *v[2] = { a->confirmed ? "pending" : "never-arrived", a->id };
 	const char *nv[2] = { a->confirmed ? "ready" : "cancelled", a->id };
 	st_rc rc = st_state_read(st, a->id, &cur, err);
 
-	if (rc == ST_OK && cur.status != ST_ARRIVING) {
+	/* A queue file committed after its hold was closed as never
+	 * arrived (a commit slower than [release] arrival_timeout) still
+	 * confirms it: the mail is on hold and must reach its approvers. */
+	bool late = a->confirmed && rc == ST_OK && cur.status == ST_NEVER_ARRIVED;
+
+	if (rc == ST_OK && cur.status != ST_ARRIVING && !late) {
 		st_seterr(err, "store %s: hold %s is %s, not arriving", st->path, a->id,
 			  st_status_name(cur.status));
 		rc = ST_CONFLICT;
 	}
 	if (rc == ST_OK)
 		rc = st_update(st, "UPDATE holds SET status = ?1 WHERE id = ?2"
-			       " AND status = 'arriving'", v, 2, err);
+			       " AND status IN ('arriving', 'never-arrived')", v, 2, err);
+	/* Cancelled rows are only ever those of a never-arrived hold. */
 	if (rc == ST_OK)
-		rc = st_update(st, "UPDATE outbox SET state = ?1, next_t = 0"
+		rc = st_update(st, late ? "UPDATE outbox SET state = ?1, next_t = 0"
+			       " WHERE hold_id = ?2 AND state = 'cancelled'"
+			       : "UPDATE outbox SET state = ?1, next_t = 0"
 			       " WHERE hold_id = ?2 AND state = 'waiting'", nv, 2, err);
 	if (rc == ST_OK)
 		rc = st_audit_append_tx(st, a->confirmed ? "confirm" : "never-arrived",
@@ -699,7 +707,7 @@ static st_rc st_arrival_step(st_store *st, void *arg, sg_buf *err)
 st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
 		      const char *detail_json, sg_buf *err)
 {
-	struct st_arrival a = { id ? id : "", actor ? actor : "apply", detail_json, true };
+	struct st_arrival_chg a = { id ? id : "", actor ? actor : "apply", detail_json, true };
 
 	return st_tx(st, st_arrival_step, &a, err);
 }
@@ -707,7 +715,75 @@ st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
 st_rc st_hold_never_arrived(st_store *st, const char *id, const char *actor,
 			    const char *detail_json, sg_buf *err)
 {
-	struct st_arrival a = { id ? id : "", actor ? actor : "apply", detail_json, false };
+	struct st_arrival_chg a = { id ? id : "", actor ? actor : "apply", detail_json, false };
 
 	return st_tx(st, st_arrival_step, &a, err);
+}
+
+/* ---- waiting for queue files (issue 15) ---- */
+
+time_t st_hold_oldest_arriving(st_store *st)
+{
+	sqlite3_stmt *s;
+	time_t t = 0;
+
+	pthread_mutex_lock(&st->mu);
+	s = st_prepare(st, st->db, "SELECT MIN(MAX(created_t, 1)) FROM holds"
+		       " WHERE status = 'arriving'", NULL);	/* created_t 0 still counts */
+	if (s && sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_type(s, 0) != SQLITE_NULL)
+		t = (time_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return t;
+}
+
+st_rc st_hold_arrivals(st_store *st, time_t closed_since, size_t max,
+		       st_arrival **out, size_t *nout, sg_buf *err)
+{
+	sqlite3 *db = st_open_reader(st, err);
+	sqlite3_stmt *s;
+	st_arrival *v = NULL;
+	size_t n = 0;
+	int step;
+	st_rc rc = ST_OK;
+
+	*out = NULL;
+	*nout = 0;
+	if (db == NULL)
+		return ST_ERROR;
+	s = st_prepare(st, db, "SELECT id, queue_id, created_t, status FROM holds"
+		       " WHERE status = 'arriving' OR (?1 > 0 AND status ="
+		       " 'never-arrived' AND created_t >= ?1)"
+		       " ORDER BY created_t, rowid LIMIT ?2", err);
+	if (s == NULL) {
+		st_close_reader(db);
+		return ST_ERROR;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)closed_since);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(s, 0);
+		const char *qid = (const char *)sqlite3_column_text(s, 1);
+		const char *status = (const char *)sqlite3_column_text(s, 3);
+
+		v = sg_xreallocarray(v, n + 1, sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		snprintf(v[n].id, sizeof(v[n].id), "%s", id ? id : "");
+		snprintf(v[n].queue_id, sizeof(v[n].queue_id), "%s", qid ? qid : "");
+		v[n].created_t = (time_t)sqlite3_column_int64(s, 2);
+		v[n].closed = status && strcmp(status, "never-arrived") == 0;
+		n++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = st_sqlerr(st, db, "list arriving holds", err);
+		free(v);
+		v = NULL;
+		n = 0;
+	}
+	sqlite3_finalize(s);
+	st_close_reader(db);
+	*out = v;
+	*nout = n;
+	return rc;
 }

@@ -230,6 +230,17 @@ const sg_option sg_options[] = {
 	  "file, and the MTA may take its whole milter timeout "
 	  "(milter_content_timeout, Sendmail's T=E:, 300 s by default) and "
 	  "then the commit. At least 6m; raise it with the MTA's timeout." },
+	{ "release", "arrival_timeout", SG_OPT_DURATION, "10m", NULL, 5, 86400,
+	  "The milter records a hold as arriving at end of message, before "
+	  "the MTA commits its queue file; its notifier confirms it (pending, "
+	  "notices released) once the queue id is seen on hold in the queue "
+	  "listing of [release] backend (postqueue -j, or the Sendmail queue "
+	  "directory). An arriving hold whose queue id is in no queue this "
+	  "long after it was recorded is closed as never-arrived, silently "
+	  "(one audit record, no notice): the MTA tempfailed or lost the "
+	  "message and the client sends it again. A queue file that turns up "
+	  "later (within a day) still confirms it. Keep it above the MTA's "
+	  "milter timeout (milter_content_timeout, 300 s by default)." },
 
 	{ "notify", "sendmail", SG_OPT_STRING, "/usr/sbin/sendmail", NULL, 0, 0,
 	  "Command that submits notices (words separated by spaces; sendguard "

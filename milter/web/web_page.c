@@ -85,8 +85,8 @@ static void web_badge(sg_buf *b, const char *cls, const char *ja, const char *en
 static const char *web_status_ja(st_status s)
 {
 	static const char *const ja[] = { "承認待ち", "承認済み", "却下", "取り下げ",
-					  "期限切れ" };
-	return (unsigned)s <= ST_EXPIRED ? ja[s] : "?";
+					  "期限切れ", "到着確認中", "未着" };
+	return (unsigned)s <= ST_NEVER_ARRIVED ? ja[s] : "?";
 }
 
 /* What happens next, once decided: apply runs within a minute. */

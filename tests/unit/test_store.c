@@ -1456,6 +1456,139 @@ START_TEST(test_hold_and_its_notices_are_one_transaction)
 }
 END_TEST
 
+/* An arriving hold with three notices (issue 15). */
+static void arriving_hold(st_store *st, const char *qid, int seq, char id[ST_ID_SIZE])
+{
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	st_notice_new n[3];
+	char mids[3][96];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	fill_hold(&in, rcpts, qid);
+	in.created = time(NULL) - 30;
+	in.expires = in.created + 3600;
+	n[0] = mk_notice("hold_sender", "suzuki@example.lg.jp", mids[0], 96, seq);
+	n[1] = mk_notice("approval_request", "kacho@example.lg.jp", mids[1], 96, seq + 1);
+	n[2] = mk_notice("approval_request", "ciso@example.lg.jp", mids[2], 96, seq + 2);
+	in.notices = n;
+	in.nnotices = 3;
+	in.arriving = true;
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static long long hold_int(const char *fmt, const char *id)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), fmt, id);
+	return raw_int(sql);
+}
+
+START_TEST(test_arriving_hold_is_confirmed_by_its_queue_file)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold *h = NULL;
+	st_arrival *v = NULL;
+	size_t nv = 0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_hold_oldest_arriving(st), 0);
+	arriving_hold(st, "QARR1", 0, id);
+	ck_assert(st_hold_oldest_arriving(st) != 0);
+	ck_assert_int_eq(st_hold_arrivals(st, 0, 100, &v, &nv, &err), ST_OK);
+	ck_assert_uint_eq(nv, 1);
+	ck_assert_str_eq(v[0].id, id);
+	ck_assert_str_eq(v[0].queue_id, "QARR1");
+	ck_assert(!v[0].closed);
+	free(v);
+	/* Not confirmed: nothing may be decided, applied or sent. */
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "kacho@example.lg.jp",
+					NULL, NULL, &err), ST_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "not confirmed"));
+	ck_assert_int_eq(st_hold_set_applied(st, id, NULL, "apply", NULL, &err),
+			 ST_CONFLICT);
+	ck_assert_int_eq(st_hold_mark_reminded(st, id, &err), ST_CONFLICT);
+	ck_assert_int_eq(claim(st, "a", time(NULL) + 3600, 60, 0, NULL), 0);
+	/* Confirmed: pending, notices ready, one audit record. */
+	ck_assert_int_eq(st_hold_confirm(st, id, "milter", "{\"queue\":\"hold\"}", &err),
+			 ST_OK);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_PENDING);
+	st_hold_free(h);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM outbox WHERE hold_id = '%s'"
+				  " AND state = 'ready'", id), 3);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM audit WHERE hold_id = '%s'"
+				  " AND event = 'confirm' AND actor = 'milter'", id), 1);
+	ck_assert_int_eq(st_hold_oldest_arriving(st), 0);
+	/* Twice (notifier and reconcile): a conflict, no second record. */
+	ck_assert_int_eq(st_hold_confirm(st, id, "reconcile", NULL, &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_never_arrived(st, id, "milter", NULL, &err), ST_CONFLICT);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM audit WHERE hold_id = '%s'"
+				  " AND event IN ('confirm', 'never-arrived')", id), 1);
+	ck_assert_int_eq(claim(st, "a", time(NULL), 60, 0, NULL), 3);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "kacho@example.lg.jp",
+					NULL, NULL, &err), ST_OK);
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
+START_TEST(test_phantom_is_closed_silently_and_a_late_file_revives_it)
+{
+	st_store *st = open_ok();
+	char ph[ST_ID_SIZE], retry[ST_ID_SIZE];
+	st_arrival *v = NULL;
+	size_t nv = 0;
+	st_hold *h = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	/* A kill between the record and the commit, then the client's
+	 * retry: two records for one message, one of them a phantom. */
+	arriving_hold(st, "QPHANTOM", 10, ph);
+	arriving_hold(st, "QRETRY", 20, retry);
+	ck_assert_int_eq(st_hold_never_arrived(st, ph, "milter", "{\"age_s\":600}", &err),
+			 ST_OK);
+	ck_assert_int_eq(st_hold_confirm(st, retry, "milter", NULL, &err), ST_OK);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM outbox WHERE hold_id = '%s'"
+				  " AND state = 'cancelled'", ph), 3);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM audit WHERE hold_id = '%s'"
+				  " AND event = 'never-arrived'", ph), 1);
+	/* Approvers see one request: the retry's. */
+	ck_assert_int_eq(claim(st, "a", time(NULL), 60, 0, NULL), 3);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM outbox WHERE hold_id = '%s'"
+				  " AND lease_owner IS NOT NULL", ph), 0);
+	/* Closed: nobody decides it; the listing only looks for it when
+	 * asked to (late files). */
+	ck_assert_int_eq(st_hold_decide(st, ph, ST_APPROVED, "kacho@example.lg.jp",
+					NULL, NULL, &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_arrivals(st, 0, 100, &v, &nv, &err), ST_OK);
+	ck_assert_uint_eq(nv, 0);
+	free(v);
+	ck_assert_int_eq(st_hold_arrivals(st, time(NULL) - 86400, 100, &v, &nv, &err), ST_OK);
+	ck_assert_uint_eq(nv, 1);
+	ck_assert_str_eq(v[0].id, ph);
+	ck_assert(v[0].closed);
+	free(v);
+	/* Its file turned up after all: confirmed late, notices back. */
+	ck_assert_int_eq(st_hold_confirm(st, ph, "milter", "{\"late\":true}", &err), ST_OK);
+	ck_assert_int_eq(st_hold_get(st, ph, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_PENDING);
+	st_hold_free(h);
+	ck_assert_int_eq(hold_int("SELECT count(*) FROM outbox WHERE hold_id = '%s'"
+				  " AND state = 'ready'", ph), 3);
+	/* A closure only from arriving. */
+	ck_assert_int_eq(st_hold_never_arrived(st, ph, "milter", NULL, &err), ST_CONFLICT);
+	sg_buf_free(&err);
+	st_close(st);
+}
+END_TEST
+
 START_TEST(test_claimed_rows_are_leased_to_one_drainer_until_the_lease_ends)
 {
 	st_store *st = open_ok();
@@ -1706,6 +1839,8 @@ static Suite *store_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase("outbox");
 	tcase_add_test(tc, test_hold_and_its_notices_are_one_transaction);
+	tcase_add_test(tc, test_arriving_hold_is_confirmed_by_its_queue_file);
+	tcase_add_test(tc, test_phantom_is_closed_silently_and_a_late_file_revives_it);
 	tcase_add_test(tc, test_claimed_rows_are_leased_to_one_drainer_until_the_lease_ends);
 	tcase_add_test(tc, test_sent_is_audited_once_and_drops_the_content);
 	tcase_add_test(tc, test_retry_waits_for_its_time_and_a_failure_is_listed);
