@@ -151,7 +151,7 @@ static void mlt_nt_arrivals(struct mlt_arr *a, mlt_rt *rt, bool reopen)
 		a->last_log = now;
 		mlt_log(LOG_ERR, "arrival: cannot list the %s queue (%s): held mail"
 			" stays unconfirmed (no notices) and nothing is closed until it"
-			" can (README: Operations)", rel_be_name(a->be), sg_buf_cstr(&err));
+			" can (README: arriving holds)", rel_be_name(a->be), sg_buf_cstr(&err));
 	}
 	sg_buf_free(&err);
 }

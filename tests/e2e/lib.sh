@@ -582,15 +582,35 @@ milter_keys() {
 
 milter_built() { [ -x "$SG_MILTER" ]; }
 
+# The milter's copy of the configuration, made at each start: the
+# test's, plus `[release] postfix_config_dir` of the private Postfix
+# when the test has not set it yet. The milter's notifier lists that
+# queue to confirm holds (issue 15: a hold is confirmed by its queue
+# file), and most tests append their [release] section only after the
+# milter started (a key set twice is a configuration error).
+milter_runtime_conf() {
+	local c=$SG_MDIR/sendguard.conf m=$SG_MDIR/milter.conf
+	cp "$c" "$m"
+	if [ -n "${SG_PFDIR:-}" ] && ! grep -q '^postfix_config_dir *=' "$c"; then
+		printf '\n[release]\npostfix_config_dir = %s\n' "$SG_PFDIR" >>"$m"
+	fi
+	chmod 644 "$m"
+}
+
 # milter_start: start it in the foreground (-f) in the background of
 # this shell, stderr to milter/stderr.log (appended across restarts).
+# SG_MILTER_ENV (words VAR=VALUE) is added to its environment (the
+# fault tests' SG_FAULT).
 milter_start() {
 	milter_built || die "no milter binary at $SG_MILTER"
 	# a socket left by a killed milter would look like a listening one
 	[ -n "$SG_MILTER_SOCK" ] && rm -f "$SG_MILTER_SOCK"
+	milter_runtime_conf
+	# shellcheck disable=SC2086
+	env ${SG_MILTER_ENV:-} \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-		"$SG_MILTER" -c "$SG_MDIR/sendguard.conf" -f >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
+		"$SG_MILTER" -c "$SG_MDIR/milter.conf" -f >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
 	SG_MILTER_PID=$!
 	sg_state milter_pid "$SG_MILTER_PID"
 	if ! wait_for 20 milter_listening; then
@@ -638,6 +658,22 @@ sg_sql() { sqlite3 -readonly -batch -noheader -cmd ".timeout 10000" "$SG_MDIR/db
 sg_swaks() {
 	swaks --server 127.0.0.1 --port "$1" --helo client.sendguard.test \
 		--from "$2" --to "$3" --data "@$4" --timeout 120 --suppress-data >"$5" 2>&1
+	sg_wait_confirmed "$(swaks_qid "$5")"
+	return 0
+}
+# sg_wait_confirmed QID: a hold is recorded "arriving" at end of message
+# and confirmed (pending, notices released) by the milter's notifier
+# once Postfix has committed its queue file (issue 15), within a second
+# or so: wait for that (at most 15 s) so that callers find it pending.
+# A queue id without an arriving hold returns at once.
+sg_wait_confirmed() {
+	local i
+	[ -n "$1" ] && [ -f "$SG_MDIR/db/sendguard.db" ] || return 0
+	for i in $(seq 1 75); do
+		[ "$(sg_sql "SELECT count(*) FROM holds WHERE queue_id = '$1' AND status = 'arriving';")" = 0 ] &&
+			return 0
+		sleep 0.2
+	done
 	return 0
 }
 # The queue id the server gave for DATA, or empty.

@@ -16,7 +16,8 @@
 #	hold (a 機密性2 marking: held), or big (MB MiB of random PDF, an
 #	unencrypted attachment: held).
 #	relay ID: send $FM/ID.eml through the relaying port.
-#	n_sink ID / n_hold ID: deliveries of ID / hold records for ID.
+#	n_sink ID / n_hold ID: deliveries of ID / confirmed hold records
+#	for ID (not arriving, not never-arrived).
 #	once ID KIND: delivered exactly once and never held (clean), or
 #	held exactly once with its record and never delivered.
 #	invariant: every hold-queue file has a hold record and every
@@ -56,23 +57,28 @@ fmsg() {
 relay() { sg_swaks "$SG_RELAY_PORT" "$FROM" "$VENDOR" "$FM/$1.eml" "$SG_BASE/swaks-$1.txt"; }
 relay_qid() { swaks_qid "$SG_BASE/swaks-$1.txt"; }
 n_sink() { grep -rlx "X-Fault-Id: $1" "$SG_SINK" 2>/dev/null | grep -c .; }
-n_hold() { sg_sql "SELECT count(*) FROM holds WHERE subject = 'fault $1';"; }
+# Confirmed records only (issue 15): a record still arriving, or closed
+# as never-arrived (a phantom of a kill or a stop before the commit), is
+# not a hold of the message.
+n_hold() { sg_sql "SELECT count(*) FROM holds WHERE subject = 'fault $1' AND status NOT IN ('arriving', 'never-arrived');"; }
 once() {
 	if [ "$2" = clean ]; then
 		[ "$(n_sink "$1")" = 1 ] && [ "$(n_hold "$1")" = 0 ]
 	else
 		[ "$(n_sink "$1")" = 0 ] && [ "$(n_hold "$1")" = 1 ] &&
-			[ "$(pf_queue_name "$(sg_sql "SELECT queue_id FROM holds WHERE subject = 'fault $1';")")" = hold ]
+			[ "$(pf_queue_name "$(sg_sql "SELECT queue_id FROM holds WHERE subject = 'fault $1' AND status NOT IN ('arriving', 'never-arrived');")")" = hold ]
 	fi
 }
 # Seen once, whichever way: delivered once, or held once (not both).
 settled_once() { once "$1" clean || once "$1" hold; }
-invariant() {
+invariant_now() {
 	local q h
 	q=$(pf_queue | jq -r 'select(.queue_name == "hold") | .queue_id' | sort)
 	h=$(sg_sql "SELECT queue_id FROM holds WHERE status = 'pending' AND applied = 0;" | sort)
 	[ "$q" = "$h" ]
 }
+# A file just committed is confirmed within a second or so: allow 15 s.
+invariant() { wait_for 15 invariant_now; }
 # deferred_in_relay ID: the message waits in our queue (not lost).
 in_relay_queue() {
 	local q

@@ -171,6 +171,12 @@ sm_setup() {
 	mkdir -p "$SM_QUEUE" "$SM_CLIENTQ" "$SG_BASE/log"
 	chmod 755 "$SM_DIR"
 	chmod 700 "$SM_QUEUE" "$SM_CLIENTQ"
+	# The milter's notifier lists the gateway's queue directory to
+	# confirm its holds (issue 15, README "Arriving holds"): readable
+	# by the milter's group, as README asks of an installation.
+	sg_ensure_user
+	chgrp "$(id -gn "$SG_MILTER_USER")" "$SM_QUEUE"
+	chmod 750 "$SM_QUEUE"
 	printf 'hosts files\naliases files\n' >"$SM_DIR/service.switch"
 	sm_wrapper
 	{

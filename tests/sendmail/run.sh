@@ -86,6 +86,8 @@ send() {
 	sg_swaks "$SM_GW_PORT" "$2" "$3" "$4" "$SG_BASE/swaks-$1.txt"
 	QID=$(swaks_sm_qid "$SG_BASE/swaks-$1.txt")
 	REPLY=$(swaks_data_reply "$SG_BASE/swaks-$1.txt")
+	# A hold is pending once the milter has seen its hf file (issue 15).
+	sg_wait_confirmed "$QID"
 }
 # held NAME: a copy of the xlsx demo mail (an unencrypted Excel file to
 # a vendor: held) with X-E2E-Id: sm-NAME; sets QID and HID.
