@@ -418,6 +418,7 @@ install: all
 	if [ -z "$(DESTDIR)" ]; then \
 		id $(SG_USER) >/dev/null 2>&1 || adduser --system --group --no-create-home \
 			--home $(STATEDIR) $(SG_USER); \
+		if getent group postdrop >/dev/null; then adduser --quiet $(SG_USER) postdrop; fi; \
 		install -d -o $(SG_USER) -g $(SG_USER) -m 0750 $(STATEDIR); \
 		install -d -o $(SG_USER) -g $(SG_USER) -m 0700 $(SPOOLDIR) $(SYSCONF)/keys; \
 		chgrp $(SG_USER) $(SYSCONF)/sendguard.conf; \

@@ -51,6 +51,12 @@
  *	Backends (rel_backend.c). sendguardctl apply and reconcile reach
  *	the MTA only through rel_backend, chosen by [release] backend, so
  *	that the rules of apply and reconcile are written once.
+ *
+ *	Arrival (rel_arrival.c, rel_arrival.h). The milter's notifier and
+ *	reconcile confirm arriving holds by their queue files (issue 15),
+ *	through the same backend: its list operation, which the
+ *	unprivileged milter may run (postqueue -j; the Sendmail queue
+ *	directory).
  * DIAGNOSTICS
  *	rel_rc values; `err` (when not NULL) says why in words for
  *	people, Japanese and English for refusals.

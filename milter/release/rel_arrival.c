@@ -121,13 +121,24 @@ static void rel_arr_confirm(const rel_arrival_opts *o, st_store *st,
 	st_rc rc;
 
 	sg_buf_init(&err, 4096);
-	if (o->check_header &&
-	    rel_be_check_header(o->be, a->queue_id, a->id, &err) != REL_OK) {
-		rel_arr_log(o, LOG_WARNING, "hold=%s queue_id=%s: on hold, but not"
-			    " confirmed: %s", a->id, a->queue_id, sg_buf_cstr(&err));
-		stats->failed++;
-		sg_buf_free(&err);
-		return;
+	if (o->check_header) {
+		rel_rc hc = rel_be_check_header(o->be, a->queue_id, a->id, &err);
+
+		/* Gone since the listing: released or deleted by hand, or
+		 * the listing was stale; the next pass decides. */
+		if (hc == REL_GONE) {
+			stats->waiting++;
+			sg_buf_free(&err);
+			return;
+		}
+		if (hc != REL_OK) {
+			rel_arr_log(o, LOG_WARNING, "hold=%s queue_id=%s: on hold, but"
+				    " not confirmed: %s", a->id, a->queue_id,
+				    sg_buf_cstr(&err));
+			stats->failed++;
+			sg_buf_free(&err);
+			return;
+		}
 	}
 	sg_buf_init(&d, 1024);
 	rel_arr_detail(&d, o, a, REL_QUEUE_HOLD, age);

@@ -491,10 +491,17 @@ sink_rcpts() { sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' "$1"; }
 # --- the milter ------------------------------------------------------------
 
 sg_ensure_user() {
-	id "$SG_MILTER_USER" >/dev/null 2>&1 && return 0
-	# What `make install` does: a system user with no login.
-	useradd --system --user-group --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin "$SG_MILTER_USER" || die "cannot create user $SG_MILTER_USER"
+	id "$SG_MILTER_USER" >/dev/null 2>&1 ||
+		# What `make install` does: a system user with no login.
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$SG_MILTER_USER" || die "cannot create user $SG_MILTER_USER"
+	# ... in group postdrop, so that `postqueue -j` (which confirms holds,
+	# issue 15) reaches showq without its setgid, as under the unit's
+	# NoNewPrivileges=yes.
+	if getent group postdrop >/dev/null && ! id -Gn "$SG_MILTER_USER" | grep -qw postdrop; then
+		usermod -a -G postdrop "$SG_MILTER_USER" || die "cannot add $SG_MILTER_USER to postdrop"
+	fi
+	return 0
 }
 
 # milter_setup [KEY=VALUE in section.key form]...: write the milter's
