@@ -92,8 +92,6 @@ pf_setup
 # and the hold goes to the default approver).
 pf_sasl tanaka suzuki-h sato-h
 milter_setup
-# sendguardctl apply acts on this Postfix instance, not the system's.
-printf '\n[release]\npostfix_config_dir = %s\n' "$SG_PFDIR" >>"$SG_MDIR/sendguard.conf"
 sink_start
 pf_start
 if ! milter_start; then

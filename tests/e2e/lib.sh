@@ -369,6 +369,7 @@ sg_swaks_auth() {
 	swaks --server 127.0.0.1 --port "$1" --helo client.sendguard.test \
 		--auth PLAIN --auth-user "$2" --auth-password "pw-$2" \
 		--from "$3" --to "$4" --data "@$5" --timeout 120 --suppress-data >"$6" 2>&1
+	sg_wait_confirmed "$(swaks_qid "$6")"
 	return 0
 }
 
@@ -525,6 +526,9 @@ milter_setup() {
 			"memory_limit = 2M" "failure_action = tempfail" "add_header = yes" \
 			"pid_file ="
 		sg_conf_section store "path = $SG_MDIR/db/sendguard.db"
+		# The private Postfix: the milter's notifier lists its queue to
+		# confirm holds (issue 15), apply and reconcile act on it.
+		if [ -n "${SG_PFDIR:-}" ]; then sg_conf_section release "postfix_config_dir = $SG_PFDIR"; fi
 		# Notices by SMTP to the gateway listener, as README deploys
 		# them (the milter recognises each by its MAC); without a
 		# Postfix gateway (the Sendmail tests) the sendmail command.
@@ -589,21 +593,6 @@ milter_keys() {
 
 milter_built() { [ -x "$SG_MILTER" ]; }
 
-# The milter's copy of the configuration, made at each start: the
-# test's, plus `[release] postfix_config_dir` of the private Postfix
-# when the test has not set it yet. The milter's notifier lists that
-# queue to confirm holds (issue 15: a hold is confirmed by its queue
-# file), and most tests append their [release] section only after the
-# milter started (a key set twice is a configuration error).
-milter_runtime_conf() {
-	local c=$SG_MDIR/sendguard.conf m=$SG_MDIR/milter.conf
-	cp "$c" "$m"
-	if [ -n "${SG_PFDIR:-}" ] && ! grep -q '^postfix_config_dir *=' "$c"; then
-		printf '\n[release]\npostfix_config_dir = %s\n' "$SG_PFDIR" >>"$m"
-	fi
-	chmod 644 "$m"
-}
-
 # milter_start: start it in the foreground (-f) in the background of
 # this shell, stderr to milter/stderr.log (appended across restarts).
 # SG_MILTER_ENV (words VAR=VALUE) is added to its environment (the
@@ -612,12 +601,11 @@ milter_start() {
 	milter_built || die "no milter binary at $SG_MILTER"
 	# a socket left by a killed milter would look like a listening one
 	[ -n "$SG_MILTER_SOCK" ] && rm -f "$SG_MILTER_SOCK"
-	milter_runtime_conf
 	# shellcheck disable=SC2086
 	env ${SG_MILTER_ENV:-} \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
-		"$SG_MILTER" -c "$SG_MDIR/milter.conf" -f >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
+		"$SG_MILTER" -c "$SG_MDIR/sendguard.conf" -f >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
 	SG_MILTER_PID=$!
 	sg_state milter_pid "$SG_MILTER_PID"
 	if ! wait_for 20 milter_listening; then

@@ -58,7 +58,6 @@ milter_setup
 cat >>"$(milter_conf)" <<EOF
 
 [release]
-postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
 reconcile_grace = 6m
 

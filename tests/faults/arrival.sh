@@ -34,7 +34,6 @@ milter_setup
 cat >>"$(milter_conf)" <<EOF2
 
 [release]
-postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
 arrival_timeout = 12s
 EOF2

@@ -33,7 +33,6 @@ fault_start
 cat >>"$(milter_conf)" <<EOF2
 
 [release]
-postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
 EOF2
 CTL() { "$SG_CTL" -c "$(milter_conf)" "$@"; }

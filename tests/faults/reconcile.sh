@@ -36,7 +36,6 @@ fault_start
 cat >>"$(milter_conf)" <<EOF2
 
 [release]
-postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
 reconcile_grace = 6m
 EOF2

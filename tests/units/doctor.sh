@@ -42,7 +42,6 @@ postconf -c "$SG_PFDIR" -F "127.0.0.1:$SG_RELAY_PORT/inet/chroot = y"
 sink_start
 milter_setup
 CONF=$(milter_conf)
-printf '\n[release]\npostfix_config_dir = %s\n' "$SG_PFDIR" >>"$CONF"
 pf_start
 milter_start || die "milter does not start"
 cp "$SG_PFDIR/main.cf" "$SG_BASE/main.cf.good"

@@ -101,7 +101,6 @@ sg_pick_port WEB_PORT
 pf_setup
 sink_start
 milter_setup "web.listen=127.0.0.1:$WEB_PORT" "web.base_url=http://127.0.0.1:$WEB_PORT"
-printf '\n[release]\npostfix_config_dir = %s\n' "$SG_PFDIR" >>"$(milter_conf)"
 pf_start
 
 U=$SG_BASE/units

@@ -83,7 +83,6 @@ milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" "web.head
 cat >>"$(milter_conf)" <<EOF
 
 [release]
-postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
 EOF
 CONF=$(milter_conf)
