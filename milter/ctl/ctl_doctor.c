@@ -31,7 +31,10 @@
  *	  sendmail), as the notifier sends it (--no-mail skips it);
  *	- where systemd runs: the units are enabled, and the milter unit
  *	  does not combine NoNewPrivileges with notices by a sendmail that
- *	  needs the setgid postdrop.
+ *	  needs the setgid postdrop, nor (backend postfix) with a [milter]
+ *	  user outside group postdrop, for whom postqueue -j fails;
+ *	- as [milter] user, the MTA's queue lists through the release
+ *	  backend (the notifier confirms holds so, issue 15).
  *	Run it as root: the socket test connects as Postfix's mail_owner
  *	and the loading tests run as [milter] user.
  * DIAGNOSTICS
@@ -1080,6 +1083,32 @@ out:
 }
 
 /* As [milter] user: what the milter loads at start-up. */
+/* As the milter's user: its notifier confirms each hold by listing the
+ * MTA's queue through the release backend (issue 15); if it cannot,
+ * held mail is never confirmed and nobody is asked to decide. */
+static void dr_queue_lists(ctl_dr *d)
+{
+	rel_qentry *q = NULL;
+	size_t n = 0;
+	rel_backend *be;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	if ((be = rel_backend_new(d->conf, &err)) == NULL) {
+		dr_fail(d, "[release] backend: %s", sg_buf_cstr(&err));
+	} else if (rel_be_list(be, &q, &n, 1, &err) < 0) {
+		dr_fail(d, "as [milter] user, the %s queue cannot be listed (%s): held"
+			" mail would never be confirmed and nobody asked (README:"
+			" arriving holds)", rel_be_name(be), sg_buf_cstr(&err));
+	} else {
+		dr_ok("the %s queue lists as [milter] user (holds are confirmed by"
+		      " their queue files)", rel_be_name(be));
+	}
+	rel_qentries_free(q, n);
+	rel_backend_free(be);
+	sg_buf_free(&err);
+}
+
 static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 {
 	char *keys_dir = sg_conf_path(d->conf, "keys", "dir");
@@ -1131,6 +1160,7 @@ static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 			dr_ok("store opens (schema %d)", st_schema_version(st));
 		st_close(st);
 	}
+	dr_queue_lists(d);
 	if (ntf && mail)
 		dr_notice_test(d, ntf, notice_to ? notice_to : ntf_ctx_from(ntf));
 	else if (ntf)
@@ -1163,6 +1193,23 @@ static char *dr_systemctl(const char *a1, const char *a2, const char *a3, int *s
 	sg_buf_free(&err);
 	rel_result_free(&r);
 	return out;
+}
+
+/* user is a member of group (its primary group or a listed one). */
+static bool dr_user_in_group(const char *user, const char *group)
+{
+	struct passwd *pw = getpwnam(user);
+	struct group *gr = getgrnam(group);
+
+	if (pw == NULL || gr == NULL)
+		return false;
+	if (pw->pw_gid == gr->gr_gid)
+		return true;
+	/* gr_mem is NULL-terminated; bounded as every list here. */
+	for (size_t i = 0; gr->gr_mem && gr->gr_mem[i] && i < 100000; i++)
+		if (strcmp(gr->gr_mem[i], user) == 0)
+			return true;
+	return false;
 }
 
 static void dr_units(ctl_dr *d)
@@ -1199,6 +1246,17 @@ static void dr_units(ctl_dr *d)
 		dr_fail(d, "unit %s has NoNewPrivileges=yes, and [notify] sendmail "
 			"= %s goes through Postfix's setgid postdrop, which it stops: "
 			"notices fail", units[0], sm);
+	/* postqueue -j (confirming holds) reaches showq through public/,
+	 * group postdrop only; under NoNewPrivileges its setgid does not
+	 * apply, so the milter's user must be in the group itself. */
+	if (strstr(v, "NoNewPrivileges=yes") &&
+	    strcmp(sg_conf_str(d->conf, "release", "backend"), "postfix") == 0 &&
+	    !dr_user_in_group(sg_conf_str(d->conf, "milter", "user"), "postdrop"))
+		dr_fail(d, "unit %s has NoNewPrivileges=yes and [milter] user %s is not"
+			" in group postdrop: postqueue -j cannot reach showq, so held"
+			" mail is never confirmed and nobody asked (adduser %s postdrop)",
+			units[0], sg_conf_str(d->conf, "milter", "user"),
+			sg_conf_str(d->conf, "milter", "user"));
 	free(v);
 }
 
