@@ -149,7 +149,7 @@ static void mlt_nt_arrivals(struct mlt_arr *a, mlt_rt *rt, bool reopen)
 	if (rel_arrival_run(rt->store, &o, &stats, &err) != REL_OK &&
 	    now - a->last_log >= MLT_ARRIVAL_LOG_S) {
 		a->last_log = now;
-		mlt_log(LOG_ERR, "arrival: cannot list the %s queue (%s): held mail"
+		mlt_log(LOG_ERR, "arrival: cannot check the %s queue (%s): held mail"
 			" stays unconfirmed (no notices) and nothing is closed until it"
 			" can (README: arriving holds)", rel_be_name(a->be), sg_buf_cstr(&err));
 	}

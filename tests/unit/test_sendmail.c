@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "release/rel.h"
+#include "release/rel_arrival.h"
 #include "sg_test.h"
 
 #define QID "6ANJVD4c016357"
@@ -285,6 +286,130 @@ START_TEST(test_queue_groups_are_refused_at_start)
 }
 END_TEST
 
+/* An arriving hold for qid, created `age` seconds ago. */
+static void arriving(st_store *st, const char *qid, time_t age, char id[ST_ID_SIZE])
+{
+	st_rcpt r = { "uketsuke@kenshin.example", true };
+	st_hold_new in;
+	sg_buf err;
+
+	memset(&in, 0, sizeof(in));
+	sg_buf_init(&err, 4096);
+	in.queue_id = qid;
+	in.sender = "sato@example.lg.jp";
+	in.rcpts = &r;
+	in.nrcpts = 1;
+	in.verdict = "hold";
+	in.created = time(NULL) - age;
+	in.expires = in.created + 86400;
+	in.arriving = true;
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static st_status status_of(st_store *st, const char *id)
+{
+	st_hold *h = NULL;
+	st_status s;
+
+	ck_assert_int_eq(st_hold_get(st, id, &h, NULL), ST_OK);
+	s = h->status;
+	st_hold_free(h);
+	return s;
+}
+
+/* Issue 15 on Sendmail's quarantine: the arrival pass confirms a hold
+ * whose hf file is there (its header read, as reconcile does), closes
+ * one whose item is in no queue past the timeout, waits for a young
+ * one, and confirms late a closed one whose item turned up. */
+START_TEST(test_arrival_pass_on_the_quarantine)
+{
+	rel_backend *be = open_ok();
+	char dbp[128], on[ST_ID_SIZE], gone[ST_ID_SIZE], young[ST_ID_SIZE], late[ST_ID_SIZE];
+	rel_arrival_opts o;
+	rel_arrival_stats stats;
+	st_store *st;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	snprintf(dbp, sizeof(dbp), "%s/store.db", qdir);
+	st = st_create(dbp, &err);
+	ck_assert_msg(st != NULL, "%s", sg_buf_cstr(&err));
+	arriving(st, "6ANJVD4c016401", 5, on);
+	arriving(st, "6ANJVD4c016402", 120, gone);
+	arriving(st, "6ANJVD4c016403", 1, young);
+	arriving(st, "6ANJVD4c016404", 300, late);
+	put_held("6ANJVD4c016401", on);
+	memset(&o, 0, sizeof(o));
+	o.be = be;
+	o.actor = "reconcile";
+	o.timeout = 60;
+	o.check_header = true;
+	ck_assert_int_eq(rel_arrival_run(st, &o, &stats, &err), REL_OK);
+	ck_assert_uint_eq(stats.confirmed, 1);
+	ck_assert_uint_eq(stats.never, 2);	/* gone, and late (not yet there) */
+	ck_assert_uint_eq(stats.waiting, 1);
+	ck_assert_int_eq(status_of(st, on), ST_PENDING);
+	ck_assert_int_eq(status_of(st, gone), ST_NEVER_ARRIVED);
+	ck_assert_int_eq(status_of(st, young), ST_ARRIVING);
+	ck_assert_int_eq(status_of(st, late), ST_NEVER_ARRIVED);
+	/* The late item is committed after all: a pass that looks for
+	 * closed holds confirms it; the others stay as they are. */
+	put_held("6ANJVD4c016404", late);
+	o.closed_since = time(NULL) - REL_ARRIVAL_LATE_S;
+	ck_assert_int_eq(rel_arrival_run(st, &o, &stats, &err), REL_OK);
+	ck_assert_uint_eq(stats.late, 1);
+	ck_assert_int_eq(status_of(st, late), ST_PENDING);
+	ck_assert_int_eq(status_of(st, gone), ST_NEVER_ARRIVED);
+	ck_assert_int_eq(status_of(st, young), ST_ARRIVING);
+	/* A header naming another hold confirms nothing. */
+	put_held("6ANJVD4c016403", on);
+	o.closed_since = 0;
+	ck_assert_int_eq(rel_arrival_run(st, &o, &stats, &err), REL_OK);
+	ck_assert_uint_eq(stats.failed, 1);
+	ck_assert_int_eq(status_of(st, young), ST_ARRIVING);
+	st_close(st);
+	rel_backend_free(be);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* A queue directory that cannot be read closes nothing. */
+START_TEST(test_arrival_pass_closes_nothing_when_the_queue_cannot_be_listed)
+{
+	rel_backend *be = open_ok();
+	char dbp[128], id[ST_ID_SIZE];
+	rel_arrival_opts o;
+	rel_arrival_stats stats;
+	st_store *st;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	snprintf(dbp, sizeof(dbp), "%s.db", qdir);
+	st = st_create(dbp, &err);
+	ck_assert_msg(st != NULL, "%s", sg_buf_cstr(&err));
+	arriving(st, "6ANJVD4c016405", 3600, id);
+	ck_assert_int_eq(rmdir(qdir), 0);	/* the queue is gone */
+	memset(&o, 0, sizeof(o));
+	o.be = be;
+	o.actor = "milter";
+	o.timeout = 60;
+	ck_assert_int_eq(rel_arrival_run(st, &o, &stats, &err), REL_ERROR);
+	ck_assert_int_eq(status_of(st, id), ST_ARRIVING);
+	ck_assert_int_eq(mkdir(qdir, 0700), 0);
+	st_close(st);
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "rm -f '%s.db' '%s.db-wal' '%s.db-shm'",
+			 qdir, qdir, qdir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	rel_backend_free(be);
+	sg_buf_free(&err);
+}
+END_TEST
+
 static Suite *sendmail_suite(void)
 {
 	Suite *s = suite_create("sendmail");
@@ -300,6 +425,8 @@ static Suite *sendmail_suite(void)
 	tcase_add_test(tc, test_queue_id_inside_another_is_refused);
 	tcase_add_test(tc, test_list_gives_quarantined_and_queued_items);
 	tcase_add_test(tc, test_queue_groups_are_refused_at_start);
+	tcase_add_test(tc, test_arrival_pass_on_the_quarantine);
+	tcase_add_test(tc, test_arrival_pass_closes_nothing_when_the_queue_cannot_be_listed);
 	suite_add_tcase(s, tc);
 	return s;
 }
