@@ -75,7 +75,7 @@
 
 #include "util/sg_buf.h"
 
-#define ST_SCHEMA_VERSION 3
+#define ST_SCHEMA_VERSION 4
 #define ST_BUSY_TIMEOUT_MS 10000
 #define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
 #define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
@@ -152,6 +152,11 @@ typedef struct st_hold_new {
 	/* The sealed preview (ntf_pv_seal(), "p1...."), stored with the
 	 * hold in the same transaction, or NULL: none. */
 	const char *preview;
+	/* Delayed send (issue 19): a hold of kind delay, which nobody
+	 * approves: it leaves by itself at release_t (absolute), or
+	 * earlier when its sender says "send now" (st_hold_release). */
+	bool delay;
+	time_t release_t;
 } st_hold_new;
 
 /* A hold as stored. Every string is owned by the hold; NULL when
@@ -177,6 +182,8 @@ typedef struct st_hold {
 	time_t created_t, expires_t;	/* expires_t 0: never */
 	char *decided_by, *decided_at, *decision_comment;
 	char *new_queue_id, *reminded_at;
+	bool delay;			/* kind delay, not approval (issue 19) */
+	time_t release_t;		/* delay: when it leaves by itself */
 } st_hold;
 
 /* One audit record, for st_audit_list(). Strings may be NULL. */
@@ -327,6 +334,36 @@ st_rc st_hold_decide(st_store *st, const char *id, st_status new_status,
 st_rc st_hold_set_applied(st_store *st, const char *id,
 			  const char *new_queue_id, const char *actor,
 			  const char *unix_user, sg_buf *err);
+/* Delayed send (issue 19). Each outcome of a delayed hold is one
+ * conditional UPDATE (pending, kind delay, and for ST_RELEASE_DUE
+ * release_t <= now), so that "send now", the end of the delay, a
+ * cancel (st_hold_decide withdraw) and an administrator's reject
+ * race to exactly one outcome: the loser gets ST_CONFLICT.
+ *   ST_RELEASE_SENDER: the sender's "send now"; audit "release".
+ *   ST_RELEASE_DUE: the delay ended; audit "delay-end" by "delay",
+ *   with how late (seconds past release_t) in the detail.
+ * Both set status approved (decided_by `by`). A hold of kind approval
+ * is never released here: ST_CONFLICT, whatever its state. */
+typedef enum st_release_why {
+	ST_RELEASE_SENDER,
+	ST_RELEASE_DUE
+} st_release_why;
+st_rc st_hold_release(st_store *st, const char *id, st_release_why why,
+		      const char *by, const char *unix_user, time_t now,
+		      sg_buf *err);
+/* Pending delayed holds whose release_t <= now, oldest first, at most
+ * max: ids into *out (free()). */
+st_rc st_hold_due(st_store *st, time_t now, size_t max,
+		  char (**out)[ST_ID_SIZE], size_t *nout, sg_buf *err);
+/* Whether any hold waits for the root step: decided and not applied,
+ * or delayed and due at now. A plain read (the daemon polls it). */
+bool st_hold_work(st_store *st, time_t now);
+/* SQLite's PRAGMA data_version of the handle's connection: it changes
+ * when another connection (the milter, the page, sendguardctl) has
+ * committed, so a poller knows cheaply that something was recorded.
+ * -1 on error. */
+long long st_data_version(st_store *st);
+
 /* Issue 15: a hold is confirmed by its queue file. arriving ->
  * pending, its waiting notices released (ready), audit "confirm",
  * in one transaction. ST_CONFLICT when not arriving (confirmed

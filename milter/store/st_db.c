@@ -204,6 +204,25 @@ static st_rc st_schema_v3(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Version 4: delayed send (issue 19, 送信ディレイ). A hold has a kind:
+ * 'approval' (every hold before this version) or 'delay' (clean
+ * external mail of a group with a delay, waiting for release_t, the
+ * Unix time at which it leaves by itself). Columns are added, not
+ * copied, so that this step needs nothing from the other steps and
+ * keeps every trigger and index on holds. */
+static const char st_schema_v4_sql[] =
+	"ALTER TABLE holds ADD COLUMN kind TEXT NOT NULL DEFAULT 'approval'"
+	" CHECK (kind IN ('approval','delay'));"
+	"ALTER TABLE holds ADD COLUMN release_t INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX holds_release ON holds(kind, status, release_t);";
+
+static st_rc st_schema_v4(st_store *st, sg_buf *err)
+{
+	if (sqlite3_exec(st->db, st_schema_v4_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_sqlerr(st, st->db, "migrate to schema version 4", err);
+	return ST_OK;
+}
+
 static const struct st_step {
 	int to;
 	st_rc (*fn)(st_store *st, sg_buf *err);
@@ -211,6 +230,7 @@ static const struct st_step {
 	{ 1, st_schema_v1 },
 	{ 2, st_schema_v2 },
 	{ 3, st_schema_v3 },
+	{ 4, st_schema_v4 },
 };
 
 void st_seterr(sg_buf *err, const char *fmt, ...)

@@ -40,7 +40,7 @@
 	" client_addr, subject, verdict, size, recipients, categories," \
 	" findings, attachments, approvers, status, applied, created," \
 	" created_t, expires, expires_t, decided_by, decided_at," \
-	" decision_comment, new_queue_id, reminded_at"
+	" decision_comment, new_queue_id, reminded_at, kind, release_t"
 
 /* Largest JSON a hold may carry; the engine caps findings and
  * attachments well below this. */
@@ -96,6 +96,13 @@ static void st_create_detail(struct st_create *c)
 	sg_buf_printf(&c->detail, ",\"recipients\":%zu,\"external\":%zu,"
 		      "\"size\":%llu,\"expires\":", in->nrcpts, ext, in->size);
 	sg_json_str(&c->detail, in->expires ? c->expires : NULL);
+	if (in->delay) {
+		char rel[ST_TIME_SIZE];
+
+		st_time_iso(in->release_t, rel);
+		sg_buf_puts(&c->detail, ",\"kind\":\"delay\",\"release\":");
+		sg_json_str(&c->detail, rel);
+	}
 	sg_buf_putc(&c->detail, '}');
 }
 
@@ -122,6 +129,8 @@ static void st_bind_create(sqlite3_stmt *s, const struct st_create *c)
 	st_bind_text(s, 17, in->expires ? c->expires : NULL);
 	sqlite3_bind_int64(s, 18, (sqlite3_int64)in->expires);
 	st_bind_text(s, 19, in->arriving ? "arriving" : "pending");
+	st_bind_text(s, 20, in->delay ? "delay" : "approval");
+	sqlite3_bind_int64(s, 21, (sqlite3_int64)(in->delay ? in->release_t : 0));
 }
 
 static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
@@ -131,7 +140,8 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 		" queue_id, sender, auth_login, from_addr, client_addr,"
 		" recipients, subject, size, categories, verdict, findings,"
 		" attachments, approvers, created, created_t, expires,"
-		" expires_t, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" expires_t, status, kind, release_t)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		err);
 	st_rc rc = ST_OK;
 
@@ -312,6 +322,9 @@ static st_hold *st_hold_from_row(st_store *st, sqlite3 *db, sqlite3_stmt *s,
 	h->applied = sqlite3_column_int(s, 15) != 0;
 	h->created_t = (time_t)sqlite3_column_int64(s, 17);
 	h->expires_t = (time_t)sqlite3_column_int64(s, 19);
+	h->delay = sqlite3_column_text(s, 25) &&
+		   strcmp((const char *)sqlite3_column_text(s, 25), "delay") == 0;
+	h->release_t = (time_t)sqlite3_column_int64(s, 26);
 	h->rcpts = st_parse_rcpts(st, db, h->recipients_json, &h->nrcpts, err);
 	h->categories = st_parse_strings(st, db, h->categories_json,
 					 &h->ncategories, err);
@@ -786,4 +799,194 @@ st_rc st_hold_arrivals(st_store *st, time_t closed_since, size_t max,
 	*out = v;
 	*nout = n;
 	return rc;
+}
+
+/* ---- delayed send (issue 19) ---- */
+
+struct st_release {
+	const char *id, *by, *unix_user;
+	st_release_why why;
+	time_t now;
+};
+
+/* Why a release changed nothing, in words for err. */
+static void st_release_conflict(st_store *st, const struct st_release *r,
+				sg_buf *err)
+{
+	sqlite3_stmt *s = st_prepare(st, st->db, "SELECT kind, status, release_t,"
+				     " decided_by FROM holds WHERE id = ?", NULL);
+	const char *kind = NULL, *status = NULL, *by = NULL;
+
+	if (s != NULL) {
+		st_bind_text(s, 1, r->id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			kind = (const char *)sqlite3_column_text(s, 0);
+			status = (const char *)sqlite3_column_text(s, 1);
+			by = (const char *)sqlite3_column_text(s, 3);
+		}
+	}
+	if (kind && strcmp(kind, "delay") != 0)
+		st_seterr(err, "store %s: hold %s is held for approval, not delayed:"
+			  " only an approver can release it", st->path, r->id);
+	else if (status && strcmp(status, "pending") != 0)
+		st_seterr(err, "store %s: hold %s is already %s (by %s)", st->path,
+			  r->id, status, by ? by : "?");
+	else
+		st_seterr(err, "store %s: hold %s: its delay has not ended", st->path,
+			  r->id);
+	sqlite3_finalize(s);
+}
+
+static st_rc st_release_step(st_store *st, void *arg, sg_buf *err)
+{
+	const struct st_release *r = arg;
+	char now[ST_TIME_SIZE], detail[128];
+	sqlite3_stmt *s;
+	sqlite3_int64 release_t = 0;
+	char *qid = NULL;
+	st_rc rc = ST_OK;
+
+	/* The one conditional UPDATE: whoever comes second changes
+	 * nothing (sqlite3_changes 0) and is told ST_CONFLICT. */
+	s = st_prepare(st, st->db, "UPDATE holds SET status = 'approved',"
+		       " decided_by = ?1, decided_at = ?2, decided_t = ?3,"
+		       " decision_comment = NULL WHERE id = ?4 AND kind = 'delay'"
+		       " AND status = 'pending' AND (?5 = 0 OR release_t <= ?3)"
+		       " RETURNING queue_id, release_t", err);
+	if (s == NULL)
+		return ST_ERROR;
+	st_now_iso(now);
+	st_bind_text(s, 1, r->by);
+	st_bind_text(s, 2, now);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)r->now);
+	st_bind_text(s, 4, r->id);
+	sqlite3_bind_int(s, 5, r->why == ST_RELEASE_DUE);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		qid = st_col_dup(s, 0);
+		release_t = sqlite3_column_int64(s, 1);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			rc = st_sqlerr(st, st->db, "release hold", err);
+		break;
+	case SQLITE_DONE:
+		rc = ST_NOTFOUND;
+		break;
+	default:
+		rc = st_sqlerr(st, st->db, "release hold", err);
+		break;
+	}
+	sqlite3_finalize(s);
+	if (rc == ST_NOTFOUND) {
+		struct st_state cur;
+
+		/* Nothing changed: no such hold, or its state forbids it. */
+		rc = st_state_read(st, r->id, &cur, err);
+		st_state_free(&cur);
+		if (rc == ST_OK) {
+			st_release_conflict(st, r, err);
+			rc = ST_CONFLICT;
+		}
+		return rc;
+	}
+	if (rc == ST_OK) {
+		snprintf(detail, sizeof(detail), "{\"status\":\"approved\",\"late_s\":%lld}",
+			 r->why == ST_RELEASE_DUE && r->now > release_t ?
+			 (long long)(r->now - release_t) : 0LL);
+		rc = st_audit_append_tx(st, r->why == ST_RELEASE_DUE ? "delay-end"
+					: "release", r->id, qid, r->by, r->unix_user,
+					detail, err);
+	}
+	free(qid);
+	return rc;
+}
+
+st_rc st_hold_release(st_store *st, const char *id, st_release_why why,
+		      const char *by, const char *unix_user, time_t now,
+		      sg_buf *err)
+{
+	struct st_release r = { id, by, unix_user, why, now ? now : time(NULL) };
+
+	if (id == NULL || by == NULL || *by == '\0') {
+		st_seterr(err, "store %s: a release needs a hold id and who releases",
+			  st->path);
+		return ST_INVALID;
+	}
+	return st_tx(st, st_release_step, &r, err);
+}
+
+st_rc st_hold_due(st_store *st, time_t now, size_t max,
+		  char (**out)[ST_ID_SIZE], size_t *nout, sg_buf *err)
+{
+	sqlite3 *db = st_open_reader(st, err);
+	sqlite3_stmt *s;
+	char (*v)[ST_ID_SIZE] = NULL;
+	size_t n = 0;
+	int step;
+	st_rc rc = ST_OK;
+
+	*out = NULL;
+	*nout = 0;
+	if (db == NULL)
+		return ST_ERROR;
+	s = st_prepare(st, db, "SELECT id FROM holds WHERE kind = 'delay' AND"
+		       " status = 'pending' AND release_t <= ?1"
+		       " ORDER BY release_t, rowid LIMIT ?2", err);
+	if (s == NULL) {
+		st_close_reader(db);
+		return ST_ERROR;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	/* Bounded by LIMIT max. */
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *id = sqlite3_column_text(s, 0);
+
+		v = sg_xreallocarray(v, n + 1, sizeof(*v));
+		snprintf(v[n++], ST_ID_SIZE, "%s", id ? (const char *)id : "");
+	}
+	if (step != SQLITE_DONE) {
+		rc = st_sqlerr(st, db, "list due delays", err);
+		free(v);
+		v = NULL;
+		n = 0;
+	}
+	sqlite3_finalize(s);
+	st_close_reader(db);
+	*out = v;
+	*nout = n;
+	return rc;
+}
+
+bool st_hold_work(st_store *st, time_t now)
+{
+	sqlite3_stmt *s;
+	bool work = false;
+
+	pthread_mutex_lock(&st->mu);
+	s = st_prepare(st, st->db, "SELECT EXISTS (SELECT 1 FROM holds WHERE"
+		       " (applied = 0 AND status IN ('approved','rejected',"
+		       "'withdrawn','expired')) OR (kind = 'delay' AND status ="
+		       " 'pending' AND release_t <= ?1))", NULL);
+	if (s) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			work = sqlite3_column_int(s, 0) != 0;
+	}
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return work;
+}
+
+long long st_data_version(st_store *st)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	pthread_mutex_lock(&st->mu);
+	s = st_prepare(st, st->db, "PRAGMA data_version", NULL);
+	if (s && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	pthread_mutex_unlock(&st->mu);
+	return v;
 }

@@ -1011,6 +1011,164 @@ START_TEST(test_racing_decisions_only_one_wins)
 }
 END_TEST
 
+/* ---- delayed send (issue 19) ---- */
+
+static void create_delay(st_store *st, const char *qid, time_t release_t,
+			 char id[ST_ID_SIZE])
+{
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	fill_hold(&in, rcpts, qid);
+	in.delay = true;
+	in.release_t = release_t;
+	in.approvers = NULL;
+	in.napprovers = 0;
+	in.ncategories = 0;
+	in.expires = 0;
+	in.verdict = "accept";
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s",
+		      sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+START_TEST(test_delay_hold_round_trip_and_due_list)
+{
+	st_store *st = open_ok();
+	char a[ST_ID_SIZE], d1[ST_ID_SIZE], d2[ST_ID_SIZE], (*due)[ST_ID_SIZE];
+	size_t n;
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", a);
+	create_delay(st, "Q2", 1000, d1);
+	create_delay(st, "Q3", 2000, d2);
+	ck_assert_int_eq(st_hold_get(st, d1, &h, &err), ST_OK);
+	ck_assert(h->delay);
+	ck_assert_int_eq((long long)h->release_t, 1000);
+	ck_assert_int_eq(h->status, ST_PENDING);
+	st_hold_free(h);
+	ck_assert_int_eq(st_hold_get(st, a, &h, &err), ST_OK);
+	ck_assert(!h->delay);
+	ck_assert_int_eq((long long)h->release_t, 0);
+	st_hold_free(h);
+	ck_assert_int_eq(st_hold_due(st, 999, 10, &due, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 0);
+	free(due);
+	ck_assert(!st_hold_work(st, 999));
+	ck_assert(st_hold_work(st, 1500));
+	ck_assert_int_eq(st_hold_due(st, 1500, 10, &due, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(due[0], d1);
+	free(due);
+	ck_assert_int_eq(st_hold_due(st, 5000, 1, &due, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 1);		/* bounded by max */
+	free(due);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_delay_release_rules)
+{
+	st_store *st = open_ok();
+	char a[ST_ID_SIZE], d[ST_ID_SIZE];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q1", a);
+	create_delay(st, "Q2", 2000, d);
+	/* A hold for approval is never released by a delay or its sender. */
+	ck_assert_int_eq(st_hold_release(st, a, ST_RELEASE_SENDER, "suzuki@example.lg.jp",
+					 NULL, 3000, &err), ST_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "approval"));
+	ck_assert_int_eq(st_hold_release(st, a, ST_RELEASE_DUE, "delay", NULL, 3000,
+					 &err), ST_CONFLICT);
+	/* Not due yet. */
+	ck_assert_int_eq(st_hold_release(st, d, ST_RELEASE_DUE, "delay", NULL, 1999,
+					 &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_release(st, "hnosuch", ST_RELEASE_DUE, "delay", NULL,
+					 1999, &err), ST_NOTFOUND);
+	ck_assert_int_eq(st_hold_release(st, d, ST_RELEASE_DUE, "delay", NULL, 2005,
+					 &err), ST_OK);
+	ck_assert_int_eq(st_hold_release(st, d, ST_RELEASE_SENDER, "suzuki@example.lg.jp",
+					 NULL, 2006, &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_decide(st, d, ST_WITHDRAWN, "suzuki@example.lg.jp",
+					NULL, NULL, &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_get(st, d, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_APPROVED);
+	ck_assert_str_eq(h->decided_by, "delay");
+	st_hold_free(h);
+	ck_assert_int_eq(st_hold_get(st, a, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_PENDING);
+	st_hold_free(h);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'delay-end'"
+				 " AND detail LIKE '%\"late_s\":5%'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'release'"), 0);
+	sg_buf_free(&err);
+}
+END_TEST
+
+struct release_racer {
+	const char *id;
+	int kind;		/* 0 send now, 1 end of delay, 2 cancel, 3 reject */
+	st_rc rc;
+};
+
+static void *race_release(void *arg)
+{
+	struct release_racer *r = arg;
+	sg_buf err;
+	st_store *own;
+
+	sg_buf_init(&err, 4096);
+	own = st_open(dbpath, &err);
+	if (own == NULL)
+		r->rc = ST_ERROR;
+	else if (r->kind == 0)
+		r->rc = st_hold_release(own, r->id, ST_RELEASE_SENDER,
+					"suzuki@example.lg.jp", NULL, 0, &err);
+	else if (r->kind == 1)
+		r->rc = st_hold_release(own, r->id, ST_RELEASE_DUE, "delay", NULL, 0, &err);
+	else
+		r->rc = st_hold_decide(own, r->id, r->kind == 2 ? ST_WITHDRAWN : ST_REJECTED,
+				       r->kind == 2 ? "suzuki@example.lg.jp" : "admin",
+				       NULL, NULL, &err);
+	st_close(own);
+	sg_buf_free(&err);
+	return NULL;
+}
+
+START_TEST(test_delay_racing_outcomes_only_one_applies)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	struct release_racer r[8];
+	pthread_t t[8];
+	int ok = 0;
+
+	create_delay(st, "Q1", 1, id);	/* long due */
+	for (int i = 0; i < 8; i++) {
+		r[i] = (struct release_racer){ id, i % 4, ST_ERROR };
+		pthread_create(&t[i], NULL, race_release, &r[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert(r[i].rc == ST_OK || r[i].rc == ST_CONFLICT);
+		ok += r[i].rc == ST_OK;
+	}
+	ck_assert_int_eq(ok, 1);
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event IN ('release',"
+				 " 'delay-end', 'withdraw', 'reject')"), 1);
+}
+END_TEST
+
 START_TEST(test_apply_needs_a_decision_and_is_idempotent)
 {
 	st_store *st = open_ok();
@@ -1817,6 +1975,9 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_engine_result_json_is_stored_as_given);
 	tcase_add_test(tc, test_decide_twice_is_a_conflict);
 	tcase_add_test(tc, test_racing_decisions_only_one_wins);
+	tcase_add_test(tc, test_delay_hold_round_trip_and_due_list);
+	tcase_add_test(tc, test_delay_release_rules);
+	tcase_add_test(tc, test_delay_racing_outcomes_only_one_applies);
 	tcase_add_test(tc, test_failed_audit_write_undoes_the_hold_change);
 	tcase_add_test(tc, test_apply_needs_a_decision_and_is_idempotent);
 	tcase_add_test(tc, test_reminder_is_claimed_once);
