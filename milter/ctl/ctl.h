@@ -81,6 +81,8 @@ void ctl_approve_help(void);
 int ctl_reject(const char *conf_path, int argc, char **argv);
 void ctl_reject_help(void);
 int ctl_withdraw(const char *conf_path, int argc, char **argv);
+int ctl_release(const char *conf_path, int argc, char **argv);
+void ctl_release_help(void);
 void ctl_withdraw_help(void);
 int ctl_apply(const char *conf_path, int argc, char **argv);
 void ctl_apply_help(void);
@@ -108,6 +110,9 @@ void ctl_notices_free(ctl_notices *n);
 /* Records a notice in the outbox: reminders to the approvers,
  * everything else to the sender (internal addresses only). */
 void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind);
+/* From now on ctl_notice() only records who gets which notice; the
+ * milter's notifier builds it from the stored hold and sends it. */
+void ctl_notices_later(ctl_notices *n);
 /* Sends what is due in the outbox (bounded time); how many were sent. */
 size_t ctl_notices_drain(ctl_notices *n, st_store *st);
 /* Approval requests for a hold about to be recorded (reconcile

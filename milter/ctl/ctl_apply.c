@@ -38,6 +38,8 @@
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +50,13 @@
 
 void ctl_apply_help(void)
 {
-	printf("usage: sendguardctl [-c CONF] apply\n"
+	printf("usage: sendguardctl [-c CONF] apply [--daemon]\n"
 	       "\n"
-	       "Carry out every decided hold on the MTA's queue ([release] backend).\n"
+	       "Carry out every decided hold on the MTA's queue ([release] backend),\n"
+	       "and release delayed mail whose delay has ended ([hold] delay).\n"
+	       "--daemon: stay up and do so as soon as a decision is recorded or a\n"
+	       "delay ends (the store is looked at twice a second); notices are left\n"
+	       "to the milter's notifier. SIGTERM stops it.\n"
 	       "Postfix ([release] postfix_config_dir): approved mail is released\n"
 	       "(postsuper -H, then postqueue -i; postsuper -r when held longer than\n"
 	       "requeue_fraction of the queue lifetime), rejected, withdrawn and\n"
@@ -113,7 +119,10 @@ static void ctl_apply_done(ctl_applier *a, const st_hold *h, const char *new_qid
 		printf("hold %s: %s applied (queue id %s%s%s)\n", h->id,
 		       st_status_name(h->status), h->queue_id,
 		       new_qid && *new_qid ? ", now " : "", new_qid ? new_qid : "");
-		if (st_hold_get(a->st, h->id, &after, &err) == ST_OK)
+		/* A delayed mail that left (send now, end of delay) needs no
+		 * notice: its sender was told when it would leave. */
+		if (!(h->delay && h->status == ST_APPROVED) &&
+		    st_hold_get(a->st, h->id, &after, &err) == ST_OK)
 			ctl_notice(a->notices, a->st, after, ctl_outcome_kind(h->status));
 		st_hold_free(after);
 	}
@@ -217,9 +226,11 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 
 	/* The last gate of four eyes: whatever wrote the store (an older
 	 * version, a hand edit, a path that forgot the check), an approval
-	 * by one of the sender's own identities is never carried out. The
-	 * hold stays approved and on hold for an administrator to look at. */
-	if (h->status == ST_APPROVED && h->decided_by &&
+	 * by one of the sender's own identities is never carried out
+	 * (except the sender's "send now" of a delayed mail, which no
+	 * approver was asked about: kind delay, issue 19). The hold stays
+	 * approved and on hold for an administrator to look at. */
+	if (h->status == ST_APPROVED && h->decided_by && !h->delay &&
 	    rel_is_sender(h, a->conf, rel_decided_for(h->decided_by))) {
 		a->refused++;
 		fprintf(stderr, "sendguardctl apply: hold %s: refused: approved by %s, "
@@ -347,14 +358,150 @@ void ctl_applier_free(ctl_applier *a)
 	ctl_notices_free(a->notices);
 }
 
+/* ------------------------------------------------------ delayed send */
+
+/* Delays that have ended become approved (one conditional UPDATE
+ * each: a send-now or cancel that came first wins). A release later
+ * than CTL_LATE_S after its time (apply --daemon was down, or the
+ * machine) says so, on stderr (the journal) and in the audit log
+ * (delay-end's late_s): the mail leaves late, never lost. */
+#define CTL_LATE_S 10
+#define CTL_DUE_MAX 1000
+
+static void ctl_release_due(ctl_applier *a, time_t now)
+{
+	char (*ids)[ST_ID_SIZE] = NULL;
+	size_t n = 0;
+	sg_buf err;
+	st_hold *h;
+	st_rc rc;
+
+	sg_buf_init(&err, 4096);
+	if (st_hold_due(a->st, now, CTL_DUE_MAX, &ids, &n, &err) != ST_OK) {
+		fprintf(stderr, "sendguardctl apply: %s\n", sg_buf_cstr(&err));
+		a->failed++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		h = NULL;
+		if (st_hold_get(a->st, ids[i], &h, &err) != ST_OK) {
+			st_hold_free(h);
+			continue;
+		}
+		rc = st_hold_release(a->st, ids[i], ST_RELEASE_DUE, "delay", ctl_unix_user(),
+				     now, &err);
+		if (rc == ST_OK && now - h->release_t > CTL_LATE_S)
+			fprintf(stderr, "sendguardctl apply: hold %s: delayed mail released"
+				" %lld s late (its delay ended at %lld; was apply --daemon"
+				" down?)\n", ids[i], (long long)(now - h->release_t),
+				(long long)h->release_t);
+		else if (rc == ST_OK)
+			printf("hold %s: delay ended, released\n", ids[i]);
+		else if (rc != ST_CONFLICT) {	/* conflict: someone chose first */
+			fprintf(stderr, "sendguardctl apply: hold %s: %s\n", ids[i],
+				sg_buf_cstr(&err));
+			a->failed++;
+		}
+		st_hold_free(h);
+	}
+	free(ids);
+	sg_buf_free(&err);
+}
+
+/* ------------------------------------------------------------ daemon */
+
+#define CTL_DAEMON_TICK_MS 500	/* how often the store is looked at */
+#define CTL_DAEMON_RETRY_S 30	/* undone work that did not change */
+
+static volatile sig_atomic_t ctl_stop;
+
+static void ctl_on_term(int sig)
+{
+	(void)sig;
+	ctl_stop = 1;
+}
+
+/* One pass under the apply lock (a path or timer unit, reconcile or
+ * a second daemon may run beside it): due delays, then every decided
+ * hold. The counters are per pass. */
+static int ctl_daemon_pass(ctl_applier *a, const sg_conf *conf, time_t now)
+{
+	int lock = ctl_lock_apply("apply", conf, 5), ex;
+
+	if (lock < 0)
+		return CTL_EX_TEMPFAIL;
+	a->applied = a->gone = a->refused = a->failed = 0;
+	ctl_release_due(a, now);
+	ex = ctl_apply_all(a);
+	if (a->applied || a->failed || a->refused)
+		printf("apply: %zu applied (%zu already done in the queue), %zu refused,"
+		       " %zu failed\n", a->applied, a->gone, a->refused, a->failed);
+	fflush(stdout);
+	close(lock);
+	return ex;
+}
+
+/*
+ * apply --daemon: stays up (systemd restarts it) and carries out what
+ * is recorded as soon as it is: every tick a plain read of the store
+ * (PRAGMA data_version: did anyone commit? st_hold_due: has a delay
+ * ended?), and a pass when either says so, or every CTL_DAEMON_RETRY_S
+ * while undone work remains (an MTA command that failed). It renders
+ * no notice (ctl_notices_later: the milter's notifier builds and sends
+ * them) and reads no mail: only queue ids and X-Sendguard-Hold
+ * headers, through the release backend, as the one-shot apply does.
+ */
+static int ctl_apply_daemon(ctl_applier *a, const sg_conf *conf, st_store *st)
+{
+	struct sigaction sa;
+	long long seen = -2;
+	time_t last = 0;
+	char (*ids)[ST_ID_SIZE];
+	size_t n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ctl_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	ctl_notices_later(a->notices);
+	printf("apply --daemon: started (store %s)\n", st_path(st));
+	fflush(stdout);
+	while (!ctl_stop) {
+		struct timespec ts = { 0, CTL_DAEMON_TICK_MS * 1000000L };
+		time_t now = time(NULL);
+		long long v = st_data_version(st);
+		bool due = false;
+
+		if (st_lost_why(st) != NULL) {
+			fprintf(stderr, "sendguardctl apply --daemon: %s: exiting (the"
+				" unit restarts it)\n", st_lost_why(st));
+			return CTL_EX_TEMPFAIL;
+		}
+		if (st_hold_due(st, now, 1, &ids, &n, NULL) == ST_OK)
+			due = n > 0;
+		free(ids);
+		if (due || v != seen ||
+		    (now - last >= CTL_DAEMON_RETRY_S && st_hold_work(st, now))) {
+			ctl_daemon_pass(a, conf, now);
+			last = now;
+			/* Our own commits do not change data_version; what
+			 * others committed meanwhile is seen next tick. */
+			seen = v;
+		}
+		nanosleep(&ts, NULL);
+	}
+	printf("apply --daemon: stopped\n");
+	return 0;
+}
+
 int ctl_apply(const char *conf_path, int argc, char **argv)
 {
 	sg_conf *conf;
 	st_store *st;
 	ctl_applier a;
-	int ex = 0, lock;
+	int ex = 0, lock = -1;
+	bool daemon = argc == 1 && strcmp(argv[0], "--daemon") == 0;
 
-	if (argc > 0) {
+	if (argc > 0 && !daemon) {
 		fprintf(stderr, "sendguardctl apply: unexpected argument: %s\n", argv[0]);
 		return CTL_EX_USAGE;
 	}
@@ -367,12 +514,19 @@ int ctl_apply(const char *conf_path, int argc, char **argv)
 		sg_conf_free(conf);
 		return ex;
 	}
-	if ((lock = ctl_lock_apply("apply", conf, CTL_LOCK_WAIT)) < 0) {
+	if (daemon) {
+		if (ctl_applier_init(&a, "apply", conf, st) < 0)
+			ex = CTL_EX_CONFIG;
+		else
+			ex = ctl_apply_daemon(&a, conf, st);
+		ctl_applier_free(&a);
+	} else if ((lock = ctl_lock_apply("apply", conf, CTL_LOCK_WAIT)) < 0) {
 		ex = CTL_EX_TEMPFAIL;
 	} else if (ctl_applier_init(&a, "apply", conf, st) < 0) {
 		ex = CTL_EX_CONFIG;
 		ctl_applier_free(&a);
 	} else {
+		ctl_release_due(&a, time(NULL));
 		ex = ctl_apply_all(&a);
 		/* Before the summary, which stays the last line (scripts). */
 		ctl_notices_drain(a.notices, st);

@@ -85,7 +85,8 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 {
 	static const char *const opts[] = { "--by", "--comment" };
 	const char *vals[2] = { NULL, NULL }, *pos[1] = { NULL };
-	ctl_argspec spec = { opts, vals, act == REL_WITHDRAW ? 1 : 2, NULL, NULL, 0,
+	bool sender_act = act == REL_WITHDRAW || act == REL_RELEASE;
+	ctl_argspec spec = { opts, vals, sender_act ? 1 : 2, NULL, NULL, 0,
 			     pos, 1 };
 	sg_conf *conf;
 	st_store *st;
@@ -95,7 +96,7 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 
 	if (ctl_parse_args(cmd, argc, argv, &spec) != 1 || vals[0] == NULL) {
 		fprintf(stderr, "usage: sendguardctl %s ID --by ADDR%s\n", cmd,
-			act == REL_WITHDRAW ? "" : act == REL_REJECT ? " --comment TEXT"
+			sender_act ? "" : act == REL_REJECT ? " --comment TEXT"
 			: " [--comment TEXT]");
 		return CTL_EX_USAGE;
 	}
@@ -139,6 +140,20 @@ int ctl_approve(const char *conf_path, int argc, char **argv)
 int ctl_reject(const char *conf_path, int argc, char **argv)
 {
 	return ctl_decide("reject", REL_REJECT, conf_path, argc, argv);
+}
+
+void ctl_release_help(void)
+{
+	ctl_decide_help("release", NULL,
+			"Send a delayed message now (delayed send, [hold] delay): the\n"
+			"sender's \"send now\". Only the sender may, and only for delayed\n"
+			"mail: a message held for approval is refused (exit 1).\n"
+			"送信ディレイ中のメールを今すぐ送信します (送信者本人のみ。承認待ちは不可)。");
+}
+
+int ctl_release(const char *conf_path, int argc, char **argv)
+{
+	return ctl_decide("release", REL_RELEASE, conf_path, argc, argv);
 }
 
 int ctl_withdraw(const char *conf_path, int argc, char **argv)

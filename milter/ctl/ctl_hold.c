@@ -121,6 +121,17 @@ static void ctl_hold_json(sg_buf *b, const st_hold *h)
 	ctl_json_raw(b, "approvers", h->approvers_json);
 	ctl_json_kv(b, "created", h->created);
 	ctl_json_kv(b, "expires", h->expires);
+	/* Delayed send (issue 19): "delay" or "approval", and when a
+	 * delayed mail leaves by itself. */
+	ctl_json_kv(b, "kind", h->delay ? "delay" : "approval");
+	if (h->delay) {
+		char rel[ST_TIME_SIZE];
+
+		st_time_iso(h->release_t, rel);
+		ctl_json_kv(b, "release", rel);
+	} else {
+		ctl_json_kv(b, "release", NULL);
+	}
 	ctl_json_kv(b, "decided_by", h->decided_by);
 	ctl_json_kv(b, "decided_at", h->decided_at);
 	ctl_json_kv(b, "comment", h->decision_comment);
@@ -381,6 +392,13 @@ static void ctl_show_age(const st_hold *h)
 	if (h->expires_t > 0)
 		printf("Expires / 期限: %s (%s)\n", h->expires,
 		       now >= h->expires_t ? "past / 期限切れ" : "in the future");
+	if (h->delay) {
+		char rel[ST_TIME_SIZE];
+
+		st_time_iso(h->release_t, rel);
+		printf("Delayed send / 送信ディレイ: leaves by itself at %s (%s)\n", rel,
+		       now >= h->release_t ? "due / 送信時刻到来" : "in the future");
+	}
 }
 
 static void ctl_show_decision(const st_hold *h)

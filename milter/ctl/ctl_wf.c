@@ -197,7 +197,16 @@ struct ctl_notices {
 	eng_engine *eng;	/* internal_domains: who may get a notice */
 	rel_notifier *notifier;
 	bool to_sender, to_approvers;
+	bool later;		/* record who gets what only; the milter's
+				 * notifier builds and sends (apply --daemon
+				 * renders nothing as root) */
 };
+
+void ctl_notices_later(ctl_notices *n)
+{
+	if (n != NULL)
+		n->later = true;
+}
 
 static void ctl_notice_log(int prio, const char *msg, void *ctx)
 {
@@ -254,7 +263,13 @@ void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind)
 	sg_buf_init(&err, 4096);
 	rel_nlist_init(&l);
 	rel_view_from_hold(&v, h);
-	if (kind == NTF_APPROVAL_REMINDER) {
+	if (n->later) {
+		if (kind == NTF_APPROVAL_REMINDER)
+			for (size_t i = 0; n->to_approvers && i < h->napprovers; i++)
+				rel_nlist_add_later(&l, n->eng, n->ntf, kind, h->approvers[i]);
+		else if (n->to_sender && h->sender)
+			rel_nlist_add_later(&l, n->eng, n->ntf, kind, h->sender);
+	} else if (kind == NTF_APPROVAL_REMINDER) {
 		for (size_t i = 0; n->to_approvers && i < h->napprovers; i++)
 			if (rel_nlist_add(&l, n->eng, n->ntf, kind, &v, h->approvers[i],
 					  now, &err) < 0)

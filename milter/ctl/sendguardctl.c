@@ -40,6 +40,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_reject, ctl_reject_help },
 	{ "withdraw", "withdraw a hold (its sender) / 送信者による取り下げ",
 	  ctl_withdraw, ctl_withdraw_help },
+	{ "release", "send delayed mail now (its sender) / 送信ディレイ中のメールを今すぐ送信",
+	  ctl_release, ctl_release_help },
 	{ "apply", "carry out decisions on the queue (root) / 判断をキューに反映",
 	  ctl_apply, ctl_apply_help },
 	{ "expire", "expire old holds, remind approvers / 期限切れ処理と再通知",

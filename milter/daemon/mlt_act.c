@@ -317,7 +317,7 @@ static void mlt_fault_pause(void)
 }
 
 static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
-			  size_t napprovers, const rel_nlist *notices)
+			  size_t napprovers, const rel_nlist *notices, bool delay)
 {
 	const char *cats[ST_MAX_CATEGORIES];
 	st_rcpt *r = sg_xcalloc(j->m->nrcpts + 1, sizeof(*r));
@@ -346,13 +346,21 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	h.size = j->m->body_len + j->m->head.len;
 	h.ncategories = st_result_categories(&j->res, cats);
 	h.categories = cats;
-	h.verdict = "hold";
+	/* A delayed hold keeps the verdict the mail would have had. */
+	h.verdict = delay ? eng_action_name(j->res.verdict) : "hold";
 	h.findings_json = sg_buf_cstr(&fj);
 	h.attachments_json = sg_buf_cstr(&aj);
 	h.approvers = (const char *const *)approvers;
 	h.napprovers = napprovers;
 	h.created = time(NULL);
 	h.expires = h.created + (time_t)sg_conf_num(j->rt->conf, "hold", "expire_after");
+	if (delay) {
+		/* Nobody approves it and it never expires: it leaves at
+		 * release_t, late if apply --daemon is down, never lost. */
+		h.delay = true;
+		h.release_t = h.created + (time_t)j->res.delay;
+		h.expires = 0;
+	}
 	h.id = id;
 	h.notices = notices->v;
 	h.nnotices = notices->n;
@@ -386,7 +394,7 @@ static sfsistat mlt_hold(mlt_job *j)
 	 * one transaction; the notifier thread sends them afterwards. */
 	rel_nlist_init(&notices);
 	mlt_notice_hold(j->rt, j->m, id, approvers, napprovers, &notices);
-	stored = mlt_store_hold(j, id, approvers, napprovers, &notices);
+	stored = mlt_store_hold(j, id, approvers, napprovers, &notices, false);
 	rel_nlist_free(&notices);
 	if (stored < 0) {
 		mlt_strv_free(approvers, napprovers);
@@ -411,17 +419,68 @@ static sfsistat mlt_hold(mlt_job *j)
 	return SMFIS_CONTINUE;
 }
 
+/*
+ * Delayed send (issue 19): mail that would leave now goes on hold as
+ * a hold of kind delay, the same way as a hold for approval (record
+ * first, then header and quarantine), with no approvers and one
+ * notice to the sender (send now / cancel). `sendguardctl apply
+ * --daemon` releases it when its time comes.
+ */
+static sfsistat mlt_delay(mlt_job *j)
+{
+	char id[ST_ID_SIZE], reason[128];
+	char *sender = mlt_sender(j->m);
+	rel_nlist notices;
+	int stored;
+
+	if (st_new_id(id) < 0) {
+		free(sender);
+		return mlt_failure(j->ctx, j->rt, "no random bytes for a hold id");
+	}
+	rel_nlist_init(&notices);
+	if (sg_conf_bool(j->rt->conf, "notify", "notify_sender"))
+		rel_nlist_add_later(&notices, j->rt->eng, j->rt->ntf, NTF_DELAY_SENDER,
+				    sender);
+	if (notices.refused)
+		mlt_log(LOG_NOTICE, "hold=%s: delay notice not made: the sender %s is"
+			" not an internal address", id, *sender ? sender : "<>");
+	stored = mlt_store_hold(j, id, NULL, 0, &notices, true);
+	rel_nlist_free(&notices);
+	free(sender);
+	if (stored < 0)
+		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "store unwritable"));
+	mlt_bcc_rewrite(j);
+	snprintf(reason, sizeof(reason), "sendguard delay %s", id);
+	if (smfi_addheader(j->ctx, "X-Sendguard-Hold", id) != MI_SUCCESS ||
+	    smfi_quarantine(j->ctx, reason) != MI_SUCCESS)
+		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");
+	mlt_log(LOG_NOTICE, "queue_id=%s verdict=%s delay=%lds hold=%s categories=%s "
+		"rcpts=%zu%s%s", j->m->queue_id, eng_action_name(j->res.verdict),
+		j->res.delay, id, sg_buf_cstr(&j->cats), j->m->nrcpts, MLT_GROUP_LOG(j));
+	mlt_add_verdict_header(j);
+	mlt_notifier_wake();
+	return SMFIS_CONTINUE;
+}
+
 static sfsistat mlt_outbound(mlt_job *j)
 {
 	if (mlt_audit_verdict(j) < 0)
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "audit log unwritable"));
 	if (j->res.monitor) {
-		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s%s%s",
-			j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats),
-			MLT_GROUP_LOG(j));
+		char delay[64] = "";
+
+		/* A delay is logged, not applied (issue 19). */
+		if (j->res.delay > 0)
+			snprintf(delay, sizeof(delay), " delay=%lds (not applied)",
+				 j->res.delay);
+		mlt_log(LOG_INFO, "queue_id=%s verdict=%s mode=monitor categories=%s%s%s%s",
+			j->m->queue_id, eng_action_name(j->res.verdict),
+			sg_buf_cstr(&j->cats), MLT_GROUP_LOG(j), delay);
 		mlt_add_verdict_header(j);
 		return SMFIS_CONTINUE;
 	}
+	if (j->res.delay > 0)
+		return mlt_delay(j);
 	switch (j->res.verdict) {
 	case ENG_ACT_REJECT:
 		return mlt_reject(j);

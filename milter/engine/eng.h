@@ -114,6 +114,10 @@ typedef struct eng_result {
 	char *from;		/* From addresses ("a@x, b@y"), or NULL */
 	char *group;		/* the sender group whose settings applied,
 				 * "" for the defaults */
+	long delay;		/* seconds the mail waits before it leaves
+				 * (delayed send, [hold] delay; issue 19):
+				 * only for outbound mail whose verdict is
+				 * accept, log or bcc; 0: none */
 	eng_finding *findings;
 	size_t nfindings, capf;
 	eng_attachment *atts;

@@ -65,6 +65,7 @@ typedef struct eng_settings {
 	long max_visible;
 	eng_limits lim;
 	int pd_min_conf;
+	long delay;		/* [hold] delay, seconds; 0: off */
 } eng_settings;
 
 struct eng_group {
@@ -92,6 +93,7 @@ struct eng_engine {
 	long min_parties;
 	long max_visible;
 	eng_limits lim;
+	long delay;		/* [hold] delay of the view's group */
 	eng_group defaults;	/* settings for senders in no group */
 	eng_group *groups;	/* [group.NAME], file order */
 	size_t ngroups;

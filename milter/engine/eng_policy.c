@@ -35,6 +35,7 @@ void eng_group_view(const eng_engine *eng, const eng_group *g, eng_engine *view)
 	view->max_visible = st->max_visible;
 	view->lim = st->lim;
 	view->pd_min_conf = st->pd_min_conf;
+	view->delay = st->delay;
 }
 
 const eng_group *eng_group_for(const eng_engine *eng, const char *mail_from,
@@ -71,4 +72,9 @@ void eng_policy_decide(const eng_engine *view, eng_result *res)
 		if (f->cat == ENG_CAT_EXPOSED && f->action == ENG_ACT_BCC)
 			res->bcc_rewrite = true;
 	}
+	/* Delayed send (issue 19): external mail that would leave now
+	 * (accept, log, or bcc once rewritten) waits for the group's
+	 * delay. Held or rejected mail does not: it waits for an approver
+	 * or never leaves, and a delay must never release it. */
+	res->delay = res->outbound && res->verdict < ENG_ACT_HOLD ? view->delay : 0;
 }

@@ -359,7 +359,8 @@ void eng_result_json(const eng_result *res, sg_buf *out)
 	/* The sender group whose settings decided (null: the defaults). */
 	sg_json_key(out, "group");
 	sg_json_str(out, res->group && *res->group ? res->group : NULL);
-	sg_buf_putc(out, ',');
+	/* Delayed send: seconds the mail waits (0: leaves at once). */
+	sg_buf_printf(out, ",\"delay\":%ld,", res->delay);
 	sg_json_key(out, "subject");
 	sg_json_str(out, res->subject);
 	sg_buf_puts(out, ",\"findings\":");
@@ -395,6 +396,11 @@ void eng_result_text(const eng_result *res, sg_buf *out)
 				     "monitor mode: nothing is held or rejected)" : "");
 	if (res->group && *res->group)
 		sg_buf_printf(out, "送信者グループ sender group: %s\n", res->group);
+	if (res->delay > 0)
+		sg_buf_printf(out, "送信ディレイ delayed send: %ld 秒待ってから送信 "
+			      "(waits %ld s before it leaves)%s\n", res->delay, res->delay,
+			      res->monitor ? " (監視モード: 記録のみ monitor mode: "
+					     "logged only)" : "");
 	if (!res->outbound)
 		sg_buf_puts(out, "宛先はすべて内部です: 検査の対象外 "
 			    "(all recipients are internal: not inspected)\n");

@@ -148,6 +148,7 @@ static void eng_settings_load(eng_settings *st, const sg_conf *conf,
 	st->lim.pdf_timeout = (unsigned)ENG_V("limits", "pdf_timeout")->num;
 	st->lim.pdf_memory = (unsigned long long)ENG_V("limits", "pdf_memory")->num;
 	st->pd_min_conf = eng_pd_conf_parse(ENG_V("personal_data", "min_confidence")->text);
+	st->delay = (long)ENG_V("hold", "delay")->num;
 #undef ENG_V
 }
 

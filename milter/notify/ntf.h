@@ -285,6 +285,7 @@ typedef struct ntf_hold_view {
 	/* Outcome notices (issue 7). */
 	char *decided_by;
 	time_t decided_at;
+	time_t release_at;	/* delayed send: when it leaves; 0: none */
 	char *comment;
 } ntf_hold_view;
 
@@ -315,6 +316,7 @@ typedef enum {
 	NTF_REJECTED_SENDER,
 	NTF_EXPIRED_SENDER,
 	NTF_WITHDRAWN_SENDER,
+	NTF_DELAY_SENDER,	/* delayed send (issue 19): send now / cancel */
 	NTF_KIND_COUNT
 } ntf_kind;
 

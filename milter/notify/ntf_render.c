@@ -42,6 +42,8 @@ const char *const ntf_var_names[] = {
 	"approvers", "advice", "person", "base_url", "token", "link",
 	"list_link", "approve_command", "reject_command", "withdraw_command",
 	"show_command", "decided_by", "decided_at", "comment",
+	/* Delayed send (issue 19). */
+	"release_at", "send_link", "cancel_link", "release_command",
 };
 const size_t ntf_nvar_names = sizeof(ntf_var_names) / sizeof(ntf_var_names[0]);
 

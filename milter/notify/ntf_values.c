@@ -267,6 +267,7 @@ static void ntf_set_plain(const ntf_hold_view *v, ntf_lang l, ntf_strv *vals)
 	ntf_set_time(vals, "created", v->created);
 	ntf_set_time(vals, "expires", v->expires);
 	ntf_set_time(vals, "decided_at", v->decided_at);
+	ntf_set_time(vals, "release_at", v->release_at);
 	ntf_set(vals, "decided_by", v->decided_by);
 	ntf_set(vals, "comment", v->comment && *v->comment ? v->comment :
 		l.ja ? "（なし）" : "(none)");
@@ -304,7 +305,15 @@ static void ntf_set_links(const ntf_keys *keys, const char *base_url,
 			       sg_buf_cstr(&tok));
 		ntf_set_printf(vals, "list_link", "%s/holds?t=%s", base_url,
 			       sg_buf_cstr(&list));
+		/* The page's own buttons act (a GET never does: mail
+		 * scanners open links); the fragment scrolls to one. */
+		ntf_set_printf(vals, "send_link", "%s/hold/%s?t=%s#send", base_url,
+			       v->hold_id, sg_buf_cstr(&tok));
+		ntf_set_printf(vals, "cancel_link", "%s/hold/%s?t=%s#cancel", base_url,
+			       v->hold_id, sg_buf_cstr(&tok));
 	}
+	ntf_set_printf(vals, "release_command", "sendguardctl release %s --by %s",
+		       v->hold_id, person);
 	ntf_set_printf(vals, "approve_command", "sendguardctl approve %s --by %s",
 		       v->hold_id, person);
 	ntf_set_printf(vals, "reject_command", "sendguardctl reject %s --by %s "

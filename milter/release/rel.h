@@ -16,7 +16,9 @@
  *	decided by an administrator with sendguardctl: then any --by
  *	other than the sender may approve or reject, and the audit record
  *	says so. Addresses compare case-insensitively, angle brackets
- *	and surrounding blanks ignored.
+ *	and surrounding blanks ignored. release ("send now", issue 19)
+ *	is open only to the sender and only for a hold of kind delay: a
+ *	hold for approval is never released by its sender.
  *
  *	Expiry (rel_expire.c). A pending hold past its expiry time becomes
  *	expired (by "expire"); a pending hold past half of its lifetime
@@ -87,7 +89,8 @@ typedef enum rel_rc {
 typedef enum rel_action {
 	REL_APPROVE,
 	REL_REJECT,
-	REL_WITHDRAW
+	REL_WITHDRAW,
+	REL_RELEASE	/* delayed send: the sender's "send now" (issue 19) */
 } rel_action;
 
 const char *rel_rc_name(rel_rc rc);

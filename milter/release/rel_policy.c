@@ -36,7 +36,8 @@ const char *rel_rc_name(rel_rc rc)
 
 const char *rel_action_name(rel_action a)
 {
-	return a == REL_APPROVE ? "approve" : a == REL_REJECT ? "reject" : "withdraw";
+	return a == REL_APPROVE ? "approve" : a == REL_REJECT ? "reject" :
+	       a == REL_RELEASE ? "release" : "withdraw";
 }
 
 rel_rc rel_from_st(st_rc rc)
@@ -164,6 +165,22 @@ static rel_rc rel_may_withdraw(const st_hold *h, const sg_conf *conf,
 			  " the sender.", h->sender, h->sender, h->id, by);
 }
 
+/* Delayed send: the sender may send a delayed mail now; a hold for
+ * approval never (four eyes). */
+static rel_rc rel_may_release(const st_hold *h, const sg_conf *conf,
+			      const char *by, sg_buf *why)
+{
+	if (!h->delay)
+		return rel_refuse(why, "このメールは承認待ちの保留です。送信者は送信できません"
+				  " (承認者の判断が必要です)。 Hold %s is held for approval,"
+				  " not delayed: only an approver can release it.", h->id);
+	if (rel_is_sender(h, conf, by))
+		return REL_OK;
+	return rel_refuse(why, "今すぐ送信できるのは送信者 (%s) だけです。"
+			  " Only the sender (%s) may send hold %s now; %s is not"
+			  " the sender.", h->sender, h->sender, h->id, by);
+}
+
 static rel_rc rel_may_judge(const st_hold *h, const sg_conf *conf, rel_action a,
 			    const char *by, sg_buf *why)
 {
@@ -205,6 +222,8 @@ rel_rc rel_may_decide(const st_hold *h, const sg_conf *conf, rel_action a,
 				  h->decided_at ? h->decided_at : "?");
 	if (a == REL_WITHDRAW)
 		return rel_may_withdraw(h, conf, by, why);
+	if (a == REL_RELEASE)
+		return rel_may_release(h, conf, by, why);
 	return rel_may_judge(h, conf, a, by, why);
 }
 
@@ -250,6 +269,15 @@ static rel_rc rel_record(st_store *st, const sg_conf *conf, const char *id,
 	if (src != ST_OK)
 		return rel_from_st(src);
 	rc = rel_may_decide(h, conf, a, by, err);
+	if (a == REL_RELEASE) {
+		/* One conditional UPDATE (pending, kind delay): it loses
+		 * cleanly to the end of the delay or a cancel. */
+		if (rc == REL_OK)
+			rc = rel_from_st(st_hold_release(st, id, ST_RELEASE_SENDER,
+							 record_as, unix_user, 0, err));
+		st_hold_free(h);
+		return rc;
+	}
 	/* An unassigned decision is legal only for a hold nobody was asked
 	 * about; say so in the record so that a reviewer sees it. */
 	if (rc == REL_OK && a != REL_WITHDRAW && h->napprovers == 0) {

@@ -136,6 +136,7 @@ void rel_view_from_hold(ntf_hold_view *v, const st_hold *h)
 	v->size = h->size;
 	v->created = h->created_t;
 	v->expires = h->expires_t;
+	v->release_at = h->delay ? h->release_t : 0;
 	v->decided_by = rel_dup(h->decided_by);
 	v->decided_at = rel_parse_time(h->decided_at);
 	v->comment = rel_dup(h->decision_comment);

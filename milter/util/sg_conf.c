@@ -40,8 +40,9 @@ bool sg_conf_groupable(const sg_option *o)
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (strcmp(o->section, sections[i]) == 0)
 			return true;
-	return strcmp(o->section, "policy") == 0 &&
-	       strcmp(o->key, "trusted_domains") == 0;
+	return (strcmp(o->section, "policy") == 0 &&
+		strcmp(o->key, "trusted_domains") == 0) ||
+	       (strcmp(o->section, "hold") == 0 && strcmp(o->key, "delay") == 0);
 }
 
 #define SG_GROUP_PREFIX "group."
@@ -412,8 +413,8 @@ static int sg_conf_group_key(sg_conf_ctx *ctx, const sg_ini_pos *pos,
 		if (i < 0) {
 			sg_ini_error(err, pos, key, "not a key a group may set (senders, "
 				     "approvers, and the keys of [actions], "
-				     "[exposed_recipients], [personal_data], [limits] "
-				     "and [policy] trusted_domains)");
+				     "[exposed_recipients], [personal_data], [limits], "
+				     "[policy] trusted_domains and [hold] delay)");
 			return -1;
 		}
 		o = &sg_options[i];

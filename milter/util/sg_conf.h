@@ -128,8 +128,8 @@ size_t sg_conf_count_entries(const sg_conf *conf, const char *section);
 /* Index of [section] key in sg_options[], or -1. */
 int sg_conf_option_index(const char *section, const char *key);
 /* Whether a [group.NAME] may set this option: every key of [actions],
- * [exposed_recipients], [personal_data] and [limits], and [policy]
- * trusted_domains. */
+ * [exposed_recipients], [personal_data] and [limits], [policy]
+ * trusted_domains and [hold] delay (issue 19). */
 bool sg_conf_groupable(const sg_option *o);
 /* The group of a sender (issue 19): the index of the first group, in
  * file order, whose senders match the canonical envelope sender and,

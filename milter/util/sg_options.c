@@ -167,6 +167,11 @@ const sg_option sg_options[] = {
 	{ "hold", "expire_after", SG_OPT_DURATION, "72h", NULL, 60, 365 * 86400LL,
 	  "A hold not decided within this time is deleted and the sender is "
 	  "told." },
+	{ "hold", "delay", SG_OPT_DURATION, "0", NULL, 0, 86400,
+	  "Delayed send (送信ディレイ): external mail that would be accepted "
+	  "waits this long, and its sender gets a notice with send-now and "
+	  "cancel links; then it leaves by itself (sendguardctl apply "
+	  "--daemon). 0: off. A [group.NAME] may set its own (delay = 5m)." },
 	{ "hold", "preview_bytes", SG_OPT_SIZE, "32K", NULL, 0, 1024 * 1024,
 	  "Bytes of body text kept in a held message's preview for its "
 	  "approvers (the page and sendguardctl show), besides the first rows "

@@ -305,9 +305,21 @@ static bool web_read_form(web_app *app, const web_req *req, web_resp *r, web_for
 
 /* The action the form asks for, if this person may ask it here. */
 static bool web_action_of(web_app *app, web_resp *r, const char *name,
-			  const web_role *role, rel_action *act)
+			  const st_hold *h, const web_role *role, rel_action *act)
 {
-	if (strcmp(name, "approve") == 0 && role->approver)
+	/* "Send now" is the sender's only for delayed mail: a hold for
+	 * approval is never released by its sender (issue 19). */
+	if (strcmp(name, "release") == 0 && role->sender && h->delay)
+		*act = REL_RELEASE;
+	else if (strcmp(name, "release") == 0 && role->sender) {
+		web_log(LOG_NOTICE, "refused release of hold %s by its sender: held for"
+			" approval", h->id);
+		web_error(app, r, 403, "この操作はできません", "Not allowed",
+			  "このメールは承認待ちの保留です。送信者は送信できません（承認者の判断が必要です）。",
+			  "This message is held for approval: its sender cannot send it; "
+			  "an approver decides.");
+		return false;
+	} else if (strcmp(name, "approve") == 0 && role->approver)
 		*act = REL_APPROVE;
 	else if (strcmp(name, "reject") == 0 && role->approver)
 		*act = REL_REJECT;
@@ -352,7 +364,8 @@ static void web_decided(web_app *app, web_resp *r, const char *hold, rel_action 
 static void web_decide(web_app *app, const web_req *req, web_resp *r, const st_hold *h,
 		       const web_ident *id, rel_action act, const web_form *f)
 {
-	const char *comment = act != REL_WITHDRAW && f->comment.len ? f->comment.data : NULL;
+	const char *comment = act != REL_WITHDRAW && act != REL_RELEASE && f->comment.len ?
+			      f->comment.data : NULL;
 	char unix_user[128];
 	sg_buf err;
 	rel_rc rc;
@@ -406,7 +419,7 @@ static void web_post_hold(web_app *app, const web_req *req, web_resp *r,
 			  "and try once more.");
 		goto out;
 	}
-	if (web_action_of(app, r, sg_buf_cstr(&f.action), &role, &act))
+	if (web_action_of(app, r, sg_buf_cstr(&f.action), h, &role, &act))
 		web_decide(app, req, r, h, &id, act, &f);
 out:
 	st_hold_free(h);

@@ -107,10 +107,11 @@ static void web_status_next(sg_buf *b, const st_hold *h)
 
 static void web_done_banner(sg_buf *b, const st_hold *h, const char *done)
 {
-	static const char *const acts[] = { "approve", "reject", "withdraw" };
-	static const st_status want[] = { ST_APPROVED, ST_REJECTED, ST_WITHDRAWN };
+	static const char *const acts[] = { "approve", "reject", "withdraw", "release" };
+	static const st_status want[] = { ST_APPROVED, ST_REJECTED, ST_WITHDRAWN,
+					  ST_APPROVED };
 
-	for (size_t i = 0; done && i < 3; i++)
+	for (size_t i = 0; done && i < 4; i++)
 		if (strcmp(done, acts[i]) == 0 && h->status == want[i]) {
 			sg_buf_puts(b, "<section class=\"box done\" id=\"done\"><h2>");
 			web_bi(b, "記録しました", "Recorded");
@@ -126,7 +127,19 @@ static void web_status_box(sg_buf *b, const st_hold *h, time_t now)
 		      h->status == ST_PENDING ? "pending" : "done");
 	web_bi(b, web_status_ja(h->status), st_status_name(h->status));
 	sg_buf_puts(b, "</h2>");
-	if (h->status == ST_PENDING) {
+	if (h->status == ST_PENDING && h->delay) {
+		/* Delayed send (issue 19): it leaves by itself. */
+		sg_buf_puts(b, "<p id=\"delay\">");
+		if (h->release_t > now) {
+			web_bi(b, "送信ディレイ中: 何もしなければ自動で送信されます。残り",
+			       "Delayed send: it leaves by itself unless cancelled. Left:");
+			sg_buf_puts(b, " ");
+			web_duration(b, (long long)(h->release_t - now), "", "");
+		} else {
+			web_bi(b, "まもなく送信されます。", "It is being sent.");
+		}
+		sg_buf_puts(b, "</p>");
+	} else if (h->status == ST_PENDING) {
 		sg_buf_puts(b, "<p>");
 		if (h->expires_t > now) {
 			web_bi(b, "期限までに判断がない場合、メールは削除されます。残り",
@@ -636,12 +649,36 @@ static void web_actions_sender(sg_buf *b, const st_hold *h, const web_hold_ctx *
 		    "取り下げる / Withdraw</button></div>\n</form></section>\n");
 }
 
+/* Delayed send (issue 19): the sender's two buttons, each the target
+ * of one link in the notice (#send, #cancel). A GET only shows them:
+ * mail scanners open links, a POST with the page's CSRF value acts. */
+static void web_actions_delay(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"decide\"><h2>");
+	web_bi(b, "今すぐ送信・送信取り消し", "Send now or cancel");
+	sg_buf_puts(b, "</h2><p>");
+	web_bi(b, "宛先と添付に誤りがなければ「今すぐ送信」で直ちに送信されます。"
+		  "誤りがあれば「送信取り消し」でメールは送信されずに削除されます。",
+	       "If the recipients and attachments are right, Send now sends it at "
+	       "once. If not, Cancel deletes it without sending.");
+	sg_buf_puts(b, "</p>\n");
+	web_form_open(b, h, c);
+	sg_buf_puts(b, "<div class=\"actions\"><button class=\"approve\" type=\"submit\" "
+		    "name=\"action\" value=\"release\" id=\"send\">"
+		    "今すぐ送信 / Send now</button>"
+		    "<button class=\"withdraw\" type=\"submit\" "
+		    "name=\"action\" value=\"withdraw\" id=\"cancel\">"
+		    "送信取り消し / Cancel</button></div>\n</form></section>\n");
+}
+
 static void web_actions(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 {
 	if (h->status != ST_PENDING)
 		return;
 	if (c->is_approver)
 		web_actions_approver(b, h, c);
+	else if (c->is_sender && h->delay)
+		web_actions_delay(b, h, c);
 	else if (c->is_sender)
 		web_actions_sender(b, h, c);
 }
