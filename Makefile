@@ -378,10 +378,11 @@ POSTFIX_SPOOL ?= /var/spool/postfix
 UNITDIR ?= /lib/systemd/system
 SG_USER ?= sendguard
 # What make install enables (and starts): the milter, the approval page,
-# apply as soon as a decision is stored (path) and every minute (timer),
-# expiry and reminders (timer).
-SG_UNITS := sendguard-milter.service sendguard-web.service sendguard-apply.path \
-	sendguard-apply.timer sendguard-expire.timer
+# apply --daemon (decisions and delayed sends within a second), apply as
+# soon as a decision is stored (path) and every minute (timer), expiry
+# and reminders (timer).
+SG_UNITS := sendguard-milter.service sendguard-web.service sendguard-applyd.service \
+	sendguard-apply.path sendguard-apply.timer sendguard-expire.timer
 
 # The shipped units hold placeholders (@SBINDIR@, @SYSCONFDIR@,
 # @STATEDIR@, @SPOOLDIR@, @POSTFIX_SPOOL@); make install renders them

@@ -296,6 +296,66 @@ START_TEST(test_json_names_the_group)
 }
 END_TEST
 
+/* Delayed send (issue 19): [hold] delay as default and per group; only
+ * outbound mail that would leave (accept, log, bcc) waits; held or
+ * internal mail does not; monitor mode still reports it (the milter
+ * logs it and does not apply it). */
+#define DELAYS \
+	"[hold]\ndelay = 5m\n" \
+	"[group.fast]\nsenders = fast-*@example.lg.jp\ndelay = 0\n" \
+	"[group.slow]\nsenders = slow-*@example.lg.jp\ndelay = 20s\n"
+#define CLEAN(to) HDRS(to, "日程") \
+	"Content-Type: text/plain; charset=UTF-8\r\n\r\nよろしくお願いします\r\n"
+
+START_TEST(test_delay_per_group_and_default)
+{
+	sg_buf out;
+
+	scan_as(DELAYS, "slow-1@example.lg.jp", NULL, "info@city.example",
+		CLEAN("info@city.example"));
+	ck_assert_int_eq(res.verdict, ENG_ACT_ACCEPT);
+	ck_assert_int_eq(res.delay, 20);
+	sg_buf_init(&out, SG_BUF_UNLIMITED);
+	eng_result_json(&res, &out);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&out), "\"delay\":20,"));
+	sg_buf_free(&out);
+	scan_as(DELAYS, "fast-1@example.lg.jp", NULL, "info@city.example",
+		CLEAN("info@city.example"));
+	ck_assert_int_eq(res.delay, 0);
+	scan_as(DELAYS, "tanaka@example.lg.jp", NULL, "info@city.example",
+		CLEAN("info@city.example"));
+	ck_assert_int_eq(res.delay, 300);
+	/* internal mail never waits */
+	scan_as(DELAYS, "slow-1@example.lg.jp", NULL, "kacho@example.lg.jp",
+		CLEAN("kacho@example.lg.jp"));
+	ck_assert_int_eq(res.delay, 0);
+	/* held mail waits for an approver, not for a delay */
+	scan_as(DELAYS, "slow-1@example.lg.jp", NULL, "info@city.example",
+		ATTACHED("info@city.example"));
+	ck_assert_int_eq(res.verdict, ENG_ACT_HOLD);
+	ck_assert_int_eq(res.delay, 0);
+	/* a logged finding still leaves, after the delay */
+	scan_as(DELAYS "unencrypted-attachment = log\n", "slow-1@example.lg.jp", NULL,
+		"info@city.example", ATTACHED("info@city.example"));
+	ck_assert_int_eq(res.verdict, ENG_ACT_LOG);
+	ck_assert_int_eq(res.delay, 20);
+	/* monitor: reported (the milter logs it, does not apply it) */
+	scan_as("[policy]\nmode = monitor\n" DELAYS, "slow-1@example.lg.jp", NULL,
+		"info@city.example", CLEAN("info@city.example"));
+	ck_assert(res.monitor);
+	ck_assert_int_eq(res.delay, 20);
+}
+END_TEST
+
+START_TEST(test_delay_errors_name_the_group)
+{
+	load_fails("[group.slow]\nsenders = s-*@example.lg.jp\ndelay = soon\n",
+		   "5: [group.slow] delay: bad value");
+	load_fails("[group.slow]\nsenders = s-*@example.lg.jp\ndelay = 2d\n",
+		   "5: [group.slow] delay: bad value");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("groups");
@@ -318,6 +378,8 @@ int main(void)
 	tcase_add_test(tc, test_group_errors_name_file_line_group_and_key);
 	tcase_add_test(tc, test_group_approvers_replace_the_sender_globs);
 	tcase_add_test(tc, test_json_names_the_group);
+	tcase_add_test(tc, test_delay_per_group_and_default);
+	tcase_add_test(tc, test_delay_errors_name_the_group);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -533,6 +533,90 @@ START_TEST(test_sender_may_withdraw_but_never_approve)
 }
 END_TEST
 
+/* Delayed send (issue 19): a second hold, of kind delay, from the same
+ * sender; hold_id names it afterwards. */
+static void make_delay_hold(void)
+{
+	st_rcpt rcpts[1] = { { "uketsuke@kenshin.example", true } };
+	st_hold_new h = { 0 };
+	st_store *st;
+	char path[128];
+	sg_buf err;
+
+	snprintf(path, sizeof(path), "%s/store.db", tmpdir);
+	sg_buf_init(&err, 4096);
+	st = st_open(path, &err);
+	ck_assert_msg(st != NULL, "%s", sg_buf_cstr(&err));
+	h.queue_id = "4jYFhz2pjRz884P";
+	h.sender = SENDER;
+	h.rcpts = rcpts;
+	h.nrcpts = 1;
+	h.subject = "日程";
+	h.verdict = "accept";
+	h.delay = true;
+	h.release_t = time(NULL) + 600;
+	ck_assert_msg(st_hold_create(st, &h, hold_id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	st_close(st);
+	sg_buf_free(&err);
+}
+
+START_TEST(test_sender_cannot_release_a_hold_for_approval)
+{
+	char *t = token(keys, hold_id, SENDER, 600), *rl = form(t, SENDER, "release", "");
+	web_resp r;
+
+	request(WEB_GET, hold_path(), t, NULL, NULL, &r);
+	ck_assert_ptr_null(strstr(sg_buf_cstr(&r.body), "id=\"send\""));
+	web_resp_free(&r);
+	request(WEB_POST, hold_path(), NULL, rl, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	web_resp_free(&r);
+	ck_assert_int_eq(status_now(), ST_PENDING);
+	free(rl);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_delayed_mail_send_now_and_cancel_are_the_senders)
+{
+	char *t, *ka, *rl, *kr, *wd;
+	web_resp r;
+
+	make_delay_hold();
+	t = token(keys, hold_id, SENDER, 600);
+	ka = token(keys, hold_id, KACHO, 600);
+	rl = form(t, SENDER, "release", "");
+	wd = form(t, SENDER, "withdraw", "");
+	kr = form(ka, KACHO, "release", "");
+	request(WEB_GET, hold_path(), t, NULL, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.body), "id=\"send\""));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.body), "id=\"cancel\""));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.body), "今すぐ送信"));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.body), "id=\"delay\""));
+	web_resp_free(&r);
+	/* kacho is no approver of a delayed hold: not even its page */
+	request(WEB_POST, hold_path(), NULL, kr, NULL, &r);
+	ck_assert_int_eq(r.status, 403);
+	web_resp_free(&r);
+	request(WEB_POST, hold_path(), NULL, rl, NULL, &r);
+	ck_assert_int_eq(r.status, 303);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.location), "done=release"));
+	web_resp_free(&r);
+	ck_assert_int_eq(status_now(), ST_APPROVED);
+	/* once sent, a cancel is too late */
+	request(WEB_POST, hold_path(), NULL, wd, NULL, &r);
+	ck_assert_int_eq(r.status, 409);
+	web_resp_free(&r);
+	ck_assert_int_eq(status_now(), ST_APPROVED);
+	free(t);
+	free(ka);
+	free(rl);
+	free(wd);
+	free(kr);
+}
+END_TEST
+
 START_TEST(test_get_never_changes_state_and_other_methods_are_refused)
 {
 	char *t = token(keys, hold_id, KACHO, 600), path[128];
@@ -667,6 +751,8 @@ static Suite *web_suite(void)
 	tcase_add_test(req, test_post_without_or_with_a_wrong_csrf_value_changes_nothing);
 	tcase_add_test(req, test_approver_approves_with_a_comment_and_is_redirected);
 	tcase_add_test(req, test_sender_may_withdraw_but_never_approve);
+	tcase_add_test(req, test_sender_cannot_release_a_hold_for_approval);
+	tcase_add_test(req, test_delayed_mail_send_now_and_cancel_are_the_senders);
 	tcase_add_test(req, test_get_never_changes_state_and_other_methods_are_refused);
 	tcase_add_test(req, test_list_shows_the_persons_pending_holds_with_their_own_links);
 	tcase_add_test(req, test_proxy_header_identifies_the_person_without_a_token);

@@ -21,7 +21,7 @@ nok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 D=$(mktemp -d "${TMPDIR:-/tmp}/sg-install.XXXXXX") || exit 2
 trap 'rm -rf "$D"' EXIT
-UNITS="sendguard-milter.service sendguard-web.service sendguard-apply.path sendguard-apply.timer sendguard-expire.timer"
+UNITS="sendguard-milter.service sendguard-web.service sendguard-applyd.service sendguard-apply.path sendguard-apply.timer sendguard-expire.timer"
 
 cd "$SRC" || exit 2
 user_before=$(getent passwd sendguard-inst-probe)
@@ -59,7 +59,7 @@ check "the milter may write the store, its spool and its socket's directory in P
 	'ReadWritePaths=/var/lib/sendguard /var/spool/sendguard /var/spool/postfix/sendguard' "$R/lib/systemd/system/sendguard-milter.service"
 check "no user created by a staged install" [ "$(getent passwd sendguard-inst-probe)" = "$user_before" ]
 check "no key made by a staged install" [ ! -e "$R/etc/sendguard/keys" ]
-check "it prints the systemctl enable line for the five units" grep -qx "systemctl enable --now $UNITS" "$D/out"
+check "it prints the systemctl enable line for the six units" grep -qx "systemctl enable --now $UNITS" "$D/out"
 check "and tells what to verify with" grep -q 'sendguardctl doctor' "$D/out"
 make -s install DESTDIR="$D/root" PREFIX=/usr >"$D/out2" 2>&1
 check "a second install keeps the configuration" grep -q 'keeping .*/etc/sendguard/sendguard.conf' "$D/out2"

@@ -1,0 +1,265 @@
+#!/bin/bash
+#
+# tests/e2e/test_delay.sh - delayed send (送信ディレイ, issue 19 item 3) and
+# `sendguardctl apply --daemon` on a real Postfix (tests/e2e/lib.sh),
+# relaying to smtp-sink. The group "delayed" (sato-h@) has delay = 20s;
+# everyone else has none. Checked:
+#   - check --json and the milter agree: the group's clean external mail
+#     has "delay": 20, a held mail and another sender's mail have 0;
+#   - clean external mail of the group is held as a hold of kind delay
+#     (list --json kind/release), is not at the sink after 5 s, and is
+#     there within 10 s after its delay ends, by apply --daemon alone;
+#     the sender got the delay notice (audit: notice delay_sender);
+#   - another sender's mail is not delayed;
+#   - "send now" (release --by the sender) delivers at once; an approver
+#     cannot use it; "cancel" (withdraw --by the sender) deletes it,
+#     never delivered;
+#   - a mail held for approval refuses its sender's release (exit 1) and
+#     is never released by a delay;
+#   - apply --daemon killed during a delay, the delay ends while it is
+#     down: restarted, the mail leaves late, with a log line, once; the
+#     milter restarted during a delay loses nothing;
+#   - send now, end of delay, cancel and an administrator's reject racing
+#     at the moment the delay ends: exactly one outcome is recorded and
+#     carried out;
+#   - mode = monitor: the delay is logged, not applied;
+#   - nothing is delivered twice; no sanitizer report.
+# Output: one line per assertion, "N passed, M failed" last.
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+for t in postfix smtp-sink swaks sqlite3 jq postcat postqueue postsuper; do
+	command -v "$t" >/dev/null || die "$t is not installed (make deps)"
+done
+
+sg_take_slot e2e1 e2e2 e2e3 e2e4
+sg_state driver_pid $$
+
+SENDER=sato-h@$SG_INTERNAL
+OTHER=tanaka@$SG_INTERNAL
+VENDOR=t.yamada@sakura-sys.example
+KACHO=kacho@$SG_INTERNAL
+M=$SG_BASE/mail
+mkdir -p "$M"
+DELAY=20
+
+APPLYD_PID=""
+applyd_start() {
+	"$SG_CTL" -c "$(milter_conf)" apply --daemon >>"$SG_BASE/applyd.log" 2>&1 9>&- &
+	APPLYD_PID=$!
+	sg_state applier_pid "$APPLYD_PID"
+}
+applyd_stop() {
+	[ -n "$APPLYD_PID" ] || return 0
+	kill -"${1:-TERM}" "$APPLYD_PID" 2>/dev/null
+	wait "$APPLYD_PID" 2>/dev/null
+	APPLYD_PID=""
+}
+cleanup() { applyd_stop; sg_cleanup; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pf_setup
+milter_setup
+cat >>"$(milter_conf)" <<EOF
+
+[release]
+postfix_config_dir = $SG_PFDIR
+command_timeout = 30s
+
+[group.delayed]
+senders = $SENDER
+delay = ${DELAY}s
+EOF
+sink_start
+pf_start
+milter_start || die "milter did not start"
+CONF=$(milter_conf)
+CTL() { "$SG_CTL" -c "$CONF" "$@"; }
+
+# clean NAME [FROM]: a clean mail to the vendor (demo1) with X-E2E-Id:
+# dl-NAME; sets QID, HID (empty when not held) and SENT_T.
+clean() {
+	{ echo "X-E2E-Id: dl-$1"; cat "$here/mail/demo1_clean.eml"; } >"$M/$1.eml"
+	SENT_T=$(date +%s)
+	sg_swaks "$SG_GW_PORT" "${2:-$SENDER}" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
+	QID=$(swaks_qid "$SG_BASE/swaks-$1.txt")
+	HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+}
+held() {
+	{ echo "X-E2E-Id: dl-$1"; cat "$here/mail/demo3_xlsx.eml"; } >"$M/$1.eml"
+	sg_swaks "$SG_GW_PORT" "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
+	QID=$(swaks_qid "$SG_BASE/swaks-$1.txt")
+	HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+}
+sink_n() { grep -rlx "X-E2E-Id: dl-$1" "$SG_SINK" 2>/dev/null | grep -c .; }
+delivered() { [ "$(sink_n "$1")" -ge 1 ]; }
+release_t() { sg_sql "SELECT release_t FROM holds WHERE id = '$1';"; }
+kind_of() { sg_sql "SELECT kind FROM holds WHERE id = '$1';"; }
+settle() { wait_for "${1:-30}" pf_queue_settled; sleep 1; }
+# sleep_until T: sleep until the Unix time T (no sleep when past)
+sleep_until() { local d=$(($1 - $(date +%s))); [ "$d" -gt 0 ] && sleep "$d"; return 0; }
+# the seconds from the end of the delay to the sink file's arrival
+late_by() {
+	local f
+	f=$(grep -rlx "X-E2E-Id: dl-$1" "$SG_SINK" | head -1)
+	echo $(($(stat -c %Y "$f") - $2))
+}
+
+# --- 0. check --json agrees with the milter ---------------------------------
+
+J=$(CTL check --json --from "$SENDER" --rcpt "$VENDOR" "$here/mail/demo1_clean.eml")
+check "check --json: the group's clean external mail: accept with delay $DELAY ($J)" \
+	[ "$(echo "$J" | jq -r '"\(.verdict) \(.delay) \(.group)"')" = "accept $DELAY delayed" ]
+J=$(CTL check --json --from "$OTHER" --rcpt "$VENDOR" "$here/mail/demo1_clean.eml")
+check "check --json: another sender: delay 0" [ "$(echo "$J" | jq -r .delay)" = 0 ]
+J=$(CTL check --json --from "$SENDER" --rcpt "$VENDOR" "$here/mail/demo3_xlsx.eml")
+check "check --json: held mail of the group: hold, delay 0" \
+	[ "$(echo "$J" | jq -r '"\(.verdict) \(.delay)"')" = "hold 0" ]
+
+applyd_start
+
+# --- 1. the delay: not before, within 10 s after -----------------------------
+
+clean wait
+check "delayed mail is held as kind delay (hold $HID)" [ "$(kind_of "$HID")" = delay ]
+check "its release time is $DELAY s after it arrived" \
+	eval '[ $(( $(release_t "$HID") - SENT_T )) -ge $((DELAY - 1)) ] && [ $(( $(release_t "$HID") - SENT_T )) -le $((DELAY + 2)) ]'
+check "list --json: kind delay, release set" \
+	[ "$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | "\(.kind) \(.release != null) \(.approvers | length)"')" = "delay true 0" ]
+check "the milter logged the delay" grep -q "queue_id=$QID verdict=accept delay=${DELAY}s hold=$HID" "$SG_MDIR/stderr.log"
+check "it sits in the hold queue" [ "$(pf_queue_name "$QID")" = hold ]
+check "the sender is sent the delay notice" wait_for 20 eval \
+	'[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = '"'notice'"' AND hold_id = '"'$HID'"' AND detail LIKE '"'%delay_sender%'"';")" = 1 ]'
+sleep_until $((SENT_T + 5))
+check "not at the sink after 5 s" [ "$(sink_n wait)" = 0 ]
+RT=$(release_t "$HID")
+check "at the sink within 10 s after the delay, by apply --daemon alone" wait_for $((RT + 10 - $(date +%s))) delivered wait
+note "delivered $(late_by wait "$RT") s after the end of its delay"
+check "recorded as released by the delay, applied" \
+	[ "$(sg_sql "SELECT status || '/' || applied || '/' || decided_by FROM holds WHERE id = '$HID';")" = "approved/1/delay" ]
+check "audit: one delay-end" [ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'delay-end' AND hold_id = '$HID';")" = 1 ]
+W_HID=$HID
+
+# --- 2. other senders are not delayed ---------------------------------------
+
+clean other "$OTHER"
+check "another sender's mail is not held" [ -z "$HID" ]
+check "and reaches the sink at once" wait_for 10 delivered other
+
+# --- 3. send now, cancel -----------------------------------------------------
+
+clean now
+rc CTL release "$HID" --by "$KACHO"
+check "send now by someone else than the sender is refused (exit 1)" [ "$RC" = 1 ]
+T0=$(date +%s)
+rc CTL release "$HID" --by "$SENDER"
+check "send now by the sender (exit 0): $OUT" [ "$RC" = 0 ]
+check "delivered at once (within 5 s, long before the delay)" wait_for 5 delivered now
+note "send now took $(( $(date +%s) - T0 )) s"
+rc CTL withdraw "$HID" --by "$SENDER"
+check "a cancel after send now is refused (exit 1)" [ "$RC" = 1 ]
+
+clean cancel
+C_HID=$HID C_QID=$QID
+rc CTL withdraw "$HID" --by "$SENDER"
+check "cancel by the sender (exit 0)" [ "$RC" = 0 ]
+check "the cancelled mail is deleted from the queue" wait_for 10 eval '[ -z "$(pf_queue_name "$C_QID")" ]'
+rc CTL release "$C_HID" --by "$SENDER"
+check "send now after a cancel is refused (exit 1)" [ "$RC" = 1 ]
+
+# --- 4. held for approval: never released by its sender or a delay ---------
+
+held approval
+A_HID=$HID
+check "held for approval: kind approval" [ "$(kind_of "$HID")" = approval ]
+rc CTL release "$HID" --by "$SENDER"
+check "the sender's send now is refused (exit 1): $OUT" [ "$RC" = 1 ]
+check "and says it is held for approval" eval 'echo "$OUT" | grep -q "held for approval"'
+check "it stays pending and on hold" \
+	eval '[ "$(status_of "$A_HID")" = pending/0 ] && [ "$(pf_queue_name "$QID")" = hold ]'
+
+# --- 5. restarts during a delay lose nothing --------------------------------
+
+clean restart
+R_HID=$HID
+applyd_stop KILL
+milter_stop
+sleep 2
+milter_start || die "milter did not restart"
+RT=$(release_t "$R_HID")
+sleep_until $((RT + 12))
+check "with apply --daemon down, the mail waits past its time" [ "$(sink_n restart)" = 0 ]
+applyd_start
+check "apply --daemon restarted: the late mail leaves" wait_for 10 delivered restart
+check "with a log line saying how late" grep -q "hold $R_HID: delayed mail released .* s late" "$SG_BASE/applyd.log"
+check "and a late_s in its audit record" \
+	eval '[ "$(sg_sql "SELECT json_extract(detail, '"'$.late_s'"') >= 10 FROM audit WHERE event = '"'delay-end'"' AND hold_id = '"'$R_HID'"';")" = 1 ]'
+
+# restart of both during the delay: it leaves on time
+clean restart2
+R2=$HID
+sleep 3
+applyd_stop TERM
+milter_stop
+milter_start || die "milter did not restart"
+applyd_start
+RT=$(release_t "$R2")
+check "the milter and the daemon restarted during the delay: delivered in time" \
+	wait_for $((RT + 10 - $(date +%s))) delivered restart2
+
+# --- 6. the race of outcomes -------------------------------------------------
+
+for i in 1 2 3; do
+	clean race$i
+	RH=$HID
+	RT=$(release_t "$RH")
+	# all at the moment the delay ends, the daemon racing too
+	sleep_until "$RT"
+	CTL release "$RH" --by "$SENDER" >"$SG_BASE/race$i-release.out" 2>&1 &
+	P1=$!
+	CTL withdraw "$RH" --by "$SENDER" >"$SG_BASE/race$i-withdraw.out" 2>&1 &
+	P2=$!
+	CTL reject "$RH" --by "$KACHO" --comment "race" >"$SG_BASE/race$i-reject.out" 2>&1 &
+	P3=$!
+	wait "$P1" "$P2" "$P3"
+	wait_for 20 eval '[ "$(sg_sql "SELECT applied FROM holds WHERE id = '"'$RH'"';")" = 1 ]'
+	sleep 1
+	ST=$(sg_sql "SELECT status || ' by ' || decided_by FROM holds WHERE id = '$RH';")
+	NEV=$(sg_sql "SELECT count(*) FROM audit WHERE hold_id = '$RH' AND event IN ('release', 'delay-end', 'withdraw', 'reject', 'approve');")
+	check "race $i: exactly one outcome recorded ($ST)" [ "$NEV" = 1 ]
+	settle
+	case $ST in
+	approved*) check "race $i: approved, delivered once" [ "$(sink_n race$i)" = 1 ] ;;
+	*) check "race $i: $ST, never delivered" [ "$(sink_n race$i)" = 0 ] ;;
+	esac
+done
+
+# --- 7. monitor: logged, not applied -----------------------------------------
+
+sed -i 's/^mode = .*//; s/^\[policy\]$/[policy]\nmode = monitor/' "$CONF"
+kill -USR1 "$SG_MILTER_PID"
+sleep 2
+clean monitor
+check "monitor: not held" [ -z "$HID" ]
+check "monitor: delivered at once" wait_for 10 delivered monitor
+check "monitor: the delay is logged as not applied" grep -q "queue_id=$QID verdict=accept mode=monitor .*delay=${DELAY}s (not applied)" "$SG_MDIR/stderr.log"
+
+# --- 8. nothing twice --------------------------------------------------------
+
+settle
+for n in wait other now restart restart2 monitor; do
+	check "$n delivered exactly once" [ "$(sink_n $n)" = 1 ]
+done
+check "cancel never delivered" [ "$(sink_n cancel)" = 0 ]
+check "held for approval never delivered" [ "$(sink_n approval)" = 0 ]
+applyd_stop TERM
+check "apply --daemon stops on SIGTERM" grep -q "apply --daemon: stopped" "$SG_BASE/applyd.log"
+check "no sanitizer report (milter, apply --daemon)" eval \
+	'milter_sanitizer_clean && ! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/applyd.log"'
+: "$W_HID"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
