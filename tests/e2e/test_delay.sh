@@ -216,8 +216,10 @@ for i in 1 2 3; do
 	clean race$i
 	RH=$HID
 	RT=$(release_t "$RH")
-	# all at the moment the delay ends, the daemon racing too
-	sleep_until "$RT"
+	# all about the moment the delay ends, the daemon racing too: each
+	# round a little later, so that different contenders win
+	sleep_until $((RT - 1))
+	sleep "0.$((i * 3))"
 	CTL release "$RH" --by "$SENDER" >"$SG_BASE/race$i-release.out" 2>&1 &
 	P1=$!
 	CTL withdraw "$RH" --by "$SENDER" >"$SG_BASE/race$i-withdraw.out" 2>&1 &

@@ -1368,6 +1368,46 @@ START_TEST(test_hold_notice_gives_advice_and_withdraw_link_to_the_sender)
 }
 END_TEST
 
+/* Delayed send (issue 19): Japanese first, recipients and attachments,
+ * the time it leaves, two signed links (send now, cancel) and the
+ * commands for both. */
+START_TEST(test_delay_notice_has_send_now_and_cancel_links)
+{
+	ntf_keys *k = one_key();
+	sg_conf *conf = notify_conf(NULL);
+	ntf_ctx *ctx = new_ctx(conf, k);
+	ntf_hold_view v;
+	char *msg, *ja, *en, *send, *cancel;
+
+	fill_view(&v);
+	v.release_at = 1795400000 + 300;
+	msg = build(ctx, NTF_DELAY_SENDER, &v, "tanaka@example.lg.jp");
+	ja = strstr(built_text, "今すぐ送信");
+	en = strstr(built_text, "Send now");
+	ck_assert_ptr_nonnull(ja);
+	ck_assert_ptr_nonnull(en);
+	ck_assert(ja < en);			/* Japanese first */
+	ck_assert_ptr_nonnull(strstr(built_text, "送信取り消し"));
+	ck_assert_ptr_nonnull(strstr(built_text, "vendor@partner.co.jp"));
+	ck_assert_ptr_nonnull(strstr(built_text, "名簿.zip"));
+	ck_assert_ptr_nonnull(strstr(built_text, "18:20"));	/* release_at */
+	send = strstr(built_text, "/hold/Hq3xZ9?t=");
+	ck_assert_ptr_nonnull(send);
+	ck_assert_ptr_nonnull(strstr(built_text, "#send"));
+	cancel = strstr(built_text, "#cancel");
+	ck_assert_ptr_nonnull(cancel);
+	ck_assert_ptr_nonnull(strstr(built_text, "sendguardctl release Hq3xZ9 --by "
+				     "tanaka@example.lg.jp"));
+	ck_assert_ptr_nonnull(strstr(built_text, "sendguardctl withdraw Hq3xZ9 --by "
+				     "tanaka@example.lg.jp"));
+	free(msg);
+	ntf_view_free(&v);
+	ntf_ctx_free(ctx);
+	sg_conf_free(conf);
+	ntf_keys_free(k);
+}
+END_TEST
+
 START_TEST(test_view_from_scan_marks_external_recipients_and_class3)
 {
 	static const char msg[] =
@@ -1624,6 +1664,7 @@ int main(void)
 	tcase_add_test(tpl, test_approval_request_is_a_signed_japanese_first_message);
 	tcase_add_test(tpl, test_every_shipped_notice_renders_without_placeholders);
 	tcase_add_test(tpl, test_hold_notice_gives_advice_and_withdraw_link_to_the_sender);
+	tcase_add_test(tpl, test_delay_notice_has_send_now_and_cancel_links);
 	tcase_add_test(tpl, test_view_from_scan_marks_external_recipients_and_class3);
 	tcase_add_test(tpl, test_broken_template_stops_the_context_with_its_file_and_line);
 	suite_add_tcase(s, tpl);
