@@ -1072,6 +1072,33 @@ START_TEST(test_delay_hold_round_trip_and_due_list)
 }
 END_TEST
 
+START_TEST(test_version_3_store_is_migrated_to_hold_kinds)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q3", id);
+	st_close(st);
+	raw_exec("DROP INDEX holds_release; ALTER TABLE holds DROP COLUMN kind;"
+		 "ALTER TABLE holds DROP COLUMN release_t;"
+		 "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+	st = open_ok();
+	ck_assert_int_eq(st_schema_version(st), 4);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert(!h->delay);			/* every older hold: approval */
+	ck_assert_int_eq((long long)h->release_t, 0);
+	st_hold_free(h);
+	/* previews (3) untouched: its triggers still there */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN"
+				 " ('previews_decided', 'previews_hold_deleted')"), 2);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
 START_TEST(test_delay_release_rules)
 {
 	st_store *st = open_ok();
@@ -1367,11 +1394,14 @@ START_TEST(test_version_2_store_is_migrated_to_previews)
 	sg_buf_init(&err, 4096);
 	create_ok(st, "Q2", id);
 	st_close(st);
+	/* Back to version 2: without previews (3) and hold kinds (4). */
 	raw_exec("DROP TRIGGER previews_decided; DROP TRIGGER previews_hold_deleted;"
-		 "DROP TABLE previews; UPDATE meta SET value = '2'"
-		 " WHERE key = 'schema_version'");
+		 "DROP TABLE previews; DROP INDEX holds_release;"
+		 "ALTER TABLE holds DROP COLUMN kind;"
+		 "ALTER TABLE holds DROP COLUMN release_t;"
+		 "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
 	st = open_ok();
-	ck_assert_int_eq(st_schema_version(st), 3);
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
 	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
 	st_hold_free(h);
 	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN"
@@ -1977,6 +2007,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_racing_decisions_only_one_wins);
 	tcase_add_test(tc, test_delay_hold_round_trip_and_due_list);
 	tcase_add_test(tc, test_delay_release_rules);
+	tcase_add_test(tc, test_version_3_store_is_migrated_to_hold_kinds);
 	tcase_add_test(tc, test_delay_racing_outcomes_only_one_applies);
 	tcase_add_test(tc, test_failed_audit_write_undoes_the_hold_change);
 	tcase_add_test(tc, test_apply_needs_a_decision_and_is_idempotent);
