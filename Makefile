@@ -257,7 +257,9 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
 	echo "== tests/e2e/test_crypt.sh"; bash tests/e2e/test_crypt.sh || rc=1; \
 	echo "== tests/e2e/test_startup.sh"; bash tests/e2e/test_startup.sh || rc=1; \
 	echo "== tests/e2e/test_outbox.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
-		bash tests/e2e/test_outbox.sh || rc=1; exit $$rc
+		bash tests/e2e/test_outbox.sh || rc=1; \
+	echo "== tests/e2e/test_delay.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
+		bash tests/e2e/test_delay.sh || rc=1; exit $$rc
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): the engine and the loaders
 # built again with clang, ASan+UBSan and coverage. `make fuzz` runs each
