@@ -66,7 +66,6 @@ milter_setup
 cat >>"$(milter_conf)" <<EOF
 
 [release]
-postfix_config_dir = $SG_PFDIR
 command_timeout = 30s
 
 [group.delayed]
