@@ -75,6 +75,8 @@ typedef struct eng_attachment {
 	char *where;		/* display path: "fwd.eml/report.xlsx" */
 	char *type;		/* type by content when known, else declared */
 	char *declared_type;	/* Content-Type as declared, lower-case */
+	char *charset;		/* its charset parameter, or NULL: a text
+				 * file is decoded by it (eng_content) */
 	unsigned long long size;/* decoded bytes */
 	bool encrypted;
 	char *disposition;	/* "attachment", "inline" or "" */

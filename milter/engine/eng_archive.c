@@ -29,6 +29,23 @@
 #define ENG_ENTRY_NAME_MAX 4096
 #define ENG_CHUNK (64 * 1024)
 
+/*
+ * Bytes that readers without a scan context take out of ZIPs: the type
+ * sniffing (eng_zip_names, the ODF "mimetype"), the ODF manifest and
+ * the preview's members (eng_zip_member). They count against the
+ * message's expanded bytes like every other read (issue 13): the scan
+ * takes them into ctx->arch_expanded before each budgeted read
+ * (eng_side_take). Per thread, as a scan is.
+ */
+static _Thread_local unsigned long long eng_side_bytes;
+
+void eng_side_take(eng_ctx *ctx)
+{
+	if (ctx)
+		ctx->arch_expanded += eng_side_bytes;
+	eng_side_bytes = 0;
+}
+
 static pthread_once_t eng_locale_once = PTHREAD_ONCE_INIT;
 static locale_t eng_utf8_locale;
 
@@ -268,10 +285,11 @@ static void eng_limit_hit(eng_walk *w, const char *rule, const char *ja,
 /* What is left of the message's expanded bytes: one budget for every
  * archive and every document package (an OOXML file is a ZIP) of the
  * message, at any depth. */
-static unsigned long long eng_left(const eng_ctx *ctx)
+static unsigned long long eng_left(eng_ctx *ctx)
 {
 	unsigned long long total = ctx->eng->lim.expanded_size;
 
+	eng_side_take(ctx);
 	return ctx->arch_expanded < total ? total - ctx->arch_expanded : 0;
 }
 
@@ -294,6 +312,45 @@ static size_t eng_entry_budget(eng_walk *w, bool *by_ratio)
 	if (*by_ratio)
 		left = ratio - (w->out_here < ratio ? w->out_here : ratio);
 	return eng_clamp(left);
+}
+
+/*
+ * Passing an entry without reading it. libarchive passes a member whose
+ * compressed size is known without inflating it; one whose size comes
+ * only after its data (a streamed ZIP's data descriptor) it inflates to
+ * the end, and those bytes would be counted nowhere: read them here
+ * instead, into the message's budget, and stop at it (false, a
+ * scan-limit finding, no more archives opened).
+ */
+static bool eng_skip_counted(eng_ctx *ctx, struct archive *a,
+			     struct archive_entry *e, unsigned char *chunk,
+			     const char *where)
+{
+	unsigned long long left, got = 0;
+
+	if (archive_entry_size_is_set(e))
+		return true;
+	left = eng_left(ctx);
+	for (unsigned i = 0;; i++) {
+		la_ssize_t r = archive_read_data(a, chunk, ENG_CHUNK);
+
+		if (r <= 0)
+			break;
+		got += (unsigned long long)r;
+		if (got > left) {
+			ctx->arch_expanded += got;
+			eng_scan_limit(ctx, "archive-size",
+				       "圧縮ファイルの展開後の大きさが上限を超えました",
+				       "Archive contents exceed the expanded size limit",
+				       where, "");
+			ctx->arch_bomb = true;
+			return false;
+		}
+		if ((i & 63) == 63 && eng_deadline_passed(ctx))
+			break;
+	}
+	ctx->arch_expanded += got;
+	return true;
 }
 
 typedef enum eng_rd {
@@ -394,8 +451,11 @@ static void eng_walk_entry(eng_walk *w, struct archive *a, struct archive_entry 
 			      "Too many files in archives to inspect", w->node->where, "");
 		return;
 	}
-	if (!eng_is_file(w, e))
+	if (!eng_is_file(w, e)) {
+		if (!eng_skip_counted(ctx, a, e, w->chunk, w->node->where))
+			w->stop = true;
 		return;
+	}
 	sg_buf_init(&name, ENG_ENTRY_NAME_MAX * 4);
 	eng_entry_name(w, e, &name);
 	ent = eng_add_entry(w, sg_buf_cstr(&name));
@@ -499,66 +559,109 @@ void eng_archive_walk(eng_ctx *ctx, eng_attachment *node,
 		node->encrypted = !w.stop && w.nfiles > 0 && w.nenc == w.nfiles;
 }
 
+/*
+ * A ZIP opened for sniffing or for one member: by its central directory
+ * when it has one (libarchive then seeks from member to member and
+ * inflates nothing to pass one); else streaming, where passing a member
+ * whose size is only at its end means inflating all of it, bytes nobody
+ * counts: such a member ends the look (*streaming set).
+ */
+static struct archive *eng_zip_open(const unsigned char *data, size_t len,
+				    bool *streaming)
+{
+	struct archive *a = archive_read_new();
+
+	*streaming = false;
+	archive_read_support_format_zip_seekable(a);
+	if (archive_read_open_memory(a, data, len) == ARCHIVE_OK)
+		return a;
+	archive_read_free(a);
+	a = archive_read_new();
+	*streaming = true;
+	archive_read_support_format_zip(a);
+	if (archive_read_open_memory(a, data, len) == ARCHIVE_OK)
+		return a;
+	archive_read_free(a);
+	return NULL;
+}
+
+/* The next member header, or NULL at the end, on an error, or where
+ * passing the previous member would inflate it uncounted. */
+static struct archive_entry *eng_zip_next(struct archive *a, bool streaming,
+					  struct archive_entry *prev)
+{
+	struct archive_entry *e;
+	int r;
+
+	if (streaming && prev && !archive_entry_size_is_set(prev))
+		return NULL;
+	r = archive_read_next_header(a, &e);
+	return r < ARCHIVE_WARN || r == ARCHIVE_EOF ? NULL : e;
+}
+
 void eng_zip_names(const unsigned char *data, size_t len,
 		   int (*fn)(void *arg, const char *name), void *arg)
 {
 	locale_t old = eng_locale_enter();
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
+	bool streaming;
+	struct archive *a = eng_zip_open(data, len, &streaming);
+	struct archive_entry *e = NULL;
 
-	archive_read_support_format_zip(a);
-	if (archive_read_open_memory(a, data, len) == ARCHIVE_OK) {
-		for (size_t i = 0; i < ENG_ZIP_SNIFF_NAMES; i++) {
-			int r = archive_read_next_header(a, &e);
-			const char *p;
+	for (size_t i = 0; a && i < ENG_ZIP_SNIFF_NAMES; i++) {
+		const char *p;
 
-			if (r < ARCHIVE_WARN || r == ARCHIVE_EOF)
-				break;
-			p = archive_entry_pathname(e);
-			if (p && fn(arg, p))
-				break;
-		}
+		if ((e = eng_zip_next(a, streaming, e)) == NULL)
+			break;
+		p = archive_entry_pathname(e);
+		if (p && fn(arg, p))
+			break;
 	}
-	archive_read_free(a);
+	if (a)
+		archive_read_free(a);
 	eng_locale_leave(old);
 }
 
+/* Reads the member into out, at most max bytes; what was inflated is
+ * counted (eng_side_bytes), also when it was too much. */
 static int eng_read_member(struct archive *a, size_t max, sg_buf *out)
 {
 	char buf[4096];
 	la_ssize_t r;
+	int rc = 0;
 
-	while ((r = archive_read_data(a, buf, sizeof(buf))) > 0)
-		if (out->len + (size_t)r > max || sg_buf_append(out, buf, (size_t)r) < 0)
-			return -1;
-	return r == 0 ? 0 : -1;
+	while ((r = archive_read_data(a, buf, sizeof(buf))) > 0) {
+		eng_side_bytes += (unsigned long long)r;
+		if (out->len + (size_t)r > max || sg_buf_append(out, buf, (size_t)r) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	return rc < 0 || r < 0 ? -1 : 0;
 }
 
 int eng_zip_member(const unsigned char *data, size_t len, const char *name,
 		   size_t max, sg_buf *out)
 {
 	locale_t old = eng_locale_enter();
-	struct archive *a = archive_read_new();
-	struct archive_entry *e;
+	bool streaming;
+	struct archive *a = eng_zip_open(data, len, &streaming);
+	struct archive_entry *e = NULL;
 	int rc = -1;
 
-	archive_read_support_format_zip(a);
-	if (archive_read_open_memory(a, data, len) == ARCHIVE_OK) {
-		for (size_t i = 0; i < ENG_ZIP_SNIFF_NAMES; i++) {
-			int r = archive_read_next_header(a, &e);
-			const char *p;
+	for (size_t i = 0; a && i < ENG_ZIP_SNIFF_NAMES; i++) {
+		const char *p;
 
-			if (r < ARCHIVE_WARN || r == ARCHIVE_EOF)
-				break;
-			p = archive_entry_pathname(e);
-			if (p && strcmp(p, name) == 0) {
-				if (!archive_entry_is_encrypted(e))
-					rc = eng_read_member(a, max, out);
-				break;
-			}
+		if ((e = eng_zip_next(a, streaming, e)) == NULL)
+			break;
+		p = archive_entry_pathname(e);
+		if (p && strcmp(p, name) == 0) {
+			if (!archive_entry_is_encrypted(e))
+				rc = eng_read_member(a, max, out);
+			break;
 		}
 	}
-	archive_read_free(a);
+	if (a)
+		archive_read_free(a);
 	eng_locale_leave(old);
 	return rc;
 }
@@ -643,8 +746,13 @@ static eng_pkg_rc eng_pkg_loop(eng_ctx *ctx, struct archive *a, const char *wher
 			break;
 		}
 		name = archive_entry_pathname(e);
-		if (name == NULL || !want(name))
-			continue;	/* libarchive skips the data */
+		if (name == NULL || !want(name)) {
+			/* libarchive skips the data; counted when it must
+			 * inflate them to do so */
+			if (!eng_skip_counted(ctx, a, e, chunk, where))
+				rc = ENG_PKG_LIMIT;
+			continue;
+		}
 		if (archive_entry_is_encrypted(e)) {
 			rc = ENG_PKG_PARTIAL;
 			continue;

@@ -41,7 +41,12 @@
  *
  *	eng_zip_names() calls fn for each entry name of a ZIP (bounded),
  *	and eng_zip_member() reads one named member of at most `max` bytes:
- *	for sniffing OOXML and ODF without the full walk.
+ *	for sniffing OOXML and ODF without the full walk. Both go by the
+ *	central directory when there is one, and never inflate a member
+ *	just to pass it; what eng_zip_member() inflates is counted per
+ *	thread, and eng_side_take() adds it to the scan's expanded bytes
+ *	(every budgeted read does, first): no read of attachment content
+ *	is outside the message's budget.
  * DIAGNOSTICS
  *	eng_pkg_read() returns ENG_PKG_OK (every wanted member read),
  *	ENG_PKG_PARTIAL (a member over cap, encrypted or unreadable, or a
@@ -80,6 +85,7 @@ eng_pkg_rc eng_pkg_read(eng_ctx *ctx, const char *where,
 /* fn returns non-zero to stop. */
 void eng_zip_names(const unsigned char *data, size_t len,
 		   int (*fn)(void *arg, const char *name), void *arg);
+void eng_side_take(eng_ctx *ctx);
 int eng_zip_member(const unsigned char *data, size_t len, const char *name,
 		   size_t max, sg_buf *out);
 

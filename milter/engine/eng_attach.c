@@ -9,6 +9,7 @@
  */
 #include "engine/eng_attach.h"
 #include "engine/eng_archive.h"
+#include "engine/eng_crypt.h"
 #include "engine/eng_office.h"
 #include "engine/eng_pdf.h"
 #include "engine/eng_pdftext.h"
@@ -218,14 +219,120 @@ static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
 				 const unsigned char *data, size_t len,
 				 unsigned depth);
 
+/* Signed wrappers inside signed wrappers, unwrapped at most. */
+#define ENG_UNWRAP_LAYERS 4
+
+/*
+ * A file in an archive that is a readable wrapper: an opaque-signed
+ * S/MIME file (CMS SignedData, "report.csv.p7m", or a whole signed mail
+ * saved as smime.p7m), RFC 3274 compressed data, gpg --sign output,
+ * binary or armoured. Anybody can read what it carries, so it is read
+ * as the MIME walk reads the same thing at the top level (eng_unwrap):
+ * a MIME entity is walked, a file is judged as the entry (issue 13).
+ * Encrypted CMS and OpenPGP are left to eng_attach_file, which marks
+ * them encrypted only because their content proves it. Returns whether
+ * the entry was read through its wrapper; one that cannot be read is a
+ * scan limit, and the entry is then judged as it stands.
+ */
+static bool eng_entry_unwrap(eng_ctx *ctx, eng_attachment *ent,
+			     const unsigned char *data, size_t len,
+			     unsigned depth, unsigned layer);
+
+static void eng_entry_read(eng_ctx *ctx, eng_attachment *ent,
+			   const unsigned char *data, size_t len,
+			   unsigned depth, unsigned layer)
+{
+	if (layer < ENG_UNWRAP_LAYERS &&
+	    eng_entry_unwrap(ctx, ent, data, len, depth, layer))
+		return;
+	eng_content_text(ctx, ent->where, ent->name, data, len, depth);
+	(void)eng_attach_file(ctx, ent, data, len, depth);
+}
+
+static bool eng_entry_unwrap(eng_ctx *ctx, eng_attachment *ent,
+			     const unsigned char *data, size_t len,
+			     unsigned depth, unsigned layer)
+{
+	const eng_limits *lim = &ctx->eng->lim;
+	eng_crypt_info info = { 0 };
+	eng_crypt_kind k = ENG_CRYPT_NONE;
+	unsigned long long left;
+	bool armour = false;
+	eng_ftype ft;
+	sg_buf inner;
+
+	if (data == NULL || len == 0 || eng_deadline_passed(ctx))
+		return false;
+	ft = eng_sniff(data, len);
+	if (ft != ENG_FT_P7S && ft != ENG_FT_UNKNOWN && ft != ENG_FT_PGP_SIG &&
+	    ft != ENG_FT_TEXT)
+		return false;
+	/* What comes out counts against the message's expanded bytes,
+	 * like every read of archive content. */
+	eng_side_take(ctx);
+	left = lim->expanded_size > ctx->arch_expanded ?
+	       lim->expanded_size - ctx->arch_expanded : 0;
+	sg_buf_init(&inner, left < SG_BUF_UNLIMITED ? (size_t)left : SG_BUF_UNLIMITED);
+	if (ft == ENG_FT_P7S || ft == ENG_FT_UNKNOWN)
+		k = eng_crypt_cms(data, len, &inner, &info);
+	if (k == ENG_CRYPT_NONE && (ft == ENG_FT_UNKNOWN || ft == ENG_FT_PGP_SIG))
+		k = eng_crypt_pgp(data, len, &inner, &info);
+	if (k == ENG_CRYPT_NONE && ft == ENG_FT_TEXT) {
+		k = eng_crypt_armor(data, len, &inner, &info);
+		armour = true;
+	}
+	if (k == ENG_CRYPT_BROKEN) {
+		sg_buf ev;
+
+		sg_buf_init(&ev, 512);
+		sg_buf_printf(&ev, "%s: %s", info.what ? info.what : "",
+			      info.why ? info.why : "");
+		eng_scan_limit(ctx, info.toobig ? "archive-size" : "crypt-unreadable",
+			       "署名・暗号の形式 (S/MIME, OpenPGP) を読み取れません",
+			       "Signed or encrypted content (S/MIME, OpenPGP) could not be read",
+			       ent->where, sg_buf_cstr(&ev));
+		sg_buf_free(&ev);
+	}
+	if (k != ENG_CRYPT_READABLE) {
+		sg_buf_free(&inner);
+		return false;
+	}
+	ctx->arch_expanded += inner.len;
+	free(ent->note);
+	ent->note = sg_xstrdup(info.what ? info.what : "signed");
+	if (armour) {
+		/* The text around an armoured block is read as it stands,
+		 * then what the blocks carry, as the entry. */
+		eng_content_text(ctx, ent->where, ent->name, data, len, depth);
+		eng_entry_read(ctx, ent, (const unsigned char *)sg_buf_cstr(&inner),
+			       inner.len, depth, layer + 1);
+	} else if (eng_is_mime_entity((const unsigned char *)sg_buf_cstr(&inner),
+				      inner.len)) {
+		/* A signed mail saved as a file: its parts, named under the
+		 * entry (資料.zip/smime.p7m/名簿.csv). */
+		sg_buf prefix;
+
+		sg_buf_init(&prefix, SG_BUF_UNLIMITED);
+		sg_buf_printf(&prefix, "%s/", ent->where);
+		(void)eng_attach_file(ctx, ent, NULL, 0, depth);
+		eng_mime_walk_entity(ctx, (const unsigned char *)sg_buf_cstr(&inner),
+				     inner.len, ent->path, sg_buf_cstr(&prefix), depth);
+		sg_buf_free(&prefix);
+	} else {
+		eng_entry_read(ctx, ent, (const unsigned char *)sg_buf_cstr(&inner),
+			       inner.len, depth, layer + 1);
+	}
+	sg_buf_free(&inner);
+	return true;
+}
+
 static void eng_entry_cb(eng_ctx *ctx, eng_attachment *ent,
 			 const unsigned char *data, size_t len, unsigned depth)
 {
 	/* A marking in an entry name marks the file, as in a mail name;
 	 * its text is read as an attachment's is (issue 13, class 5). */
 	eng_mark_scan_name(ctx, ent->name, strlen(ent->name), ent->where);
-	eng_content_text(ctx, ent->where, ent->name, data, len, depth);
-	(void)eng_attach_file(ctx, ent, data, len, depth);
+	eng_entry_read(ctx, ent, data, len, depth, 0);
 }
 
 static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,

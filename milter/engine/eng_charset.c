@@ -30,7 +30,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <utf8proc.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,7 @@ typedef struct cs_ctx {
 	size_t replaced;	/* U+FFFD we produced */
 	size_t halfkana;	/* U+FF61..U+FF9F produced (guess tie-break) */
 	bool toobig;
+	bool jp_only;		/* guess among Japanese charsets only */
 	iconv_t cd[CD_COUNT];
 	bool cd_tried[CD_COUNT];
 } cs_ctx;
@@ -646,7 +649,9 @@ static const struct cs_alias {
 	{"ks_c_5601-1987", K_ICONV, "CP949"}, {"gb2312", K_ICONV, "GB18030"},
 	{"gbk", K_ICONV, "GB18030"}, {"x-gbk", K_ICONV, "GB18030"},
 	{"iso-8859-1", K_ICONV, "WINDOWS-1252"},
-	{"latin1", K_ICONV, "WINDOWS-1252"},
+	{"latin1", K_ICONV, "WINDOWS-1252"}, {"latin-1", K_ICONV, "WINDOWS-1252"},
+	{"iso8859-1", K_ICONV, "WINDOWS-1252"}, {"iso_8859-1", K_ICONV, "WINDOWS-1252"},
+	{"l1", K_ICONV, "WINDOWS-1252"}, {"cp819", K_ICONV, "WINDOWS-1252"},
 };
 
 static const char *const kind_names[] = {
@@ -760,15 +765,189 @@ static void score(enum cs_cd which, const unsigned char *p, size_t len,
  * katakana wins: EUC-JP kana and kanji bytes (0xA1..0xFE pairs) also read
  * as valid CP932, as a run of half-width katakana nobody writes.
  */
-static enum cs_cd guess_sjis_euc(const unsigned char *p, size_t len)
+static enum cs_cd guess_sjis_euc(const unsigned char *p, size_t len,
+				 size_t *repl)
 {
 	size_t r_sj, k_sj, r_euc, k_euc;
 
 	score(CD_CP932, p, len, &r_sj, &k_sj);
 	score(CD_EUCJP, p, len, &r_euc, &k_euc);
+	*repl = r_euc < r_sj ? r_euc : r_sj;
 	if (r_euc != r_sj)
 		return r_euc < r_sj ? CD_EUCJP : CD_CP932;
 	return k_euc < k_sj ? CD_EUCJP : CD_CP932;
+}
+
+/*
+ * Undeclared 8-bit text that no Japanese charset reads (a Russian or
+ * a French .txt, a body labelled us-ascii): the single-byte charsets
+ * mail outside Japan uses. Why this is safe for detection: the
+ * detectors look for Japanese and for digits and ASCII; the latter are
+ * the same bytes in all of these charsets, and a single-byte charset
+ * can only be chosen when the high bytes do not have the shape of
+ * Japanese (Shift_JIS and EUC-JP write every kana and kanji as a pair
+ * of bytes, mostly both high, so Japanese text is long runs of high
+ * bytes, and its Shift_JIS trail bytes are ASCII letters next to high
+ * ones). A Latin reading allows few runs of three high bytes or more;
+ * a Cyrillic or Greek one needs letters only, no letter next to an
+ * ASCII letter and the case pattern of words (a capital after a small
+ * letter inside a word is what the wrong Cyrillic table gives).
+ * Japanese with a few invalid bytes put in still has those shapes and
+ * is read as Japanese, its replacements counted (max_undecodable).
+ */
+enum { SB_LATIN, SB_OTHER };
+
+static const struct cs_single {
+	const char *name;
+	int script;
+} cs_singles[] = {
+	{"WINDOWS-1252", SB_LATIN}, {"WINDOWS-1250", SB_LATIN},
+	{"WINDOWS-1251", SB_OTHER}, {"KOI8-R", SB_OTHER},
+	{"ISO-8859-5", SB_OTHER}, {"ISO-8859-7", SB_OTHER},
+};
+
+#define SB_NONE 0xFFFFFFFFul
+
+/* table[b - 0x80]: the code point of byte b, SB_NONE when undefined. */
+static bool sb_table(const char *name, unsigned long table[128])
+{
+	iconv_t cd = iconv_open("UTF-32LE", name);
+
+	if (cd == (iconv_t)-1)
+		return false;
+	for (unsigned b = 0x80; b <= 0xFF; b++) {
+		char in[1] = { (char)b }, o[8];
+		char *ip = in, *op = o;
+		size_t il = 1, ol = sizeof(o);
+
+		iconv(cd, NULL, NULL, NULL, NULL);
+		table[b - 0x80] = SB_NONE;
+		if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1 && op - o == 4)
+			table[b - 0x80] = (unsigned long)(unsigned char)o[0] |
+					  (unsigned long)(unsigned char)o[1] << 8 |
+					  (unsigned long)(unsigned char)o[2] << 16 |
+					  (unsigned long)(unsigned char)o[3] << 24;
+	}
+	iconv_close(cd);
+	return true;
+}
+
+static bool sb_letter(unsigned long cp)
+{
+	utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)cp);
+
+	/* Marks too: Thai and Hebrew vowels are part of their words. */
+	return k == UTF8PROC_CATEGORY_LU || k == UTF8PROC_CATEGORY_LL ||
+	       k == UTF8PROC_CATEGORY_LT || k == UTF8PROC_CATEGORY_LM ||
+	       k == UTF8PROC_CATEGORY_LO || k == UTF8PROC_CATEGORY_MN ||
+	       k == UTF8PROC_CATEGORY_MC;
+}
+
+static bool sb_ascii_letter(unsigned char b)
+{
+	return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z');
+}
+
+/* How badly p reads in this table (lower is better), or SIZE_MAX when
+ * it does not read as text of its script at all. One pass over p. */
+static size_t sb_judge(const unsigned long table[128], int script,
+		       const unsigned char *p, size_t len)
+{
+	size_t high = 0, letters = 0, in_runs = 0, run = 0, touching = 0,
+	       midcap = 0;
+	bool prev_small = false;
+
+	for (size_t i = 0; i <= len; i++) {
+		unsigned long cp;
+		utf8proc_category_t k;
+
+		if (i == len || p[i] < 0x80) {
+			if (run >= 3)
+				in_runs += run;
+			run = 0;
+			prev_small = i < len && p[i] >= 'a' && p[i] <= 'z';
+			continue;
+		}
+		cp = table[p[i] - 0x80];
+		if (cp == SB_NONE || (cp >= 0x80 && cp <= 0x9F))
+			return SIZE_MAX;	/* undefined, or a C1 control */
+		k = utf8proc_category((utf8proc_int32_t)cp);
+		if (k == UTF8PROC_CATEGORY_CC || k == UTF8PROC_CATEGORY_CO ||
+		    k == UTF8PROC_CATEGORY_CN)
+			return SIZE_MAX;
+		high++;
+		run++;
+		if (sb_letter(cp)) {
+			letters++;
+			if ((i > 0 && sb_ascii_letter(p[i - 1])) ||
+			    (i + 1 < len && sb_ascii_letter(p[i + 1])))
+				touching++;
+			if (k == UTF8PROC_CATEGORY_LU && prev_small)
+				midcap++;
+			prev_small = k == UTF8PROC_CATEGORY_LL;
+		} else {
+			prev_small = false;
+		}
+	}
+	if (high == 0)
+		return SIZE_MAX;
+	if (script == SB_LATIN)
+		return in_runs * 10 <= high ? in_runs : SIZE_MAX;
+	if (letters * 100 < high * 95 || touching * 20 > letters ||
+	    midcap * 20 > letters)
+		return SIZE_MAX;
+	return midcap + touching;
+}
+
+/*
+ * A declared single-byte label is a claim too: Shift_JIS labelled
+ * iso-8859-1 decodes without one error into accented letters and hides
+ * every kanji. True when `name` is a single-byte charset whose reading
+ * of p has the shape of no script (sb_judge) while a Japanese charset
+ * reads p without a replacement: then the Japanese reading is kept.
+ */
+static bool sb_label_lies(const char *name, const unsigned char *p, size_t len)
+{
+	unsigned long table[128];
+	size_t repl, defined = 0;
+	bool high = false;
+
+	for (size_t i = 0; i < len && !high; i++)
+		high = p[i] >= 0x80;
+	if (!high || !sb_table(name, table))
+		return false;
+	/* A multi-byte charset (GB18030, Big5) reads few lone high bytes;
+	 * a single-byte one all but a few (windows-1252 lacks five). */
+	for (unsigned b = 0; b < 128; b++)
+		defined += table[b] != SB_NONE;
+	if (defined < 100)
+		return false;
+	if (sb_judge(table, SB_LATIN, p, len) != SIZE_MAX ||
+	    sb_judge(table, SB_OTHER, p, len) != SIZE_MAX)
+		return false;
+	(void)guess_sjis_euc(p, len, &repl);
+	return repl == 0;
+}
+
+/* The single-byte charset p reads best in, or NULL. */
+static const char *guess_single(const unsigned char *p, size_t len)
+{
+	unsigned long table[128];
+	size_t best = SIZE_MAX;
+	const char *name = NULL;
+
+	for (size_t k = 0; k < sizeof(cs_singles) / sizeof(cs_singles[0]); k++) {
+		size_t v;
+
+		if (!sb_table(cs_singles[k].name, table))
+			continue;
+		v = sb_judge(table, cs_singles[k].script, p, len);
+		if (v < best) {
+			best = v;
+			name = cs_singles[k].name;
+		}
+	}
+	return name;
 }
 
 /* A quarter of the bytes NUL: UTF-16 (of mostly Latin text) without a
@@ -793,8 +972,19 @@ static void dec_guess(cs_ctx *c, const unsigned char *p, size_t len)
 		dec_iso2022jp(c, p, len);
 	else if (eng_cs_is_utf8(p, len))
 		dec_utf8(c, p, len);
-	else
-		dec_named(c, guess_sjis_euc(p, len), p, len);
+	else {
+		size_t repl;
+		enum cs_cd jp = guess_sjis_euc(p, len, &repl);
+		const char *single = repl > 0 && !c->jp_only ? guess_single(p, len) : NULL;
+		iconv_t cd = single ? iconv_open("UTF-8", single) : (iconv_t)-1;
+
+		if (cd != (iconv_t)-1) {
+			dec_iconv(c, cd, p, len);
+			iconv_close(cd);
+		} else {
+			dec_named(c, jp, p, len);
+		}
+	}
 }
 
 /* ----------------------------------------------------------------- main */
@@ -859,6 +1049,8 @@ eng_cs_status eng_cs_decode(const char *charset, const void *in, size_t len,
 	c = sg_xmalloc(sizeof(*c));	/* 4 KiB staging: off the stack */
 	ctx_init(c, out);
 	kind = classify(charset, &iname);
+	if (kind == K_ICONV && sb_label_lies(iname, p, len))
+		kind = K_GUESS;
 	dec_kind(c, kind, iname, p, len);
 	if (kind != K_GUESS && c->replaced > 2 && c->replaced * 20 >= len) {
 		cs_ctx *g = sg_xmalloc(sizeof(*g));
@@ -866,6 +1058,9 @@ eng_cs_status eng_cs_decode(const char *charset, const void *in, size_t len,
 
 		sg_buf_init(&alt, out->max > start ? out->max - start : 0);
 		ctx_init(g, &alt);
+		/* Text labelled Japanese that does not decode is judged as
+		 * Japanese: no single-byte charset hides its bytes. */
+		g->jp_only = kind == K_CP932 || kind == K_JIS || kind == K_EUCJP;
 		dec_kind(g, K_GUESS, NULL, p, len);
 		if ((g->replaced + g->halfkana) * 4 < c->replaced &&
 		    (!g->toobig || c->toobig)) {

@@ -23,7 +23,13 @@
  *	UTF-8 BOM UTF-8 (the BOM is dropped); else ISO-2022-JP when an
  *	escape sequence is present, UTF-8 when the bytes are valid UTF-8,
  *	else CP932 or EUC-JP by which decodes with fewer errors (on a tie,
- *	the one giving fewer half-width katakana; then CP932).
+ *	the one giving fewer half-width katakana; then CP932). When neither
+ *	decodes without errors, a single-byte charset (windows-1252/1250,
+ *	windows-1251, KOI8-R, ISO-8859-5/7) whose reading has the shape of
+ *	its script is used instead (Russian or French text); Japanese bytes
+ *	never have that shape. A declared single-byte charset whose reading
+ *	has no script's shape, on bytes that CP932 or EUC-JP read cleanly,
+ *	is a lie: the Japanese reading is kept.
  *
  *	A label is a claim: when the declared charset needs replacements,
  *	the bytes are decoded again by guessing and the decoding with fewer

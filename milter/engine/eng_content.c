@@ -575,16 +575,18 @@ static ct_kind ct_classify(const char *name, const unsigned char *d, size_t len)
 /* ---- the entry point ---------------------------------------------------- */
 
 /* Raw text or HTML: charset guessed (CP932 for Windows CSV). */
-static int ct_plain(eng_ctx *ctx, const char *where, ct_kind kind,
-		    const unsigned char *d, size_t len, sg_buf *out)
+static int ct_plain(eng_ctx *ctx, const char *where, const char *charset,
+		    ct_kind kind, const unsigned char *d, size_t len, sg_buf *out)
 {
 	size_t replaced = 0;
 	sg_buf utf8;
 	int rc;
 
 	sg_buf_init(&utf8, out->max);
-	rc = eng_cs_decode(NULL, d, len, &utf8, &replaced) == ENG_CS_TOOBIG ? -1 : 0;
-	eng_undecodable(ctx, where, NULL, replaced, len);
+	/* A text attachment's declared charset is its label, as a body
+	 * part's is (a label that fails is guessed again: eng_charset). */
+	rc = eng_cs_decode(charset, d, len, &utf8, &replaced) == ENG_CS_TOOBIG ? -1 : 0;
+	eng_undecodable(ctx, where, charset, replaced, len);
 	if (kind == CT_HTML)
 		rc |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, out);
 	else
@@ -635,6 +637,13 @@ static void ct_embeddings(eng_ctx *ctx, const char *where, const ct_pkg *pkg,
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 		      const unsigned char *data, size_t len, unsigned depth)
 {
+	eng_content_text_cs(ctx, where, name, NULL, data, len, depth);
+}
+
+void eng_content_text_cs(eng_ctx *ctx, const char *where, const char *name,
+			 const char *charset, const unsigned char *data,
+			 size_t len, unsigned depth)
+{
 	size_t max = ctx->eng->lim.text_size;
 	ct_kind kind;
 	ct_pkg pkg = { NULL, 0 };
@@ -661,7 +670,7 @@ void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 				       "Part of the document could not be read", where, "");
 		ct_embeddings(ctx, where, &pkg, depth + 1);
 	} else {
-		rc = ct_plain(ctx, where, kind, data, len, &text);
+		rc = ct_plain(ctx, where, charset, kind, data, len, &text);
 	}
 	if (rc < 0)
 		eng_scan_limit(ctx, "text-size", "添付ファイルの文字が多すぎて全部は検査できません",

@@ -131,6 +131,8 @@ typedef struct eng_ctx {
 	struct eng_pv *pv;		/* eng_preview()'s collector, or NULL */
 	bool has_attachment;		/* a top-level attachment that is not
 					 * exempt (logo, calendar, signature) */
+	const struct eng_walk_cb *walk_cb;	/* eng_mime_walk's, for MIME
+						 * found inside files */
 } eng_ctx;
 
 /* eng_preview.c: the walk's hooks while a preview is built (ctx->pv
@@ -198,6 +200,10 @@ void eng_recip_private(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h)
  * file's archive nesting (0 for a mail attachment). */
 void eng_content_text(eng_ctx *ctx, const char *where, const char *name,
 		      const unsigned char *data, size_t len, unsigned depth);
+/* The same for a mail attachment with a declared charset (or NULL). */
+void eng_content_text_cs(eng_ctx *ctx, const char *where, const char *name,
+			 const char *charset, const unsigned char *data,
+			 size_t len, unsigned depth);
 /* The detectors of every attachment's text, over normalised (NFKC)
  * text: markings and personal data, `where` the file. */
 void eng_content_detect_text(eng_ctx *ctx, const char *where, const char *norm,
@@ -234,6 +240,13 @@ typedef struct eng_mime eng_mime;
 eng_mime *eng_mime_parse(eng_ctx *ctx, const void *msg, size_t len,
 			 eng_hdrs *hdrs);
 void eng_mime_walk(eng_ctx *ctx, eng_mime *mime, const eng_walk_cb *cb);
+/* Whether d[0..n) starts like a MIME entity (S/MIME's encapsulated
+ * content), and the walk of one found inside a file (a signed mail
+ * saved into an archive): its parts go through the walk's callbacks,
+ * their where under prefix. */
+bool eng_is_mime_entity(const unsigned char *d, size_t n);
+void eng_mime_walk_entity(eng_ctx *ctx, const unsigned char *d, size_t n,
+			  const char *path, const char *prefix, unsigned depth);
 void eng_mime_free(eng_mime *mime);
 void eng_hdrs_init(eng_hdrs *h, size_t max);
 void eng_hdrs_free(eng_hdrs *h);

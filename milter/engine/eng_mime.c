@@ -29,6 +29,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/eng_charset.h"
+#include "engine/eng_archive.h"
 #include "engine/eng_crypt.h"
 #include "engine/eng_hdr.h"
 #include "engine/eng_rawhdr.h"
@@ -374,23 +375,33 @@ static bool eng_is_body_type(const char *ctype, const unsigned char *d, size_t n
  * last group still carry one or two whole bytes, which GMime's decoder
  * keeps back waiting for the rest of the group; they are decoded here
  * (tail) and appended (issue 13: unpadded base64 is what some mailers
- * write). */
+ * write). Nor is text after the last whole, padded group that is not
+ * base64 at all: a mailing list's footer that Mailman appends to a
+ * base64 part (SpamAssassin's cjk/big5-base64.1). The base64 before it
+ * decodes in full; the footer is what every reader of the mail sees as
+ * text, so it is read as text (trailer), not decoded into garbage. */
 typedef struct eng_b64_check {
 	char why[128];		/* "" when the part decodes fully */
 	unsigned char tail[2];	/* bytes of an unpadded last group */
 	size_t ntail;
+	bool has_trailer;	/* text after the padded base64 */
+	size_t trailer_off;	/* where it starts in the encoded text */
+	GByteArray *trailer;	/* eng_leaf_content: its bytes, or NULL */
 } eng_b64_check;
 
 static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 {
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
 	char chunk[8192];
-	size_t nalpha = 0, npad = 0, off = 0;
+	size_t nalpha = 0, npad = 0, off = 0, after = 0, nls = 0;
+	bool foreign_after = false;
 	int last[3] = { 0, 0, 0 };
 	ssize_t n;
 
 	chk->why[0] = '\0';
 	chk->ntail = 0;
+	chk->has_trailer = false;
+	chk->trailer_off = 0;
 	if (raw == NULL)
 		return;
 	g_mime_stream_reset(raw);
@@ -399,6 +410,25 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 			unsigned char c = (unsigned char)chunk[i];
 			int v = sg_b64val(c);
 
+			/* After whole padded groups: a trailer when anything
+			 * in it is no base64 (one pass, to the end). */
+			if (after > 0) {
+				foreign_after |= v < 0 && c != '=' && !g_ascii_isspace(c);
+				continue;
+			}
+			/* The end of the base64: whole groups, then '=' padding
+			 * or a blank line, then something (unpadded: a byte no
+			 * base64 has). */
+			if (nalpha > 0 && (nalpha + npad) % 4 == 0 && c != '=' &&
+			    !g_ascii_isspace(c) && (npad > 0 || (nls >= 2 && v < 0))) {
+				after = off + 1;
+				foreign_after = v < 0;
+				continue;
+			}
+			if (c == '\n')
+				nls++;
+			else if (!g_ascii_isspace(c))
+				nls = 0;
 			if (v >= 0) {
 				if (npad > 0)
 					snprintf(chk->why, sizeof(chk->why),
@@ -418,6 +448,16 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 	g_mime_stream_reset(raw);
 	if (chk->why[0])
 		return;
+	if (after > 0 && foreign_after) {
+		chk->has_trailer = true;
+		chk->trailer_off = after - 1;
+		return;
+	}
+	if (after > 0) {
+		snprintf(chk->why, sizeof(chk->why),
+			 "base64: data after '=' padding at byte %zu", after - 1);
+		return;
+	}
 	if (npad > 2)
 		snprintf(chk->why, sizeof(chk->why), "base64: %zu '=' of padding", npad);
 	else if (nalpha % 4 == 1)
@@ -435,6 +475,36 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 	}
 }
 
+/* A base64 part with a trailer: the encoded text before it decoded
+ * into mem, the trailer's bytes as they are into chk->trailer. */
+static void eng_base64_split(GMimeDataWrapper *w, eng_b64_check *chk,
+			     GMimeStream *mem)
+{
+	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
+	GByteArray *enc = g_byte_array_new();
+	char chunk[8192];
+	ssize_t n;
+
+	g_mime_stream_reset(raw);
+	while ((n = g_mime_stream_read(raw, chunk, sizeof(chunk))) > 0)
+		g_byte_array_append(enc, (const guint8 *)chunk, (guint)n);
+	g_mime_stream_reset(raw);
+	if (chk->trailer_off <= enc->len) {
+		guchar *out = g_malloc(chk->trailer_off / 4 * 3 + 3);
+		gint state = 0;
+		guint save = 0;
+		gsize dec = g_base64_decode_step((const gchar *)enc->data,
+						 chk->trailer_off, out, &state, &save);
+
+		g_mime_stream_write(mem, (const char *)out, dec);
+		g_free(out);
+		chk->trailer = g_byte_array_new();
+		g_byte_array_append(chk->trailer, enc->data + chk->trailer_off,
+				    (guint)(enc->len - chk->trailer_off));
+	}
+	g_byte_array_free(enc, TRUE);
+}
+
 /* Decoded (transfer encoding removed) content of a leaf; damaged gets
  * what was wrong with its base64 ("" when nothing). */
 static GByteArray *eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged)
@@ -445,10 +515,15 @@ static GByteArray *eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged)
 
 	damaged->why[0] = '\0';
 	damaged->ntail = 0;
+	damaged->has_trailer = false;
+	damaged->trailer = NULL;
 	if (w) {
 		if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64)
 			eng_base64_check(w, damaged);
-		g_mime_data_wrapper_write_to_stream(w, mem);
+		if (damaged->has_trailer)
+			eng_base64_split(w, damaged, mem);
+		else
+			g_mime_data_wrapper_write_to_stream(w, mem);
 		if (damaged->ntail)
 			g_mime_stream_write(mem, (const char *)damaged->tail,
 					    damaged->ntail);
@@ -496,8 +571,20 @@ bool eng_cid_referenced(const eng_ctx *ctx, const char *content_id)
 	return false;
 }
 
+static void eng_emit_text_how(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
+			      const eng_leaf *l, const unsigned char *d, size_t n,
+			      bool count);
+
 static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
 			  const eng_leaf *l, const unsigned char *d, size_t n)
+{
+	eng_emit_text_how(ctx, cb, where, l, d, n, true);
+}
+
+/* count: whether what does not decode is counted (max_undecodable). */
+static void eng_emit_text_how(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
+			      const eng_leaf *l, const unsigned char *d, size_t n,
+			      bool count)
 {
 	size_t max = ctx->eng->lim.text_size, replaced = 0;
 	const char *cs = l->charset.len ? sg_buf_cstr(&l->charset) : NULL;
@@ -508,7 +595,8 @@ static void eng_emit_text(eng_ctx *ctx, const eng_walk_cb *cb, const char *where
 	sg_buf_init(&text, max);
 	sg_buf_init(&norm, max);
 	toobig = eng_cs_decode(cs, d, n, &utf8, &replaced) == ENG_CS_TOOBIG;
-	eng_undecodable(ctx, where, cs, replaced, n);
+	if (count)
+		eng_undecodable(ctx, where, cs, replaced, n);
 	if (strcmp(sg_buf_cstr(&l->ctype), "text/html") == 0) {
 		eng_collect_cids(ctx, sg_buf_cstr(&utf8), utf8.len);
 		toobig |= eng_html_to_text(sg_buf_cstr(&utf8), utf8.len, &text) < 0;
@@ -562,6 +650,7 @@ static eng_attachment *eng_inventory(eng_ctx *ctx, const char *path,
 	a->name = sg_xstrdup(sg_buf_cstr(&l->name));
 	a->where = eng_join(prefix, l->name.len ? sg_buf_cstr(&l->name) : path);
 	a->declared_type = sg_xstrdup(sg_buf_cstr(&l->ctype));
+	a->charset = l->charset.len ? sg_xstrdup(sg_buf_cstr(&l->charset)) : NULL;
 	a->type = sg_xstrdup(sg_buf_cstr(&l->ctype));
 	a->size = size;
 	a->disposition = sg_xstrdup(sg_buf_cstr(&l->disp));
@@ -621,6 +710,33 @@ static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 	data = eng_leaf_content(obj, &damaged);
 	eng_walk_data(ctx, &l, data->data, data->len, damaged.why, path, prefix,
 		      depth, cb);
+	if (damaged.trailer) {
+		/* Text after the base64 (a list footer): every reader sees
+		 * it, so it is read, as the part's text. */
+		char *where = eng_join(prefix, l.name.len ? sg_buf_cstr(&l.name) : "body");
+
+		sg_buf_reset(&l.ctype);
+		sg_buf_puts(&l.ctype, "text/plain");
+		eng_emit_text(ctx, cb, where, &l, damaged.trailer->data,
+			      damaged.trailer->len);
+		/* A decoder that reads on after the padding would also
+		 * decode the trailer's base64 characters (runs cut by dots
+		 * or underscores join up): that reading is looked at too. A
+		 * footer comes out as noise, which is not counted as
+		 * undecodable: the footer itself was read as text. */
+		{
+			guchar *dec = g_malloc(damaged.trailer->len / 4 * 3 + 3);
+			gint state = 0;
+			guint save = 0;
+			gsize dn = g_base64_decode_step((const gchar *)damaged.trailer->data,
+							damaged.trailer->len, dec, &state, &save);
+
+			eng_emit_text_how(ctx, cb, where, &l, dec, dn, false);
+			g_free(dec);
+		}
+		free(where);
+		g_byte_array_free(damaged.trailer, TRUE);
+	}
 	g_byte_array_free(data, TRUE);
 	eng_leaf_free(&l);
 }
@@ -725,7 +841,7 @@ static void eng_walk_obj(eng_ctx *ctx, GMimeObject *obj, const char *path,
 
 /* S/MIME's encapsulated content is a MIME entity; what a signed file
  * ("report.pdf.p7m", gpg --sign) carries is the file itself. */
-static bool eng_is_mime_entity(const unsigned char *d, size_t n)
+bool eng_is_mime_entity(const unsigned char *d, size_t n)
 {
 	static const char *const starts[] = { "Content-", "MIME-Version:" };
 
@@ -770,6 +886,13 @@ static void eng_walk_entity(eng_ctx *ctx, const unsigned char *d, size_t n,
 	g_mime_parser_options_free(opts);
 }
 
+void eng_mime_walk_entity(eng_ctx *ctx, const unsigned char *d, size_t n,
+			  const char *path, const char *prefix, unsigned depth)
+{
+	if (ctx->walk_cb)
+		eng_walk_entity(ctx, d, n, path, prefix, depth, ctx->walk_cb);
+}
+
 /* Whether d[0..n) was a readable wrapper (and its content walked). A
  * wrapper that cannot be read is a scan limit, and the leaf is then
  * judged as it stands. */
@@ -778,8 +901,7 @@ static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
 		       const char *prefix, unsigned depth, const eng_walk_cb *cb)
 {
 	const eng_limits *lim = &ctx->eng->lim;
-	unsigned long long left = lim->expanded_size > ctx->arch_expanded ?
-				  lim->expanded_size - ctx->arch_expanded : 0;
+	unsigned long long left;
 	eng_crypt_info info = { 0 };
 	eng_crypt_kind k = ENG_CRYPT_NONE;
 	bool armour = false;
@@ -789,6 +911,9 @@ static bool eng_unwrap(eng_ctx *ctx, eng_leaf *l, const unsigned char *d,
 
 	if (n == 0 || eng_deadline_passed(ctx))
 		return false;
+	eng_side_take(ctx);
+	left = lim->expanded_size > ctx->arch_expanded ?
+	       lim->expanded_size - ctx->arch_expanded : 0;
 	/* By content: a "text/plain" body may be a DER SignedData. Binary
 	 * OpenPGP is tried only on what is not text (its first byte is a
 	 * valid packet header in some Latin-1 and Shift_JIS text). */
@@ -879,7 +1004,10 @@ static bool eng_whole_encrypted(eng_ctx *ctx, GMimeObject *root)
 		eng_b64_check damaged;
 		GByteArray *data = eng_leaf_content(body, &damaged);
 
-		enc = !damaged.why[0] && eng_crypt_encrypted(data->data, data->len);
+		enc = !damaged.why[0] && !damaged.trailer &&
+		      eng_crypt_encrypted(data->data, data->len);
+		if (damaged.trailer)
+			g_byte_array_free(damaged.trailer, TRUE);
 		g_byte_array_free(data, TRUE);
 	}
 	if (enc) {
@@ -896,6 +1024,7 @@ void eng_mime_walk(eng_ctx *ctx, eng_mime *mime, const eng_walk_cb *cb)
 {
 	GMimeObject *root = g_mime_message_get_mime_part(mime->msg);
 
+	ctx->walk_cb = cb;
 	if (root == NULL || eng_whole_encrypted(ctx, root))
 		return;
 	eng_walk_obj(ctx, root, GMIME_IS_MULTIPART(root) ? "" : "1", "", 0, cb);

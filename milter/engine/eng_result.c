@@ -39,6 +39,7 @@ static void eng_attachment_free(eng_attachment *a)
 	free(a->where);
 	free(a->type);
 	free(a->declared_type);
+	free(a->charset);
 	free(a->disposition);
 	free(a->content_id);
 	free(a->note);

@@ -14,6 +14,7 @@
  */
 #include "engine/eng_int.h"
 #include "engine/eng_addr.h"
+#include "engine/eng_archive.h"
 #include "engine/eng_attach.h"
 #include "engine/eng_hdr.h"
 #include "engine/eng_pd.h"
@@ -82,7 +83,7 @@ static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 	}
 	/* Its readable text (CSV, xlsx, docx...): markings and personal
 	 * data inside the file, with the file as where. */
-	eng_content_text(ctx, att->where, att->name, data, len, 0);
+	eng_content_text_cs(ctx, att->where, att->name, att->charset, data, len, 0);
 	/* Type, encryption, archive entries, dangerous-attachment. */
 	eng_attach_inspect(ctx, att, data, len);
 }
@@ -143,6 +144,9 @@ int eng_scan_group(const eng_engine *base, const eng_group *group,
 	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
 	ctx.deadline.tv_sec += eng->lim.scan_timeout;
 	eng_hdrs_init(&h, eng->lim.header_size);
+	/* Side reads counted before this scan (sendguardctl, a preview)
+	 * are not this message's. */
+	eng_side_take(NULL);
 
 	mime = eng_mime_parse(&ctx, msg, oversize ? eng->lim.message_size : len, &h);
 	eng_recip_scope(&ctx, env, &h);
@@ -167,6 +171,15 @@ int eng_scan_group(const eng_engine *base, const eng_group *group,
 	}
 	if (mime)
 		eng_mime_walk(&ctx, mime, &cb);
+	/* Side reads (type sniffing, an ODF manifest) after the last
+	 * budgeted read: over the budget is over the budget. */
+	eng_side_take(&ctx);
+	if (ctx.inspect && !ctx.arch_bomb &&
+	    ctx.arch_expanded > eng->lim.expanded_size)
+		eng_scan_limit(&ctx, "archive-size",
+			       "圧縮ファイルの展開後の大きさが上限を超えました",
+			       "Archive contents exceed the expanded size limit",
+			       "message", "");
 	/* After the walk: an HTML body may reference an image before it. */
 	eng_attach_finish(&ctx);
 	if (ctx.inspect)

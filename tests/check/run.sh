@@ -394,6 +394,14 @@ confset "$TMP/base.conf" "$TMP/und.conf" limits max_undecodable "0%, 0"
 ctl -c "$TMP/und.conf" check --json "$FIX/robust/iso2022jp_one_stray_byte.eml"
 check_json "conf: max_undecodable 0%, 0: even one stray byte is held" 1 'any(f("scan-limit")[]; .rule=="undecodable" and (.evidence|startswith("1 of")))'
 
+# [limits] max_expanded_size counts every read of attachment content,
+# the ODF manifest of the encryption check too (issue 13): 3 MB of
+# manifest under a 2M budget is a scan limit; with the default budget
+# the same file is only unencrypted.
+confset "$TMP/base.conf" "$TMP/exp.conf" limits max_expanded_size 2M
+ctl -c "$TMP/exp.conf" check --json "$FIX/robust/odt_big_manifest.eml"
+check_json "conf: max_expanded_size 2M: a 3 MB ODF manifest is over the budget" 1 'any(f("scan-limit")[]; .rule=="archive-size")'
+
 confset "$TMP/base.conf" "$TMP/monitor.conf" policy mode monitor
 ctl -c "$TMP/monitor.conf" check --json "$FIX/kimitsu3_subject_external.eml"
 check_json "conf: mode = monitor still reports the policy's verdict" 2 '.mode=="monitor" and .verdict=="reject"'
