@@ -450,7 +450,10 @@ static sfsistat mlt_delay(mlt_job *j)
 	if (stored < 0)
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "store unwritable"));
 	mlt_bcc_rewrite(j);
-	snprintf(reason, sizeof(reason), "sendguard delay %s", id);
+	/* The same reason as a hold for approval: Sendmail's release
+	 * backend unquarantines by this exact reason (-qQ"sendguard hold
+	 * ID"), and reconcile reads it; the kind lives in the store. */
+	snprintf(reason, sizeof(reason), "sendguard hold %s", id);
 	if (smfi_addheader(j->ctx, "X-Sendguard-Hold", id) != MI_SUCCESS ||
 	    smfi_quarantine(j->ctx, reason) != MI_SUCCESS)
 		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");

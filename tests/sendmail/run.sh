@@ -70,6 +70,10 @@ reconcile_grace = 6m
 
 [hold]
 expire_after = 60s
+
+[group.delayed]
+senders = dly@$SG_INTERNAL
+delay = 10s
 EOF
 CONF=$(milter_conf)
 CTL() { "$SG_CTL" -c "$CONF" "$@"; }
@@ -318,6 +322,35 @@ fi
 send class3 "$FROM" "$VENDOR" "$SG_SRCDIR/tests/fixtures/kimitsu3_subject_external.eml"
 check "class 3 to a contractor: 550 5.7.1 ($REPLY)" eval '[[ "$REPLY" == "550 5.7.1"* ]]'
 check "class 3: not queued" [ -z "$QID" ]
+
+# --- 11b. delayed send (issue 19) on Sendmail's quarantine ---------------------------
+
+sg_mail "$M/delay.eml" "dly@$SG_INTERNAL" "$VENDOR" "日程のご連絡" "山田様
+
+日程をお知らせします。" "X-E2E-Id: sm-delay"
+send delay "dly@$SG_INTERNAL" "$VENDOR" "$M/delay.eml"
+DHID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+check "delay: held as kind delay (quarantined hf$QID)" \
+	eval '[ "$(sg_sql "SELECT kind FROM holds WHERE id = '"'$DHID'"';")" = delay ] && [ "$(sm_state "$QID")" = hold ]'
+"$SG_CTL" -c "$CONF" apply --daemon >"$SG_BASE/applyd.log" 2>&1 &
+SMD=$!
+DRT=$(sg_sql "SELECT release_t FROM holds WHERE id = '$DHID';")
+check "delay: not delivered before its time" [ "$(sink_n sm-delay)" = 0 ]
+check "delay: apply --daemon releases it through the sendmail backend within 10 s of its time" \
+	wait_for $((DRT + 10 - $(date +%s))) sink_has "X-E2E-Id: sm-delay"
+sg_mail "$M/delay2.eml" "dly@$SG_INTERNAL" "$VENDOR" "日程のご連絡 2" "山田様
+
+日程をお知らせします。" "X-E2E-Id: sm-delay2"
+send delay2 "dly@$SG_INTERNAL" "$VENDOR" "$M/delay2.eml"
+D2=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+rc CTL release "$D2" --by "dly@$SG_INTERNAL"
+check "delay: send now by the sender (exit $RC)" [ "$RC" = 0 ]
+check "delay: sent at once (within 5 s)" wait_for 5 sink_has "X-E2E-Id: sm-delay2"
+kill -TERM "$SMD"
+wait "$SMD"
+check "delay: apply --daemon stops on SIGTERM" grep -q "apply --daemon: stopped" "$SG_BASE/applyd.log"
+settle
+check "delay: each delivered once" eval '[ "$(sink_n sm-delay)" = 1 ] && [ "$(sink_n sm-delay2)" = 1 ]'
 
 # --- 12. the milter's health ---------------------------------------------------------
 
