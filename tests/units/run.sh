@@ -177,10 +177,17 @@ unit_cmd() {
 	fi
 	if [ "$ps" = strict ]; then
 		# every mount read-only, but /dev, /proc, /sys and ReadWritePaths
-		ms="$ms; for p in $rw; do mount --bind \$p \$p; done"
+		# ("-PATH": skipped when missing; a missing PATH fails, as
+		# systemd fails the namespace with 226/NAMESPACE)
+		for p in $rw; do
+			case $p in
+			-*) ms="$ms; [ ! -e ${p#-} ] || mount --bind ${p#-} ${p#-}" ;;
+			*) ms="$ms; mount --bind $p $p" ;;
+			esac
+		done
 		ms="$ms; findmnt -rn -o TARGET | while read -r t; do t=\$(printf '%b' \"\$t\")"
 		ms="$ms; case \$t in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue;; esac"
-		for p in $rw; do ms="$ms; [ \"\$t\" = $p ] && continue"; done
+		for p in $rw; do ms="$ms; [ \"\$t\" = ${p#-} ] && continue"; done
 		ms="$ms; mount -o remount,bind,ro \"\$t\" 2>/dev/null || true; done"
 	elif [ -n "$ps" ] && [ "$ps" != no ]; then
 		nok "$(basename "$f"): ProtectSystem=$ps is not emulated by this test"
@@ -196,17 +203,24 @@ unit_run() {
 	"${UNIT_CMD[@]}" $*
 }
 # unit_pre FILE: every ExecStartPre line in order, as systemd runs them:
-# "+" runs with full privileges outside the sandbox (the milter's unit
-# makes its socket directory under Postfix's spool that way, before the
-# sandbox binds it read-write), "-" ignores a failure; the first other
-# failure ends the list with its status.
+# "+" runs with full privileges (the milter's unit makes its socket
+# directory under Postfix's spool that way), but systemd 252 still sets
+# up the mount namespace for it, so a ReadWritePaths entry that is
+# missing and not "-" fails it with 226/NAMESPACE, as on a fresh host;
+# "-" ignores a failure; the first other failure ends the list with its
+# status.
 unit_pre() {
-	local f=$1 line rc
+	local f=$1 line rc p
 	while IFS= read -r line; do
 		[ -n "$line" ] || continue
 		case $line in
-		+*) # shellcheck disable=SC2086
-			${line#+}; rc=$? ;;
+		+*) rc=0
+			for p in $(unit_get "$f" ReadWritePaths); do
+				case $p in -*) continue ;; esac
+				[ -e "$p" ] || { echo "unit: Failed to set up mount namespacing: $p: No such file or directory (status 226/NAMESPACE)"; rc=226; }
+			done
+			# shellcheck disable=SC2086
+			[ "$rc" = 0 ] && { ${line#+}; rc=$?; } ;;
 		-*) unit_run "$f" "${line#-}" || true; rc=0 ;;
 		*) unit_run "$f" "$line"; rc=$? ;;
 		esac
@@ -245,8 +259,17 @@ check_sandbox() {
 
 # --- the milter, as sendguard-milter.service ------------------------------
 MU=$U/sendguard-milter.service
+# A fresh host: the socket's directory under Postfix's spool does not
+# exist yet; the unit's first step makes it.
+rm -rf "$SG_SPOOL/sendguard"
 unit_pre "$MU" >"$SG_BASE/check.out" 2>&1
-check "milter: ExecStartPre (--check) passes in the unit's sandbox" [ $? = 0 ]
+if [ $? = 0 ]; then
+	ok "milter: ExecStartPre (mkdir, --check) passes in the unit's sandbox on a fresh host"
+else
+	nok "milter: ExecStartPre fails on a fresh host:"
+	sed 's/^/     # /' "$SG_BASE/check.out" | head -5
+fi
+check "milter: its socket directory under Postfix's spool was made" [ -d "$SG_SPOOL/sendguard" ]
 unit_cmd "$MU"
 # shellcheck disable=SC2046
 "${UNIT_CMD[@]}" $(unit_get "$MU" ExecStart) >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
