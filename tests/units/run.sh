@@ -30,7 +30,10 @@
 #	must reach the sink within seconds, while the DATA reply must not
 #	wait for them. An approver then approves on the web page through the
 #	link of their notice, and apply runs as sendguard-apply.service
-#	would; the released mail reaches the sink. Expire runs as its unit.
+#	would; the released mail reaches the sink. apply --daemon runs as
+#	sendguard-applyd.service: a second hold approved after it started is
+#	released with nobody running apply, and its KillSignal stops it with
+#	status 0. Expire runs as its unit.
 #	Each process's uid, NoNewPrivs and bounding set are read back from
 #	/proc. Runs as root.
 #
@@ -371,6 +374,35 @@ check "store: approved/1" [ "$(status_of "$HOLD")" = approved/1 ]
 outcome() { grep -lr '^X-Sendguard-Notice:' "$SG_SINK" | while read -r f; do sink_rcpts "$f"; done | grep -c "^$FROM\$"; }
 check "apply: the sender's outcome notice arrived too" wait_for 20 eval '[ "$(outcome)" -ge 2 ]'
 
+# --- apply --daemon, as sendguard-applyd.service ---------------------------
+# The long-running root step (issue 19): started as its unit, it carries
+# out a decision recorded afterwards with nobody running apply, and stops
+# on its KillSignal with status 0.
+DU=$U/sendguard-applyd.service
+unit_run "$DU" "$(unit_get "$DU" ExecStart)" >"$SG_BASE/applyd.out" 2>&1 &
+APPLYD=$!
+sg_state applier_pid "$APPLYD"
+sg_mail "$M/hold2.eml" "$FROM" "$TO" "【取扱注意】職員名簿 2" "田中様
+
+職員名簿を送付します。" "X-E2E-Id: units-hold2"
+swaks --server 127.0.0.1 --port "$SG_GW_PORT" --helo client.sendguard.test --from "$FROM" \
+	--to "$TO" --data "@$M/hold2.eml" --timeout 30 --suppress-data >"$SG_BASE/swaks-hold2.txt" 2>&1
+QID2=$(swaks_qid "$SG_BASE/swaks-hold2.txt")
+HOLD2=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID2';")
+pending2() { [ "$(status_of "$HOLD2")" = pending/0 ]; }
+wait_for 20 pending2
+"$SG_CTL" -c "$(milter_conf)" approve "$HOLD2" --by "$APPROVER" >"$SG_BASE/approve2.out" 2>&1
+released2() { sink_has 'X-E2E-Id: units-hold2'; }
+check "applyd: as its unit, it releases a decision recorded after it started" wait_for 20 released2
+check "applyd: store approved/1" [ "$(status_of "$HOLD2")" = approved/1 ]
+# $! is the subshell running unit_run; the daemon is its one child
+# (unshare and setpriv exec it), which the signal goes to, as systemd's
+# would; the subshell exits with the daemon's status.
+kill -"$(unit_get "$DU" KillSignal | sed 's/^SIG//')" $(ps -o pid= --ppid "$APPLYD")
+wait "$APPLYD"
+drc=$?
+check "applyd: KillSignal stops it with status 0 (got $drc)" [ "$drc" = 0 ]
+
 # --- expire, as sendguard-expire.service -----------------------------------
 EU=$U/sendguard-expire.service
 erc=0
@@ -393,7 +425,7 @@ WEB_PID=""
 check "web: KillSignal=SIGTERM stops it with status 0 (got $wrc)" [ "$wrc" = 0 ]
 check "milter: no sanitizer report" milter_sanitizer_clean
 check "web, apply, expire: no sanitizer report" eval \
-	'! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/web.log" "$SG_BASE/apply.out" "$SG_BASE/expire.out"'
+	'! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/web.log" "$SG_BASE/apply.out" "$SG_BASE/applyd.out" "$SG_BASE/expire.out"'
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
