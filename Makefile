@@ -380,11 +380,15 @@ POSTFIX_SPOOL ?= /var/spool/postfix
 UNITDIR ?= /lib/systemd/system
 SG_USER ?= sendguard
 # What make install enables (and starts): the milter, the approval page,
-# apply --daemon (decisions and delayed sends within a second), apply as
-# soon as a decision is stored (path) and every minute (timer), expiry
-# and reminders (timer).
+# apply --daemon (decisions and delayed sends within a second), apply
+# every minute (timer, the safety net), expiry and reminders (timer).
+# sendguard-apply.path is installed, not enabled: it watches the store's
+# WAL, which every held message and every arrival check writes, so under
+# mail flow it starts apply back to back until systemd's start limit
+# fails it (seen on a systemd host); it is the alternative to applyd for
+# a host that wants no daemon.
 SG_UNITS := sendguard-milter.service sendguard-web.service sendguard-applyd.service \
-	sendguard-apply.path sendguard-apply.timer sendguard-expire.timer
+	sendguard-apply.timer sendguard-expire.timer
 
 # The shipped units hold placeholders (@SBINDIR@, @SYSCONFDIR@,
 # @STATEDIR@, @SPOOLDIR@, @POSTFIX_SPOOL@); make install renders them

@@ -1216,7 +1216,7 @@ static void dr_units(ctl_dr *d)
 {
 	static const char *const units[] = {
 		"sendguard-milter.service", "sendguard-web.service",
-		"sendguard-apply.path", "sendguard-apply.timer",
+		"sendguard-applyd.service", "sendguard-apply.timer",
 		"sendguard-expire.timer",
 	};
 	int status;
