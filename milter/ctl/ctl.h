@@ -86,6 +86,8 @@ void ctl_release_help(void);
 void ctl_withdraw_help(void);
 int ctl_apply(const char *conf_path, int argc, char **argv);
 void ctl_apply_help(void);
+int ctl_serve_downloads(const char *conf_path, int argc, char **argv);
+void ctl_serve_downloads_help(void);
 int ctl_expire(const char *conf_path, int argc, char **argv);
 void ctl_expire_help(void);
 int ctl_reconcile(const char *conf_path, int argc, char **argv);

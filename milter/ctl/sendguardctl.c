@@ -44,6 +44,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_release, ctl_release_help },
 	{ "apply", "carry out decisions on the queue (root) / 判断をキューに反映",
 	  ctl_apply, ctl_apply_help },
+	{ "serve-downloads", "attachments for the hold page's downloads (root) / 添付ファイルの提供",
+	  ctl_serve_downloads, ctl_serve_downloads_help },
 	{ "expire", "expire old holds, remind approvers / 期限切れ処理と再通知",
 	  ctl_expire, ctl_expire_help },
 	{ "reconcile", "repair store vs queue disagreements (root) / 不整合の修復",

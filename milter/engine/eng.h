@@ -214,5 +214,10 @@ void eng_result_text(const eng_result *res, sg_buf *out);
  * when the message could not be parsed (json still filled). */
 int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
 		size_t len, size_t body_max, sg_buf *json);
+/* One attachment or archive entry by inventory path, for a download
+ * (eng_preview.c): 1 copied (name, danger by content), 0 no such file,
+ * -1 unparsable or larger than out's maximum. */
+int eng_extract(const eng_engine *eng, const void *msg, size_t len,
+		const char *path, sg_buf *out, sg_buf *name, bool *danger);
 
 #endif

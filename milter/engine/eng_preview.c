@@ -82,6 +82,13 @@ struct eng_pv {
 	sg_buf bodies;		/* JSON array elements, comma-separated */
 	sg_buf files;
 	bool cut;
+	/* eng_extract(): the one file wanted, by inventory path; no
+	 * preview is built then. */
+	const char *want;
+	sg_buf *got;
+	int found;		/* 0 not seen, 1 copied, -1 too big or no data */
+	bool danger;		/* dangerous by content (ENG_FT_F_DANGER) */
+	sg_buf *name;
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -528,6 +535,8 @@ void eng_pv_text(eng_ctx *ctx, const char *where, const char *text, size_t len,
 	eng_pv *pv = ctx->pv;
 	size_t room;
 
+	if (pv->want != NULL)
+		return;
 	if (pv->nbodies >= ENG_PV_BODIES) {
 		pv->cut = true;
 		return;
@@ -552,6 +561,14 @@ void eng_pv_file(eng_ctx *ctx, const eng_attachment *node, int ftype,
 	eng_ftype ft = (eng_ftype)ftype;
 	sg_buf one;
 
+	if (pv->want != NULL) {
+		if (pv->found != 0 || node->path == NULL || strcmp(node->path, pv->want) != 0)
+			return;
+		pv->danger = (eng_ftype_info(ft)->flags & ENG_FT_F_DANGER) != 0;
+		sg_buf_puts(pv->name, node->name ? node->name : "");
+		pv->found = data != NULL && sg_buf_append(pv->got, data, len) == 0 ? 1 : -1;
+		return;
+	}
 	if (data == NULL || node->encrypted)
 		return;
 	if (pv->nfiles >= ENG_PV_FILES || pv->files.len >= ENG_PV_DETAIL_MAX ||
@@ -711,4 +728,54 @@ int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
 	sg_buf_free(&pv.bodies);
 	sg_buf_free(&pv.files);
 	return mime ? 0 : -1;
+}
+
+/* One attachment or archive entry of the message, by its inventory path
+ * ("2", "2:dir/file.xlsx"), for a download (issue 18): the same walk,
+ * limits and deadline as the preview, so it reaches exactly the files
+ * the inventory lists. 1 copied into out (up to out's maximum; *name
+ * gets its decoded name, *danger whether its content is dangerous by
+ * type), 0 no such file, -1 the message does not parse or the file is
+ * larger than out allows. */
+int eng_extract(const eng_engine *eng, const void *msg, size_t len,
+		const char *path, sg_buf *out, sg_buf *name, bool *danger)
+{
+	static const eng_walk_cb cb = { NULL, pv_walk_att };
+	eng_result scratch;
+	eng_ctx ctx = { 0 };
+	eng_pv pv;
+	eng_hdrs h;
+	eng_mime *mime;
+
+	memset(&pv, 0, sizeof(pv));
+	pv.want = path;
+	pv.got = out;
+	pv.name = name;
+	sg_buf_init(&pv.bodies, 16);
+	sg_buf_init(&pv.files, 16);
+	eng_result_init(&scratch);
+	ctx.eng = eng;
+	ctx.res = &scratch;
+	ctx.pv = &pv;
+	ctx.inspect = false;
+	clock_gettime(CLOCK_MONOTONIC, &ctx.deadline);
+	ctx.deadline.tv_sec += eng->lim.scan_timeout;
+	eng_hdrs_init(&h, eng->lim.header_size);
+	mime = eng_mime_parse(&ctx, msg, len > eng->lim.message_size ?
+			      eng->lim.message_size : len, &h);
+	if (mime)
+		eng_mime_walk(&ctx, mime, &cb);
+	eng_attach_finish(&ctx);
+	eng_mime_free(mime);
+	eng_hdrs_free(&h);
+	for (size_t i = 0; i < ctx.ncid_refs; i++)
+		free(ctx.cid_refs[i]);
+	free(ctx.cid_refs);
+	eng_result_free(&scratch);
+	sg_buf_free(&pv.bodies);
+	sg_buf_free(&pv.files);
+	*danger = pv.danger;
+	if (mime == NULL)
+		return -1;
+	return pv.found;
 }

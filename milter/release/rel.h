@@ -390,4 +390,22 @@ void rel_preview_free(rel_preview *pv);	/* NULL is fine */
 /* The file details for an inventory path, or NULL. */
 const rel_pv_file *rel_preview_file(const rel_preview *pv, const char *path);
 
+/* ---------------------------------------------------------- download */
+
+/* The page <-> root side of a download (rel_download.c). */
+#define REL_DL_LINE 8192
+int rel_dl_connect(const char *sock_path, int timeout_s, sg_buf *err);
+int rel_dl_read_line(int fd, sg_buf *line, size_t max);
+int rel_dl_write_all(int fd, const void *p, size_t n);
+/* The descriptor positioned at the file's first byte (size, name), or
+ * -1 with err ("ERR CODE TEXT" or why the socket failed). */
+int rel_dl_request(const char *sock_path, const char *hold_id, const char *path,
+		   int timeout_s, unsigned long long *size, sg_buf *name,
+		   sg_buf *err);
+/* Whether the attachment at inventory path is dangerous by the hold's
+ * findings (a dangerous-attachment finding on it, inside it or on the
+ * archive holding it); where_out (when not NULL) gets its display
+ * path. -1: no such attachment in the inventory. */
+int rel_att_dangerous(const st_hold *h, const char *path, sg_buf *where_out);
+
 #endif

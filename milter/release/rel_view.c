@@ -142,3 +142,53 @@ void rel_view_from_hold(ntf_hold_view *v, const st_hold *h)
 	v->comment = rel_dup(h->decision_comment);
 	rel_view_lists(v, h);
 }
+
+/* ---- downloads ---- */
+
+static const ntf_attachment_view *rel_att_find(const ntf_attachment_view *a, size_t n,
+					       const char *path, int depth)
+{
+	for (size_t i = 0; i < n && depth < REL_VIEW_DEPTH; i++) {
+		const ntf_attachment_view *f;
+
+		if (a[i].path && strcmp(a[i].path, path) == 0)
+			return &a[i];
+		if ((f = rel_att_find(a[i].entries, a[i].nentries, path, depth + 1)))
+			return f;
+	}
+	return NULL;
+}
+
+/* a is b, or inside it ("x.zip/y.exe" in "x.zip"), by display path. */
+static bool rel_where_within(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/');
+}
+
+int rel_att_dangerous(const st_hold *h, const char *path, sg_buf *where_out)
+{
+	ntf_hold_view v;
+	const ntf_attachment_view *a;
+	int ret = -1;
+
+	rel_view_from_hold(&v, h);
+	a = path ? rel_att_find(v.atts, v.natts, path, 0) : NULL;
+	if (a != NULL) {
+		const char *w = a->where ? a->where : a->name;
+
+		ret = 0;
+		if (where_out)
+			sg_buf_puts(where_out, w ? w : "");
+		for (size_t i = 0; w && i < v.nfindings; i++) {
+			const ntf_finding_view *f = &v.findings[i];
+
+			if (strcmp(f->category, "dangerous-attachment") == 0 && f->where &&
+			    (rel_where_within(f->where, w) || rel_where_within(w, f->where)))
+				ret = 1;
+		}
+	}
+	ntf_view_free(&v);
+	return ret;
+}

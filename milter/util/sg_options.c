@@ -355,6 +355,21 @@ const sg_option sg_options[] = {
 	{ "web", "max_request_size", SG_OPT_SIZE, "16K", NULL, 4096, 1024 * 1024,
 	  "Largest request body (a form with its comment) and header block "
 	  "accepted; larger requests are refused with 413." },
+	{ "web", "allow_download", SG_OPT_BOOL, "yes", NULL, 0, 0,
+	  "An approver may download an attachment from the hold page, never "
+	  "a dangerous one (a dangerous-attachment finding, or dangerous by "
+	  "content); every download is in the audit log. The file comes "
+	  "from the gateway's own hold queue through `sendguardctl "
+	  "serve-downloads` (root) on download_socket, which checks the "
+	  "queue file's X-Sendguard-Hold header; it is served as "
+	  "Content-Disposition: attachment, application/octet-stream, "
+	  "nosniff and Content-Security-Policy: sandbox." },
+	{ "web", "download_socket", SG_OPT_PATH, "/run/sendguard/download.sock", NULL, 0, 0,
+	  "Unix socket of `sendguardctl serve-downloads` (root side of "
+	  "downloads). Only the store's owner (the page's user) and root may "
+	  "ask it; a page on another host has no such socket and says so." },
+	{ "web", "max_download", SG_OPT_SIZE, "64M", NULL, 1024, 1024LL * 1024 * 1024,
+	  "Largest attachment served for download." },
 };
 
 const sg_free_section sg_free_sections[] = {

@@ -190,6 +190,14 @@ typedef struct web_resp {
 	sg_buf body;
 	sg_buf location;		/* for 303 */
 	bool allow_post;		/* 405: say Allow: GET, HEAD, POST */
+	/* A download (issue 18): stream_size bytes read from stream_fd
+	 * (the root side's socket) instead of body, sent with
+	 * Content-Disposition: disposition and CSP sandbox. -1: none. The
+	 * server takes the descriptor over; web_resp_free closes it when
+	 * it was not taken. */
+	int stream_fd;
+	unsigned long long stream_size;
+	sg_buf disposition;
 } web_resp;
 
 void web_resp_init(web_resp *r);
@@ -221,6 +229,10 @@ typedef struct web_hold_ctx {
 	 * "none" or "unreadable" says why there is none. */
 	const rel_preview *pv;
 	const char *pv_status;
+	/* Downloads: 0 off ([web] allow_download = no, or not an
+	 * approver, or decided), 1 offered, 2 not on this host (no
+	 * download socket: the page says so). */
+	int download;
 } web_hold_ctx;
 
 void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c);

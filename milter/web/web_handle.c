@@ -31,9 +31,11 @@
  */
 #include "web/web.h"
 #include "web/web_int.h"
+#include "util/sg_json.h"
 #include "util/sg_mem.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,12 +54,18 @@ void web_resp_init(web_resp *r)
 	r->content_type = WEB_HTML;
 	sg_buf_init(&r->body, SG_BUF_UNLIMITED);
 	sg_buf_init(&r->location, 8192);
+	r->stream_fd = -1;
+	sg_buf_init(&r->disposition, 8192);
 }
 
 void web_resp_free(web_resp *r)
 {
 	sg_buf_free(&r->body);
 	sg_buf_free(&r->location);
+	sg_buf_free(&r->disposition);
+	if (r->stream_fd >= 0)
+		close(r->stream_fd);
+	r->stream_fd = -1;
 }
 
 static void web_error(web_app *app, web_resp *r, int status, const char *head_ja,
@@ -204,6 +212,23 @@ static const char *web_hold_preview(web_app *app, const st_hold *h, time_t now,
 	return got > 0 ? "shown" : got == 0 ? "none" : "unreadable";
 }
 
+/* 0 no downloads here, 1 offered, 2 allowed but this host has no root
+ * side (no download socket: a page on another host than the gateway). */
+static int web_download_offer(const web_app *app, const st_hold *h, const web_role *role)
+{
+	char *sock;
+	struct stat sb;
+	int ret;
+
+	if (!role->approver || h->status != ST_PENDING ||
+	    !sg_conf_bool(app->conf, "web", "allow_download"))
+		return 0;
+	sock = sg_conf_path(app->conf, "web", "download_socket");
+	ret = stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode) ? 1 : 2;
+	free(sock);
+	return ret;
+}
+
 static void web_hold_page(web_app *app, web_resp *r, const st_hold *h,
 			  const web_ident *id, const web_role *role,
 			  const char *token, const char *done, time_t now)
@@ -225,7 +250,8 @@ static void web_hold_page(web_app *app, web_resp *r, const st_hold *h,
 	pv_status = web_hold_preview(app, h, now, &pvjson, &pv);
 	c = (web_hold_ctx){ app->prefix, id->person, role->sender, role->approver,
 			    token ? token : "", sg_buf_cstr(&csrf), sg_buf_cstr(&list),
-			    done, now, pv.ok ? &pv : NULL, pv_status };
+			    done, now, pv.ok ? &pv : NULL, pv_status,
+			    web_download_offer(app, h, role) };
 	web_page_hold(&r->body, h, &c);
 	rel_preview_free(&pv);
 	if (pvjson.data != NULL)
@@ -392,6 +418,119 @@ static void web_decide(web_app *app, const web_req *req, web_resp *r, const st_h
 	sg_buf_free(&err);
 }
 
+/* RFC 6266: an ASCII fallback filename and filename* in UTF-8, both
+ * quoted or percent-encoded so that no name can add a parameter. */
+static void web_disposition(sg_buf *b, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	sg_buf_puts(b, "attachment");
+	if (*name == '\0')
+		return;
+	sg_buf_puts(b, "; filename=\"");
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if ((*p & 0xc0) != 0x80)	/* one '_' per character, not per byte */
+			sg_buf_putc(b, *p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' &&
+				    *p != ';' ? *p : '_');
+	sg_buf_puts(b, "\"; filename*=UTF-8''");
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p))
+			sg_buf_putc(b, *p);
+		else
+			sg_buf_printf(b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	}
+}
+
+/* An approver downloads one attachment (issue 18): refused for a
+ * dangerous one, recorded in the audit log before a byte is sent, the
+ * bytes streamed from the root side (ctl_download.c) as an
+ * application/octet-stream attachment that never renders here. */
+static void web_download(web_app *app, const web_req *req, web_resp *r, const st_hold *h,
+			 const web_ident *id, const web_role *role, const char *path)
+{
+	char unix_user[128], *sock = NULL;
+	sg_buf err, name, where, detail;
+	unsigned long long size = 0;
+	int fd = -1, danger;
+
+	sg_buf_init(&err, 4096);
+	sg_buf_init(&name, 4096);
+	sg_buf_init(&where, 4096);
+	sg_buf_init(&detail, SG_BUF_UNLIMITED);
+	if (!role->approver || !sg_conf_bool(app->conf, "web", "allow_download")) {
+		web_error(app, r, 403, "ダウンロードできません", "Not allowed",
+			  "添付ファイルのダウンロードは、割り当てられた承認者だけが行えます。",
+			  "Only an assigned approver may download an attachment.");
+		goto out;
+	}
+	if (h->status != ST_PENDING) {
+		web_error(app, r, 409, "ダウンロードできません", "Decided",
+			  "判断済みのメールの添付ファイルはダウンロードできません。",
+			  "The message has been decided: nothing to download.");
+		goto out;
+	}
+	if ((danger = rel_att_dangerous(h, path, &where)) != 0) {
+		web_log(LOG_NOTICE, "hold %s: download of %s by %s refused: %s", h->id, path,
+			id->person, danger < 0 ? "no such attachment" : "dangerous");
+		web_error(app, r, danger < 0 ? 404 : 403, "ダウンロードできません",
+			  "Not downloadable", danger < 0 ? "この添付ファイルはありません。" :
+			  "危険な添付ファイルはダウンロードできません。",
+			  danger < 0 ? "No such attachment." :
+			  "A dangerous attachment is never downloadable.");
+		goto out;
+	}
+	sock = sg_conf_path(app->conf, "web", "download_socket");
+	fd = rel_dl_request(sock, h->id, path, 30, &size, &name, &err);
+	if (fd < 0) {
+		web_log(LOG_WARNING, "hold %s: download of %s by %s failed: %s", h->id, path,
+			id->person, sg_buf_cstr(&err));
+		web_error(app, r, strncmp(sg_buf_cstr(&err), "ERR dangerous", 13) == 0 ? 403 : 503,
+			  "ダウンロードできません", "Not available",
+			  "この添付ファイルは今ダウンロードできません。ゲートウェイの承認ページ"
+			  "からだけダウンロードできます。",
+			  "This attachment cannot be downloaded now. Downloads work only on "
+			  "the gateway's own approval page.");
+		goto out;
+	}
+	web_unix_user(app, id, unix_user, sizeof(unix_user));
+	sg_buf_puts(&detail, "{\"path\":");
+	sg_json_str(&detail, path);
+	sg_buf_puts(&detail, ",\"name\":");
+	sg_json_str(&detail, sg_buf_cstr(&name));
+	sg_buf_puts(&detail, ",\"where\":");
+	sg_json_str(&detail, sg_buf_cstr(&where));
+	sg_buf_printf(&detail, ",\"size\":%llu,\"client\":", size);
+	sg_json_str(&detail, req->client ? req->client : "?");
+	sg_buf_putc(&detail, '}');
+	/* No record, no download: an auditor sees every copy that left. */
+	if (st_audit_append(app->st, "download", h->id, h->queue_id, id->person, unix_user,
+			    sg_buf_cstr(&detail), &err) != ST_OK) {
+		web_log(LOG_ERR, "hold %s: download not recorded, not served: %s", h->id,
+			sg_buf_cstr(&err));
+		web_error(app, r, 503, "一時的なエラー", "Temporary error",
+			  "しばらくしてからもう一度操作してください。",
+			  "Please try again in a moment.");
+		goto out;
+	}
+	web_log(LOG_INFO, "hold %s: %s downloaded %s (%llu bytes)", h->id, id->person,
+		path, size);
+	r->status = 200;
+	r->content_type = "application/octet-stream";
+	r->stream_fd = fd;
+	r->stream_size = size;
+	fd = -1;
+	web_disposition(&r->disposition, sg_buf_cstr(&name));
+out:
+	if (fd >= 0)
+		close(fd);
+	free(sock);
+	sg_buf_free(&err);
+	sg_buf_free(&name);
+	sg_buf_free(&where);
+	sg_buf_free(&detail);
+}
+
 static void web_post_hold(web_app *app, const web_req *req, web_resp *r,
 			  const char *hold, time_t now)
 {
@@ -419,7 +558,17 @@ static void web_post_hold(web_app *app, const web_req *req, web_resp *r,
 			  "and try once more.");
 		goto out;
 	}
-	if (web_action_of(app, r, sg_buf_cstr(&f.action), h, &role, &act))
+	if (strcmp(sg_buf_cstr(&f.action), "download") == 0) {
+		sg_buf path;
+
+		sg_buf_init(&path, 4096);
+		if (web_form_get(req->body, req->body_len, "path", &path) < 0 || path.len == 0)
+			web_error(app, r, 400, "送信できません", "Bad request",
+				  "フォームの内容が正しくありません。", "The form is not valid.");
+		else
+			web_download(app, req, r, h, &id, &role, sg_buf_cstr(&path));
+		sg_buf_free(&path);
+	} else if (web_action_of(app, r, sg_buf_cstr(&f.action), h, &role, &act))
 		web_decide(app, req, r, h, &id, act, &f);
 out:
 	st_hold_free(h);

@@ -196,6 +196,8 @@ const char web_css[] =
 	"table.cells td{border:1px solid var(--line);padding:.15rem .4rem;white-space:nowrap;"
 	"max-width:16rem;overflow:hidden;text-overflow:ellipsis}\n"
 	".cut{color:var(--mut);font-size:.9em}\n"
+	"li form{display:inline}button.dl{background:var(--acc);min-height:36px;"
+	"padding:.3rem .8rem;margin:.2rem 0 .2rem .3rem;font-size:.9rem}\n"
 	"@media (max-width:40rem){table.list thead{display:none}"
 	"table.list tr{display:block;border-top:1px solid var(--line);padding:.5rem 0}"
 	"table.list td{display:block;border:0;padding:.1rem 0}}\n"

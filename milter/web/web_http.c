@@ -50,6 +50,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -155,11 +156,60 @@ static void web_security_headers(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
 }
 
+/* A download streams from the root side's socket (issue 18). */
+static ssize_t web_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	int fd = (int)(intptr_t)cls;
+	ssize_t n;
+
+	(void)pos;
+	do
+		n = read(fd, buf, max);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void web_stream_free(void *cls)
+{
+	close((int)(intptr_t)cls);
+}
+
+/* An attachment never renders on the approval origin: an opaque type
+ * the browser must not sniff, saved not shown, and sandboxed should
+ * anything open it in place anyway (an HTML or SVG file). */
+static enum MHD_Result web_send_stream(struct MHD_Connection *conn, web_resp *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_callback(r->stream_size, 32 * 1024, web_stream_read,
+						 (void *)(intptr_t)r->stream_fd,
+						 web_stream_free);
+	if (resp == NULL)
+		return MHD_NO;
+	r->stream_fd = -1;	/* the response closes it */
+	MHD_add_response_header(resp, "Content-Security-Policy", "sandbox");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(resp, "Content-Disposition", sg_buf_cstr(&r->disposition));
+	ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result web_send(struct MHD_Connection *conn, web_resp *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	if (r->stream_fd >= 0)
+		return web_send_stream(conn, r);
 	resp = MHD_create_response_from_buffer(r->body.len, r->body.data ? r->body.data : "",
 					       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)

@@ -548,9 +548,29 @@ static void web_preview(sg_buf *b, const st_hold *h, const ntf_hold_view *v,
 	sg_buf_puts(b, "</section>\n");
 }
 
-static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int depth,
-		     const ntf_hold_view *v, const rel_preview *pv)
+static void web_form_open(sg_buf *b, const st_hold *h, const web_hold_ctx *c);
+
+/* A download button (issue 18) for an approver, never for an
+ * attachment with a dangerous-attachment finding on it, inside it or
+ * on the archive holding it (the server checks again, by content too). */
+static void web_download_button(sg_buf *b, const st_hold *h, const web_hold_ctx *c,
+				const ntf_attachment_view *a)
 {
+	if (c->download != 1 || a->path == NULL || rel_att_dangerous(h, a->path, NULL) != 0)
+		return;
+	web_form_open(b, h, c);
+	sg_buf_puts(b, "<input type=\"hidden\" name=\"path\" value=\"");
+	web_esc(b, a->path);
+	sg_buf_puts(b, "\"><button class=\"dl\" type=\"submit\" name=\"action\" "
+		    "value=\"download\">ダウンロード <span class=\"en\">Download</span>"
+		    "</button></form>");
+}
+
+static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int depth,
+		     const ntf_hold_view *v, const st_hold *h, const web_hold_ctx *c)
+{
+	const rel_preview *pv = c->pv;
+
 	if (n == 0 || depth >= WEB_ATT_DEPTH)
 		return;
 	sg_buf_puts(b, "<ul>");
@@ -572,15 +592,17 @@ static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int dept
 			sg_buf_puts(b, ")</span>");
 		}
 		(void)web_hits(b, v, a[i].where);
+		web_download_button(b, h, c, &a[i]);
 		if (pv != NULL)
 			web_pv_file(b, rel_preview_file(pv, a[i].path));
-		web_atts(b, a[i].entries, a[i].nentries, depth + 1, v, pv);
+		web_atts(b, a[i].entries, a[i].nentries, depth + 1, v, h, c);
 		sg_buf_puts(b, "</li>\n");
 	}
 	sg_buf_puts(b, "</ul>");
 }
 
-static void web_attachments(sg_buf *b, const ntf_hold_view *v, const rel_preview *pv)
+static void web_attachments(sg_buf *b, const ntf_hold_view *v, const st_hold *h,
+			    const web_hold_ctx *c)
 {
 	sg_buf_puts(b, "<section class=\"box\" id=\"attachments\"><h2>");
 	web_bi(b, "添付ファイル（圧縮ファイルの中身を含む）",
@@ -591,7 +613,13 @@ static void web_attachments(sg_buf *b, const ntf_hold_view *v, const rel_preview
 		web_bi(b, "なし", "none");
 		sg_buf_puts(b, "</p>");
 	}
-	web_atts(b, v->atts, v->natts, 0, v, pv);
+	if (c->download == 2) {
+		sg_buf_puts(b, "<p id=\"dl-elsewhere\">");
+		web_bi(b, "添付ファイルのダウンロードは、ゲートウェイの承認ページからだけ行えます。",
+		       "Attachments can be downloaded only on the gateway's own approval page.");
+		sg_buf_puts(b, "</p>");
+	}
+	web_atts(b, v->atts, v->natts, 0, v, h, c);
 	sg_buf_puts(b, "</section>\n");
 }
 
@@ -718,7 +746,7 @@ void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 	web_facts(b, h, c->now);
 	web_preview(b, h, &v, c);
 	web_findings(b, &v);
-	web_attachments(b, &v, c->pv);
+	web_attachments(b, &v, h, c);
 	web_actions(b, h, c);
 	web_page_end(b);
 	ntf_view_free(&v);

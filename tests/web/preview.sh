@@ -23,6 +23,13 @@
 #     not scroll sideways at 390 px; the sender's link shows the content
 #     too, a forged link does not; after the approver approves, the
 #     preview is gone from the store and the page says so.
+#   - downloads ([web] allow_download, `sendguardctl serve-downloads` as
+#     root on a local socket): the approver downloads the zip (the bytes
+#     as sent) and the HTML attachment, which never renders: the
+#     response is an attachment with an RFC 6266 filename*,
+#     application/octet-stream, nosniff and CSP sandbox; each download
+#     is in the audit log; the sender gets no download button, and a
+#     forged download form from the sender is refused.
 # CJK fonts must be installed (fonts-noto-cjk), or the screenshots show
 # boxes: checked with fc-list.
 # Everything is stopped by the EXIT trap. Output: one line per
@@ -45,6 +52,13 @@ sg_state driver_pid $$
 sg_install_traps
 
 SG_WEB_PID=""
+SG_DL_PID=""
+dl_stop() {
+	[ -n "$SG_DL_PID" ] || return 0
+	kill -TERM "$SG_DL_PID" 2>/dev/null
+	wait "$SG_DL_PID" 2>/dev/null
+	SG_DL_PID=""
+}
 web_stop() {
 	[ -n "$SG_WEB_PID" ] || return 0
 	kill -TERM "$SG_WEB_PID" 2>/dev/null
@@ -56,6 +70,7 @@ web_stop() {
 web_cleanup() {
 	local rc=$?
 	web_stop
+	dl_stop
 	(exit "$rc")
 	sg_cleanup
 }
@@ -74,7 +89,16 @@ mkdir -p "$M" "$OUTDIR"
 
 pf_setup
 pf_sasl sato-h
-milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT"
+DLSOCK=$SG_BASE/run/download.sock
+mkdir -p "$SG_BASE/run" && chmod 755 "$SG_BASE/run"
+milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" \
+	"web.download_socket=$DLSOCK"
+cat >>"$(milter_conf)" <<EOF2
+
+[release]
+postfix_config_dir = $SG_PFDIR
+command_timeout = 30s
+EOF2
 CONF=$(milter_conf)
 sink_start
 pf_start
@@ -93,6 +117,13 @@ if ! wait_for 20 web_listening; then
 	die "sendguard-web does not listen on $WEB_PORT"
 fi
 
+# The root side of downloads, as root (it reads the hold queue).
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+	"$SG_CTL" -c "$CONF" serve-downloads >>"$SG_MDIR/dl.log" 2>&1 9>&- &
+SG_DL_PID=$!
+sg_state dl_pid "$SG_DL_PID"
+wait_for 20 eval '[ -S "$DLSOCK" ]' || { cat "$SG_MDIR/dl.log" >&2; die "serve-downloads does not listen on $DLSOCK"; }
+
 # --- the hold and its stored preview --------------------------------------------
 
 { echo "X-E2E-Id: web-preview"; cat "$MAIL"; } >"$M/preview.eml"
@@ -106,6 +137,25 @@ else
 	die "the preview mail was not held (qid '$QID', hold '$HID')"
 fi
 echo "preview $QID $HID" >"$M/holds"
+
+# Two more holds: a dangerous .exe (never downloadable) and a second
+# copy of the preview mail.
+held_more() {
+	local qid hid
+	{ echo "X-E2E-Id: web-$1"; cat "$2"; } >"$M/$1.eml"
+	sg_swaks_auth "$SG_GW_PORT" sato-h "$SENDER" "$VENDOR" "$M/$1.eml" "$SG_BASE/swaks-$1.txt"
+	qid=$(swaks_qid "$SG_BASE/swaks-$1.txt")
+	hid=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$qid';")
+	if [ -n "$qid" ] && [ -n "$hid" ]; then
+		ok "$1: held (queue id $qid, hold $hid)"
+		echo "$1 $qid $hid" >>"$M/holds.more"
+	else
+		nok "$1: not held (qid '$qid', hold '$hid')"
+	fi
+}
+: >"$M/holds.more"
+held_more exe "$SG_SRCDIR/tests/e2e/mail/demo5_exe.eml"
+held_more copy "$MAIL"
 
 check "the store keeps one sealed preview for the hold" \
 	[ "$(sg_sql "SELECT count(*) || ':' || substr(sealed, 1, 3) FROM previews WHERE hold_id = '$HID';")" = "1:p1." ]
@@ -144,18 +194,27 @@ check "show prints the body sentence, the sheet and its first row, 本文 and �
 		echo "$OUT" | grep -q "本文" && echo "$OUT" | grep -q "件名"'
 
 wait_for 30 pf_queue_settled
-check "the approval request arrived at the sink" \
-	wait_for 30 eval '[ "$(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" | grep -c .)" -ge 1 ]'
+check "the approval requests arrived at the sink" \
+	wait_for 30 eval '[ "$(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" | grep -c .)" -ge 6 ]'
 
 # --- the browser ------------------------------------------------------------------
 
 echo "== browser (tests/web/preview.test.js)"
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$SG_BASE/npm.log" 2>&1) ||
 	{ cat "$SG_BASE/npm.log" >&2; die "npm ci failed in tests/web"; }
+# The attachments as sent, for the downloads' bytes.
+/usr/bin/python3 - "$MAIL" "$M" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+for i, part in enumerate(m.iter_attachments()):
+    open('%s/att-%d' % (sys.argv[2], i + 2), 'wb').write(part.get_payload(decode=True))
+PY
+export SG_WEB_ATTS=$M
 export SG_WEB_BASE=$BASE_URL SG_WEB_SINK=$SG_SINK SG_WEB_HOLDS=$M/holds \
 	SG_WEB_CONF=$CONF SG_WEB_CTL=$SG_CTL SG_WEB_DB=$SG_MDIR/db/sendguard.db \
 	SG_WEB_KEYS=$SG_MDIR/keys SG_WEB_PFDIR=$SG_PFDIR SG_WEB_OUT=$OUTDIR \
 	SG_WEB_SENDER=$SENDER SG_WEB_APPROVER=kacho@$SG_INTERNAL
+cat "$M/holds.more" >>"$M/holds"
 node "$here/preview.test.js" >"$SG_BASE/browser.txt" 2>&1
 brc=$?
 cat "$SG_BASE/browser.txt"
@@ -169,6 +228,10 @@ check "after the decision show --json has no preview (status none)" \
 	eval 'echo "$OUT" | jq -e ".preview == null and .preview_status == \"none\"" >/dev/null'
 
 web_stop
+dl_stop
+check "serve-downloads: no sanitizer report, served two files" \
+	eval '! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/dl.log" &&
+		[ "$(grep -c "served" "$SG_MDIR/dl.log")" = 2 ]'
 check "sendguard-web: no sanitizer report" \
 	eval '! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/web.log"'
 check "sendguard-web: no preview failed to open" eval '! grep -q "preview not shown" "$SG_MDIR/web.log"'

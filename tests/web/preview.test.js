@@ -141,6 +141,84 @@ async function testSenderAndForged(ctx) {
 	await page.close();
 }
 
+/* Submits the download form of the attachment at inventory path p and
+ * returns [response, download]. */
+async function download(page, p) {
+	const [resp, dl] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === 'POST'),
+		page.waitForEvent('download'),
+		page.click(`form:has(input[name=path][value="${p}"]) button.dl`),
+	]);
+	return [resp, dl];
+}
+
+async function testDownloads(ctx) {
+	const h = holds.preview;
+	const page = await ctx.newPage();
+	const dialogs = [];
+	page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+	const link = linkFor(h.hid, APPROVER);
+	await page.goto(link);
+	check('the approver sees a download button per attachment',
+		(await page.locator('button.dl').count()) >= 2);
+	let [resp, dl] = await download(page, '2');
+	const zip = fs.readFileSync(await dl.path());
+	check(`the zip downloads as sent (${zip.length} bytes)`,
+		zip.equals(fs.readFileSync(path.join(E.SG_WEB_ATTS, 'att-2'))));
+	check('the zip is served as an attachment named with RFC 6266 filename*',
+		/^attachment; filename="[^"]*"; filename\*=UTF-8''%E8%AA%AC%E6%98%8E%E4%BC%9A%E8%B3%87%E6%96%99\.zip$/
+			.test(resp.headers()['content-disposition'] || ''));
+	const urlBefore = page.url();
+	[resp, dl] = await download(page, '3');
+	const hdr = resp.headers();
+	check(`the HTML attachment: application/octet-stream (${hdr['content-type']})`,
+		hdr['content-type'] === 'application/octet-stream');
+	check('the HTML attachment: X-Content-Type-Options nosniff', hdr['x-content-type-options'] === 'nosniff');
+	check(`the HTML attachment: Content-Security-Policy sandbox (${hdr['content-security-policy']})`,
+		hdr['content-security-policy'] === 'sandbox');
+	check(`the HTML attachment: Content-Disposition attachment, filename* (${hdr['content-disposition']})`,
+		/^attachment; .*filename\*=UTF-8''%E6%A1%88%E5%86%85\.html$/.test(hdr['content-disposition'] || ''));
+	const html = fs.readFileSync(await dl.path());
+	check('the HTML attachment downloads as sent',
+		html.equals(fs.readFileSync(path.join(E.SG_WEB_ATTS, 'att-3'))));
+	check('the HTML attachment did not render: the page stayed, no script ran',
+		page.url() === urlBefore && dialogs.length === 0 && !(await page.title()).includes('pwned'));
+	const rows = sql(`SELECT actor || '|' || json_extract(detail, '$.path') FROM audit WHERE event = 'download' AND hold_id = '${h.hid}' ORDER BY seq;`);
+	check(`each download is in the audit log with the approver (${rows.replace(/\n/g, ' ')})`,
+		rows === `${APPROVER}|2\n${APPROVER}|3`);
+	await page.close();
+
+	const ep = await ctx.newPage();
+	await ep.goto(linkFor(holds.exe.hid, APPROVER));
+	check('the .exe hold: the attachment is listed, with no download button',
+		(await ep.locator('#attachments').innerText()).includes('.exe') &&
+		(await ep.locator('button.dl').count()) === 0);
+	const ecsrf = await ep.locator('input[name=csrf]').first().getAttribute('value');
+	const etoken = new URL(linkFor(holds.exe.hid, APPROVER)).searchParams.get('t');
+	const er = await fetch(`${BASE}/hold/${holds.exe.hid}`, { method: 'POST', redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: `t=${encodeURIComponent(etoken)}&csrf=${encodeURIComponent(ecsrf)}&action=download&path=2` });
+	check(`a forged download form for the .exe is refused (${er.status})`,
+		er.status === 403 && !/octet-stream/.test(er.headers.get('content-type') || ''));
+	await ep.close();
+
+	const sp = await ctx.newPage();
+	await sp.goto(linkFor(h.hid, SENDER));
+	check('the sender gets no download button', (await sp.locator('button.dl').count()) === 0);
+	const csrf = await sp.locator('input[name=csrf]').first().getAttribute('value');
+	const token = new URL(linkFor(h.hid, SENDER)).searchParams.get('t');
+	/* The sender's own valid token and CSRF value, from outside the page
+	 * (its CSP lets no script fetch). */
+	const res = await fetch(`${BASE}/hold/${h.hid}`, { method: 'POST', redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded' },
+		body: `t=${encodeURIComponent(token)}&csrf=${encodeURIComponent(csrf)}&action=download&path=2` });
+	const r = [res.status, res.headers.get('content-type')];
+	check(`a download form from the sender is refused (${r[0]})`, r[0] === 403 && !/octet-stream/.test(r[1] || ''));
+	check('no download was recorded for the sender',
+		sql(`SELECT count(*) FROM audit WHERE event = 'download' AND actor = '${SENDER}';`) === '0');
+	await sp.close();
+}
+
 async function testDecidedDeletesContent(ctx) {
 	const h = holds.preview;
 	const page = await ctx.newPage();
@@ -168,7 +246,8 @@ async function testDecidedDeletesContent(ctx) {
 			executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS,
 			viewport: { width: 1280, height: 900 }, locale: 'ja-JP',
 		});
-		for (const t of [testApproverSeesContent, testSenderAndForged, testDecidedDeletesContent]) {
+		for (const t of [testApproverSeesContent, testSenderAndForged, testDownloads,
+			testDecidedDeletesContent]) {
 			try {
 				await t(ctx);
 			} catch (e) {
