@@ -93,12 +93,6 @@ DLSOCK=$SG_BASE/run/download.sock
 mkdir -p "$SG_BASE/run" && chmod 755 "$SG_BASE/run"
 milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" \
 	"web.download_socket=$DLSOCK"
-cat >>"$(milter_conf)" <<EOF2
-
-[release]
-postfix_config_dir = $SG_PFDIR
-command_timeout = 30s
-EOF2
 CONF=$(milter_conf)
 sink_start
 pf_start
