@@ -157,6 +157,51 @@ static void eng_check_content(eng_ctx *ctx, const eng_attachment *node,
 			      node->where, d->label);
 }
 
+/* A file named as an OOXML or ODF document (case-insensitive). */
+static bool eng_is_package_name(const char *name)
+{
+	static const char *const exts[] = { "docx", "docm", "dotx", "dotm", "xlsx", "xlsm",
+		"xltx", "xltm", "pptx", "pptm", "potx", "ppsx", "odt", "ods", "odp", "odg",
+		"ott", "ots" };
+	char ext[ENG_EXT_MAX];
+
+	if (eng_ext_of(name, strlen(name), ext) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strcmp(exts[i], ext) == 0)
+			return true;
+	return false;
+}
+
+/* A .docx or .xlsx that is no document package: a truncated download,
+ * a file cut by a broken client, an HTML page saved under the name.
+ * Nothing of it could be read as the document it claims to be, so it
+ * is a scan limit, never merely "unencrypted" (issue 17). An OLE file
+ * is what an encrypted OOXML document is (eng_ole decides), a ZIP
+ * document package is read by eng_content (which says when members
+ * are missing). */
+static void eng_check_package(eng_ctx *ctx, const eng_attachment *node, eng_ftype ft)
+{
+	const char *why;
+
+	if (!eng_is_package_name(node->name))
+		return;
+	switch (ft) {
+	case ENG_FT_DOCX: case ENG_FT_DOCM: case ENG_FT_XLSX: case ENG_FT_XLSM:
+	case ENG_FT_PPTX: case ENG_FT_PPTM: case ENG_FT_OOXML:
+	case ENG_FT_OOXML_MACRO: case ENG_FT_ODF: case ENG_FT_OLE:
+		return;
+	case ENG_FT_ZIP:
+		why = "ZIP without [Content_Types].xml or mimetype (damaged, or no document)";
+		break;
+	default:
+		why = "not a ZIP package";
+		break;
+	}
+	eng_scan_limit(ctx, "document-unreadable", "文書として読み取れず検査できません",
+		       "The document could not be read as one", node->where, why);
+}
+
 static void eng_set_type(eng_attachment *node, const char *mime)
 {
 	free(node->type);
@@ -348,6 +393,7 @@ static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
 	if (ft != ENG_FT_UNKNOWN || depth > 0)
 		eng_set_type(node, eng_ftype_info(ft)->mime);
 	eng_check_content(ctx, node, ft);
+	eng_check_package(ctx, node, ft);
 	if (eng_ftype_info(ft)->flags & ENG_FT_F_ARCHIVE)
 		eng_archive_walk(ctx, node, data, len, depth + 1, eng_entry_cb);
 	else if (ft == ENG_FT_OLE)

@@ -20,14 +20,13 @@
 #include "engine/eng_pd.h"
 #include "engine/eng_sniff.h"
 #include "engine/eng_text.h"
+#include "engine/eng_xlsx.h"
 #include "util/sg_mem.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* Shared strings of one workbook. */
-#define ENG_CT_MAX_SHARED 2000000
 /* Bytes of the start of a file looked at to decide it is text. */
 #define ENG_CT_SNIFF 65536
 
@@ -35,371 +34,16 @@ typedef enum {
 	CT_NONE, CT_TEXT, CT_HTML, CT_ZIPDOC
 } ct_kind;
 
-/* ---- XML tokens ------------------------------------------------------- */
-
-typedef enum { XT_TEXT, XT_OPEN, XT_CLOSE, XT_EMPTY } xt_type;
-
-typedef struct xml_tok {
-	xt_type type;
-	const char *s;		/* text, or the tag's local name */
-	size_t n;
-	const char *attrs;	/* tags: what follows the name */
-	size_t nattrs;
-} xml_tok;
-
-static size_t ct_find(const char *x, size_t len, size_t from, const char *w)
-{
-	const char *p = from < len ? memmem(x + from, len - from, w, strlen(w)) : NULL;
-	return p ? (size_t)(p - x) : len;
-}
-
-/* Comments, processing instructions, doctype: skipped. CDATA is text. */
-static bool xml_markup(const char *x, size_t len, size_t *pos, xml_tok *t)
-{
-	size_t i = *pos, e;
-
-	if (len - i >= 9 && memcmp(x + i, "<![CDATA[", 9) == 0) {
-		e = ct_find(x, len, i + 9, "]]>");
-		t->type = XT_TEXT;
-		t->s = x + i + 9;
-		t->n = e - (i + 9);
-		*pos = e < len ? e + 3 : len;
-		return true;
-	}
-	if (len - i >= 4 && memcmp(x + i, "<!--", 4) == 0)
-		e = ct_find(x, len, i + 4, "-->") + 3;
-	else
-		e = ct_find(x, len, i, ">") + 1;
-	*pos = e < len ? e : len;
-	return false;
-}
-
-static void xml_tag(const char *x, size_t i, size_t e, xml_tok *t)
-{
-	size_t a = i + 1, b;
-	bool close = a < e && x[a] == '/';
-
-	if (close)
-		a++;
-	for (b = a; b < e && !strchr(" \t\r\n/>", x[b]); b++)
-		;
-	t->s = x + a;
-	t->n = b - a;
-	for (size_t k = a; k < b; k++)
-		if (x[k] == ':') {
-			t->s = x + k + 1;
-			t->n = b - k - 1;
-		}
-	t->attrs = x + b;
-	t->nattrs = e > b ? e - b : 0;
-	t->type = close ? XT_CLOSE : (e > i && x[e - 1] == '/') ? XT_EMPTY : XT_OPEN;
-}
-
-/* The next token from *pos; false at the end. */
-static bool xml_next(const char *x, size_t len, size_t *pos, xml_tok *t)
-{
-	while (*pos < len) {
-		size_t i = *pos, e;
-
-		if (x[i] != '<') {
-			const char *lt = memchr(x + i, '<', len - i);
-			e = lt ? (size_t)(lt - x) : len;
-			t->type = XT_TEXT;
-			t->s = x + i;
-			t->n = e - i;
-			*pos = e;
-			return true;
-		}
-		if (i + 1 < len && (x[i + 1] == '!' || x[i + 1] == '?')) {
-			if (xml_markup(x, len, pos, t))
-				return true;
-			continue;
-		}
-		e = ct_find(x, len, i, ">");
-		xml_tag(x, i, e, t);
-		*pos = e < len ? e + 1 : len;
-		return true;
-	}
-	return false;
-}
-
-static bool xml_is(const xml_tok *t, const char *name)
-{
-	return t->n == strlen(name) && memcmp(t->s, name, t->n) == 0;
-}
-
-/* Value of attribute `name` (no namespace) into out; false if absent. */
-static bool xml_attr(const xml_tok *t, const char *name, sg_buf *out)
-{
-	size_t nl = strlen(name);
-
-	for (size_t i = 0; i + nl + 2 <= t->nattrs; i++) {
-		const char *a = t->attrs + i;
-		if ((i == 0 || strchr(" \t\r\n", a[-1])) && memcmp(a, name, nl) == 0 &&
-		    a[nl] == '=' && (a[nl + 1] == '"' || a[nl + 1] == '\'')) {
-			const char *v = a + nl + 2;
-			const char *q = memchr(v, a[nl + 1], t->nattrs - i - nl - 2);
-			sg_buf_reset(out);
-			sg_buf_append(out, v, q ? (size_t)(q - v) : 0);
-			return true;
-		}
-	}
-	return false;
-}
-
-static unsigned long xml_entity_cp(const char *s, size_t n)
-{
-	static const struct { const char *name; unsigned long cp; } ents[] = {
-		{ "lt", '<' }, { "gt", '>' }, { "amp", '&' }, { "quot", '"' },
-		{ "apos", '\'' }, { "nbsp", 0xA0 },
-	};
-
-	if (n > 1 && s[0] == '#') {
-		bool hex = s[1] == 'x' || s[1] == 'X';
-		char *end;
-		char num[16];
-		if (n - 1 - hex == 0 || n - 1 - hex >= sizeof(num))
-			return 0;
-		memcpy(num, s + 1 + hex, n - 1 - hex);
-		num[n - 1 - hex] = '\0';
-		unsigned long v = strtoul(num, &end, hex ? 16 : 10);
-		return *end ? 0 : v;
-	}
-	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
-		if (strlen(ents[i].name) == n && memcmp(ents[i].name, s, n) == 0)
-			return ents[i].cp;
-	return 0;
-}
-
-/* Character data with entities decoded; an unknown one stays as is. */
-static int xml_put_text(const char *s, size_t n, sg_buf *out)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		const char *amp = memchr(s + i, '&', n - i);
-		size_t a = amp ? (size_t)(amp - s) : n;
-		const char *semi;
-		unsigned long cp;
-
-		if (sg_buf_append(out, s + i, a - i) < 0)
-			return -1;
-		if (a == n)
-			break;
-		semi = memchr(s + a, ';', n - a < 12 ? n - a : 12);
-		cp = semi ? xml_entity_cp(s + a + 1, (size_t)(semi - s) - a - 1) : 0;
-		if (cp == 0) {
-			if (sg_buf_putc(out, '&') < 0)
-				return -1;
-			i = a + 1;
-			continue;
-		}
-		if (sg_buf_put_utf8(out, cp) < 0)
-			return -1;
-		i = (size_t)(semi - s) + 1;
-	}
-	return 0;
-}
-
-/* ---- XML to text: docx, pptx, ODF --------------------------------------- */
-
-static bool xml_in(const xml_tok *t, const char *const *names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (xml_is(t, names[i]))
-			return true;
-	return false;
-}
-
-/* Elements whose text is not document text: field codes, formulas,
- * phonetic guides (furigana would double every name). */
-static const char *const xml_skip[] = { "instrText", "delInstrText", "f", "rPh" };
-static const char *const xml_cell[] = { "tc", "table-cell", "covered-table-cell" };
-static const char *const xml_line[] = { "p", "h", "tr", "table-row", "br", "cr" };
-
-typedef struct xml_state {
-	unsigned skip;		/* depth inside xml_skip elements */
-	unsigned cell;		/* depth inside table cells */
-} xml_state;
-
-static int xml_text_tag(const xml_tok *t, xml_state *st, sg_buf *out)
-{
-	bool open = t->type == XT_OPEN, end = t->type != XT_OPEN;
-
-	if (xml_in(t, xml_skip, 4)) {
-		if (open)
-			st->skip++;
-		else if (t->type == XT_CLOSE && st->skip)
-			st->skip--;
-		return 0;
-	}
-	if (xml_in(t, xml_cell, 3)) {
-		if (open)
-			st->cell++;
-		else if (t->type == XT_CLOSE && st->cell)
-			st->cell--;
-		return end ? sg_buf_putc(out, '\t') : 0;
-	}
-	if (end && (xml_is(t, "tab")))
-		return sg_buf_putc(out, '\t');
-	if (end && (xml_is(t, "s")))
-		return sg_buf_putc(out, ' ');
-	if (end && xml_in(t, xml_line, 6))
-		return sg_buf_putc(out, st->cell && !xml_is(t, "tr") &&
-				   !xml_is(t, "table-row") ? ' ' : '\n');
-	return 0;
-}
-
-int eng_xml_text(const char *xml, size_t len, sg_buf *out)
-{
-	xml_state st = { 0, 0 };
-	size_t pos = 0;
-	xml_tok t;
-
-	while (xml_next(xml, len, &pos, &t)) {
-		int rc = 0;
-
-		if (t.type == XT_TEXT) {
-			if (st.skip == 0)
-				rc = xml_put_text(t.s, t.n, out);
-		} else {
-			rc = xml_text_tag(&t, &st, out);
-		}
-		if (rc < 0)
-			return -1;
-	}
-	return sg_buf_putc(out, '\n');
-}
-
 /* ---- xlsx --------------------------------------------------------------- */
-
-typedef struct xl_shared {
-	sg_buf text;		/* every string, NUL-separated */
-	size_t *off;		/* start of string i in text */
-	size_t n;
-} xl_shared;
-
-static void xl_shared_push(xl_shared *ss, const sg_buf *cur)
-{
-	if (ss->n >= ENG_CT_MAX_SHARED)
-		return;
-	if (ss->n % 1024 == 0)
-		ss->off = sg_xreallocarray(ss->off, ss->n + 1024, sizeof(size_t));
-	ss->off[ss->n++] = ss->text.len;
-	sg_buf_append(&ss->text, cur->data ? cur->data : "", cur->len);
-	sg_buf_putc(&ss->text, '\0');
-}
-
-/* <si> items: the <t> text of each, phonetic runs (<rPh>) left out. */
-static void xl_shared_parse(const char *x, size_t len, xl_shared *ss, size_t max)
-{
-	sg_buf cur;
-	size_t pos = 0;
-	unsigned rph = 0;
-	bool in_t = false;
-	xml_tok t;
-
-	sg_buf_init(&cur, max);
-	while (xml_next(x, len, &pos, &t)) {
-		if (t.type == XT_TEXT) {
-			if (in_t && rph == 0)
-				xml_put_text(t.s, t.n, &cur);
-		} else if (xml_is(&t, "rPh")) {
-			if (t.type == XT_OPEN)
-				rph++;
-			else if (t.type == XT_CLOSE && rph)
-				rph--;
-		} else if (xml_is(&t, "t")) {
-			in_t = t.type == XT_OPEN;
-		} else if (xml_is(&t, "si") && t.type == XT_OPEN) {
-			sg_buf_reset(&cur);
-		} else if (xml_is(&t, "si")) {
-			xl_shared_push(ss, &cur);
-		}
-	}
-	sg_buf_free(&cur);
-}
-
-typedef struct xl_cell {
-	sg_buf type;		/* t="s", "inlineStr", "str", "b", "" (number) */
-	sg_buf val;
-	bool in_v, in_t, first;
-	unsigned rph;
-} xl_cell;
-
-static int xl_emit_cell(xl_cell *c, const xl_shared *ss, sg_buf *out)
-{
-	const char *v = sg_buf_cstr(&c->val);
-	int rc = 0;
-
-	if (!c->first)
-		rc = sg_buf_putc(out, '\t');
-	c->first = false;
-	if (strcmp(sg_buf_cstr(&c->type), "s") == 0) {
-		char *end;
-		unsigned long i = strtoul(v, &end, 10);
-		if (*v && *end == '\0' && i < ss->n)
-			return rc | sg_buf_puts(out, ss->text.data + ss->off[i]);
-		return rc;
-	}
-	return rc | sg_buf_append(out, v, c->val.len);
-}
-
-static int xl_sheet_tag(const xml_tok *t, xl_cell *c, const xl_shared *ss,
-			sg_buf *out)
-{
-	bool open = t->type == XT_OPEN;
-
-	if (xml_is(t, "c")) {
-		if (t->type != XT_CLOSE) {
-			if (!xml_attr(t, "t", &c->type))
-				sg_buf_reset(&c->type);
-			sg_buf_reset(&c->val);
-		}
-		if (t->type == XT_CLOSE)
-			return xl_emit_cell(c, ss, out);
-	} else if (xml_is(t, "v")) {
-		c->in_v = open;
-	} else if (xml_is(t, "t")) {
-		c->in_t = open;
-	} else if (xml_is(t, "rPh")) {
-		c->rph = open;
-	} else if (xml_is(t, "row") && t->type != XT_OPEN) {
-		c->first = true;
-		return sg_buf_putc(out, '\n');
-	}
-	return 0;
-}
 
 int eng_xlsx_text(const char *shared, size_t slen, const char *sheet,
 		  size_t len, sg_buf *out)
 {
-	xl_shared ss = { { 0 }, NULL, 0 };
-	xl_cell c;
-	size_t pos = 0;
-	xml_tok t;
-	int rc = 0;
+	eng_xlsx_book *b = eng_xlsx_book_new(shared, slen, NULL, 0, NULL, 0, out->max);
+	int rc = eng_xlsx_sheet(b, sheet, len, out);
 
-	sg_buf_init(&ss.text, out->max);
-	if (shared)
-		xl_shared_parse(shared, slen, &ss, out->max);
-	memset(&c, 0, sizeof(c));
-	sg_buf_init(&c.type, 64);
-	sg_buf_init(&c.val, out->max);
-	c.first = true;
-	while (rc == 0 && xml_next(sheet, len, &pos, &t)) {
-		if (t.type != XT_TEXT)
-			rc = xl_sheet_tag(&t, &c, &ss, out);
-		else if ((c.in_v || c.in_t) && !c.rph)
-			xml_put_text(t.s, t.n, &c.val);
-	}
-	if (rc == 0)
-		rc = sg_buf_putc(out, '\n');
-	sg_buf_free(&c.type);
-	sg_buf_free(&c.val);
-	sg_buf_free(&ss.text);
-	free(ss.off);
-	return rc < 0 ? -1 : 0;
+	eng_xlsx_book_free(b);
+	return rc;
 }
 
 /* ---- reading the package ------------------------------------------------- */
@@ -432,6 +76,10 @@ static bool ct_embedded(const char *name)
 	       strncmp(name, "ppt/embeddings/", 15) == 0;
 }
 
+/* Members whose text is the document's: bodies, headers and footers,
+ * notes, comments, text boxes and shapes (xlsx drawings; a pptx's
+ * masters, where a marking on every slide lives), sheet names and
+ * the cell formats that make a number a date. */
 static bool ct_wanted(const char *name)
 {
 	return strcmp(name, "word/document.xml") == 0 || ct_embedded(name) ||
@@ -441,9 +89,16 @@ static bool ct_wanted(const char *name)
 	       strcmp(name, "word/endnotes.xml") == 0 ||
 	       strcmp(name, "word/comments.xml") == 0 ||
 	       strcmp(name, "xl/sharedStrings.xml") == 0 ||
+	       strcmp(name, "xl/styles.xml") == 0 ||
+	       strcmp(name, "xl/workbook.xml") == 0 ||
 	       ct_prefix_suffix(name, "xl/worksheets/sheet", ".xml") ||
+	       ct_prefix_suffix(name, "xl/comments", ".xml") ||
+	       ct_prefix_suffix(name, "xl/threadedComments/", ".xml") ||
+	       ct_prefix_suffix(name, "xl/drawings/drawing", ".xml") ||
 	       ct_prefix_suffix(name, "ppt/slides/slide", ".xml") ||
 	       ct_prefix_suffix(name, "ppt/notesSlides/notesSlide", ".xml") ||
+	       ct_prefix_suffix(name, "ppt/slideMasters/slideMaster", ".xml") ||
+	       ct_prefix_suffix(name, "ppt/comments/", ".xml") ||
 	       strcmp(name, "content.xml") == 0 || strcmp(name, "styles.xml") == 0;
 }
 
@@ -486,26 +141,43 @@ static int ct_member_cmp(const void *va, const void *vb)
 	return la != lb ? (la < lb ? -1 : 1) : strcmp(a->name, b->name);
 }
 
+static const char *ct_data(const ct_member *m)
+{
+	return m ? sg_buf_cstr(&m->data) : NULL;
+}
+
+static size_t ct_len(const ct_member *m)
+{
+	return m ? m->data.len : 0;
+}
+
 static int ct_pkg_text(ct_pkg *pkg, sg_buf *out)
 {
-	const ct_member *ss;
+	const ct_member *ss, *st, *wb;
+	eng_xlsx_book *book = NULL;
 	int rc = 0;
 
 	if (pkg->n == 0)
 		return 0;
 	qsort(pkg->m, pkg->n, sizeof(ct_member), ct_member_cmp);
 	ss = ct_member_named(pkg, "xl/sharedStrings.xml");
+	st = ct_member_named(pkg, "xl/styles.xml");
+	wb = ct_member_named(pkg, "xl/workbook.xml");
+	book = eng_xlsx_book_new(ct_data(ss), ct_len(ss), ct_data(st), ct_len(st),
+				 ct_data(wb), ct_len(wb), out->max);
 	for (size_t i = 0; i < pkg->n && rc == 0; i++) {
 		const ct_member *m = &pkg->m[i];
 
-		if (m == ss || ct_embedded(m->name))
+		if (m == ss || m == st || ct_embedded(m->name))
 			continue;
-		if (strncmp(m->name, "xl/worksheets/", 14) == 0)
-			rc = eng_xlsx_text(ss ? ss->data.data : NULL, ss ? ss->data.len : 0,
-					   sg_buf_cstr(&m->data), m->data.len, out);
+		if (m == wb)
+			rc = eng_xlsx_names(book, out);
+		else if (strncmp(m->name, "xl/worksheets/", 14) == 0)
+			rc = eng_xlsx_sheet(book, sg_buf_cstr(&m->data), m->data.len, out);
 		else
 			rc = eng_xml_text(sg_buf_cstr(&m->data), m->data.len, out);
 	}
+	eng_xlsx_book_free(book);
 	return rc;
 }
 
@@ -614,6 +286,30 @@ static void ct_detect(eng_ctx *ctx, const char *where, const sg_buf *text)
 	sg_buf_free(&norm);
 }
 
+/* A package read in full that lacks what its kind cannot be without
+ * (a workbook without workbook.xml or any sheet, a Word file without
+ * its body, an ODF file without content.xml): a damaged file whose
+ * text was not all seen. Returns what is missing, or NULL. */
+static const char *ct_pkg_missing(const unsigned char *d, size_t len, const ct_pkg *pkg)
+{
+	bool sheet = false;
+
+	switch (eng_sniff(d, len)) {
+	case ENG_FT_XLSX: case ENG_FT_XLSM:
+		for (size_t i = 0; i < pkg->n; i++)
+			sheet |= strncmp(pkg->m[i].name, "xl/worksheets/", 14) == 0;
+		if (ct_member_named(pkg, "xl/workbook.xml") == NULL)
+			return "xl/workbook.xml missing";
+		return sheet ? NULL : "no worksheet";
+	case ENG_FT_DOCX: case ENG_FT_DOCM:
+		return ct_member_named(pkg, "word/document.xml") ? NULL : "word/document.xml missing";
+	case ENG_FT_ODF:
+		return ct_member_named(pkg, "content.xml") ? NULL : "content.xml missing";
+	default:
+		return NULL;
+	}
+}
+
 /* Embedded documents, each at `depth` (its package's members' level):
  * where names the chain, 台帳.docx/word/embeddings/名簿.xlsx. */
 static void ct_embeddings(eng_ctx *ctx, const char *where, const ct_pkg *pkg,
@@ -663,11 +359,14 @@ void eng_content_text_cs(eng_ctx *ctx, const char *where, const char *name,
 		eng_pkg_rc prc = eng_pkg_read(ctx, where, data, len, depth + 1,
 					      max > SG_BUF_UNLIMITED / 8 ? max : max * 8,
 					      ct_wanted, ct_got_member, &pkg);
+		const char *missing = prc == ENG_PKG_OK ? ct_pkg_missing(data, len, &pkg) : NULL;
+
 		rc = ct_pkg_text(&pkg, &text);
-		if (prc == ENG_PKG_PARTIAL)
+		if (prc == ENG_PKG_PARTIAL || missing)
 			eng_scan_limit(ctx, "document-unreadable",
 				       "文書の一部を読み取れず全部は検査できません",
-				       "Part of the document could not be read", where, "");
+				       "Part of the document could not be read", where,
+				       missing ? missing : "");
 		ct_embeddings(ctx, where, &pkg, depth + 1);
 	} else {
 		rc = ct_plain(ctx, where, charset, kind, data, len, &text);

@@ -11,11 +11,14 @@
  *
  *	Read: plain text, CSV and TSV in any charset eng_cs_to_utf8 can
  *	guess (CP932 is the common case), HTML, OOXML (docx body, headers,
- *	footers, notes and comments; xlsx shared strings and every sheet,
- *	row by row with tab-separated cells so that a header row is a
- *	line; pptx slides and notes) and ODF content.xml, both through
- *	libarchive from memory. XML becomes text with paragraphs and rows
- *	as lines, cells as tabs, entities decoded.
+ *	footers, notes, comments and text boxes; xlsx through eng_xlsx:
+ *	every sheet row by row with tab-separated cells so that a header
+ *	row is a line, dates through cell formats, sheet names, print
+ *	headers and footers, comments, drawings; pptx slides, notes,
+ *	masters and comments) and ODF content.xml and styles.xml, both
+ *	through libarchive from memory. XML becomes text with paragraphs
+ *	and rows as lines, cells as tabs, entities decoded (eng_xml).
+ *	A ZIP document package that lacks its main member is a scan limit.
  *
  *	Not read here: PDF, legacy binary Office (.doc/.xls/.ppt), images,
  *	and ordinary archives (those are walked by eng_archive, which calls

@@ -223,6 +223,10 @@ typedef struct eng_walk_cb {
 	void (*text)(eng_ctx *ctx, const char *where, const char *utf8, size_t len);
 	void (*attachment)(eng_ctx *ctx, eng_attachment *att,
 			   const unsigned char *data, size_t len);
+	/* A header people read in a forwarded message (its Subject,
+	 * Content-Description), decoded and NFKC; where ends in
+	 * "header:NAME". NULL: not wanted (previews). */
+	void (*header)(eng_ctx *ctx, const char *where, const char *text, size_t len);
 } eng_walk_cb;
 
 /* Top-level headers that the rules need, decoded. */

@@ -741,6 +741,28 @@ static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 	eng_leaf_free(&l);
 }
 
+/* A header of a forwarded message that people read, handed to the
+ * detectors as <where>/header:NAME (Subject: eng_mark.c then treats
+ * its start like the outer Subject's). obj NULL: nothing to read. */
+static void eng_walk_header(eng_ctx *ctx, const eng_walk_cb *cb, const char *where,
+			    GMimeObject *obj, const char *name)
+{
+	const char *raw = obj ? eng_raw_header(obj, name) : NULL;
+	char *dec;
+	sg_buf w;
+
+	if (raw == NULL)
+		return;
+	dec = eng_decode_unstructured(ctx, raw, name);
+	if (dec && *dec) {
+		sg_buf_init(&w, SG_BUF_UNLIMITED);
+		sg_buf_printf(&w, "%s/header:%s", where, name);
+		cb->header(ctx, sg_buf_cstr(&w), dec, strlen(dec));
+		sg_buf_free(&w);
+	}
+	free(dec);
+}
+
 /* A forwarded message: an attachment of its own, then its parts. */
 static void eng_walk_message_part(eng_ctx *ctx, GMimeObject *obj,
 				  const char *path, const char *prefix,
@@ -766,6 +788,12 @@ static void eng_walk_message_part(eng_ctx *ctx, GMimeObject *obj,
 	a = eng_inventory(ctx, path, prefix, &l, size > 0 ? (unsigned long long)size : 0);
 	if (a && cb->attachment)
 		cb->attachment(ctx, a, NULL, 0);
+	if (a && cb->header) {
+		eng_walk_header(ctx, cb, a->where, inner ? GMIME_OBJECT(inner) : NULL, "Subject");
+		eng_walk_header(ctx, cb, a->where, inner ? GMIME_OBJECT(inner) : NULL,
+				"Content-Description");
+		eng_walk_header(ctx, cb, a->where, obj, "Content-Description");
+	}
 	if (inner && a) {
 		GMimeObject *root = g_mime_message_get_mime_part(inner);
 		char *sub = eng_join(a->where, "/");

@@ -677,7 +677,7 @@ static void pv_bcc(sg_buf *out, const eng_envelope *env, const eng_hdrs *h)
 int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
 		size_t len, size_t body_max, sg_buf *json)
 {
-	static const eng_walk_cb cb = { NULL, pv_walk_att };
+	static const eng_walk_cb cb = { NULL, pv_walk_att, NULL };
 	eng_result scratch;
 	eng_ctx ctx = { 0 };
 	eng_pv pv;

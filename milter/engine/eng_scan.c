@@ -67,6 +67,19 @@ static void eng_on_text(eng_ctx *ctx, const char *where, const char *text,
 	eng_pd_scan(ctx, text, len, where);
 }
 
+/* A forwarded message's Subject is read like the outer one: a marking
+ * at its start is a label (where ends in header:Subject, eng_mark.c),
+ * and personal data in it counts. Its Content-Description too (a
+ * sentence people read); display names are not markings (not given). */
+static void eng_on_header(eng_ctx *ctx, const char *where, const char *text,
+			  size_t len)
+{
+	if (!ctx->inspect || eng_deadline_passed(ctx))
+		return;
+	eng_mark_scan(ctx, text, len, where);
+	eng_pd_scan(ctx, text, len, where);
+}
+
 static void eng_on_attachment(eng_ctx *ctx, eng_attachment *att,
 			      const unsigned char *data, size_t len)
 {
@@ -125,7 +138,7 @@ int eng_scan_group(const eng_engine *base, const eng_group *group,
 		   const eng_envelope *env, const void *msg, size_t len,
 		   eng_result *res)
 {
-	static const eng_walk_cb cb = { eng_on_text, eng_on_attachment };
+	static const eng_walk_cb cb = { eng_on_text, eng_on_attachment, eng_on_header };
 	eng_ctx ctx = { 0 };
 	eng_hdrs h;
 	eng_mime *mime;

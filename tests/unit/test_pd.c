@@ -10,6 +10,7 @@
 #include "engine/eng_int.h"
 #include "engine/eng_pd.h"
 #include "engine/eng_pd_person.h"
+#include "engine/eng_xlsx.h"
 
 #include <iconv.h>
 #include <sys/stat.h>
@@ -828,6 +829,95 @@ START_TEST(test_xml_text_keeps_rows_and_cells)
 }
 END_TEST
 
+/* Issue 17 item 2: a number is a date only through its cell format. */
+START_TEST(test_xlsx_dates_through_styles)
+{
+	sg_buf out;
+	const char *styles = "<styleSheet><numFmts count=\"3\">"
+		"<numFmt numFmtId=\"176\" formatCode=\"yyyy/m/d\"/>"
+		"<numFmt numFmtId=\"177\" formatCode=\"[$-411]ggge&quot;年&quot;m&quot;月&quot;d&quot;日&quot;\"/>"
+		"<numFmt numFmtId=\"178\" formatCode=\"#,##0.00E+00\"/></numFmts>"
+		"<cellStyleXfs count=\"1\"><xf numFmtId=\"14\"/></cellStyleXfs>"
+		"<cellXfs count=\"8\"><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/><xf numFmtId=\"176\"/>"
+		"<xf numFmtId=\"177\"/><xf numFmtId=\"3\"/><xf numFmtId=\"178\"/><xf numFmtId=\"57\"/>"
+		"<xf numFmtId=\"20\"/></cellXfs></styleSheet>";
+	const char *sheet = "<worksheet><sheetData><row>"
+		"<c s=\"0\"><v>30418</v></c><c s=\"1\"><v>30418</v></c><c s=\"2\"><v>30418.75</v></c>"
+		"<c s=\"3\" t=\"n\"><v>30418</v></c><c s=\"4\"><v>30418</v></c><c s=\"5\"><v>30418</v></c>"
+		"<c s=\"6\"><v>32516</v></c><c s=\"7\"><v>0.5</v></c><c s=\"99\"><v>30418</v></c>"
+		"<c><v>1.23456789012E+11</v></c><c t=\"d\"><v>1983-04-12T00:00:00</v></c>"
+		"</row></sheetData><headerFooter><oddHeader>&amp;L&amp;\"ＭＳ ゴシック,太字\"&amp;14機密性３"
+		"&amp;C&amp;KFF0000取扱注意&amp;R&amp;P / &amp;N &amp;&amp; 課</oddHeader></headerFooter></worksheet>";
+	const char *wb1904 = "<workbook><workbookPr date1904=\"1\"/><sheets><sheet name=\"機密性３\" sheetId=\"1\"/>"
+		"<sheet name=\"A&amp;B\" sheetId=\"2\"/></sheets></workbook>";
+	eng_xlsx_book *b;
+
+	sg_buf_init(&out, SG_BUF_UNLIMITED);
+	b = eng_xlsx_book_new(NULL, 0, styles, strlen(styles), NULL, 0, SG_BUF_UNLIMITED);
+	ck_assert_int_eq(eng_xlsx_sheet(b, sheet, strlen(sheet), &out), 0);
+	/* General, 14, custom y/m/d (time dropped), custom era, #,##0,
+	 * scientific, built-in 57 (era: 1989/01/08 is 平成1年), time-only
+	 * 0.5 (no date), an s beyond cellXfs, a long integer in E notation,
+	 * t="d"; then the header's three sections as lines. */
+	ck_assert_str_eq(out.data, "30418\t1983/04/12\t1983/04/12\t昭和58年4月12日\t30418\t30418\t"
+			 "平成1年1月8日\t0.5\t30418\t123456789012\t1983/04/12\n"
+			 "\n\n機密性３\n取扱注意\n /  & 課\n\n");
+	eng_xlsx_book_free(b);
+	sg_buf_reset(&out);
+	/* date1904: serial 0 is 1904-01-01; the sheet names are lines. */
+	b = eng_xlsx_book_new(NULL, 0, styles, strlen(styles), wb1904, strlen(wb1904), SG_BUF_UNLIMITED);
+	ck_assert_int_eq(eng_xlsx_names(b, &out), 0);
+	ck_assert_str_eq(out.data, "機密性３\nA&B\n");
+	sg_buf_reset(&out);
+	ck_assert_int_eq(eng_xlsx_date(28956, true, false, &out), 0);
+	ck_assert_str_eq(out.data, "1983/04/12");
+	eng_xlsx_book_free(b);
+	/* the 1900 system's edges: day 1, Excel's 1900-02-29, day 61 */
+	sg_buf_reset(&out);
+	ck_assert_int_eq(eng_xlsx_date(1, false, false, &out), 0);
+	ck_assert_int_eq(eng_xlsx_date(60, false, false, &out), 0);
+	ck_assert_int_eq(eng_xlsx_date(61, false, false, &out), 0);
+	ck_assert_int_eq(eng_xlsx_date(43586, false, true, &out), 0);
+	ck_assert_str_eq(out.data, "1900/01/011900/02/291900/03/01令和1年5月1日");
+	ck_assert_int_eq(eng_xlsx_date(0, false, false, &out), -1);
+	ck_assert_int_eq(eng_xlsx_date(2958466, false, false, &out), -1);
+	sg_buf_free(&out);
+}
+END_TEST
+
+/* Text boxes start lines (a marking alone in one is a label); Word's
+ * mc:Fallback copy is not read twice; ODF sheet names, date-value
+ * cells without shown text, annotations without their author/date. */
+START_TEST(test_xml_text_boxes_and_odf)
+{
+	sg_buf out;
+	const char *docx = "<w:p><w:r><w:t>資料番号 12 </w:t></w:r><mc:AlternateContent><mc:Choice>"
+		"<w:drawing><wps:txbx><w:txbxContent><w:p><w:r><w:t>機密性３</w:t></w:r></w:p>"
+		"</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>"
+		"<w:txbxContent><w:p><w:r><w:t>機密性３</w:t></w:r></w:p></w:txbxContent></v:textbox>"
+		"</w:pict></mc:Fallback></mc:AlternateContent></w:p>";
+	const char *ods = "<office:body><office:spreadsheet><table:table table:name=\"機密性３\">"
+		"<table:table-row><table:table-cell office:value-type=\"date\" office:date-value=\"1983-04-12\"/>"
+		"<table:table-cell office:value-type=\"date\" office:date-value=\"1975-01-30\"></table:table-cell>"
+		"<table:table-cell office:value-type=\"date\" office:date-value=\"1990-11-03T00:00:00\">"
+		"<text:p>H2.11.3</text:p></table:table-cell></table:table-row></table:table>"
+		"</office:spreadsheet></office:body>";
+	const char *odt = "<text:p>本文<office:annotation><dc:creator>山田 太郎</dc:creator>"
+		"<dc:date>2025-11-24T10:00:00</dc:date><text:p>関係者限り</text:p></office:annotation>続き</text:p>";
+
+	sg_buf_init(&out, SG_BUF_UNLIMITED);
+	ck_assert_int_eq(eng_xml_text(docx, strlen(docx), &out), 0);
+	ck_assert_str_eq(out.data, "資料番号 12 \n機密性３\n\n\n\n");
+	sg_buf_reset(&out);
+	ck_assert_int_eq(eng_xml_text(ods, strlen(ods), &out), 0);
+	ck_assert_str_eq(out.data, "機密性３\n1983/04/12\t1975/01/30\tH2.11.3 \t\n\n");
+	sg_buf_reset(&out);
+	ck_assert_int_eq(eng_xml_text(odt, strlen(odt), &out), 0);
+	ck_assert_str_eq(out.data, "本文\n関係者限り\n\n続き\n\n");
+	sg_buf_free(&out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("personal-data");
@@ -867,6 +957,8 @@ int main(void)
 	tcase_add_test(tc, test_malformed_rule_is_a_start_up_error_with_file_line_rule);
 	tcase_add_test(tc, test_cp932_csv_attachment_with_personal_columns_is_found);
 	tcase_add_test(tc, test_xml_text_keeps_rows_and_cells);
+	tcase_add_test(tc, test_xlsx_dates_through_styles);
+	tcase_add_test(tc, test_xml_text_boxes_and_odf);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
