@@ -740,7 +740,7 @@ int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
 int eng_extract(const eng_engine *eng, const void *msg, size_t len,
 		const char *path, sg_buf *out, sg_buf *name, bool *danger)
 {
-	static const eng_walk_cb cb = { NULL, pv_walk_att };
+	static const eng_walk_cb cb = { NULL, pv_walk_att, NULL };
 	eng_result scratch;
 	eng_ctx ctx = { 0 };
 	eng_pv pv;
