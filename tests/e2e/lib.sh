@@ -653,7 +653,12 @@ sg_sql() { sqlite3 -readonly -batch -noheader -cmd ".timeout 10000" "$SG_MDIR/db
 sg_swaks() {
 	swaks --server 127.0.0.1 --port "$1" --helo client.sendguard.test \
 		--from "$2" --to "$3" --data "@$4" --timeout 120 --suppress-data >"$5" 2>&1
-	sg_wait_confirmed "$(swaks_qid "$5")"
+	# Not through the relaying port: its queue ids are never a hold's,
+	# and the fault tests send there while the store is broken on
+	# purpose (a second process opening a store whose -wal file was
+	# removed rebuilds the WAL index from nothing, and the milter's
+	# unwritten records are lost with it).
+	[ "$1" = "${SG_RELAY_PORT:-}" ] || sg_wait_confirmed "$(swaks_qid "$5")"
 	return 0
 }
 # sg_wait_confirmed QID: a hold is recorded "arriving" at end of message
