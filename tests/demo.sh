@@ -266,18 +266,25 @@ echo
 # would click it.
 if [ -n "${SG_WEB_PID:-}" ] && kill -0 "$SG_WEB_PID" 2>/dev/null; then
 	web_link="" web_to=""
-	for f in $(grep -rl '^X-Sendguard-Notice:' "$SG_SINK" 2>/dev/null | sort); do
-		sink_rcpts "$f" | grep -q '^kacho@' || continue
-		web_link=$(tr -d '\r' <"$f" | sed '1,/^$/d' | base64 -di 2>/dev/null |
-			grep -o 'http://[^ ]*/hold/[A-Za-z0-9_-]*?t=[A-Za-z0-9_.-]*' | head -1)
-		[ -n "$web_link" ] && { web_to=$(sink_rcpts "$f" | head -1); break; }
+	# Approval requests leave once the milter has seen the held queue
+	# file (a hold is confirmed by its queue file): wait for one, 60 s
+	# at most.
+	for _ in $(seq 1 120); do
+		for f in $(grep -rl '^X-Sendguard-Notice:' "$SG_SINK" 2>/dev/null | sort); do
+			sink_rcpts "$f" | grep -q '^kacho@' || continue
+			web_link=$(tr -d '\r' <"$f" | sed '1,/^$/d' | base64 -di 2>/dev/null |
+				grep -o 'http://[^ ]*/hold/[A-Za-z0-9_-]*?t=[A-Za-z0-9_.-]*' | head -1)
+			[ -n "$web_link" ] && { web_to=$(sink_rcpts "$f" | head -1); break; }
+		done
+		[ -n "$web_link" ] && break
+		sleep 0.5
 	done
 	if [ -n "$web_link" ]; then
 		echo "${B}Approval page${N} (sendguard-web): the link of the approval request sent to $web_to"
 		echo "  (open it in a browser on this machine; from another one: ssh -L 8025:127.0.0.1:8025 THIS-HOST):"
 		echo "    $web_link"
 		echo "  Approve or reject there: the demo runs '$(basename "$SG_CTL") apply' by itself as soon as the"
-		echo "  decision is stored (as sendguard-apply.path does in a deployment; log"
+		echo "  decision is stored (as apply --daemon does in a deployment; log"
 		echo "  $SG_BASE/log/apply.log), so an approved mail reaches the sink within seconds."
 		echo "  By hand (nothing left to do once it ran):"
 		echo "    $SG_CTL -c $CONF apply"
