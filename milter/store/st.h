@@ -75,7 +75,7 @@
 
 #include "util/sg_buf.h"
 
-#define ST_SCHEMA_VERSION 4
+#define ST_SCHEMA_VERSION 5
 #define ST_BUSY_TIMEOUT_MS 10000
 #define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
 #define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
@@ -157,7 +157,12 @@ typedef struct st_hold_new {
 	 * earlier when its sender says "send now" (st_hold_release). */
 	bool delay;
 	time_t release_t;
+	/* Approvals needed (issue 18: [approval] required and
+	 * required_<category>), at most ST_REQUIRED_MAX; 0: 1. */
+	unsigned required;
 } st_hold_new;
+
+#define ST_REQUIRED_MAX 16
 
 /* A hold as stored. Every string is owned by the hold; NULL when
  * unset (auth_login, decided_by, ...). The *_json fields are the
@@ -184,6 +189,15 @@ typedef struct st_hold {
 	char *new_queue_id, *reminded_at;
 	bool delay;			/* kind delay, not approval (issue 19) */
 	time_t release_t;		/* delay: when it leaves by itself */
+	/* Several approvers (issue 18): approvals needed, approvals so
+	 * far, and every approval and reject recorded, oldest first, as
+	 * a JSON array of {"verdict", "approver" (the assigned approver
+	 * it counts for), "by" (as recorded: "X", "D on behalf of X",
+	 * "administrator U on behalf of X"), "checked" (the checklist
+	 * items ticked, as shown), "comment", "at"}. */
+	unsigned required, napproved;
+	char *approvals_json;
+	char *escalated_at;		/* the escalation notice was claimed */
 } st_hold;
 
 /* One audit record, for st_audit_list(). Strings may be NULL. */
@@ -408,6 +422,87 @@ time_t st_hold_oldest_arriving(st_store *st);
  * (send the reminder), ST_CONFLICT when already reminded or no longer
  * pending (do not send), so two expiry runs remind once. */
 st_rc st_hold_mark_reminded(st_store *st, const char *id, sg_buf *err);
+
+/* ------------------------------------------ approvals (issue 18, 2-4)
+ *
+ * st_hold_vote records one approver's approve or reject of a pending
+ * hold of kind approval, with its audit record, in one transaction
+ * whose writes are conditional on the hold being pending:
+ *   approve: an approvals row (principal, actor, checked, comment);
+ *     when the hold then has `required` approvals, one conditional
+ *     UPDATE decides it (status approved, decided_by = recorded_as,
+ *     audit "approve", *out ST_VOTE_DECIDED); otherwise it stays
+ *     pending (audit "approve-partial", *out ST_VOTE_PARTIAL).
+ *   reject: an approvals row and the hold rejected (audit "reject",
+ *     *out ST_VOTE_DECIDED): one reject ends it.
+ * ST_CONFLICT: the hold is not pending (decided meanwhile: two
+ * approvers racing get exactly one outcome), or this principal or
+ * this actor has already approved it (the same person counts once;
+ * err says who and when). ST_INVALID: missing principal, actor or
+ * recorded_as, checked not a JSON array. Who may vote is the
+ * caller's policy (release/rel_policy.c). */
+typedef struct st_vote {
+	bool approve;			/* else reject */
+	const char *principal;		/* the assigned approver counted */
+	const char *actor;		/* the person acting (canonical) */
+	const char *recorded_as;	/* decided_by / audit actor */
+	const char *checked_json;	/* ticked items; NULL: [] */
+	const char *comment;		/* or NULL */
+	const char *unix_user;		/* NULL: the effective user */
+	const char *detail_json;	/* extra audit fields (object) or NULL */
+} st_vote;
+
+typedef enum st_vote_out {
+	ST_VOTE_PARTIAL,
+	ST_VOTE_DECIDED
+} st_vote_out;
+
+st_rc st_hold_vote(st_store *st, const char *id, const st_vote *v,
+		   st_vote_out *out, sg_buf *err);
+
+/* One recorded approval or reject (the report's approvers and
+ * checklist columns). Strings owned by the store for the call. */
+typedef struct st_approval {
+	long long seq;
+	const char *hold_id, *verdict, *principal, *actor, *recorded_as;
+	const char *checked_json;	/* JSON array of the ticked items */
+	const char *comment, *at, *unix_user;
+	time_t at_t;
+} st_approval;
+typedef int (*st_approval_cb)(const st_approval *a, void *ctx);
+/* Oldest first; hold_id NULL: every hold's. */
+st_rc st_approval_list(st_store *st, const char *hold_id, st_approval_cb cb,
+		       void *ctx, sg_buf *err);
+
+/* Claims the one escalation notice ([approval] escalate_after): ST_OK
+ * when this call set escalated_at, ST_CONFLICT when already escalated
+ * or no longer pending. Audit "escalate" by "expire". */
+st_rc st_hold_mark_escalated(st_store *st, const char *id,
+			     const char *detail_json, sg_buf *err);
+
+/* Proxies (issue 18 item 4). A delegation lets `delegate` decide, from
+ * since_t until until_t, what `principal` was assigned; it is audited
+ * ("delegate", "delegate-revoke"). Addresses are stored lower-cased
+ * as given (callers pass canonical identities). */
+typedef struct st_delegation {
+	long long id;
+	const char *principal, *delegate, *until, *created, *created_by;
+	time_t since_t, until_t, revoked_t;
+} st_delegation;
+typedef int (*st_delegation_cb)(const st_delegation *d, void *ctx);
+st_rc st_delegate_add(st_store *st, const char *principal, const char *delegate,
+		      time_t since_t, time_t until_t, const char *created_by,
+		      const char *unix_user, long long *id_out, sg_buf *err);
+/* ST_NOTFOUND when no such delegation is in force. */
+st_rc st_delegate_revoke(st_store *st, long long id, const char *by,
+			 const char *unix_user, sg_buf *err);
+/* In force at now (since_t <= now < until_t, not revoked), or every
+ * one (now 0); principal NULL: all principals. Oldest first. */
+st_rc st_delegate_list(st_store *st, const char *principal, time_t now,
+		       st_delegation_cb cb, void *ctx, sg_buf *err);
+/* Whether principal's delegation to delegate is in force at now. */
+bool st_delegate_active(st_store *st, const char *principal,
+			const char *delegate, time_t now);
 
 /* Audit log. event is required; the others may be NULL; detail_json
  * must be valid JSON (NULL: {}) and must not carry unmasked evidence.

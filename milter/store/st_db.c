@@ -223,6 +223,59 @@ static st_rc st_schema_v4(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Version 5: several approvers, the checklist, proxies, escalation
+ * (issue 18 items 2-4). Each approval or reject is a row of
+ * approvals, with the checklist items the approver ticked: a hold
+ * needs `required` approvals (stored with the hold at hold time, as
+ * its approvers are: a later [approval] edit changes no held mail)
+ * by distinct people: one row per assigned approver counted
+ * (principal) and one per person who acted (actor, the canonical
+ * identity without extension, or "administrator USER"), so that
+ * nobody counts twice, not even as someone's delegate. delegations
+ * are the proxies an approver names for a period. escalated_at
+ * claims the one escalation notice as reminded_at claims the
+ * reminder. Rows of a hold go with it (the retention purge). */
+static const char st_schema_v5_sql[] =
+	"ALTER TABLE holds ADD COLUMN required INTEGER NOT NULL DEFAULT 1"
+	" CHECK (required BETWEEN 1 AND 16);"
+	"ALTER TABLE holds ADD COLUMN escalated_at TEXT;"
+	"CREATE TABLE approvals ("
+	" seq INTEGER PRIMARY KEY,"
+	" hold_id TEXT NOT NULL,"
+	" verdict TEXT NOT NULL CHECK (verdict IN ('approve','reject')),"
+	" principal TEXT NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" recorded_as TEXT NOT NULL,"
+	" checked TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(checked)"
+	"   AND json_type(checked) = 'array'),"
+	" comment TEXT,"
+	" at TEXT NOT NULL, at_t INTEGER NOT NULL,"
+	" unix_user TEXT);"
+	"CREATE UNIQUE INDEX approvals_principal ON approvals(hold_id, principal);"
+	"CREATE UNIQUE INDEX approvals_actor ON approvals(hold_id, actor);"
+	"CREATE TRIGGER approvals_hold_deleted AFTER DELETE ON holds"
+	" BEGIN DELETE FROM approvals WHERE hold_id = OLD.id; END;"
+	"CREATE TABLE delegations ("
+	" id INTEGER PRIMARY KEY,"
+	" principal TEXT NOT NULL,"
+	" delegate TEXT NOT NULL,"
+	" since_t INTEGER NOT NULL,"
+	" until_t INTEGER NOT NULL,"
+	" until TEXT NOT NULL,"
+	" created TEXT NOT NULL,"
+	" created_by TEXT NOT NULL,"
+	" revoked_t INTEGER NOT NULL DEFAULT 0,"
+	" CHECK (principal <> delegate), CHECK (until_t > since_t));"
+	"CREATE INDEX delegations_delegate ON delegations(delegate, until_t);"
+	"CREATE INDEX delegations_principal ON delegations(principal, until_t);";
+
+static st_rc st_schema_v5(st_store *st, sg_buf *err)
+{
+	if (sqlite3_exec(st->db, st_schema_v5_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_sqlerr(st, st->db, "migrate to schema version 5", err);
+	return ST_OK;
+}
+
 static const struct st_step {
 	int to;
 	st_rc (*fn)(st_store *st, sg_buf *err);
@@ -231,6 +284,7 @@ static const struct st_step {
 	{ 2, st_schema_v2 },
 	{ 3, st_schema_v3 },
 	{ 4, st_schema_v4 },
+	{ 5, st_schema_v5 },
 };
 
 void st_seterr(sg_buf *err, const char *fmt, ...)

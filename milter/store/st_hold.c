@@ -40,7 +40,13 @@
 	" client_addr, subject, verdict, size, recipients, categories," \
 	" findings, attachments, approvers, status, applied, created," \
 	" created_t, expires, expires_t, decided_by, decided_at," \
-	" decision_comment, new_queue_id, reminded_at, kind, release_t"
+	" decision_comment, new_queue_id, reminded_at, kind, release_t," \
+	" required, escalated_at, (SELECT count(*) FROM approvals a" \
+	" WHERE a.hold_id = holds.id AND a.verdict = 'approve')," \
+	" (SELECT json_group_array(json(j)) FROM (SELECT json_object(" \
+	"'verdict', verdict, 'approver', principal, 'by', recorded_as," \
+	" 'checked', json(checked), 'comment', comment, 'at', at) AS j" \
+	" FROM approvals a WHERE a.hold_id = holds.id ORDER BY seq))"
 
 /* Largest JSON a hold may carry; the engine caps findings and
  * attachments well below this. */
@@ -94,7 +100,8 @@ static void st_create_detail(struct st_create *c)
 	sg_buf_puts(&c->detail, ",\"sender\":");
 	sg_json_str(&c->detail, c->sender);
 	sg_buf_printf(&c->detail, ",\"recipients\":%zu,\"external\":%zu,"
-		      "\"size\":%llu,\"expires\":", in->nrcpts, ext, in->size);
+		      "\"size\":%llu,\"required\":%u,\"expires\":", in->nrcpts, ext,
+		      in->size, in->required ? in->required : 1);
 	sg_json_str(&c->detail, in->expires ? c->expires : NULL);
 	if (in->delay) {
 		char rel[ST_TIME_SIZE];
@@ -131,6 +138,7 @@ static void st_bind_create(sqlite3_stmt *s, const struct st_create *c)
 	st_bind_text(s, 19, in->arriving ? "arriving" : "pending");
 	st_bind_text(s, 20, in->delay ? "delay" : "approval");
 	sqlite3_bind_int64(s, 21, (sqlite3_int64)(in->delay ? in->release_t : 0));
+	sqlite3_bind_int(s, 22, in->required ? (int)in->required : 1);
 }
 
 static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
@@ -140,8 +148,8 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 		" queue_id, sender, auth_login, from_addr, client_addr,"
 		" recipients, subject, size, categories, verdict, findings,"
 		" attachments, approvers, created, created_t, expires,"
-		" expires_t, status, kind, release_t)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" expires_t, status, kind, release_t, required)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 		err);
 	st_rc rc = ST_OK;
 
@@ -177,6 +185,8 @@ static st_rc st_create_check(st_store *st, const st_hold_new *in, sg_buf *err)
 		what = "verdict";
 	else if (in->nrcpts && in->rcpts == NULL)
 		what = "recipients";
+	else if (in->required > ST_REQUIRED_MAX)
+		what = "sensible number of required approvals";
 	if (what == NULL)
 		return ST_OK;
 	st_seterr(err, "store %s: hold without a %s", st->path, what);
@@ -308,6 +318,8 @@ static void st_hold_strings(st_hold *h, sqlite3_stmt *s)
 	h->decision_comment = st_col_dup(s, 22);
 	h->new_queue_id = st_col_dup(s, 23);
 	h->reminded_at = st_col_dup(s, 24);
+	h->escalated_at = st_col_dup(s, 28);
+	h->approvals_json = st_col_dup(s, 30);
 }
 
 static st_hold *st_hold_from_row(st_store *st, sqlite3 *db, sqlite3_stmt *s,
@@ -325,6 +337,8 @@ static st_hold *st_hold_from_row(st_store *st, sqlite3 *db, sqlite3_stmt *s,
 	h->delay = sqlite3_column_text(s, 25) &&
 		   strcmp((const char *)sqlite3_column_text(s, 25), "delay") == 0;
 	h->release_t = (time_t)sqlite3_column_int64(s, 26);
+	h->required = (unsigned)sqlite3_column_int(s, 27);
+	h->napproved = (unsigned)sqlite3_column_int(s, 29);
 	h->rcpts = st_parse_rcpts(st, db, h->recipients_json, &h->nrcpts, err);
 	h->categories = st_parse_strings(st, db, h->categories_json,
 					 &h->ncategories, err);
@@ -396,7 +410,7 @@ void st_hold_free(st_hold *h)
 		h->categories_json, h->findings_json, h->attachments_json,
 		h->approvers_json, h->created, h->expires, h->decided_by,
 		h->decided_at, h->decision_comment, h->new_queue_id,
-		h->reminded_at
+		h->reminded_at, h->escalated_at, h->approvals_json
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
@@ -534,12 +548,20 @@ static st_rc st_decide_apply(st_store *st, const struct st_decide *d,
 	snprintf(t, sizeof(t), "%lld", (long long)time(NULL));
 	v[0] = st_status_name(d->status), v[1] = d->by, v[2] = now;
 	v[3] = t, v[4] = d->comment, v[5] = d->id;
+	/* An approval of a hold that needs several is st_hold_vote's
+	 * (st_vote.c): a single decision here would skip the others. */
 	rc = st_update(st, "UPDATE holds SET status = ?1, decided_by = ?2,"
 		       " decided_at = ?3, decided_t = CAST(?4 AS INTEGER),"
 		       " decision_comment = ?5 WHERE id = ?6"
-		       " AND status = 'pending'", v, 6, err);
+		       " AND status = 'pending' AND (?1 <> 'approved'"
+		       " OR required <= 1)", v, 6, err);
 	if (rc != ST_OK)
 		return rc;
+	if (sqlite3_changes(st->db) != 1) {
+		st_seterr(err, "store %s: hold %s needs approvals by several"
+			  " approvers (st_hold_vote)", st->path, d->id);
+		return ST_CONFLICT;
+	}
 	sg_buf_init(&detail, ST_JSON_MAX);
 	sg_buf_puts(&detail, "{\"status\":");
 	sg_json_str(&detail, st_status_name(d->status));

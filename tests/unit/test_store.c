@@ -130,8 +130,9 @@ START_TEST(test_new_store_is_current_wal_private_and_reopens)
 	st_close(st);
 	ck_assert_int_eq(raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
 			 ST_SCHEMA_VERSION);
-	/* audit_no_update, audit_no_delete; previews_decided, previews_hold_deleted */
-	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 4);
+	/* audit_no_update, audit_no_delete; previews_decided, previews_hold_deleted;
+	 * approvals_hold_deleted */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 5);
 }
 END_TEST
 
@@ -1082,11 +1083,14 @@ START_TEST(test_version_3_store_is_migrated_to_hold_kinds)
 	sg_buf_init(&err, 4096);
 	create_ok(st, "Q3", id);
 	st_close(st);
-	raw_exec("DROP INDEX holds_release; ALTER TABLE holds DROP COLUMN kind;"
+	raw_exec("DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
+		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
+		 "ALTER TABLE holds DROP COLUMN escalated_at;"
+		 "DROP INDEX holds_release; ALTER TABLE holds DROP COLUMN kind;"
 		 "ALTER TABLE holds DROP COLUMN release_t;"
 		 "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
 	st = open_ok();
-	ck_assert_int_eq(st_schema_version(st), 4);
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
 	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
 	ck_assert(!h->delay);			/* every older hold: approval */
 	ck_assert_int_eq((long long)h->release_t, 0);
@@ -1395,7 +1399,10 @@ START_TEST(test_version_2_store_is_migrated_to_previews)
 	create_ok(st, "Q2", id);
 	st_close(st);
 	/* Back to version 2: without previews (3) and hold kinds (4). */
-	raw_exec("DROP TRIGGER previews_decided; DROP TRIGGER previews_hold_deleted;"
+	raw_exec("DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
+		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
+		 "ALTER TABLE holds DROP COLUMN escalated_at;"
+		 "DROP TRIGGER previews_decided; DROP TRIGGER previews_hold_deleted;"
 		 "DROP TABLE previews; DROP INDEX holds_release;"
 		 "ALTER TABLE holds DROP COLUMN kind;"
 		 "ALTER TABLE holds DROP COLUMN release_t;"
@@ -1408,6 +1415,314 @@ START_TEST(test_version_2_store_is_migrated_to_previews)
 				 " ('previews', 'previews_decided', 'previews_hold_deleted')"), 3);
 	ck_assert_int_eq(st_preview_get(st, id, time(NULL), &got, &err), ST_NOTFOUND);
 	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+
+/* ---- several approvers, checklist, proxies (schema 5) ---- */
+
+static void create_required(st_store *st, const char *qid, unsigned required,
+			    char id[ST_ID_SIZE])
+{
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	fill_hold(&in, rcpts, qid);
+	in.required = required;
+	sg_buf_init(&err, 4096);
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s",
+		      sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
+static st_rc vote(st_store *st, const char *id, bool approve, const char *who,
+		  const char *actor, st_vote_out *out, sg_buf *err)
+{
+	st_vote v = { approve, who, actor ? actor : who, who,
+		      "[\"宛先は正しい\",\"添付ファイルは正しい\"]",
+		      approve ? NULL : "宛先違い", NULL, NULL };
+
+	return st_hold_vote(st, id, &v, out, err);
+}
+
+/* A version 4 store (before issue 18's approvals) with a pending hold
+ * is migrated to 5: the hold needs one approval, has none, and the
+ * approval, once made, keeps its ticks. */
+START_TEST(test_version_4_store_is_migrated_to_approvals)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_vote_out out = ST_VOTE_PARTIAL;
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q4", id);
+	st_close(st);
+	raw_exec("DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
+		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
+		 "ALTER TABLE holds DROP COLUMN escalated_at;"
+		 "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
+	st = open_ok();
+	ck_assert_int_eq(st_schema_version(st), 5);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_uint_eq(h->required, 1);
+	ck_assert_uint_eq(h->napproved, 0);
+	ck_assert_str_eq(h->approvals_json, "[]");
+	ck_assert_ptr_null(h->escalated_at);
+	st_hold_free(h);
+	ck_assert_int_eq(vote(st, id, true, "kacho@example.lg.jp", NULL, &out, &err),
+			 ST_OK);
+	ck_assert_int_eq(out, ST_VOTE_DECIDED);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_APPROVED);
+	ck_assert_ptr_nonnull(strstr(h->approvals_json, "宛先は正しい"));
+	st_hold_free(h);
+	/* previews (3) and kinds (4) untouched */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE name IN"
+				 " ('previews_decided', 'holds_release')"), 2);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+struct appr_seen {
+	int n;
+	char checked[256];
+};
+
+static int appr_cb(const st_approval *a, void *ctx)
+{
+	struct appr_seen *s = ctx;
+
+	if (s->n++ == 0)
+		snprintf(s->checked, sizeof(s->checked), "%s", a->checked_json);
+	return 0;
+}
+
+START_TEST(test_two_required_first_keeps_held_second_decides)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_vote_out out = ST_VOTE_DECIDED;
+	struct appr_seen seen = { 0, "" };
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_required(st, "Q2R", 2, id);
+	ck_assert_int_eq(vote(st, id, true, "kacho@example.lg.jp", NULL, &out, &err),
+			 ST_OK);
+	ck_assert_int_eq(out, ST_VOTE_PARTIAL);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_PENDING);
+	ck_assert_uint_eq(h->napproved, 1);
+	ck_assert_uint_eq(h->required, 2);
+	st_hold_free(h);
+	/* the same person again, or as someone's proxy: counts once */
+	ck_assert_int_eq(vote(st, id, true, "kacho@example.lg.jp", NULL, &out, &err),
+			 ST_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "counts once"));
+	ck_assert_int_eq(vote(st, id, true, "bucho@example.lg.jp",
+			      "kacho@example.lg.jp", &out, &err), ST_CONFLICT);
+	/* a single decision cannot skip the second approver */
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "x@example.lg.jp", NULL,
+					NULL, &err), ST_CONFLICT);
+	ck_assert_int_eq(vote(st, id, true, "ciso@example.lg.jp", NULL, &out, &err),
+			 ST_OK);
+	ck_assert_int_eq(out, ST_VOTE_DECIDED);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_APPROVED);
+	ck_assert_str_eq(h->decided_by, "ciso@example.lg.jp");
+	ck_assert_uint_eq(h->napproved, 2);
+	st_hold_free(h);
+	/* a third comes too late */
+	ck_assert_int_eq(vote(st, id, false, "bucho@example.lg.jp", NULL, &out, &err),
+			 ST_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "already approved"));
+	ck_assert_int_eq(st_approval_list(st, id, appr_cb, &seen, &err), ST_OK);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert_str_eq(seen.checked, "[\"宛先は正しい\",\"添付ファイルは正しい\"]");
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event ="
+				 " 'approve-partial'"), 1);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'approve'"), 1);
+	ck_assert_int_eq(st_audit_verify(st, NULL, NULL, &err), ST_OK);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_one_reject_ends_a_partly_approved_hold)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_vote_out out;
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_required(st, "Q2X", 2, id);
+	ck_assert_int_eq(vote(st, id, true, "kacho@example.lg.jp", NULL, &out, &err),
+			 ST_OK);
+	ck_assert_int_eq(vote(st, id, false, "ciso@example.lg.jp", NULL, &out, &err),
+			 ST_OK);
+	ck_assert_int_eq(out, ST_VOTE_DECIDED);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_REJECTED);
+	ck_assert_str_eq(h->decision_comment, "宛先違い");
+	st_hold_free(h);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+struct vote_race {
+	const char *id, *who;
+	st_rc rc;
+	st_vote_out out;
+};
+
+static void *vote_thread(void *arg)
+{
+	struct vote_race *r = arg;
+	st_store *own = st_open(dbpath, NULL);
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	r->rc = own ? vote(own, r->id, true, r->who, NULL, &r->out, &err) : ST_ERROR;
+	st_close(own);
+	sg_buf_free(&err);
+	return NULL;
+}
+
+/* Two approvers racing for the last approval, each with its own
+ * connection: exactly one decides, the other gets a conflict. */
+START_TEST(test_racing_last_approvals_decide_once)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_vote_out out;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	for (int round = 0; round < 20; round++) {
+		struct vote_race r[2] = {
+			{ id, "a@example.lg.jp", ST_ERROR, ST_VOTE_PARTIAL },
+			{ id, "b@example.lg.jp", ST_ERROR, ST_VOTE_PARTIAL }
+		};
+		pthread_t t[2];
+		int ok = 0, decided = 0;
+
+		create_required(st, "QRACE", 2, id);
+		ck_assert_int_eq(vote(st, id, true, "c@example.lg.jp", NULL, &out, &err),
+				 ST_OK);
+		for (int i = 0; i < 2; i++)
+			pthread_create(&t[i], NULL, vote_thread, &r[i]);
+		for (int i = 0; i < 2; i++) {
+			pthread_join(t[i], NULL);
+			ok += r[i].rc == ST_OK;
+			decided += r[i].rc == ST_OK && r[i].out == ST_VOTE_DECIDED;
+			ck_assert(r[i].rc == ST_OK || r[i].rc == ST_CONFLICT);
+		}
+		ck_assert_int_eq(ok, 1);
+		ck_assert_int_eq(decided, 1);
+	}
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'approve'"), 20);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_escalation_is_claimed_once)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_hold *h;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "QESC", id);
+	ck_assert_int_eq(st_hold_mark_escalated(st, id, "{\"to\":\"boss@example.lg.jp\"}",
+						&err), ST_OK);
+	ck_assert_int_eq(st_hold_mark_escalated(st, id, NULL, &err), ST_CONFLICT);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_ptr_nonnull(h->escalated_at);
+	st_hold_free(h);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'escalate'"), 1);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+static int deleg_count(const st_delegation *d, void *ctx)
+{
+	(void)d;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(test_delegation_is_audited_expires_and_can_be_revoked)
+{
+	st_store *st = open_ok();
+	long long did = 0;
+	int n = 0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_int_eq(st_delegate_add(st, "Kacho@example.lg.jp", "hosa@example.lg.jp",
+					 1000, 2000, "kacho@example.lg.jp", NULL, &did,
+					 &err), ST_OK);
+	ck_assert(did > 0);
+	ck_assert(st_delegate_active(st, "kacho@example.lg.jp", "hosa@example.lg.jp", 1500));
+	ck_assert(!st_delegate_active(st, "kacho@example.lg.jp", "hosa@example.lg.jp", 2000));
+	ck_assert(!st_delegate_active(st, "kacho@example.lg.jp", "hosa@example.lg.jp", 999));
+	ck_assert(!st_delegate_active(st, "hosa@example.lg.jp", "kacho@example.lg.jp", 1500));
+	ck_assert_int_eq(st_delegate_list(st, "kacho@example.lg.jp", 1500, deleg_count,
+					  &n, &err), ST_OK);
+	ck_assert_int_eq(n, 1);
+	/* nobody is their own proxy; an end before the start is nonsense */
+	ck_assert_int_eq(st_delegate_add(st, "a@example.lg.jp", "A@example.lg.jp", 1,
+					 2, "a@example.lg.jp", NULL, NULL, &err),
+			 ST_INVALID);
+	ck_assert_int_eq(st_delegate_add(st, "a@example.lg.jp", "b@example.lg.jp", 2,
+					 2, "a@example.lg.jp", NULL, NULL, &err),
+			 ST_INVALID);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit WHERE event = 'delegate'"), 1);
+	/* revoking: a delegation still in force (now is past 2000 here,
+	 * so make one that is) */
+	ck_assert_int_eq(st_delegate_add(st, "kacho@example.lg.jp", "hosa@example.lg.jp",
+					 time(NULL) - 10, time(NULL) + 3600,
+					 "kacho@example.lg.jp", NULL, &did, &err), ST_OK);
+	ck_assert(st_delegate_active(st, "kacho@example.lg.jp", "hosa@example.lg.jp",
+				     time(NULL)));
+	ck_assert_int_eq(st_delegate_revoke(st, did, "kacho@example.lg.jp", NULL, &err),
+			 ST_OK);
+	ck_assert(!st_delegate_active(st, "kacho@example.lg.jp", "hosa@example.lg.jp",
+				      time(NULL)));
+	ck_assert_int_eq(st_delegate_revoke(st, did, "kacho@example.lg.jp", NULL, &err),
+			 ST_NOTFOUND);
+	ck_assert_int_eq(st_audit_verify(st, NULL, NULL, &err), ST_OK);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_approvals_go_with_a_deleted_hold)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE];
+	st_vote_out out;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_required(st, "QDEL", 2, id);
+	ck_assert_int_eq(vote(st, id, true, "kacho@example.lg.jp", NULL, &out, &err),
+			 ST_OK);
+	st_close(st);
+	raw_exec("DELETE FROM holds");
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM approvals"), 0);
 	sg_buf_free(&err);
 }
 END_TEST
@@ -2048,6 +2363,15 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_preview_past_expiry_is_not_shown_and_is_purged);
 	tcase_add_test(tc, test_unsealed_preview_is_refused_with_its_hold);
 	tcase_add_test(tc, test_version_2_store_is_migrated_to_previews);
+	suite_add_tcase(s, tc);
+	tc = tcase("approvals");
+	tcase_add_test(tc, test_version_4_store_is_migrated_to_approvals);
+	tcase_add_test(tc, test_two_required_first_keeps_held_second_decides);
+	tcase_add_test(tc, test_one_reject_ends_a_partly_approved_hold);
+	tcase_add_test(tc, test_racing_last_approvals_decide_once);
+	tcase_add_test(tc, test_escalation_is_claimed_once);
+	tcase_add_test(tc, test_delegation_is_audited_expires_and_can_be_revoked);
+	tcase_add_test(tc, test_approvals_go_with_a_deleted_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }
