@@ -26,7 +26,60 @@ typedef struct mlt_conn {
 	mlt_rt *rt;		/* held during a message */
 	mlt_msg msg;
 	bool in_msg;
+	unsigned long pflags;	/* protocol steps agreed with the MTA */
 } mlt_conn;
+
+/*
+ * Protocol steps asked of the MTA (issue 21): every reply saved is a
+ * round trip on the socket. Steps we have no callback for are not sent
+ * at all; connect, MAIL, headers and body are sent without waiting for
+ * a reply, so their errors are answered at RCPT or end of message.
+ * RCPT keeps its reply: a recipient can be refused on its own.
+ */
+#define MLT_PROTO_NOSEND (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | \
+			  SMFIP_NOEOH)
+#define MLT_PROTO_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | \
+			   SMFIP_NR_BODY)
+#define MLT_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
+
+/* The reply of a step the MTA may have agreed not to wait for. */
+static sfsistat mlt_reply(const mlt_conn *c, unsigned long nr, sfsistat rc)
+{
+	return c && (c->pflags & nr) ? SMFIS_NOREPLY : rc;
+}
+
+static mlt_conn *mlt_conn_of(SMFICTX *ctx)
+{
+	mlt_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL) {
+		c = sg_xcalloc(1, sizeof(*c));
+		smfi_setpriv(ctx, c);
+	}
+	return c;
+}
+
+static sfsistat mlt_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			      unsigned long f2, unsigned long f3,
+			      unsigned long *pf0, unsigned long *pf1,
+			      unsigned long *pf2, unsigned long *pf3)
+{
+	mlt_conn *c;
+
+	(void)f2;
+	(void)f3;
+	/* Without these actions a hold cannot be made: let the MTA apply
+	 * its milter failure action (Postfix: milter_default_action). */
+	if ((f0 & MLT_ACTIONS) != MLT_ACTIONS)
+		return SMFIS_REJECT;
+	c = mlt_conn_of(ctx);
+	c->pflags = f1 & (MLT_PROTO_NOSEND | MLT_PROTO_NOREPLY);
+	*pf0 = MLT_ACTIONS;
+	*pf1 = c->pflags;
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
 
 static char *mlt_strip_angle(const char *s)
 {
@@ -52,7 +105,7 @@ static void mlt_end_message(mlt_conn *c)
 
 static sfsistat mlt_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
 {
-	mlt_conn *c = sg_xcalloc(1, sizeof(*c));
+	mlt_conn *c = mlt_conn_of(ctx);
 	char buf[INET6_ADDRSTRLEN] = "";
 
 	(void)host;
@@ -62,9 +115,9 @@ static sfsistat mlt_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
 	else if (addr && addr->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr,
 			  buf, sizeof(buf));
+	free(c->client_addr);
 	c->client_addr = sg_xstrdup(*buf ? buf : "local");
-	smfi_setpriv(ctx, c);
-	return SMFIS_CONTINUE;
+	return mlt_reply(c, SMFIP_NR_CONN, SMFIS_CONTINUE);
 }
 
 static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
@@ -72,11 +125,13 @@ static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
 	mlt_conn *c = smfi_getpriv(ctx);
 	const char *auth;
 
+	/* Under SMFIP_NR_MAIL a failure here is answered at RCPT: that
+	 * callback and end of message tempfail a message not begun. */
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return mlt_reply(c, SMFIP_NR_MAIL, SMFIS_TEMPFAIL);
 	mlt_end_message(c);
 	if ((c->rt = mlt_rt_get()) == NULL)
-		return SMFIS_TEMPFAIL;
+		return mlt_reply(c, SMFIP_NR_MAIL, SMFIS_TEMPFAIL);
 	mlt_msg_init(&c->msg, c->rt->conf);
 	c->in_msg = true;
 	c->msg.mail_from = mlt_strip_angle(argv && argv[0] ? argv[0] : "");
@@ -86,7 +141,7 @@ static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
 	/* The sender group: from the envelope sender and the login, both
 	 * known now; the scan at end of message uses its settings. */
 	c->msg.group = eng_group_for(c->rt->eng, c->msg.mail_from, c->msg.auth_login);
-	return SMFIS_CONTINUE;
+	return mlt_reply(c, SMFIP_NR_MAIL, SMFIS_CONTINUE);
 }
 
 static sfsistat mlt_envrcpt(SMFICTX *ctx, char **argv)
@@ -121,9 +176,9 @@ static sfsistat mlt_header(SMFICTX *ctx, char *name, char *value)
 	mlt_conn *c = smfi_getpriv(ctx);
 
 	if (c == NULL || !c->in_msg)
-		return SMFIS_TEMPFAIL;
+		return mlt_reply(c, SMFIP_NR_HDR, SMFIS_TEMPFAIL);
 	mlt_msg_header(&c->msg, name, value ? value : "");
-	return SMFIS_CONTINUE;
+	return mlt_reply(c, SMFIP_NR_HDR, SMFIS_CONTINUE);
 }
 
 static sfsistat mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
@@ -131,11 +186,11 @@ static sfsistat mlt_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	mlt_conn *c = smfi_getpriv(ctx);
 
 	if (c == NULL || !c->in_msg)
-		return SMFIS_TEMPFAIL;
+		return mlt_reply(c, SMFIP_NR_BODY, SMFIS_TEMPFAIL);
 	/* A spool failure is answered at end of message, with the failure
 	 * action; reading on costs nothing and keeps the protocol simple. */
 	mlt_msg_body(&c->msg, p, n);
-	return SMFIS_CONTINUE;
+	return mlt_reply(c, SMFIP_NR_BODY, SMFIS_CONTINUE);
 }
 
 static sfsistat mlt_eom(SMFICTX *ctx)
@@ -181,7 +236,7 @@ static sfsistat mlt_close(SMFICTX *ctx)
 struct smfiDesc mlt_desc = {
 	.xxfi_name = "sendguard",
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+	.xxfi_flags = MLT_ACTIONS,
 	.xxfi_connect = mlt_connect,
 	.xxfi_envfrom = mlt_envfrom,
 	.xxfi_envrcpt = mlt_envrcpt,
@@ -190,4 +245,5 @@ struct smfiDesc mlt_desc = {
 	.xxfi_eom = mlt_eom,
 	.xxfi_abort = mlt_abort,
 	.xxfi_close = mlt_close,
+	.xxfi_negotiate = mlt_negotiate,
 };

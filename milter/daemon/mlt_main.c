@@ -39,6 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -264,6 +267,66 @@ static int mlt_drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
+/* The port of an inet:PORT@HOST or inet6:PORT@HOST socket, else 0. */
+static int mlt_inet_port(const char *sock)
+{
+	const char *p = strchr(sock, ':');
+	long port = 0;
+	int n = 0;
+
+	if (strncmp(sock, "inet:", 5) != 0 && strncmp(sock, "inet6:", 6) != 0)
+		return 0;
+	/* At most 5 digits: the loop ends with the string or the digits. */
+	for (p++; *p >= '0' && *p <= '9' && n < 6; p++, n++)
+		port = port * 10 + (*p - '0');
+	return port > 0 && port < 65536 ? (int)port : 0;
+}
+
+/*
+ * TCP_NODELAY on libmilter's listening socket (issue 21): libmilter
+ * writes the modification packets and then the final reply as small
+ * separate writes, and on loopback Nagle's algorithm and the MTA's
+ * delayed ACK cost about 40 ms twice per message. libmilter keeps the
+ * socket to itself, so it is found among our descriptors as the one
+ * listening on the configured port (SO_ACCEPTCONN, getsockname); Linux
+ * copies the option to every accepted connection. A unix socket has
+ * no Nagle and is left alone.
+ */
+static void mlt_inet_nodelay(const char *sock)
+{
+	int want = mlt_inet_port(sock), fd, lim, done = 0;
+
+	if (want == 0)
+		return;
+	lim = (int)sysconf(_SC_OPEN_MAX);
+	if (lim < 0 || lim > 4096)
+		lim = 4096;
+	for (fd = 0; fd < lim; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss), ol = sizeof(int);
+		int acc = 0, one = 1, port;
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &ol) < 0 || !acc)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		else
+			continue;
+		if (port != want)
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0)
+			done++;
+	}
+	if (done == 0)
+		mlt_log(LOG_WARNING, "TCP_NODELAY not set on %s: listening socket "
+			"not found; each message may wait about 80 ms on "
+			"delayed ACKs", sock);
+}
+
 static int mlt_setup_milter(const sg_conf *conf)
 {
 	const char *sock = sg_conf_str(conf, "milter", "socket");
@@ -287,6 +350,7 @@ static int mlt_setup_milter(const sg_conf *conf)
 			return -1;
 		}
 	}
+	mlt_inet_nodelay(sock);
 	return 0;
 }
 

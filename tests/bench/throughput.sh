@@ -133,6 +133,8 @@ echo "sendguard side: $held holds recorded, $notices notices passed back through
 echo "milter RSS after the throughput runs: $(sed -n 's/^VmHWM:\s*//p' /proc/$SG_MILTER_PID/status) peak, $(sed -n 's/^VmRSS:\s*//p' /proc/$SG_MILTER_PID/status) now"
 
 # --- peak RSS: 20 concurrent 10 MB messages ---------------------------------------
+# SG_BENCH_SKIP_RSS=1 stops here (a protocol change measured alone).
+[ -n "${SG_BENCH_SKIP_RSS:-}" ] && exit 0
 milter_stop
 milter_start || die "the milter did not restart"
 {

@@ -12,6 +12,17 @@ check(mt.test_action(conn, SMFIF_CHGHDRS), "negotiates changing headers")
 check(not mt.test_action(conn, SMFIF_CHGBODY), "does not ask to change bodies")
 check(not mt.test_action(conn, SMFIF_ADDRCPT) and not mt.test_action(conn, SMFIF_DELRCPT),
       "does not ask to change recipients (the envelope is never touched)")
+-- Issue 21: no reply awaited for connect, MAIL, headers and body (their
+-- errors are answered at RCPT or end of message); RCPT keeps its reply
+-- so that a recipient can be refused alone; steps without a callback
+-- are not sent at all.
+check(mt.test_option(conn, SMFIP_NR_CONN) and mt.test_option(conn, SMFIP_NR_MAIL) and
+      mt.test_option(conn, SMFIP_NR_HDR) and mt.test_option(conn, SMFIP_NR_BODY),
+      "asks for no replies to connect, MAIL, headers and body")
+check(not mt.test_option(conn, SMFIP_NR_RCPT), "keeps the reply to RCPT")
+check(mt.test_option(conn, SMFIP_NOHELO) and mt.test_option(conn, SMFIP_NODATA) and
+      mt.test_option(conn, SMFIP_NOUNKNOWN) and mt.test_option(conn, SMFIP_NOEOH),
+      "asks not to be sent HELO, DATA, unknown commands and end of header")
 
 envelope(conn, "MTHOLD0001", "tanaka@example.lg.jp", { "t.yamada@sakura-sys.example" })
 headers(conn, std_headers("総務課 田中 <tanaka@example.lg.jp>",
