@@ -5,6 +5,7 @@
 # SYNOPSIS
 #	bash tests/bench/load.sh [MESSAGES]		(default 200)
 #	bash tests/bench/load.sh --soak SECONDS		(default 600)
+#	bash tests/bench/load.sh --targets [ROUNDS]	(default 5; targets.sh)
 # DESCRIPTION
 #	One private Postfix on 127.0.0.1 (tests/e2e/lib.sh, slot bench),
 #	smtp-sink writing nothing, the optimised milter ($SG_MILTER, default
@@ -38,6 +39,8 @@ SG_MILTER=${SG_MILTER:-$SG_SRCDIR/build/sendguard-milter}
 SG_MILTER_SOCKET=${SG_MILTER_SOCKET:-unix}
 . "$here/../e2e/lib.sh"
 
+# --targets [ROUNDS]: issue 21's ratios (tests/bench/targets.sh).
+[ "${1:-}" = --targets ] && exec bash "$here/targets.sh" "${2:-5}"
 SOAK=0
 if [ "${1:-}" = --soak ]; then SOAK=${2:-600}; TOTAL=100; else TOTAL=${1:-200}; fi
 command -v smtp-source >/dev/null || die "smtp-source is missing (package postfix)"
