@@ -131,8 +131,11 @@ const sg_option sg_options[] = {
 	  "unix:/var/spool/postfix/sendguard/milter.sock", NULL, 0, 0,
 	  "Where the milter listens, in libmilter syntax: unix:PATH (under "
 	  "/var/spool/postfix/ for Debian's chrooted smtpd), inet:PORT@ADDRESS "
-	  "or inet6:PORT@ADDRESS. Prefer a unix socket: over loopback TCP each "
-	  "message waits about 2 x 40 ms for delayed ACKs (measured)." },
+	  "or inet6:PORT@ADDRESS. A unix socket is the default; on an inet "
+	  "socket the milter sets TCP_NODELAY on its listening socket "
+	  "(connections inherit it), so loopback TCP does not wait for "
+	  "delayed ACKs (clean-mail ratio to Postfix alone 0.40 without it, "
+	  "0.75 with it, same run)." },
 	{ "milter", "user", SG_OPT_STRING, "sendguard", NULL, 0, 0,
 	  "Unprivileged user the milter runs as when started as root." },
 	{ "milter", "socket_group", SG_OPT_STRING, "postfix", NULL, 0, 0,
