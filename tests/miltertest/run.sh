@@ -36,6 +36,11 @@ classified = reject
 [group.helpdesk]
 senders = soudan-*@$SG_INTERNAL
 classified = accept
+
+# First match wins: itaku-01 is a contractor (reject) above, never this.
+[group.itaku-lax]
+senders = itaku-01@$SG_INTERNAL
+classified = accept
 EOF
 echo "# miltertest: slot $SG_BASE, milter $SG_MILTER on $SG_MILTER_LM"
 milter_start || { nok "the milter starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
@@ -91,15 +96,28 @@ if [ -f "$SG_BASE/mt-groups.out" ]; then
 	eml=$SG_BASE/groups.eml
 	printf 'From: x\r\nTo: t.yamada@sakura-sys.example\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n' \
 		'【機密性2】委託業務の仕様書について' '株式会社さくらシステム 山田様' >"$eml"
-	for c in "itaku-01@$SG_INTERNAL::2" "soudan-01@$SG_INTERNAL::0" \
-		 "tanaka@$SG_INTERNAL:tanaka:1" "itaku-01@$SG_INTERNAL:tanaka:1" \
-		 "itaku-01@$SG_INTERNAL:itaku-01:2"; do
-		from=${c%%:*}; rest=${c#*:}; auth=${rest%%:*}; want=${rest#*:}
-		"$SG_CTL" -c "$SG_MDIR/sendguard.conf" check --json --from "$from" \
-			${auth:+--auth "$auth"} --rcpt t.yamada@sakura-sys.example "$eml" >/dev/null 2>&1
+	# FROM:LOGIN:EXIT:GROUP, in groups.lua's order (MTGRP0001...): the
+	# group and verdict check --json prints are the ones the milter
+	# logged for the same message (queue_id=MTGRP000N verdict=V ...
+	# group=G); first match (itaku-lax), overrides and the defaults.
+	n=0
+	for c in "itaku-01@$SG_INTERNAL::2:contractors" "soudan-01@$SG_INTERNAL::0:helpdesk" \
+		 "tanaka@$SG_INTERNAL:tanaka:1:" "itaku-01@$SG_INTERNAL:tanaka:1:" \
+		 "itaku-01@$SG_INTERNAL:itaku-01:2:contractors"; do
+		n=$((n + 1))
+		from=${c%%:*}; rest=${c#*:}; auth=${rest%%:*}; rest=${rest#*:}
+		want=${rest%%:*}; group=${rest#*:}
+		j=$("$SG_CTL" -c "$SG_MDIR/sendguard.conf" check --json --from "$from" \
+			${auth:+--auth "$auth"} --rcpt t.yamada@sakura-sys.example "$eml" 2>/dev/null)
 		got=$?
 		check "check agrees with the milter for $from${auth:+ (login $auth)}: exit $got, want $want" \
 			[ "$got" = "$want" ]
+		cv=$(echo "$j" | jq -r '"\(.verdict) \(.group // "")"')
+		ml=$(grep -o "queue_id=MTGRP000$n verdict=[a-z]*.*" "$SG_MDIR/stderr.log" | head -1)
+		mv=$(echo "$ml" | sed -n 's/.* verdict=\([a-z]*\).*/\1/p')
+		mg=$(echo "$ml" | sed -n 's/.* group=\([^ ]*\).*/\1/p')
+		check "check --json ($cv) and the milter's log ($mv ${mg}) agree, group '${group}'" \
+			[ "$cv/$mg" = "$mv $mg/$group" ]
 	done
 fi
 
