@@ -112,6 +112,9 @@ void ctl_notices_free(ctl_notices *n);
 /* Records a notice in the outbox: reminders to the approvers,
  * everything else to the sender (internal addresses only). */
 void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind);
+/* Delayed send: the sender's "it has left" notice (sent_sender), always
+ * recorded without content for the milter's notifier to build. */
+void ctl_notice_sent(ctl_notices *n, st_store *st, const st_hold *h);
 /* From now on ctl_notice() only records who gets which notice; the
  * milter's notifier builds it from the stored hold and sends it. */
 void ctl_notices_later(ctl_notices *n);
@@ -142,6 +145,11 @@ typedef struct ctl_applier {
 	ctl_notices *notices;
 	long long requeue_after;	/* seconds; -1: never requeue */
 	size_t applied, gone, refused, failed;
+	/* apply --daemon only (backoff true): holds whose last try was
+	 * refused or failed, tried again with backoff (ctl_apply.c) */
+	bool backoff;
+	struct ctl_backoff *bo;
+	size_t nbo;
 } ctl_applier;
 void ctl_apply_hold(ctl_applier *a, const st_hold *h);
 /* h carries a decision apply may carry out (not pending, arriving or

@@ -293,6 +293,21 @@ void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind)
 	sg_buf_free(&err);
 }
 
+void ctl_notice_sent(ctl_notices *n, st_store *st, const st_hold *h)
+{
+	bool later;
+
+	if (n == NULL)
+		return;
+	/* Recorded without content whatever the caller: apply runs as
+	 * root, and the milter's notifier (unprivileged) builds it from
+	 * the stored hold when it sends it. */
+	later = n->later;
+	n->later = true;
+	ctl_notice(n, st, h, NTF_SENT_SENDER);
+	n->later = later;
+}
+
 void ctl_notices_requests(ctl_notices *n, char *const *approvers, size_t napprovers,
 			  rel_nlist *out)
 {

@@ -317,6 +317,7 @@ typedef enum {
 	NTF_EXPIRED_SENDER,
 	NTF_WITHDRAWN_SENDER,
 	NTF_DELAY_SENDER,	/* delayed send (issue 19): send now / cancel */
+	NTF_SENT_SENDER,	/* delayed send: it has left ([notify] notify_sent) */
 	NTF_KIND_COUNT
 } ntf_kind;
 

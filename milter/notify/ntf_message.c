@@ -46,7 +46,7 @@ struct ntf_ctx {
 static const char *const ntf_kind_names[NTF_KIND_COUNT] = {
 	"hold_sender", "approval_request", "approval_reminder", "reject_sender",
 	"approved_sender", "rejected_sender", "expired_sender", "withdrawn_sender",
-	"delay_sender",
+	"delay_sender", "sent_sender",
 };
 
 static const char *const ntf_langs[2] = { "ja", "en" };

@@ -276,6 +276,14 @@ const sg_option sg_options[] = {
 	  "Send the sender a notice when a message is held or rejected." },
 	{ "notify", "notify_approvers", SG_OPT_BOOL, "yes", NULL, 0, 0,
 	  "Send the approvers an approval request when a message is held." },
+	{ "notify", "notify_sent", SG_OPT_ENUM, "late", "no|late|yes", 0, 0,
+	  "Delayed send ([hold] delay): tell the sender when a delayed message "
+	  "has left (notice sent_sender, audit event sent). late: only when it "
+	  "left more than 10 s after the time its delay notice gave (apply "
+	  "--daemon was down), since that notice already said when it leaves "
+	  "and a second notice for every external message teaches people to "
+	  "skip notices; yes: also after each end of delay and send now; no: "
+	  "never (the audit record is written whatever this says)." },
 	{ "notify", "max_notice_age", SG_OPT_DURATION, "5d", NULL, 3600, 30 * 86400LL,
 	  "A notice that passes the milter is recognised by its signature only "
 	  "while its (signed) Date is younger than this, so that an old notice "

@@ -23,6 +23,17 @@
 #     at the moment the delay ends: exactly one outcome is recorded and
 #     carried out;
 #   - mode = monitor: the delay is logged, not applied;
+#   - a delayed mail that left has an audit record "sent" (by delay or
+#     send-now, late_s); with [notify] notify_sent = late (the default)
+#     only the late one's sender gets the sent_sender notice;
+#   - SIGHUP: a bad configuration is logged with file:line and key and
+#     the old one kept (the daemon goes on releasing); a good one is
+#     taken (notify_sent = yes: send now brings a sent_sender notice);
+#   - a hold the MTA refuses (its queue id names another hold's file):
+#     logged and audited once, tried again with backoff, the other file
+#     untouched; once the store is repaired a one-shot apply sends it;
+#   - a delayed mail whose queue file was removed by hand: closed as
+#     expired at the end of its delay, not "sent", never retried;
 #   - nothing is delivered twice; no sanitizer report.
 # Output: one line per assertion, "N passed, M failed" last.
 
@@ -56,7 +67,8 @@ applyd_stop() {
 	wait "$APPLYD_PID" 2>/dev/null
 	APPLYD_PID=""
 }
-cleanup() { applyd_stop; sg_cleanup; }
+# sg_cleanup exits with the status it finds in $?: keep the script's.
+cleanup() { local rc=$?; applyd_stop; (exit "$rc"); sg_cleanup; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -94,6 +106,13 @@ held() {
 	HID=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
 }
 sink_n() { grep -rlx "X-E2E-Id: dl-$1" "$SG_SINK" 2>/dev/null | grep -c .; }
+# sent_by HID: the "by" of its audit record "sent" (empty: none)
+sent_by() { sg_sql "SELECT group_concat(json_extract(detail, '$.by')) FROM audit WHERE event = 'sent' AND hold_id = '$1';"; }
+# sg_sql_rw SQL: a hand edit of the store, as its owner (a hand repair
+# or a bad restore; sg_sql is read-only)
+sg_sql_rw() { runuser -u "$SG_MILTER_USER" -- sqlite3 -batch -cmd ".timeout 10000" "$SG_MDIR/db/sendguard.db" "$1"; }
+# sent_notices HID: sent_sender notices recorded for it
+sent_notices() { sg_sql "SELECT count(*) FROM outbox WHERE hold_id = '$1' AND kind = 'sent_sender';"; }
 delivered() { [ "$(sink_n "$1")" -ge 1 ]; }
 release_t() { sg_sql "SELECT release_t FROM holds WHERE id = '$1';"; }
 kind_of() { sg_sql "SELECT kind FROM holds WHERE id = '$1';"; }
@@ -140,6 +159,9 @@ note "delivered $(late_by wait "$RT") s after the end of its delay"
 check "recorded as released by the delay, applied" \
 	[ "$(sg_sql "SELECT status || '/' || applied || '/' || decided_by FROM holds WHERE id = '$HID';")" = "approved/1/delay" ]
 check "audit: one delay-end" [ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'delay-end' AND hold_id = '$HID';")" = 1 ]
+check "audit: sent, by the delay" wait_for 5 eval '[ "$(sent_by "$HID")" = delay ]'
+check "the daemon logged that it was sent" grep -q "hold $HID: delayed mail sent (end of delay)" "$SG_BASE/applyd.log"
+check "notify_sent = late (default): no sent notice for mail that left on time" [ "$(sent_notices "$HID")" = 0 ]
 W_HID=$HID
 
 # --- 2. other senders are not delayed ---------------------------------------
@@ -158,6 +180,8 @@ rc CTL release "$HID" --by "$SENDER"
 check "send now by the sender (exit 0): $OUT" [ "$RC" = 0 ]
 check "delivered at once (within 5 s, long before the delay)" wait_for 5 delivered now
 note "send now took $(( $(date +%s) - T0 )) s"
+check "audit: sent, by send-now" wait_for 5 eval '[ "$(sent_by "$HID")" = send-now ]'
+check "notify_sent = late: no sent notice after send now" [ "$(sent_notices "$HID")" = 0 ]
 rc CTL withdraw "$HID" --by "$SENDER"
 check "a cancel after send now is refused (exit 1)" [ "$RC" = 1 ]
 
@@ -196,6 +220,10 @@ check "apply --daemon restarted: the late mail leaves" wait_for 10 delivered res
 check "with a log line saying how late" grep -q "hold $R_HID: delayed mail released .* s late" "$SG_BASE/applyd.log"
 check "and a late_s in its audit record" \
 	eval '[ "$(sg_sql "SELECT json_extract(detail, '"'$.late_s'"') >= 10 FROM audit WHERE event = '"'delay-end'"' AND hold_id = '"'$R_HID'"';")" = 1 ]'
+check "audit: sent late (late_s >= 10)" wait_for 5 eval \
+	'[ "$(sg_sql "SELECT json_extract(detail, '"'$.late_s'"') >= 10 FROM audit WHERE event = '"'sent'"' AND hold_id = '"'$R_HID'"';")" = 1 ]'
+check "notify_sent = late: the late mail's sender is told it left (sent_sender sent)" wait_for 20 eval \
+	'[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = '"'notice'"' AND hold_id = '"'$R_HID'"' AND detail LIKE '"'%sent_sender%'"';")" = 1 ]'
 
 # restart of both during the delay: it leaves on time
 clean restart2
@@ -208,6 +236,82 @@ applyd_start
 RT=$(release_t "$R2")
 check "the milter and the daemon restarted during the delay: delivered in time" \
 	wait_for $((RT + 10 - $(date +%s))) delivered restart2
+
+# --- 5b. SIGHUP reloads apply --daemon's configuration ------------------------
+
+cp "$CONF" "$SG_BASE/conf.good"
+sed -i 's/^\[notify\]$/[notify]\nnotify_sent = maybe/' "$CONF"
+LN=$(grep -n '^notify_sent = maybe' "$CONF" | cut -d: -f1)
+kill -HUP "$APPLYD_PID"
+check "SIGHUP with a bad file: logged with file:line and key, old one kept" wait_for 5 \
+	grep -q "SIGHUP: configuration not reloaded, the previous one stays in use: $CONF:$LN: \[notify\] notify_sent" "$SG_BASE/applyd.log"
+clean hup1
+# (the command line reads the good copy: the file is broken meanwhile)
+rc "$SG_CTL" -c "$SG_BASE/conf.good" release "$HID" --by "$SENDER"
+check "the daemon goes on: send now delivered at once" wait_for 5 delivered hup1
+check "the old notify_sent (late) still applies: no sent notice" eval 'sleep 1; [ "$(sent_notices "$HID")" = 0 ]'
+sed 's/^\[notify\]$/[notify]\nnotify_sent = yes/' "$SG_BASE/conf.good" >"$CONF"
+kill -HUP "$APPLYD_PID"
+check "SIGHUP with a good file: reloaded" wait_for 5 grep -q "apply --daemon: configuration reloaded from $CONF" "$SG_BASE/applyd.log"
+clean hup2
+H2=$HID
+rc CTL release "$HID" --by "$SENDER"
+check "after the reload: send now delivered" wait_for 5 delivered hup2
+check "notify_sent = yes (reloaded): the sender is told it left" wait_for 20 eval \
+	'[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = '"'notice'"' AND hold_id = '"'$H2'"' AND detail LIKE '"'%sent_sender%'"';")" = 1 ]'
+check "apply --daemon is still the same process" kill -0 "$APPLYD_PID"
+cp "$SG_BASE/conf.good" "$CONF"
+kill -HUP "$APPLYD_PID"
+
+# --- 5c. a hold the MTA refuses; a queue file removed by hand ----------------
+
+# The store says the delayed mail's queue file is the approval hold's
+# (a store restored from another day, a hand edit): its header names
+# another hold, so nothing may be done to it.
+clean refused
+F_HID=$HID F_QID=$QID
+A_QID=$(sg_sql "SELECT queue_id FROM holds WHERE id = '$A_HID';")
+sg_sql_rw "UPDATE holds SET queue_id = '$A_QID' WHERE id = '$F_HID';" 
+T0=$(date +%s)
+rc CTL release "$F_HID" --by "$SENDER"
+check "refused: logged once with the reason" wait_for 10 \
+	grep -q "hold $F_HID: refused: .*does not carry X-Sendguard-Hold: $F_HID" "$SG_BASE/applyd.log"
+check "refused: and when it is tried again" grep -q "hold $F_HID: not carried out, queue untouched (try 1); next try in 30 s" "$SG_BASE/applyd.log"
+# Other mail goes on meanwhile, each one a pass of the daemon.
+clean refused-other
+rc CTL release "$HID" --by "$SENDER"
+check "refused: other mail still leaves" wait_for 5 delivered refused-other
+check "refused: not tried on every pass (one line in the first 10 s)" \
+	[ "$(grep -c "hold $F_HID: refused" "$SG_BASE/applyd.log")" = 1 ]
+check "refused: recorded once in the audit log" \
+	[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'apply-note' AND hold_id = '$F_HID' AND detail LIKE '%refused, queue untouched%';")" = 1 ]
+sleep_until $((T0 + 30))
+check "refused: tried again after 30 s, then in 60 s" wait_for 10 grep -q "hold $F_HID: not carried out, queue untouched (try 2); next try in 60 s" "$SG_BASE/applyd.log"
+check "refused: still one audit record after the retry" \
+	[ "$(sg_sql "SELECT count(*) FROM audit WHERE event = 'apply-note' AND hold_id = '$F_HID' AND detail LIKE '%refused, queue untouched%';")" = 1 ]
+check "refused: the other hold's file is untouched, on hold" [ "$(pf_queue_name "$A_QID")" = hold ]
+check "refused: its own file is still on hold, not sent" \
+	eval '[ "$(pf_queue_name "$F_QID")" = hold ] && [ "$(sink_n refused)" = 0 ]'
+check "refused: list --json says approved, not applied" \
+	[ "$(CTL list --json | jq -r --arg h "$F_HID" '.[] | select(.id == $h) | "\(.status) \(.applied)"')" = "approved false" ]
+# Repaired by hand: the next apply (here a one-shot) carries it out.
+sg_sql_rw "UPDATE holds SET queue_id = '$F_QID' WHERE id = '$F_HID';" 
+rc CTL apply
+check "repaired: a one-shot apply sends it (exit $RC)" wait_for 10 delivered refused
+check "repaired: audit sent" [ "$(sent_by "$F_HID")" = send-now ]
+
+# A delayed mail whose file an administrator removed (postsuper -d):
+# closed at the end of its delay as reconcile would, not "sent".
+clean gone
+G_HID=$HID
+postsuper -c "$SG_PFDIR" -d "$QID" hold >/dev/null 2>&1
+RT=$(release_t "$G_HID")
+check "gone: closed as expired by the delay at its end" wait_for $((RT + 10 - $(date +%s))) eval \
+	'[ "$(sg_sql "SELECT status || '"'/'"' || applied || '"'/'"' || decided_by FROM holds WHERE id = '"'$G_HID'"';")" = expired/1/delay ]'
+check "gone: logged once" [ "$(grep -c "hold $G_HID: delayed mail not sent: its queue file" "$SG_BASE/applyd.log")" = 1 ]
+check "gone: no sent record, no sent notice" eval '[ -z "$(sent_by "$G_HID")" ] && [ "$(sent_notices "$G_HID")" = 0 ]'
+sleep 2
+check "gone: never tried again" [ "$(grep -c "$G_HID" "$SG_BASE/applyd.log")" = 1 ]
 
 # --- 6. the race of outcomes -------------------------------------------------
 
@@ -251,10 +355,11 @@ check "monitor: the delay is logged as not applied" grep -q "queue_id=$QID verdi
 # --- 8. nothing twice --------------------------------------------------------
 
 settle
-for n in wait other now restart restart2 monitor; do
+for n in wait other now restart restart2 hup1 hup2 refused refused-other monitor; do
 	check "$n delivered exactly once" [ "$(sink_n $n)" = 1 ]
 done
 check "cancel never delivered" [ "$(sink_n cancel)" = 0 ]
+check "gone never delivered" [ "$(sink_n gone)" = 0 ]
 check "held for approval never delivered" [ "$(sink_n approval)" = 0 ]
 applyd_stop TERM
 check "apply --daemon stops on SIGTERM" grep -q "apply --daemon: stopped" "$SG_BASE/applyd.log"

@@ -346,11 +346,45 @@ D2=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
 rc CTL release "$D2" --by "dly@$SG_INTERNAL"
 check "delay: send now by the sender (exit $RC)" [ "$RC" = 0 ]
 check "delay: sent at once (within 5 s)" wait_for 5 sink_has "X-E2E-Id: sm-delay2"
+sent_by() { sg_sql "SELECT group_concat(json_extract(detail, '$.by')) FROM audit WHERE event = 'sent' AND hold_id = '$1';"; }
+check "delay: audit sent, by the delay and by send-now" \
+	wait_for 5 eval '[ "$(sent_by "$DHID")/$(sent_by "$D2")" = delay/send-now ]'
+# cancel: the sender withdraws it, the daemon deletes the queue item
+sg_mail "$M/delay3.eml" "dly@$SG_INTERNAL" "$VENDOR" "日程のご連絡 3" "山田様
+
+日程をお知らせします。" "X-E2E-Id: sm-delay3"
+send delay3 "dly@$SG_INTERNAL" "$VENDOR" "$M/delay3.eml"
+D3=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';") D3Q=$QID
+rc CTL withdraw "$D3" --by "dly@$SG_INTERNAL"
+check "delay: cancel by the sender (exit $RC)" [ "$RC" = 0 ]
+check "delay: the cancelled item is deleted (no hf, df)" wait_for 10 eval \
+	'[ -z "$(sm_state "$D3Q")" ] && [ ! -e "$SM_QUEUE/df$D3Q" ]'
+# held for approval: its sender's send now is refused
+{ echo "X-E2E-Id: sm-delay-approval"; cat "$SG_SRCDIR/tests/e2e/mail/demo3_xlsx.eml"; } >"$M/delay-approval.eml"
+send delay-approval "dly@$SG_INTERNAL" "$VENDOR" "$M/delay-approval.eml"
+D4=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';") D4Q=$QID
+rc CTL release "$D4" --by "dly@$SG_INTERNAL"
+check "delay: a hold for approval: kind approval, the sender's send now refused (exit $RC)" \
+	eval '[ "$(sg_sql "SELECT kind FROM holds WHERE id = '"'$D4'"';")" = approval ] && [ "$RC" = 1 ]'
+# a delayed item removed by hand: closed as expired at its time, not sent
+sg_mail "$M/delay5.eml" "dly@$SG_INTERNAL" "$VENDOR" "日程のご連絡 5" "山田様
+
+日程をお知らせします。" "X-E2E-Id: sm-delay5"
+send delay5 "dly@$SG_INTERNAL" "$VENDOR" "$M/delay5.eml"
+D5=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
+rm -f "$SM_QUEUE/hf$QID" "$SM_QUEUE/df$QID"
+D5RT=$(sg_sql "SELECT release_t FROM holds WHERE id = '$D5';")
+check "delay: an item removed by hand is closed as expired at its time, not sent" \
+	wait_for $((D5RT + 10 - $(date +%s))) eval \
+	'[ "$(sg_sql "SELECT status || '"'/'"' || applied FROM holds WHERE id = '"'$D5'"';")" = expired/1 ] && [ -z "$(sent_by "$D5")" ]'
 kill -TERM "$SMD"
 wait "$SMD"
 check "delay: apply --daemon stops on SIGTERM" grep -q "apply --daemon: stopped" "$SG_BASE/applyd.log"
 settle
 check "delay: each delivered once" eval '[ "$(sink_n sm-delay)" = 1 ] && [ "$(sink_n sm-delay2)" = 1 ]'
+check "delay: the cancelled, the held and the removed ones never" \
+	eval '[ "$(sink_n sm-delay3)" = 0 ] && [ "$(sink_n sm-delay-approval)" = 0 ] && [ "$(sink_n sm-delay5)" = 0 ]'
+check "delay: the hold for approval is still quarantined" [ "$(sm_state "$D4Q")" = hold ]
 
 # --- 12. the milter's health ---------------------------------------------------------
 

@@ -1408,6 +1408,40 @@ START_TEST(test_delay_notice_has_send_now_and_cancel_links)
 }
 END_TEST
 
+/* Delayed send: the "it has left" notice ([notify] notify_sent), Japanese
+ * first, with when it left, when it was planned, and the recipients; no
+ * link (nothing is left to do). */
+START_TEST(test_sent_notice_says_when_it_left)
+{
+	ntf_keys *k = one_key();
+	sg_conf *conf = notify_conf(NULL);
+	ntf_ctx *ctx = new_ctx(conf, k);
+	ntf_hold_view v;
+	char *msg, *ja, *en;
+
+	fill_view(&v);
+	v.release_at = 1795400000 + 300;
+	v.decided_by = strdup("delay");
+	v.decided_at = 1795400000 + 301;
+	msg = build(ctx, NTF_SENT_SENDER, &v, "tanaka@example.lg.jp");
+	ck_assert_str_eq(ntf_kind_name(NTF_SENT_SENDER), "sent_sender");
+	ja = strstr(built_text, "送信しました");
+	en = strstr(built_text, "was sent at");
+	ck_assert_ptr_nonnull(ja);
+	ck_assert_ptr_nonnull(en);
+	ck_assert(ja < en);
+	ck_assert_ptr_nonnull(strstr(built_text, ":18:21"));	/* left */
+	ck_assert_ptr_nonnull(strstr(built_text, ":18:20"));	/* planned */
+	ck_assert_ptr_nonnull(strstr(built_text, "vendor@partner.co.jp"));
+	ck_assert_ptr_null(strstr(built_text, "/hold/Hq3xZ9?t="));
+	free(msg);
+	ntf_view_free(&v);
+	ntf_ctx_free(ctx);
+	sg_conf_free(conf);
+	ntf_keys_free(k);
+}
+END_TEST
+
 START_TEST(test_view_from_scan_marks_external_recipients_and_class3)
 {
 	static const char msg[] =
@@ -1665,6 +1699,7 @@ int main(void)
 	tcase_add_test(tpl, test_every_shipped_notice_renders_without_placeholders);
 	tcase_add_test(tpl, test_hold_notice_gives_advice_and_withdraw_link_to_the_sender);
 	tcase_add_test(tpl, test_delay_notice_has_send_now_and_cancel_links);
+	tcase_add_test(tpl, test_sent_notice_says_when_it_left);
 	tcase_add_test(tpl, test_view_from_scan_marks_external_recipients_and_class3);
 	tcase_add_test(tpl, test_broken_template_stops_the_context_with_its_file_and_line);
 	suite_add_tcase(s, tpl);

@@ -395,6 +395,13 @@ wait_for 20 pending2
 released2() { sink_has 'X-E2E-Id: units-hold2'; }
 check "applyd: as its unit, it releases a decision recorded after it started" wait_for 20 released2
 check "applyd: store approved/1" [ "$(status_of "$HOLD2")" = approved/1 ]
+# ExecReload as systemd runs it ($MAINPID: the daemon, the subshell's
+# one child): SIGHUP reads the configuration again, it keeps running.
+DPID=$(ps -o pid= --ppid "$APPLYD" | tr -d ' ')
+sh -c "$(unit_get "$DU" ExecReload | sed "s/\$MAINPID/$DPID/")"
+check "applyd: ExecReload (SIGHUP) reloads the configuration" \
+	wait_for 10 grep -q "apply --daemon: configuration reloaded" "$SG_BASE/applyd.out"
+check "applyd: and it keeps running" kill -0 "$DPID"
 # $! is the subshell running unit_run; the daemon is its one child
 # (unshare and setpriv exec it), which the signal goes to, as systemd's
 # would; the subshell exits with the daemon's status.
