@@ -246,7 +246,7 @@ demo-stop:
 # files and the store meet real traffic, and a memory error there would
 # otherwise go unseen; sanitizer reports fail the run. The bench
 # (tests/bench/throughput.sh) uses the optimised build instead.
-e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(B)/sendguardctl
+e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(BT)/sendguard-web $(B)/sendguardctl
 	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_CTL=$(CURDIR)/$(B)/sendguardctl; \
 	echo "== tests/miltertest/run.sh"; bash tests/miltertest/run.sh || rc=1; \

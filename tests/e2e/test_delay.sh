@@ -16,6 +16,10 @@
 #     never delivered;
 #   - a mail held for approval refuses its sender's release (exit 1) and
 #     is never released by a delay;
+#   - on the approval page (sendguard-web, the sender's link from her
+#     notice): send now of a hold for approval is 403 and changes
+#     nothing; send now of a delayed mail (the delay notice's link)
+#     delivers it at once;
 #   - apply --daemon killed during a delay, the delay ends while it is
 #     down: restarted, the mail leaves late, with a log line, once; the
 #     milter restarted during a delay loses nothing;
@@ -40,7 +44,7 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-for t in postfix smtp-sink swaks sqlite3 jq postcat postqueue postsuper; do
+for t in postfix smtp-sink swaks sqlite3 jq postcat postqueue postsuper curl base64; do
 	command -v "$t" >/dev/null || die "$t is not installed (make deps)"
 done
 
@@ -55,6 +59,15 @@ M=$SG_BASE/mail
 mkdir -p "$M"
 DELAY=20
 
+SG_WEB=${SG_WEB:-$(dirname "$SG_MILTER")/sendguard-web}
+[ -x "$SG_WEB" ] || die "no sendguard-web at $SG_WEB"
+WEB_PID=""
+web_stop() {
+	[ -n "$WEB_PID" ] || return 0
+	kill -TERM "$WEB_PID" 2>/dev/null
+	wait "$WEB_PID" 2>/dev/null
+	WEB_PID=""
+}
 APPLYD_PID=""
 applyd_start() {
 	"$SG_CTL" -c "$(milter_conf)" apply --daemon >>"$SG_BASE/applyd.log" 2>&1 9>&- &
@@ -68,13 +81,15 @@ applyd_stop() {
 	APPLYD_PID=""
 }
 # sg_cleanup exits with the status it finds in $?: keep the script's.
-cleanup() { local rc=$?; applyd_stop; (exit "$rc"); sg_cleanup; }
+cleanup() { local rc=$?; applyd_stop; web_stop; (exit "$rc"); sg_cleanup; }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 pf_setup
-milter_setup
+sg_pick_port WEB_PORT
+BASE_URL=http://127.0.0.1:$WEB_PORT
+milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT"
 cat >>"$(milter_conf)" <<EOF
 
 [release]
@@ -89,6 +104,11 @@ pf_start
 milter_start || die "milter did not start"
 CONF=$(milter_conf)
 CTL() { "$SG_CTL" -c "$CONF" "$@"; }
+"$SG_WEB" -c "$CONF" -f >>"$SG_MDIR/web.log" 2>&1 9>&- &
+WEB_PID=$!
+sg_state web_pid "$WEB_PID"
+wait_for 20 eval '[ -n "$(ss -Htln "sport = :$WEB_PORT" 2>/dev/null)" ]' ||
+	die "sendguard-web does not listen on $WEB_PORT: $(tail -5 "$SG_MDIR/web.log")"
 
 # clean NAME [FROM]: a clean mail to the vendor (demo1) with X-E2E-Id:
 # dl-NAME; sets QID, HID (empty when not held) and SENT_T.
@@ -111,6 +131,25 @@ sent_by() { sg_sql "SELECT group_concat(json_extract(detail, '$.by')) FROM audit
 # sg_sql_rw SQL: a hand edit of the store, as its owner (a hand repair
 # or a bad restore; sg_sql is read-only)
 sg_sql_rw() { runuser -u "$SG_MILTER_USER" -- sqlite3 -batch -cmd ".timeout 10000" "$SG_MDIR/db/sendguard.db" "$1"; }
+# notice_link HID PERSON: the page link for HID in PERSON's notice at the
+# sink (the body is base64), empty when none arrived yet
+notice_link() {
+	local f
+	for f in $(grep -l '^X-Sendguard-Notice:' "$SG_SINK"/* 2>/dev/null); do
+		sink_rcpts "$f" | grep -qx "$2" || continue
+		sed '1,/^\r\?$/d' "$f" | tr -cd 'A-Za-z0-9+/=' | base64 -d 2>/dev/null |
+			grep -o "$BASE_URL/hold/$1?t=[A-Za-z0-9_.-]*" | head -1
+	done | head -1
+}
+# page_post LINK ACTION: the page's form as a browser sends it (the CSRF
+# value from the page the link opens); prints the HTTP status
+page_post() {
+	local tok=${1#*\?t=} csrf
+	csrf=$(curl -s "$1" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+	curl -s -o "$SG_BASE/page-post.html" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
+		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
+		--data-urlencode "action=$2" --data-urlencode "comment=" "${1%%\?*}"
+}
 # sent_notices HID: sent_sender notices recorded for it
 sent_notices() { sg_sql "SELECT count(*) FROM outbox WHERE hold_id = '$1' AND kind = 'sent_sender';"; }
 delivered() { [ "$(sink_n "$1")" -ge 1 ]; }
@@ -203,6 +242,19 @@ check "the sender's send now is refused (exit 1): $OUT" [ "$RC" = 1 ]
 check "and says it is held for approval" eval 'echo "$OUT" | grep -q "held for approval"'
 check "it stays pending and on hold" \
 	eval '[ "$(status_of "$A_HID")" = pending/0 ] && [ "$(pf_queue_name "$QID")" = hold ]'
+A_LINK=""
+check "the sender's hold notice has a page link" wait_for 30 eval 'A_LINK=$(notice_link "$A_HID" "$SENDER"); [ -n "$A_LINK" ]'
+check "on the page, the sender's send now of a hold for approval is 403" [ "$(page_post "$A_LINK" release)" = 403 ]
+check "because it is held for approval (not a bad form)" wait_for 5 \
+	grep -q "refused release of hold $A_HID by its sender: held for approval" "$SG_MDIR/web.log"
+check "and it stays pending and on hold" \
+	eval '[ "$(status_of "$A_HID")" = pending/0 ] && [ "$(pf_queue_name "$QID")" = hold ]'
+
+clean page
+P_HID=$HID P_LINK=""
+check "the delay notice has the page link" wait_for 30 eval 'P_LINK=$(notice_link "$P_HID" "$SENDER"); [ -n "$P_LINK" ]'
+check "on the page, the sender's send now of a delayed mail: 303" [ "$(page_post "$P_LINK" release)" = 303 ]
+check "sent at once from the page (within 5 s)" wait_for 5 delivered page
 
 # --- 5. restarts during a delay lose nothing --------------------------------
 
@@ -355,7 +407,7 @@ check "monitor: the delay is logged as not applied" grep -q "queue_id=$QID verdi
 # --- 8. nothing twice --------------------------------------------------------
 
 settle
-for n in wait other now restart restart2 hup1 hup2 refused refused-other monitor; do
+for n in wait other now page restart restart2 hup1 hup2 refused refused-other monitor; do
 	check "$n delivered exactly once" [ "$(sink_n $n)" = 1 ]
 done
 check "cancel never delivered" [ "$(sink_n cancel)" = 0 ]
@@ -363,8 +415,9 @@ check "gone never delivered" [ "$(sink_n gone)" = 0 ]
 check "held for approval never delivered" [ "$(sink_n approval)" = 0 ]
 applyd_stop TERM
 check "apply --daemon stops on SIGTERM" grep -q "apply --daemon: stopped" "$SG_BASE/applyd.log"
-check "no sanitizer report (milter, apply --daemon)" eval \
-	'milter_sanitizer_clean && ! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/applyd.log"'
+web_stop
+check "no sanitizer report (milter, apply --daemon, web)" eval \
+	'milter_sanitizer_clean && ! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/applyd.log" "$SG_MDIR/web.log"'
 : "$W_HID"
 
 echo "$PASS passed, $FAIL failed"
