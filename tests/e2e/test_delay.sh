@@ -38,6 +38,10 @@
 #     untouched; once the store is repaired a one-shot apply sends it;
 #   - a delayed mail whose queue file was removed by hand: closed as
 #     expired at the end of its delay, not "sent", never retried;
+#   - private-recipient through the milter: a roster to a gmail.com
+#     address is held with private-recipient and personal-data, the same
+#     roster to a partner company with personal-data only; the milter's
+#     categories are check --json's for the same envelope;
 #   - nothing is delivered twice; no sanitizer report.
 # Output: one line per assertion, "N passed, M failed" last.
 
@@ -392,6 +396,25 @@ for i in 1 2 3; do
 	approved*) check "race $i: approved, delivered once" [ "$(sink_n race$i)" = 1 ] ;;
 	*) check "race $i: $ST, never delivered" [ "$(sink_n race$i)" = 0 ] ;;
 	esac
+done
+
+# --- 6b. private-recipient through the milter --------------------------------
+
+ROSTER=$SG_SRCDIR/tests/fixtures/pd/csv_cp932_applicants.eml
+# cats_of QID: the categories the milter logged for it (sorted, commas)
+cats_of() { grep -o "queue_id=$1 verdict=[a-z]* .*categories=[^ ]*" "$SG_MDIR/stderr.log" | head -1 | sed 's/.*categories=//'; }
+for r in yamada@gmail.com info@partner.example; do
+	sg_swaks "$SG_GW_PORT" "$OTHER" "$r" "$ROSTER" "$SG_BASE/swaks-pr-$r.txt"
+	PQ=$(swaks_qid "$SG_BASE/swaks-pr-$r.txt")
+	MC=$(cats_of "$PQ" | tr ',' '\n' | sort | paste -sd, -)
+	CC=$(CTL check --json --from "$OTHER" --rcpt "$r" "$ROSTER" | jq -r '[.findings[].category] | unique | join(",")')
+	case $r in
+	*gmail.com) check "private-recipient: a roster to $r: held with private-recipient and personal-data ($MC)" \
+		eval 'echo ",$MC," | grep -q ",private-recipient," && echo ",$MC," | grep -q ",personal-data,"' ;;
+	*) check "private-recipient: the same roster to $r: none, still personal-data ($MC)" \
+		eval '! echo ",$MC," | grep -q ",private-recipient," && echo ",$MC," | grep -q ",personal-data,"' ;;
+	esac
+	check "private-recipient: check --json gives the milter's categories for $r ($CC)" [ "$CC" = "$MC" ]
 done
 
 # --- 7. monitor: logged, not applied -----------------------------------------
