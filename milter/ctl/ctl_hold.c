@@ -34,7 +34,8 @@ void ctl_list_help(void)
 {
 	printf("usage: sendguardctl [-c CONF] list [--status S] [--json] [--notices]\n"
 	       "\n"
-	       "List held messages, oldest first. 保留中のメールを一覧表示します。\n"
+	       "List held messages, oldest first, with their subject (last column).\n"
+	       "保留中のメールを件名とともに一覧表示します。\n"
 	       "\n"
 	       "  --status S  only pending, approved, rejected, withdrawn, expired,\n"
 	       "              arriving (recorded, queue file not yet seen: nobody is\n"
@@ -149,12 +150,17 @@ static int ctl_list_one(const st_hold *h, void *ctx)
 		printf("%s%s", c->n ? ",\n" : "[\n", sg_buf_cstr(&c->out));
 	} else {
 		if (c->n == 0)
-			printf("%-27s %-9s %-7s %-25s %-30s %s\n", "ID", "STATUS", "APPLIED",
-			       "CREATED", "SENDER", "CATEGORIES");
-		printf("%-27s %-9s %-7s %-25s %-30s %s\n", h->id,
+			printf("%-27s %-9s %-7s %-25s %-30s %-40s %s\n", "ID", "STATUS",
+			       "APPLIED", "CREATED", "SENDER", "CATEGORIES", "SUBJECT");
+		printf("%-27s %-9s %-7s %-25s %-30s %-40s ", h->id,
 		       st_status_name(h->status), h->applied ? "yes" : "no",
 		       h->created ? h->created : "", h->sender ? h->sender : "",
 		       h->categories_json ? h->categories_json : "[]");
+		/* The subject last (it has spaces), on this one line: a
+		 * stranger's control characters cannot forge a row. */
+		for (const char *p = h->subject ? h->subject : ""; *p; p++)
+			putchar((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
+		putchar('\n');
 	}
 	c->n++;
 	return 0;

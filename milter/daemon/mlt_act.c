@@ -109,9 +109,18 @@ static const char *mlt_store_why(mlt_job *j, const char *why)
 	return st_lost_why(j->rt->store) ? NULL : why;
 }
 
-/* {"verdict":..,"mode":..,"categories":[..],"sender":..,"rcpts":N,"size":N} */
-static void mlt_verdict_detail(const mlt_job *j, sg_buf *out)
+static void mlt_hold_recipients(mlt_job *j, st_rcpt *r);
+
+/* {"verdict":..,"mode":..,"categories":[..],"sender":..,"rcpts":N,
+ * "size":N,"client":..,"findings":[..],"subject":..,"recipients":
+ * [{"addr":..,"external":..}],"attachments":[..]}. Issue 18: the
+ * ledger has the subject, recipients and attachments of every
+ * verdict, not only of held mail ([store] retention bounds how long);
+ * the findings are masked, as everywhere in the store. */
+static void mlt_verdict_detail(mlt_job *j, sg_buf *out)
 {
+	st_rcpt *r = sg_xcalloc(j->m->nrcpts + 1, sizeof(*r));
+
 	const char *cats[ST_MAX_CATEGORIES];
 	size_t n = st_result_categories(&j->res, cats);
 	char *sender = mlt_sender(j->m);
@@ -132,7 +141,19 @@ static void mlt_verdict_detail(const mlt_job *j, sg_buf *out)
 	sg_json_str(out, j->client);
 	sg_buf_puts(out, ",\"findings\":");
 	eng_findings_json(&j->res, out);
+	sg_buf_puts(out, ",\"subject\":");
+	sg_json_str(out, j->res.subject);
+	sg_buf_puts(out, ",\"recipients\":[");
+	mlt_hold_recipients(j, r);
+	for (size_t i = 0; i < j->m->nrcpts; i++) {
+		sg_buf_puts(out, i ? ",{\"addr\":" : "{\"addr\":");
+		sg_json_str(out, r[i].addr);
+		sg_buf_printf(out, ",\"external\":%s}", r[i].external ? "true" : "false");
+	}
+	sg_buf_puts(out, "],\"attachments\":");
+	eng_attachments_json(&j->res, out);
 	sg_buf_putc(out, '}');
+	free(r);
 	free(sender);
 }
 

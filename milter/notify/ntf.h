@@ -431,4 +431,21 @@ ntf_submit_result ntf_smtp_send(ntf_smtp *c, const char *from, const char *rcpt,
 void ntf_smtp_close(ntf_smtp *c);	/* QUIT; the next send reconnects */
 void ntf_smtp_free(ntf_smtp *c);	/* NULL is fine; no QUIT */
 
+/* ntf_words.c: the words people read (issue 18 item 6). */
+/* 個人情報 / personal data for a category name (the name itself when
+ * unknown). */
+const char *ntf_category_label(const char *cat, bool ja);
+/* A finding's or body part's `where` for people: 本文, 件名, 宛先 (To),
+ * 添付ファイル「a.zip/b.xlsx」, 添付ファイル「fwd.eml」の本文. */
+void ntf_where_text(const char *where, bool ja, sg_buf *out);
+/* Whether `where` is inside an attachment (not the body or a header
+ * of the message itself). */
+bool ntf_where_is_attachment(const char *where);
+/* Excel ブック / Excel workbook for a MIME type found from the content
+ * (the type itself when unknown). */
+const char *ntf_type_label(const char *mime, bool ja);
+/* The one word for masked evidence. */
+#define NTF_MASKED_JA "伏せ字"
+#define NTF_MASKED_EN "masked"
+
 #endif

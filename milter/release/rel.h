@@ -67,6 +67,7 @@
 #define REL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -326,6 +327,19 @@ typedef void (*rel_json_cb)(const char *const *vals, const char *elem,
 			    void *ctx);
 int rel_json_each(const char *json, const char *const *keys, size_t nkeys,
 		  size_t max, rel_json_cb cb, void *ctx);
+
+/* ------------------------------------------------------------ report */
+
+/* The ledger (rel_report.c): since <= time < until. */
+typedef struct rel_report_opts {
+	time_t since, until;
+	bool csv;		/* stable keys, ISO times, engine terms */
+	bool en;		/* people's form in English */
+	bool totals;		/* people's form: totals after the rows */
+	const char *zone;	/* [policy] timezone */
+	size_t max_rows;
+} rel_report_opts;
+int rel_report(st_store *st, const rel_report_opts *o, FILE *out, sg_buf *err);
 
 /* -------------------------------------------------------------- view */
 

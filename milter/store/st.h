@@ -514,9 +514,19 @@ st_rc st_audit_append(st_store *st, const char *event, const char *hold_id,
 /* Recomputes the chain. ST_OK: intact, *nrecords counted, *bad_seq 0.
  * ST_CORRUPT: *bad_seq is the first record that does not verify (its
  * fields, its link or its sequence number), err says how. Removing
- * the newest records cannot be seen from the chain alone. */
+ * the newest records cannot be seen from the chain alone. After a
+ * purge the chain is verified from the newest anchor's record on. */
 st_rc st_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
 		      sg_buf *err);
+/* [store] retention (st_purge.c): deletes closed holds created
+ * before `before` with their notices, and the audit records older
+ * than it, then appends an anchor record "purge" (actor "retention")
+ * that st_audit_verify starts from. Pending and arriving holds stay.
+ * Nothing old: nothing written. */
+typedef struct st_purge_counts {
+	size_t holds, notices, records;
+} st_purge_counts;
+st_rc st_purge(st_store *st, time_t before, st_purge_counts *n, sg_buf *err);
 /* Records in seq order; hold_id NULL: all; since 0: from the start. */
 st_rc st_audit_list(st_store *st, const char *hold_id, time_t since,
 		    st_audit_cb cb, void *ctx, sg_buf *err);

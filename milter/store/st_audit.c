@@ -217,17 +217,24 @@ static st_rc st_audit_walk(st_store *st, sqlite3 *db, size_t *n, size_t *bad,
 {
 	sqlite3_stmt *s = st_prepare(st, db, "SELECT " ST_AUDIT_COLS
 				     " FROM audit ORDER BY seq", err);
-	char prev[65] = ST_AUDIT_GENESIS;
+	char prev[65];
+	long long base;
 	st_audit_rec r;
 	const char *why = NULL;
 	int step;
 
 	if (s == NULL)
 		return ST_ERROR;
+	/* After a retention purge the chain starts after the newest
+	 * anchor's record (st_purge.c), else at the genesis value. */
+	if (st_audit_anchor(st, db, &base, prev, err) != ST_OK) {
+		sqlite3_finalize(s);
+		return ST_ERROR;
+	}
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		st_audit_row(s, &r);
-		if ((why = st_audit_check(&r, (long long)*n + 1, prev)) != NULL) {
-			*bad = r.seq > 0 ? (size_t)r.seq : *n + 1;
+		if ((why = st_audit_check(&r, base + (long long)*n + 1, prev)) != NULL) {
+			*bad = r.seq > 0 ? (size_t)r.seq : (size_t)base + *n + 1;
 			st_seterr(err, "store %s: audit record %lld: %s", st->path,
 				  r.seq, why);
 			break;

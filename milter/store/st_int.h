@@ -75,6 +75,10 @@ st_rc st_outbox_insert_tx(st_store *st, const char *hold_id,
 st_rc st_preview_insert_tx(st_store *st, const char *hold_id,
 			   const char *sealed, time_t created_t,
 			   time_t expires_t, sg_buf *err);
+/* The audit chain's starting point: the newest retention anchor's
+ * seq and hash (st_purge.c), or 0 and the genesis value. */
+st_rc st_audit_anchor(st_store *st, sqlite3 *db, long long *seq,
+		      char hash[65], sg_buf *err);
 /* Hex SHA-256 of a record's prev_hash and canonical fields. */
 void st_audit_hash(const char *prev_hash, const st_audit_rec *r,
 		   char hex[65]);

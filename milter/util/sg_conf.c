@@ -6,6 +6,7 @@
 #include "util/sg_addr.h"
 #include "util/sg_ini.h"
 #include "util/sg_mem.h"
+#include "util/sg_time.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* Bounds a list value: a config list longer than this is a typo. */
 #define SG_CONF_LIST_MAX 1000
@@ -626,6 +628,25 @@ static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
 	return -1;
 }
 
+/* [policy] timezone names a zone file (sg_time.c). A host without
+ * tzdata at all still starts (times then fall back to local time):
+ * only a name that is not there beside UTC is refused. */
+static int sg_conf_check_timezone(const sg_conf *conf, sg_buf *err)
+{
+	int i = sg_conf_find("policy", "timezone");
+	const char *z = conf->values[i].text;
+
+	if (sg_tz_valid(z) || (access("/usr/share/zoneinfo/UTC", R_OK) != 0 &&
+			       strspn(z, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				      "0123456789_+-/") == strlen(z)))
+		return 0;
+	sg_buf_reset(err);
+	sg_buf_printf(err, "%s:%u: [policy] timezone: \"%.100s\" is not a time zone "
+		      "of /usr/share/zoneinfo (e.g. Asia/Tokyo, UTC)",
+		      conf->path, conf->values[i].line, z);
+	return -1;
+}
+
 sg_conf *sg_conf_load(const char *path, sg_buf *err)
 {
 	sg_conf *conf = sg_xcalloc(1, sizeof(*conf));
@@ -642,7 +663,8 @@ sg_conf *sg_conf_load(const char *path, sg_buf *err)
 	    sg_conf_check_required(conf, err) < 0 ||
 	    sg_conf_check_approvers(conf, err) < 0 ||
 	    sg_conf_check_groups(conf, err) < 0 ||
-	    sg_conf_check_base_url(conf, err) < 0) {
+	    sg_conf_check_base_url(conf, err) < 0 ||
+	    sg_conf_check_timezone(conf, err) < 0) {
 		sg_conf_free(conf);
 		return NULL;
 	}

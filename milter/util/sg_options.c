@@ -30,6 +30,11 @@ const sg_option sg_options[] = {
 	  "your mailbox servers use them (Postfix's recipient_delimiter). Every "
 	  "identity comparison (approver routing, decisions, apply) is made "
 	  "with and without the extension; empty: addresses have none." },
+	{ "policy", "timezone", SG_OPT_STRING, "Asia/Tokyo", NULL, 0, 0,
+	  "Time zone of the times people read: notices, the approval page, "
+	  "sendguardctl show/list and the report (2026年12月7日(月) 23:08). "
+	  "A name of /usr/share/zoneinfo. JSON and report --csv keep ISO 8601 "
+	  "with the offset." },
 	{ "policy", "log_internal", SG_OPT_BOOL, "no", NULL, 0, 0,
 	  "Also log internal-only mail (it is never held)." },
 
@@ -166,6 +171,13 @@ const sg_option sg_options[] = {
 	  "state and masked evidence, and while a hold waits its bounded "
 	  "preview, encrypted ([hold] preview_bytes); never an unencrypted "
 	  "or unbounded copy of the mail." },
+	{ "store", "retention", SG_OPT_DURATION, "400d", NULL, 0, 3650 * 86400LL,
+	  "How long the store keeps what it records about a message (sender, "
+	  "recipients, subject, attachment names, masked findings, decision): "
+	  "`sendguardctl expire` deletes closed holds, their notices and audit "
+	  "records older than this, and writes an anchor record so that "
+	  "`sendguardctl audit verify` still verifies the rest. Holds still "
+	  "waiting are kept. 0: keep everything." },
 
 	{ "hold", "expire_after", SG_OPT_DURATION, "72h", NULL, 60, 365 * 86400LL,
 	  "A hold not decided within this time is deleted and the sender is "
