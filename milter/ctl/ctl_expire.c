@@ -67,9 +67,9 @@ static int ctl_expire_purge(st_store *st, const sg_conf *conf)
 	rc = st_purge(st, time(NULL) - (time_t)keep, &n, &err);
 	if (rc != ST_OK)
 		fprintf(stderr, "sendguardctl expire: retention purge: %s\n", sg_buf_cstr(&err));
-	else if (n.holds || n.notices || n.records)
-		printf("retention: %zu holds, %zu notices, %zu audit records deleted\n",
-		       n.holds, n.notices, n.records);
+	else if (n.holds || n.notices || n.records || n.delegations)
+		printf("retention: %zu holds, %zu notices, %zu audit records, %zu "
+		       "delegations deleted\n", n.holds, n.notices, n.records, n.delegations);
 	sg_buf_free(&err);
 	return rc == ST_OK ? 0 : rc == ST_BUSY ? CTL_EX_TEMPFAIL : CTL_EX_SOFTWARE;
 }

@@ -25,8 +25,10 @@
  *	leading apostrophe, so that a subject chosen by a stranger never
  *	becomes a formula (CSV injection).
  *
- *	The checklist column stays empty until holds record the
- *	approver's ticks (issue 18 item 2).
+ *	Approvers, comments and checklist come from the hold's recorded
+ *	approvals (schema 5: one per approval or reject, with the items
+ *	the approver ticked); a hold decided before that has its
+ *	decision's comment and no ticks.
  * DIAGNOSTICS
  *	rel_report() returns 0, or -1 with err filled (the store failed).
  */
@@ -74,6 +76,7 @@ typedef struct rel_row {
 	char *ts, *queue_id, *hold_id, *sender, *ext, *all, *subject, *cats;
 	char *verdict, *decision, *decided_by, *decided_at, *unix_user;
 	char *delay, *attachments, *findings, *approvers, *comment, *checklist;
+	char *assigned;
 	char **catv;
 	size_t ncat;
 	int outcome;
@@ -85,7 +88,7 @@ static void rel_row_free(rel_row *r)
 		       &r->all, &r->subject, &r->cats, &r->verdict, &r->decision,
 		       &r->decided_by, &r->decided_at, &r->unix_user, &r->delay,
 		       &r->attachments, &r->findings, &r->approvers, &r->comment,
-		       &r->checklist };
+		       &r->checklist, &r->assigned };
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		free(*f[i]);
@@ -115,7 +118,7 @@ static const char *const rel_keys[] = {
 	"decided_at", "unix_user", "delay_min",
 	/* issue 18: added, never renamed */
 	"recipients", "attachments", "findings", "approvers", "comments",
-	"checklist"
+	"checklist", "assigned_approvers"
 };
 #define REL_NKEYS (sizeof(rel_keys) / sizeof(rel_keys[0]))
 
@@ -126,7 +129,7 @@ static const char *const rel_heads[][2] = {
 	{ "添付ファイル", "Attachments" }, { "検出内容", "Findings" },
 	{ "区分", "Categories" }, { "判定", "Verdict" }, { "結果", "Outcome" },
 	{ "決裁者", "Decided by" }, { "決裁日時", "Decided at" },
-	{ "承認者", "Approvers" }, { "コメント", "Comments" },
+	{ "承認者", "Approved by" }, { "依頼先", "Asked" }, { "コメント", "Comments" },
 	{ "確認項目", "Checklist" }, { "待ち時間(分)", "Waited (min)" },
 	{ "保留ID", "Hold id" }, { "キューID", "Queue id" },
 	{ "実行ユーザー", "Unix user" }
@@ -203,7 +206,7 @@ static void rel_print(rel_rep *r, rel_row *w)
 				    w->subject, w->cats, w->verdict, w->decision,
 				    w->decided_by, w->decided_at, w->unix_user, w->delay,
 				    w->all, w->attachments, w->findings, w->approvers,
-				    w->comment, w->checklist };
+				    w->comment, w->checklist, w->assigned };
 
 		for (size_t i = 0; i < REL_NKEYS; i++)
 			rel_cell(r, v[i], i + 1 == REL_NKEYS);
@@ -237,12 +240,13 @@ static void rel_print(rel_rep *r, rel_row *w)
 		v[10] = w->decided_by;
 		v[11] = dec;
 		v[12] = w->approvers;
-		v[13] = w->comment;
-		v[14] = w->checklist;
-		v[15] = w->delay;
-		v[16] = w->hold_id;
-		v[17] = w->queue_id;
-		v[18] = w->unix_user;
+		v[13] = w->assigned;
+		v[14] = w->comment;
+		v[15] = w->checklist;
+		v[16] = w->delay;
+		v[17] = w->hold_id;
+		v[18] = w->queue_id;
+		v[19] = w->unix_user;
 		for (size_t i = 0; i < REL_NHEADS; i++)
 			rel_cell(r, v[i], i + 1 == REL_NHEADS);
 		sg_buf_free(&cats);
@@ -474,6 +478,73 @@ static int rel_decider_cb(const st_audit_rec *a, void *ctx)
 	return 0;
 }
 
+/* The hold's approvals_json: [{"verdict","approver","by","checked",
+ * "comment","at"}]. */
+struct rel_appr {
+	sg_buf *by, *comments, *checks;
+	bool people, ja;
+};
+
+static void rel_check_cb(const char *const *vals, const char *elem, void *ctx)
+{
+	sg_buf *b = ctx;
+
+	(void)vals;
+	if (elem == NULL)
+		return;
+	if (b->len && b->data[b->len - 1] != ' ')
+		sg_buf_puts(b, " / ");
+	sg_buf_puts(b, elem);
+}
+
+static void rel_appr_cb(const char *const *vals, const char *elem, void *ctx)
+{
+	struct rel_appr *a = ctx;
+	const char *by = vals[2] && *vals[2] ? vals[2] : vals[1] ? vals[1] : "";
+	bool reject = vals[0] && strcmp(vals[0], "reject") == 0;
+
+	(void)elem;
+	if (a->by->len)
+		sg_buf_puts(a->by, "; ");
+	sg_buf_puts(a->by, by);
+	if (reject)
+		sg_buf_puts(a->by, a->people ? (a->ja ? " (却下)" : " (rejected)") : " (reject)");
+	if (vals[4] && *vals[4]) {
+		if (a->comments->len)
+			sg_buf_puts(a->comments, "; ");
+		sg_buf_printf(a->comments, "%s: %s", by, vals[4]);
+	}
+	if (vals[3] && strcmp(vals[3], "[]") != 0) {
+		if (a->checks->len)
+			sg_buf_puts(a->checks, "; ");
+		sg_buf_printf(a->checks, "%s: ", by);
+		rel_json_each(vals[3], NULL, 0, REL_LIST_MAX, rel_check_cb, a->checks);
+	}
+}
+
+static void rel_approvals(rel_row *w, const st_hold *h, bool people, bool ja)
+{
+	static const char *const keys[] = { "verdict", "approver", "by", "checked", "comment" };
+	sg_buf by, comments, checks;
+	struct rel_appr a = { &by, &comments, &checks, people, ja };
+
+	sg_buf_init(&by, SG_BUF_UNLIMITED);
+	sg_buf_init(&comments, SG_BUF_UNLIMITED);
+	sg_buf_init(&checks, SG_BUF_UNLIMITED);
+	if (h->approvals_json)
+		rel_json_each(h->approvals_json, keys, 5, REL_LIST_MAX, rel_appr_cb, &a);
+	/* A hold decided without recorded approvals (before schema 5,
+	 * or withdrawn, expired): its decision's comment. */
+	if (comments.len == 0 && h->decision_comment && *h->decision_comment)
+		sg_buf_puts(&comments, h->decision_comment);
+	w->approvers = sg_buf_steal(&by);
+	w->comment = sg_buf_steal(&comments);
+	w->checklist = sg_buf_steal(&checks);
+	sg_buf_free(&by);
+	sg_buf_free(&comments);
+	sg_buf_free(&checks);
+}
+
 static char *rel_join(const char *const *v, size_t n, const char *sep)
 {
 	sg_buf b;
@@ -538,9 +609,8 @@ static void rel_hold_row(rel_rep *r, const st_hold *h, const char *ts, time_t t)
 	w.delay = sg_xstrdup(delay);
 	w.attachments = rel_atts(h->attachments_json, people, ja);
 	w.findings = rel_findings(h->findings_json, people, ja);
-	w.approvers = rel_join((const char *const *)h->approvers, h->napprovers, sep);
-	w.comment = sg_xstrdup(h->decision_comment ? h->decision_comment : "");
-	w.checklist = sg_xstrdup("");
+	w.assigned = rel_join((const char *const *)h->approvers, h->napprovers, sep);
+	rel_approvals(&w, h, people, ja);
 	w.outcome = rel_outcome(w.verdict, w.decision);
 	rel_print(r, &w);
 	rel_count(r, &w);
@@ -601,6 +671,7 @@ static void rel_verdict_row(rel_rep *r, const st_audit_rec *a)
 	w.attachments = rel_atts(v[5], people, ja);
 	w.findings = rel_findings(v[6], people, ja);
 	w.approvers = sg_xstrdup("");
+	w.assigned = sg_xstrdup("");
 	w.comment = sg_xstrdup("");
 	w.checklist = sg_xstrdup("");
 	w.outcome = rel_outcome(w.verdict, NULL);

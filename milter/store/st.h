@@ -519,12 +519,12 @@ st_rc st_audit_append(st_store *st, const char *event, const char *hold_id,
 st_rc st_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
 		      sg_buf *err);
 /* [store] retention (st_purge.c): deletes closed holds created
- * before `before` with their notices, and the audit records older
- * than it, then appends an anchor record "purge" (actor "retention")
+ * before `before` with their notices and approvals, delegations that
+ * ended before it, and the audit records older than it, then appends an anchor record "purge" (actor "retention")
  * that st_audit_verify starts from. Pending and arriving holds stay.
  * Nothing old: nothing written. */
 typedef struct st_purge_counts {
-	size_t holds, notices, records;
+	size_t holds, notices, records, delegations;
 } st_purge_counts;
 st_rc st_purge(st_store *st, time_t before, st_purge_counts *n, sg_buf *err);
 /* Records in seq order; hold_id NULL: all; since 0: from the start. */

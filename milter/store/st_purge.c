@@ -11,7 +11,9 @@
  *	    never arrived; a hold still waiting, or decided but not yet
  *	    applied, is never purged, whatever its age;
  *	  - the notices (outbox rows) of those holds, and notices of no
- *	    hold created before it;
+ *	    hold created before it; the approvals of those holds go with
+ *	    them (a trigger of schema 5);
+ *	  - delegations that ended or were revoked before it;
  *	  - audit records older than it (the oldest ones, a prefix of the
  *	    chain: seq 1..S), and then appends one record "purge" (the
  *	    anchor) whose detail names S and the hash of record S.
@@ -92,7 +94,10 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 			    " created_t < ?1)", a->before, &a->n->notices, err)) != ST_OK ||
 	    (rc = st_delete(st, "DELETE FROM holds WHERE created_t < ?1 AND "
 			    ST_PURGEABLE, a->before,
-			    &a->n->holds, err)) != ST_OK)
+			    &a->n->holds, err)) != ST_OK ||
+	    (rc = st_delete(st, "DELETE FROM delegations WHERE until_t < ?1 OR"
+			    " (revoked_t > 0 AND revoked_t < ?1)", a->before,
+			    &a->n->delegations, err)) != ST_OK)
 		return rc;
 	/* The newest record before the cut-off ends the purged prefix. */
 	s = st_prepare(st, st->db, "SELECT seq, hash FROM audit WHERE seq <="
@@ -119,7 +124,7 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 			a->n->records = (size_t)sqlite3_column_int64(s, 0);
 		sqlite3_finalize(s);
 	}
-	if (last == 0 && a->n->holds == 0 && a->n->notices == 0)
+	if (last == 0 && a->n->holds == 0 && a->n->notices == 0 && a->n->delegations == 0)
 		return ST_OK;		/* nothing old: no anchor either */
 	st_time_iso(a->before, before);
 	sg_buf_init(&detail, 4096);
@@ -127,8 +132,9 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 	sg_json_str(&detail, before);
 	sg_buf_printf(&detail, ",\"through_seq\":%lld,\"through_hash\":", last);
 	sg_json_str(&detail, hash);
-	sg_buf_printf(&detail, ",\"records\":%zu,\"holds\":%zu,\"notices\":%zu}",
-		      a->n->records, a->n->holds, a->n->notices);
+	sg_buf_printf(&detail, ",\"records\":%zu,\"holds\":%zu,\"notices\":%zu,"
+		      "\"delegations\":%zu}", a->n->records, a->n->holds, a->n->notices,
+		      a->n->delegations);
 	/* The anchor is appended before the records go, so that it
 	 * chains to the head like any record (the head may be among them)
 	 * and keeps the numbering going. */

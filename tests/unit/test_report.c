@@ -191,9 +191,21 @@ static void hold(st_store *st, const char *qid, st_status decide, const char *co
 	in.approvers = apps;
 	in.napprovers = 1;
 	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
-	if (decide != ST_PENDING)
+	if (decide == ST_APPROVED || decide == ST_REJECTED) {
+		/* As the page and approve --checked record it (schema 5). */
+		st_vote v = { decide == ST_APPROVED, "kacho@example.lg.jp",
+			      "kacho@example.lg.jp", "kacho@example.lg.jp",
+			      decide == ST_APPROVED ? "[\"宛先は正しい\",\"添付ファイルを確認した\"]"
+						    : NULL, comment, NULL, NULL };
+		st_vote_out out;
+
+		ck_assert_msg(st_hold_vote(st, id, &v, &out, &err) == ST_OK, "%s",
+			      sg_buf_cstr(&err));
+		ck_assert_int_eq(out, ST_VOTE_DECIDED);
+	} else if (decide != ST_PENDING) {
 		ck_assert_int_eq(st_hold_decide(st, id, decide, "kacho@example.lg.jp",
 						comment, NULL, &err), ST_OK);
+	}
 	sg_buf_free(&err);
 }
 
@@ -272,7 +284,11 @@ START_TEST(test_report_for_people_and_scripts)
 	ck_assert_msg(strstr(out, "個人番号（添付ファイル「名簿.zip/住民.xlsx」） x3"), "%s", out);
 	ck_assert(strstr(out, "名簿.zip (ZIP 圧縮ファイル) [住民.xlsx (Excel ブック)]"));
 	ck_assert(strstr(out, "\"承認 (送信)\"") && strstr(out, "\"却下 (削除)\""));
-	ck_assert(strstr(out, "\"送信拒否\"") && strstr(out, "\"宛先が違います\""));
+	ck_assert(strstr(out, "\"送信拒否\""));
+	ck_assert_msg(strstr(out, "\"kacho@example.lg.jp (却下)\",\"kacho@example.lg.jp\","
+			      "\"kacho@example.lg.jp: 宛先が違います\""), "%s", out);
+	/* The checklist as the approver ticked it. */
+	ck_assert(strstr(out, "\"kacho@example.lg.jp: 宛先は正しい / 添付ファイルを確認した\""));
 	ck_assert(strstr(out, "個人情報; 暗号化されていない添付ファイル"));
 	/* Totals: per category and outcome, then the total row. */
 	ck_assert(strstr(out, "\"集計 (区分別・結果別の件数)\"\r\n"));
@@ -295,11 +311,15 @@ START_TEST(test_report_for_people_and_scripts)
 	o.csv = true;
 	out = report(st, &o, "keys.csv", &n);
 	ck_assert(memcmp(out, "\xEF\xBB\xBF", 3) == 0);
-	ck_assert_msg(strncmp(out + 3, "\"date\",\"queue_id\",\"hold_id\",\"sender\","
+	{
+		static const char keys[] = "\"date\",\"queue_id\",\"hold_id\",\"sender\","
 			      "\"external_recipients\",\"subject\",\"categories\",\"verdict\","
 			      "\"decision\",\"decided_by\",\"decided_at\",\"unix_user\","
 			      "\"delay_min\",\"recipients\",\"attachments\",\"findings\","
-			      "\"approvers\",\"comments\",\"checklist\"\r\n", 200) == 0, "%.300s", out);
+			      "\"approvers\",\"comments\",\"checklist\",\"assigned_approvers\"\r\n";
+
+		ck_assert_msg(strncmp(out + 3, keys, strlen(keys)) == 0, "%.300s", out);
+	}
 	ck_assert(strstr(out, "personal-data/my-number@名簿.zip/住民.xlsx x3"));
 	ck_assert(strstr(out, "\"rejected\",\"kacho@example.lg.jp\",\"20"));
 	ck_assert(strstr(out, "+09:00\"") || strstr(out, "+00:00\""));
@@ -399,6 +419,13 @@ START_TEST(test_purge_keeps_the_chain_verifiable)
 	ck_assert_int_eq(st_hold_set_applied(st, done, NULL, NULL, NULL, &err), ST_OK);
 	hold(st, "Q6", ST_PENDING, NULL, waiting);
 	hold(st, "Q7", ST_REJECTED, "x", unapplied);
+	/* A delegation that ended an hour ago, one still in force. */
+	ck_assert_int_eq(st_delegate_add(st, "kacho@example.lg.jp", "hosa@example.lg.jp",
+					 time(NULL) - 7200, time(NULL) - 3600, "root", NULL,
+					 NULL, &err), ST_OK);
+	ck_assert_int_eq(st_delegate_add(st, "kacho@example.lg.jp", "hosa@example.lg.jp",
+					 time(NULL) - 60, time(NULL) + 86400, "root", NULL,
+					 NULL, &err), ST_OK);
 	/* Nothing is older than a time before everything. */
 	ck_assert_int_eq(st_purge(st, time(NULL) - 3600, &n, &err), ST_OK);
 	ck_assert_uint_eq(n.records + n.holds + n.notices, 0);
@@ -407,6 +434,7 @@ START_TEST(test_purge_keeps_the_chain_verifiable)
 	ck_assert_int_eq(st_purge(st, time(NULL) + 1, &n, &err), ST_OK);
 	ck_assert_uint_gt(n.records, 5);
 	ck_assert_uint_eq(n.holds, 1);		/* only the applied one */
+	ck_assert_uint_eq(n.delegations, 1);	/* only the one that ended */
 	ck_assert_int_eq(st_hold_get(st, done, &h, &err), ST_NOTFOUND);
 	ck_assert_int_eq(st_hold_get(st, waiting, &h, &err), ST_OK);
 	st_hold_free(h);
