@@ -171,7 +171,23 @@ static size_t chunk_end(const unsigned char *p, size_t len, size_t start)
 	return i;
 }
 
-/* Valid UTF-8 for utf8proc, which rejects anything else outright. */
+/* Variation selectors (U+FE00..FE0F, the ideographic ones U+E0100..
+ * E01EF) only choose a glyph: "㊙️" (emoji style) and "葛󠄀" (an IVS)
+ * mean what the base character means, and a selector left between two
+ * characters would break every pattern across it. */
+static bool is_variation_selector(unsigned long cp)
+{
+	return (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
+/*
+ * Valid UTF-8 for utf8proc, which rejects anything else outright.
+ * Also, before NFKC: variation selectors are dropped, and the circled
+ * ideograph ㊙ (U+3299, read マル秘: a secrecy stamp) becomes "(秘)".
+ * NFKC would make it a bare 秘, which cannot be told from the word
+ * (秘書, 秘密) it is part of; "(秘)" is how the parenthesised
+ * ideographs ㈱ already come out, and it is a stamp to the rules.
+ */
 static void sanitize(const unsigned char *p, size_t len, sg_buf *dst)
 {
 	unsigned char u[4];
@@ -184,6 +200,13 @@ static void sanitize(const unsigned char *p, size_t len, sg_buf *dst)
 			n = 1;
 		}
 		i += n;
+		if (is_variation_selector(cp))
+			continue;
+		if (cp == 0x3299) {
+			nonstarters = 0;
+			(void)sg_buf_append(dst, "(\xe7\xa7\x98)", 5);
+			continue;
+		}
 		if (utf8proc_get_property((utf8proc_int32_t)cp)->combining_class) {
 			if (++nonstarters > TX_MAX_NONSTARTERS) {
 				(void)sg_buf_append(dst, u, utf8_enc(0x034F, u));

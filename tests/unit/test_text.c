@@ -74,6 +74,22 @@ START_TEST(test_parenthesised_kabu_becomes_three_characters)
 }
 END_TEST
 
+START_TEST(test_circled_secret_becomes_a_bracketed_stamp)
+{
+	/* ㊙ is a stamp; NFKC alone would make it a bare 秘 (a word's kanji) */
+	NORM("㊙資料", "(秘)資料");
+	NORM("㊙\xef\xb8\x8f 人事", "(秘) 人事");	/* U+FE0F, emoji style */
+	NORM("㊗", "祝");			/* the other circled ideographs: NFKC */
+}
+END_TEST
+
+START_TEST(test_variation_selectors_are_dropped)
+{
+	NORM("葛\xf3\xa0\x84\x80飾区", "葛飾区");	/* U+E0100, an IVS */
+	NORM("1\xef\xb8\x8e" "2", "12");		/* U+FE0E between digits */
+}
+END_TEST
+
 START_TEST(test_combining_mark_composes)
 {
 	NORM("e\xcc\x81", "\xc3\xa9");
@@ -388,6 +404,8 @@ static Suite *text_suite(void)
 	tcase_add_test(nf, test_fullwidth_letters_and_space_become_ascii);
 	tcase_add_test(nf, test_halfwidth_katakana_becomes_fullwidth);
 	tcase_add_test(nf, test_parenthesised_kabu_becomes_three_characters);
+	tcase_add_test(nf, test_circled_secret_becomes_a_bracketed_stamp);
+	tcase_add_test(nf, test_variation_selectors_are_dropped);
 	tcase_add_test(nf, test_combining_mark_composes);
 	tcase_add_test(nf, test_dash_variants_fold_to_hyphen_minus);
 	tcase_add_test(nf, test_long_vowel_mark_between_digits_is_a_dash);
