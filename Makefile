@@ -101,7 +101,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 
 .PHONY: names-eval
 .PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
-	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests
+	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests valgrind
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web $(B)/sendguard-pdftext
 
 deps:
@@ -309,6 +309,15 @@ hostile-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
 sendmail-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/sendmail/run.sh
+
+# memcheck (tests/valgrind/run.sh): the programs built again without
+# sanitizers and without PCRE2's JIT into build/vg, then sendguardctl
+# check over every fixture and the milter under the miltertest and
+# end-to-end tests, each in valgrind. Not part of `make test`.
+valgrind: $(BT)/sendguardctl
+	@$(MAKE) --no-print-directory B=build/vg CFLAGS=-O1 CPPFLAGS=-DSG_NO_PCRE2_JIT \
+		build/vg/sendguardctl build/vg/sendguard-milter build/vg/sendguard-pdftext
+	@SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/valgrind/run.sh
 
 # Load and soak on a real Postfix with the optimised milter
 # (tests/bench/load.sh; not part of `make test`).

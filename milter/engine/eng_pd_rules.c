@@ -57,8 +57,12 @@ static pcre2_code *eng_pd_compile(const char *src, sg_buf *emsg)
 		sg_buf_printf(emsg, "bad pattern at offset %zu: %s", (size_t)off, msg);
 		return NULL;
 	}
-	/* JIT is an optimisation: without it the interpreter still works. */
+	/* JIT is an optimisation: without it the interpreter still works.
+	 * `make valgrind` builds without it: memcheck cannot follow the
+	 * generated code and reports its reads as uninitialised. */
+#ifndef SG_NO_PCRE2_JIT
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+#endif
 	return re;
 }
 

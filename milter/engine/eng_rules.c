@@ -287,8 +287,12 @@ static int eng_mark_pattern(pcre2_code **slot, const sg_ini_pos *pos,
 			     (size_t)off, msg);
 		return -1;
 	}
-	/* JIT is an optimisation: without it the interpreter still works. */
+	/* JIT is an optimisation: without it the interpreter still works.
+	 * `make valgrind` builds without it: memcheck cannot follow the
+	 * generated code and reports its reads as uninitialised. */
+#ifndef SG_NO_PCRE2_JIT
 	(void)pcre2_jit_compile(*slot, PCRE2_JIT_COMPLETE);
+#endif
 	return 0;
 }
 
