@@ -39,10 +39,14 @@
 #include "util/sg_b64.h"
 #include "util/sg_mem.h"
 
+#include <fcntl.h>
 #include <gmime/gmime.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct eng_mime {
 	GMimeMessage *msg;
@@ -505,34 +509,126 @@ static void eng_base64_split(GMimeDataWrapper *w, eng_b64_check *chk,
 	g_byte_array_free(enc, TRUE);
 }
 
-/* Decoded (transfer encoding removed) content of a leaf; damaged gets
- * what was wrong with its base64 ("" when nothing). */
-static GByteArray *eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged)
-{
-	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
-	GMimeStream *mem = g_mime_stream_mem_new();
-	GByteArray *arr;
+/*
+ * Decoded content of a leaf. A large one (ENG_MAP_MIN and up, by its
+ * encoded size) is decoded into an unlinked temporary file ($TMPDIR,
+ * else /tmp: under the milter's unit a private one) and mapped, so that
+ * only the pages a reader touches are resident: an encrypted 10 MB PDF
+ * is judged from its trailer and encryption dictionary, and 20 of them
+ * at once cost the milter 20 x 16 MB of anonymous memory when decoded
+ * into a growing GByteArray (issue 21). The mapping is private and
+ * writable, like the array it replaces. Any failure falls back to
+ * memory.
+ */
+#define ENG_MAP_MIN (1024 * 1024)
 
+typedef struct eng_content {
+	const unsigned char *data;
+	size_t len;
+	GByteArray *arr;	/* in memory, or NULL */
+	void *map;		/* mapped, or NULL */
+} eng_content;
+
+static int eng_tmp_fd(void)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (dir == NULL || *dir != '/')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	return fd;
+}
+
+/* The encoded size of a leaf as its stream knows it, or -1. */
+static gint64 eng_leaf_raw_size(GMimeDataWrapper *w)
+{
+	GMimeStream *raw = w ? g_mime_data_wrapper_get_stream(w) : NULL;
+
+	return raw ? g_mime_stream_length(raw) : -1;
+}
+
+/* Decode into out; damaged gets what was wrong with its base64 ("" when
+ * nothing). */
+static void eng_leaf_decode(GMimeDataWrapper *w, eng_b64_check *damaged,
+			    GMimeStream *out)
+{
 	damaged->why[0] = '\0';
 	damaged->ntail = 0;
 	damaged->has_trailer = false;
 	damaged->trailer = NULL;
-	if (w) {
-		if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64)
-			eng_base64_check(w, damaged);
-		if (damaged->has_trailer)
-			eng_base64_split(w, damaged, mem);
-		else
-			g_mime_data_wrapper_write_to_stream(w, mem);
-		if (damaged->ntail)
-			g_mime_stream_write(mem, (const char *)damaged->tail,
-					    damaged->ntail);
+	if (w == NULL)
+		return;
+	if (g_mime_data_wrapper_get_encoding(w) == GMIME_CONTENT_ENCODING_BASE64)
+		eng_base64_check(w, damaged);
+	if (damaged->has_trailer)
+		eng_base64_split(w, damaged, out);
+	else
+		g_mime_data_wrapper_write_to_stream(w, out);
+	if (damaged->ntail)
+		g_mime_stream_write(out, (const char *)damaged->tail, damaged->ntail);
+}
+
+/* The mapped way: true when c holds the content. */
+static bool eng_leaf_map(GMimeDataWrapper *w, eng_b64_check *damaged, eng_content *c)
+{
+	int fd = eng_tmp_fd();
+	GMimeStream *fs;
+	struct stat st;
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	fs = g_mime_stream_fs_new(fd);
+	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(fs), FALSE);
+	eng_leaf_decode(w, damaged, fs);
+	ok = g_mime_stream_flush(fs) == 0 && fstat(fd, &st) == 0;
+	g_object_unref(fs);
+	if (ok && st.st_size > 0) {
+		c->map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE, fd, 0);
+		ok = c->map != MAP_FAILED;
+		if (ok) {
+			c->data = c->map;
+			c->len = (size_t)st.st_size;
+		} else {
+			c->map = NULL;
+		}
 	}
+	close(fd);
+	if (!ok && damaged->trailer) {
+		g_byte_array_free(damaged->trailer, TRUE);
+		damaged->trailer = NULL;
+	}
+	return ok;
+}
+
+static void eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged, eng_content *c)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(obj));
+	GMimeStream *mem;
+
+	memset(c, 0, sizeof(*c));
+	c->data = (const unsigned char *)"";
+	if (eng_leaf_raw_size(w) >= ENG_MAP_MIN && eng_leaf_map(w, damaged, c))
+		return;
+	mem = g_mime_stream_mem_new();
+	eng_leaf_decode(w, damaged, mem);
 	/* GMime empties an owned array on unref, whatever its refcount. */
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
-	arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	c->arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	g_object_unref(mem);
-	return arr;
+	c->data = c->arr->data ? c->arr->data : (const unsigned char *)"";
+	c->len = c->arr->len;
+}
+
+static void eng_content_free(eng_content *c)
+{
+	if (c->map)
+		munmap(c->map, c->len);
+	if (c->arr)
+		g_byte_array_free(c->arr, TRUE);
+	memset(c, 0, sizeof(*c));
 }
 
 /* Inline images referenced by cid: from an HTML body (signature logos)
@@ -702,13 +798,13 @@ static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 			  const char *prefix, unsigned depth, const eng_walk_cb *cb)
 {
 	eng_leaf l;
-	GByteArray *data;
+	eng_content data;
 	eng_b64_check damaged;
 
 	eng_leaf_init(&l, ctx->eng->lim.header_size);
 	eng_leaf_read(ctx, obj, &l);
-	data = eng_leaf_content(obj, &damaged);
-	eng_walk_data(ctx, &l, data->data, data->len, damaged.why, path, prefix,
+	eng_leaf_content(obj, &damaged, &data);
+	eng_walk_data(ctx, &l, data.data, data.len, damaged.why, path, prefix,
 		      depth, cb);
 	if (damaged.trailer) {
 		/* Text after the base64 (a list footer): every reader sees
@@ -737,7 +833,7 @@ static void eng_walk_leaf(eng_ctx *ctx, GMimeObject *obj, const char *path,
 		free(where);
 		g_byte_array_free(damaged.trailer, TRUE);
 	}
-	g_byte_array_free(data, TRUE);
+	eng_content_free(&data);
 	eng_leaf_free(&l);
 }
 
@@ -1030,13 +1126,14 @@ static bool eng_whole_encrypted(eng_ctx *ctx, GMimeObject *root)
 		body = root;
 	if (body && GMIME_IS_PART(body)) {
 		eng_b64_check damaged;
-		GByteArray *data = eng_leaf_content(body, &damaged);
+		eng_content data;
 
+		eng_leaf_content(body, &damaged, &data);
 		enc = !damaged.why[0] && !damaged.trailer &&
-		      eng_crypt_encrypted(data->data, data->len);
+		      eng_crypt_encrypted(data.data, data.len);
 		if (damaged.trailer)
 			g_byte_array_free(damaged.trailer, TRUE);
-		g_byte_array_free(data, TRUE);
+		eng_content_free(&data);
 	}
 	if (enc) {
 		ctx->res->encrypted_whole = true;

@@ -527,6 +527,35 @@ check_json "pdf: without the worker a PDF is held as a scan limit (pdf-extractor
 	  fail "pdf: sendguardctl names the missing worker on stderr" "no mention"; }
 rm -rf "$TMP/nopdf"
 
+# Large parts (1 MiB and more encoded) are decoded into an unlinked
+# file in $TMPDIR and mapped (issue 21: memory): what they say is read
+# all the same, to the last line; and with $TMPDIR unusable they are
+# read in memory.
+big_csv() {	# FILE LASTLINE: a mail with a ~1.5 MB CSV attachment
+	{
+		printf 'From: tanaka@example.lg.jp\nTo: t.yamada@sakura-sys.example\n'
+		printf 'Subject: data\nDate: Sat, 05 Dec 2026 10:00:00 +0900\nMIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/mixed; boundary="bb"\n\n--bb\n'
+		printf 'Content-Type: text/plain; charset=UTF-8\n\nsee attached\n--bb\n'
+		printf 'Content-Type: text/csv; charset=UTF-8; name="big.csv"\n'
+		printf 'Content-Disposition: attachment; filename="big.csv"\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		{ for i in $(seq 1 30000); do echo "item$i,quantity,$((i % 97))"; done; echo "$2"; } | base64 -w 76
+		printf -- '--bb--\n'
+	} >"$1"
+}
+big_csv "$TMP/big_mark.eml" "【機密性3】内部資料"
+big_csv "$TMP/big_plain.eml" "end of list"
+ctl -c "$TMP/base.conf" check --json "$TMP/big_mark.eml"
+check_json "large part: a marking on the last line of a 1.5 MB attachment is read (mapped)" 2 \
+	'.verdict=="reject" and any(f("classified")[]; .where=="big.csv")'
+ctl -c "$TMP/base.conf" check --json "$TMP/big_plain.eml"
+check_json "large part: the same attachment without it has no classified finding" 1 \
+	'(f("classified") | length) == 0 and .verdict=="hold"'
+TMPDIR=/nonexistent ctl -c "$TMP/base.conf" check --json "$TMP/big_mark.eml"
+check_json "large part: with TMPDIR unusable it is read in memory, same verdict" 2 \
+	'.verdict=="reject" and any(f("classified")[]; .where=="big.csv")'
+
 # ---------------------------------------------------------------------------
 # 6. errors: unreadable input 66, usage 64, configuration 78
 
