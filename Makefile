@@ -90,6 +90,9 @@ DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 # tests/units/run.sh: systemd-analyze verify (systemd as a package only:
 # it is not PID 1 here, and installing it does not make it so) and curl.
 DEB_PKGS += systemd curl
+# tests/unit/test_report.c: `report --month` opened in LibreOffice Calc
+# (soffice --headless --infilter=CSV:44,34,76), as issue 18 asks.
+DEB_PKGS += libreoffice-calc-nogui
 # Only `make fixtures` (tests/fixtures/make-*-fixtures.sh) and the
 # evaluation set's generator (tests/corpus-eval/make-eval.py: pptx through
 # Impress) need these; fixtures and corpora are committed, so `make test`
