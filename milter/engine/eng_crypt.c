@@ -436,6 +436,97 @@ static eng_crypt_kind cms_compressed(const ber_tlv *body, sg_buf *out,
 	return ENG_CRYPT_READABLE;
 }
 
+/* The header of one element: tag class, form and number, header size,
+ * and the content length it states (indefinite: *indef). Unlike
+ * ber_read, the content need not be there: for a file cut short. */
+static int ber_head(const unsigned char *d, size_t n, ber_tlv *t, size_t *hdr,
+		    bool *indef)
+{
+	size_t i = 1, len = 0;
+
+	if (n < 2 || (d[0] & 0x1f) == 0x1f)
+		return CR_BAD;
+	t->cls = d[0] >> 6;
+	t->cons = (d[0] & 0x20) != 0;
+	t->tag = d[0] & 0x1f;
+	*indef = d[1] == 0x80;
+	if (d[1] < 0x80 || *indef) {
+		len = *indef ? 0 : d[1];
+		i = 2;
+	} else {
+		unsigned nb = d[1] & 0x7f;
+
+		if (nb > 4 || nb > n - 2)
+			return CR_BAD;
+		i = 2;
+		for (unsigned k = 0; k < nb; k++)
+			len = len << 8 | d[i++];
+	}
+	if (*indef && !t->cons)
+		return CR_BAD;
+	t->val = d + i;
+	t->len = len;
+	t->total = i + len;
+	*hdr = i;
+	return CR_OK;
+}
+
+/*
+ * A SignedData cut short after its encapsulated content: what is lost
+ * is certificates, CRLs and signer infos, never content (mikel/mail's
+ * fixtures keep the first lines of real detached signatures; a mailer
+ * that truncates a .p7s does the same). Read when the ContentInfo, its
+ * [0] and the SignedData run past the end of the input (indefinite, or
+ * stating more than is there), the version, digest algorithms and the
+ * whole EncapsulatedContentInfo are there, and what follows them starts
+ * like the next field ([0] certificates, [1] crls, SET signerInfos) or
+ * is nothing. Anything else cut short (the content itself, an
+ * EnvelopedData) stays BROKEN: a scan limit.
+ */
+static eng_crypt_kind cms_signed_cut(const unsigned char *d, size_t n, sg_buf *out,
+				     eng_crypt_info *info)
+{
+	const unsigned char *p = d;
+	size_t left = n, hdr;
+	ber_tlv t;
+	bool indef;
+	int r;
+
+	/* ContentInfo SEQUENCE, contentType, [0], SignedData SEQUENCE */
+	if (ber_head(p, left, &t, &hdr, &indef) != CR_OK || !BER_SEQUENCE(&t) ||
+	    (!indef && t.total <= left))
+		return ENG_CRYPT_BROKEN;
+	p += hdr, left -= hdr;
+	if (ber_read(p, left, 1, &t) != CR_OK || cms_oid(&t) != CMS_SIGNED)
+		return ENG_CRYPT_BROKEN;
+	p += t.total, left -= t.total;
+	for (int k = 0; k < 2; k++) {
+		if (ber_head(p, left, &t, &hdr, &indef) != CR_OK ||
+		    (k == 0 ? !BER_CTX(&t, 0) || !t.cons : !BER_SEQUENCE(&t)) ||
+		    (!indef && t.total <= left))
+			return ENG_CRYPT_BROKEN;
+		p += hdr, left -= hdr;
+	}
+	/* version, digestAlgorithms, encapContentInfo: whole */
+	if (ber_read(p, left, 3, &t) != CR_OK || t.cls != 0 || t.tag != 2)
+		return ENG_CRYPT_BROKEN;
+	p += t.total, left -= t.total;
+	if (ber_read(p, left, 3, &t) != CR_OK || !BER_SET(&t))
+		return ENG_CRYPT_BROKEN;
+	p += t.total, left -= t.total;
+	if (ber_read(p, left, 3, &t) != CR_OK)
+		return ENG_CRYPT_BROKEN;
+	p += t.total, left -= t.total;
+	if (left > 0 && p[0] != 0xa0 && p[0] != 0xa1 && p[0] != 0x31)
+		return ENG_CRYPT_BROKEN;
+	r = cms_encap(&t, out);
+	if (r == 0)
+		return ENG_CRYPT_SIGNATURE;
+	if (r < 0)
+		return broken(info, "the signed content cannot be read", r);
+	return ENG_CRYPT_READABLE;
+}
+
 static bool only_space(const unsigned char *d, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -458,8 +549,14 @@ eng_crypt_kind eng_crypt_cms(const unsigned char *d, size_t n, sg_buf *out,
 	 * approver more than "CMS". */
 	if (ber_read(d + at, n - at, 1, &oid) == CR_OK)
 		label(info, cms_name(cms_oid(&oid)));
-	if (ber_read(d, n, 0, &top) != CR_OK || !BER_SEQUENCE(&top))
+	if (ber_read(d, n, 0, &top) != CR_OK || !BER_SEQUENCE(&top)) {
+		eng_crypt_kind k = cms_signed_cut(d, n, out, info);
+
+		/* labelled "CMS SignedData" above, as a whole one is */
+		if (k != ENG_CRYPT_BROKEN || (info && info->why))
+			return k;
 		return broken(info, "truncated or bad lengths", CR_BAD);
+	}
 	/* Bytes after the structure are nobody's content: a "proof" with
 	 * plain text appended to it proves nothing. */
 	if (!only_space(d + top.total, n - top.total))

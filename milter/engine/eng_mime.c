@@ -383,7 +383,10 @@ static bool eng_is_body_type(const char *ctype, const unsigned char *d, size_t n
  * base64 at all: a mailing list's footer that Mailman appends to a
  * base64 part (SpamAssassin's cjk/big5-base64.1). The base64 before it
  * decodes in full; the footer is what every reader of the mail sees as
- * text, so it is read as text (trailer), not decoded into garbage. */
+ * text, so it is read as text (trailer), not decoded into garbage.
+ * Prose after a blank line that starts with a base64 letter is such a
+ * trailer as soon as a byte no base64 has follows; and a lone last
+ * character (six bits, no byte) loses nothing. */
 typedef struct eng_b64_check {
 	char why[128];		/* "" when the part decodes fully */
 	unsigned char tail[2];	/* bytes of an unpadded last group */
@@ -397,7 +400,7 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 {
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
 	char chunk[8192];
-	size_t nalpha = 0, npad = 0, off = 0, after = 0, nls = 0;
+	size_t nalpha = 0, npad = 0, off = 0, after = 0, nls = 0, cand = 0;
 	bool foreign_after = false;
 	int last[3] = { 0, 0, 0 };
 	ssize_t n;
@@ -429,6 +432,14 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 				foreign_after = v < 0;
 				continue;
 			}
+			/* Prose after a blank line may start with a letter
+			 * that base64 has ("The digitizer does...",
+			 * SpamAssassin's nice/mime4): remember where, and
+			 * call it a trailer if something no base64 has
+			 * follows (below). */
+			if (cand == 0 && nalpha > 0 && nalpha % 4 == 0 && npad == 0 &&
+			    nls >= 2 && v >= 0)
+				cand = off + 1;
 			if (c == '\n')
 				nls++;
 			else if (!g_ascii_isspace(c))
@@ -447,6 +458,15 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 					 "base64: byte 0x%02X outside the alphabet at byte %zu",
 					 c, off);
 			}
+			if (chk->why[0] && cand > 0) {
+				/* From the candidate on it is a trailer: read
+				 * as text and as joined base64 (the caller), the
+				 * base64 before it whole groups. The rest is
+				 * still scanned for a foreign byte. */
+				chk->why[0] = '\0';
+				after = cand;
+				foreign_after = v < 0 && c != '=';
+			}
 		}
 	}
 	g_mime_stream_reset(raw);
@@ -464,9 +484,14 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 	}
 	if (npad > 2)
 		snprintf(chk->why, sizeof(chk->why), "base64: %zu '=' of padding", npad);
-	else if (nalpha % 4 == 1)
+	else if (nalpha % 4 == 1 && npad > 0)
 		snprintf(chk->why, sizeof(chk->why),
 			 "base64: cut short, a lone character after %zu bytes", nalpha / 4 * 3);
+	/* A lone last character without padding carries six bits, no whole
+	 * byte: every byte was decoded, nothing is unread (rspamd's
+	 * fname.eml, "yCvOy"). */
+	else if (nalpha % 4 == 1)
+		;
 	else if (npad > 0 && (nalpha + npad) % 4 != 0)
 		snprintf(chk->why, sizeof(chk->why),
 			 "base64: %zu characters and %zu '=' do not make whole groups",

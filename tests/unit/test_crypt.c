@@ -11,7 +11,9 @@
 #include "engine/eng_crypt.h"
 #include "engine/eng_sniff.h"
 
+#include <glib.h>
 #include <stdint.h>
+#include <string.h>
 
 static unsigned char *slurp(const char *name, size_t *len)
 {
@@ -217,19 +219,81 @@ END_TEST
 
 START_TEST(test_truncated_cms_is_broken_not_encrypted)
 {
-	static const char *const files[] = { "enveloped_truncated.p7m", "signed_truncated.der" };
+	size_t n;
+	unsigned char *d = slurp("enveloped_truncated.p7m", &n);
+	eng_crypt_info info = { 0 };
 
-	for (size_t i = 0; i < 2; i++) {
-		size_t n;
-		unsigned char *d = slurp(files[i], &n);
-		eng_crypt_info info = { 0 };
+	ck_assert_int_eq(eng_crypt_cms(d, n, NULL, &info), ENG_CRYPT_BROKEN);
+	ck_assert_ptr_nonnull(info.why);
+	ck_assert(!eng_crypt_encrypted(d, n));
+	ck_assert_int_eq(eng_sniff(d, n), ENG_FT_UNKNOWN);
+	free(d);
+}
+END_TEST
 
-		ck_assert_int_eq(eng_crypt_cms(d, n, NULL, &info), ENG_CRYPT_BROKEN);
-		ck_assert_ptr_nonnull(info.why);
-		ck_assert(!eng_crypt_encrypted(d, n));
-		ck_assert_int_eq(eng_sniff(d, n), ENG_FT_UNKNOWN);
-		free(d);
+/* A SignedData cut short: after its whole content (signed_truncated.der
+ * keeps 300 of 1,650 bytes, the content ends at 262) it is read; cut
+ * inside the content, or followed by what starts no SignedData field,
+ * it is BROKEN (issue 13, mikel/mail's truncated signatures). */
+START_TEST(test_signed_cut_after_content_is_read)
+{
+	size_t n;
+	unsigned char *d = slurp("signed_truncated.der", &n);
+	unsigned char *full;
+	size_t fn;
+	eng_crypt_info info = { 0 };
+	sg_buf out;
+
+	sg_buf_init(&out, 1 << 20);
+	ck_assert_int_eq(eng_crypt_cms(d, n, &out, &info), ENG_CRYPT_READABLE);
+	ck_assert_ptr_nonnull(memmem(out.data, out.len, "機密性3A", strlen("機密性3A")));
+	ck_assert(!eng_crypt_encrypted(d, n));
+	sg_buf_free(&out);
+	full = slurp("signed.der", &fn);
+	for (size_t cut = 60; cut < 262; cut += 40) {
+		eng_crypt_info ci = { 0 };
+
+		sg_buf_init(&out, 1 << 20);
+		ck_assert_int_eq(eng_crypt_cms(full, cut, &out, &ci), ENG_CRYPT_BROKEN);
+		ck_assert_ptr_nonnull(ci.why);
+		sg_buf_free(&out);
 	}
+	memcpy(full + 262, "\x04\x02zz", 4);
+	{
+		eng_crypt_info ci = { 0 };
+
+		ck_assert_int_eq(eng_crypt_cms(full, 266, NULL, &ci), ENG_CRYPT_BROKEN);
+	}
+	free(full);
+	free(d);
+}
+END_TEST
+
+START_TEST(test_detached_signature_cut_short_is_a_signature)
+{
+	size_t n;
+	unsigned char *d = slurp("multipart_signed_clean.smime", &n);
+	const char *at = memmem(d, n, "filename=\"smime.p7s\"", 20);
+	const char *b, *e;
+	gsize sl = 0;
+	guchar *sig;
+	eng_crypt_info info = { 0 };
+	gchar *b64;
+
+	ck_assert_ptr_nonnull(at);
+	b = strstr(at, "\n\n");
+	ck_assert_ptr_nonnull(b);
+	e = strstr(b + 2, "\n--");
+	ck_assert_ptr_nonnull(e);
+	b64 = g_strndup(b + 2, (gsize)(e - b - 2));
+	sig = g_base64_decode(b64, &sl);
+	ck_assert_uint_gt(sl, 600);
+	ck_assert_int_eq(eng_crypt_cms(sig, sl, NULL, &info), ENG_CRYPT_SIGNATURE);
+	ck_assert_int_eq(eng_crypt_cms(sig, 600, NULL, &info), ENG_CRYPT_SIGNATURE);
+	ck_assert_int_eq(eng_sniff(sig, 600), ENG_FT_P7S);
+	g_free(sig);
+	g_free(b64);
+	free(d);
 }
 END_TEST
 
@@ -350,6 +414,8 @@ static Suite *crypt_suite(void)
 	tcase_add_test(tc, test_opaque_signed_cms_gives_its_content);
 	tcase_add_test(tc, test_signed_cms_is_not_encrypted);
 	tcase_add_test(tc, test_truncated_cms_is_broken_not_encrypted);
+	tcase_add_test(tc, test_signed_cut_after_content_is_read);
+	tcase_add_test(tc, test_detached_signature_cut_short_is_a_signature);
 	tcase_add_test(tc, test_text_appended_to_a_proof_spoils_it);
 	tcase_add_test(tc, test_content_over_the_limit_is_broken);
 	tcase_add_test(tc, test_header_only_armour_is_broken);
