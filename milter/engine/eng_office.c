@@ -20,6 +20,7 @@
 #include <nettle/nettle-meta.h>
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,6 +41,10 @@
 #define ENG_STD_SPIN 50000UL
 
 static const char eng_velvet[] = "VelvetSweatshop";
+
+/* Stream bytes read by eng_stream_head for this scan's current file
+ * (per thread, as a scan is): eng_office_ole gives it to the caller. */
+static _Thread_local unsigned long long eng_ole_read;
 
 static unsigned eng_le16(const unsigned char *p)
 {
@@ -457,6 +462,7 @@ static long eng_stream_head(GsfInfile *ole, const char *name, unsigned char *buf
 			got = (long)want;
 		else
 			got = ENG_OLE_UNREADABLE;
+		eng_ole_read += want;
 		g_object_unref(in);
 		return got;
 	}
@@ -550,6 +556,38 @@ static void eng_ppt(GsfInfile *ole, eng_office_info *o)
 	}
 }
 
+/*
+ * libgsf refuses what it cannot trust with a g_return_if_fail, a
+ * CRITICAL of domain "libgsf:msole" (a directory entry larger than the
+ * file, a bad sector), and goes on without it: the entry, a stream that
+ * decides encryption among them, silently vanishes. Such a file was
+ * not read in full, which the caller holds as office-unreadable; the
+ * message goes to our flag, not to stderr. GLib calls a handler in the
+ * thread that logs, so the flag is per thread, as a scan is; so is the
+ * count of stream bytes read (eng_stream_head), which the caller adds
+ * to the message's expanded bytes.
+ */
+static _Thread_local bool eng_gsf_refused;
+static pthread_once_t eng_gsf_log_once = PTHREAD_ONCE_INIT;
+
+static void eng_gsf_log(const gchar *domain, GLogLevelFlags level,
+			const gchar *msg, gpointer unused)
+{
+	(void)domain;
+	(void)level;
+	(void)msg;
+	(void)unused;
+	eng_gsf_refused = true;
+}
+
+static void eng_gsf_log_init(void)
+{
+	/* WARNING: a broken sector chain it cut ("we might still be able
+	 * to extract some data"): the stream was not read in full. */
+	g_log_set_handler("libgsf:msole", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING,
+			  eng_gsf_log, NULL);
+}
+
 int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *o)
 {
 	GsfInput *mem = gsf_input_memory_new(data, (gsf_off_t)len, FALSE);
@@ -558,6 +596,9 @@ int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *o)
 
 	memset(o, 0, sizeof(*o));
 	o->mime = "application/x-ole-storage";
+	pthread_once(&eng_gsf_log_once, eng_gsf_log_init);
+	eng_gsf_refused = false;
+	eng_ole_read = 0;
 	ole = mem ? gsf_infile_msole_new(mem, &err) : NULL;
 	if (err)
 		g_error_free(err);
@@ -576,6 +617,8 @@ int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *o)
 		eng_xls(ole, o);
 	else if (eng_has_child(ole, "PowerPoint Document"))
 		eng_ppt(ole, o);
+	o->unreadable |= eng_gsf_refused;
+	o->read = eng_ole_read;
 	g_object_unref(ole);
 	g_object_unref(mem);
 	return 0;

@@ -40,7 +40,9 @@ typedef struct eng_office_info {
 	bool encrypted;
 	bool default_password;	/* encrypted with VelvetSweatshop: opens */
 	bool vba;
-	bool unreadable;	/* a stream that decides it could not be read */
+	bool unreadable;	/* a stream that decides it could not be read,
+				 * or libgsf refused part of the file */
+	unsigned long long read;	/* stream bytes read (bounded heads) */
 	const char *mime;	/* static string */
 	const char *method;	/* "ECMA-376 agile", "RC4", ... or NULL */
 } eng_office_info;

@@ -18,6 +18,20 @@
  *	  (why says what it said): a scan limit.
  *	qpdf's errors and warnings are silenced and collected, never
  *	printed; its exceptions stay inside the C API.
+ *
+ *	eng_pdf_open_cost() tells, before qpdf runs, how many bytes qpdf
+ *	would inflate in the caller's memory when it opens the file and
+ *	resolves its objects: the data of cross-reference streams (/Type
+ *	/XRef, read at open) and object streams (/ObjStm), found by their
+ *	dictionaries (name escapes undone), inflated here into nothing
+ *	but a count that stops past cap. qpdf cannot be interrupted or
+ *	bounded, so a PDF whose count is over the caller's budget
+ *	(ENG_PDF_COUNT_OVER), or whose such stream has a filter other
+ *	than /FlateDecode (ENG_PDF_COUNT_FILTER: ASCIIHex, LZW, chains
+ *	could multiply it unseen; no real writer uses them there), is
+ *	not handed to qpdf: the caller holds it as a scan limit. The text
+ *	is read by the worker process (eng_pdftext), under its own memory
+ *	and CPU limits.
  */
 #ifndef ENG_PDF_H
 #define ENG_PDF_H
@@ -33,6 +47,14 @@ typedef enum {
 	ENG_PDF_UNREADABLE
 } eng_pdf_status;
 
+typedef enum {
+	ENG_PDF_COUNT_OK,
+	ENG_PDF_COUNT_OVER,
+	ENG_PDF_COUNT_FILTER
+} eng_pdf_count;
+
 eng_pdf_status eng_pdf_check(const unsigned char *data, size_t len, sg_buf *why);
+eng_pdf_count eng_pdf_open_cost(const unsigned char *data, size_t len,
+				unsigned long long cap, unsigned long long *bytes);
 
 #endif

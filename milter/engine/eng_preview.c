@@ -58,6 +58,8 @@
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
+#include "engine/eng_pdf.h"
+
 #include <qpdf/qpdf-c.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,11 +501,18 @@ static void pv_docx(const unsigned char *data, size_t len, sg_buf *out)
 }
 
 /* The page count; -1 when qpdf cannot open it without a password. */
-static long pv_pdf_pages(const unsigned char *data, size_t len)
+static long pv_pdf_pages(const unsigned char *data, size_t len,
+			 unsigned long long cap)
 {
-	qpdf_data q = qpdf_init();
+	qpdf_data q;
 	long pages = -1;
+	unsigned long long used;
 
+	/* qpdf inflates object streams to count pages: not past what the
+	 * scan allows (eng_pdf_open_cost; the scan held such a PDF). */
+	if (eng_pdf_open_cost(data, len, cap, &used) != ENG_PDF_COUNT_OK)
+		return -1;
+	q = qpdf_init();
 	qpdf_silence_errors(q);
 	qpdf_set_suppress_warnings(q, QPDF_TRUE);
 	if ((qpdf_read_memory(q, "attachment", (const char *)data,
@@ -587,7 +596,8 @@ void eng_pv_file(eng_ctx *ctx, const eng_attachment *node, int ftype,
 	else if (ft == ENG_FT_TEXT)
 		pv_textfile(node, data, len, &one);
 	else if (ft == ENG_FT_PDF)
-		sg_buf_printf(&one, "\"kind\":\"pdf\",\"pages\":%ld", pv_pdf_pages(data, len));
+		sg_buf_printf(&one, "\"kind\":\"pdf\",\"pages\":%ld", pv_pdf_pages(data, len,
+								     ctx->eng->lim.expanded_size));
 	else if (eng_ftype_info(ft)->flags & ENG_FT_F_IMAGE)
 		sg_buf_puts(&one, "\"kind\":\"image\"");
 	else

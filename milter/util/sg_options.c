@@ -98,8 +98,9 @@ const sg_option sg_options[] = {
 	{ "limits", "max_archive_entries", SG_OPT_INT, "5000", NULL, 1, 10000000,
 	  "Most entries read from all the archives of one message." },
 	{ "limits", "max_expanded_size", SG_OPT_SIZE, "100M", NULL, 1024, 4096 * MIB,
-	  "Most bytes read out of all the archives of one message; this also "
-	  "bounds the memory an archive bomb can take." },
+	  "Most bytes read out of all the archives of one message (document "
+	  "packages, signed wrappers, the PDF streams qpdf inflates and the OLE "
+	  "streams read count too); this also bounds the memory a bomb can take." },
 	{ "limits", "max_expansion_ratio", SG_OPT_INT, "100", NULL, 2, 1000000,
 	  "Most bytes read out of one archive per byte of the archive (past "
 	  "the first MiB): a higher ratio is an archive bomb." },

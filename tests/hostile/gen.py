@@ -21,7 +21,10 @@ DESCRIPTION
 	level's compressed entry must stay under deflate's 32 KB window
 	for the next level to compress its 16 copies); a zip quine stand-in (see zip_quine);
 	a 7z that declares 1 TB; an OLE file with a cyclic FAT; a PDF
-	whose xref sections point at each other (/Prev loop).
+	whose xref sections point at each other (/Prev loop); PDFs whose
+	cross-reference stream or object stream inflates to 512 MiB (one
+	behind ASCIIHex+Flate), whose 16 content streams inflate to 96 MiB
+	each; an OLE file whose streams claim 4 GiB.
 """
 import base64
 import os
@@ -278,6 +281,95 @@ def pdf_xref_loop():
     return bytes(out)
 
 
+def pdf_with(objs, xref_stream=None):
+    """A PDF of objs (bytes each, numbered from 1); with xref_stream
+    (a function of the offsets giving the stream object's bytes after
+    "N 0 obj"), its cross-reference table is that stream."""
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offs = []
+    for i, o in enumerate(objs):
+        offs.append(len(out))
+        out += b"%d 0 obj\n" % (i + 1) + o + b"\nendobj\n"
+    x = len(out)
+    if xref_stream:
+        out += b"%d 0 obj\n" % (len(objs) + 1) + xref_stream(offs) + b"\nendobj\n"
+    else:
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+        out += b"".join(b"%010d 00000 n \n" % o for o in offs)
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objs) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % x
+    return bytes(out)
+
+
+PAGES = [b"<< /Type /Catalog /Pages 2 0 R >>",
+         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"]
+
+
+def zlib_of(head, zeros_mib):
+    c = zlib.compressobj(9)
+    mib = b"\0" * (1 << 20)
+    return c.compress(head) + b"".join(c.compress(mib) for _ in range(zeros_mib)) + c.flush()
+
+
+def pdf_xref_bomb(filters=b"/FlateDecode", hexed=False):
+    """A 500 KB PDF whose cross-reference stream (what qpdf inflates in
+    the milter's own memory when it opens the file, uninterruptible)
+    inflates to 512 MiB: its real rows, then zeros (free entries)."""
+    def xs(offs):
+        rows = b"\x00\x00\x00\x00\x00\xff\xff" + b"".join(
+            b"\x01" + o.to_bytes(4, "big") + b"\x00\x00" for o in offs)
+        data = zlib_of(rows, 512)
+        if hexed:
+            data = data.hex().encode() + b">"
+        return (b"<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter %s /Length %d >>\nstream\n"
+                % (len(offs) + 2, filters, len(data)) + data + b"\nendstream")
+    return pdf_with(PAGES, xs)
+
+
+def pdf_objstm_bomb():
+    """The page tree in an object stream (/Type /O#62jStm: a name
+    escape, as qpdf reads it) of 512 MiB: qpdf inflates it when it
+    resolves the objects."""
+    body = b"2 0 3 40 << /Type /Pages /Kids [3 0 R] /Count 1 >> << /Type /Page /Parent 2 0 R >>"
+    data = zlib_of(body + b" ", 512)
+    objs = [PAGES[0],
+            b"<< /Type /O#62jStm /N 2 /First 8 /Filter /FlateDecode /Length %d >>\nstream\n"
+            % len(data) + data + b"\nendstream"]
+    return pdf_with(objs)
+
+
+def pdf_many_streams(n=16, units=64):
+    """16 pages whose content streams inflate to 96 MiB each (a real
+    operator repeated): read only by the PDF text worker, which its
+    pdf_timeout stops."""
+    c = zlib.compressobj(9)
+    blk = b"0 0 m\n" * (1 << 18)
+    comp = b"".join(c.compress(blk) for _ in range(units)) + c.flush()
+    kids = " ".join("%d 0 R" % (3 + i) for i in range(n)).encode()
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % n]
+    objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R >>"
+             % (3 + n + i) for i in range(n)]
+    objs += [b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(comp) + comp +
+             b"\nendstream" for _ in range(n)]
+    return pdf_with(objs)
+
+
+def ole_huge_stream(src):
+    """The committed plain.doc with every stream's size set to 4 GiB
+    (its chain unchanged): libgsf refuses entries larger than the
+    file, and the reads of what is left are bounded heads."""
+    d = bytearray(open(os.path.join(src, "tests/fixtures/attach/files/plain.doc"), "rb").read())
+    ssz = 1 << struct.unpack_from("<H", d, 0x1E)[0]
+    off = (struct.unpack_from("<I", d, 0x30)[0] + 1) * ssz
+    for i in range(ssz // 128):
+        e = off + i * 128
+        if d[e + 0x42] == 2:
+            struct.pack_into("<I", d, e + 0x78, 0xFFFFFFF0)
+    return bytes(d)
+
+
 def main():
     outdir, src = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
@@ -299,6 +391,17 @@ def main():
                                           "application/msword"),
         "pdf_xref_loop": with_attachment("xref loop", "loop.pdf", pdf_xref_loop(),
                                          "application/pdf"),
+        "pdf_xref_bomb": with_attachment("xref bomb", "xref.pdf", pdf_xref_bomb(),
+                                         "application/pdf"),
+        "pdf_xref_hex_chain": with_attachment("xref hex chain", "hex.pdf",
+                                              pdf_xref_bomb(b"[/ASCIIHexDecode /FlateDecode]", True),
+                                              "application/pdf"),
+        "pdf_objstm_bomb": with_attachment("objstm bomb", "objstm.pdf", pdf_objstm_bomb(),
+                                           "application/pdf"),
+        "pdf_many_streams": with_attachment("many streams", "many.pdf", pdf_many_streams(),
+                                            "application/pdf"),
+        "ole_huge_stream": with_attachment("huge OLE stream", "huge.doc", ole_huge_stream(src),
+                                           "application/msword"),
     }
     for name, data in cases.items():
         with open(os.path.join(outdir, name + ".eml"), "wb") as f:

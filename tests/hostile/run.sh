@@ -46,8 +46,13 @@ rfc2231_out_of_order~found("dangerous-attachment")~filename*2, *0*, *1 (and a du
 zip_42~any(.findings[]; .category=="scan-limit" and (.rule|startswith("archive-")))~42.zip (16^5 files, 1 PiB): expansion limits stop it
 zip_quine~any(.findings[]; .category=="scan-limit" and (.rule|startswith("archive-")))~a ZIP whose entry is the ZIP itself: stops at a limit or as unreadable
 sevenzip_1tb~any(.findings[]; .category=="scan-limit" and (.rule|startswith("archive-")))~7z declaring 1 TB unpacked: no allocation of it, unreadable past the data
-ole_cyclic_fat~.verdict=="hold"~cyclic FAT chain: libgsf cuts the cycle (warning), the file is still inspected
-pdf_xref_loop~.verdict=="hold"~two xref sections whose /Prev point at each other: qpdf detects the loop'
+ole_cyclic_fat~any(.findings[]; .rule=="office-unreadable")~cyclic FAT chain: libgsf cuts the cycle with a warning, so the stream was not read in full: office-unreadable
+pdf_xref_loop~.verdict=="hold"~two xref sections whose /Prev point at each other: qpdf detects the loop
+pdf_xref_bomb~any(.findings[]; .rule=="archive-size" and .where=="xref.pdf")~500 KB PDF, xref stream inflating to 512 MiB: counted against max_expanded_size before qpdf opens it
+pdf_xref_hex_chain~any(.findings[]; .rule=="pdf-unreadable" and .where=="hex.pdf")~the same xref stream behind ASCIIHex+Flate: not counted, so not opened
+pdf_objstm_bomb~any(.findings[]; .rule=="archive-size" and .where=="objstm.pdf")~object stream (/O#62jStm) inflating to 512 MiB: counted likewise
+pdf_many_streams~any(.findings[]; .category=="scan-limit" and (.rule|startswith("pdf-")))~16 content streams of 96 MiB each: the text worker is stopped by pdf_timeout
+ole_huge_stream~any(.findings[]; .rule=="office-unreadable" and .where=="huge.doc")~OLE streams claiming 4 GiB: libgsf drops entries larger than the file (a CRITICAL it logs), which is office-unreadable; reads stay bounded heads'
 
 sg_take_slot e2e1 e2e2 e2e3 e2e4
 sg_state driver_pid $$

@@ -6,6 +6,7 @@
  */
 #include "sg_test_eng.h"
 #include "engine/eng.h"
+#include "engine/eng_pdf.h"
 #include "engine/eng_sniff.h"
 
 #include <glib.h>
@@ -13,6 +14,7 @@
 #include <gsf/gsf-outfile.h>
 #include <gsf/gsf-output-memory.h>
 #include <stdint.h>
+#include <zlib.h>
 
 #define BASE_CONF "[policy]\ninternal_domains = example.lg.jp\n"
 
@@ -703,6 +705,75 @@ START_TEST(test_legacy_doc_password)
 }
 END_TEST
 
+/* A PDF around one stream object: dict (without /Length) and the data
+ * (n bytes of zeros, deflated when flate). */
+static GByteArray *pdf_stream_doc(const char *dict, size_t zeros, bool flate)
+{
+	GByteArray *pdf = g_byte_array_new();
+	unsigned char *raw = g_malloc0(zeros + 1), *comp;
+	uLongf clen = compressBound((uLong)zeros);
+	char head[512];
+
+	comp = g_malloc(clen);
+	if (flate)
+		ck_assert_int_eq(compress2(comp, &clen, raw, (uLong)zeros, 9), Z_OK);
+	else
+		memcpy(comp, raw, clen = (uLongf)zeros);
+	g_byte_array_append(pdf, (const guint8 *)"%PDF-1.5\n", 9);
+	snprintf(head, sizeof(head), "1 0 obj\n<< %s /Length %lu >>\nstream\n", dict,
+		 (unsigned long)clen);
+	g_byte_array_append(pdf, (const guint8 *)head, (guint)strlen(head));
+	g_byte_array_append(pdf, comp, (guint)clen);
+	g_byte_array_append(pdf, (const guint8 *)"\nendstream\nendobj\n%%EOF\n", 25);
+	g_free(raw);
+	g_free(comp);
+	return pdf;
+}
+
+/* Issue 13: what qpdf would inflate in our memory (xref and object
+ * streams) is counted before it runs, against the caller's budget. */
+START_TEST(test_pdf_open_cost_counts_xref_and_object_streams)
+{
+	static const struct {
+		const char *dict;
+		size_t zeros;
+		bool flate;
+		unsigned long long cap;
+		eng_pdf_count want;
+		unsigned long long bytes;	/* when OK */
+	} t[] = {
+		{ "/Type /XRef /Filter /FlateDecode /W [1 2 1]", 100000, true, 1 << 20,
+		  ENG_PDF_COUNT_OK, 100000 },
+		{ "/Type /XRef /Filter /FlateDecode /W [1 2 1]", 3 << 20, true, 1 << 20,
+		  ENG_PDF_COUNT_OVER, 0 },
+		{ "/Type/ObjStm/Filter[/FlateDecode]/N 1", 3 << 20, true, 1 << 20,
+		  ENG_PDF_COUNT_OVER, 0 },
+		/* a name escape is the same name to qpdf */
+		{ "/Type /O#62jStm /Filter /Fl#61teDecode", 3 << 20, true, 1 << 20,
+		  ENG_PDF_COUNT_OVER, 0 },
+		{ "/Type /XRef /Filter [/ASCIIHexDecode /FlateDecode]", 100, true, 1 << 20,
+		  ENG_PDF_COUNT_FILTER, 0 },
+		{ "/Type /XRef /Filter /LZWDecode", 100, true, 1 << 20, ENG_PDF_COUNT_FILTER, 0 },
+		{ "/Type /XRef /Filter 5 0 R", 100, true, 1 << 20, ENG_PDF_COUNT_FILTER, 0 },
+		/* unfiltered: its length */
+		{ "/Type /XRef /W [1 2 1]", 5000, false, 1 << 20, ENG_PDF_COUNT_OK, 5000 },
+		/* a page's content stream is the text worker's, not counted */
+		{ "/Filter /FlateDecode", 3 << 20, true, 1 << 20, ENG_PDF_COUNT_OK, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		GByteArray *pdf = pdf_stream_doc(t[i].dict, t[i].zeros, t[i].flate);
+		unsigned long long used = 7;
+		eng_pdf_count c = eng_pdf_open_cost(pdf->data, pdf->len, t[i].cap, &used);
+
+		ck_assert_msg(c == t[i].want, "case %zu: %d", i, (int)c);
+		if (c == ENG_PDF_COUNT_OK)
+			ck_assert_msg(used == t[i].bytes, "case %zu: %llu bytes", i, used);
+		g_byte_array_free(pdf, TRUE);
+	}
+}
+END_TEST
+
 static Suite *attach_suite(void)
 {
 	Suite *s = suite_create("attach");
@@ -745,6 +816,7 @@ static Suite *attach_suite(void)
 	tcase_add_test(tc, test_password_ooxml_is_encrypted_and_so_is_a_zip_of_them);
 	tcase_add_test(tc, test_ooxml_with_velvetsweatshop_is_unencrypted);
 	tcase_add_test(tc, test_legacy_doc_password);
+	tcase_add_test(tc, test_pdf_open_cost_counts_xref_and_object_streams);
 	suite_add_tcase(s, tc);
 	return s;
 }
