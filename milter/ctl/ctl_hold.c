@@ -382,9 +382,19 @@ static void ctl_show_findings(const ntf_hold_view *v)
 			printf(" (%s%s%s)", f->label_ja ? f->label_ja : "",
 			       f->label_ja && f->label_en ? " / " : "",
 			       f->label_en ? f->label_en : "");
-		printf(" x%lu\n    where: %s\n", f->count, f->where);
+		{
+			sg_buf w;
+
+			/* 本文 / 件名 / 添付ファイル「…」, and the engine's own
+			 * name of the place for whoever greps it. */
+			sg_buf_init(&w, SG_BUF_UNLIMITED);
+			ntf_where_text(f->where, true, &w);
+			printf(" x%lu\n    where: %s (%s)\n", f->count, f->where, sg_buf_cstr(&w));
+			sg_buf_free(&w);
+		}
 		if (f->evidence && *f->evidence)
-			printf("    evidence (masked): %s\n", f->evidence);
+			printf("    該当箇所（" NTF_MASKED_JA "） / evidence (" NTF_MASKED_EN "): %s\n",
+			       f->evidence);
 	}
 }
 

@@ -360,6 +360,7 @@ char *ntf_from_address(const sg_conf *conf);
 const char *ntf_ctx_sendmail(const ntf_ctx *ctx);
 const char *ntf_ctx_base_url(const ntf_ctx *ctx);	/* without a trailing '/' */
 const ntf_keys *ntf_ctx_keys(const ntf_ctx *ctx);
+const char *ntf_ctx_zone(const ntf_ctx *ctx);	/* [policy] timezone */
 
 /* The template variables for one language ("ja" or "en") and one
  * person; each value is owned by vals (ntf_strv, parallel to

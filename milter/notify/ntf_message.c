@@ -41,6 +41,7 @@ struct ntf_ctx {
 	char *from;
 	char *base_url;
 	char *sendmail;
+	char *zone;		/* [policy] timezone: times for people */
 };
 
 static const char *const ntf_kind_names[NTF_KIND_COUNT] = {
@@ -173,6 +174,7 @@ ntf_ctx *ntf_ctx_new(const sg_conf *conf, const ntf_keys *keys, sg_buf *err)
 	ctx->from = ntf_from_address(conf);
 	ctx->sendmail = sg_xstrdup(sg_conf_str(conf, "notify", "sendmail"));
 	ctx->base_url = sg_xstrdup(sg_conf_str(conf, "web", "base_url"));
+	ctx->zone = sg_xstrdup(sg_conf_str(conf, "policy", "timezone"));
 	n = strlen(ctx->base_url);
 	while (n > 0 && ctx->base_url[n - 1] == '/')
 		ctx->base_url[--n] = '\0';
@@ -193,6 +195,7 @@ void ntf_ctx_free(ntf_ctx *ctx)
 			ntf_template_free(ctx->tpl[k][l]);
 	free(ctx->from);
 	free(ctx->base_url);
+	free(ctx->zone);
 	free(ctx->sendmail);
 	free(ctx);
 }
@@ -210,6 +213,11 @@ const char *ntf_ctx_sendmail(const ntf_ctx *ctx)
 const char *ntf_ctx_base_url(const ntf_ctx *ctx)
 {
 	return ctx->base_url;
+}
+
+const char *ntf_ctx_zone(const ntf_ctx *ctx)
+{
+	return ctx->zone;
 }
 
 const ntf_keys *ntf_ctx_keys(const ntf_ctx *ctx)

@@ -21,6 +21,7 @@
  */
 #include "notify/ntf.h"
 #include "util/sg_mem.h"
+#include "util/sg_time.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 typedef struct ntf_lang {
 	bool ja;
 	const char *bullet;
+	const char *zone;	/* [policy] timezone */
 } ntf_lang;
 
 typedef struct ntf_advice {
@@ -103,11 +105,93 @@ static bool ntf_view_has_category(const ntf_hold_view *v, const char *cat)
 	return false;
 }
 
+/* Where the findings of a category are: in the message's own body or
+ * headers, in attachments, or both (issue 18: advice follows the
+ * place; a roster in an attachment is about the attachment). */
+static void ntf_places(const ntf_hold_view *v, const char *cat, bool *text, bool *att)
+{
+	*text = *att = false;
+	for (size_t i = 0; i < v->nfindings; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+
+		if (f->category == NULL || strcmp(f->category, cat) != 0)
+			continue;
+		if (ntf_where_is_attachment(f->where))
+			*att = true;
+		else
+			*text = true;
+	}
+}
+
+/* Whether an attachment at `where` is itself dangerous or holds a
+ * dangerous entry: encrypting it is not the advice (it must not be
+ * sent at all). */
+static bool ntf_dangerous_at(const ntf_hold_view *v, const char *where)
+{
+	size_t n = where ? strlen(where) : 0;
+
+	for (size_t i = 0; n && i < v->nfindings; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+
+		if (f->category && strcmp(f->category, "dangerous-attachment") == 0 && f->where &&
+		    strncmp(f->where, where, n) == 0 && (f->where[n] == '\0' || f->where[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The unencrypted-attachment advice only when some unencrypted file is
+ * not a program (an .exe gets "do not send programs", never "please
+ * encrypt"). A view without findings (an older caller) keeps it. */
+static bool ntf_encrypt_advice(const ntf_hold_view *v)
+{
+	bool seen = false;
+
+	for (size_t i = 0; i < v->nfindings; i++) {
+		const ntf_finding_view *f = &v->findings[i];
+
+		if (f->category == NULL || strcmp(f->category, "unencrypted-attachment") != 0)
+			continue;
+		seen = true;
+		if (!ntf_dangerous_at(v, f->where))
+			return true;
+	}
+	return !seen;
+}
+
+static const char ntf_pd_attachment_ja[] =
+	"・添付ファイルに個人情報（名簿、マイナンバーなど）が含まれています。"
+	"送る必要があるか確認し、必要な場合は添付ファイルを暗号化して、パスワードは"
+	"電話など別の経路で伝えてください。個人情報のメール送信は原則禁止です。"
+	"やむを得ない場合は責任者にも送付してください。";
+static const char ntf_pd_attachment_en[] =
+	"- An attachment holds personal data (a roster, My Numbers, ...). Check "
+	"that it must be sent; if so, encrypt the attachment and give the password "
+	"another way, e.g. by phone. Personal data by e-mail is forbidden in "
+	"principle; when it cannot be avoided, also send it to the responsible "
+	"manager.";
+
 static void ntf_advice_text(const ntf_hold_view *v, ntf_lang l, sg_buf *out)
 {
 	for (size_t i = 0; i < sizeof(ntf_advices) / sizeof(ntf_advices[0]); i++) {
-		if (!ntf_view_has_category(v, ntf_advices[i].category))
+		const char *cat = ntf_advices[i].category;
+		bool text = true, att = false;
+
+		if (!ntf_view_has_category(v, cat))
 			continue;
+		if (strcmp(cat, "unencrypted-attachment") == 0 && !ntf_encrypt_advice(v))
+			continue;
+		if (strcmp(cat, "personal-data") == 0) {
+			ntf_places(v, cat, &text, &att);
+			if (!text && !att)
+				text = true;	/* no findings listed: as before */
+			if (att) {
+				sg_buf_puts(out, l.ja ? ntf_pd_attachment_ja : ntf_pd_attachment_en);
+				sg_buf_putc(out, '\n');
+			}
+			if (!text)
+				continue;
+		}
 		sg_buf_puts(out, l.ja ? ntf_advices[i].ja : ntf_advices[i].en);
 		sg_buf_putc(out, '\n');
 	}
@@ -128,12 +212,14 @@ static void ntf_findings_text(const ntf_hold_view *v, ntf_lang l, sg_buf *out)
 		const ntf_finding_view *f = &v->findings[i];
 		const char *ev = f->evidence ? f->evidence : "";
 
-		sg_buf_printf(out, l.ja ? "%s%s — 場所: %s — %lu 件%s%s\n"
-				      : "%s%s — where: %s — count: %lu%s%s\n",
-			      l.bullet, l.ja ? f->label_ja : f->label_en,
-			      f->where ? f->where : "", f->count,
-			      *ev ? (l.ja ? " — 該当箇所（伏せ字）: " : " — evidence (masked): ") : "",
-			      ev);
+		sg_buf_printf(out, "%s%s — %s", l.bullet, l.ja ? f->label_ja : f->label_en,
+			      l.ja ? "場所: " : "where: ");
+		ntf_where_text(f->where, l.ja, out);
+		sg_buf_printf(out, l.ja ? " — %lu 件" : " — count: %lu", f->count);
+		if (*ev)
+			sg_buf_printf(out, l.ja ? " — 該当箇所（" NTF_MASKED_JA "）: %s"
+					      : " — evidence (" NTF_MASKED_EN "): %s", ev);
+		sg_buf_putc(out, '\n');
 	}
 	ntf_more(out, l, v->nfindings - i);
 }
@@ -155,7 +241,7 @@ static void ntf_att_line(const ntf_attachment_view *a, int depth, ntf_lang l,
 		return;
 	sg_buf_printf(out, "%*s%s%s (%s, ", depth * 2, "", depth ? "└ " : l.bullet,
 		      a->name && *a->name ? a->name : (l.ja ? "（名前なし）" : "(no name)"),
-		      a->type && *a->type ? a->type : "?");
+		      ntf_type_label(a->type, l.ja));
 	ntf_size_text(a->size, l, out);
 	sg_buf_puts(out, a->encrypted ? (l.ja ? ", 暗号化あり" : ", encrypted")
 				      : (l.ja ? ", 暗号化なし" : ", not encrypted"));
@@ -227,15 +313,19 @@ static void ntf_set_list(ntf_strv *vals, const char *name, ntf_list_fn fn,
 	sg_buf_free(&b);
 }
 
-static void ntf_set_time(ntf_strv *vals, const char *name, time_t t)
+/* Times for people, in [policy] timezone: 2026年12月7日(月) 23:08 in
+ * the Japanese part, Mon 7 Dec 2026 23:08 (+09:00) in the English. */
+static void ntf_set_time(ntf_strv *vals, const char *name, time_t t, ntf_lang l)
 {
-	sg_buf b;
+	char b[SG_TIME_SIZE] = "";
 
-	sg_buf_init(&b, 64);
-	if (t)
-		ntf_date_iso8601(t, &b);
-	ntf_set(vals, name, sg_buf_cstr(&b));
-	sg_buf_free(&b);
+	if (t) {
+		if (l.ja)
+			sg_time_ja(l.zone, t, b);
+		else
+			sg_time_en(l.zone, t, b);
+	}
+	ntf_set(vals, name, b);
 }
 
 static void ntf_set_printf(ntf_strv *vals, const char *name, const char *fmt, ...)
@@ -264,10 +354,10 @@ static void ntf_set_plain(const ntf_hold_view *v, ntf_lang l, ntf_strv *vals)
 	ntf_set(vals, "from", v->from);
 	ntf_set(vals, "hold_id", v->hold_id);
 	ntf_set(vals, "queue_id", v->queue_id);
-	ntf_set_time(vals, "created", v->created);
-	ntf_set_time(vals, "expires", v->expires);
-	ntf_set_time(vals, "decided_at", v->decided_at);
-	ntf_set_time(vals, "release_at", v->release_at);
+	ntf_set_time(vals, "created", v->created, l);
+	ntf_set_time(vals, "expires", v->expires, l);
+	ntf_set_time(vals, "decided_at", v->decided_at, l);
+	ntf_set_time(vals, "release_at", v->release_at, l);
 	ntf_set(vals, "decided_by", v->decided_by);
 	ntf_set(vals, "comment", v->comment && *v->comment ? v->comment :
 		l.ja ? "（なし）" : "(none)");
@@ -277,7 +367,8 @@ static void ntf_set_plain(const ntf_hold_view *v, ntf_lang l, ntf_strv *vals)
 	ntf_set(vals, "size", v->size ? sg_buf_cstr(&b) : "—");
 	sg_buf_reset(&b);
 	for (size_t i = 0; i < v->ncategories; i++)
-		sg_buf_printf(&b, "%s%s", i ? ", " : "", v->categories[i]);
+		sg_buf_printf(&b, "%s%s", i ? (l.ja ? "、" : ", ") : "",
+			      ntf_category_label(v->categories[i], l.ja));
 	ntf_set(vals, "categories", sg_buf_cstr(&b));
 	sg_buf_free(&b);
 }
@@ -329,7 +420,8 @@ static void ntf_set_links(const ntf_keys *keys, const char *base_url,
 void ntf_view_values(const ntf_ctx *ctx, const ntf_hold_view *v, const char *lang,
 		     const char *person, time_t now, ntf_strv *vals)
 {
-	ntf_lang l = { strcmp(lang, "ja") == 0, strcmp(lang, "ja") == 0 ? "・" : "- " };
+	ntf_lang l = { strcmp(lang, "ja") == 0, strcmp(lang, "ja") == 0 ? "・" : "- ",
+		       ntf_ctx_zone(ctx) };
 
 	ntf_strv_free(vals);
 	for (size_t i = 0; i < ntf_nvar_names; i++)

@@ -630,7 +630,8 @@ static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
 
 /* [policy] timezone names a zone file (sg_time.c). A host without
  * tzdata at all still starts (times then fall back to local time):
- * only a name that is not there beside UTC is refused. */
+ * only a name that is not there beside UTC is refused. A good one
+ * becomes the process's zone for times people read. */
 static int sg_conf_check_timezone(const sg_conf *conf, sg_buf *err)
 {
 	int i = sg_conf_find("policy", "timezone");
@@ -638,8 +639,10 @@ static int sg_conf_check_timezone(const sg_conf *conf, sg_buf *err)
 
 	if (sg_tz_valid(z) || (access("/usr/share/zoneinfo/UTC", R_OK) != 0 &&
 			       strspn(z, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				      "0123456789_+-/") == strlen(z)))
+				      "0123456789_+-/") == strlen(z))) {
+		sg_time_set_zone(z);
 		return 0;
+	}
 	sg_buf_reset(err);
 	sg_buf_printf(err, "%s:%u: [policy] timezone: \"%.100s\" is not a time zone "
 		      "of /usr/share/zoneinfo (e.g. Asia/Tokyo, UTC)",

@@ -34,6 +34,7 @@ typedef struct sg_tz {
 } sg_tz;
 
 static pthread_mutex_t sg_tz_mu = PTHREAD_MUTEX_INITIALIZER;
+static char sg_tz_default[128] = SG_TIME_DEFAULT_ZONE;	/* under sg_tz_mu */
 static sg_tz sg_tz_cache[SG_TZ_CACHE];
 static size_t sg_tz_ncache;
 
@@ -147,9 +148,9 @@ static bool sg_tz_offset(const char *zone, time_t t, long *off)
 	sg_tz *z = NULL;
 	bool ok;
 
-	if (zone == NULL || *zone == '\0')
-		zone = SG_TIME_DEFAULT_ZONE;
 	pthread_mutex_lock(&sg_tz_mu);
+	if (zone == NULL || *zone == '\0')
+		zone = sg_tz_default;
 	for (size_t i = 0; i < sg_tz_ncache; i++)
 		if (strcmp(sg_tz_cache[i].name, zone) == 0)
 			z = &sg_tz_cache[i];
@@ -187,6 +188,14 @@ static bool sg_tz_offset(const char *zone, time_t t, long *off)
 	}
 	pthread_mutex_unlock(&sg_tz_mu);
 	return ok;
+}
+
+void sg_time_set_zone(const char *zone)
+{
+	pthread_mutex_lock(&sg_tz_mu);
+	snprintf(sg_tz_default, sizeof(sg_tz_default), "%s",
+		 zone && *zone ? zone : SG_TIME_DEFAULT_ZONE);
+	pthread_mutex_unlock(&sg_tz_mu);
 }
 
 bool sg_tz_valid(const char *zone)

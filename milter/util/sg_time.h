@@ -32,7 +32,13 @@
 #define SG_TIME_DEFAULT_ZONE "Asia/Tokyo"
 #define SG_TIME_SIZE 64
 
-/* Broken-down time of t in zone (NULL or "": the default zone), with
+/* The zone used where a caller passes NULL: sg_conf_load() sets it
+ * from [policy] timezone (every program loads its configuration before
+ * it renders a time), so that pages and notices need not carry it.
+ * Thread-safe. */
+void sg_time_set_zone(const char *zone);
+/* Broken-down time of t in zone (NULL or "": the process's zone,
+ * above; Asia/Tokyo until set), with
  * tm_gmtoff set. False when the zone could not be read (then *out is
  * the process's local time). */
 bool sg_tz_local(const char *zone, time_t t, struct tm *out);

@@ -22,6 +22,8 @@
  *	None: these only append to a buffer.
  */
 #include "web/web.h"
+#include "notify/ntf.h"
+#include "util/sg_time.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +123,24 @@ static void web_done_banner(sg_buf *b, const st_hold *h, const char *done)
 		}
 }
 
+/* A time for people: 2026年12月7日(月) 23:08 in [policy] timezone, the
+ * ISO 8601 value (with offset) in the element's datetime. */
+static void web_time(sg_buf *b, time_t t, const char *iso)
+{
+	char ja[SG_TIME_SIZE];
+
+	if (t <= 0) {
+		sg_buf_puts(b, "—");
+		return;
+	}
+	sg_time_ja(NULL, t, ja);
+	sg_buf_puts(b, "<time datetime=\"");
+	web_esc(b, iso ? iso : "");
+	sg_buf_puts(b, "\">");
+	web_esc(b, ja);
+	sg_buf_puts(b, "</time>");
+}
+
 static void web_status_box(sg_buf *b, const st_hold *h, time_t now)
 {
 	sg_buf_printf(b, "<section class=\"box %s\" id=\"status\"><h2>",
@@ -156,7 +176,7 @@ static void web_status_box(sg_buf *b, const st_hold *h, time_t now)
 		sg_buf_puts(b, ": <span class=\"mono\">");
 		web_esc(b, h->decided_by ? h->decided_by : "—");
 		sg_buf_puts(b, "</span> (");
-		web_esc(b, h->decided_at ? h->decided_at : "?");
+		web_time(b, rel_parse_time(h->decided_at), h->decided_at);
 		sg_buf_puts(b, ")</p>");
 		if (h->decision_comment && *h->decision_comment) {
 			sg_buf_puts(b, "<p>");
@@ -209,12 +229,12 @@ static void web_facts_people(sg_buf *b, const st_hold *h)
 static void web_facts_times(sg_buf *b, const st_hold *h, time_t now)
 {
 	web_dt(b, "受付", "Received");
-	web_esc(b, h->created);
+	web_time(b, h->created_t, h->created);
 	sg_buf_puts(b, " (");
 	web_duration(b, (long long)(now > h->created_t ? now - h->created_t : 0), "前", "ago");
 	sg_buf_puts(b, ")</dd>\n");
 	web_dt(b, "期限", "Expires");
-	web_esc(b, h->expires ? h->expires : "—");
+	web_time(b, h->expires_t, h->expires);
 	sg_buf_puts(b, "</dd>\n");
 	web_dt(b, "承認者", "Approvers asked");
 	if (h->napprovers == 0)
@@ -272,12 +292,25 @@ static void web_findings(sg_buf *b, const ntf_hold_view *v)
 		web_esc(b, f->label_en && *f->label_en ? f->label_en : f->rule);
 		sg_buf_puts(b, "</span> <span class=\"badge ext\">");
 		web_esc(b, f->category);
-		sg_buf_printf(b, "</span><br>場所 / where: <span class=\"mono where\">");
-		web_esc(b, f->where);
+		sg_buf_puts(b, "</span><br>場所 / where: <span class=\"where\">");
+		{
+			sg_buf w;
+
+			/* 本文, 件名, 添付ファイル「…」; the English beside it. */
+			sg_buf_init(&w, SG_BUF_UNLIMITED);
+			ntf_where_text(f->where, true, &w);
+			web_esc(b, sg_buf_cstr(&w));
+			sg_buf_puts(b, "</span> <span class=\"en\">(");
+			sg_buf_reset(&w);
+			ntf_where_text(f->where, false, &w);
+			web_esc(b, sg_buf_cstr(&w));
+			sg_buf_puts(b, ")");
+			sg_buf_free(&w);
+		}
 		sg_buf_printf(b, "</span><br>件数 / count: %lu", f->count);
 		if (f->evidence && *f->evidence) {
-			sg_buf_puts(b, "<br>証拠（マスク済み） / evidence (masked): "
-				    "<span class=\"ev\">");
+			sg_buf_puts(b, "<br>該当箇所（" NTF_MASKED_JA "） / evidence ("
+				    NTF_MASKED_EN "): <span class=\"ev\">");
 			web_esc(b, f->evidence);
 			sg_buf_puts(b, "</span>");
 		}
@@ -577,9 +610,13 @@ static void web_atts(sg_buf *b, const ntf_attachment_view *a, size_t n, int dept
 	for (size_t i = 0; i < n; i++) {
 		sg_buf_puts(b, "<li><span class=\"mono name\">");
 		web_esc(b, a[i].name && *a[i].name ? a[i].name : "(名前なし / no name)");
-		sg_buf_puts(b, "</span> <span class=\"en\">");
-		web_esc(b, a[i].type && *a[i].type ? a[i].type : "?");
-		sg_buf_puts(b, ", ");
+		/* The type by content in words (Excel ブック), not a MIME
+		 * type; the English beside it. */
+		sg_buf_puts(b, "</span> <span class=\"type\">");
+		web_esc(b, ntf_type_label(a[i].type, true));
+		sg_buf_puts(b, "</span> <span class=\"en\">(");
+		web_esc(b, ntf_type_label(a[i].type, false));
+		sg_buf_puts(b, "), ");
 		web_size(b, a[i].size);
 		sg_buf_puts(b, "</span>");
 		if (a[i].encrypted)

@@ -1268,12 +1268,29 @@ START_TEST(test_approval_request_is_a_signed_japanese_first_message)
 	/* Body: Japanese first, English below, in canonical CRLF form. */
 	en = strstr(built_text, "A message from tanaka@example.lg.jp");
 	ck_assert_ptr_nonnull(en);
-	ck_assert_ptr_nonnull(strstr(built_text, "・個人番号（マイナンバー） — 場所: 名簿.zip/名簿.xlsx"
-				     " — 3 件 — 該当箇所（伏せ字）: 1234 **** **18\r\n"));
+	/* Places, types and times in words (issue 18 item 6). */
+	ck_assert_ptr_nonnull(strstr(built_text, "・個人番号（マイナンバー） — 場所: 添付ファイル「名簿.zip/"
+				     "名簿.xlsx」 — 3 件 — 該当箇所（伏せ字）: 1234 **** **18\r\n"));
+	ck_assert_ptr_nonnull(strstr(en, "where: attachment \"名簿.zip/名簿.xlsx\" — count: 3"
+				     " — evidence (masked): 1234 **** **18"));
+	ck_assert_ptr_nonnull(strstr(built_text, "名簿.zip (ZIP 圧縮ファイル, "));
+	ck_assert_ptr_nonnull(strstr(en, "名簿.zip (ZIP archive, "));
+	ck_assert_ptr_null(strstr(built_text, "application/"));
+	ck_assert_ptr_null(strstr(built_text, "マスク"));
+	/* 1795400000 is 2026-11-23T11:13:20+09:00, a Monday; the process
+	 * runs in UTC in CI, the notice speaks [policy] timezone. */
+	ck_assert_ptr_nonnull(strstr(built_text, "（受付 2026年11月23日(月) 11:13、"));
+	ck_assert_ptr_nonnull(strstr(en, "received Mon 23 Nov 2026 11:13 (+09:00)"));
+	ck_assert_ptr_null(strstr(built_text, "T11:13:20"));
+	/* The roster is in an attachment: advice about the attachment, not
+	 * "do not write it in the body". */
+	ck_assert_ptr_nonnull(strstr(built_text, "添付ファイルに個人情報"));
+	ck_assert_ptr_null(strstr(built_text, "メール本文に書かないで"));
+	ck_assert_ptr_nonnull(strstr(en, "An attachment holds personal data"));
 	ck_assert(strstr(built_text, "個人番号") < en);
 	ck_assert_ptr_nonnull(strstr(built_text, "・vendor@partner.co.jp（外部）\r\n"
 				     "・kakaricho@example.lg.jp\r\n"));
-	ck_assert_ptr_nonnull(strstr(built_text, "  └ 名簿.zip/名簿.xlsx (application/"));
+	ck_assert_ptr_nonnull(strstr(built_text, "  └ 名簿.zip/名簿.xlsx (Excel ブック, "));
 	ck_assert_ptr_nonnull(strstr(built_text, "50.0 KB, 暗号化なし)"));
 	ck_assert_ptr_nonnull(strstr(built_text, "大きさ 1.5 MB"));
 	ck_assert_ptr_nonnull(strstr(built_text, "別の経路で伝えて"));	/* not PPAP */
@@ -1309,6 +1326,104 @@ START_TEST(test_approval_request_is_a_signed_japanese_first_message)
 	ntf_ctx_free(ctx);
 	sg_conf_free(conf);
 	ntf_keys_free(k);
+}
+END_TEST
+
+/* Issue 18 item 6: advice by place. A program gets "do not send
+ * programs", never "please encrypt"; a number in the body gets the
+ * body advice; a reminder does not read as if the mail was re-sent. */
+START_TEST(test_advice_follows_the_place_and_the_reminder_says_reminder)
+{
+	ntf_keys *k = one_key();
+	sg_conf *conf = notify_conf(NULL);
+	ntf_ctx *ctx = new_ctx(conf, k);
+	ntf_hold_view v;
+	char *msg, *subj;
+	sg_buf dec;
+
+	fill_view(&v);
+	ntf_view_free(&v);
+	ntf_view_init(&v);
+	v.hold_id = strdup("Hq3xZ9");
+	v.sender = strdup("tanaka@example.lg.jp");
+	v.subject = strdup("ツール");
+	v.findings = calloc(3, sizeof(*v.findings));
+	v.findings[0] = (ntf_finding_view){ strdup("dangerous-attachment"), strdup("executable"),
+		strdup("実行ファイル"), strdup("Executable"), strdup("申請書.pdf"), 1, strdup("") };
+	v.findings[1] = (ntf_finding_view){ strdup("unencrypted-attachment"),
+		strdup("unencrypted-file"), strdup("暗号化されていない添付ファイル"),
+		strdup("Unencrypted attachment"), strdup("申請書.pdf"), 1, strdup("") };
+	v.findings[2] = (ntf_finding_view){ strdup("personal-data"), strdup("my-number"),
+		strdup("個人番号"), strdup("My Number"), strdup("header:Subject"), 1,
+		strdup("1234********") };
+	v.nfindings = 3;
+	v.atts = calloc(1, sizeof(*v.atts));
+	v.atts[0].name = strdup("申請書.pdf");
+	v.atts[0].type = strdup("application/vnd.microsoft.portable-executable");
+	v.natts = 1;
+	ntf_view_add_category(&v, "dangerous-attachment");
+	ntf_view_add_category(&v, "unencrypted-attachment");
+	ntf_view_add_category(&v, "personal-data");
+	msg = build(ctx, NTF_HOLD_SENDER, &v, "tanaka@example.lg.jp");
+	ck_assert_ptr_nonnull(strstr(built_text, "実行ファイル（exe、scr、lnk など）"));
+	ck_assert_ptr_null(strstr(built_text, "添付ファイルを暗号化してください"));
+	ck_assert_ptr_null(strstr(built_text, "Encrypt the attachment"));
+	ck_assert_ptr_nonnull(strstr(built_text, "申請書.pdf (実行ファイル (プログラム), "));
+	ck_assert_ptr_nonnull(strstr(built_text, "場所: 件名 — 1 件"));
+	ck_assert_ptr_nonnull(strstr(built_text, "メール本文に書かないで"));
+	ck_assert_ptr_null(strstr(built_text, "添付ファイルに個人情報"));
+	free(msg);
+	/* The reminder's subject. */
+	msg = build(ctx, NTF_APPROVAL_REMINDER, &v, "kacho@example.lg.jp");
+	subj = header(msg, "Subject");
+	sg_buf_init(&dec, 4096);
+	ck_assert_int_eq(eng_hdr_decode(subj, strlen(subj), &dec), 0);
+	ck_assert_msg(strstr(sg_buf_cstr(&dec), "【承認依頼・リマインダー】") != NULL, "%s",
+		      sg_buf_cstr(&dec));
+	ck_assert_ptr_null(strstr(sg_buf_cstr(&dec), "再送"));
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&dec), "[Reminder]"));
+	sg_buf_free(&dec);
+	free(subj);
+	free(msg);
+	ntf_view_free(&v);
+	ntf_ctx_free(ctx);
+	sg_conf_free(conf);
+	ntf_keys_free(k);
+}
+END_TEST
+
+/* One word for each place, type and masked evidence. */
+START_TEST(test_words_for_places_and_types)
+{
+	sg_buf b;
+
+	sg_buf_init(&b, 4096);
+	ntf_where_text("body", true, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "本文");
+	sg_buf_reset(&b);
+	ntf_where_text("header:Subject", true, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "件名");
+	sg_buf_reset(&b);
+	ntf_where_text("header:To,Cc", true, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "宛先 (To/Cc)");
+	sg_buf_reset(&b);
+	ntf_where_text("転送.eml/body", true, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "添付ファイル「転送.eml」の本文");
+	sg_buf_reset(&b);
+	ntf_where_text("a.zip/b.xlsx", false, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "attachment \"a.zip/b.xlsx\"");
+	ck_assert(ntf_where_is_attachment("a.zip/b.xlsx"));
+	ck_assert(!ntf_where_is_attachment("header:Subject"));
+	ck_assert(ntf_where_is_attachment("fwd.eml/body"));
+	ck_assert_str_eq(ntf_type_label("application/vnd.openxmlformats-officedocument."
+					"spreadsheetml.sheet", true), "Excel ブック");
+	ck_assert_str_eq(ntf_type_label("application/vnd.openxmlformats-officedocument."
+					"wordprocessingml.document", true), "Word 文書");
+	ck_assert_str_eq(ntf_type_label("application/pdf", true), "PDF");
+	ck_assert_str_eq(ntf_type_label("application/zip", true), "ZIP 圧縮ファイル");
+	ck_assert_str_eq(ntf_type_label("text/plain; charset=utf-8", true), "テキストファイル");
+	ck_assert_str_eq(ntf_category_label("personal-data", true), "個人情報");
+	sg_buf_free(&b);
 }
 END_TEST
 
@@ -1353,7 +1468,9 @@ START_TEST(test_hold_notice_gives_advice_and_withdraw_link_to_the_sender)
 	ntf_view_add_category(&v, "exposed-recipients");
 	msg = build(ctx, NTF_HOLD_SENDER, &v, "tanaka@example.lg.jp");
 	ck_assert_ptr_nonnull(strstr(built_text, "パスワード付きZIPでも"));
-	ck_assert_ptr_nonnull(strstr(built_text, "本文から番号を削除"));
+	/* The number is in an attachment: advice about the attachment. */
+	ck_assert_ptr_nonnull(strstr(built_text, "添付ファイルに個人情報"));
+	ck_assert_ptr_null(strstr(built_text, "本文から番号を削除"));
 	ck_assert_ptr_nonnull(strstr(built_text, "Bcc に入れて送り直して"));
 	ck_assert_ptr_null(strstr(built_text, "機密性3"));	/* not present */
 	ck_assert_ptr_nonnull(strstr(built_text, "sendguardctl withdraw Hq3xZ9 --by "
@@ -1390,7 +1507,7 @@ START_TEST(test_delay_notice_has_send_now_and_cancel_links)
 	ck_assert_ptr_nonnull(strstr(built_text, "送信取り消し"));
 	ck_assert_ptr_nonnull(strstr(built_text, "vendor@partner.co.jp"));
 	ck_assert_ptr_nonnull(strstr(built_text, "名簿.zip"));
-	ck_assert_ptr_nonnull(strstr(built_text, "18:20"));	/* release_at */
+	ck_assert_ptr_nonnull(strstr(built_text, "2026年11月23日(月) 11:18"));	/* release_at */
 	send = strstr(built_text, "/hold/Hq3xZ9?t=");
 	ck_assert_ptr_nonnull(send);
 	ck_assert_ptr_nonnull(strstr(built_text, "#send"));
@@ -1430,8 +1547,9 @@ START_TEST(test_sent_notice_says_when_it_left)
 	ck_assert_ptr_nonnull(ja);
 	ck_assert_ptr_nonnull(en);
 	ck_assert(ja < en);
-	ck_assert_ptr_nonnull(strstr(built_text, ":18:21"));	/* left */
-	ck_assert_ptr_nonnull(strstr(built_text, ":18:20"));	/* planned */
+	/* Left and planned: minutes for people (11:18:21 and 11:18:20). */
+	ck_assert_ptr_nonnull(strstr(built_text, "2026年11月23日(月) 11:18"));
+	ck_assert_ptr_nonnull(strstr(built_text, "Mon 23 Nov 2026 11:18 (+09:00)"));
 	ck_assert_ptr_nonnull(strstr(built_text, "vendor@partner.co.jp"));
 	ck_assert_ptr_null(strstr(built_text, "/hold/Hq3xZ9?t="));
 	free(msg);
@@ -1696,6 +1814,8 @@ int main(void)
 	tcase_add_test(tpl, test_subject_values_stay_on_one_short_line);
 	tcase_add_test(tpl, test_unknown_placeholder_is_an_error_with_file_and_line);
 	tcase_add_test(tpl, test_approval_request_is_a_signed_japanese_first_message);
+	tcase_add_test(tpl, test_advice_follows_the_place_and_the_reminder_says_reminder);
+	tcase_add_test(tpl, test_words_for_places_and_types);
 	tcase_add_test(tpl, test_every_shipped_notice_renders_without_placeholders);
 	tcase_add_test(tpl, test_hold_notice_gives_advice_and_withdraw_link_to_the_sender);
 	tcase_add_test(tpl, test_delay_notice_has_send_now_and_cancel_links);

@@ -97,7 +97,7 @@ async function testApproverSeesContent(ctx) {
 	check('row and column counts are shown', atts.includes('4 行 × 3 列'));
 	check('the zip and the xlsx are listed with type, size and "not encrypted"',
 		atts.includes('説明会資料.zip') && atts.includes('参加者一覧.xlsx') &&
-		atts.includes('application/zip') && atts.includes('暗号化なし') && /\d+(\.\d)? KB/.test(atts));
+		atts.includes('ZIP 圧縮ファイル') && atts.includes('Excel ブック') && !atts.includes('application/zip') && atts.includes('暗号化なし') && /\d+(\.\d)? KB/.test(atts));
 	check("the findings' places are marked on the attachments",
 		(await page.locator('#attachments .badge.found').count()) >= 2);
 	check('the HTML attachment\'s <script> is shown as text',
