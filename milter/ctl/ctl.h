@@ -83,6 +83,8 @@ void ctl_reject_help(void);
 int ctl_withdraw(const char *conf_path, int argc, char **argv);
 int ctl_release(const char *conf_path, int argc, char **argv);
 void ctl_release_help(void);
+int ctl_delegate(const char *conf_path, int argc, char **argv);
+void ctl_delegate_help(void);
 void ctl_withdraw_help(void);
 int ctl_apply(const char *conf_path, int argc, char **argv);
 void ctl_apply_help(void);
@@ -115,6 +117,8 @@ void ctl_notice(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind);
 /* Delayed send: the sender's "it has left" notice (sent_sender), always
  * recorded without content for the milter's notifier to build. */
 void ctl_notice_sent(ctl_notices *n, st_store *st, const st_hold *h);
+void ctl_notice_to(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind,
+		   const char *to);
 /* From now on ctl_notice() only records who gets which notice; the
  * milter's notifier builds it from the stored hold and sends it. */
 void ctl_notices_later(ctl_notices *n);

@@ -328,7 +328,8 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 	 * approver was asked about: kind delay, issue 19). The hold stays
 	 * approved and on hold for an administrator to look at. */
 	if (h->status == ST_APPROVED && h->decided_by && !h->delay &&
-	    rel_is_sender(h, a->conf, rel_decided_for(h->decided_by))) {
+	    (rel_is_sender(h, a->conf, rel_decided_for(h->decided_by)) ||
+	     rel_voted_by_sender(h, a->conf))) {
 		a->refused++;
 		fprintf(stderr, "sendguardctl apply: hold %s: refused: approved by %s, "
 			"one of its sender's identities (four eyes); not released\n",

@@ -29,7 +29,11 @@
 #include "ctl/ctl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* At most this many checklist items are ticked at once. */
+#define CTL_TICKS_MAX 64
 
 static void ctl_decide_help(const char *cmd, const char *comment, const char *what)
 {
@@ -57,10 +61,15 @@ static void ctl_decide_help(const char *cmd, const char *comment, const char *wh
 
 void ctl_approve_help(void)
 {
-	ctl_decide_help("approve", " [--comment TEXT]",
-			"Approve a held message: it will be delivered. Only an approver\n"
-			"assigned to this hold may approve, never its sender (four eyes).\n"
-			"保留メールを承認します (割り当てられた承認者のみ、送信者本人は不可)。");
+	ctl_decide_help("approve", " --checked all|N,... [--comment TEXT]",
+			"Approve a held message: it will be delivered once the approvals it\n"
+			"needs ([approval] required, required_<category>) are recorded, each by\n"
+			"a different assigned approver. Only an approver assigned to this hold\n"
+			"(or their delegate) may approve, never its sender (four eyes).\n"
+			"--checked: the [approval] checklist items confirmed, \"all\" or their\n"
+			"numbers as `show` lists them; approving needs every one.\n"
+			"保留メールを承認します (割り当てられた承認者のみ、送信者本人は不可。"
+			"確認項目をすべて確認してください)。");
 }
 
 void ctl_reject_help(void)
@@ -80,14 +89,65 @@ void ctl_withdraw_help(void)
 			"送信者が保留メールを取り下げます (送信者本人のみ)。");
 }
 
+/* --checked: "all", or the items by number (1, 2, ...: the order of
+ * [approval] checklist, as `show` lists them) or by their sentence,
+ * separated by commas. 0, or -1 after a usage message. */
+static int ctl_ticks(const sg_conf *conf, const char *arg, const char **ticked,
+		     size_t *nticked)
+{
+	size_t n = 0;
+	char *const *items = sg_conf_list(conf, "approval", "checklist", &n);
+	const char *p = arg;
+
+	*nticked = 0;
+	if (arg == NULL)
+		return 0;
+	if (strcmp(arg, "all") == 0) {
+		for (size_t i = 0; i < n && i < CTL_TICKS_MAX; i++)
+			ticked[(*nticked)++] = items[i];
+		return 0;
+	}
+	while (*p && *nticked < CTL_TICKS_MAX) {
+		size_t len = strcspn(p, ","), k;
+		char *end;
+		long num;
+
+		while (len && *p == ' ')
+			p++, len--;
+		num = strtol(p, &end, 10);
+		if (end == p + len && num >= 1 && (size_t)num <= n)
+			k = (size_t)num - 1;
+		else
+			for (k = 0; k < n && !(strlen(items[k]) == len &&
+					       strncmp(items[k], p, len) == 0); k++)
+				;
+		if (k >= n) {
+			fprintf(stderr, "sendguardctl approve: --checked: \"%.*s\" is not"
+				" an item of [approval] checklist (sendguardctl show ID"
+				" lists them; --checked all ticks every one)\n",
+				(int)(len > 200 ? 200 : len), p);
+			return -1;
+		}
+		ticked[(*nticked)++] = items[k];
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
 static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 		      int argc, char **argv)
 {
-	static const char *const opts[] = { "--by", "--comment" };
-	const char *vals[2] = { NULL, NULL }, *pos[1] = { NULL };
+	static const char *const opts[] = { "--by", "--comment", "--checked" };
+	const char *vals[3] = { NULL, NULL, NULL }, *pos[1] = { NULL };
+	const char *ticked[CTL_TICKS_MAX];
+	size_t nticked = 0;
+	rel_vote_outcome out = REL_DECIDED;
+	rel_decision d;
 	bool sender_act = act == REL_WITHDRAW || act == REL_RELEASE;
-	ctl_argspec spec = { opts, vals, sender_act ? 1 : 2, NULL, NULL, 0,
-			     pos, 1 };
+	ctl_argspec spec = { opts, vals, sender_act ? 1 : act == REL_APPROVE ? 3 : 2,
+			     NULL, NULL, 0, pos, 1 };
 	sg_conf *conf;
 	st_store *st;
 	sg_buf err;
@@ -97,7 +157,7 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 	if (ctl_parse_args(cmd, argc, argv, &spec) != 1 || vals[0] == NULL) {
 		fprintf(stderr, "usage: sendguardctl %s ID --by ADDR%s\n", cmd,
 			sender_act ? "" : act == REL_REJECT ? " --comment TEXT"
-			: " [--comment TEXT]");
+			: " --checked all|N,... [--comment TEXT]");
 		return CTL_EX_USAGE;
 	}
 	if (vals[1] && strlen(vals[1]) > REL_COMMENT_MAX) {
@@ -107,6 +167,10 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL)
 		return CTL_EX_CONFIG;
+	if (ctl_ticks(conf, vals[2], ticked, &nticked) < 0) {
+		sg_conf_free(conf);
+		return CTL_EX_USAGE;
+	}
 	if (ctl_may_administer(cmd, conf) < 0) {
 		sg_conf_free(conf);
 		return CTL_EX_REFUSED;
@@ -116,15 +180,22 @@ static int ctl_decide(const char *cmd, rel_action act, const char *conf_path,
 		return ex;
 	}
 	sg_buf_init(&err, 8192);
-	rc = rel_decide_admin(st, conf, pos[0], act, vals[0], ctl_admin_name(), vals[1],
-			      ctl_unix_user(), &err);
-	if (rc == REL_OK)
+	d = (rel_decision){ pos[0], act, vals[0], ctl_admin_name(), vals[1],
+			    ctl_unix_user(), ticked, nticked };
+	rc = rel_decide_ex(st, conf, &d, &out, &err);
+	if (rc == REL_OK && out == REL_PARTIAL)
+		printf("hold %s: approval by administrator %s on behalf of %s recorded;"
+		       " the hold stays held until its other approvers approve"
+		       " (sendguardctl show %s)\n", pos[0], ctl_admin_name(), vals[0],
+		       pos[0]);
+	else if (rc == REL_OK)
 		printf("hold %s: %s by administrator %s on behalf of %s (recorded;"
 		       " `sendguardctl apply` carries it out)\n",
 		       pos[0], rel_action_name(act), ctl_admin_name(), vals[0]);
 	else
 		fprintf(stderr, "sendguardctl %s: %s: %s\n", cmd,
-			rc == REL_REFUSED ? "refused / 拒否" : rel_rc_name(rc),
+			rc == REL_REFUSED || rc == REL_INVALID ? "refused / 拒否" :
+			rel_rc_name(rc),
 			err.len ? sg_buf_cstr(&err) : "bad argument");
 	sg_buf_free(&err);
 	ctl_store_close(st, conf);

@@ -74,6 +74,15 @@ static int ctl_expire_purge(st_store *st, const sg_conf *conf)
 	return rc == ST_OK ? 0 : rc == ST_BUSY ? CTL_EX_TEMPFAIL : CTL_EX_SOFTWARE;
 }
 
+static void ctl_escalate_notice(const st_hold *h, const char *to, void *ctx)
+{
+	struct ctl_expire_ctx *c = ctx;
+
+	printf("hold %s: escalated to %s (nobody decided within [approval]"
+	       " escalate_after)\n", h->id, to);
+	ctl_notice_to(c->notices, c->st, h, NTF_ESCALATION, to);
+}
+
 int ctl_expire(const char *conf_path, int argc, char **argv)
 {
 	struct ctl_expire_ctx c = { NULL, NULL };
@@ -100,10 +109,20 @@ int ctl_expire(const char *conf_path, int argc, char **argv)
 			sg_buf_cstr(&err));
 		ex = CTL_EX_CONFIG;
 	} else {
+		size_t escalated = 0;
+
 		rc = rel_expire_run(c.st, time(NULL), ctl_unix_user(), ctl_expire_notice,
 				    &c, &stats, &err);
 		if (rc != REL_OK)
 			fprintf(stderr, "sendguardctl expire: %s\n", sg_buf_cstr(&err));
+		/* The same timer path as the half-time reminders. */
+		if (rc == REL_OK &&
+		    (rc = rel_escalate_run(c.st, conf, time(NULL), ctl_escalate_notice, &c,
+					   &escalated, &err)) != REL_OK)
+			fprintf(stderr, "sendguardctl expire: escalation: %s\n",
+				sg_buf_cstr(&err));
+		if (escalated)
+			printf("expire: %zu escalated\n", escalated);
 		ctl_notices_drain(c.notices, c.st);
 		printf("expire: %zu expired, %zu reminded, %zu failed\n", stats.expired,
 		       stats.reminded, stats.failed);

@@ -44,7 +44,8 @@ void ctl_list_help(void)
 	       "              applied (true once carried out on the queue), sender,\n"
 	       "              from, auth_login, recipients [{addr, external}], subject,\n"
 	       "              size, categories, attachments, approvers, created,\n"
-	       "              expires, decided_by, decided_at, comment, reminded_at\n"
+	       "              expires, decided_by, decided_at, comment, reminded_at,\n"
+	       "              required, approved, approvals, escalated_at\n"
 	       "  --notices   instead: the notices not sent yet (outbox: waiting for\n"
 	       "              their hold, ready or being retried, failed after\n"
 	       "              [notify] max_age) with attempts and the last error\n"
@@ -137,6 +138,12 @@ static void ctl_hold_json(sg_buf *b, const st_hold *h)
 	ctl_json_kv(b, "decided_at", h->decided_at);
 	ctl_json_kv(b, "comment", h->decision_comment);
 	ctl_json_kv(b, "reminded_at", h->reminded_at);
+	/* Issue 18: approvals needed and recorded (each with its
+	 * checklist ticks, "on behalf of" as recorded), escalation. */
+	sg_buf_printf(b, ",\"required\":%u,\"approved\":%u", h->required,
+		      h->napproved);
+	ctl_json_raw(b, "approvals", h->approvals_json);
+	ctl_json_kv(b, "escalated_at", h->escalated_at);
 	sg_buf_putc(b, '}');
 }
 
@@ -433,10 +440,44 @@ static void ctl_show_decision(const st_hold *h)
 		printf("Comment / コメント: %s\n", h->decision_comment);
 	if (h->reminded_at)
 		printf("Reminded / 再通知: %s\n", h->reminded_at);
+	if (h->escalated_at)
+		printf("Escalated / エスカレーション: %s\n", h->escalated_at);
 }
 
-static void ctl_show_hold(const st_hold *h, const rel_preview *pv,
-			  const char *pv_status)
+static void ctl_show_approval(const char *const *vals, const char *elem, void *ctx)
+{
+	(void)elem;
+	(void)ctx;
+	printf("  %s %s by %s%s%s\n    checked / 確認: %s\n",
+	       vals[4] ? vals[4] : "?", vals[0] && strcmp(vals[0], "reject") == 0
+	       ? "reject / 却下" : "approve / 承認", vals[1] ? vals[1] : "?",
+	       vals[3] ? ": " : "", vals[3] ? vals[3] : "",
+	       vals[2] && strcmp(vals[2], "[]") != 0 ? vals[2] : "-");
+}
+
+/* Several approvers and the checklist (issue 18). */
+static void ctl_show_approvals(const st_hold *h, const sg_conf *conf)
+{
+	static const char *const keys[] = { "verdict", "by", "checked", "comment", "at" };
+	size_t n = 0;
+	char *const *items = sg_conf_list(conf, "approval", "checklist", &n);
+
+	if (h->delay)
+		return;
+	printf("Approvals / 承認: %u of %u needed%s\n", h->napproved, h->required,
+	       h->status == ST_PENDING && h->napproved > 0 &&
+	       h->napproved < h->required ? " (still held / 保留中)" : "");
+	if (h->approvals_json)
+		rel_json_each(h->approvals_json, keys, 5, 64, ctl_show_approval, NULL);
+	if (h->status == ST_PENDING && n > 0) {
+		printf("Checklist / 確認項目 (approve --checked all, or their numbers):\n");
+		for (size_t i = 0; i < n; i++)
+			printf("  %zu. %s\n", i + 1, items[i]);
+	}
+}
+
+static void ctl_show_hold(const st_hold *h, const sg_conf *conf,
+			  const rel_preview *pv, const char *pv_status)
 {
 	ntf_hold_view v;
 
@@ -470,6 +511,7 @@ static void ctl_show_hold(const st_hold *h, const rel_preview *pv,
 	ctl_show_findings(&v);
 	ctl_show_age(h);
 	ctl_show_decision(h);
+	ctl_show_approvals(h, conf);
 	ntf_view_free(&v);
 }
 
@@ -545,7 +587,7 @@ int ctl_show(const char *conf_path, int argc, char **argv)
 		printf("%s\n", sg_buf_cstr(&out));
 		sg_buf_free(&out);
 	} else if (rc == ST_OK) {
-		ctl_show_hold(h, pv.ok ? &pv : NULL, pv_status);
+		ctl_show_hold(h, conf, pv.ok ? &pv : NULL, pv_status);
 	} else
 		fprintf(stderr, "sendguardctl show: %s\n", sg_buf_cstr(&err));
 	ex = ctl_exit_of(rel_from_st(rc));

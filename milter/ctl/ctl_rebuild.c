@@ -138,6 +138,10 @@ static st_rc ctl_rb_record(ctl_rb *rb, const char *hid, const char *qid,
 	h.attachments_json = sg_buf_cstr(&aj);
 	h.approvers = (const char *const *)apv.v;
 	h.napprovers = apv.n;
+	/* Approvals needed, as the milter would have fixed them (issue 18). */
+	h.required = ntf_required_for(rb->conf, h.categories, h.ncategories);
+	if (apv.n > 0 && h.required > apv.n)
+		h.required = (unsigned)apv.n;
 	h.created = it->arrival ? it->arrival : time(NULL);
 	h.expires = h.created + (time_t)sg_conf_num(rb->conf, "hold", "expire_after");
 	h.actor = "reconcile --rebuild";

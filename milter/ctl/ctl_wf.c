@@ -308,6 +308,36 @@ void ctl_notice_sent(ctl_notices *n, st_store *st, const st_hold *h)
 	n->later = later;
 }
 
+/* One notice of `kind` to `to` (an escalation address), recorded in
+ * the outbox like the others. */
+void ctl_notice_to(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind,
+		   const char *to)
+{
+	ntf_hold_view v;
+	rel_nlist l;
+	sg_buf err;
+
+	if (n == NULL || to == NULL)
+		return;
+	sg_buf_init(&err, 4096);
+	rel_nlist_init(&l);
+	rel_view_from_hold(&v, h);
+	if (n->later)
+		rel_nlist_add_later(&l, n->eng, n->ntf, kind, to);
+	else if (rel_nlist_add(&l, n->eng, n->ntf, kind, &v, to, time(NULL), &err) < 0)
+		fprintf(stderr, "sendguardctl: hold %s: %s\n", h->id, sg_buf_cstr(&err));
+	if (l.refused)
+		printf("hold %s: no %s notice to %s: not an internal address\n", h->id,
+		       ntf_kind_name(kind), to);
+	sg_buf_reset(&err);
+	if (l.n && st_outbox_add(st, h->id, h->queue_id, l.v, l.n, &err) != ST_OK)
+		fprintf(stderr, "sendguardctl: hold %s: %s notice not recorded: %s\n",
+			h->id, ntf_kind_name(kind), sg_buf_cstr(&err));
+	rel_nlist_free(&l);
+	ntf_view_free(&v);
+	sg_buf_free(&err);
+}
+
 void ctl_notices_requests(ctl_notices *n, char *const *approvers, size_t napprovers,
 			  rel_nlist *out)
 {

@@ -42,6 +42,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_withdraw, ctl_withdraw_help },
 	{ "release", "send delayed mail now (its sender) / 送信ディレイ中のメールを今すぐ送信",
 	  ctl_release, ctl_release_help },
+	{ "delegate", "name an approver's proxy for a period / 代理人の指定",
+	  ctl_delegate, ctl_delegate_help },
 	{ "apply", "carry out decisions on the queue (root) / 判断をキューに反映",
 	  ctl_apply, ctl_apply_help },
 	{ "serve-downloads", "attachments for the hold page's downloads (root) / 添付ファイルの提供",

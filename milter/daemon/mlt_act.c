@@ -373,6 +373,16 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	h.attachments_json = sg_buf_cstr(&aj);
 	h.approvers = (const char *const *)approvers;
 	h.napprovers = napprovers;
+	/* Issue 18: fixed with the hold, like its approvers. More than
+	 * are assigned could never be met: then every assigned approver
+	 * (README: several approvers). */
+	h.required = ntf_required_for(j->rt->conf, cats, h.ncategories);
+	if (napprovers > 0 && h.required > napprovers) {
+		mlt_log(LOG_WARNING, "hold=%s: [approval] asks %u approvals but %zu"
+			" approver%s assigned: all of them must approve", id,
+			h.required, napprovers, napprovers == 1 ? " is" : "s are");
+		h.required = (unsigned)napprovers;
+	}
 	h.created = time(NULL);
 	h.expires = h.created + (time_t)sg_conf_num(j->rt->conf, "hold", "expire_after");
 	if (delay) {

@@ -17,6 +17,7 @@
  *	(rel_notice_allowed).
  */
 #include "daemon/mlt.h"
+#include "util/sg_addr.h"
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
@@ -115,6 +116,31 @@ static void mlt_view(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 							   "expire_after") : 0);
 }
 
+struct mlt_deleg {
+	mlt_rt *rt;
+	char *const *approvers;
+	size_t napprovers;
+	const char *sender;
+	rel_nlist *out;
+};
+
+/* A delegation in force for one of the hold's approvers: its delegate
+ * gets a request too (issue 18, proxies), never for their own mail. */
+static int mlt_notice_delegate(const st_delegation *d, void *ctx)
+{
+	struct mlt_deleg *c = ctx;
+	const char *delims = sg_conf_str(c->rt->conf, "policy", "recipient_delimiter");
+
+	for (size_t i = 0; i < c->napprovers; i++)
+		if (sg_addr_same_exact(c->approvers[i], d->principal) &&
+		    !sg_addr_same_person(d->delegate, c->sender, delims)) {
+			rel_nlist_add_later(c->out, c->rt->eng, c->rt->ntf,
+					    NTF_APPROVAL_REQUEST, d->delegate);
+			break;
+		}
+	return 0;
+}
+
 void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
 		     char *const *approvers, size_t napprovers, rel_nlist *out)
 {
@@ -129,6 +155,13 @@ void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
 		for (size_t i = 0; i < napprovers; i++)
 			rel_nlist_add_later(out, rt->eng, rt->ntf, NTF_APPROVAL_REQUEST,
 					    approvers[i]);
+	if (sg_conf_bool(rt->conf, "notify", "notify_approvers") && napprovers > 0 &&
+	    rt->store != NULL) {
+		struct mlt_deleg c = { rt, approvers, napprovers, sender, out };
+
+		st_delegate_list(rt->store, NULL, time(NULL), mlt_notice_delegate, &c,
+				 NULL);
+	}
 	if (out->refused)
 		mlt_log(LOG_NOTICE, "hold=%s: %zu notice(s) not made: the recipient "
 			"(sender %s or an approver) is not an internal address",

@@ -230,6 +230,13 @@ int ntf_approvers_check(const sg_conf *conf, sg_buf *err);
 size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 			 const char *from_addr, const char *auth_login,
 			 const char *const *categories, size_t ncat, ntf_strv *out);
+/* Issue 18: approvals a hold of these categories needs (the largest
+ * [approval] required_<category>, at least [approval] required), and
+ * its escalation address (escalate_<category> of the first category
+ * in category_order that has one, else escalate_to; NULL: none). */
+unsigned ntf_required_for(const sg_conf *conf, const char *const *cats, size_t ncat);
+const char *ntf_escalation_for(const sg_conf *conf, const char *const *cats,
+			       size_t ncat);
 
 /* ------------------------------------------------------- hold view */
 
@@ -318,6 +325,8 @@ typedef enum {
 	NTF_WITHDRAWN_SENDER,
 	NTF_DELAY_SENDER,	/* delayed send (issue 19): send now / cancel */
 	NTF_SENT_SENDER,	/* delayed send: it has left ([notify] notify_sent) */
+	NTF_DECIDED_APPROVER,	/* issue 18: decided by another approver */
+	NTF_ESCALATION,		/* issue 18: nobody decided: [approval] escalate_* */
 	NTF_KIND_COUNT
 } ntf_kind;
 
@@ -382,6 +391,8 @@ int ntf_build_notice(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		     sg_buf *msgid, sg_buf *err);
 /* A new Message-ID ("<time.random.sendguard@domain of from>"). */
 void ntf_message_id_new(const ntf_ctx *ctx, sg_buf *out);
+/* The same for a From address, without a context (the web page). */
+void ntf_message_id(const char *from, sg_buf *out);
 /* The message as sent at `now`: head, Date, the signed
  * X-Sendguard-Notice for `to`, an empty line, body. -1 (err) for an
  * empty head or body: an empty notice is never sent. */

@@ -32,6 +32,7 @@
  *	"FILE:LINE: [approvers] KEY: what is wrong".
  */
 #include "notify/ntf.h"
+#include "store/st.h"
 #include "util/sg_addr.h"
 #include "util/sg_mem.h"
 
@@ -307,4 +308,64 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 		ntf_add_entry(def, &ex, out);
 	sg_idset_free(&ex);
 	return out->n;
+}
+
+/* Issue 18: approvals needed for a hold of these categories: the
+ * largest [approval] required_<category> among them (0 there: as
+ * required), never less than [approval] required. */
+unsigned ntf_required_for(const sg_conf *conf, const char *const *cats, size_t ncat)
+{
+	long long req = sg_conf_num(conf, "approval", "required");
+	sg_buf key;
+
+	sg_buf_init(&key, 256);
+	for (size_t i = 0; i < ncat && i < ST_MAX_CATEGORIES; i++) {
+		long long c;
+
+		sg_buf_reset(&key);
+		sg_buf_printf(&key, "required_%s", cats[i]);
+		if (sg_conf_option_index("approval", sg_buf_cstr(&key)) < 0)
+			continue;
+		c = sg_conf_num(conf, "approval", sg_buf_cstr(&key));
+		if (c > req)
+			req = c;
+	}
+	sg_buf_free(&key);
+	return req < 1 ? 1u : req > ST_REQUIRED_MAX ? ST_REQUIRED_MAX : (unsigned)req;
+}
+
+/* The escalation address of a hold: escalate_<category> of the first
+ * of its categories in [approval] category_order that has one (the
+ * category that decides its approvers decides this too), else
+ * escalate_to; NULL: none. */
+const char *ntf_escalation_for(const sg_conf *conf, const char *const *cats,
+			       size_t ncat)
+{
+	size_t n;
+	char *const *order = sg_conf_list(conf, "approval", "category_order", &n);
+	const char *to = NULL;
+	sg_buf key;
+
+	sg_buf_init(&key, 256);
+	for (size_t i = 0; i < n && to == NULL; i++) {
+		const char *try[2] = { NULL, order[i] };
+
+		if (strcmp(order[i], "classified") == 0)
+			try[0] = "classified-3";
+		for (size_t k = 0; k < 2 && to == NULL; k++) {
+			const char *v;
+
+			if (try[k] == NULL || !ntf_has_cat(try[k], cats, ncat))
+				continue;
+			sg_buf_reset(&key);
+			sg_buf_printf(&key, "escalate_%s", try[k]);
+			if (sg_conf_option_index("approval", sg_buf_cstr(&key)) >= 0 &&
+			    (v = sg_conf_str(conf, "approval", sg_buf_cstr(&key))) && *v)
+				to = v;
+		}
+	}
+	sg_buf_free(&key);
+	if (to == NULL && (to = sg_conf_str(conf, "approval", "escalate_to")) && !*to)
+		to = NULL;
+	return to;
 }

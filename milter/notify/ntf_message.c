@@ -47,7 +47,7 @@ struct ntf_ctx {
 static const char *const ntf_kind_names[NTF_KIND_COUNT] = {
 	"hold_sender", "approval_request", "approval_reminder", "reject_sender",
 	"approved_sender", "rejected_sender", "expired_sender", "withdrawn_sender",
-	"delay_sender", "sent_sender",
+	"delay_sender", "sent_sender", "decided_approver", "escalation",
 };
 
 static const char *const ntf_langs[2] = { "ja", "en" };
@@ -280,7 +280,7 @@ static void ntf_crlf(const sg_buf *in, sg_buf *out)
 	}
 }
 
-static void ntf_message_id(const char *from, sg_buf *out)
+void ntf_message_id(const char *from, sg_buf *out)
 {
 	unsigned char r[12];
 	const char *at = strrchr(from, '@');

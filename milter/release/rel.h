@@ -112,8 +112,13 @@ bool rel_is_sender(const st_hold *h, const sg_conf *conf, const char *addr);
  * exact: an extension is not the approver). */
 bool rel_is_assigned(const st_hold *h, const char *addr);
 /* The person a recorded decision (decided_by) was made as: X of
- * "administrator USER on behalf of X", else decided_by itself. */
+ * "administrator USER on behalf of X" or of a delegate's "D on behalf
+ * of X", else decided_by itself. */
 const char *rel_decided_for(const char *decided_by);
+/* Whether any recorded approval or reject of h (approvals_json) counts
+ * for, or was made by, one of the sender's identities: apply's last
+ * gate of four eyes (issue 18: several approvers and proxies). */
+bool rel_voted_by_sender(const st_hold *h, const sg_conf *conf);
 /* REL_OK or REL_REFUSED (why says why, ja + en). Pure: no store. */
 rel_rc rel_may_decide(const st_hold *h, const sg_conf *conf, rel_action a,
 		      const char *by, sg_buf *why);
@@ -121,6 +126,25 @@ rel_rc rel_may_decide(const st_hold *h, const sg_conf *conf, rel_action a,
  * (reject, withdraw, expiry by "expire"); false for approved, pending
  * and holds closed without a decision (reconcile's "queue file gone"). */
 bool rel_decision_deletes(const st_hold *h);
+/* As rel_may_decide, and with a store: also a delegate of an assigned
+ * approver (a delegation in force now) may approve or reject. */
+rel_rc rel_may_decide_st(st_store *st, const st_hold *h, const sg_conf *conf,
+			 rel_action a, const char *by, sg_buf *why);
+/* by is not assigned to h but acts for an assigned approver whose
+ * delegation to by is in force at now (issue 18, proxies). */
+bool rel_is_delegate(st_store *st, const st_hold *h, const char *by, time_t now);
+/* A new delegation (sendguardctl delegate, the page): records in the
+ * outbox an approval request to `to` for every pending hold that
+ * waits for `from` (assigned) and is not `to`'s own mail; built from
+ * the stored hold when sent. How many were recorded. */
+size_t rel_delegate_requests(st_store *st, const sg_conf *conf, const char *from,
+			     const char *to);
+/* The end of a delegation: YYYY-MM-DD (the end of that local day) or
+ * ISO 8601 with a time; 0 when malformed. */
+time_t rel_parse_until(const char *s);
+/* A delegation may last at most this long (a standing assignment
+ * belongs in [approvers]). */
+#define REL_DELEGATE_MAX_S (366L * 86400)
 /* Longest decision comment (bytes), for sendguardctl and the web page. */
 #define REL_COMMENT_MAX 2000
 /* Reads the hold, checks rel_may_decide, records the decision with
@@ -130,6 +154,31 @@ bool rel_decision_deletes(const st_hold *h);
 rel_rc rel_decide(st_store *st, const sg_conf *conf, const char *id, rel_action a,
 		  const char *by, const char *comment, const char *unix_user,
 		  sg_buf *err);
+/* Issue 18. A decision with its checklist ticks: approve needs every
+ * [approval] checklist item among `ticked` (REL_INVALID otherwise, err
+ * names the missing one); approve and reject of a hold for approval
+ * are votes (st_hold_vote): the hold is released after its `required`
+ * approvals by distinct people (*out REL_PARTIAL until then,
+ * REL_DECIDED when this decision decided it), one reject ends it. A
+ * person who is not assigned but holds a delegation in force from an
+ * assigned approver P decides for P, recorded "D on behalf of P".
+ * admin NULL: the person `by` decides (the web page); else an
+ * administrator decides on behalf of `by` (rel_decide_admin). */
+typedef enum rel_vote_outcome {
+	REL_DECIDED,
+	REL_PARTIAL
+} rel_vote_outcome;
+typedef struct rel_decision {
+	const char *id;
+	rel_action act;
+	const char *by;
+	const char *admin;
+	const char *comment, *unix_user;
+	const char *const *ticked;
+	size_t nticked;
+} rel_decision;
+rel_rc rel_decide_ex(st_store *st, const sg_conf *conf, const rel_decision *d,
+		     rel_vote_outcome *out, sg_buf *err);
 /* An administrator's decision (sendguardctl): the rules are those of
  * on_behalf (an approver, or the sender for withdraw; never the sender
  * for approve or reject), and it is recorded, in the hold, the audit
@@ -156,6 +205,16 @@ typedef struct rel_expire_stats {
 rel_rc rel_expire_run(st_store *st, time_t now, const char *unix_user,
 		      rel_notice_fn fn, void *ctx, rel_expire_stats *stats,
 		      sg_buf *err);
+
+/* Escalation (issue 18): a pending hold for approval that nobody has
+ * approved or rejected [approval] escalate_after after it was held
+ * gets one notice to its escalation address (ntf_escalation_for),
+ * claimed in the store (st_hold_mark_escalated) so that it is sent
+ * once. fn gets the hold and the address. escalate_after 0: nothing. */
+typedef void (*rel_escalate_fn)(const st_hold *h, const char *to, void *ctx);
+rel_rc rel_escalate_run(st_store *st, const sg_conf *conf, time_t now,
+			rel_escalate_fn fn, void *ctx, size_t *escalated,
+			sg_buf *err);
 
 /* ---------------------------------------------------------- commands */
 

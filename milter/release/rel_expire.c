@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sg_json.h"
 #include "util/sg_mem.h"
 
 typedef struct rel_ids {
@@ -140,5 +141,67 @@ rel_rc rel_expire_run(st_store *st, time_t now, const char *unix_user,
 	 * never shown (st_preview_get checks the hold). */
 	if (rc == ST_OK && st_preview_purge(st, now, &stats->previews, NULL) != ST_OK)
 		stats->previews = 0;
+	return rel_from_st(rc);
+}
+
+/* ------------------------------------------------ escalation (issue 18) */
+
+struct rel_esc_ctx {
+	const sg_conf *conf;
+	time_t now, after;
+	rel_ids ids;
+};
+
+static int rel_esc_collect(const st_hold *h, void *ctx)
+{
+	struct rel_esc_ctx *c = ctx;
+
+	/* Nobody has decided: no approval yet (a partial approval is a
+	 * decision in progress), not delayed, not escalated, old enough,
+	 * not already past its expiry (expired by the run before). */
+	if (h->delay || h->napproved > 0 || h->escalated_at != NULL ||
+	    c->now < h->created_t + c->after ||
+	    (h->expires_t > 0 && c->now >= h->expires_t))
+		return 0;
+	return rel_collect(h, &c->ids);
+}
+
+rel_rc rel_escalate_run(st_store *st, const sg_conf *conf, time_t now,
+			rel_escalate_fn fn, void *ctx, size_t *escalated,
+			sg_buf *err)
+{
+	st_status pending = ST_PENDING;
+	struct rel_esc_ctx c = { conf, now, 0, { NULL, 0, 0 } };
+	st_rc rc;
+
+	*escalated = 0;
+	c.after = (time_t)sg_conf_num(conf, "approval", "escalate_after");
+	if (c.after <= 0)
+		return REL_OK;
+	rc = st_hold_list(st, &pending, rel_esc_collect, &c, err);
+	for (size_t i = 0; rc == ST_OK && i < c.ids.n; i++) {
+		st_hold *h = NULL;
+		const char *to;
+		sg_buf detail;
+
+		if (st_hold_get(st, c.ids.v[i], &h, NULL) != ST_OK)
+			continue;
+		to = ntf_escalation_for(conf, (const char *const *)h->categories,
+					h->ncategories);
+		sg_buf_init(&detail, 4096);
+		sg_buf_puts(&detail, "{\"to\":");
+		sg_json_str(&detail, to);
+		sg_buf_putc(&detail, '}');
+		/* Claimed once even without an address: the record says
+		 * nobody was told, and no later run tries again. */
+		if (st_hold_mark_escalated(st, h->id, sg_buf_cstr(&detail), NULL) == ST_OK) {
+			(*escalated)++;
+			if (fn && to)
+				fn(h, to, ctx);
+		}
+		sg_buf_free(&detail);
+		st_hold_free(h);
+	}
+	free(c.ids.v);
 	return rel_from_st(rc);
 }

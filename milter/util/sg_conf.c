@@ -573,6 +573,28 @@ static int sg_conf_check_approvers(const sg_conf *conf, sg_buf *err)
 	return 0;
 }
 
+/* Escalation addresses ([approval] escalate_*) receive notices about
+ * held mail, like approvers: internal addresses only. */
+static int sg_conf_check_escalation(const sg_conf *conf, sg_buf *err)
+{
+	for (size_t i = 0; i < sg_noptions; i++) {
+		const sg_option *o = &sg_options[i];
+		const sg_value *v = &conf->values[i];
+
+		if (strcmp(o->section, "approval") != 0 ||
+		    strncmp(o->key, "escalate_", 9) != 0 || o->type != SG_OPT_STRING ||
+		    v->text == NULL || *v->text == '\0' || sg_approver_ok(conf, v->text))
+			continue;
+		sg_buf_reset(err);
+		sg_buf_printf(err, "%s:%u: [approval] %s: \"%.200s\" is not an address"
+			      " in an internal domain (expected local@domain with a"
+			      " domain of [policy] internal_domains)", conf->path,
+			      v->line, o->key, v->text);
+		return -1;
+	}
+	return 0;
+}
+
 /* Every group names its senders, and its approvers are internal
  * addresses like those of [approvers]. */
 static int sg_conf_check_groups(const sg_conf *conf, sg_buf *err)
@@ -665,6 +687,7 @@ sg_conf *sg_conf_load(const char *path, sg_buf *err)
 	    sg_conf_defaults(conf, err) < 0 ||
 	    sg_conf_check_required(conf, err) < 0 ||
 	    sg_conf_check_approvers(conf, err) < 0 ||
+	    sg_conf_check_escalation(conf, err) < 0 ||
 	    sg_conf_check_groups(conf, err) < 0 ||
 	    sg_conf_check_base_url(conf, err) < 0 ||
 	    sg_conf_check_timezone(conf, err) < 0) {

@@ -315,6 +315,68 @@ const sg_option sg_options[] = {
 	  "approvers replace the sender's glob and default (classified-3 is "
 	  "tried just before classified)." },
 
+	/* Issue 18 items 2-4: the checklist, several approvers, escalation. */
+	{ "approval", "checklist", SG_OPT_LIST,
+	  "宛先は正しい, 添付ファイルは送ってよいものだけである, 本文に誤りや不要な個人情報はない",
+	  NULL, 0, 0,
+	  "The sentences an approver confirms before approving (宛先 / 添付ファイル / "
+	  "本文 by default), each a checkbox on the page; approving needs every one "
+	  "ticked (sendguardctl approve --checked all). The ticks are stored with "
+	  "the decision. Separate items with commas (so an item has none); empty: "
+	  "no checklist." },
+	{ "approval", "required", SG_OPT_INT, "1", NULL, 1, 16,
+	  "How many distinct assigned approvers must approve a hold before it is "
+	  "released (the sender never counts, nor one person twice, even as a "
+	  "proxy). One reject ends the hold. Fixed for each hold when it is held." },
+	{ "approval", "required_classified", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category classified (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_classified-3", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category classified-3 (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_personal-data", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category personal-data (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_dangerous-attachment", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category dangerous-attachment (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_unencrypted-attachment", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category unencrypted-attachment (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_exposed-recipients", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category exposed-recipients (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_private-recipient", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category private-recipient (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "required_scan-limit", SG_OPT_INT, "0", NULL, 0, 16,
+	  "Approvals needed for a hold with category scan-limit (0: as required). A hold "
+	  "with several categories needs the largest of their numbers." },
+	{ "approval", "escalate_after", SG_OPT_DURATION, "0", NULL, 0, 365 * 86400LL,
+	  "After this long with nobody deciding a hold, one notice goes to the "
+	  "escalation address of its category (escalate_<category>, else "
+	  "escalate_to), sent once by the expiry run (sendguardctl expire). 0: "
+	  "never." },
+	{ "approval", "escalate_to", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds whose category has no escalate_<category>: "
+	  "an address in an internal domain, or empty (none)." },
+	{ "approval", "escalate_classified", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category classified (empty: escalate_to)." },
+	{ "approval", "escalate_classified-3", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category classified-3 (empty: escalate_to)." },
+	{ "approval", "escalate_personal-data", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category personal-data (empty: escalate_to)." },
+	{ "approval", "escalate_dangerous-attachment", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category dangerous-attachment (empty: escalate_to)." },
+	{ "approval", "escalate_unencrypted-attachment", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category unencrypted-attachment (empty: escalate_to)." },
+	{ "approval", "escalate_exposed-recipients", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category exposed-recipients (empty: escalate_to)." },
+	{ "approval", "escalate_private-recipient", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category private-recipient (empty: escalate_to)." },
+	{ "approval", "escalate_scan-limit", SG_OPT_STRING, "", NULL, 0, 0,
+	  "Escalation address for holds with category scan-limit (empty: escalate_to)." },
+
 	{ "keys", "dir", SG_OPT_PATH, "/etc/sendguard/keys", NULL, 0, 0,
 	  "Directory of the HMAC keys (one file a key id, mode 0600, made by "
 	  "sendguardctl keygen). The newest key signs; every key verifies, so "

@@ -233,6 +233,15 @@ typedef struct web_hold_ctx {
 	 * approver, or decided), 1 offered, 2 not on this host (no
 	 * download socket: the page says so). */
 	int download;
+	/* Issue 18: the [approval] checklist (checkboxes check1..checkN),
+	 * whether the person acts as a delegate (for on_behalf), has
+	 * approved already, and may name a delegate (an assigned
+	 * approver). */
+	char *const *checklist;
+	size_t nchecklist;
+	const char *on_behalf;	/* NULL: not a delegate */
+	bool voted;
+	bool may_delegate;
 } web_hold_ctx;
 
 void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c);

@@ -31,6 +31,7 @@
  */
 #include "web/web.h"
 #include "web/web_int.h"
+#include "util/sg_addr.h"
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
@@ -45,6 +46,7 @@
 
 #define WEB_TOKEN_MAX	1024
 #define WEB_CSRF_FIELD_MAX 256
+#define WEB_CHECK_MAX	64	/* checklist boxes read from a form */
 #define WEB_HTML	"text/html; charset=utf-8"
 
 void web_resp_init(web_resp *r)
@@ -170,14 +172,20 @@ static bool web_load(web_app *app, web_resp *r, const char *id, st_hold **h)
 
 typedef struct web_role {
 	bool sender, approver;
+	bool delegate;		/* approver only as someone's proxy (issue 18) */
 } web_role;
 
-/* The person's part in the hold; false after a 403 (neither). */
+/* The person's part in the hold; false after a 403 (neither). A
+ * delegate of an assigned approver (a delegation in force) is an
+ * approver of the hold, never its sender. */
 static bool web_role_of(web_app *app, web_resp *r, const st_hold *h,
 			const web_ident *id, web_role *role)
 {
 	role->sender = rel_is_sender(h, app->conf, id->person);
 	role->approver = !role->sender && rel_is_assigned(h, id->person);
+	role->delegate = !role->sender && !role->approver && !h->delay &&
+			 rel_is_delegate(app->st, h, id->person, time(NULL));
+	role->approver = role->approver || role->delegate;
 	if (role->sender || role->approver)
 		return true;
 	web_log(LOG_NOTICE, "refused hold %s: %s is neither its sender nor an approver",
@@ -229,10 +237,43 @@ static int web_download_offer(const web_app *app, const st_hold *h, const web_ro
 	return ret;
 }
 
+struct web_voted {
+	const char *person;
+	bool voted;
+	const char *on_behalf;	/* a delegate: the approver it acts for */
+};
+
+static void web_voted_one(const char *const *vals, const char *elem, void *ctx)
+{
+	struct web_voted *w = ctx;
+	size_t n = strlen(w->person);
+
+	(void)elem;
+	if (vals[0] == NULL || vals[1] == NULL)
+		return;
+	/* The person's own vote, or one they made as a proxy. */
+	if (sg_addr_same_exact(vals[0], w->person) ||
+	    (strncmp(vals[1], w->person, n) == 0 &&
+	     strncmp(vals[1] + n, " on behalf of ", 14) == 0))
+		w->voted = true;
+}
+
+/* The assigned approver a delegate acts for (the first in force). */
+static const char *web_on_behalf(web_app *app, const st_hold *h, const char *person,
+				 time_t now)
+{
+	for (size_t i = 0; i < h->napprovers; i++)
+		if (st_delegate_active(app->st, h->approvers[i], person, now))
+			return h->approvers[i];
+	return NULL;
+}
+
 static void web_hold_page(web_app *app, web_resp *r, const st_hold *h,
 			  const web_ident *id, const web_role *role,
 			  const char *token, const char *done, time_t now)
 {
+	static const char *const vkeys[] = { "approver", "by" };
+	struct web_voted w = { id->person, false, NULL };
 	const ntf_keys *keys = web_app_keys(app);
 	time_t exp = now + (time_t)app->token_lifetime;
 	sg_buf csrf, list, err, pvjson;
@@ -251,7 +292,14 @@ static void web_hold_page(web_app *app, web_resp *r, const st_hold *h,
 	c = (web_hold_ctx){ app->prefix, id->person, role->sender, role->approver,
 			    token ? token : "", sg_buf_cstr(&csrf), sg_buf_cstr(&list),
 			    done, now, pv.ok ? &pv : NULL, pv_status,
-			    web_download_offer(app, h, role) };
+			    web_download_offer(app, h, role), NULL, 0, NULL, false,
+			    false };
+	c.checklist = sg_conf_list(app->conf, "approval", "checklist", &c.nchecklist);
+	if (h->approvals_json)
+		rel_json_each(h->approvals_json, vkeys, 2, 64, web_voted_one, &w);
+	c.voted = w.voted;
+	c.on_behalf = role->delegate ? web_on_behalf(app, h, id->person, now) : NULL;
+	c.may_delegate = role->approver && !role->delegate && !h->delay;
 	web_page_hold(&r->body, h, &c);
 	rel_preview_free(&pv);
 	if (pvjson.data != NULL)
@@ -370,7 +418,7 @@ static void web_unix_user(const web_app *app, const web_ident *id, char *buf, si
 		 id->via_header ? app->header : "");
 }
 
-static void web_decided(web_app *app, web_resp *r, const char *hold, rel_action act,
+static void web_decided(web_app *app, web_resp *r, const char *hold, const char *what,
 			const web_form *f)
 {
 	r->status = 303;
@@ -381,7 +429,7 @@ static void web_decided(web_app *app, web_resp *r, const char *hold, rel_action 
 		web_url_esc(&r->location, sg_buf_cstr(&f->token));
 		sg_buf_putc(&r->location, '&');
 	}
-	sg_buf_printf(&r->location, "done=%s#done", rel_action_name(act));
+	sg_buf_printf(&r->location, "done=%s#done", what);
 	sg_buf_reset(&r->body);
 	web_page_error(&r->body, app->prefix, "記録しました", "Recorded",
 		       "判断を記録しました。", "Your decision has been recorded.");
@@ -396,14 +444,38 @@ static void web_decide(web_app *app, const web_req *req, web_resp *r, const st_h
 	sg_buf err;
 	rel_rc rc;
 
+	const char *ticked[WEB_CHECK_MAX];
+	size_t nitems = 0, nticked = 0;
+	char *const *items = sg_conf_list(app->conf, "approval", "checklist", &nitems);
+	rel_vote_outcome out = REL_DECIDED;
+	rel_decision d;
+	sg_buf field, val;
+
+	/* The checklist's boxes: check1..checkN, each ticked item by its
+	 * sentence as configured (issue 18). */
+	sg_buf_init(&field, 32);
+	sg_buf_init(&val, 16);
+	for (size_t i = 0; i < nitems && i < WEB_CHECK_MAX; i++) {
+		sg_buf_reset(&field);
+		sg_buf_printf(&field, "check%zu", i + 1);
+		if (web_form_get(req->body, req->body_len, sg_buf_cstr(&field), &val) == 1 &&
+		    strcmp(sg_buf_cstr(&val), "1") == 0)
+			ticked[nticked++] = items[i];
+	}
+	sg_buf_free(&field);
+	sg_buf_free(&val);
 	web_unix_user(app, id, unix_user, sizeof(unix_user));
 	sg_buf_init(&err, 4096);
-	rc = rel_decide(app->st, app->conf, h->id, act, id->person, comment, unix_user, &err);
-	web_log(rc == REL_OK ? LOG_INFO : LOG_NOTICE, "hold %s: %s by %s from %s: %s%s%s",
-		h->id, rel_action_name(act), id->person, req->client ? req->client : "?",
+	d = (rel_decision){ h->id, act, id->person, NULL, comment, unix_user, ticked,
+			    nticked };
+	rc = rel_decide_ex(app->st, app->conf, &d, &out, &err);
+	web_log(rc == REL_OK ? LOG_INFO : LOG_NOTICE, "hold %s: %s%s by %s from %s: %s%s%s",
+		h->id, rel_action_name(act), rc == REL_OK && out == REL_PARTIAL ?
+		" (partial: the hold waits for more approvals)" : "", id->person,
+		req->client ? req->client : "?",
 		rel_rc_name(rc), err.len ? ": " : "", sg_buf_cstr(&err));
 	if (rc == REL_OK)
-		web_decided(app, r, h->id, act, f);
+		web_decided(app, r, h->id, rel_action_name(act), f);
 	else if (rc == REL_REFUSED || rc == REL_INVALID)	/* e.g. a reject without a reason */
 		web_error(app, r, 409, "記録できませんでした", "Not recorded",
 			  sg_buf_cstr(&err), "");
@@ -531,6 +603,77 @@ out:
 	sg_buf_free(&detail);
 }
 
+/* An assigned approver names a proxy (issue 18): recorded, audited,
+ * and the proxy asked for every hold now waiting for the approver. */
+static void web_delegate(web_app *app, const web_req *req, web_resp *r,
+			 const st_hold *h, const web_ident *id, const web_role *role,
+			 const web_form *f, time_t now)
+{
+	size_t nd;
+	char *const *dom = sg_conf_list(app->conf, "policy", "internal_domains", &nd);
+	const char *delims = sg_conf_str(app->conf, "policy", "recipient_delimiter");
+	char unix_user[128], *to = NULL, *from = NULL;
+	sg_buf tob, untilb, err;
+	time_t until;
+	long long did = 0;
+	size_t asked;
+
+	sg_buf_init(&tob, 2048);
+	sg_buf_init(&untilb, 64);
+	sg_buf_init(&err, 4096);
+	if (!role->approver || role->delegate || h->delay) {
+		web_error(app, r, 403, "この操作はできません", "Not allowed",
+			  "代理人を指定できるのは、割り当てられた承認者だけです。",
+			  "Only an assigned approver may name a delegate.");
+		goto out;
+	}
+	if (web_form_get(req->body, req->body_len, "to", &tob) < 0 ||
+	    web_form_get(req->body, req->body_len, "until", &untilb) < 0) {
+		web_error(app, r, 400, "送信できません", "Bad request",
+			  "フォームの内容が正しくありません。", "The form is not valid.");
+		goto out;
+	}
+	to = sg_addr_identity(sg_buf_cstr(&tob), NULL, false);
+	from = sg_addr_identity(id->person, NULL, false);
+	until = rel_parse_until(sg_buf_cstr(&untilb));
+	if (to == NULL || from == NULL || !sg_addr_internal(to, dom, nd) ||
+	    sg_addr_same_person(to, from, delims) || rel_is_sender(h, app->conf, to)) {
+		web_error(app, r, 409, "記録できませんでした", "Not recorded",
+			  "代理人には、あなた以外の内部のアドレスを指定してください"
+			  "（このメールの送信者は指定できません）。",
+			  "The delegate must be an internal address other than yours "
+			  "(and not this message's sender).");
+		goto out;
+	}
+	if (until <= now || until - now > REL_DELEGATE_MAX_S) {
+		web_error(app, r, 409, "記録できませんでした", "Not recorded",
+			  "期限は今日から366日以内の日付を指定してください。",
+			  "The end must be a date within the next 366 days.");
+		goto out;
+	}
+	web_unix_user(app, id, unix_user, sizeof(unix_user));
+	if (st_delegate_add(app->st, from, to, now, until, id->person, unix_user, &did,
+			    &err) != ST_OK) {
+		web_log(LOG_ERR, "hold %s: delegation by %s not recorded: %s", h->id,
+			id->person, sg_buf_cstr(&err));
+		web_error(app, r, 503, "一時的なエラー", "Temporary error",
+			  "しばらくしてからもう一度操作してください。",
+			  "Please try again in a moment.");
+		goto out;
+	}
+	asked = rel_delegate_requests(app->st, app->conf, from, to);
+	web_log(LOG_INFO, "delegation %lld: %s -> %s until %s (from the page of hold %s,"
+		" client %s; %zu requests)", did, from, to, sg_buf_cstr(&untilb), h->id,
+		req->client ? req->client : "?", asked);
+	web_decided(app, r, h->id, "delegate", f);
+out:
+	free(to);
+	free(from);
+	sg_buf_free(&tob);
+	sg_buf_free(&untilb);
+	sg_buf_free(&err);
+}
+
 static void web_post_hold(web_app *app, const web_req *req, web_resp *r,
 			  const char *hold, time_t now)
 {
@@ -568,6 +711,8 @@ static void web_post_hold(web_app *app, const web_req *req, web_resp *r,
 		else
 			web_download(app, req, r, h, &id, &role, sg_buf_cstr(&path));
 		sg_buf_free(&path);
+	} else if (strcmp(sg_buf_cstr(&f.action), "delegate") == 0) {
+		web_delegate(app, req, r, h, &id, &role, &f, now);
 	} else if (web_action_of(app, r, sg_buf_cstr(&f.action), h, &role, &act))
 		web_decide(app, req, r, h, &id, act, &f);
 out:
@@ -605,7 +750,8 @@ static int web_list_one(const st_hold *h, void *ctx)
 	web_list_row *row;
 	sg_buf tok, err;
 
-	if (!mine && !rel_is_assigned(h, c->person))
+	if (!mine && !rel_is_assigned(h, c->person) &&
+	    (h->delay || !rel_is_delegate(c->app->st, h, c->person, time(NULL))))
 		return 0;
 	if (c->n >= WEB_LIST_MAX) {
 		c->truncated = true;

@@ -113,6 +113,29 @@ static void web_done_banner(sg_buf *b, const st_hold *h, const char *done)
 	static const st_status want[] = { ST_APPROVED, ST_REJECTED, ST_WITHDRAWN,
 					  ST_APPROVED };
 
+	if (done && strcmp(done, "approve") == 0 && h->status == ST_PENDING && !h->delay) {
+		/* Several approvers (issue 18): recorded, still held. */
+		sg_buf_puts(b, "<section class=\"box done\" id=\"done\"><h2>");
+		web_bi(b, "承認を記録しました", "Approval recorded");
+		sg_buf_printf(b, "</h2><p id=\"partial\">あと %u 人の承認が必要です。"
+			      "メールはそれまで保留されます。 <span class=\"en\">%u more"
+			      " approval%s needed; the message stays held until then.</span></p>"
+			      "</section>\n",
+			      h->required > h->napproved ? h->required - h->napproved : 0,
+			      h->required > h->napproved ? h->required - h->napproved : 0,
+			      h->required - h->napproved == 1 ? " is" : "s are");
+		return;
+	}
+	if (done && strcmp(done, "delegate") == 0) {
+		sg_buf_puts(b, "<section class=\"box done\" id=\"done\"><h2>");
+		web_bi(b, "代理人を指定しました", "Delegate named");
+		sg_buf_puts(b, "</h2><p>");
+		web_bi(b, "代理人に、あなたの承認待ちのメールの承認依頼を送ります。",
+		       "Your delegate is sent an approval request for each message "
+		       "waiting for you.");
+		sg_buf_puts(b, "</p></section>\n");
+		return;
+	}
 	for (size_t i = 0; done && i < 4; i++)
 		if (strcmp(done, acts[i]) == 0 && h->status == want[i]) {
 			sg_buf_puts(b, "<section class=\"box done\" id=\"done\"><h2>");
@@ -160,6 +183,10 @@ static void web_status_box(sg_buf *b, const st_hold *h, time_t now)
 		}
 		sg_buf_puts(b, "</p>");
 	} else if (h->status == ST_PENDING) {
+		if (h->required > 1)
+			sg_buf_printf(b, "<p id=\"approvals\">承認 %u / %u 人"
+				      " <span class=\"en\">Approvals: %u of %u</span></p>",
+				      h->napproved, h->required, h->napproved, h->required);
 		sg_buf_puts(b, "<p>");
 		if (h->expires_t > now) {
 			web_bi(b, "期限までに判断がない場合、メールは削除されます。残り",
@@ -675,11 +702,72 @@ static void web_form_open(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 	sg_buf_puts(b, "\">\n");
 }
 
+/* The checklist (issue 18): one box per [approval] checklist item,
+ * named check1..checkN. Not `required` in HTML: the same form rejects,
+ * and the server refuses an approval without every box ticked. */
+static void web_checklist(sg_buf *b, const web_hold_ctx *c)
+{
+	if (c->nchecklist == 0)
+		return;
+	sg_buf_puts(b, "<fieldset id=\"checklist\"><legend>確認項目 <span class=\"en\">"
+		    "Checklist (approving needs every item)</span></legend>\n");
+	for (size_t i = 0; i < c->nchecklist; i++) {
+		sg_buf_printf(b, "<label class=\"check\"><input type=\"checkbox\""
+			      " name=\"check%zu\" id=\"check%zu\" value=\"1\"> ", i + 1, i + 1);
+		web_esc(b, c->checklist[i]);
+		sg_buf_puts(b, "</label>\n");
+	}
+	sg_buf_puts(b, "</fieldset>\n");
+}
+
+/* An assigned approver names a proxy for a period (issue 18). */
+static void web_delegate_form(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
+{
+	sg_buf_puts(b, "<section class=\"box\" id=\"delegate\"><h2>");
+	web_bi(b, "代理人の指定", "Name a delegate");
+	sg_buf_puts(b, "</h2><p>");
+	web_bi(b, "不在の間、指定した人があなたの代わりに承認・却下できます"
+		  "（「代理人 on behalf of あなた」と記録されます）。",
+	       "While you are away, the person you name may approve or reject for "
+	       "you (recorded as \"delegate on behalf of you\").");
+	sg_buf_puts(b, "</p>\n");
+	web_form_open(b, h, c);
+	sg_buf_puts(b, "<label for=\"to\">代理人のアドレス <span class=\"en\">Delegate's"
+		    " address</span></label>\n<input type=\"email\" id=\"to\" name=\"to\""
+		    " maxlength=\"254\">\n<label for=\"until\">期限（この日まで） <span"
+		    " class=\"en\">Until (this day included)</span></label>\n<input"
+		    " type=\"date\" id=\"until\" name=\"until\">\n<div class=\"actions\">"
+		    "<button class=\"withdraw\" type=\"submit\" name=\"action\""
+		    " value=\"delegate\" id=\"delegate-submit\">代理人を指定する / Name"
+		    " delegate</button></div>\n</form></section>\n");
+}
+
 static void web_actions_approver(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 {
 	sg_buf_puts(b, "<section class=\"box\" id=\"decide\"><h2>");
 	web_bi(b, "承認・却下", "Approve or reject");
-	sg_buf_puts(b, "</h2><p>");
+	sg_buf_puts(b, "</h2>");
+	if (c->on_behalf) {
+		sg_buf_puts(b, "<p id=\"proxy\">");
+		web_bi(b, "あなたは代理人として判断します。記録: あなた on behalf of",
+		       "You decide as a delegate, recorded as you on behalf of");
+		sg_buf_puts(b, " <span class=\"mono\">");
+		web_esc(b, c->on_behalf);
+		sg_buf_puts(b, "</span></p>");
+	}
+	if (c->voted) {
+		sg_buf_printf(b, "<p id=\"voted\">あなたは承認済みです。ほかの承認者を待っています"
+			      "（%u / %u 人）。 <span class=\"en\">You have approved; waiting"
+			      " for the other approvers (%u of %u).</span></p></section>\n",
+			      h->napproved, h->required, h->napproved, h->required);
+		return;
+	}
+	if (h->required > 1)
+		sg_buf_printf(b, "<p>このメールは %u 人の承認で送信されます（いま %u 人）。"
+			      "却下は1人でできます。 <span class=\"en\">It is sent after %u"
+			      " approvals (%u so far); one reject ends it.</span></p>",
+			      h->required, h->napproved, h->required, h->napproved);
+	sg_buf_puts(b, "<p>");
 	web_bi(b, "承認するとメールは1分以内に送信されます。却下するとメールは削除され、"
 		  "送信者にコメントとともに通知されます。却下には理由をコメントに書いてください。",
 	       "Approved mail is sent within a minute. Rejected mail is deleted and "
@@ -687,6 +775,7 @@ static void web_actions_approver(sg_buf *b, const st_hold *h, const web_hold_ctx
 	       "the comment.");
 	sg_buf_puts(b, "</p>\n");
 	web_form_open(b, h, c);
+	web_checklist(b, c);
 	sg_buf_printf(b, "<label for=\"comment\">コメント <span class=\"en\">Comment"
 		      " (required to reject; the sender sees it)</span></label>\n"
 		      "<textarea id=\"comment\" name=\"comment\" maxlength=\"%d\"></textarea>\n"
@@ -740,9 +829,11 @@ static void web_actions(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 {
 	if (h->status != ST_PENDING)
 		return;
-	if (c->is_approver)
+	if (c->is_approver) {
 		web_actions_approver(b, h, c);
-	else if (c->is_sender && h->delay)
+		if (c->may_delegate)
+			web_delegate_form(b, h, c);
+	} else if (c->is_sender && h->delay)
 		web_actions_delay(b, h, c);
 	else if (c->is_sender)
 		web_actions_sender(b, h, c);
@@ -755,7 +846,9 @@ static void web_whoami(sg_buf *b, const web_hold_ctx *c)
 	sg_buf_puts(b, ": <span class=\"mono\" id=\"person\">");
 	web_esc(b, c->person);
 	sg_buf_puts(b, "</span> (");
-	if (c->is_approver)
+	if (c->on_behalf)
+		web_bi(b, "代理の承認者", "approver's delegate");
+	else if (c->is_approver)
 		web_bi(b, "承認者", "approver");
 	else
 		web_bi(b, "送信者", "sender");

@@ -541,6 +541,8 @@ milter_setup() {
 			"category:classified = security-officer@$SG_INTERNAL" \
 			"*@$SG_INTERNAL = kacho@$SG_INTERNAL, kakaricho@$SG_INTERNAL" \
 			"default = security-officer@$SG_INTERNAL"
+		# [approval] only as overridden (issue 18: required_<category>).
+		sg_conf_section approval
 	} >"$SG_MDIR/sendguard.conf"
 	chmod 644 "$SG_MDIR/sendguard.conf"
 	milter_keys

@@ -92,20 +92,20 @@ settle() { wait_for "${1:-30}" pf_queue_settled; sleep 1; }
 
 held approve
 check "held mail sits in the hold queue" [ "$(pf_queue_name "$QID")" = hold ]
-rc CTL approve "$HID" --by "$SENDER"
+rc CTL approve "$HID" --checked all --by "$SENDER"
 check "the sender may not approve own mail (exit 1): $OUT" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "bucho@$SG_INTERNAL"
+rc CTL approve "$HID" --checked all --by "bucho@$SG_INTERNAL"
 check "a non-assigned approver is refused (exit 1)" [ "$RC" = 1 ]
-rc CTL approve nosuchhold --by "$KACHO"
+rc CTL approve nosuchhold --checked all --by "$KACHO"
 check "an unknown hold is not found (exit 66)" [ "$RC" = 66 ]
 rc CTL approve "$HID"
 check "approve without --by is a usage error (exit 64)" [ "$RC" = 64 ]
 rc CTL show "$HID"
 check "show names the external recipient and the attachment" \
 	eval 'echo "$OUT" | grep -q "$VENDOR" && echo "$OUT" | grep -q "NOT encrypted"'
-rc CTL approve "$HID" --by "$KACHO" --comment "確認しました"
+rc CTL approve "$HID" --checked all --by "$KACHO" --comment "確認しました"
 check "the assigned approver approves (exit 0)" [ "$RC" = 0 ]
-rc CTL approve "$HID" --by "kakaricho@$SG_INTERNAL"
+rc CTL approve "$HID" --checked all --by "kakaricho@$SG_INTERNAL"
 check "a decided hold cannot be decided again (exit 1)" [ "$RC" = 1 ]
 check "list --json: approved, not yet applied" \
 	[ "$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | "\(.status) \(.applied)"')" = "approved false" ]
@@ -153,7 +153,7 @@ for cmd in "approve $HID --by $KACHO" "reject $HID --by $KACHO --comment no" "wi
 		eval '[ "$RC" = 1 ] && echo "$OUT" | grep -q "store.s owner"'
 done
 rc env SUDO_USER="$KACHO" SUDO_UID=0 setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups \
-	"$SG_CTL" -c "$OCONF_DIR/sendguard.conf" approve "$HID" --by "$KACHO"
+	"$SG_CTL" -c "$OCONF_DIR/sendguard.conf" approve "$HID" --checked all --by "$KACHO"
 check "a SUDO_USER claim does not make another user an administrator (exit 1)" [ "$RC" = 1 ]
 check "nothing changed after the refusals" \
 	eval '[ "$(status_of "$HID")" = pending/0 ] && [ "$(audit_n "$HID")" = "$n0" ]'
@@ -169,7 +169,7 @@ check "a reject without a reason is refused (exit 64), nothing changes" \
 	eval '[ "$RC" = 64 ] && echo "$OUT" | grep -q "reason" && [ "$(status_of "$HID")" = pending/0 ]'
 rc CTL reject "$HID" --by "$SENDER" --comment "self"
 check "--by may not name the sender (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "<SATO-H@$SG_INTERNAL>"
+rc CTL approve "$HID" --checked all --by "<SATO-H@$SG_INTERNAL>"
 check "--by may not name the sender in another spelling (exit 1)" [ "$RC" = 1 ]
 rc env SUDO_USER=kacho SUDO_UID=1234 "$SG_CTL" -c "$CONF" reject "$HID" --by "$KACHO" --comment "宛先を確認してください"
 check "root rejects on behalf of the approver (exit 0): $OUT" [ "$RC" = 0 ]
@@ -200,7 +200,7 @@ check "the sender's notice names the administrator on behalf of the approver" \
 	wait_for 30 notice_says "$HID" "$ADMIN"
 
 held concurrent
-CTL approve "$HID" --by "$KACHO" >/dev/null
+CTL approve "$HID" --checked all --by "$KACHO" >/dev/null
 CTL apply >"$SG_BASE/apply1.txt" 2>&1 &
 p1=$!
 CTL apply >"$SG_BASE/apply2.txt" 2>&1 &
@@ -242,7 +242,7 @@ held forgedA
 QA=$QID HA=$HID
 held forgedB
 QB=$QID HB=$HID
-CTL approve "$HA" --by "$KACHO" >/dev/null
+CTL approve "$HA" --checked all --by "$KACHO" >/dev/null
 # The store now names B's queue file for hold A (a mix-up, a restored
 # backup, a tampered record): B's header says HB, not HA.
 sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
@@ -262,7 +262,7 @@ CTL apply >/dev/null 2>&1
 # --- 5. crash between queue action and store update; reconcile ------------------
 
 held crash
-CTL approve "$HID" --by "$KACHO" >/dev/null
+CTL approve "$HID" --checked all --by "$KACHO" >/dev/null
 rc env SG_FAULT=after-queue "$SG_CTL" -c "$CONF" apply
 check "simulated crash after the queue action (exit 75)" [ "$RC" = 75 ]
 check "the store does not know yet" [ "$(status_of "$HID")" = approved/0 ]
@@ -333,11 +333,11 @@ XLSX=$here/mail/demo3_xlsx.eml
 held_as plus kacho "kacho+x@$SG_INTERNAL" "$XLSX"
 check "plus-address sender kacho+x@ is not assigned to own hold: $(approvers_of "$HID")" \
 	[ "$(approvers_of "$HID")" = "$KAKARI" ]
-rc CTL approve "$HID" --by "$KACHO"
+rc CTL approve "$HID" --checked all --by "$KACHO"
 check "kacho@ may not approve the mail kacho+x@ sent (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "KACHO+other@$SG_INTERNAL"
+rc CTL approve "$HID" --checked all --by "KACHO+other@$SG_INTERNAL"
 check "nor under another extension (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "$KAKARI"
+rc CTL approve "$HID" --checked all --by "$KAKARI"
 check "the other approver may (exit 0)" [ "$RC" = 0 ]
 AUTHN=$(sg_sql "SELECT auth_login FROM holds WHERE id = '$HID';")
 note "Postfix's {auth_authen} for login kacho: '$AUTHN'"
@@ -346,7 +346,7 @@ note "Postfix's {auth_authen} for login kacho: '$AUTHN'"
 held_as login kacho "system@$SG_INTERNAL" "$XLSX"
 check "login-only sender (AUTH kacho) is not assigned: $(approvers_of "$HID")" \
 	[ "$(approvers_of "$HID")" = "$KAKARI" ]
-rc CTL approve "$HID" --by "$KACHO"
+rc CTL approve "$HID" --checked all --by "$KACHO"
 check "kacho@ may not approve what login kacho sent (exit 1)" [ "$RC" = 1 ]
 check "the refusal names four eyes" eval 'echo "$OUT" | grep -q "four eyes"'
 rc CTL reject "$HID" --by "$KAKARI" --comment "test reason"
@@ -357,7 +357,7 @@ check "the other approver decides (exit 0)" [ "$RC" = 0 ]
 held_as forged "" "$SENDER" "$XLSX"
 check "without AUTH, the sender's own approvers are not asked: $(approvers_of "$HID")" \
 	[ "$(approvers_of "$HID")" = "$SO" ]
-rc CTL approve "$HID" --by "$KACHO"
+rc CTL approve "$HID" --checked all --by "$KACHO"
 check "so kacho cannot approve mail sent as sato-h without AUTH (exit 1)" [ "$RC" = 1 ]
 CTL reject "$HID" --by "$SO" --comment "test reason" >/dev/null
 
@@ -367,11 +367,11 @@ sg_mail "$M/toriatsukai.src" "$KACHO" "$VENDOR" "【取扱注意】来年度予�
 held_as toriatsukai kacho "$KACHO" "$M/toriatsukai.src"
 check "a 取扱注意 hold from kacho goes to the security officer only: $(approvers_of "$HID")" \
 	[ "$(approvers_of "$HID")" = "$SO" ]
-rc CTL approve "$HID" --by "$KAKARI"
+rc CTL approve "$HID" --checked all --by "$KAKARI"
 check "kacho's own subordinate may not approve it (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "$KACHO"
+rc CTL approve "$HID" --checked all --by "$KACHO"
 check "nor kacho (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "$SO"
+rc CTL approve "$HID" --checked all --by "$SO"
 check "the security officer approves (exit 0)" [ "$RC" = 0 ]
 CTL apply >/dev/null 2>&1
 check "and it is delivered" wait_for 30 sink_has "X-E2E-Id: wf-toriatsukai"

@@ -38,7 +38,7 @@ held() { H=$1; fmsg "$H" hold; relay "$H"; wait_for 60 eval '[ "$(n_hold "$H")" 
 
 # --- 1. crash between the queue action and the store update --------------------
 check "a held message (crash)" held crash
-CTL approve "$(hid crash)" --by "$APPROVER" >/dev/null
+CTL approve "$(hid crash)" --checked all --by "$APPROVER" >/dev/null
 SG_FAULT=after-queue "$SG_CTL" -c "$(milter_conf)" apply >"$SG_BASE/apply-fault.txt" 2>&1
 rc=$?
 check "apply stops after the queue action (SG_FAULT=after-queue, exit 75; got $rc)" [ "$rc" = 75 ]
@@ -64,7 +64,7 @@ pf_start
 check "after the restart both are still held, with their records" \
 	eval 'once pending-a hold && once pending-b hold'
 check "no hold without a record, no record without a hold (after restart)" invariant
-CTL approve "$(hid pending-a)" --by "$APPROVER" >/dev/null
+CTL approve "$(hid pending-a)" --checked all --by "$APPROVER" >/dev/null
 CTL reject "$(hid pending-b)" --by "$APPROVER" --comment "fault test" >/dev/null
 CTL apply >"$SG_BASE/apply-after.txt" 2>&1
 check "apply after the restart exits 0" [ $? = 0 ]

@@ -108,7 +108,7 @@ for i in 1 2 3; do
 	for q in $p; do
 		check "kill-$i: phantom $q is closed as never-arrived, silently (one audit record, no notice)" \
 			wait_for 30 silent_phantom "$q"
-		rc "$SG_CTL" -c "$(milter_conf)" approve "$q" --by "$APPROVER"
+		rc "$SG_CTL" -c "$(milter_conf)" approve "$q" --checked all --by "$APPROVER"
 		check "kill-$i: nobody can approve phantom $q (exit $RC)" [ "$RC" != 0 ]
 	done
 done

@@ -160,7 +160,7 @@ qid() { sg_sql "SELECT queue_id FROM holds WHERE subject = 'fault $1';"; }
 # The first approver the milter assigned (a 機密性2 marking: the
 # security officer, by [approvers] category:classified).
 approver() { sg_sql "SELECT json_extract(approvers, '\$[0]') FROM holds WHERE subject = 'fault $1';"; }
-CTL approve "$(hid rc-1)" --by "$(approver rc-1)" >/dev/null
+CTL approve "$(hid rc-1)" --checked all --by "$(approver rc-1)" >/dev/null
 CTL reject "$(hid rc-2)" --by "$(approver rc-2)" --comment "not to be sent" >/dev/null
 Q2=$(qid rc-2)
 CTL apply >"$R/c-apply.out" 2>&1

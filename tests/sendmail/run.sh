@@ -162,9 +162,9 @@ check "held: a plain mailq does not list it" eval '! echo "$OUT" | grep -q "$QID
 
 # --- 4. approve + apply: delivered once, byte-identical -------------------------------
 
-rc CTL approve "$HID" --by "$SENDER"
+rc CTL approve "$HID" --checked all --by "$SENDER"
 check "the sender may not approve own mail (exit 1)" [ "$RC" = 1 ]
-rc CTL approve "$HID" --by "$APPROVER" --comment "確認しました"
+rc CTL approve "$HID" --checked all --by "$APPROVER" --comment "確認しました"
 check "the assigned approver approves (exit 0)" [ "$RC" = 0 ]
 check "still quarantined before apply" [ "$(sm_state "$QID")" = hold ]
 rc CTL apply
@@ -182,7 +182,7 @@ check "body and attachment byte-identical to what was sent" \
 check "status approved, applied" [ "$(status_of "$HID")" = approved/1 ]
 
 held concurrent
-CTL approve "$HID" --by "$APPROVER" >/dev/null
+CTL approve "$HID" --checked all --by "$APPROVER" >/dev/null
 CTL apply >"$SG_BASE/apply1.txt" 2>&1 &
 p1=$!
 CTL apply >"$SG_BASE/apply2.txt" 2>&1 &
@@ -219,7 +219,7 @@ held forgedA
 QA=$QID HA=$HID
 held forgedB
 QB=$QID HB=$HID
-CTL approve "$HA" --by "$APPROVER" >/dev/null
+CTL approve "$HA" --checked all --by "$APPROVER" >/dev/null
 sqlite3 -cmd ".timeout 10000" "$DB" "UPDATE holds SET queue_id = '$QB' WHERE id = '$HA';"
 rc CTL apply
 check "apply refuses an item whose X-Sendguard-Hold names another hold (exit 1)" [ "$RC" = 1 ]
@@ -248,7 +248,7 @@ check "the recall is audited" \
 # --- 8. crash between queue action and store update; reconcile ---------------------------
 
 held crash
-CTL approve "$HID" --by "$APPROVER" >/dev/null
+CTL approve "$HID" --checked all --by "$APPROVER" >/dev/null
 rc env SG_FAULT=after-queue "$SG_CTL" -c "$CONF" apply
 check "simulated crash after the queue action (exit 75)" [ "$RC" = 75 ]
 check "the store does not know yet" [ "$(status_of "$HID")" = approved/0 ]

@@ -486,9 +486,18 @@ END_TEST
 
 START_TEST(test_approver_approves_with_a_comment_and_is_redirected)
 {
-	char *t = token(keys, hold_id, KACHO, 600), *f = form(t, KACHO, "approve", "確認済み");
+	char *t = token(keys, hold_id, KACHO, 600), *f0 = form(t, KACHO, "approve", "確認済み");
+	char *f = malloc(strlen(f0) + 64);
 	web_resp r;
 
+	/* Issue 18: without every checklist box ticked, nothing is
+	 * recorded; with them (check1..check3, the default list), it is. */
+	request(WEB_POST, hold_path(), NULL, f0, NULL, &r);
+	ck_assert_int_eq(r.status, 409);
+	web_resp_free(&r);
+	ck_assert_int_eq(status_now(), ST_PENDING);
+	sprintf(f, "%s&check1=1&check2=1&check3=1", f0);
+	free(f0);
 	request(WEB_POST, hold_path(), NULL, f, NULL, &r);
 	ck_assert_int_eq(r.status, 303);
 	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&r.location), "/sg/hold/"));

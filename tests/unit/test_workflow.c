@@ -40,6 +40,9 @@ static const char *const two_approvers[] = {
 	"kacho@example.lg.jp", "kakaricho@example.lg.jp"
 };
 
+/* Approvals the next make_hold() asks (issue 18); 0: one. */
+static unsigned next_required;
+
 /* A hold by taro (From taro.yamada@, AUTH login "taro") to a vendor. */
 static void make_hold(char id[ST_ID_SIZE], const char *const *approvers,
 		      size_t napprovers, time_t created, time_t expires)
@@ -69,6 +72,8 @@ static void make_hold(char id[ST_ID_SIZE], const char *const *approvers,
 			     "\"size\":500,\"encrypted\":false,\"entries\":[]}]}]";
 	h.approvers = approvers;
 	h.napprovers = napprovers;
+	h.required = next_required;
+	next_required = 0;
 	h.created = created;
 	h.expires = expires;
 	sg_buf_init(&err, 4096);
@@ -186,7 +191,7 @@ START_TEST(test_extensions_and_logins_are_the_sender)
 
 	sg_buf_init(&err, 4096);
 	path = sg_test_write("[policy]\ninternal_domains = example.lg.jp, city.example.jp\n"
-			     "recipient_delimiter = +-\n");
+			     "recipient_delimiter = +-\n[approval]\nchecklist =\n");
 	conf = sg_conf_load(path, &err);
 	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
 	make_hold(id, self, 2, 0, 0);
@@ -311,6 +316,198 @@ START_TEST(test_admin_reject_needs_a_reason)
 					  "個人番号を削除してください", "root (uid 0)", &err), REL_OK);
 	ck_assert_int_eq(status_of(id), ST_REJECTED);
 	sg_buf_free(&err);
+}
+END_TEST
+
+
+/* ---- issue 18: checklist, several approvers, proxies, escalation ---- */
+
+static sg_conf *conf18(const char *extra)
+{
+	sg_buf err;
+	char *path, text[2048];
+	sg_conf *conf;
+
+	snprintf(text, sizeof(text), "[policy]\ninternal_domains = example.lg.jp\n"
+		 "[approval]\nchecklist = 宛先は正しい, 添付ファイルは正しい\n%s", extra);
+	path = sg_test_write(text);
+	sg_buf_init(&err, 4096);
+	conf = sg_conf_load(path, &err);
+	ck_assert_msg(conf != NULL, "%s", sg_buf_cstr(&err));
+	unlink(path);
+	free(path);
+	sg_buf_free(&err);
+	return conf;
+}
+
+static rel_rc decide18(const sg_conf *conf, const char *id, rel_action a, const char *by,
+		       const char *admin, size_t nticks, const char *comment,
+		       rel_vote_outcome *out, sg_buf *err)
+{
+	static const char *const all[] = { "宛先は正しい", "添付ファイルは正しい" };
+	rel_decision d = { id, a, by, admin, comment, "tester", all, nticks };
+
+	return rel_decide_ex(st, conf, &d, out, err);
+}
+
+START_TEST(test_approving_needs_every_checklist_item_and_keeps_the_ticks)
+{
+	sg_conf *conf = conf18("");
+	char id[ST_ID_SIZE];
+	rel_vote_outcome out;
+	st_hold *h = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	make_hold(id, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "kacho@example.lg.jp", NULL, 0,
+				  NULL, &out, &err), REL_INVALID);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "kacho@example.lg.jp", NULL, 1,
+				  NULL, &out, &err), REL_INVALID);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "添付ファイルは正しい"));
+	/* the old entry points tick nothing: refused too */
+	ck_assert_int_eq(rel_decide(st, conf, id, REL_APPROVE, "kacho@example.lg.jp", NULL,
+				    NULL, &err), REL_INVALID);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "kacho@example.lg.jp", NULL, 2,
+				  NULL, &out, &err), REL_OK);
+	ck_assert_int_eq(out, REL_DECIDED);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_APPROVED);
+	ck_assert_ptr_nonnull(strstr(h->approvals_json, "\"checked\":[\"宛先は正しい\","
+				     "\"添付ファイルは正しい\"]"));
+	st_hold_free(h);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_two_required_distinct_approvers_one_reject_ends_it)
+{
+	sg_conf *conf = conf18("");
+	char id[ST_ID_SIZE], id2[ST_ID_SIZE];
+	rel_vote_outcome out;
+	st_hold *h = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	next_required = 2;
+	make_hold(id, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "kacho@example.lg.jp", NULL, 2,
+				  NULL, &out, &err), REL_OK);
+	ck_assert_int_eq(out, REL_PARTIAL);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	/* the same person under an extension counts once */
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "kacho+again@example.lg.jp", NULL,
+				  2, NULL, &out, &err), REL_REFUSED);
+	ck_assert_int_eq(status_of(id), ST_PENDING);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "kakaricho@example.lg.jp", NULL, 2,
+				  "確認しました", &out, &err), REL_OK);
+	ck_assert_int_eq(out, REL_DECIDED);
+	ck_assert_int_eq(status_of(id), ST_APPROVED);
+	/* the co-approver who did not decide is told (kacho approved
+	 * first, so kacho is the other one here) */
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_uint_eq(h->napproved, 2);
+	st_hold_free(h);
+	/* a reject needs a reason, and one reject ends it */
+	next_required = 2;
+	make_hold(id2, two_approvers, 2, 0, 0);
+	ck_assert_int_eq(decide18(conf, id2, REL_APPROVE, "kacho@example.lg.jp", NULL, 2,
+				  NULL, &out, &err), REL_OK);
+	ck_assert_int_eq(decide18(conf, id2, REL_REJECT, "kakaricho@example.lg.jp", NULL, 0,
+				  NULL, &out, &err), REL_INVALID);
+	ck_assert_int_eq(decide18(conf, id2, REL_REJECT, "kakaricho@example.lg.jp", NULL, 0,
+				  "宛先が違います", &out, &err), REL_OK);
+	ck_assert_int_eq(status_of(id2), ST_REJECTED);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_delegate_decides_on_behalf_of_never_for_own_mail)
+{
+	sg_conf *conf = conf18("");
+	char id[ST_ID_SIZE];
+	time_t now = time(NULL);
+	rel_vote_outcome out;
+	st_hold *h = NULL;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	make_hold(id, two_approvers, 2, 0, 0);
+	/* not delegated yet: refused */
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "hosa@example.lg.jp", NULL, 2,
+				  NULL, &out, &err), REL_REFUSED);
+	ck_assert_int_eq(st_delegate_add(st, "kacho@example.lg.jp", "hosa@example.lg.jp",
+					 now - 5, now + 3600, "kacho@example.lg.jp", NULL,
+					 NULL, &err), ST_OK);
+	/* the sender named as a delegate still may not approve */
+	ck_assert_int_eq(st_delegate_add(st, "kakaricho@example.lg.jp", "taro@example.lg.jp",
+					 now - 5, now + 3600, "root", NULL, NULL, &err), ST_OK);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "taro@example.lg.jp", NULL, 2,
+				  NULL, &out, &err), REL_REFUSED);
+	ck_assert_int_eq(decide18(conf, id, REL_APPROVE, "hosa@example.lg.jp", NULL, 2,
+				  NULL, &out, &err), REL_OK);
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_int_eq(h->status, ST_APPROVED);
+	ck_assert_str_eq(h->decided_by, "hosa@example.lg.jp on behalf of kacho@example.lg.jp");
+	ck_assert_str_eq(rel_decided_for(h->decided_by), "kacho@example.lg.jp");
+	st_hold_free(h);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+}
+END_TEST
+
+static void count_esc(const st_hold *h, const char *to, void *ctx)
+{
+	(void)h;
+	ck_assert_str_eq(to, "jinji-bucho@example.lg.jp");
+	(*(int *)ctx)++;
+}
+
+START_TEST(test_escalation_once_after_escalate_after_with_nobody_deciding)
+{
+	sg_conf *conf = conf18("escalate_after = 1h\nescalate_personal-data ="
+			       " jinji-bucho@example.lg.jp\n");
+	char id[ST_ID_SIZE], id2[ST_ID_SIZE];
+	time_t t0 = time(NULL);
+	size_t n = 0;
+	int told = 0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	make_hold(id, two_approvers, 2, t0, t0 + 72 * 3600);
+	next_required = 2;
+	make_hold(id2, two_approvers, 2, t0, t0 + 72 * 3600);
+	ck_assert_int_eq(decide18(conf, id2, REL_APPROVE, "kacho@example.lg.jp", NULL, 2,
+				  NULL, NULL, &err), REL_OK);	/* someone is deciding */
+	ck_assert_int_eq(rel_escalate_run(st, conf, t0 + 1800, count_esc, &told, &n, &err),
+			 REL_OK);
+	ck_assert_int_eq(told, 0);
+	ck_assert_int_eq(rel_escalate_run(st, conf, t0 + 3601, count_esc, &told, &n, &err),
+			 REL_OK);
+	ck_assert_int_eq(told, 1);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(rel_escalate_run(st, conf, t0 + 7200, count_esc, &told, &n, &err),
+			 REL_OK);
+	ck_assert_int_eq(told, 1);		/* once */
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+}
+END_TEST
+
+START_TEST(test_required_of_categories_is_the_largest)
+{
+	sg_conf *conf = conf18("required_classified = 2\nrequired_scan-limit = 3\n");
+	const char *const a[] = { "personal-data" };
+	const char *const b[] = { "personal-data", "classified" };
+	const char *const c[] = { "scan-limit", "classified" };
+
+	ck_assert_uint_eq(ntf_required_for(conf, a, 1), 1);
+	ck_assert_uint_eq(ntf_required_for(conf, b, 2), 2);
+	ck_assert_uint_eq(ntf_required_for(conf, c, 2), 3);
+	sg_conf_free(conf);
 }
 END_TEST
 
@@ -611,6 +808,11 @@ static Suite *workflow_suite(void)
 	tcase_add_test(tc, test_iso_time_with_offset_parses);
 	tcase_add_test(tc, test_commands_run_without_shell_and_time_out);
 	tcase_add_test(tc, test_command_words_split_at_blanks);
+	tcase_add_test(tc, test_approving_needs_every_checklist_item_and_keeps_the_ticks);
+	tcase_add_test(tc, test_two_required_distinct_approvers_one_reject_ends_it);
+	tcase_add_test(tc, test_delegate_decides_on_behalf_of_never_for_own_mail);
+	tcase_add_test(tc, test_escalation_once_after_escalate_after_with_nobody_deciding);
+	tcase_add_test(tc, test_required_of_categories_is_the_largest);
 	suite_add_tcase(s, tc);
 	return s;
 }

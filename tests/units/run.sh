@@ -346,7 +346,7 @@ for f in $(grep -lr '^X-Sendguard-Notice:' "$SG_SINK" 2>/dev/null); do
 done
 if [ -z "$LINK" ]; then
 	nok "web: no approval link reached ${APPROVER:-an approver}: decided with sendguardctl instead"
-	[ -n "$HOLD" ] && "$SG_CTL" -c "$(milter_conf)" approve "$HOLD" --by "$APPROVER" >/dev/null 2>&1
+	[ -n "$HOLD" ] && "$SG_CTL" -c "$(milter_conf)" approve "$HOLD" --checked all --by "$APPROVER" >/dev/null 2>&1
 else
 	curl -s -c "$SG_BASE/cookies" -o "$SG_BASE/page.html" -w '%{http_code}' "$LINK" >"$SG_BASE/code"
 	check "web: the approver's link opens the hold ($(cat "$SG_BASE/code"))" [ "$(cat "$SG_BASE/code")" = 200 ]
@@ -356,6 +356,7 @@ else
 	curl -s -b "$SG_BASE/cookies" -o "$SG_BASE/post.html" -w '%{http_code}' \
 		-H "Origin: http://127.0.0.1:$WEB_PORT" \
 		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" --data-urlencode "action=approve" \
+		--data-urlencode "check1=1" --data-urlencode "check2=1" --data-urlencode "check3=1" \
 		--data-urlencode "comment=units test" "http://127.0.0.1:$WEB_PORT$action" >"$SG_BASE/code"
 	check "web: the approver approves ($(cat "$SG_BASE/code"))" eval '[ "$(cat "$SG_BASE/code")" -lt 400 ]'
 fi
@@ -391,7 +392,7 @@ QID2=$(swaks_qid "$SG_BASE/swaks-hold2.txt")
 HOLD2=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID2';")
 pending2() { [ "$(status_of "$HOLD2")" = pending/0 ]; }
 wait_for 20 pending2
-"$SG_CTL" -c "$(milter_conf)" approve "$HOLD2" --by "$APPROVER" >"$SG_BASE/approve2.out" 2>&1
+"$SG_CTL" -c "$(milter_conf)" approve "$HOLD2" --checked all --by "$APPROVER" >"$SG_BASE/approve2.out" 2>&1
 released2() { sink_has 'X-E2E-Id: units-hold2'; }
 check "applyd: as its unit, it releases a decision recorded after it started" wait_for 20 released2
 check "applyd: store approved/1" [ "$(status_of "$HOLD2")" = approved/1 ]

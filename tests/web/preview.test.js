@@ -224,6 +224,7 @@ async function testDecidedDeletesContent(ctx) {
 	const page = await ctx.newPage();
 	await page.goto(linkFor(h.hid, APPROVER));
 	await page.fill('#comment', '内容を確認しました。');
+	for (const c of await page.locator('#checklist input[type=checkbox]').all()) await c.check();
 	const [resp] = await Promise.all([
 		page.waitForResponse((r) => r.request().method() === 'POST'),
 		page.click('#approve'),

@@ -79,7 +79,11 @@ pf_setup
 # {auth_authen} the approvers of the sender's own routing are never
 # asked (issue 14), and the page's approvers are those.
 pf_sasl sato-h
-milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" "web.head_timeout=5s"
+# Issue 18: a classified hold needs two approvers (the security officer
+# and kacho), each ticking the checklist.
+milter_setup "web.base_url=$BASE_URL" "web.listen=127.0.0.1:$WEB_PORT" "web.head_timeout=5s" \
+	"approvers.category:classified=security-officer@$SG_INTERNAL, kacho@$SG_INTERNAL" \
+	"approval.required_classified=2"
 cat >>"$(milter_conf)" <<EOF
 
 [release]
@@ -141,10 +145,22 @@ held reject
 held withdraw
 held csrf
 held xss "$M/xss-src.eml"
+# A 取扱注意 mail (classified): two approvals needed.
+cat >"$M/classified-src.eml" <<EOF
+From: $SENDER
+To: $VENDOR
+Subject: =?UTF-8?B?$(printf '%s' '【取扱注意】 委託業務の打合せ資料' | base64 -w0)?=
+MIME-Version: 1.0
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+打合せの資料の要点をお送りします。
+EOF
+held classified "$M/classified-src.eml"
 # Notices travel through this Postfix to the sink (signed, let through).
 wait_for 30 pf_queue_settled
 check "approval requests arrived at the sink" \
-	wait_for 30 eval '[ "$(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" | grep -c .)" -ge 10 ]'
+	wait_for 30 eval '[ "$(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" | grep -c .)" -ge 13 ]'
 
 echo "== browser (tests/web/web.test.js)"
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$SG_BASE/npm.log" 2>&1) ||

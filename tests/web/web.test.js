@@ -122,6 +122,11 @@ async function submit(page, button) {
 	return resp;
 }
 
+/* Ticks every box of the [approval] checklist (issue 18). */
+async function tickAll(page) {
+	for (const c of await page.locator('#checklist input[type=checkbox]').all()) await c.check();
+}
+
 async function testApprove(ctx) {
 	const h = holds.approve;
 	const link = linkFor(h.hid, APPROVER);
@@ -152,6 +157,7 @@ async function testApprove(ctx) {
 	await page.setViewportSize({ width: 1000, height: 800 });
 
 	await page.fill('#comment', '確認しました。送信してください。');
+	await tickAll(page);
 	const post = await submit(page, '#approve');
 	check('approve: POST answered 303', post.status() === 303);
 	check('the page says it was recorded and goes out within a minute',
@@ -169,6 +175,72 @@ async function testApprove(ctx) {
 	check('after apply the page says it was sent', (await page.locator('#status').innerText()).includes('送信されました'));
 	check('no approve button once decided', (await page.locator('#approve').count()) === 0);
 	await page.close();
+}
+
+/* Issue 18 items 2-3 on the real Postfix: the checklist, a reject
+ * needs a reason, and with required_classified = 2 the first approval
+ * leaves the mail held and the second delivers it exactly once. */
+async function testChecklistAndTwoApprovers(ctx) {
+	const h = holds.classified;
+	const SO = 'security-officer@example.lg.jp';
+	check('the classified hold needs 2 approvals (required_classified = 2)',
+		sql(`SELECT required FROM holds WHERE id = '${h.hid}';`) === '2');
+	const page = await ctx.newPage();
+	await page.goto(linkFor(h.hid, APPROVER));
+	const boxes = await page.locator('#checklist input[type=checkbox]').count();
+	check(`the page shows the checklist (${boxes} items)`, boxes === 3);
+	check('the checklist is in Japanese', (await page.locator('#checklist').innerText()).includes('宛先は正しい'));
+	check('the page says two approvals are needed', (await page.locator('#status').innerText()).includes('0 / 2'));
+	let post = await submit(page, '#approve');
+	check(`approving without the checklist is refused (${post.status()})`, post.status() === 409);
+	check('the refusal says to tick the checklist', (await page.locator('main').innerText()).includes('確認項目'));
+	check('nothing was decided', statusOf(h.hid) === 'pending/0');
+	await page.goto(linkFor(h.hid, APPROVER));
+	await page.locator('#check1').check();
+	post = await submit(page, '#approve');
+	check(`approving with one item of three is refused (${post.status()})`, post.status() === 409);
+	await page.goto(linkFor(h.hid, APPROVER));
+	await tickAll(page);
+	post = await submit(page, '#approve');
+	check('the first approval: 303', post.status() === 303);
+	check('the page says one more approval is needed',
+		(await page.locator('#partial').innerText()).includes('あと 1 人'));
+	check('after the first approval the mail stays held (pending)', statusOf(h.hid) === 'pending/0');
+	check('the partial approval is audited with the ticks',
+		sql(`SELECT count(*) FROM audit WHERE event = 'approve-partial' AND hold_id = '${h.hid}'`
+			+ ` AND detail LIKE '%宛先は正しい%';`) === '1');
+	check('apply exits 0', apply() === 0);
+	await sleep(2000);
+	check('nothing is delivered after one approval', delivered('classified') === 0);
+	check('still in the hold queue', inQueue(h.qid));
+	await page.reload();
+	check('the first approver sees that they approved and who is awaited',
+		(await page.locator('#voted').count()) === 1 && (await page.locator('#approve').count()) === 0);
+	await page.close();
+
+	const so = await ctx.newPage();
+	await so.goto(linkFor(h.hid, SO));
+	post = await submit(so, '#reject');
+	check(`a reject without a reason is refused (${post.status()})`, post.status() === 409);
+	check('the refusal says a reason is needed', (await so.locator('main').innerText()).includes('理由'));
+	check('still pending', statusOf(h.hid) === 'pending/0');
+	await so.goto(linkFor(h.hid, SO));
+	await tickAll(so);
+	post = await submit(so, '#approve');
+	check('the second approval: 303, done', post.status() === 303 && so.url().includes('done=approve'));
+	check('after the second approval the hold is approved', statusOf(h.hid) === 'approved/0');
+	check('both approvals are recorded with their ticks',
+		sql(`SELECT count(*) FROM approvals WHERE hold_id = '${h.hid}' AND verdict = 'approve'`
+			+ ` AND checked LIKE '%本文%';`) === '2');
+	check('apply exits 0', apply() === 0);
+	check('the mail is delivered', await waitFor(() => delivered('classified') >= 1, 30));
+	check('apply again exits 0', apply() === 0);
+	await sleep(2000);
+	check('delivered exactly once', delivered('classified') === 1);
+	check('the first approver is told that another decided',
+		await waitFor(() => notices().some((n) => n.rcpt === APPROVER && n.body.includes(h.hid)
+			&& n.body.includes('判断しました')), 30));
+	await so.close();
 }
 
 async function testReject(ctx) {
@@ -394,8 +466,8 @@ async function testSlowLoris() {
 			executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS,
 			viewport: { width: 1000, height: 800 }, locale: 'ja-JP',
 		});
-		for (const t of [testApprove, testReject, testWithdraw, testList, testCsrf,
-			testForgedExpired, testXss]) {
+		for (const t of [testApprove, testChecklistAndTwoApprovers, testReject, testWithdraw,
+			testList, testCsrf, testForgedExpired, testXss]) {
 			try {
 				await t(ctx);
 			} catch (e) {
