@@ -373,6 +373,7 @@ fixtures:
 	sh tests/fixtures/make-attach-fixtures.sh
 	sh tests/fixtures/make-crypt-fixtures.sh
 	sh tests/fixtures/make-archive-fixtures.sh
+	sh tests/fixtures/make-embedded-fixtures.sh
 	sh tests/fixtures/make-office-fixtures.sh
 
 clean:

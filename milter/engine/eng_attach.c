@@ -9,11 +9,13 @@
  */
 #include "engine/eng_attach.h"
 #include "engine/eng_archive.h"
+#include "engine/eng_charset.h"
 #include "engine/eng_crypt.h"
 #include "engine/eng_office.h"
 #include "engine/eng_pdf.h"
 #include "engine/eng_pdftext.h"
 #include "engine/eng_sniff.h"
+#include "engine/eng_text.h"
 #include "util/sg_mem.h"
 
 #include <ctype.h>
@@ -214,8 +216,91 @@ static void eng_set_note(eng_attachment *node, const char *note)
 	node->note = sg_xstrdup(note);
 }
 
+static void eng_entry_cb(eng_ctx *ctx, eng_attachment *ent,
+			 const unsigned char *data, size_t len, unsigned depth);
+
+/* A file inside a file that is no archive (what an OLE object
+ * carries): an entry of node, as an archive's would be. */
+static eng_attachment *eng_child(eng_attachment *node, const char *name)
+{
+	eng_attachment *ent;
+	sg_buf b;
+
+	node->entries = sg_xreallocarray(node->entries, node->nentries + 1, sizeof(*ent));
+	ent = &node->entries[node->nentries++];
+	memset(ent, 0, sizeof(*ent));
+	sg_buf_init(&b, SG_BUF_UNLIMITED);
+	sg_buf_printf(&b, "%s:%s", node->path, name);
+	ent->path = sg_buf_steal(&b);
+	sg_buf_printf(&b, "%s/%s", node->where, name);
+	ent->where = sg_buf_steal(&b);
+	ent->name = sg_xstrdup(name);
+	ent->type = sg_xstrdup("application/octet-stream");
+	ent->declared_type = sg_xstrdup("");
+	ent->disposition = sg_xstrdup("");
+	return ent;
+}
+
+/*
+ * The file an OLE object carries (an exe, a roster or a signed .p7m
+ * dropped into a Word file as a "Package"; an embedded document) is
+ * read as an entry of it, within the message's budget and archive
+ * depth: what it carries is what the recipient double-clicks.
+ */
+static void eng_ole_carried(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
+			    size_t n, unsigned depth)
+{
+	const eng_limits *lim = &ctx->eng->lim;
+	unsigned long long left;
+	sg_buf data, name;
+	eng_attachment *ent;
+	int rc;
+
+	if (ctx->arch_bomb || eng_deadline_passed(ctx))
+		return;
+	eng_side_take(ctx);
+	left = lim->expanded_size > ctx->arch_expanded ?
+	       lim->expanded_size - ctx->arch_expanded : 0;
+	sg_buf_init(&data, left < SG_BUF_UNLIMITED ? (size_t)left : SG_BUF_UNLIMITED);
+	sg_buf_init(&name, SG_BUF_UNLIMITED);
+	rc = eng_ole_embedded(d, n, &data, &name);
+	if (rc == 1) {
+		eng_scan_limit(ctx, "archive-size",
+			       "埋め込まれたファイルの大きさが上限を超えました",
+			       "An embedded file exceeds the expanded size limit", node->where, "");
+		ctx->arch_bomb = true;
+	} else if (rc == -1) {
+		eng_scan_limit(ctx, "office-unreadable", "Office ファイルを読み取れません",
+			       "The Office file could not be read", node->where,
+			       "embedded object");
+	} else if (rc == 0 && depth + 1 > lim->archive_depth) {
+		eng_scan_limit(ctx, "archive-depth", "圧縮ファイルの入れ子が深すぎます",
+			       "Archives nested too deeply to inspect", node->where, "");
+	} else if (rc == 0) {
+		sg_buf dec, norm;
+
+		ctx->arch_expanded += data.len;
+		/* The label is in the writer's ANSI code page (CP932 from a
+		 * Japanese Windows): decoded and normalised as an archive
+		 * entry's raw name is; a '/' would fake a path. */
+		sg_buf_init(&dec, SG_BUF_UNLIMITED);
+		sg_buf_init(&norm, SG_BUF_UNLIMITED);
+		eng_cs_to_utf8(NULL, sg_buf_cstr(&name), name.len, &dec);
+		eng_text_normalize(sg_buf_cstr(&dec), dec.len, &norm);
+		for (size_t i = 0; i < norm.len; i++)
+			if (norm.data[i] == '/')
+				norm.data[i] = '_';
+		ent = eng_child(node, norm.len ? sg_buf_cstr(&norm) : "embedded");
+		sg_buf_free(&dec);
+		sg_buf_free(&norm);
+		eng_entry_cb(ctx, ent, (const unsigned char *)data.data, data.len, depth + 1);
+	}
+	sg_buf_free(&data);
+	sg_buf_free(&name);
+}
+
 static void eng_ole(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
-		    size_t n)
+		    size_t n, unsigned depth)
 {
 	eng_office_info o;
 
@@ -239,6 +324,8 @@ static void eng_ole(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
 	if (o.vba)
 		eng_dangerous(ctx, "macro", "マクロ付きの文書", "Document with macros",
 			      node->where, "VBA project storage");
+	if (!o.encrypted)
+		eng_ole_carried(ctx, node, d, n, depth);
 }
 
 static void eng_pdf(eng_ctx *ctx, eng_attachment *node, const unsigned char *d,
@@ -431,7 +518,7 @@ static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
 	if (eng_ftype_info(ft)->flags & ENG_FT_F_ARCHIVE)
 		eng_archive_walk(ctx, node, data, len, depth + 1, eng_entry_cb);
 	else if (ft == ENG_FT_OLE)
-		eng_ole(ctx, node, data, len);
+		eng_ole(ctx, node, data, len, depth);
 	else if (ft == ENG_FT_ODF)
 		node->encrypted = eng_odf_encrypted(data, len);
 	else if (ft == ENG_FT_PDF)
@@ -441,6 +528,23 @@ static eng_ftype eng_attach_file(eng_ctx *ctx, eng_attachment *node,
 	if (ctx->pv)
 		eng_pv_file(ctx, node, (int)ft, data, len);
 	return ft;
+}
+
+void eng_attach_embedded(eng_ctx *ctx, const char *where, const char *name,
+			 const unsigned char *data, size_t len, unsigned depth)
+{
+	eng_attachment tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.where = sg_xstrdup(where);
+	tmp.path = sg_xstrdup(where);
+	tmp.name = sg_xstrdup(name);
+	tmp.type = sg_xstrdup("application/octet-stream");
+	tmp.declared_type = sg_xstrdup("");
+	tmp.disposition = sg_xstrdup("");
+	tmp.size = len;
+	eng_entry_cb(ctx, &tmp, data, len, depth);
+	eng_attachment_free(&tmp);
 }
 
 void eng_attach_inspect(eng_ctx *ctx, eng_attachment *att,

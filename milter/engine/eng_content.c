@@ -73,7 +73,9 @@ static bool ct_embedded(const char *name)
 {
 	return strncmp(name, "word/embeddings/", 16) == 0 ||
 	       strncmp(name, "xl/embeddings/", 14) == 0 ||
-	       strncmp(name, "ppt/embeddings/", 15) == 0;
+	       strncmp(name, "ppt/embeddings/", 15) == 0 ||
+	       /* ODF: an OLE object is stored whole as "Object 1" */
+	       (strncmp(name, "Object ", 7) == 0 && strchr(name, '/') == NULL);
 }
 
 /* Members whose text is the document's: bodies, headers and footers,
@@ -99,7 +101,9 @@ static bool ct_wanted(const char *name)
 	       ct_prefix_suffix(name, "ppt/notesSlides/notesSlide", ".xml") ||
 	       ct_prefix_suffix(name, "ppt/slideMasters/slideMaster", ".xml") ||
 	       ct_prefix_suffix(name, "ppt/comments/", ".xml") ||
-	       strcmp(name, "content.xml") == 0 || strcmp(name, "styles.xml") == 0;
+	       strcmp(name, "content.xml") == 0 || strcmp(name, "styles.xml") == 0 ||
+	       /* an ODF document embedded in one (a Calc table in Writer) */
+	       ct_prefix_suffix(name, "Object ", "/content.xml");
 }
 
 static void ct_got_member(void *arg, const char *name, sg_buf *data)
@@ -310,7 +314,7 @@ static const char *ct_pkg_missing(const unsigned char *d, size_t len, const ct_p
 	}
 }
 
-/* Embedded documents, each at `depth` (its package's members' level):
+/* Embedded files, each at `depth` (its package's members' level):
  * where names the chain, 台帳.docx/word/embeddings/名簿.xlsx. */
 static void ct_embeddings(eng_ctx *ctx, const char *where, const ct_pkg *pkg,
 			  unsigned depth)
@@ -324,8 +328,10 @@ static void ct_embeddings(eng_ctx *ctx, const char *where, const ct_pkg *pkg,
 			continue;
 		sg_buf_init(&w, SG_BUF_UNLIMITED);
 		sg_buf_printf(&w, "%s/%s", where, m->name);
-		eng_content_text(ctx, sg_buf_cstr(&w), base ? base + 1 : m->name,
-				 (const unsigned char *)m->data.data, m->data.len, depth);
+		/* Read as an archive entry is, not only for its text: an
+		 * OLE object's packaged exe, a signed .p7m, a zip (issue 13). */
+		eng_attach_embedded(ctx, sg_buf_cstr(&w), base ? base + 1 : m->name,
+				    (const unsigned char *)m->data.data, m->data.len, depth);
 		sg_buf_free(&w);
 	}
 }

@@ -195,6 +195,15 @@ void eng_recip_exposed(eng_ctx *ctx, const eng_hdrs *h);
  * to an address at a consumer domain; after the walk. */
 void eng_recip_private(eng_ctx *ctx, const eng_envelope *env, const eng_hdrs *h);
 
+/* eng_result.c: frees what a (not listed) attachment node holds. */
+void eng_attachment_free(eng_attachment *a);
+/* eng_attach.c: a file embedded in a document (word/embeddings/...),
+ * read like an archive entry: name and content checks, signed
+ * wrappers, archives, Office and PDF files, text; findings name
+ * `where`. It is not listed in the inventory. */
+void eng_attach_embedded(eng_ctx *ctx, const char *where, const char *name,
+			 const unsigned char *data, size_t len, unsigned depth);
+
 /* eng_content.c: the content of one file (an attachment, or an entry
  * of an archive) whose text the detectors should read; depth is the
  * file's archive nesting (0 for a mail attachment). */

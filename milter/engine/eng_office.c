@@ -635,3 +635,105 @@ bool eng_odf_encrypted(const unsigned char *data, size_t len)
 	sg_buf_free(&m);
 	return enc;
 }
+
+/* ---- what an embedded OLE object carries -------------------------------- */
+
+/* Ole10Native (an "Package" object: a file dropped into a document):
+ * u32 size, u16 flags, label\0, source path\0, u32, u32 n, temp path
+ * (n bytes), u32 data size, data. Names at most this long. */
+#define ENG_PKG_NAME_MAX 1024
+
+static bool eng_cstr(const unsigned char *d, size_t n, size_t *at, sg_buf *out)
+{
+	const unsigned char *z;
+	size_t k;
+
+	if (*at >= n || (z = memchr(d + *at, 0, n - *at)) == NULL)
+		return false;
+	k = (size_t)(z - (d + *at));
+	if (out)
+		sg_buf_append(out, d + *at, k < ENG_PKG_NAME_MAX ? k : ENG_PKG_NAME_MAX);
+	*at += k + 1;
+	return true;
+}
+
+static int eng_native_parse(const unsigned char *d, size_t n, sg_buf *data, sg_buf *name)
+{
+	size_t at = 6, k;
+
+	if (n < 6)
+		return -1;
+	if (!eng_cstr(d, n, &at, name) || !eng_cstr(d, n, &at, NULL) || n - at < 8)
+		return -1;
+	k = eng_le32(d + at + 4);
+	at += 8;
+	if (k > n - at)
+		return -1;
+	at += k;
+	if (n - at < 4)
+		return -1;
+	k = eng_le32(d + at);
+	at += 4;
+	if (k > n - at)
+		return -1;
+	return sg_buf_append(data, d + at, k) < 0 ? 1 : 0;
+}
+
+int eng_ole_embedded(const unsigned char *d, size_t len, sg_buf *data, sg_buf *name)
+{
+	/* Ole10Native: a packaged file; Package: an Office 2007+ document
+	 * embedded through OLE; CONTENTS: the file of some servers (a PDF
+	 * from Acrobat). */
+	static const char *const streams[] = { "\001Ole10Native", "Package", "CONTENTS" };
+	GsfInput *mem = gsf_input_memory_new(d, (gsf_off_t)len, FALSE);
+	GError *err = NULL;
+	GsfInfile *ole;
+	int rc = -2;
+
+	pthread_once(&eng_gsf_log_once, eng_gsf_log_init);
+	ole = mem ? gsf_infile_msole_new(mem, &err) : NULL;
+	if (err)
+		g_error_free(err);
+	for (size_t s = 0; ole && rc == -2 && s < sizeof(streams) / sizeof(streams[0]); s++) {
+		int n = gsf_infile_num_children(ole);
+
+		for (int i = 0; i < n && rc == -2; i++) {
+			const char *cn = gsf_infile_name_by_index(ole, i);
+			GsfInput *in;
+			gsf_off_t size;
+
+			if (cn == NULL || strcmp(cn, streams[s]) != 0)
+				continue;
+			in = gsf_infile_child_by_index(ole, i);
+			size = in ? gsf_input_size(in) : -1;
+			/* data's maximum is what the budget has left: the
+			 * stream is read only when it fits. */
+			if (size < 0 || (unsigned long long)size > data->max) {
+				rc = size < 0 ? -1 : 1;
+			} else {
+				guint8 *raw = g_try_malloc((gsize)size + 1);
+
+				if (raw == NULL || (size > 0 && gsf_input_read(in, (size_t)size,
+									       raw) == NULL)) {
+					rc = -1;
+				} else {
+					eng_ole_read += (size_t)size;
+					if (s == 0) {
+						rc = eng_native_parse(raw, (size_t)size, data, name);
+					} else {
+						rc = sg_buf_append(data, raw, (size_t)size) < 0 ? 1 : 0;
+						sg_buf_puts(name, s == 1 ? "Package" : "CONTENTS");
+					}
+				}
+				g_free(raw);
+			}
+			if (in)
+				g_object_unref(in);
+		}
+	}
+	if (ole)
+		g_object_unref(ole);
+	if (mem)
+		g_object_unref(mem);
+	return rc;
+}

@@ -29,12 +29,24 @@
  * DIAGNOSTICS
  *	eng_office_ole() returns 0, or -1 when libgsf cannot read the
  *	compound file (the caller reports a scan limit).
+ *
+ *	eng_ole_embedded() reads the file an embedded OLE object carries
+ *	(a docx's word/embeddings/oleObject1.bin): the packaged file of an
+ *	Ole10Native stream (Word's "Package" object: any file dropped
+ *	into a document, its label into name), the document of a
+ *	"Package" stream, or a "CONTENTS" stream. The stream is read only
+ *	when it fits out's maximum (the caller's budget). Returns 0 with
+ *	the file in out, 1 when it does not fit, -1 when the stream
+ *	cannot be read or parsed, -2 when the object carries none of
+ *	these.
  */
 #ifndef ENG_OFFICE_H
 #define ENG_OFFICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "util/sg_buf.h"
 
 typedef struct eng_office_info {
 	bool encrypted;
@@ -49,5 +61,6 @@ typedef struct eng_office_info {
 
 int eng_office_ole(const unsigned char *data, size_t len, eng_office_info *out);
 bool eng_odf_encrypted(const unsigned char *data, size_t len);
+int eng_ole_embedded(const unsigned char *data, size_t len, sg_buf *out, sg_buf *name);
 
 #endif

@@ -32,7 +32,7 @@ void eng_result_init(eng_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-static void eng_attachment_free(eng_attachment *a)
+void eng_attachment_free(eng_attachment *a)
 {
 	free(a->path);
 	free(a->name);
