@@ -80,6 +80,10 @@ typedef struct pd_scan {
 	pd_rec *recs;		/* record tables, computed on first need */
 	size_t nrecs;
 	bool recs_done;
+	size_t col_done;	/* column keywords looked for up to here */
+	size_t col_kw;		/* end of the last column keyword, if col_have */
+	size_t col_blank;	/* end of the last blank line seen */
+	bool col_have;
 	unsigned long rows;	/* kind = table: data rows found */
 	bool limit;		/* a PCRE2 limit was hit */
 } pd_scan;
@@ -516,6 +520,72 @@ static bool pd_record_kw(pd_scan *sc, size_t s)
 	return rec && rec->kw;
 }
 
+/* How far below a column header (a cell that is the keyword alone:
+ * 生年月日 over a column of dates) its values are read as that field,
+ * in bytes: a page of a table. A blank line ends the table sooner. */
+#define ENG_PD_COLUMN_REACH 3000
+
+static bool pd_cell_edge(const char *t, size_t len, size_t i, bool before)
+{
+	unsigned char c;
+
+	if (before ? i == 0 : i >= len)
+		return true;
+	c = (unsigned char)t[before ? i - 1 : i];
+	return c == '\n' || c == '\t' || c == '|' || c == ',' || c == ' ' ||
+	       (!before && (c == '(' || c == '\r'));
+}
+
+/*
+ * A column header of the rule's keyword above s: a keyword that is a
+ * whole cell (between line starts, tabs, '|', commas or blanks), at
+ * most ENG_PD_COLUMN_REACH bytes before s with no blank line between.
+ * A table whose rows are broken over lines (PDF text of a spreadsheet:
+ * "生年月日" on its own line, the dates lines below) is not a record
+ * table, but its dates are still that column's. Instances come in text
+ * order, so the text is searched once, forward (col_done).
+ */
+static bool pd_column_kw(pd_scan *sc, size_t s, pcre2_match_data *md)
+{
+	size_t from, off;
+
+	if (sc->r->kw_re == NULL || sc->r->person_window == 0)
+		return false;
+	from = s > ENG_PD_COLUMN_REACH ? s - ENG_PD_COLUMN_REACH : 0;
+	if (from < sc->col_done)
+		from = sc->col_done;
+	for (size_t i = from; i + 1 < s; i++) {
+		const char *nl = memchr(sc->text + i, '\n', s - 1 - i);
+
+		if (nl == NULL)
+			break;
+		i = (size_t)(nl - sc->text);
+		/* "\n\n", or a line of blanks only */
+		for (size_t j = i + 1; j < s && strchr(" \t\r\n", sc->text[j]); j++)
+			if (sc->text[j] == '\n') {
+				sc->col_blank = j + 1;
+				break;
+			}
+	}
+	off = from;
+	while (off < s) {
+		PCRE2_SIZE *ov;
+
+		if (pd_match(sc, sc->r->kw_re, s, off, md) < 0)
+			break;
+		ov = pcre2_get_ovector_pointer(md);
+		if (pd_cell_edge(sc->text, sc->len, ov[0], true) &&
+		    pd_cell_edge(sc->text, sc->len, ov[1], false)) {
+			sc->col_kw = ov[1];
+			sc->col_have = true;
+		}
+		off = pd_next(sc->text, sc->len, ov);
+	}
+	sc->col_done = s > sc->col_done ? s : sc->col_done;
+	return sc->col_have && sc->col_kw >= sc->col_blank &&
+	       s - sc->col_kw <= ENG_PD_COLUMN_REACH;
+}
+
 /* About a person: a row of a record table, or a person named within
  * person_window characters. */
 static bool pd_person_near(pd_scan *sc, size_t s, size_t e)
@@ -591,7 +661,8 @@ static void pd_add_instance(pd_scan *sc, size_t s, size_t e, pcre2_match_data *m
 		return;
 	}
 	kw = r->kind != ENG_PD_ROSTER && (pd_keyword_near(sc, s, e) ||
-					  pd_record_kw(sc, s));
+					  pd_record_kw(sc, s) ||
+					  pd_column_kw(sc, s, md));
 	if ((r->kind == ENG_PD_KEYWORD && !kw && r->kw_re != NULL) ||
 	    (r->person_window && !pd_person_near(sc, s, e))) {
 		/* POLICY.md: without a validator, never without a keyword;
@@ -844,34 +915,52 @@ static bool pd_kw_cell(pd_scan *sc, const pd_cell *c, pcre2_match_data *md)
 	return rc >= 0;
 }
 
+/* A title line above the header reads like a header (受給者一覧 has a
+ * name word): the first lines of a record are read as headers too, so
+ * that the real header under a title gives the record its columns. */
+#define ENG_PD_TITLE_LINES 3
+
 /* Record tables: a header row with a name column and the data rows
  * under it (the header row included: 病名 in it is about the rows). */
 static void pd_records(pd_scan *sc)
 {
 	pd_cell cells[ENG_PD_MAX_CELLS];
 	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
-	size_t i = 0, lines = 0, cap = 0;
+	size_t i = 0, lines = 0, cap = 0, inrec = 0;
 
 	sc->recs_done = true;
 	while (i < sc->len && lines++ < ENG_PD_MAX_LINES) {
 		size_t le = pd_line_end(sc->text, sc->len, i), after;
 		size_t nc = pd_cells(sc->text + i, le - i, cells, ENG_PD_MAX_CELLS);
-		bool name = false, kw = false;
+		pd_rec *last = sc->nrecs ? &sc->recs[sc->nrecs - 1] : NULL;
+		bool name = false, kw = false, within = last && i < last->e;
 
+		if (within && inrec++ >= ENG_PD_TITLE_LINES) {
+			/* Past a record's first lines: the rest is its rows
+			 * (each line is read once; no quadratic rescans). */
+			i = last->e;
+			continue;
+		}
 		for (size_t c = 0; c < nc && nc >= 2; c++) {
 			name |= pd_name_cell(&cells[c]);
 			kw |= pd_kw_cell(sc, &cells[c], md);
 		}
 		if (name && pd_data_rows(sc->text, sc->len, le, &after) > 0) {
-			if (sc->nrecs == cap) {
-				cap = cap ? cap * 2 : 8;
-				sc->recs = sg_xreallocarray(sc->recs, cap, sizeof(pd_rec));
+			if (within) {
+				/* One record: the title's and this header's. */
+				if (after > last->e)
+					last->e = after;
+				last->kw |= kw;
+			} else {
+				if (sc->nrecs == cap) {
+					cap = cap ? cap * 2 : 8;
+					sc->recs = sg_xreallocarray(sc->recs, cap, sizeof(pd_rec));
+				}
+				sc->recs[sc->nrecs].s = i;
+				sc->recs[sc->nrecs].e = after;
+				sc->recs[sc->nrecs++].kw = kw;
+				inrec = 1;
 			}
-			sc->recs[sc->nrecs].s = i;
-			sc->recs[sc->nrecs].e = after;
-			sc->recs[sc->nrecs++].kw = kw;
-			i = after;
-			continue;
 		}
 		i = le + 1;
 	}

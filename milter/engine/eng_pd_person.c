@@ -217,7 +217,8 @@ void eng_pd_person_free(eng_engine *eng)
 static const char *const hira_words[] = { "から", "まで", "より", "など", "です",
 	"でした", "ます", "ので", "こと", "もの", "ため", "よう", "して", "した",
 	"する", "には", "とは", "では", "へは", "にて", "だけ", "ほど", "しか",
-	"でも", "とか", "なら", "および", "または", "ほか", "ごと", "ずつ", "また" };
+	"でも", "とか", "なら", "および", "または", "ほか", "ごと", "ずつ", "また",
+	"みな" };
 /* What may follow a hiragana given name inside a word run. */
 static const char *const hira_after[] = { "さん", "さま", "ちゃん", "くん", "は",
 	"が", "の", "を", "に", "と", "も", "へ" };
@@ -304,6 +305,37 @@ static bool person_alone(const char *t, size_t len, size_t s, size_t e)
 	return t[e] == ' ' && e + 1 < len && t[e + 1] >= '0' && t[e + 1] <= '9';
 }
 
+/* Katakana as a given name has no long vowel mark and no small kana
+ * (ハル, キヨ, トメ); loanwords after a family-name kanji mostly do
+ * (森ビル is the exception the word test below must carry). */
+static bool person_kana_given(const char *t, size_t s, size_t e)
+{
+	static const char *const loan[] = { "ー", "ァ", "ィ", "ゥ", "ェ", "ォ",
+		"ッ", "ャ", "ュ", "ョ", "ヮ", "ヴ" };
+
+	for (size_t i = s; i < e; i += 3)
+		for (size_t k = 0; k < sizeof(loan) / sizeof(loan[0]); k++)
+			if (memcmp(t + i, loan[k], 3) == 0)
+				return false;
+	return true;
+}
+
+/* [s, e) is a word of its own in running text: after a line start or
+ * a blank, before a blank and a word (not a number: 北エリア 2階), a
+ * comma, 、 or the end of the line. */
+static bool person_word(const char *t, size_t len, size_t s, size_t e)
+{
+	unsigned char b = s > 0 ? (unsigned char)t[s - 1] : '\n';
+
+	if (b != '\n' && b != ' ')
+		return false;
+	if (e == len || t[e] == '\n' || t[e] == '\r' || t[e] == ',' ||
+	    person_starts(t, len, e, "、"))
+		return true;
+	return t[e] == ' ' && e + 1 < len && !(t[e + 1] >= '0' && t[e + 1] <= '9') &&
+	       t[e + 1] != '\t';
+}
+
 /* A family name of the list at i followed by a given name or an
  * honorific: the name's end, or 0. */
 static size_t person_listed(const eng_engine *eng, const char *t, size_t len,
@@ -353,6 +385,12 @@ static size_t person_listed(const eng_engine *eng, const char *t, size_t len,
 			ge = person_run(t, len, q, CH_KATA, 7, &g);
 			if (g >= 2 && g <= 6 && (sp || person_honorific(t, len, ge) > 0))
 				return ge;
+			/* 泉ハル, 森キヨ: a listed family name and a short
+			 * katakana given name written together, standing as
+			 * a word of its own (ケース記録 泉ハル 生活保護...). */
+			if (!sp && g >= 2 && g <= 3 && person_kana_given(t, q, ge) &&
+			    person_word(t, len, i, ge))
+				return ge;
 			break;
 		default:
 			break;
@@ -370,6 +408,57 @@ static const char *const role_words[] = { "息子", "家族", "祖父", "祖母"
 /* The last kanji of a role (ご担当者様, 職員さん, 区長様, 会社様). */
 static const char role_end[] = "者員民方族位人中家側客生師士会社所課部局係室長様殿";
 
+/* Whether the kanji word [i, e) ends in a role's kanji (担当者, 職員). */
+static bool person_role_end(const char *t, size_t len, size_t i, size_t e)
+{
+	size_t n, last = i;
+	char u[8];
+
+	for (size_t p = i; p < e; p += n) {
+		person_class_at(t, len, p, &n);
+		if (n == 0)
+			return true;
+		last = p;
+	}
+	if (e - last >= sizeof(u))
+		return true;
+	memcpy(u, t + last, e - last);
+	u[e - last] = '\0';
+	return strstr(role_end, u) != NULL;
+}
+
+/* After a family name ending at e: one blank, a given name (2-4
+ * hiragana, 2-6 katakana, 1-3 kanji) and an honorific: the end of the
+ * honorific, or 0. */
+static size_t person_full_honored(const char *t, size_t len, size_t e)
+{
+	size_t q = e + 1, n, ge = 0, h;
+	unsigned g;
+
+	if (e >= len || t[e] != ' ')
+		return 0;
+	switch (person_class_at(t, len, q, &n)) {
+	case CH_HIRA:
+		ge = person_hira_given(t, len, q, false);
+		break;
+	case CH_KATA:
+		ge = person_run(t, len, q, CH_KATA, 7, &g);
+		if (g < 2 || g > 6)
+			ge = 0;
+		break;
+	case CH_HAN:
+		ge = person_han_run(t, len, q, 4, &g);
+		if (g < 1 || g > 3 || person_non_given(t, len, q))
+			ge = 0;
+		break;
+	default:
+		break;
+	}
+	if (ge == 0 || (h = person_honorific(t, len, ge)) == 0)
+		return 0;
+	return ge + h;
+}
+
 /* Any 2-4 kanji or 2-8 katakana word with an honorific (醍醐様, グエン
  * さん) that is not a role: the end of the word and honorific, or 0. */
 static size_t person_honored(const char *t, size_t len, size_t i)
@@ -382,6 +471,13 @@ static size_t person_honored(const char *t, size_t len, size_t i)
 		return 0;
 	e = k == CH_HAN ? person_han_run(t, len, i, 5, &g) :
 			  person_run(t, len, i, k, 9, &g);
+	if (k == CH_HAN && g >= 1 && g <= 3 && (h = person_full_honored(t, len, e)) > 0) {
+		/* 楠 さくら様, 醍醐 真由美さん: a family name the list does
+		 * not have, a given name and an honorific: the honorific
+		 * after a full name says it is a person. */
+		if (!person_role_end(t, len, i, e))
+			return h;
+	}
 	if (g < 2 || g > (k == CH_HAN ? 4u : 8u) || (h = person_honorific(t, len, e)) == 0)
 		return 0;
 	if (person_in(t + i, e - i, role_words, sizeof(role_words) / sizeof(role_words[0])))

@@ -308,6 +308,38 @@ START_TEST(test_abbreviated_birth_dates_next_to_a_person)
 }
 END_TEST
 
+/* Issue 17: a 生年月日 column. Under a title line that reads like a
+ * header (受給者一覧: a name word), the real header still gives the
+ * record its columns; in PDF text of a spreadsheet the rows are broken
+ * over lines, and a 生年月日 cell heads the dates below it. */
+START_TEST(test_birth_date_columns)
+{
+	const char *tables[] = {
+		"障害福祉サービス 受給者一覧\r\nNo.,氏名,カナ氏名,生年月日,区分\r\n"
+		"1,斎藤 結衣,サイトウ ユイ,1951-12-08,区分1\r\n2,加藤 幸子,カトウ サチコ,S3/6/24,区分4\r\n",
+		"受講者名簿\r\n氏名\r\n生年月日\t住所\r\nNo.\r\n1 柴田 清\r\n080-6834-4910\r\n"
+		"渡辺 浩二\r\n長野県北山町若宮\r\n2\r\n1934-03-09\r\n" };
+	const char *not_births[] = {
+		/* a column header, but no one named near the date */
+		"受講者名簿\r\n生年月日\t住所\r\n1934-03-09\r\n",
+		/* a blank line ends the table: the date below is not its */
+		"氏名\t生年月日\r\n柴田 清\r\n\r\n柴田 清 提出日 2025-03-09\r\n" };
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s"), tables[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("date-of-birth") != NULL, "%s", tables[i]);
+	}
+	for (size_t i = 0; i < sizeof(not_births) / sizeof(not_births[0]); i++) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), MAIL("x", "%s"), not_births[i]);
+		scan(NULL, msg);
+		ck_assert_msg(find("date-of-birth") == NULL, "%s", not_births[i]);
+	}
+}
+END_TEST
+
 /* ... and only about a person (POLICY.md). */
 START_TEST(test_birth_date_about_no_one_is_not_personal_data)
 {
@@ -333,11 +365,13 @@ START_TEST(test_names_as_japanese_mail_writes_them)
 {
 	static const char *const yes[] = { "林 彩", "林彩さん", "鈴木 さくら", "鈴木さくらさん",
 		"佐藤太郎", "中村様の件", "林 さん", "長谷川 真由美", "高橋 ハナコ", "醍醐様から",
-		"グエンさん", "原 翔太くん", "山田\t要介護2", "1. 山田 090-1234-5678" };
+		"グエンさん", "原 翔太くん", "山田\t要介護2", "1. 山田 090-1234-5678",
+		"楠 さくら様の既往歴", "ケース記録 泉ハル 生活保護受給中", "泉ハル" };
 	static const char *const no[] = { "石川県庁", "森林の保全", "林業課", "中村区役所",
 		"皆様", "ご担当者様", "保護者の皆さん", "お子さん", "職員さん", "息子さん",
 		"マスコットのサクラちゃん", "記入例 山田 太郎", "東京都", "中村から連絡",
-		"株式会社さくら\n山本 一郎様\n", "前田建設" };
+		"株式会社さくら\n山本 一郎様\n", "前田建設", "森ビル 3階", "東ホール 03-1234-5678",
+		"西エリアの", "担当 みなさま" };
 	char *text = sg_test_conf_join(BASE_CONF, NULL), *path = sg_test_write(text);
 	sg_buf err;
 	sg_conf *conf;
@@ -940,6 +974,7 @@ int main(void)
 	tcase_add_test(tc, test_ordinary_dates_are_not_birth_dates);
 	tcase_add_test(tc, test_abbreviated_birth_dates_next_to_a_person);
 	tcase_add_test(tc, test_birth_date_about_no_one_is_not_personal_data);
+	tcase_add_test(tc, test_birth_date_columns);
 	tcase_add_test(tc, test_names_as_japanese_mail_writes_them);
 	tcase_add_test(tc, test_special_care_phrasing_about_a_named_person);
 	tcase_add_test(tc, test_facility_phones_are_not_a_roster_people_phones_are);
