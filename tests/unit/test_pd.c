@@ -340,6 +340,15 @@ START_TEST(test_birth_date_columns)
 }
 END_TEST
 
+/* Issue 17: the name column as forms head it (お名前, カナ氏名). */
+START_TEST(test_roster_table_name_headers_as_forms_write_them)
+{
+	scan(NULL, MAIL("x", "No.,お名前,カナ氏名,記号\r\n1,畑 蓮,ハタ レン,15350\r\n"
+			     "2,矢口 えみ,ヤグチ エミ,10500\r\n"));
+	ck_assert(find("roster-table") != NULL);
+}
+END_TEST
+
 /* ... and only about a person (POLICY.md). */
 START_TEST(test_birth_date_about_no_one_is_not_personal_data)
 {
@@ -975,6 +984,7 @@ int main(void)
 	tcase_add_test(tc, test_abbreviated_birth_dates_next_to_a_person);
 	tcase_add_test(tc, test_birth_date_about_no_one_is_not_personal_data);
 	tcase_add_test(tc, test_birth_date_columns);
+	tcase_add_test(tc, test_roster_table_name_headers_as_forms_write_them);
 	tcase_add_test(tc, test_names_as_japanese_mail_writes_them);
 	tcase_add_test(tc, test_special_care_phrasing_about_a_named_person);
 	tcase_add_test(tc, test_facility_phones_are_not_a_roster_people_phones_are);
