@@ -76,9 +76,20 @@ check "an approval-page link is printed" [ -n "$link" ]
 page=$(curl -s --max-time 10 "$link")
 check "the link opens the approval page" grep -q 'name="action" value="approve"' <<<"$page"
 hid=${link%%\?*}; hid=${hid##*/}
-csrf=$(grep -o 'name="csrf" value="[^"]*' <<<"$page" | sed 's/.*value="//')
-code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -X POST "${link%%\?*}" \
+csrf=$(grep -o 'name="csrf" value="[^"]*' <<<"$page" | sed 's/.*value="//' | head -1)
+# The approver ticks every box of the checklist the page shows (issue
+# 18): without them the page refuses (409), as a person would see.
+ticks=()
+for box in $(grep -o 'type="checkbox" name="check[0-9]*"' <<<"$page" | sed 's/.*name="//; s/"$//' | sort -u); do
+	ticks+=(--data "$box=1")
+done
+check "the page shows the checklist ($(( ${#ticks[@]} / 2 )) boxes)" [ "${#ticks[@]}" -gt 0 ]
+code=$(curl -s --max-time 10 -o "$SG_TEST_ROOT/demo-post.html" -w '%{http_code}' -X POST "${link%%\?*}" \
 	--data-urlencode "t=${link#*t=}" --data-urlencode "csrf=$csrf" --data action=approve)
+check "approving without the checklist is refused (HTTP $code)" [ "$code" = 409 ]
+code=$(curl -s --max-time 10 -o "$SG_TEST_ROOT/demo-post.html" -w '%{http_code}' -X POST "${link%%\?*}" \
+	--data-urlencode "t=${link#*t=}" --data-urlencode "csrf=$csrf" "${ticks[@]}" \
+	--data action=approve)
 check "approving on the page is recorded (HTTP $code)" [ "$code" = 303 ]
 conf=$(sed -n 's/^ *config \(.*sendguard\.conf\)$/\1/p' <<<"$plain" | head -1)
 ctl=$(sed -n 's/^    \(\/[^ ]*sendguardctl\) .* apply$/\1/p' <<<"$plain" | head -1)
