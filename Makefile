@@ -392,20 +392,24 @@ STATEDIR ?= /var/lib/sendguard
 SPOOLDIR ?= /var/spool/sendguard
 POSTFIX_SPOOL ?= /var/spool/postfix
 UNITDIR ?= /lib/systemd/system
+# The directory of [web] download_socket (sendguard-downloads.service
+# makes it at each start: /run is a tmpfs).
+RUNDIR ?= /run/sendguard
 SG_USER ?= sendguard
 # What make install enables (and starts): the milter, the approval page,
 # apply --daemon (decisions and delayed sends within a second), apply
-# every minute (timer, the safety net), expiry and reminders (timer).
+# every minute (timer, the safety net), expiry and reminders (timer),
+# and the root side of the page's attachment downloads (serve-downloads).
 # sendguard-apply.path is installed, not enabled: it watches the store's
 # WAL, which every held message and every arrival check writes, so under
 # mail flow it starts apply back to back until systemd's start limit
 # fails it (seen on a systemd host); it is the alternative to applyd for
 # a host that wants no daemon.
 SG_UNITS := sendguard-milter.service sendguard-web.service sendguard-applyd.service \
-	sendguard-apply.timer sendguard-expire.timer
+	sendguard-apply.timer sendguard-expire.timer sendguard-downloads.service
 
 # The shipped units hold placeholders (@SBINDIR@, @SYSCONFDIR@,
-# @STATEDIR@, @SPOOLDIR@, @POSTFIX_SPOOL@); make install renders them
+# @STATEDIR@, @SPOOLDIR@, @POSTFIX_SPOOL@, @RUNDIR@); make install renders them
 # with its paths, tests/units/run.sh with the built binaries and a test
 # root (make render-units UNITS_OUT=DIR SBINDIR=... ...).
 render-units:
@@ -414,7 +418,7 @@ render-units:
 	@for u in conf/systemd/*; do \
 		sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONF)|g' \
 		    -e 's|@STATEDIR@|$(STATEDIR)|g' -e 's|@SPOOLDIR@|$(SPOOLDIR)|g' \
-		    -e 's|@POSTFIX_SPOOL@|$(POSTFIX_SPOOL)|g' $$u > $(UNITS_OUT)/$$(basename $$u) || exit 1; \
+		    -e 's|@POSTFIX_SPOOL@|$(POSTFIX_SPOOL)|g' -e 's|@RUNDIR@|$(RUNDIR)|g' $$u > $(UNITS_OUT)/$$(basename $$u) || exit 1; \
 	done
 
 install: all

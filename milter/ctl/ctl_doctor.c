@@ -1217,7 +1217,7 @@ static void dr_units(ctl_dr *d)
 	static const char *const units[] = {
 		"sendguard-milter.service", "sendguard-web.service",
 		"sendguard-applyd.service", "sendguard-apply.timer",
-		"sendguard-expire.timer",
+		"sendguard-expire.timer", "sendguard-downloads.service",
 	};
 	int status;
 	char *v;
@@ -1225,8 +1225,8 @@ static void dr_units(ctl_dr *d)
 
 	if (access("/run/systemd/system", F_OK) < 0) {
 		dr_skip("units: systemd is not running here; enable them with "
-			"systemctl enable --now %s %s %s %s %s", units[0], units[1],
-			units[2], units[3], units[4]);
+			"systemctl enable --now %s %s %s %s %s %s", units[0], units[1],
+			units[2], units[3], units[4], units[5]);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {

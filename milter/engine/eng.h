@@ -215,9 +215,15 @@ void eng_result_text(const eng_result *res, sg_buf *out);
 int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
 		size_t len, size_t body_max, sg_buf *json);
 /* One attachment or archive entry by inventory path, for a download
- * (eng_preview.c): 1 copied (name, danger by content), 0 no such file,
- * -1 unparsable or larger than out's maximum. */
+ * (eng_preview.c). The sink is called at most once, during the walk,
+ * with the file's decoded name, whether it is dangerous by content (its
+ * own type, or an entry inside it) and its decoded bytes, which stay
+ * the walk's: the sink sends them on, it does not keep them. 1 the
+ * sink was called, 0 no such file, -1 the message does not parse or
+ * the file has no bytes to give (an encrypted archive entry). */
+typedef void (*eng_extract_sink)(void *arg, const char *name, bool danger,
+				 const unsigned char *data, size_t len);
 int eng_extract(const eng_engine *eng, const void *msg, size_t len,
-		const char *path, sg_buf *out, sg_buf *name, bool *danger);
+		const char *path, eng_extract_sink sink, void *arg);
 
 #endif

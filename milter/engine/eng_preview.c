@@ -87,10 +87,11 @@ struct eng_pv {
 	/* eng_extract(): the one file wanted, by inventory path; no
 	 * preview is built then. */
 	const char *want;
-	sg_buf *got;
-	int found;		/* 0 not seen, 1 copied, -1 too big or no data */
-	bool danger;		/* dangerous by content (ENG_FT_F_DANGER) */
-	sg_buf *name;
+	size_t want_len;
+	eng_extract_sink sink;
+	void *sink_arg;
+	int found;		/* 0 not seen, 1 handed to the sink, -1 no data */
+	bool inner_danger;	/* an entry inside it is dangerous by content */
 };
 
 /* ---- small helpers --------------------------------------------------- */
@@ -571,11 +572,30 @@ void eng_pv_file(eng_ctx *ctx, const eng_attachment *node, int ftype,
 	sg_buf one;
 
 	if (pv->want != NULL) {
-		if (pv->found != 0 || node->path == NULL || strcmp(node->path, pv->want) != 0)
+		bool danger = (eng_ftype_info(ft)->flags & ENG_FT_F_DANGER) != 0;
+
+		if (pv->found != 0 || node->path == NULL)
 			return;
-		pv->danger = (eng_ftype_info(ft)->flags & ENG_FT_F_DANGER) != 0;
-		sg_buf_puts(pv->name, node->name ? node->name : "");
-		pv->found = data != NULL && sg_buf_append(pv->got, data, len) == 0 ? 1 : -1;
+		/* An archive's entries are walked before the archive itself
+		 * reaches this hook: an entry of the wanted file that is
+		 * dangerous by content makes the file dangerous too (the
+		 * approver would unpack it on their own desk). */
+		if (strncmp(node->path, pv->want, pv->want_len) == 0 &&
+		    node->path[pv->want_len] == ':') {
+			pv->inner_danger |= danger;
+			return;
+		}
+		if (strcmp(node->path, pv->want) != 0)
+			return;
+		if (data == NULL) {
+			pv->found = -1;
+			return;
+		}
+		pv->found = 1;
+		/* The decoded bytes go to the sink as they lie in the walk's
+		 * memory: no second copy of a file of up to max_download. */
+		pv->sink(pv->sink_arg, node->name ? node->name : "",
+			 danger || pv->inner_danger, data, len);
 		return;
 	}
 	if (data == NULL || node->encrypted)
@@ -743,12 +763,9 @@ int eng_preview(const eng_engine *eng, const eng_envelope *env, const void *msg,
 /* One attachment or archive entry of the message, by its inventory path
  * ("2", "2:dir/file.xlsx"), for a download (issue 18): the same walk,
  * limits and deadline as the preview, so it reaches exactly the files
- * the inventory lists. 1 copied into out (up to out's maximum; *name
- * gets its decoded name, *danger whether its content is dangerous by
- * type), 0 no such file, -1 the message does not parse or the file is
- * larger than out allows. */
+ * the inventory lists. The sink gets it once, during the walk. */
 int eng_extract(const eng_engine *eng, const void *msg, size_t len,
-		const char *path, sg_buf *out, sg_buf *name, bool *danger)
+		const char *path, eng_extract_sink sink, void *arg)
 {
 	static const eng_walk_cb cb = { NULL, pv_walk_att, NULL };
 	eng_result scratch;
@@ -759,8 +776,9 @@ int eng_extract(const eng_engine *eng, const void *msg, size_t len,
 
 	memset(&pv, 0, sizeof(pv));
 	pv.want = path;
-	pv.got = out;
-	pv.name = name;
+	pv.want_len = strlen(path);
+	pv.sink = sink;
+	pv.sink_arg = arg;
 	sg_buf_init(&pv.bodies, 16);
 	sg_buf_init(&pv.files, 16);
 	eng_result_init(&scratch);
@@ -784,7 +802,6 @@ int eng_extract(const eng_engine *eng, const void *msg, size_t len,
 	eng_result_free(&scratch);
 	sg_buf_free(&pv.bodies);
 	sg_buf_free(&pv.files);
-	*danger = pv.danger;
 	if (mime == NULL)
 		return -1;
 	return pv.found;

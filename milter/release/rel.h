@@ -475,6 +475,9 @@ int rel_dl_write_all(int fd, const void *p, size_t n);
 int rel_dl_request(const char *sock_path, const char *hold_id, const char *path,
 		   int timeout_s, unsigned long long *size, sg_buf *name,
 		   sg_buf *err);
+/* The message's header block carries exactly one X-Sendguard-Hold
+ * header and it names id (the root side's check before it serves). */
+bool rel_dl_header_ok(const char *msg, size_t len, const char *id);
 /* Whether the attachment at inventory path is dangerous by the hold's
  * findings (a dangerous-attachment finding on it, inside it or on the
  * archive holding it); where_out (when not NULL) gets its display

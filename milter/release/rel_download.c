@@ -25,9 +25,11 @@
  */
 #include "release/rel.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -137,4 +139,49 @@ fail:
 	sg_buf_free(&line);
 	close(fd);
 	return -1;
+}
+
+/* The message's header block (up to the first empty line) carries
+ * exactly one X-Sendguard-Hold header and its value, unfolded and
+ * without blanks, is id. The milter removes any such header a message
+ * arrives with and adds its own, so only it ties a queue file to a
+ * hold; two of them, or one in the body, tie it to nothing. */
+bool rel_dl_header_ok(const char *msg, size_t len, const char *id)
+{
+	static const char name[] = "X-Sendguard-Hold:";
+	size_t nl = sizeof(name) - 1, seen = 0, idl = strlen(id);
+	bool match = false;
+
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+
+		while (e < len && msg[e] != '\n')
+			e++;
+		if (e == i || (e == i + 1 && msg[i] == '\r'))
+			break;		/* end of the header block */
+		if (e - i >= nl && strncasecmp(msg + i, name, nl) == 0) {
+			size_t k = 0;
+
+			/* Unfold: the value runs on over lines that start
+			 * with a blank; compare its non-blank bytes. */
+			match = true;
+			e = len;
+			for (size_t a = i + nl; a < len; a++) {
+				if (msg[a] == '\n' && (a + 1 >= len ||
+							(msg[a + 1] != ' ' && msg[a + 1] != '\t'))) {
+					e = a;
+					break;
+				}
+				if (isspace((unsigned char)msg[a]))
+					continue;
+				if (k >= idl || msg[a] != id[k])
+					match = false;
+				k++;
+			}
+			match = match && k == idl;
+			seen++;
+		}
+		i = e + 1;
+	}
+	return seen == 1 && match;
 }

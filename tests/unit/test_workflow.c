@@ -778,6 +778,38 @@ START_TEST(test_command_words_split_at_blanks)
 }
 END_TEST
 
+/* Issue 18: the root side serves a download only from a queue file whose
+ * one X-Sendguard-Hold header names the hold, read in the header block
+ * only, unfolded as apply reads it. */
+START_TEST(test_download_header_check_names_exactly_this_hold)
+{
+	static const char id[] = "h0001";
+	static const struct {
+		const char *msg;
+		bool ok;
+	} cases[] = {
+		{ "From: a@b\nX-Sendguard-Hold: h0001\nSubject: s\n\nbody\n", true },
+		{ "x-sendguard-hold:h0001\r\n\r\nbody", true },
+		{ "X-Sendguard-Hold:\n  h0001\nTo: c@d\n\n", true },		/* folded */
+		{ "X-Sendguard-Hold: h0002\n\n", false },			/* another hold's */
+		{ "X-Sendguard-Hold: h00011\n\n", false },
+		{ "X-Sendguard-Hold: h000\n\n", false },
+		{ "From: a@b\n\nX-Sendguard-Hold: h0001\n", false },		/* in the body */
+		{ "X-Sendguard-Hold: h0001\nX-Sendguard-Hold: h0001\n\n", false }, /* two */
+		{ "X-Sendguard-Hold: h0001\nX-Sendguard-Hold: h0002\n\n", false },
+		{ "X-Sendguard-Holder: h0001\n\n", false },
+		{ "X-Sendguard-Hold: h0001", true },				/* no newline at all */
+		{ "", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(rel_dl_header_ok(cases[i].msg, strlen(cases[i].msg), id) == cases[i].ok,
+			      "case %zu: %s", i, cases[i].msg);
+	/* Bounded by len, not by a NUL. */
+	ck_assert(!rel_dl_header_ok("X-Sendguard-Hold: h0001\n\n", 20, id));
+}
+END_TEST
+
 static Suite *workflow_suite(void)
 {
 	Suite *s = suite_create("workflow");
@@ -813,6 +845,7 @@ static Suite *workflow_suite(void)
 	tcase_add_test(tc, test_delegate_decides_on_behalf_of_never_for_own_mail);
 	tcase_add_test(tc, test_escalation_once_after_escalate_after_with_nobody_deciding);
 	tcase_add_test(tc, test_required_of_categories_is_the_largest);
+	tcase_add_test(tc, test_download_header_check_names_exactly_this_hold);
 	suite_add_tcase(s, tc);
 	return s;
 }

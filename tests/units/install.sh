@@ -9,7 +9,7 @@
 #	(pointing at the installed rules and templates), every unit with no
 #	placeholder left and its programs and paths under the install
 #	paths, the README; no user, key or directory outside DESTDIR; and
-#	the exact `systemctl enable --now` line for the five units that
+#	the exact `systemctl enable --now` line for the six units that
 #	make install prints where it cannot run systemctl. (The units are
 #	verified and run by tests/units/run.sh.)
 
@@ -21,7 +21,7 @@ nok() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 D=$(mktemp -d "${TMPDIR:-/tmp}/sg-install.XXXXXX") || exit 2
 trap 'rm -rf "$D"' EXIT
-UNITS="sendguard-milter.service sendguard-web.service sendguard-applyd.service sendguard-apply.timer sendguard-expire.timer"
+UNITS="sendguard-milter.service sendguard-web.service sendguard-applyd.service sendguard-apply.timer sendguard-expire.timer sendguard-downloads.service"
 
 cd "$SRC" || exit 2
 user_before=$(getent passwd sendguard-inst-probe)
@@ -50,6 +50,7 @@ check "no placeholder left in the units" eval '! grep -q "@[A-Z_]*@" "$R"/lib/sy
 stray_exec() {
 	grep -h "^Exec" "$R"/lib/systemd/system/*.service | grep -v "^ExecReload=/bin/kill" |
 		grep -vx "ExecStartPre=+/bin/mkdir -p -m 0755 /var/spool/postfix/sendguard" |
+		grep -vx "ExecStartPre=+/bin/mkdir -p -m 0755 /run/sendguard" |
 		grep -v "=/usr/sbin/sendguard[a-z-]* -c /etc/sendguard/sendguard.conf "
 }
 check "ExecStart lines run the installed programs with the installed configuration" \
@@ -59,7 +60,10 @@ check "the milter may write the store, its spool and its socket's directory in P
 	'ReadWritePaths=/var/lib/sendguard /var/spool/sendguard -/var/spool/postfix/sendguard' "$R/lib/systemd/system/sendguard-milter.service"
 check "no user created by a staged install" [ "$(getent passwd sendguard-inst-probe)" = "$user_before" ]
 check "no key made by a staged install" [ ! -e "$R/etc/sendguard/keys" ]
-check "it prints the systemctl enable line for the five units (not the path unit)" grep -qx "systemctl enable --now $UNITS" "$D/out"
+check "the downloads unit makes and may write the socket's directory of the installed configuration" eval \
+	'grep -qx "download_socket = /run/sendguard/download.sock" "$R/etc/sendguard/sendguard.conf" &&
+	 grep -qx "ReadWritePaths=/var/lib/sendguard -/run/sendguard" "$R/lib/systemd/system/sendguard-downloads.service"'
+check "it prints the systemctl enable line for the six units (not the path unit)" grep -qx "systemctl enable --now $UNITS" "$D/out"
 check "and tells what to verify with" grep -q 'sendguardctl doctor' "$D/out"
 make -s install DESTDIR="$D/root" PREFIX=/usr >"$D/out2" 2>&1
 check "a second install keeps the configuration" grep -q 'keeping .*/etc/sendguard/sendguard.conf' "$D/out2"

@@ -33,7 +33,12 @@
 #	would; the released mail reaches the sink. apply --daemon runs as
 #	sendguard-applyd.service: a second hold approved after it started is
 #	released with nobody running apply, and its KillSignal stops it with
-#	status 0. Expire runs as its unit.
+#	status 0. Expire runs as its unit. serve-downloads runs as
+#	sendguard-downloads.service (root, its own sandbox): it makes its
+#	socket's directory on a fresh host, and an approver downloads an
+#	attachment of a held message from the page (itself under its unit)
+#	through that socket: the bytes as sent, the download audited; its
+#	KillSignal stops it with status 0 and no sanitizer report.
 #	Each process's uid, NoNewPrivs and bounding set are read back from
 #	/proc. Runs as root.
 #
@@ -86,9 +91,11 @@ esac
 
 sg_take_slot e2e1 e2e2 e2e3 e2e4
 WEB_PID=""
+DL_PID=""
 units_cleanup() {
 	local rc=$?
 	[ -n "$WEB_PID" ] && kill -TERM "$WEB_PID" 2>/dev/null
+	[ -n "$DL_PID" ] && kill -TERM $(ps -o pid= --ppid "$DL_PID") 2>/dev/null
 	# sg_cleanup exits with the status it finds in $?: the script's.
 	(exit "$rc")
 	sg_cleanup
@@ -103,12 +110,16 @@ SG_MILTER_LM=unix:$SG_MILTER_SOCK
 sg_pick_port WEB_PORT
 pf_setup
 sink_start
-milter_setup "web.listen=127.0.0.1:$WEB_PORT" "web.base_url=http://127.0.0.1:$WEB_PORT"
+# The download socket's directory, as @RUNDIR@ (/run/sendguard installed).
+DLDIR=$SG_BASE/dlrun
+DLSOCK=$DLDIR/download.sock
+milter_setup "web.listen=127.0.0.1:$WEB_PORT" "web.base_url=http://127.0.0.1:$WEB_PORT" \
+	"web.download_socket=$DLSOCK"
 pf_start
 
 U=$SG_BASE/units
 make -s -C "$SG_SRCDIR" render-units UNITS_OUT="$U" SBINDIR="$BIN" SYSCONF="$SG_MDIR" \
-	STATEDIR="$SG_MDIR/db" SPOOLDIR="$SG_MDIR/spool" POSTFIX_SPOOL="$SG_SPOOL" ||
+	STATEDIR="$SG_MDIR/db" SPOOLDIR="$SG_MDIR/spool" POSTFIX_SPOOL="$SG_SPOOL" RUNDIR="$DLDIR" ||
 	die "make render-units failed"
 
 # --- static: systemd-analyze verify -----------------------------------------
@@ -244,8 +255,8 @@ cap_mask() {
 }
 # check_sandbox NAME PID UNIT: what the kernel says about the process
 check_sandbox() {
-	local name=$1 pid=$2 f=$3 want caps
-	check "$name: runs as $SG_MILTER_USER" [ "$(proc_field "$pid" Uid)" = "$(id -u "$SG_MILTER_USER")" ]
+	local name=$1 pid=$2 f=$3 user=${4:-$SG_MILTER_USER} want caps
+	check "$name: runs as $user" [ "$(proc_field "$pid" Uid)" = "$(id -u "$user")" ]
 	if [ "$(unit_get "$f" NoNewPrivileges)" = yes ]; then
 		check "$name: NoNewPrivs is set" [ "$(proc_field "$pid" NoNewPrivs)" = 1 ]
 	fi
@@ -375,6 +386,80 @@ check "store: approved/1" [ "$(status_of "$HOLD")" = approved/1 ]
 outcome() { grep -lr '^X-Sendguard-Notice:' "$SG_SINK" | while read -r f; do sink_rcpts "$f"; done | grep -c "^$FROM\$"; }
 check "apply: the sender's outcome notice arrived too" wait_for 20 eval '[ "$(outcome)" -ge 2 ]'
 
+# --- downloads, as sendguard-downloads.service -----------------------------
+# The root side of the page's downloads (issue 18): a fresh host has no
+# socket directory (/run is a tmpfs); the unit's first step makes it.
+# Then an approver downloads an attachment of a held message from the
+# page, which runs under its own unit, through the socket.
+XU=$U/sendguard-downloads.service
+rm -rf "$DLDIR"
+unit_pre "$XU" >"$SG_BASE/dl-pre.out" 2>&1
+prc=$?
+check "downloads: ExecStartPre makes the socket's directory on a fresh host ($prc)" eval \
+	'[ $prc = 0 ] && [ -d "$DLDIR" ] && [ "$(stat -c %U:%a "$DLDIR")" = root:755 ]'
+unit_run "$XU" "$(unit_get "$XU" ExecStart)" >"$SG_BASE/dl.out" 2>&1 &
+DL_PID=$!
+if wait_for 20 eval '[ -S "$DLSOCK" ]'; then
+	ok "downloads: listens on $DLSOCK under its unit's sandbox"
+	check "downloads: the socket is root:the store's group, 0660" \
+		[ "$(stat -c %u:%g:%a "$DLSOCK")" = "0:$(stat -c %g "$SG_MDIR/db/sendguard.db"):660" ]
+	check_sandbox downloads "$(ps -o pid= --ppid "$DL_PID" | tr -d ' ')" "$XU" root
+else
+	nok "downloads: does not listen under its unit's sandbox"
+	tail -20 "$SG_BASE/dl.out" | sed 's/^/     # /'
+fi
+MAIL3=$SG_SRCDIR/tests/web/mail/preview_zip_xlsx.eml
+{ echo "X-E2E-Id: units-hold3"; cat "$MAIL3"; } >"$M/hold3.eml"
+swaks --server 127.0.0.1 --port "$SG_GW_PORT" --helo client.sendguard.test --from "$FROM" \
+	--to "$TO" --data "@$M/hold3.eml" --timeout 30 --suppress-data >"$SG_BASE/swaks-hold3.txt" 2>&1
+QID3=$(swaks_qid "$SG_BASE/swaks-hold3.txt")
+HOLD3=$(sg_sql "SELECT id FROM holds WHERE queue_id = '$QID3';")
+check "downloads: a mail with a zip attachment is held (${HOLD3:-not held})" [ -n "$HOLD3" ]
+APPROVER3=$(sg_sql "SELECT approvers FROM holds WHERE id = '$HOLD3';" | jq -r '.[0]' 2>/dev/null)
+link3() {
+	local f
+	for f in $(grep -lr '^X-Sendguard-Notice:' "$SG_SINK" 2>/dev/null); do
+		[ "$(sink_rcpts "$f")" = "$APPROVER3" ] || continue
+		body_of "$f" | base64 -d 2>/dev/null |
+			grep -o "http://127.0.0.1:$WEB_PORT/hold/$HOLD3?t=[A-Za-z0-9_.-]*" | head -1
+	done | head -1
+}
+if [ -n "$HOLD3" ] && wait_for 20 eval '[ -n "$(link3)" ]'; then
+	LINK3=$(link3)
+	curl -s -c "$SG_BASE/cookies3" -o "$SG_BASE/page3.html" "$LINK3"
+	action=$(grep -o '<form method="post" action="[^"]*"' "$SG_BASE/page3.html" | head -1 | sed 's/.*action="//; s/"$//; s/&amp;/\&/g')
+	tok=$(grep -o 'name="t" value="[^"]*"' "$SG_BASE/page3.html" | head -1 | sed 's/.*value="//; s/"$//')
+	csrf=$(grep -o 'name="csrf" value="[^"]*"' "$SG_BASE/page3.html" | head -1 | sed 's/.*value="//; s/"$//')
+	check "downloads: the page offers a download button (it sees the socket)" \
+		grep -q 'class="dl"' "$SG_BASE/page3.html"
+	curl -s -b "$SG_BASE/cookies3" -D "$SG_BASE/dl.hdr" -o "$SG_BASE/dl.bin" -w '%{http_code}' \
+		-H "Origin: http://127.0.0.1:$WEB_PORT" \
+		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" --data-urlencode "action=download" \
+		--data-urlencode "path=2" "http://127.0.0.1:$WEB_PORT$action" >"$SG_BASE/code"
+	/usr/bin/python3 - "$MAIL3" "$SG_BASE/att-2" <<'PY'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+open(sys.argv[2], 'wb').write(next(m.iter_attachments()).get_payload(decode=True))
+PY
+	check "downloads: the page serves the zip from the root side ($(cat "$SG_BASE/code"), $(stat -c %s "$SG_BASE/dl.bin") bytes), as sent" \
+		eval '[ "$(cat "$SG_BASE/code")" = 200 ] && cmp -s "$SG_BASE/dl.bin" "$SG_BASE/att-2"'
+	check "downloads: as an attachment, application/octet-stream" eval \
+		'grep -qi "^Content-Disposition: attachment" "$SG_BASE/dl.hdr" && grep -qi "^Content-Type: application/octet-stream" "$SG_BASE/dl.hdr"'
+	check "downloads: audited with the approver" \
+		[ "$(sg_sql "SELECT actor FROM audit WHERE event = 'download' AND hold_id = '$HOLD3';")" = "$APPROVER3" ]
+	check "downloads: the root side logged it" grep -q "hold $HOLD3: served 2 " "$SG_BASE/dl.out"
+else
+	nok "downloads: no approval link reached ${APPROVER3:-the approver} of the zip hold"
+fi
+if [ -n "$DL_PID" ]; then
+	kill -"$(unit_get "$XU" KillSignal | sed 's/^SIG//')" $(ps -o pid= --ppid "$DL_PID")
+	wait "$DL_PID"
+	xrc=$?
+	DL_PID=""
+	check "downloads: KillSignal stops it with status 0 (got $xrc)" [ "$xrc" = 0 ]
+	check "downloads: it removed its socket" [ ! -e "$DLSOCK" ]
+fi
+
 # --- apply --daemon, as sendguard-applyd.service ---------------------------
 # The long-running root step (issue 19): started as its unit, it carries
 # out a decision recorded afterwards with nobody running apply, and stops
@@ -432,8 +517,8 @@ wrc=$?
 WEB_PID=""
 check "web: KillSignal=SIGTERM stops it with status 0 (got $wrc)" [ "$wrc" = 0 ]
 check "milter: no sanitizer report" milter_sanitizer_clean
-check "web, apply, expire: no sanitizer report" eval \
-	'! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/web.log" "$SG_BASE/apply.out" "$SG_BASE/applyd.out" "$SG_BASE/expire.out"'
+check "web, apply, expire, downloads: no sanitizer report" eval \
+	'! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_BASE/web.log" "$SG_BASE/apply.out" "$SG_BASE/applyd.out" "$SG_BASE/expire.out" "$SG_BASE/dl.out"'
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -30,6 +30,14 @@
 #     application/octet-stream, nosniff and CSP sandbox; each download
 #     is in the audit log; the sender gets no download button, and a
 #     forged download form from the sender is refused.
+#   - the root side's own refusals, asked directly on its socket (not
+#     through the page, which refuses most of these first): a hold
+#     whose queue id names another hold's queue file (X-Sendguard-Hold
+#     does not match), an .exe whose dangerous-attachment finding was
+#     removed from the store (dangerous by content all the same), a
+#     file over [web] max_download (a second instance with 1K), a peer
+#     that is neither root nor the store's owner, an unknown hold, a
+#     path not in the hold, a malformed request; root gets the bytes.
 # CJK fonts must be installed (fonts-noto-cjk), or the screenshots show
 # boxes: checked with fc-list.
 # Everything is stopped by the EXIT trap. Output: one line per
@@ -53,10 +61,12 @@ sg_install_traps
 
 SG_WEB_PID=""
 SG_DL_PID=""
+DL_RC=""
 dl_stop() {
 	[ -n "$SG_DL_PID" ] || return 0
 	kill -TERM "$SG_DL_PID" 2>/dev/null
 	wait "$SG_DL_PID" 2>/dev/null
+	DL_RC=$?
 	SG_DL_PID=""
 }
 web_stop() {
@@ -191,18 +201,115 @@ wait_for 30 pf_queue_settled
 check "the approval requests arrived at the sink" \
 	wait_for 30 eval '[ "$(grep -rl "^X-Sendguard-Notice:" "$SG_SINK" | grep -c .)" -ge 6 ]'
 
-# --- the browser ------------------------------------------------------------------
+# --- the root side's own refusals ------------------------------------------------
 
-echo "== browser (tests/web/preview.test.js)"
-(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$SG_BASE/npm.log" 2>&1) ||
-	{ cat "$SG_BASE/npm.log" >&2; die "npm ci failed in tests/web"; }
-# The attachments as sent, for the downloads' bytes.
+# dl_ask SOCK REQUEST OUT [SETPRIV...]: one request line on the download
+# socket; prints the answer line, writes the bytes after it to OUT.
+dl_ask() {
+	local sock=$1 req=$2 out=$3
+	shift 3
+	"$@" /usr/bin/python3 - "$sock" "$req" "$out" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(30)
+try:
+    s.connect(sys.argv[1])
+except OSError as e:
+    print("connect: %s" % e.strerror)
+    sys.exit(0)
+try:
+    s.sendall(sys.argv[2].encode() + b"\n")
+except OSError:
+    pass	# refused before the request was read: the answer is waiting
+data = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    data += c
+line, _, rest = data.partition(b"\n")
+open(sys.argv[3], "wb").write(rest)
+print(line.decode("utf-8", "replace"))
+PY
+}
+# as_owner CMD...: as the store's owner (a root-made WAL would lock it out)
+as_owner() { setpriv --reuid "$SG_MILTER_USER" --regid "$(id -g "$SG_MILTER_USER")" --clear-groups "$@"; }
+EXE_HID=$(awk '$1 == "exe" { print $3 }' "$M/holds.more")
+EXE_QID=$(awk '$1 == "exe" { print $2 }' "$M/holds.more")
+COPY_HID=$(awk '$1 == "copy" { print $3 }' "$M/holds.more")
+COPY_QID=$(awk '$1 == "copy" { print $2 }' "$M/holds.more")
 /usr/bin/python3 - "$MAIL" "$M" <<'PY'
 import email, email.policy, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
 for i, part in enumerate(m.iter_attachments()):
     open('%s/att-%d' % (sys.argv[2], i + 2), 'wb').write(part.get_payload(decode=True))
 PY
+ans=$(dl_ask "$DLSOCK" "$HID	3" "$M/root-3.bin")
+check "root side: root asks for the HTML attachment: OK and the bytes as sent ($ans)" \
+	eval '[ "${ans%%	*}" = "OK $(stat -c %s "$M/att-3")" ] && cmp -s "$M/root-3.bin" "$M/att-3"'
+# A hold whose queue id names another hold's queue file: the file's
+# X-Sendguard-Hold names that other hold, so nothing is served.
+as_owner sqlite3 "$SG_MDIR/db/sendguard.db" ".timeout 10000" "UPDATE holds SET queue_id = '$QID' WHERE id = '$COPY_HID';"
+ans=$(dl_ask "$DLSOCK" "$COPY_HID	2" "$M/root-x.bin")
+check "root side: another hold's queue file (X-Sendguard-Hold: $HID, not $COPY_HID) is refused ($ans)" \
+	eval '[ "${ans%% *}" = ERR ] && [ "$(echo "$ans" | cut -d" " -f2)" = header ] && [ ! -s "$M/root-x.bin" ]'
+check "root side: and says so in its log" grep -q "hold $COPY_HID: queue file $QID does not carry X-Sendguard-Hold: $COPY_HID" "$SG_MDIR/dl.log"
+as_owner sqlite3 "$SG_MDIR/db/sendguard.db" ".timeout 10000" "UPDATE holds SET queue_id = '$COPY_QID' WHERE id = '$COPY_HID';"
+# The .exe with its dangerous-attachment finding removed from the store:
+# the root side reads the file's type from its bytes.
+findings_before=$(sg_sql "SELECT findings FROM holds WHERE id = '$EXE_HID';")
+as_owner sqlite3 "$SG_MDIR/db/sendguard.db" ".timeout 10000" "UPDATE holds SET findings = (SELECT json_group_array(json(value)) FROM json_each(findings) WHERE json_extract(value, '\$.category') != 'dangerous-attachment') WHERE id = '$EXE_HID';"
+check "root side: (the .exe hold's store record now has no dangerous-attachment finding)" \
+	[ "$(sg_sql "SELECT count(*) FROM json_each((SELECT findings FROM holds WHERE id = '$EXE_HID')) WHERE json_extract(value, '\$.category') = 'dangerous-attachment';")" = 0 ]
+ans=$(dl_ask "$DLSOCK" "$EXE_HID	2" "$M/root-x.bin")
+check "root side: an .exe is dangerous by content all the same: refused ($ans)" \
+	eval '[ "$(echo "$ans" | cut -d" " -f1-2)" = "ERR dangerous" ] && [ ! -s "$M/root-x.bin" ]'
+as_owner sqlite3 "$SG_MDIR/db/sendguard.db" ".timeout 10000" "UPDATE holds SET findings = json('$(printf '%s' "$findings_before" | sed "s/'/''/g")') WHERE id = '$EXE_HID';"
+check "root side: (the .exe hold's findings restored)" \
+	[ "$(sg_sql "SELECT findings FROM holds WHERE id = '$EXE_HID';")" = "$findings_before" ]
+ans=$(dl_ask "$DLSOCK" "$HID	9" "$M/root-x.bin")
+check "root side: a path not in the hold: nofile ($ans)" [ "$(echo "$ans" | cut -d" " -f1-2)" = "ERR nofile" ]
+ans=$(dl_ask "$DLSOCK" "haaaaaaaaaaaaaaaaaaaaaaaaaa	2" "$M/root-x.bin")
+check "root side: an unknown hold: gone ($ans)" [ "$(echo "$ans" | cut -d" " -f1-2)" = "ERR gone" ]
+ans=$(dl_ask "$DLSOCK" "../x	2" "$M/root-x.bin")
+check "root side: not a hold id ($ans)" [ "$ans" = "ERR error not a hold id" ]
+ans=$(dl_ask "$DLSOCK" "no tab in this line" "$M/root-x.bin")
+check "root side: a malformed request ($ans)" [ "$ans" = "ERR error malformed request" ]
+# Group access to the socket, but neither root nor the store's owner.
+ans=$(dl_ask "$DLSOCK" "$HID	2" /dev/null setpriv --reuid nobody --regid "$(stat -c %g "$SG_MDIR/db/sendguard.db")" --clear-groups)
+check "root side: a peer that is neither root nor the store's owner (nobody, in the store's group) is refused ($ans)" \
+	[ "$ans" = "ERR error not allowed" ]
+check "root side: the socket is root:the store's group, 0660" \
+	[ "$(stat -c %u:%g:%a "$DLSOCK")" = "0:$(stat -c %g "$SG_MDIR/db/sendguard.db"):660" ]
+# A second instance with [web] max_download = 1K on its own socket.
+DLSOCK2=$SG_BASE/run/download2.sock
+sed -e "s|^download_socket = .*|download_socket = $DLSOCK2|" -e 's|^\[web\]$|[web]\nmax_download = 1K|' "$CONF" >"$SG_BASE/conf-small.conf"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+	"$SG_CTL" -c "$SG_BASE/conf-small.conf" serve-downloads >"$SG_MDIR/dl2.log" 2>&1 9>&- &
+DL2=$!
+if wait_for 20 eval '[ -S "$DLSOCK2" ]'; then
+	ans=$(dl_ask "$DLSOCK2" "$HID	2" "$M/root-x.bin")
+	check "root side: a zip of $(stat -c %s "$M/att-2") bytes over max_download 1K is refused ($ans)" \
+		eval '[ "$(echo "$ans" | cut -d" " -f1-2)" = "ERR toobig" ] && [ ! -s "$M/root-x.bin" ]'
+	ans=$(dl_ask "$DLSOCK2" "$HID	3" "$M/root-x.bin")
+	check "root side: the HTML attachment of $(stat -c %s "$M/att-3") bytes, under 1K, is served ($ans)" \
+		eval '[ "${ans%% *}" = OK ] && cmp -s "$M/root-x.bin" "$M/att-3"'
+else
+	nok "a second serve-downloads does not listen on $DLSOCK2"
+	cat "$SG_MDIR/dl2.log" >&2
+fi
+kill -TERM "$DL2" 2>/dev/null
+wait "$DL2"
+drc=$?
+check "root side: SIGTERM stops it with status 0 ($drc), its socket removed, no sanitizer report" \
+	eval '[ "$drc" = 0 ] && [ ! -e "$DLSOCK2" ] && ! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/dl2.log"'
+
+# --- the browser ------------------------------------------------------------------
+
+echo "== browser (tests/web/preview.test.js)"
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$SG_BASE/npm.log" 2>&1) ||
+	{ cat "$SG_BASE/npm.log" >&2; die "npm ci failed in tests/web"; }
+# The attachments as sent ($M/att-N, above), for the downloads' bytes.
 export SG_WEB_ATTS=$M
 export SG_WEB_BASE=$BASE_URL SG_WEB_SINK=$SG_SINK SG_WEB_HOLDS=$M/holds \
 	SG_WEB_CONF=$CONF SG_WEB_CTL=$SG_CTL SG_WEB_DB=$SG_MDIR/db/sendguard.db \
@@ -217,15 +324,18 @@ FAIL=$((FAIL + $(grep -c '^FAIL - ' "$SG_BASE/browser.txt")))
 [ "$brc" = 0 ] || [ "$(grep -c '^FAIL - ' "$SG_BASE/browser.txt")" -gt 0 ] ||
 	nok "the browser test script exited $brc"
 
+ans=$(dl_ask "$DLSOCK" "$HID	3" "$M/root-x.bin")
+check "root side: a decided hold serves nothing ($ans)" \
+	eval '[ "$(echo "$ans" | cut -d" " -f1-2)" = "ERR gone" ] && [ ! -s "$M/root-x.bin" ]'
 rc "$SG_CTL" -c "$CONF" show "$HID" --json
 check "after the decision show --json has no preview (status none)" \
 	eval 'echo "$OUT" | jq -e ".preview == null and .preview_status == \"none\"" >/dev/null'
 
 web_stop
 dl_stop
-check "serve-downloads: no sanitizer report, served two files" \
+check "serve-downloads: no sanitizer report, served three files (root's and the page's two), stopped with 0" \
 	eval '! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/dl.log" &&
-		[ "$(grep -c "served" "$SG_MDIR/dl.log")" = 2 ]'
+		[ "$(grep -c "served" "$SG_MDIR/dl.log")" = 3 ] && [ "$DL_RC" = 0 ]'
 check "sendguard-web: no sanitizer report" \
 	eval '! grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$SG_MDIR/web.log"'
 check "sendguard-web: no preview failed to open" eval '! grep -q "preview not shown" "$SG_MDIR/web.log"'
