@@ -22,6 +22,7 @@
  */
 #include "ctl/ctl.h"
 #include "util/sg_json.h"
+#include "util/sg_time.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,15 +259,15 @@ static void ctl_show_rcpts(const st_hold *h, bool external)
 {
 	size_t n = 0;
 
-	printf("%s:\n", external ? "External recipients / 外部宛先"
-				 : "Internal recipients / 内部宛先");
+	printf("%s:\n", external ? "外部宛先 / External recipients"
+				 : "内部宛先 / Internal recipients");
 	for (size_t i = 0; i < h->nrcpts; i++)
 		if (h->rcpts[i].external == external) {
 			printf("  %s\n", h->rcpts[i].addr);
 			n++;
 		}
 	if (n == 0)
-		printf("  (none / なし)\n");
+		printf("  (なし / none)\n");
 }
 
 /* Text from the message for a terminal: control characters (but the
@@ -304,15 +305,16 @@ static void ctl_show_file(const rel_pv_file *f, int indent)
 	for (size_t i = 0; i < f->nsheets; i++) {
 		const rel_pv_sheet *sh = &f->sheets[i];
 
-		printf("%*sSheet / シート: ", indent, "");
+		printf("%*sシート / Sheet: ", indent, "");
 		ctl_show_text(sh->name, " ");
-		printf(" (%ld rows / 行, %ld columns / 列)\n", sh->rows, sh->cols);
+		printf(" (%ld 行 × %ld 列 / %ld rows × %ld columns)\n", sh->rows, sh->cols,
+		       sh->rows, sh->cols);
 		ctl_show_rows(sh->first, sh->nfirst, indent + 2);
 	}
 	if (f->more_sheets)
-		printf("%*s(more sheets / ほかにもシートがあります)\n", indent, "");
+		printf("%*s(ほかにもシートがあります / more sheets)\n", indent, "");
 	if (strcmp(f->kind, "csv") == 0) {
-		printf("%*sCSV: %ld rows / 行\n", indent, "", f->rows);
+		printf("%*sCSV: %ld 行 / rows\n", indent, "", f->rows);
 		ctl_show_rows(f->first, f->nfirst, indent + 2);
 	}
 	for (size_t i = 0; i < f->nlines; i++) {
@@ -321,9 +323,9 @@ static void ctl_show_file(const rel_pv_file *f, int indent)
 		putchar('\n');
 	}
 	if (strcmp(f->kind, "pdf") == 0)
-		printf("%*sPDF: %ld pages / ページ\n", indent, "", f->pages);
+		printf("%*sPDF: %ld ページ / pages\n", indent, "", f->pages);
 	if (strcmp(f->kind, "image") == 0)
-		printf("%*s(image: no thumbnail is made / 画像: 縮小表示は作りません)\n",
+		printf("%*s(画像: 縮小表示は作りません / image: no thumbnail is made)\n",
 		       indent, "");
 }
 
@@ -331,11 +333,12 @@ static void ctl_show_atts(const ntf_attachment_view *a, size_t n, int depth,
 			  const rel_preview *pv)
 {
 	for (size_t i = 0; i < n && depth < CTL_SHOW_DEPTH; i++) {
-		printf("%*s- %s  [%s, %llu bytes, %s]%s%s\n", 2 + depth * 4, "",
-		       a[i].name && *a[i].name ? a[i].name : "(no name)",
-		       a[i].type ? a[i].type : "?", a[i].size,
-		       a[i].encrypted ? "encrypted / 暗号化あり"
-				      : "NOT encrypted / 暗号化なし",
+		printf("%*s- %s  [%s (%s), %llu バイト / bytes, %s]%s%s\n", 2 + depth * 4, "",
+		       a[i].name && *a[i].name ? a[i].name : "(名前なし / no name)",
+		       ntf_type_label(a[i].type ? a[i].type : "?", true),
+		       ntf_type_label(a[i].type ? a[i].type : "?", false), a[i].size,
+		       a[i].encrypted ? "暗号化あり / encrypted"
+				      : "暗号化なし / NOT encrypted",
 		       a[i].note ? "  " : "", a[i].note ? a[i].note : "");
 		if (pv != NULL)
 			ctl_show_file(rel_preview_file(pv, a[i].path), 6 + depth * 4);
@@ -346,49 +349,56 @@ static void ctl_show_atts(const ntf_attachment_view *a, size_t n, int depth,
 /* The message as the recipient will see it (issue 18). */
 static void ctl_show_preview(const rel_preview *pv)
 {
-	printf("As the recipient will see it / 受信者に届く内容:\n");
-	printf("  From: ");
+	printf("受信者に届く内容 / As the recipient will see it:\n");
+	printf("  差出人 / From: ");
 	ctl_show_text(pv->from ? pv->from : "", " ");
-	printf("\n  To / 宛先: ");
+	printf("\n  宛先 / To: ");
 	ctl_show_text(pv->to ? pv->to : "", " ");
-	printf("\n  Cc: ");
+	printf("\n  CC / Cc: ");
 	ctl_show_text(pv->cc ? pv->cc : "", " ");
-	printf("\n  Bcc (envelope recipients in neither To nor Cc): ");
+	printf("\n  BCC（宛先にもCCにもない受信者） / Bcc (envelope recipients in neither"
+	       " To nor Cc): ");
 	for (size_t i = 0; i < pv->nbcc; i++) {
 		ctl_show_text(pv->bcc[i], " ");
 		fputs(i + 1 < pv->nbcc ? ", " : "", stdout);
 	}
-	printf("%s\n  Subject / 件名: ", pv->nbcc ? "" : "(none / なし)");
+	printf("%s\n  件名 / Subject: ", pv->nbcc ? "" : "(なし / none)");
 	ctl_show_text(pv->subject ? pv->subject : "", " ");
 	printf("\n");
 	for (size_t i = 0; i < pv->nbodies; i++) {
 		const rel_pv_body *b = &pv->bodies[i];
 
-		printf("  Body / 本文 (%s%s):\n    ", b->where,
-		       b->html ? ", HTML shown as text / HTML をテキストで表示" : "");
+		sg_buf w;
+
+		sg_buf_init(&w, SG_BUF_UNLIMITED);
+		/* The place only when it is not the message's own body. */
+		if (b->where && strcmp(b->where, "body") != 0)
+			ntf_where_text(b->where, true, &w);
+		printf("  本文 / Body%s%s%s%s:\n    ", w.len || b->html ? " (" : "",
+		       sg_buf_cstr(&w), b->html ? (w.len ? ", " : "") : "",
+		       b->html ? "HTML をテキストで表示 / HTML shown as text)" : w.len ? ")" : "");
+		sg_buf_free(&w);
 		ctl_show_text(b->text, "\n    ");
-		printf("\n%s", b->cut ? "    [... cut at [hold] preview_bytes / 以下省略]\n" : "");
+		printf("\n%s", b->cut ? "    [... 以下省略 / cut at [hold] preview_bytes]\n" : "");
 	}
 	if (pv->nbodies == 0)
-		printf("  Body / 本文: (no text / テキストなし)\n");
+		printf("  本文 / Body: (テキストなし / no text)\n");
 	if (pv->cut)
-		printf("  (some of the message is left out of this preview for its bounds"
-		       " / 一部は表示の上限のため省略)\n");
+		printf("  (一部は表示の上限のため省略 / some of the message is left out of"
+		       " this preview for its bounds)\n");
 }
 
 static void ctl_show_findings(const ntf_hold_view *v)
 {
-	printf("Findings / 検出内容:\n");
+	printf("検出内容 / Findings:\n");
 	if (v->nfindings == 0)
-		printf("  (none)\n");
+		printf("  (なし / none)\n");
 	for (size_t i = 0; i < v->nfindings; i++) {
 		const ntf_finding_view *f = &v->findings[i];
 
-		printf("  - %s / %s", f->category, f->rule);
-		if (f->label_ja || f->label_en)
-			printf(" (%s%s%s)", f->label_ja ? f->label_ja : "",
-			       f->label_ja && f->label_en ? " / " : "",
-			       f->label_en ? f->label_en : "");
+		printf("  - %s%s%s [%s, %s]", f->label_ja ? f->label_ja : "",
+		       f->label_ja && f->label_en ? " / " : "",
+		       f->label_en ? f->label_en : "", f->category, f->rule);
 		{
 			sg_buf w;
 
@@ -396,7 +406,8 @@ static void ctl_show_findings(const ntf_hold_view *v)
 			 * name of the place for whoever greps it. */
 			sg_buf_init(&w, SG_BUF_UNLIMITED);
 			ntf_where_text(f->where, true, &w);
-			printf(" x%lu\n    where: %s (%s)\n", f->count, f->where, sg_buf_cstr(&w));
+			printf(" x%lu\n    場所 / where: %s (%s)\n", f->count, sg_buf_cstr(&w),
+			       f->where);
 			sg_buf_free(&w);
 		}
 		if (f->evidence && *f->evidence)
@@ -405,52 +416,74 @@ static void ctl_show_findings(const ntf_hold_view *v)
 	}
 }
 
+/* A time for people (2026年12月7日(月) 23:08, [policy] timezone), the
+ * ISO 8601 value after it for whoever greps or compares. */
+static void ctl_show_time(const char *label, time_t t, const char *iso)
+{
+	char ja[SG_TIME_SIZE];
+
+	sg_time_ja(NULL, t, ja);
+	printf("%s: %s (%s)", label, t > 0 ? ja : "?", iso ? iso : "?");
+}
+
 static void ctl_show_age(const st_hold *h)
 {
 	time_t now = time(NULL);
 	long long age = (long long)(now - h->created_t);
 
-	printf("Created / 保留日時: %s (%lldh %02lldm ago)\n", h->created,
+	ctl_show_time("保留日時 / Created", h->created_t, h->created);
+	printf(", %lld時間%02lld分前 / %lldh %02lldm ago\n", age / 3600, age % 3600 / 60,
 	       age / 3600, age % 3600 / 60);
-	if (h->expires_t > 0)
-		printf("Expires / 期限: %s (%s)\n", h->expires,
-		       now >= h->expires_t ? "past / 期限切れ" : "in the future");
+	if (h->expires_t > 0) {
+		ctl_show_time("期限 / Expires", h->expires_t, h->expires);
+		printf(", %s\n", now >= h->expires_t ? "期限切れ / past" : "期限前 / in the future");
+	}
 	if (h->delay) {
 		char rel[ST_TIME_SIZE];
 
 		st_time_iso(h->release_t, rel);
-		printf("Delayed send / 送信ディレイ: leaves by itself at %s (%s)\n", rel,
-		       now >= h->release_t ? "due / 送信時刻到来" : "in the future");
+		ctl_show_time("送信ディレイ / Delayed send: 自動で送信 / leaves by itself",
+			      h->release_t, rel);
+		printf(", %s\n", now >= h->release_t ? "送信時刻到来 / due" : "送信前 / in the future");
 	}
 }
 
 static void ctl_show_decision(const st_hold *h)
 {
-	printf("Approvers asked / 承認者:");
+	printf("承認者 / Approvers asked:");
 	for (size_t i = 0; i < h->napprovers; i++)
 		printf("%s %s", i ? "," : "", h->approvers[i]);
-	printf("%s\n", h->napprovers ? "" : " (nobody: an administrator decides)");
-	printf("Status / 状態: %s%s\n", st_status_name(h->status),
-	       h->status == ST_PENDING ? "" : h->applied ? " (carried out)"
-							 : " (not yet carried out: apply)");
-	if (h->decided_by)
-		printf("Decided by / 判断者: %s at %s\n", h->decided_by,
-		       h->decided_at ? h->decided_at : "?");
+	printf("%s\n", h->napprovers ? "" : " (なし: 管理者が判断します / nobody: an"
+	       " administrator decides)");
+	printf("状態 / Status: %s%s\n", st_status_name(h->status),
+	       h->status == ST_PENDING ? "" : h->applied ? " (実施済み / carried out)"
+	       : " (未実施 / not yet carried out: apply)");
+	if (h->decided_by) {
+		printf("判断者 / Decided by: %s, ", h->decided_by);
+		ctl_show_time("日時 / at", rel_parse_time(h->decided_at), h->decided_at);
+		putchar('\n');
+	}
 	if (h->decision_comment)
-		printf("Comment / コメント: %s\n", h->decision_comment);
-	if (h->reminded_at)
-		printf("Reminded / 再通知: %s\n", h->reminded_at);
-	if (h->escalated_at)
-		printf("Escalated / エスカレーション: %s\n", h->escalated_at);
+		printf("コメント / Comment: %s\n", h->decision_comment);
+	if (h->reminded_at) {
+		ctl_show_time("リマインダー / Reminded", rel_parse_time(h->reminded_at),
+			      h->reminded_at);
+		putchar('\n');
+	}
+	if (h->escalated_at) {
+		ctl_show_time("エスカレーション / Escalated", rel_parse_time(h->escalated_at),
+			      h->escalated_at);
+		putchar('\n');
+	}
 }
 
 static void ctl_show_approval(const char *const *vals, const char *elem, void *ctx)
 {
 	(void)elem;
 	(void)ctx;
-	printf("  %s %s by %s%s%s\n    checked / 確認: %s\n",
+	printf("  %s %s: %s%s%s\n    確認 / checked: %s\n",
 	       vals[4] ? vals[4] : "?", vals[0] && strcmp(vals[0], "reject") == 0
-	       ? "reject / 却下" : "approve / 承認", vals[1] ? vals[1] : "?",
+	       ? "却下 / reject" : "承認 / approve", vals[1] ? vals[1] : "?",
 	       vals[3] ? ": " : "", vals[3] ? vals[3] : "",
 	       vals[2] && strcmp(vals[2], "[]") != 0 ? vals[2] : "-");
 }
@@ -464,13 +497,13 @@ static void ctl_show_approvals(const st_hold *h, const sg_conf *conf)
 
 	if (h->delay)
 		return;
-	printf("Approvals / 承認: %u of %u needed%s\n", h->napproved, h->required,
+	printf("承認 / Approvals: %u / %u%s\n", h->napproved, h->required,
 	       h->status == ST_PENDING && h->napproved > 0 &&
-	       h->napproved < h->required ? " (still held / 保留中)" : "");
+	       h->napproved < h->required ? " (保留中 / still held)" : "");
 	if (h->approvals_json)
 		rel_json_each(h->approvals_json, keys, 5, 64, ctl_show_approval, NULL);
 	if (h->status == ST_PENDING && n > 0) {
-		printf("Checklist / 確認項目 (approve --checked all, or their numbers):\n");
+		printf("確認項目 / Checklist (approve --checked all, or their numbers):\n");
 		for (size_t i = 0; i < n; i++)
 			printf("  %zu. %s\n", i + 1, items[i]);
 	}
@@ -482,32 +515,36 @@ static void ctl_show_hold(const st_hold *h, const sg_conf *conf,
 	ntf_hold_view v;
 
 	rel_view_from_hold(&v, h);
-	printf("Hold / 保留: %s\nQueue id: %s", h->id, h->queue_id);
+	printf("保留番号 / Hold: %s\nキューID / Queue id: %s", h->id, h->queue_id);
 	if (h->new_queue_id)
-		printf(" (requeued as %s)", h->new_queue_id);
+		printf(" (再投入 / requeued as %s)", h->new_queue_id);
 	printf("\n");
-	printf("Sender / 送信者: %s\n", h->sender ? h->sender : "");
+	printf("送信者 / Sender: %s\n", h->sender ? h->sender : "");
 	if (h->from_addr)
-		printf("From: %s\n", h->from_addr);
+		printf("差出人 / From: %s\n", h->from_addr);
 	if (h->auth_login)
-		printf("SMTP AUTH login: %s\n", h->auth_login);
-	printf("Subject / 件名: %s\nSize: %llu bytes\nCategories / 分類: %s\n",
-	       h->subject ? h->subject : "", h->size,
-	       h->categories_json ? h->categories_json : "[]");
+		printf("ログイン / SMTP AUTH login: %s\n", h->auth_login);
+	printf("件名 / Subject: %s\n大きさ / Size: %llu バイト / bytes\n検出の種類 / Categories:",
+	       h->subject ? h->subject : "", h->size);
+	/* By name (個人情報 / personal data), as notices name them. */
+	for (size_t i = 0; i < h->ncategories; i++)
+		printf("%s %s / %s", i ? "," : "", ntf_category_label(h->categories[i], true),
+		       ntf_category_label(h->categories[i], false));
+	printf("%s\n", h->ncategories ? "" : " (なし / none)");
 	ctl_show_rcpts(h, true);
 	ctl_show_rcpts(h, false);
-	printf("Attachments / 添付ファイル:\n");
+	printf("添付ファイル / Attachments:\n");
 	if (v.natts == 0)
-		printf("  (none)\n");
+		printf("  (なし / none)\n");
 	ctl_show_atts(v.atts, v.natts, 0, pv);
 	if (pv != NULL)
 		ctl_show_preview(pv);
 	else if (strcmp(pv_status, "unreadable") == 0)
-		printf("Preview / 内容: kept but does not open (its key is no longer in "
-		       "[keys] dir) / 保存されていますが開けません\n");
+		printf("内容 / Preview: 保存されていますが開けません / kept but does not open"
+		       " (its key is no longer in [keys] dir)\n");
 	else if (h->status == ST_PENDING || h->status == ST_ARRIVING)
-		printf("Preview / 内容: none kept ([hold] preview_bytes = 0, or held "
-		       "before previews) / 保存されていません\n");
+		printf("内容 / Preview: 保存されていません / none kept ([hold] preview_bytes"
+		       " = 0, or held before previews)\n");
 	ctl_show_findings(&v);
 	ctl_show_age(h);
 	ctl_show_decision(h);

@@ -40,8 +40,10 @@ const char *ntf_category_label(const char *cat, bool ja)
 	return cat ? cat : "";
 }
 
-/* A place inside one message: "body", "header:NAME" or "" (the whole
- * message). False when it is none of these (an attachment's path). */
+/* A place inside one message: "body", "header:NAME", "recipient:DOMAIN"
+ * (a private-recipient finding: the recipients at that domain) or ""
+ * (the whole message). False when it is none of these (an attachment's
+ * path). */
 static bool ntf_place(const char *p, size_t n, bool ja, sg_buf *out)
 {
 	static const ntf_word hdrs[] = {
@@ -54,6 +56,11 @@ static bool ntf_place(const char *p, size_t n, bool ja, sg_buf *out)
 
 	if (n == 4 && memcmp(p, "body", 4) == 0) {
 		sg_buf_puts(out, ja ? "本文" : "body");
+		return true;
+	}
+	if (n > 10 && memcmp(p, "recipient:", 10) == 0) {
+		sg_buf_printf(out, ja ? "宛先 (%.*s のアドレス)" : "recipients at %.*s",
+			      (int)(n - 10), p + 10);
 		return true;
 	}
 	if (n < 7 || memcmp(p, "header:", 7) != 0)

@@ -248,7 +248,10 @@ void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c);
 
 typedef struct web_list_row {
 	char id[ST_ID_SIZE];
-	char *sender, *subject, *categories, *created;
+	char *sender, *subject, *created;
+	time_t created_t;
+	char **categories;	/* the hold's category names */
+	size_t ncategories;
 	char *token;		/* per-hold token; "" by header */
 	bool mine;		/* the person is its sender */
 } web_list_row;

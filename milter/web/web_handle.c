@@ -732,17 +732,6 @@ typedef struct web_list_ctx {
 	bool truncated;
 } web_list_ctx;
 
-static char *web_join(char *const *v, size_t n)
-{
-	sg_buf b;
-
-	sg_buf_init(&b, SG_BUF_UNLIMITED);
-	for (size_t i = 0; i < n; i++)
-		sg_buf_printf(&b, "%s%s", i ? ", " : "", v[i]);
-	sg_buf_puts(&b, "");
-	return sg_buf_steal(&b);
-}
-
 static int web_list_one(const st_hold *h, void *ctx)
 {
 	web_list_ctx *c = ctx;
@@ -762,7 +751,10 @@ static int web_list_one(const st_hold *h, void *ctx)
 	row->sender = sg_xstrdup(h->sender ? h->sender : "");
 	row->subject = sg_xstrdup(h->subject ? h->subject : "");
 	row->created = sg_xstrdup(h->created ? h->created : "");
-	row->categories = web_join(h->categories, h->ncategories);
+	row->created_t = h->created_t;
+	row->categories = sg_xcalloc(h->ncategories + 1, sizeof(char *));
+	for (size_t i = 0; i < h->ncategories; i++)
+		row->categories[row->ncategories++] = sg_xstrdup(h->categories[i]);
 	row->mine = mine;
 	sg_buf_init(&tok, 2048);
 	sg_buf_init(&err, 512);
@@ -799,6 +791,8 @@ static void web_get_list(web_app *app, const web_req *req, web_resp *r, time_t n
 		free(c.rows[i].sender);
 		free(c.rows[i].subject);
 		free(c.rows[i].created);
+		for (size_t k = 0; k < c.rows[i].ncategories; k++)
+			free(c.rows[i].categories[k]);
 		free(c.rows[i].categories);
 		free(c.rows[i].token);
 	}

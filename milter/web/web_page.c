@@ -221,6 +221,18 @@ static void web_status_box(sg_buf *b, const st_hold *h, time_t now)
 
 /* ------------------------------------------------------------- facts */
 
+/* Categories by their names (個人情報 personal data), as notices name
+ * them, never the identifiers of the rules (issue 18 item 6). */
+static void web_categories(sg_buf *b, char *const *cats, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sg_buf_puts(b, i ? "、" : "");
+		web_bi(b, ntf_category_label(cats[i], true), ntf_category_label(cats[i], false));
+	}
+	if (n == 0)
+		sg_buf_puts(b, "—");
+}
+
 static void web_facts_people(sg_buf *b, const st_hold *h)
 {
 	web_dt(b, "送信者", "Sender");
@@ -286,11 +298,9 @@ static void web_facts(sg_buf *b, const st_hold *h, time_t now)
 	web_size(b, h->size);
 	sg_buf_puts(b, "</dd>\n");
 	web_dt(b, "検出の種類", "Categories");
-	for (size_t i = 0; i < h->ncategories; i++) {
-		sg_buf_puts(b, i ? ", " : "");
-		web_esc(b, h->categories[i]);
-	}
-	sg_buf_puts(b, "</dd>\n");
+	sg_buf_puts(b, "<span id=\"categories\">");
+	web_categories(b, h->categories, h->ncategories);
+	sg_buf_puts(b, "</span></dd>\n");
 	web_facts_times(b, h, now);
 	web_dt(b, "保留番号", "Hold id");
 	sg_buf_puts(b, "<span class=\"mono\">");
@@ -887,7 +897,9 @@ void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 static void web_list_row_html(sg_buf *b, const char *prefix, const web_list_row *r)
 {
 	sg_buf_puts(b, "<tr><td>");
-	web_esc(b, r->created);
+	/* 2026年12月7日(月) 23:08, as on the hold page and in notices; the
+	 * ISO 8601 value stays in the element's datetime. */
+	web_time(b, r->created_t, r->created);
 	sg_buf_puts(b, "</td><td class=\"mono\">");
 	web_esc(b, r->sender);
 	sg_buf_puts(b, "</td><td><a href=\"");
@@ -901,7 +913,7 @@ static void web_list_row_html(sg_buf *b, const char *prefix, const web_list_row 
 	sg_buf_puts(b, "\">");
 	web_esc(b, r->subject && *r->subject ? r->subject : "（件名なし / no subject）");
 	sg_buf_puts(b, "</a></td><td>");
-	web_esc(b, r->categories);
+	web_categories(b, r->categories, r->ncategories);
 	sg_buf_puts(b, "</td><td>");
 	if (r->mine)
 		web_bi(b, "送信者", "your mail");

@@ -1412,6 +1412,14 @@ START_TEST(test_words_for_places_and_types)
 	sg_buf_reset(&b);
 	ntf_where_text("a.zip/b.xlsx", false, &b);
 	ck_assert_str_eq(sg_buf_cstr(&b), "attachment \"a.zip/b.xlsx\"");
+	/* A private-recipient finding is about recipients, not a file. */
+	sg_buf_reset(&b);
+	ntf_where_text("recipient:gmail.com", true, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "宛先 (gmail.com のアドレス)");
+	sg_buf_reset(&b);
+	ntf_where_text("recipient:gmail.com", false, &b);
+	ck_assert_str_eq(sg_buf_cstr(&b), "recipients at gmail.com");
+	ck_assert(!ntf_where_is_attachment("recipient:gmail.com"));
 	ck_assert(ntf_where_is_attachment("a.zip/b.xlsx"));
 	ck_assert(!ntf_where_is_attachment("header:Subject"));
 	ck_assert(ntf_where_is_attachment("fwd.eml/body"));

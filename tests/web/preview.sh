@@ -194,7 +194,7 @@ check "show --json keeps the keys of list --json" jqc '.id and .status == "pendi
 rc "$SG_CTL" -c "$CONF" show "$HID"
 check "show prints the body sentence, the sheet and its first row, 本文 and 件名" \
 	eval 'echo "$OUT" | grep -q "本日の説明会の資料を添付いたします。" &&
-		echo "$OUT" | grep -q "シート: 参加者名簿" && echo "$OUT" | grep -q "| 氏名 | 所属 | 内線 |" &&
+		echo "$OUT" | grep -q "シート / Sheet: 参加者名簿" && echo "$OUT" | grep -q "| 氏名 | 所属 | 内線 |" &&
 		echo "$OUT" | grep -q "本文" && echo "$OUT" | grep -q "件名"'
 
 wait_for 30 pf_queue_settled

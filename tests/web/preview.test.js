@@ -105,6 +105,12 @@ async function testApproverSeesContent(ctx) {
 	check('no script element and no dialog came from the message',
 		(await page.locator('script').count()) === 0 && dialogs.length === 0 &&
 		!(await page.title()).includes('pwned'));
+	const facts = await page.locator('#categories').innerText();
+	check(`the categories by name, not rule identifiers (${facts.replace(/\s+/g, ' ')})`,
+		facts.includes('暗号化されていない添付ファイル') && !/unencrypted-attachment|private-recipient/.test(facts));
+	const fnd = await page.locator('#findings').innerText();
+	check('a private-recipient finding is placed at the recipients, not at an attachment',
+		fnd.includes('宛先 (gmail.com のアドレス)') && !fnd.includes('添付ファイル「recipient:'));
 	const dom = await page.content();
 	for (const w of ['本文', '件名', '宛先', '添付ファイル', '受信者に届く内容']) {
 		check(`the Japanese word ${w} is in the DOM`, dom.includes(w));

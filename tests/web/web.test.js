@@ -283,6 +283,12 @@ async function testList(ctx) {
 	const rows = page.locator(`a[href*="/hold/${h.hid}?t="]`);
 	check('the list shows a pending hold of this approver', (await rows.count()) === 1);
 	check('decided holds are not listed', (await page.locator(`a[href*="/hold/${holds.approve.hid}"]`).count()) === 0);
+	const row = await page.locator('table.list tbody tr').first().locator('td').allInnerTexts();
+	check(`the list shows times as on the hold page, 2026年12月7日(月) 23:08 (${row[0]})`,
+		/^\d{4}年\d{1,2}月\d{1,2}日\([日月火水木金土]\) \d{2}:\d{2}$/.test(row[0]) &&
+		/^\d{4}-\d{2}-\d{2}T/.test(await page.locator('table.list tbody tr time').first().getAttribute('datetime')));
+	check(`the list names the categories, not rule identifiers (${row[3]})`,
+		row[3].length > 0 && !/^[a-z-]+(, [a-z-]+)*$/.test(row[3]) && !/personal-data|classified|unencrypted-attachment/.test(row[3]));
 	const href = await rows.first().getAttribute('href');
 	check('each row links with its own per-hold token', !href.includes(link.split('t=')[1]));
 	await rows.first().click();
