@@ -10,7 +10,9 @@
  *	(poppler_document_new_from_bytes, no password: a PDF with only an
  *	owner password opens as it does for any reader) and gives the text
  *	of each page, CID fonts and ToUnicode maps included
- *	(poppler_page_get_text). A page without text that draws images is
+ *	(poppler_page_get_text), rebuilt in the rows a reader sees from the
+ *	glyph boxes (pdt_rows.c: a LibreOffice table comes out of poppler
+ *	column by column). A page without text that draws images is
  *	flagged, so that a scanned document is said to be image only.
  *
  *	Why a process of its own: poppler cannot be cancelled inside a page,
@@ -42,6 +44,7 @@
  *	it does not understand (the client then starts another).
  */
 #include "engine/eng_pdfproto.h"
+#include "pdftext/pdt_rows.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -202,9 +205,12 @@ static double pdt_height(const PopplerRectangle *a)
 }
 
 /*
- * The page's text with the gaps that poppler's reading-order text
- * drops put back, from the glyph rectangles (poppler_page_get_text_layout
- * gives one per character of poppler_page_get_text's text):
+ * The page's text as a reader sees it, from the glyph rectangles
+ * (poppler_page_get_text_layout gives one per character of
+ * poppler_page_get_text's text): in visual rows, table cells separated
+ * by tabs and wrapped cells joined (pdt_rows.c). A page written mostly
+ * vertically keeps poppler's reading order, with the gaps that it
+ * drops put back:
  * - two glyphs on one line with a gap wider than half a character
  *   between them (table cells: "氏名" and "住所" come out as "氏名住所"),
  *   or on different lines and columns with nothing between them (the
@@ -244,6 +250,13 @@ static void pdt_layout(PopplerPage *p, const char *t, GString *out)
 	for (const char *s = t; *s && n < nr; s = g_utf8_next_char(s))
 		at[n++] = s;
 	at[n] = t + strlen(t);
+	/* Rows as a reader sees them (pdt_rows.c); a page of vertical
+	 * writing keeps poppler's order, mended as below. */
+	if (n == nr && pdt_rows(at, r, n, out)) {
+		g_free(at);
+		g_free(r);
+		return;
+	}
 	for (guint i = 0; i < n; i++) {
 		char c = *at[i];
 

@@ -16,6 +16,10 @@
 #	their ratios (worker / pdftotext). Also `sendguardctl check` on a
 #	mail carrying the PDF (the whole scan, base64 and detectors
 #	included).
+#	With SG_PDFW_BASE=PATH (another build of sendguard-pdftext, say of
+#	the commit before a change), that worker is measured too, in the
+#	same run and the same way, and the ratio this build / that one is
+#	printed.
 #	Needs: the optimised build (make), LibreOffice (FIXTURE_PKGS), qpdf,
 #	poppler-utils, /usr/bin/python3, /usr/bin/time.
 set -eu
@@ -72,9 +76,11 @@ PY
 best() {	# best FILE...: the smallest "seconds kib" line (by seconds)
 	sort -n "$@" | head -n 1
 }
+BASE=${SG_PDFW_BASE:-}
 for i in 1 2 3; do
 	/usr/bin/python3 drive.py "$WORKER" big10.pdf w$i.time >w$i.out
 	/usr/bin/time -f "%e %M" -o p$i.time pdftotext big10.pdf p$i.txt
+	[ -z "$BASE" ] || /usr/bin/python3 drive.py "$BASE" big10.pdf b$i.time >b$i.out
 done
 read -r wp wt <w1.out
 read -r ws wk <<EOT
@@ -87,6 +93,15 @@ echo "pdf_bench: sendguard-pdftext: $ws s, peak RSS $wk KiB ($wp pages, $wt byte
 echo "pdf_bench: pdftotext:         $ps s, peak RSS $pk KiB ($(wc -c <p1.txt) bytes of text)"
 awk -v a="$ws" -v b="$ps" -v c="$wk" -v d="$pk" 'BEGIN {
 	printf "pdf_bench: ratio worker/pdftotext: time %.2f, peak RSS %.2f\n", (b > 0 ? a / b : 0), (d > 0 ? c / d : 0) }'
+if [ -n "$BASE" ]; then
+	read -r bp bt <b1.out
+	read -r bs bk <<EOT
+$(best b1.time b2.time b3.time)
+EOT
+	echo "pdf_bench: base worker ($BASE): $bs s, peak RSS $bk KiB ($bp pages, $bt bytes of text)"
+	awk -v a="$ws" -v b="$bs" -v c="$wk" -v d="$bk" -v e="$ps" 'BEGIN {
+		printf "pdf_bench: ratio worker/base: time %.2f, peak RSS %.2f; base/pdftotext: time %.2f\n", (b > 0 ? a / b : 0), (d > 0 ? c / d : 0), (e > 0 ? b / e : 0) }'
+fi
 /usr/bin/python3 - <<'PY'
 import base64
 d = base64.b64encode(open("big10.pdf", "rb").read()).decode()
