@@ -380,7 +380,7 @@ rel_rc rel_be_item(rel_backend *be, const char *qid, rel_item *it, sg_buf *err);
 
 /* Calls cb once per element of the JSON array `json` with the text of
  * each key (NULL when absent; booleans as "1"/"0") and the element's
- * JSON text. Uses SQLite's JSON functions, as the store does. At most
+ * JSON text (util/sg_json.h: sg_json_each). At most
  * max elements; -1 when json is not valid. */
 typedef void (*rel_json_cb)(const char *const *vals, const char *elem,
 			    void *ctx);

@@ -5,6 +5,9 @@
  */
 #include "sg_test.h"
 
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "release/rel.h"
@@ -718,6 +721,138 @@ START_TEST(test_json_reader_takes_sixteen_keys)
 }
 END_TEST
 
+/* The reader that rel_json_each used before (SQLite's json_each and
+ * json_extract), kept here as the oracle that util's reader must agree
+ * with on what the store writes: elements, member values, booleans,
+ * nesting, escapes, validity. */
+static void oracle_row(sg_buf *out, const char *elem, const char *const *vals,
+		       size_t nkeys)
+{
+	sg_buf_printf(out, "[%s]", elem ? elem : "\x01");
+	for (size_t i = 0; i < nkeys; i++)
+		sg_buf_printf(out, "<%s>", vals[i] ? vals[i] : "\x01");
+	sg_buf_putc(out, ';');
+}
+
+static void oracle_cb(const char *const *vals, const char *elem, void *ctx)
+{
+	oracle_row(ctx, elem, vals, 3);
+}
+
+static int oracle_each(const char *json, const char *const *keys, sg_buf *out)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	int n = -1;
+	sg_buf sql;
+
+	ck_assert_int_eq(sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE,
+					 NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT json_valid(?1)", -1, &s,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1)
+		n = 0;
+	sqlite3_finalize(s);
+	sg_buf_init(&sql, SG_BUF_UNLIMITED);
+	sg_buf_puts(&sql, "SELECT CASE WHEN type IN ('object','array') THEN"
+			  " json(value) ELSE value END");
+	for (int i = 0; i < 3; i++)
+		sg_buf_printf(&sql, ", CASE WHEN type = 'object' THEN"
+			      " json_extract(value, '$.\"%s\"') END", keys[i]);
+	sg_buf_puts(&sql, " FROM json_each(?1)");
+	if (n == 0) {
+		ck_assert_int_eq(sqlite3_prepare_v2(db, sg_buf_cstr(&sql), -1, &s,
+						    NULL), SQLITE_OK);
+		sqlite3_bind_text(s, 1, json, -1, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			const char *vals[3];
+
+			for (int i = 0; i < 3; i++)
+				vals[i] = (const char *)sqlite3_column_text(s, i + 1);
+			oracle_row(out, (const char *)sqlite3_column_text(s, 0), vals, 3);
+			n++;
+		}
+		sqlite3_finalize(s);
+	}
+	sg_buf_free(&sql);
+	sqlite3_close(db);
+	return n;
+}
+
+static void oracle_compare(const char *json)
+{
+	/* Keys as callers ask for them: plain ASCII. (SQLite compares a
+	 * member's name as written, so it would not find "\u00fc" under
+	 * "ü"; ours unescapes first.) */
+	static const char *const keys[3] = { "a", "b", "c" };
+	sg_buf want, got;
+	int nw, ng;
+
+	sg_buf_init(&want, SG_BUF_UNLIMITED);
+	sg_buf_init(&got, SG_BUF_UNLIMITED);
+	nw = oracle_each(json, keys, &want);
+	ng = rel_json_each(json, keys, 3, 1000, oracle_cb, &got);
+	ck_assert_msg(nw == ng, "%s: sqlite %d, ours %d", json, nw, ng);
+	ck_assert_msg(strcmp(sg_buf_cstr(&want), sg_buf_cstr(&got)) == 0,
+		      "%s:\n sqlite %s\n ours   %s", json, sg_buf_cstr(&want),
+		      sg_buf_cstr(&got));
+	sg_buf_free(&want);
+	sg_buf_free(&got);
+}
+
+START_TEST(test_json_reader_agrees_with_sqlite)
+{
+	static const char *const samples[] = {
+		"[]", " [ ] ", "{}", "[1,2,30]", "\"x\"", "12", "true", "null",
+		"[{\"a\":\"x\",\"b\":[1, {\"c\" : \"d\"}],\"\\u00fc\":true}]",
+		"[{\"a\":null,\"b\":false},{\"a\":{\"b\":\"\\\"q\\\\\"}},\"s\",7,[]]",
+		"[\"\\u65e5\\u672c \\t\\n\\/\", \"日本語\", {\"a\":\"\\\\u\"}]",
+		"{\"a\":1,\"b\":[2]}", "[{\"b\" :  [ 1 , \"a b\" ] , \"a\" : \"x\" }]",
+		"[{\"a\":1,\"a\":2}]", "[{\"x\":{\"a\":1}}]", "[ true , false , null ]",
+		"[\"\\\"\", \"a\\\\\"]", "[{\"a\":\"]\"}]",
+	};
+	static const char muts[] = "\"\\[]{},: xu1";
+
+	/* A surrogate pair joins; not mutated: a lone half is U+FFFD for
+	 * ours and three bytes that are no UTF-8 for SQLite. */
+	oracle_compare("[\"\\ud83d\\ude00\"]");
+
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		size_t len = strlen(samples[i]);
+		char *m = strdup(samples[i]);
+
+		oracle_compare(samples[i]);
+		/* Every prefix, and every byte replaced by each of muts:
+		 * valid or not, both readers must say the same. */
+		for (size_t k = 0; k < len; k++) {
+			char save = m[k];
+
+			m[k] = '\0';
+			oracle_compare(m);
+			for (const char *c = muts; *c; c++) {
+				m[k] = *c;
+				oracle_compare(m);
+			}
+			m[k] = save;
+		}
+		free(m);
+	}
+	/* Too deep for ours: refused, not a stack overflow. */
+	{
+		sg_buf deep;
+		int seen = 0;
+
+		sg_buf_init(&deep, SG_BUF_UNLIMITED);
+		for (int i = 0; i < 100000; i++)
+			sg_buf_putc(&deep, '[');
+		ck_assert_int_eq(rel_json_each(sg_buf_cstr(&deep), NULL, 0, 10,
+					       json16_cb, &seen), -1);
+		sg_buf_free(&deep);
+	}
+}
+END_TEST
+
 START_TEST(test_queue_ids_that_could_be_options_are_refused)
 {
 	ck_assert(rel_queue_id_valid("4jYFhz2pjRz884N"));
@@ -836,6 +971,7 @@ static Suite *workflow_suite(void)
 	tcase_add_test(tc, test_reminder_at_half_time_is_sent_once);
 	tcase_add_test(tc, test_view_from_hold_reads_findings_and_archive_entries);
 	tcase_add_test(tc, test_json_reader_takes_sixteen_keys);
+	tcase_add_test(tc, test_json_reader_agrees_with_sqlite);
 	tcase_add_test(tc, test_queue_ids_that_could_be_options_are_refused);
 	tcase_add_test(tc, test_iso_time_with_offset_parses);
 	tcase_add_test(tc, test_commands_run_without_shell_and_time_out);
