@@ -4,6 +4,7 @@
  */
 #include "util/sg_conf.h"
 #include "util/sg_addr.h"
+#include "util/sg_dsn.h"
 #include "util/sg_ini.h"
 #include "util/sg_mem.h"
 #include "util/sg_time.h"
@@ -672,6 +673,38 @@ static int sg_conf_check_timezone(const sg_conf *conf, sg_buf *err)
 	return -1;
 }
 
+/* [store] backend = postgresql needs a connection string, and the
+ * string must hold no password and reach another host only with
+ * sslmode=verify-full (util/sg_dsn.h). The string itself is never
+ * repeated in the error: it may hold the password it is refused for. */
+static int sg_conf_check_store(const sg_conf *conf, sg_buf *err)
+{
+	int b = sg_conf_find("store", "backend"), d = sg_conf_find("store", "dsn");
+	const char *dsn = conf->values[d].text;
+	sg_buf why;
+	int rc = 0;
+
+	if (*dsn == '\0') {
+		if (strcmp(conf->values[b].text, "postgresql") != 0)
+			return 0;
+		sg_buf_reset(err);
+		sg_buf_printf(err, "%s:%u: [store] dsn: required when [store] backend "
+			      "= postgresql (a libpq connection string)", conf->path,
+			      conf->values[d].line ? conf->values[d].line
+						   : conf->values[b].line);
+		return -1;
+	}
+	sg_buf_init(&why, 1024);
+	if (sg_dsn_check(dsn, &why) < 0) {
+		sg_buf_reset(err);
+		sg_buf_printf(err, "%s:%u: [store] dsn: %s", conf->path,
+			      conf->values[d].line, sg_buf_cstr(&why));
+		rc = -1;
+	}
+	sg_buf_free(&why);
+	return rc;
+}
+
 sg_conf *sg_conf_load(const char *path, sg_buf *err)
 {
 	sg_conf *conf = sg_xcalloc(1, sizeof(*conf));
@@ -690,7 +723,8 @@ sg_conf *sg_conf_load(const char *path, sg_buf *err)
 	    sg_conf_check_escalation(conf, err) < 0 ||
 	    sg_conf_check_groups(conf, err) < 0 ||
 	    sg_conf_check_base_url(conf, err) < 0 ||
-	    sg_conf_check_timezone(conf, err) < 0) {
+	    sg_conf_check_timezone(conf, err) < 0 ||
+	    sg_conf_check_store(conf, err) < 0) {
 		sg_conf_free(conf);
 		return NULL;
 	}

@@ -167,6 +167,17 @@ const sg_option sg_options[] = {
 	{ "milter", "pid_file", SG_OPT_PATH, "", NULL, 0, 0,
 	  "Write the process id here (empty: none)." },
 
+	{ "store", "backend", SG_OPT_ENUM, "sqlite", "sqlite|postgresql", 0, 0,
+	  "sqlite: the store is one file on this host ([store] path). "
+	  "postgresql: a PostgreSQL database ([store] dsn), for several "
+	  "gateways that share one decision store; not available in this "
+	  "version yet (the store refuses to open)." },
+	{ "store", "dsn", SG_OPT_STRING, "", NULL, 0, 0,
+	  "backend = postgresql: a libpq connection string (host=... dbname=... "
+	  "user=..., or a postgresql:// URI). Never a password: a password= "
+	  "key or a user:password@ URI is a configuration error (use the "
+	  "store user's ~/.pgpass or passfile=). A host other than this "
+	  "machine needs sslmode=verify-full (or use a unix socket)." },
 	{ "store", "path", SG_OPT_PATH, "/var/lib/sendguard/sendguard.db", NULL, 0, 0,
 	  "SQLite database of holds and the audit log. It holds decision "
 	  "state and masked evidence, and while a hold waits its bounded "

@@ -316,6 +316,70 @@ START_TEST(test_base_url_must_be_http_or_https)
 }
 END_TEST
 
+/* [store] dsn (issue 20): never a password; another host only with
+ * sslmode=verify-full; the error names file, line and key and does
+ * not repeat the string. */
+static void expect_dsn_ok(const char *dsn)
+{
+	char text[1024];
+	sg_buf err;
+	sg_conf *conf;
+
+	snprintf(text, sizeof(text), P "[store]\nbackend = postgresql\ndsn = %s\n", dsn);
+	conf = load(text, &err, NULL);
+	ck_assert_msg(conf != NULL, "%s: %s", dsn, sg_buf_cstr(&err));
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+}
+
+static void expect_dsn_bad(const char *dsn, const char *what)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), P "[store]\nbackend = postgresql\ndsn = %s\n", dsn);
+	expect_error(text, 5, "[store] dsn", what);
+}
+
+START_TEST(test_store_dsn_has_no_password_and_verifies_remote_hosts)
+{
+	expect_dsn_ok("host=/var/run/postgresql dbname=sendguard user=sendguard");
+	expect_dsn_ok("dbname=sendguard");
+	expect_dsn_ok("host=127.0.0.1 port=5433 dbname=sg passfile=/etc/sendguard/pgpass");
+	expect_dsn_ok("host = localhost dbname = 'send guard'");
+	expect_dsn_ok("host=db.pref.example.lg.jp sslmode=verify-full dbname=sg");
+	expect_dsn_ok("postgresql:///sendguard?host=/var/run/postgresql");
+	expect_dsn_ok("postgresql://sendguard@localhost:5432/sendguard");
+	expect_dsn_ok("postgresql://sg@db.example.lg.jp/sg?sslmode=verify-full");
+	expect_dsn_ok("postgresql://sg@%2Fvar%2Frun%2Fpostgresql/sg");
+	expect_dsn_bad("host=localhost password=secret dbname=sg", "password");
+	expect_dsn_bad("host=localhost password = 'a b' dbname=sg", "password");
+	expect_dsn_bad("postgresql://sg:secret@localhost/sg", "password");
+	expect_dsn_bad("postgres://sg:@localhost/sg", "password");
+	expect_dsn_bad("postgresql://sg@localhost/sg?password=x", "password");
+	expect_dsn_bad("host=db.example.lg.jp dbname=sg", "verify-full");
+	expect_dsn_bad("host=db.example.lg.jp sslmode=require dbname=sg", "verify-full");
+	expect_dsn_bad("host=localhost,db2.example.lg.jp dbname=sg", "db2.example.lg.jp");
+	expect_dsn_bad("hostaddr=192.0.2.7 dbname=sg", "verify-full");
+	expect_dsn_bad("postgresql://sg@db.example.lg.jp/sg", "verify-full");
+	expect_dsn_bad("postgresql://sg@[2001:db8::1]:5432/sg?sslmode=prefer", "verify-full");
+	expect_dsn_bad("dbname", "keyword = value");
+	expect_dsn_bad("dbname='sg", "quote");
+	/* The password is never echoed back. */
+	{
+		sg_buf err;
+		sg_conf *conf = load(P "[store]\nbackend = postgresql\n"
+				     "dsn = host=localhost password=hunter2\n", &err, NULL);
+
+		ck_assert_ptr_null(conf);
+		ck_assert_ptr_null(strstr(sg_buf_cstr(&err), "hunter2"));
+		sg_buf_free(&err);
+	}
+	/* postgresql without a dsn; sqlite ignores an empty one. */
+	expect_error(P "[store]\nbackend = postgresql\n", 4, "[store] dsn", "required");
+	expect_error(P "[store]\nbackend = mysql\n", 4, "[store] backend", NULL);
+}
+END_TEST
+
 START_TEST(test_category_order_names_categories_only)
 {
 	expect_error(P "[approval]\ncategory_order = classified, secret\n", 4,
@@ -397,6 +461,7 @@ int main(void)
 	tcase_add_test(tc, test_shipped_config_loads_as_given);
 	tcase_add_test(tc, test_approvers_outside_or_not_addresses_name_file_line_and_key);
 	tcase_add_test(tc, test_base_url_must_be_http_or_https);
+	tcase_add_test(tc, test_store_dsn_has_no_password_and_verifies_remote_hosts);
 	tcase_add_test(tc, test_category_order_names_categories_only);
 	tcase_add_test(tc, test_effective_config_output_loads_again);
 	suite_add_tcase(s, tc);
