@@ -1153,7 +1153,17 @@ static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 	}
 	sg_buf_reset(&err);
 	/* A store already said to be wrongly owned would only fail again. */
-	if (!d->store_bad && access(store_path, F_OK) == 0) {
+	if (strcmp(sg_conf_str(d->conf, "store", "backend"), "sqlite") != 0) {
+		st_config sc = { sg_conf_str(d->conf, "store", "backend"), store_path,
+				 sg_conf_str(d->conf, "store", "dsn") };
+
+		if ((st = st_open_config(&sc, &err)) == NULL)
+			dr_fail(d, "store: %s", sg_buf_cstr(&err));
+		else
+			dr_ok("store opens (%s, schema %d)", st_backend_name(st),
+			      st_schema_version(st));
+		st_close(st);
+	} else if (!d->store_bad && access(store_path, F_OK) == 0) {
 		if ((st = st_open(store_path, &err)) == NULL)
 			dr_fail(d, "store: %s", sg_buf_cstr(&err));
 		else

@@ -54,6 +54,21 @@ static int ctl_store_init(const sg_conf *conf)
 	int ex = 0;
 
 	sg_buf_init(&err, 4096);
+	if (strcmp(sg_conf_str(conf, "store", "backend"), "sqlite") != 0) {
+		st_config sc = { sg_conf_str(conf, "store", "backend"), path,
+				 sg_conf_str(conf, "store", "dsn") };
+
+		st = st_create_config(&sc, &err);
+		if (st == NULL)
+			fprintf(stderr, "sendguardctl store init: %s\n", sg_buf_cstr(&err));
+		else
+			printf("store %s ready (store id %s)\n", st_path(st), st_id(st));
+		ex = st == NULL ? CTL_EX_CANTCREAT : 0;
+		st_close(st);
+		sg_buf_free(&err);
+		free(path);
+		return ex;
+	}
 	if (lstat(path, &sb) == 0) {
 		if ((st = st_open(path, &err)) != NULL) {
 			printf("store %s already exists (store id %s): left as it is\n",

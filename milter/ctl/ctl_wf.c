@@ -76,20 +76,24 @@ int ctl_exit_of(rel_rc rc)
 /* No command but `store init` creates the store (st_open never does):
  * a missing store is 66, one that cannot be read (empty, not a store,
  * damaged) 70, permission 77. */
-static st_store *ctl_store_open(const char *cmd, const char *path, int *ex)
+static st_store *ctl_store_open(const char *cmd, const sg_conf *conf,
+				 const char *path, int *ex)
 {
+	st_config sc = { sg_conf_str(conf, "store", "backend"), path,
+			 sg_conf_str(conf, "store", "dsn") };
 	struct stat sb;
 	sg_buf err;
 	st_store *st;
 	int e;
 
 	sg_buf_init(&err, 4096);
-	st = st_open(path, &err);
+	st = st_open_config(&sc, &err);
 	if (st == NULL) {
 		e = stat(path, &sb) < 0 ? errno : 0;
 		fprintf(stderr, "sendguardctl %s: cannot open the store: %s\n", cmd,
 			sg_buf_cstr(&err));
-		*ex = e == ENOENT ? CTL_EX_NOINPUT
+		*ex = strcmp(sg_conf_str(conf, "store", "backend"), "sqlite") != 0
+		      ? CTL_EX_CONFIG : e == ENOENT ? CTL_EX_NOINPUT
 		    : e == 0 && access(path, R_OK | W_OK) < 0 && errno == EACCES
 		      ? CTL_EX_NOPERM : CTL_EX_SOFTWARE;
 	}
@@ -107,7 +111,7 @@ st_store *ctl_store_as_owner(const char *cmd, const sg_conf *conf, int *ex)
 		return NULL;
 	}
 	path = sg_conf_path(conf, "store", "path");
-	st = ctl_store_open(cmd, path, ex);
+	st = ctl_store_open(cmd, conf, path, ex);
 	free(path);
 	return st;
 }
@@ -118,7 +122,7 @@ st_store *ctl_store_as_root(const char *cmd, const sg_conf *conf, int *ex)
 	st_store *st;
 
 	ctl_note_invoker();
-	st = ctl_store_open(cmd, path, ex);
+	st = ctl_store_open(cmd, conf, path, ex);
 	free(path);
 	return st;
 }

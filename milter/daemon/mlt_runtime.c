@@ -48,8 +48,13 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 		goto fail;
 	eng_engine_set_pdfpool(rt->eng, mlt_pdf);
 	store_path = sg_conf_path(rt->conf, "store", "path");
-	if (open_store && (rt->store = st_open(store_path, err)) == NULL)
-		goto fail;
+	if (open_store) {
+		st_config sc = { sg_conf_str(rt->conf, "store", "backend"), store_path,
+				 sg_conf_str(rt->conf, "store", "dsn") };
+
+		if ((rt->store = st_open_config(&sc, err)) == NULL)
+			goto fail;
+	}
 	keys_dir = sg_conf_path(rt->conf, "keys", "dir");
 	if ((rt->keys = ntf_keys_load(keys_dir, err)) == NULL)
 		goto fail;

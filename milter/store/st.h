@@ -307,6 +307,18 @@ st_store *st_open(const char *path, sg_buf *err);
  * does). Only `sendguardctl store init` (and make install) call it. */
 st_store *st_create(const char *path, sg_buf *err);
 void st_close(st_store *st);			/* NULL is fine */
+/* The store as configured ([store] backend, path, dsn): sqlite opens
+ * or creates path as above; postgresql connects to dsn. Every other
+ * function works the same on either. */
+typedef struct st_config {
+	const char *backend;		/* "sqlite" (NULL: sqlite), "postgresql" */
+	const char *path;		/* sqlite */
+	const char *dsn;		/* postgresql */
+} st_config;
+st_store *st_open_config(const st_config *c, sg_buf *err);
+st_store *st_create_config(const st_config *c, sg_buf *err);
+/* "sqlite" or "postgresql". */
+const char *st_backend_name(const st_store *st);
 const char *st_path(const st_store *st);
 /* The id written at creation ("s" + 26 base32 characters). */
 const char *st_id(const st_store *st);

@@ -161,7 +161,7 @@ static st_rc st_audit_append_step(st_store *st, void *arg, sg_buf *err)
 				  a->actor, a->unix_user, a->detail, err);
 }
 
-st_rc st_audit_append(st_store *st, const char *event, const char *hold_id,
+st_rc st_sql_audit_append(st_store *st, const char *event, const char *hold_id,
 		      const char *queue_id, const char *actor,
 		      const char *unix_user, const char *detail_json,
 		      sg_buf *err)
@@ -250,7 +250,7 @@ static st_rc st_audit_walk(st_store *st, sqlite3 *db, size_t *n, size_t *bad,
 	return ST_OK;
 }
 
-st_rc st_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
+st_rc st_sql_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
 		      sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -272,7 +272,7 @@ st_rc st_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
 	return rc;
 }
 
-st_rc st_audit_list(st_store *st, const char *hold_id, time_t since,
+st_rc st_sql_audit_list(st_store *st, const char *hold_id, time_t since,
 		    st_audit_cb cb, void *ctx, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);

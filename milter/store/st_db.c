@@ -788,6 +788,7 @@ static st_store *st_open_as(const char *path, bool create, sg_buf *err)
 		return NULL;
 	}
 	st = sg_xcalloc(1, sizeof(*st));
+	st->be = &st_sql_ops;
 	st->path = sg_xstrdup(path);
 	pthread_mutex_init(&st->mu, NULL);
 	if ((st->db = st_connect(st, err)) == NULL ||
@@ -850,7 +851,7 @@ st_store *st_create(const char *path, sg_buf *err)
 	return st;
 }
 
-void st_close(st_store *st)
+void st_sql_close(st_store *st)
 {
 	if (st == NULL)
 		return;
@@ -866,7 +867,7 @@ const char *st_path(const st_store *st)
 	return st->path;
 }
 
-int st_schema_version(st_store *st)
+int st_sql_schema_version(st_store *st)
 {
 	int v;
 
@@ -900,3 +901,12 @@ void st_close_reader(sqlite3 *db)
 {
 	sqlite3_close(db);
 }
+
+/* The SQLite backend's table (st_int.h). */
+#define ST_OP_INIT_SQL(ret, name, params, args) .name = st_sql_##name,
+const st_ops st_sql_ops = {
+	.name = "sqlite",
+	.close = st_sql_close,
+	ST_BACKEND_OPS(ST_OP_INIT_SQL)
+};
+#undef ST_OP_INIT_SQL

@@ -202,7 +202,7 @@ static char *st_lower(const char *s)
 	return p;
 }
 
-st_rc st_hold_create(st_store *st, const st_hold_new *in,
+st_rc st_sql_hold_create(st_store *st, const st_hold_new *in,
 		     char id_out[ST_ID_SIZE], sg_buf *err)
 {
 	struct st_create c;
@@ -380,12 +380,12 @@ static st_rc st_hold_query(st_store *st, const char *where, const char *key,
 	return rc;
 }
 
-st_rc st_hold_get(st_store *st, const char *id, st_hold **out, sg_buf *err)
+st_rc st_sql_hold_get(st_store *st, const char *id, st_hold **out, sg_buf *err)
 {
 	return st_hold_query(st, "id = ?", id ? id : "", "id", out, err);
 }
 
-st_rc st_hold_find_queue_id(st_store *st, const char *queue_id,
+st_rc st_sql_hold_find_queue_id(st_store *st, const char *queue_id,
 			    st_hold **out, sg_buf *err)
 {
 	return st_hold_query(st, "queue_id = ? ORDER BY created_t DESC,"
@@ -438,7 +438,7 @@ static st_rc st_hold_each(st_store *st, sqlite3 *db, sqlite3_stmt *s,
 	return step == SQLITE_DONE ? ST_OK : st_sqlerr(st, db, "list holds", err);
 }
 
-st_rc st_hold_list(st_store *st, const st_status *status, st_hold_cb cb,
+st_rc st_sql_hold_list(st_store *st, const st_status *status, st_hold_cb cb,
 		   void *ctx, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -598,7 +598,7 @@ static st_rc st_decide_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_decide(st_store *st, const char *id, st_status new_status,
+st_rc st_sql_hold_decide(st_store *st, const char *id, st_status new_status,
 		     const char *by, const char *comment,
 		     const char *unix_user, sg_buf *err)
 {
@@ -659,7 +659,7 @@ static st_rc st_applied_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_set_applied(st_store *st, const char *id,
+st_rc st_sql_hold_set_applied(st_store *st, const char *id,
 			  const char *new_queue_id, const char *actor,
 			  const char *unix_user, sg_buf *err)
 {
@@ -692,7 +692,7 @@ static st_rc st_reminded_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_mark_reminded(st_store *st, const char *id, sg_buf *err)
+st_rc st_sql_hold_mark_reminded(st_store *st, const char *id, sg_buf *err)
 {
 	return st_tx(st, st_reminded_step, (void *)(id ? id : ""), err);
 }
@@ -739,7 +739,7 @@ static st_rc st_arrival_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
+st_rc st_sql_hold_confirm(st_store *st, const char *id, const char *actor,
 		      const char *detail_json, sg_buf *err)
 {
 	struct st_arrival_chg a = { id ? id : "", actor ? actor : "apply", detail_json, true };
@@ -747,7 +747,7 @@ st_rc st_hold_confirm(st_store *st, const char *id, const char *actor,
 	return st_tx(st, st_arrival_step, &a, err);
 }
 
-st_rc st_hold_never_arrived(st_store *st, const char *id, const char *actor,
+st_rc st_sql_hold_never_arrived(st_store *st, const char *id, const char *actor,
 			    const char *detail_json, sg_buf *err)
 {
 	struct st_arrival_chg a = { id ? id : "", actor ? actor : "apply", detail_json, false };
@@ -757,7 +757,7 @@ st_rc st_hold_never_arrived(st_store *st, const char *id, const char *actor,
 
 /* ---- waiting for queue files (issue 15) ---- */
 
-time_t st_hold_oldest_arriving(st_store *st)
+time_t st_sql_hold_oldest_arriving(st_store *st)
 {
 	sqlite3_stmt *s;
 	time_t t = 0;
@@ -773,7 +773,7 @@ time_t st_hold_oldest_arriving(st_store *st)
 	return t;
 }
 
-st_rc st_hold_arrivals(st_store *st, time_t closed_since, size_t max,
+st_rc st_sql_hold_arrivals(st_store *st, time_t closed_since, size_t max,
 		       st_arrival **out, size_t *nout, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -922,7 +922,7 @@ static st_rc st_release_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_release(st_store *st, const char *id, st_release_why why,
+st_rc st_sql_hold_release(st_store *st, const char *id, st_release_why why,
 		      const char *by, const char *unix_user, time_t now,
 		      sg_buf *err)
 {
@@ -936,7 +936,7 @@ st_rc st_hold_release(st_store *st, const char *id, st_release_why why,
 	return st_tx(st, st_release_step, &r, err);
 }
 
-st_rc st_hold_due(st_store *st, time_t now, size_t max,
+st_rc st_sql_hold_due(st_store *st, time_t now, size_t max,
 		  char (**out)[ST_ID_SIZE], size_t *nout, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -979,7 +979,7 @@ st_rc st_hold_due(st_store *st, time_t now, size_t max,
 	return rc;
 }
 
-bool st_hold_work(st_store *st, time_t now)
+bool st_sql_hold_work(st_store *st, time_t now)
 {
 	sqlite3_stmt *s;
 	bool work = false;
@@ -999,7 +999,7 @@ bool st_hold_work(st_store *st, time_t now)
 	return work;
 }
 
-long long st_data_version(st_store *st)
+long long st_sql_data_version(st_store *st)
 {
 	sqlite3_stmt *s;
 	long long v = -1;

@@ -19,7 +19,72 @@
 
 #include "store/st.h"
 
+/* The backend interface. Every public function of st.h that touches
+ * the database is one entry: X(return type, name, parameters,
+ * arguments). st_be.c defines st_NAME() as a call through the
+ * handle's table; SQLite's implementations are st_sql_NAME() (st_db.c,
+ * st_hold.c, ...), PostgreSQL's st_pg_NAME() (st_pg*.c). A new store
+ * function is added here, and to each backend. */
+#define ST_BACKEND_OPS(X) \
+	X(int, schema_version, (st_store *st), (st)) \
+	X(st_rc, hold_create, (st_store *st, const st_hold_new *in, char id_out[ST_ID_SIZE], sg_buf *err), (st, in, id_out, err)) \
+	X(st_rc, hold_get, (st_store *st, const char *id, st_hold **out, sg_buf *err), (st, id, out, err)) \
+	X(st_rc, hold_find_queue_id, (st_store *st, const char *queue_id, st_hold **out, sg_buf *err), (st, queue_id, out, err)) \
+	X(st_rc, hold_list, (st_store *st, const st_status *status, st_hold_cb cb, void *ctx, sg_buf *err), (st, status, cb, ctx, err)) \
+	X(st_rc, hold_decide, (st_store *st, const char *id, st_status new_status, const char *by, const char *comment, const char *unix_user, sg_buf *err), (st, id, new_status, by, comment, unix_user, err)) \
+	X(st_rc, hold_set_applied, (st_store *st, const char *id, const char *new_queue_id, const char *actor, const char *unix_user, sg_buf *err), (st, id, new_queue_id, actor, unix_user, err)) \
+	X(st_rc, hold_release, (st_store *st, const char *id, st_release_why why, const char *by, const char *unix_user, time_t now, sg_buf *err), (st, id, why, by, unix_user, now, err)) \
+	X(st_rc, hold_due, (st_store *st, time_t now, size_t max, char (**out)[ST_ID_SIZE], size_t *nout, sg_buf *err), (st, now, max, out, nout, err)) \
+	X(bool, hold_work, (st_store *st, time_t now), (st, now)) \
+	X(long long, data_version, (st_store *st), (st)) \
+	X(st_rc, hold_confirm, (st_store *st, const char *id, const char *actor, const char *detail_json, sg_buf *err), (st, id, actor, detail_json, err)) \
+	X(st_rc, hold_never_arrived, (st_store *st, const char *id, const char *actor, const char *detail_json, sg_buf *err), (st, id, actor, detail_json, err)) \
+	X(st_rc, preview_get, (st_store *st, const char *id, time_t now, char **out, sg_buf *err), (st, id, now, out, err)) \
+	X(st_rc, preview_purge, (st_store *st, time_t now, size_t *n, sg_buf *err), (st, now, n, err)) \
+	X(st_rc, preview_count, (st_store *st, size_t *n, sg_buf *err), (st, n, err)) \
+	X(st_rc, hold_arrivals, (st_store *st, time_t closed_since, size_t max, st_arrival **out, size_t *nout, sg_buf *err), (st, closed_since, max, out, nout, err)) \
+	X(time_t, hold_oldest_arriving, (st_store *st), (st)) \
+	X(st_rc, hold_mark_reminded, (st_store *st, const char *id, sg_buf *err), (st, id, err)) \
+	X(st_rc, hold_vote, (st_store *st, const char *id, const st_vote *v, st_vote_out *out, sg_buf *err), (st, id, v, out, err)) \
+	X(st_rc, approval_list, (st_store *st, const char *hold_id, st_approval_cb cb, void *ctx, sg_buf *err), (st, hold_id, cb, ctx, err)) \
+	X(st_rc, hold_mark_escalated, (st_store *st, const char *id, const char *detail_json, sg_buf *err), (st, id, detail_json, err)) \
+	X(st_rc, delegate_add, (st_store *st, const char *principal, const char *delegate, time_t since_t, time_t until_t, const char *created_by, const char *unix_user, long long *id_out, sg_buf *err), (st, principal, delegate, since_t, until_t, created_by, unix_user, id_out, err)) \
+	X(st_rc, delegate_revoke, (st_store *st, long long id, const char *by, const char *unix_user, sg_buf *err), (st, id, by, unix_user, err)) \
+	X(st_rc, delegate_list, (st_store *st, const char *principal, time_t now, st_delegation_cb cb, void *ctx, sg_buf *err), (st, principal, now, cb, ctx, err)) \
+	X(bool, delegate_active, (st_store *st, const char *principal, const char *delegate, time_t now), (st, principal, delegate, now)) \
+	X(st_rc, audit_append, (st_store *st, const char *event, const char *hold_id, const char *queue_id, const char *actor, const char *unix_user, const char *detail_json, sg_buf *err), (st, event, hold_id, queue_id, actor, unix_user, detail_json, err)) \
+	X(st_rc, audit_verify, (st_store *st, size_t *nrecords, size_t *bad_seq, sg_buf *err), (st, nrecords, bad_seq, err)) \
+	X(st_rc, purge, (st_store *st, time_t before, st_purge_counts *n, sg_buf *err), (st, before, n, err)) \
+	X(st_rc, audit_list, (st_store *st, const char *hold_id, time_t since, st_audit_cb cb, void *ctx, sg_buf *err), (st, hold_id, since, cb, ctx, err)) \
+	X(int, nonce_use, (st_store *st, const char *nonce, time_t now, long ttl, sg_buf *err), (st, nonce, now, ttl, err)) \
+	X(st_rc, outbox_add, (st_store *st, const char *hold_id, const char *queue_id, const st_notice_new *n, size_t count, sg_buf *err), (st, hold_id, queue_id, n, count, err)) \
+	X(st_rc, outbox_claim, (st_store *st, const char *owner, time_t now, long lease_s, size_t max, st_notice ***out, size_t *nout, sg_buf *err), (st, owner, now, lease_s, max, out, nout, err)) \
+	X(st_rc, outbox_sent, (st_store *st, long long id, const char *actor, sg_buf *err), (st, id, actor, err)) \
+	X(st_rc, outbox_retry, (st_store *st, long long id, const char *owner, time_t next_t, const char *error, sg_buf *err), (st, id, owner, next_t, error, err)) \
+	X(st_rc, outbox_fail, (st_store *st, long long id, const char *actor, const char *error, sg_buf *err), (st, id, actor, error, err)) \
+	X(st_rc, outbox_list, (st_store *st, bool all, st_notice_cb cb, void *ctx, sg_buf *err), (st, all, cb, ctx, err)) \
+	X(st_rc, outbox_lessees, (st_store *st, st_owner_cb cb, void *ctx, sg_buf *err), (st, cb, ctx, err)) \
+	X(long, outbox_unlease, (st_store *st, const char *owner, sg_buf *err), (st, owner, err)) \
+	X(time_t, outbox_next_due, (st_store *st), (st))
+
+#define ST_OP_FIELD(ret, name, params, args) ret (*name) params;
+typedef struct st_ops {
+	const char *name;		/* "sqlite", "postgresql" */
+	void (*close)(st_store *st);
+	ST_BACKEND_OPS(ST_OP_FIELD)
+} st_ops;
+#undef ST_OP_FIELD
+
+#define ST_OP_DECL_SQL(ret, name, params, args) ret st_sql_##name params;
+ST_BACKEND_OPS(ST_OP_DECL_SQL)
+#undef ST_OP_DECL_SQL
+void st_sql_close(st_store *st);
+extern const st_ops st_sql_ops;
+
+
 struct st_store {
+	const st_ops *be;		/* the backend that opened it */
+	void *pg;			/* st_pg.c's connection state, or NULL */
 	sqlite3 *db;
 	char *path;
 	pthread_mutex_t mu;

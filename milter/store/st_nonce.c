@@ -61,7 +61,7 @@ static st_rc st_nonce_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-int st_nonce_use(st_store *st, const char *nonce, time_t now, long ttl,
+int st_sql_nonce_use(st_store *st, const char *nonce, time_t now, long ttl,
 		 sg_buf *err)
 {
 	struct st_nonce n = { nonce, now, ttl, 0 };

@@ -143,7 +143,7 @@ static st_rc st_add_step(st_store *st, void *arg, sg_buf *err)
 				   false, err);
 }
 
-st_rc st_outbox_add(st_store *st, const char *hold_id, const char *queue_id,
+st_rc st_sql_outbox_add(st_store *st, const char *hold_id, const char *queue_id,
 		    const st_notice_new *n, size_t count, sg_buf *err)
 {
 	struct st_add a = { hold_id, queue_id, n, count };
@@ -239,7 +239,7 @@ static st_rc st_claim_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_outbox_claim(st_store *st, const char *owner, time_t now,
+st_rc st_sql_outbox_claim(st_store *st, const char *owner, time_t now,
 		      long lease_s, size_t max, st_notice ***out, size_t *nout,
 		      sg_buf *err)
 {
@@ -376,7 +376,7 @@ static st_rc st_sent_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_outbox_sent(st_store *st, long long id, const char *actor, sg_buf *err)
+st_rc st_sql_outbox_sent(st_store *st, long long id, const char *actor, sg_buf *err)
 {
 	struct st_mark m = { id, NULL, actor ? actor : "notifier", NULL, 0 };
 
@@ -405,7 +405,7 @@ static st_rc st_retry_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_outbox_retry(st_store *st, long long id, const char *owner,
+st_rc st_sql_outbox_retry(st_store *st, long long id, const char *owner,
 		      time_t next_t, const char *error, sg_buf *err)
 {
 	struct st_mark m = { id, owner ? owner : "", NULL, error, next_t };
@@ -431,7 +431,7 @@ static st_rc st_fail_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_outbox_fail(st_store *st, long long id, const char *actor,
+st_rc st_sql_outbox_fail(st_store *st, long long id, const char *actor,
 		     const char *error, sg_buf *err)
 {
 	struct st_mark m = { id, NULL, actor ? actor : "notifier",
@@ -442,7 +442,7 @@ st_rc st_outbox_fail(st_store *st, long long id, const char *actor,
 
 /* ------------------------------------------------------------ list */
 
-st_rc st_outbox_list(st_store *st, bool all, st_notice_cb cb, void *ctx,
+st_rc st_sql_outbox_list(st_store *st, bool all, st_notice_cb cb, void *ctx,
 		     sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -474,7 +474,7 @@ st_rc st_outbox_list(st_store *st, bool all, st_notice_cb cb, void *ctx,
 	return rc;
 }
 
-time_t st_outbox_next_due(st_store *st)
+time_t st_sql_outbox_next_due(st_store *st)
 {
 	sqlite3_stmt *s;
 	time_t t = 0;
@@ -492,7 +492,7 @@ time_t st_outbox_next_due(st_store *st)
 	return t;
 }
 
-st_rc st_outbox_lessees(st_store *st, st_owner_cb cb, void *ctx, sg_buf *err)
+st_rc st_sql_outbox_lessees(st_store *st, st_owner_cb cb, void *ctx, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
 	sqlite3_stmt *s;
@@ -540,7 +540,7 @@ static st_rc st_unlease_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-long st_outbox_unlease(st_store *st, const char *owner, sg_buf *err)
+long st_sql_outbox_unlease(st_store *st, const char *owner, sg_buf *err)
 {
 	struct st_unlease u = { owner ? owner : "", 0 };
 

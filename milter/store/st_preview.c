@@ -48,7 +48,7 @@ st_rc st_preview_insert_tx(st_store *st, const char *hold_id,
 }
 
 /* Reads under the handle's mutex, like st_hold_get(). */
-st_rc st_preview_get(st_store *st, const char *id, time_t now, char **out,
+st_rc st_sql_preview_get(st_store *st, const char *id, time_t now, char **out,
 		     sg_buf *err)
 {
 	sqlite3_stmt *s;
@@ -110,7 +110,7 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_preview_purge(st_store *st, time_t now, size_t *n, sg_buf *err)
+st_rc st_sql_preview_purge(st_store *st, time_t now, size_t *n, sg_buf *err)
 {
 	struct st_purge p = { now, 0 };
 	st_rc rc = st_tx(st, st_purge_step, &p, err);
@@ -120,7 +120,7 @@ st_rc st_preview_purge(st_store *st, time_t now, size_t *n, sg_buf *err)
 	return rc;
 }
 
-st_rc st_preview_count(st_store *st, size_t *n, sg_buf *err)
+st_rc st_sql_preview_count(st_store *st, size_t *n, sg_buf *err)
 {
 	sqlite3_stmt *s;
 	st_rc rc = ST_OK;

@@ -163,7 +163,7 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 	return ST_OK;
 }
 
-st_rc st_purge(st_store *st, time_t before, st_purge_counts *n, sg_buf *err)
+st_rc st_sql_purge(st_store *st, time_t before, st_purge_counts *n, sg_buf *err)
 {
 	st_purge_counts dummy;
 	struct st_purge_args a = { before, n ? n : &dummy };

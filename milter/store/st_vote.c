@@ -225,7 +225,7 @@ static st_rc st_vote_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_vote(st_store *st, const char *id, const st_vote *v,
+st_rc st_sql_hold_vote(st_store *st, const char *id, const st_vote *v,
 		   st_vote_out *out, sg_buf *err)
 {
 	struct st_vote_tx t = { id, v, time(NULL), ST_VOTE_PARTIAL };
@@ -252,7 +252,7 @@ st_rc st_hold_vote(st_store *st, const char *id, const st_vote *v,
 
 /* ---- the record, for show and the report ---- */
 
-st_rc st_approval_list(st_store *st, const char *hold_id, st_approval_cb cb,
+st_rc st_sql_approval_list(st_store *st, const char *hold_id, st_approval_cb cb,
 		       void *ctx, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -341,7 +341,7 @@ static st_rc st_escalate_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_hold_mark_escalated(st_store *st, const char *id,
+st_rc st_sql_hold_mark_escalated(st_store *st, const char *id,
 			     const char *detail_json, sg_buf *err)
 {
 	struct st_esc e = { id ? id : "", detail_json };
@@ -399,7 +399,7 @@ static st_rc st_deleg_add_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_delegate_add(st_store *st, const char *principal, const char *delegate,
+st_rc st_sql_delegate_add(st_store *st, const char *principal, const char *delegate,
 		      time_t since_t, time_t until_t, const char *created_by,
 		      const char *unix_user, long long *id_out, sg_buf *err)
 {
@@ -454,7 +454,7 @@ static st_rc st_deleg_revoke_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-st_rc st_delegate_revoke(st_store *st, long long id, const char *by,
+st_rc st_sql_delegate_revoke(st_store *st, long long id, const char *by,
 			 const char *unix_user, sg_buf *err)
 {
 	struct st_revoke_tx r = { id, by, unix_user };
@@ -467,7 +467,7 @@ st_rc st_delegate_revoke(st_store *st, long long id, const char *by,
 	return st_tx(st, st_deleg_revoke_step, &r, err);
 }
 
-st_rc st_delegate_list(st_store *st, const char *principal, time_t now,
+st_rc st_sql_delegate_list(st_store *st, const char *principal, time_t now,
 		       st_delegation_cb cb, void *ctx, sg_buf *err)
 {
 	sqlite3 *db = st_open_reader(st, err);
@@ -510,7 +510,7 @@ st_rc st_delegate_list(st_store *st, const char *principal, time_t now,
 	return rc;
 }
 
-bool st_delegate_active(st_store *st, const char *principal,
+bool st_sql_delegate_active(st_store *st, const char *principal,
 			const char *delegate, time_t now)
 {
 	sqlite3_stmt *s;

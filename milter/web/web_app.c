@@ -121,7 +121,10 @@ web_app *web_app_new(const sg_conf *conf, sg_buf *err)
 	app->keys = ntf_keys_load(app->keys_dir, err);
 	if (app->keys != NULL) {
 		web_keys_changed(app, &app->keys_mtime);
-		app->st = st_open(store, err);
+		st_config sc = { sg_conf_str(conf, "store", "backend"), store,
+				 sg_conf_str(conf, "store", "dsn") };
+
+		app->st = st_open_config(&sc, err);
 	}
 	free(store);
 	if (app->st == NULL) {

@@ -1,0 +1,60 @@
+/*
+ * NAME
+ *	st_be - the store's public functions, through the backend table
+ * SYNOPSIS
+ *	#include "store/st.h"
+ *
+ *	st_store *st_open_config(const st_config *c, sg_buf *err);
+ * DESCRIPTION
+ *	Callers see one store (st.h); the handle carries the table of the
+ *	backend that opened it (st_int.h: ST_BACKEND_OPS), and every
+ *	function here is one call through it. st_open_config() and
+ *	st_create_config() choose the backend from `[store] backend`:
+ *	sqlite opens `[store] path` (st_open, st_create), postgresql
+ *	connects to `[store] dsn`.
+ */
+#include "store/st_int.h"
+
+#include <string.h>
+
+#define ST_OP_CALL(ret, name, params, args) \
+	ret st_##name params { return st->be->name args; }
+ST_BACKEND_OPS(ST_OP_CALL)
+#undef ST_OP_CALL
+
+void st_close(st_store *st)
+{
+	if (st != NULL)
+		st->be->close(st);
+}
+
+const char *st_backend_name(const st_store *st)
+{
+	return st->be->name;
+}
+
+static bool st_config_pg(const st_config *c)
+{
+	return c->backend != NULL && strcmp(c->backend, "postgresql") == 0;
+}
+
+static st_store *st_config_nopg(sg_buf *err)
+{
+	st_seterr(err, "store: [store] backend = postgresql is not available in "
+		  "this version of sendguard (use backend = sqlite)");
+	return NULL;
+}
+
+st_store *st_open_config(const st_config *c, sg_buf *err)
+{
+	if (st_config_pg(c))
+		return st_config_nopg(err);
+	return st_open(c->path, err);
+}
+
+st_store *st_create_config(const st_config *c, sg_buf *err)
+{
+	if (st_config_pg(c))
+		return st_config_nopg(err);
+	return st_create(c->path, err);
+}
