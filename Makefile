@@ -11,7 +11,7 @@ CC      ?= cc
 # zlib and libbz2: OpenPGP compressed packets and CMS CompressedData
 # (eng_crypt.c); Debian's libbz2-dev has no pkg-config file.
 PKGS    := gmime-3.0 libutf8proc libpcre2-8 libarchive libgsf-1 libqpdf nettle libidn2 zlib
-SVC_PKGS := sqlite3 nettle
+SVC_PKGS := sqlite3 nettle libpq
 WARN    := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 VERSION := 0.1.0
@@ -83,7 +83,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BT)/unit/%)
 DEB_PKGS := build-essential pkg-config libmilter-dev libgmime-3.0-dev \
 	libarchive-dev libpcre2-dev libutf8proc-dev libgsf-1-dev libqpdf-dev libidn2-dev \
 	libpoppler-glib-dev poppler-data \
-	nettle-dev libsqlite3-dev zlib1g-dev libbz2-dev check jq sasl2-bin \
+	nettle-dev libsqlite3-dev libpq-dev postgresql zlib1g-dev libbz2-dev check jq sasl2-bin \
 	postfix swaks miltertest sqlite3 iproute2 procps faketime \
 	libmicrohttpd-dev chromium fonts-noto-cjk m4 libwrap0 liblockfile1 \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
@@ -103,7 +103,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 	libmecab-dev mecab-ipadic-utf8
 
 .PHONY: names-eval
-.PHONY: all deps test unit check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
+.PHONY: all deps test unit pg-tests check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
 	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests valgrind
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web $(B)/sendguard-pdftext
 
@@ -186,6 +186,15 @@ $(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@pkg-config --exists check || { echo "pkg-config: package check not found (Debian: make deps)" >&2; exit 1; }
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgsvc.a \
 		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
+
+# The PostgreSQL store against a private cluster (tests/pg/run.sh).
+$(BT)/pg/pg_store: tests/pg/pg_store.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -o $@ $< $(BT)/libsgsvc.a \
+		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS)
+pg-tests: $(BT)/sendguardctl $(BT)/pg/pg_store
+	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
+		SG_PGSTORE=$(CURDIR)/$(BT)/pg/pg_store bash tests/pg/run.sh
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
@@ -362,6 +371,7 @@ test: deps
 	$(MAKE) service-tests
 	$(MAKE) accuracy
 	$(MAKE) e2e
+	$(MAKE) pg-tests
 	$(MAKE) web-tests
 	$(MAKE) fuzz-replay
 	$(MAKE) fault-tests

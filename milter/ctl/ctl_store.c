@@ -1,7 +1,7 @@
 /*
  * NAME
  *	ctl_store - `sendguardctl store init`: the one command that
- *	creates the store
+ *	creates the store; `store migrate`
  * DESCRIPTION
  *	Nothing else creates the store: the milter, the web page and every
  *	other command open it by path and fail when it is missing (issue
@@ -15,6 +15,11 @@
  *	(truncated, damaged, someone else's) is never overwritten: the
  *	administrator moves it aside (README: when the store is lost).
  *	A new store gets an audit record "store-init" with its id.
+ *
+ *	[store] backend = postgresql: init creates the schema in the
+ *	database of [store] dsn when it has none (and leaves one that is
+ *	there alone); migrate brings an older schema up, which only this
+ *	command does for a database that several gateways share.
  * DIAGNOSTICS
  *	Exit 0 created or already there, 64 usage, 73 cannot create (a
  *	broken file is in the way, a -wal file of an old store, or the
@@ -32,13 +37,16 @@
 
 void ctl_store_help(void)
 {
-	printf("usage: sendguardctl [-c CONF] store init\n"
+	printf("usage: sendguardctl [-c CONF] store init | migrate\n"
 	       "\n"
 	       "Create the store ([store] path) with the current schema and a new\n"
 	       "store id, as [milter] user when run as root. Nothing else creates\n"
 	       "it: after a lost store, run `store init`, then `reconcile --rebuild`\n"
 	       "(README: when the store is lost). An existing store is left alone.\n"
 	       "保留データベースを作成します (既存のものはそのまま)。\n"
+	       "With [store] backend = postgresql, init creates the schema in the\n"
+	       "database of [store] dsn; `store migrate` brings an older schema up\n"
+	       "(a shared database is migrated by nothing else).\n"
 	       "\n"
 	       "exit status: 0 created or already there, 64 usage, 73 cannot create\n"
 	       "(a file that is not a usable store is in the way: move it aside),\n"
@@ -109,13 +117,43 @@ static int ctl_store_init(const sg_conf *conf)
 	return 0;
 }
 
+/* `store migrate`: brings the store's schema up to this sendguard's.
+ * SQLite stores migrate whenever a program opens them; a PostgreSQL
+ * store, shared by several gateways, only here, once every gateway
+ * runs a sendguard that knows the new version. */
+static int ctl_store_migrate(const sg_conf *conf)
+{
+	char *path = sg_conf_path(conf, "store", "path");
+	st_config sc = { sg_conf_str(conf, "store", "backend"), path,
+			 sg_conf_str(conf, "store", "dsn") };
+	sg_buf err;
+	st_store *st;
+	int from = 0, ex = 0;
+
+	sg_buf_init(&err, 4096);
+	if ((st = st_migrate_config(&sc, &from, &err)) == NULL) {
+		fprintf(stderr, "sendguardctl store migrate: %s\n", sg_buf_cstr(&err));
+		ex = CTL_EX_SOFTWARE;
+	} else if (from == st_schema_version(st))
+		printf("store %s: schema version %d, nothing to do\n", st_path(st), from);
+	else
+		printf("store %s: schema version %d -> %d\n", st_path(st), from,
+		       st_schema_version(st));
+	st_close(st);
+	sg_buf_free(&err);
+	free(path);
+	return ex;
+}
+
 int ctl_store(const char *conf_path, int argc, char **argv)
 {
 	sg_conf *conf;
 	int ex;
 
-	if (argc != 1 || strcmp(argv[0], "init") != 0) {
-		fprintf(stderr, "sendguardctl store: expected `store init`\n");
+	if (argc != 1 || (strcmp(argv[0], "init") != 0 &&
+			  strcmp(argv[0], "migrate") != 0)) {
+		fprintf(stderr, "sendguardctl store: expected `store init` or"
+			" `store migrate`\n");
 		return CTL_EX_USAGE;
 	}
 	if ((conf = ctl_load_conf(conf_path)) == NULL)
@@ -124,7 +162,8 @@ int ctl_store(const char *conf_path, int argc, char **argv)
 		sg_conf_free(conf);
 		return CTL_EX_NOPERM;
 	}
-	ex = ctl_store_init(conf);
+	ex = strcmp(argv[0], "init") == 0 ? ctl_store_init(conf)
+					  : ctl_store_migrate(conf);
 	sg_conf_free(conf);
 	return ex;
 }

@@ -317,6 +317,10 @@ typedef struct st_config {
 } st_config;
 st_store *st_open_config(const st_config *c, sg_buf *err);
 st_store *st_create_config(const st_config *c, sg_buf *err);
+/* `sendguardctl store migrate`: a PostgreSQL store is migrated only
+ * here (several gateways share it); *from gets the version found.
+ * SQLite migrates whenever it is opened: this just opens it. */
+st_store *st_migrate_config(const st_config *c, int *from, sg_buf *err);
 /* "sqlite" or "postgresql". */
 const char *st_backend_name(const st_store *st);
 const char *st_path(const st_store *st);

@@ -38,23 +38,28 @@ static bool st_config_pg(const st_config *c)
 	return c->backend != NULL && strcmp(c->backend, "postgresql") == 0;
 }
 
-static st_store *st_config_nopg(sg_buf *err)
-{
-	st_seterr(err, "store: [store] backend = postgresql is not available in "
-		  "this version of sendguard (use backend = sqlite)");
-	return NULL;
-}
-
 st_store *st_open_config(const st_config *c, sg_buf *err)
 {
 	if (st_config_pg(c))
-		return st_config_nopg(err);
+		return st_pg_open(c->dsn, err);
 	return st_open(c->path, err);
 }
 
 st_store *st_create_config(const st_config *c, sg_buf *err)
 {
 	if (st_config_pg(c))
-		return st_config_nopg(err);
+		return st_pg_create(c->dsn, err);
 	return st_create(c->path, err);
+}
+
+st_store *st_migrate_config(const st_config *c, int *from, sg_buf *err)
+{
+	st_store *st;
+
+	if (st_config_pg(c))
+		return st_pg_migrate(c->dsn, from, err);
+	/* SQLite migrates when it opens (st_db.c). */
+	if ((st = st_open(c->path, err)) != NULL)
+		*from = st_schema_version(st);
+	return st;
 }

@@ -81,6 +81,18 @@ ST_BACKEND_OPS(ST_OP_DECL_SQL)
 void st_sql_close(st_store *st);
 extern const st_ops st_sql_ops;
 
+#define ST_OP_DECL_PG(ret, name, params, args) ret st_pg_##name params;
+ST_BACKEND_OPS(ST_OP_DECL_PG)
+#undef ST_OP_DECL_PG
+void st_pg_close(st_store *st);
+extern const st_ops st_pg_ops;
+/* st_pg.c: connect to dsn; open refuses a schema older or newer than
+ * ST_SCHEMA_VERSION, create makes it in an empty database (and opens
+ * an existing one as open does), migrate brings an older one up
+ * (*from: the version found). */
+st_store *st_pg_open(const char *dsn, sg_buf *err);
+st_store *st_pg_create(const char *dsn, sg_buf *err);
+st_store *st_pg_migrate(const char *dsn, int *from, sg_buf *err);
 
 struct st_store {
 	const st_ops *be;		/* the backend that opened it */

@@ -1,0 +1,830 @@
+/*
+ * NAME
+ *	st_pg - the PostgreSQL store: connection, schema, the audit chain
+ * SYNOPSIS
+ *	#include "store/st.h"
+ *
+ *	st_store *st_open_config(&(st_config){ "postgresql", NULL, dsn }, err);
+ * DESCRIPTION
+ *	The backend for several gateways that share one decision store
+ *	(issue 20). One libpq connection per handle, used under the
+ *	handle's mutex (as the SQLite backend does); every write is one
+ *	transaction.
+ *
+ *	Schema. The same tables as the SQLite store's version
+ *	ST_SCHEMA_VERSION (st_db.c), created in one transaction by
+ *	st_create_config() (`sendguardctl store init`); the version lives
+ *	in meta. st_open_config() refuses a database whose schema is
+ *	newer than this program, and one that is older until `sendguardctl
+ *	store migrate` has brought it up (st_pg_migrate): several gateways
+ *	share the database, so no milter migrates it behind the others'
+ *	backs. JSON columns are TEXT, not jsonb: jsonb reorders keys and
+ *	the audit chain hashes the bytes util's JSON writer produced.
+ *
+ *	The audit chain. Appends are serialised by the database, not by a
+ *	process: each appending transaction first takes a transaction-level
+ *	advisory lock (pg_advisory_xact_lock, released at COMMIT or
+ *	ROLLBACK, also when the client dies), then reads the head and
+ *	inserts the next record; seq is the primary key besides, so two
+ *	writers can never chain to the same record. The hash is computed in
+ *	C by st_audit_hash() from the bytes stored, exactly as on SQLite,
+ *	so `audit verify` gives the same answer on a chain copied between
+ *	backends.
+ *
+ *	What this backend implements so far: opening, creating and
+ *	migrating the store, the schema version check, the audit log
+ *	(append, verify, list) and notice nonces. The other functions of
+ *	st.h return ST_ERROR saying that the PostgreSQL store does not
+ *	have them yet (st_pg_missing), so that nothing half-works
+ *	silently: the milter, apply and the page refuse to run on it.
+ * DIAGNOSTICS
+ *	As st.h; err names "store postgresql (DSN without secrets)" and
+ *	libpq's message.
+ */
+#include "store/st_int.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sg_json.h"
+#include "util/sg_mem.h"
+
+/* Keys of the transaction-level advisory locks (one key space per
+ * database): audit appends, and schema creation and migration. Fixed
+ * for every sendguard that shares a database. */
+#define ST_PG_AUDIT_LOCK "20200001"
+#define ST_PG_SCHEMA_LOCK "20200002"
+
+typedef struct st_pg {
+	PGconn *conn;
+	char *dsn;		/* for the reader connections */
+} st_pg;
+
+static PGconn *st_pg_conn(st_store *st)
+{
+	return ((st_pg *)st->pg)->conn;
+}
+
+/* err = "store NAME: what: libpq's message"; ST_BUSY for the SQLSTATEs
+ * that mean "try again" (serialization failure, deadlock, lock not
+ * available), ST_ERROR otherwise. */
+static st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
+		       sg_buf *err)
+{
+	const char *msg = r ? PQresultErrorMessage(r) : "";
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	size_t n;
+
+	if (msg == NULL || *msg == '\0')
+		msg = PQerrorMessage(st_pg_conn(st));
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	st_seterr(err, "store %s: %s: %.*s", st->path, what, (int)n, msg);
+	if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+		      strcmp(state, "55P03") == 0))
+		return ST_BUSY;
+	return ST_ERROR;
+}
+
+/* Runs sql with text parameters (NULL: SQL NULL). *out (when not
+ * NULL) gets the result of a query, to PQclear(). */
+static st_rc st_pg_exec(st_store *st, const char *sql, int n,
+			const char *const *params, PGresult **out,
+			const char *what, sg_buf *err)
+{
+	PGresult *r = PQexecParams(st_pg_conn(st), sql, n, NULL, params, NULL,
+				   NULL, 0);
+	ExecStatusType s = PQresultStatus(r);
+	st_rc rc = ST_OK;
+
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		rc = st_pg_err(st, r, what, err);
+	if (rc == ST_OK && out != NULL) {
+		*out = r;
+		return ST_OK;
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Fixed SQL without parameters; may hold several statements (the
+ * schema), which only PQexec takes. */
+static st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
+			  sg_buf *err)
+{
+	PGresult *r = PQexec(st_pg_conn(st), sql);
+	ExecStatusType s = PQresultStatus(r);
+	st_rc rc = ST_OK;
+
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		rc = st_pg_err(st, r, what, err);
+	PQclear(r);
+	return rc;
+}
+
+/* ------------------------------------------------------- transactions */
+
+typedef st_rc (*st_pg_fn)(st_store *st, void *arg, sg_buf *err);
+
+/* One transaction under the handle's mutex: BEGIN, fn, COMMIT, or
+ * ROLLBACK when fn fails. A serialization failure or deadlock is
+ * retried as a whole, a bounded number of times. A connection found
+ * broken is reset once per call (the database restarted). */
+static st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
+{
+	st_rc rc = ST_ERROR;
+
+	pthread_mutex_lock(&st->mu);
+	for (int attempt = 0; attempt < 20; attempt++) {
+		if (PQstatus(st_pg_conn(st)) != CONNECTION_OK)
+			PQreset(st_pg_conn(st));
+		rc = st_pg_simple(st, "BEGIN", "begin", err);
+		if (rc == ST_OK)
+			rc = fn(st, arg, err);
+		if (rc == ST_OK)
+			rc = st_pg_simple(st, "COMMIT", "commit", err);
+		else
+			(void)st_pg_simple(st, "ROLLBACK", "rollback", NULL);
+		if (rc != ST_BUSY)
+			break;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* ------------------------------------------------------------ schema */
+
+/* Version ST_SCHEMA_VERSION as SQLite's st_db.c has it after all its
+ * steps, in PostgreSQL's words. Keep the two in step: a migration adds
+ * a step to both. */
+static const char st_pg_schema_sql[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE holds ("
+	" id TEXT PRIMARY KEY,"
+	" queue_id TEXT NOT NULL,"
+	" sender TEXT NOT NULL,"
+	" auth_login TEXT, from_addr TEXT, client_addr TEXT,"
+	" recipients TEXT NOT NULL CHECK (jsonb_typeof(recipients::jsonb) = 'array'),"
+	" subject TEXT,"
+	" size BIGINT NOT NULL DEFAULT 0,"
+	" categories TEXT NOT NULL CHECK (jsonb_typeof(categories::jsonb) = 'array'),"
+	" verdict TEXT NOT NULL,"
+	" findings TEXT NOT NULL CHECK (findings::jsonb IS NOT NULL),"
+	" attachments TEXT NOT NULL CHECK (attachments::jsonb IS NOT NULL),"
+	" approvers TEXT NOT NULL CHECK (jsonb_typeof(approvers::jsonb) = 'array'),"
+	" status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN"
+	"   ('pending','approved','rejected','withdrawn','expired',"
+	"    'arriving','never-arrived')),"
+	" applied INTEGER NOT NULL DEFAULT 0 CHECK (applied IN (0, 1)),"
+	" created TEXT NOT NULL, created_t BIGINT NOT NULL,"
+	" expires TEXT, expires_t BIGINT NOT NULL DEFAULT 0,"
+	" decided_by TEXT, decided_at TEXT, decided_t BIGINT,"
+	" decision_comment TEXT, new_queue_id TEXT, reminded_at TEXT,"
+	" kind TEXT NOT NULL DEFAULT 'approval' CHECK (kind IN ('approval','delay')),"
+	" release_t BIGINT NOT NULL DEFAULT 0,"
+	" required INTEGER NOT NULL DEFAULT 1 CHECK (required BETWEEN 1 AND 16),"
+	" escalated_at TEXT);"
+	"CREATE INDEX holds_queue_id ON holds(queue_id);"
+	"CREATE INDEX holds_status ON holds(status, expires_t);"
+	"CREATE INDEX holds_release ON holds(kind, status, release_t);"
+	"CREATE TABLE audit ("
+	" seq BIGINT PRIMARY KEY,"
+	" ts TEXT NOT NULL, ts_t BIGINT NOT NULL,"
+	" event TEXT NOT NULL, hold_id TEXT, queue_id TEXT,"
+	" actor TEXT, unix_user TEXT,"
+	" detail TEXT NOT NULL CHECK (detail::jsonb IS NOT NULL),"
+	" prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+	"CREATE INDEX audit_hold_id ON audit(hold_id);"
+	"CREATE INDEX audit_ts_t ON audit(ts_t);"
+	"CREATE FUNCTION sendguard_append_only() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	" RAISE EXCEPTION 'audit log is append-only'; END $$;"
+	"CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit"
+	" FOR EACH ROW EXECUTE FUNCTION sendguard_append_only();"
+	"CREATE TABLE nonces (nonce TEXT PRIMARY KEY, expires_t BIGINT NOT NULL);"
+	"CREATE INDEX nonces_expires_t ON nonces(expires_t);"
+	"CREATE TABLE outbox ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" hold_id TEXT, queue_id TEXT,"
+	" kind TEXT NOT NULL,"
+	" rcpt TEXT NOT NULL,"
+	" message_id TEXT NOT NULL UNIQUE,"
+	" head TEXT NOT NULL, body TEXT NOT NULL,"
+	" state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN"
+	"   ('waiting','ready','sent','failed','cancelled')),"
+	" created TEXT NOT NULL, created_t BIGINT NOT NULL,"
+	" next_t BIGINT NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" lease_owner TEXT, lease_until BIGINT NOT NULL DEFAULT 0,"
+	" last_error TEXT, sent_t BIGINT);"
+	"CREATE INDEX outbox_due ON outbox(state, next_t);"
+	"CREATE INDEX outbox_hold ON outbox(hold_id);"
+	"CREATE UNIQUE INDEX outbox_once ON outbox(hold_id, kind, rcpt)"
+	" WHERE hold_id IS NOT NULL;"
+	"CREATE TABLE previews ("
+	" hold_id TEXT PRIMARY KEY,"
+	" sealed TEXT NOT NULL CHECK (substr(sealed, 1, 3) = 'p1.'),"
+	" created_t BIGINT NOT NULL,"
+	" expires_t BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX previews_expires_t ON previews(expires_t);"
+	"CREATE FUNCTION sendguard_previews_gone() RETURNS trigger"
+	" LANGUAGE plpgsql AS $$ BEGIN"
+	" IF TG_OP = 'DELETE' THEN DELETE FROM previews WHERE hold_id = OLD.id;"
+	" ELSIF NEW.status NOT IN ('pending', 'arriving') THEN"
+	" DELETE FROM previews WHERE hold_id = NEW.id; END IF;"
+	" RETURN NULL; END $$;"
+	"CREATE TRIGGER previews_gone AFTER UPDATE OF status OR DELETE ON holds"
+	" FOR EACH ROW EXECUTE FUNCTION sendguard_previews_gone();"
+	"CREATE TABLE approvals ("
+	" seq BIGSERIAL PRIMARY KEY,"
+	" hold_id TEXT NOT NULL REFERENCES holds(id) ON DELETE CASCADE,"
+	" verdict TEXT NOT NULL CHECK (verdict IN ('approve','reject')),"
+	" principal TEXT NOT NULL,"
+	" actor TEXT NOT NULL,"
+	" recorded_as TEXT NOT NULL,"
+	" checked TEXT NOT NULL DEFAULT '[]'"
+	"   CHECK (jsonb_typeof(checked::jsonb) = 'array'),"
+	" comment TEXT,"
+	" at TEXT NOT NULL, at_t BIGINT NOT NULL,"
+	" unix_user TEXT);"
+	"CREATE UNIQUE INDEX approvals_principal ON approvals(hold_id, principal);"
+	"CREATE UNIQUE INDEX approvals_actor ON approvals(hold_id, actor);"
+	"CREATE TABLE delegations ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" principal TEXT NOT NULL,"
+	" delegate TEXT NOT NULL,"
+	" since_t BIGINT NOT NULL,"
+	" until_t BIGINT NOT NULL,"
+	" until TEXT NOT NULL,"
+	" created TEXT NOT NULL,"
+	" created_by TEXT NOT NULL,"
+	" revoked_t BIGINT NOT NULL DEFAULT 0,"
+	" CHECK (principal <> delegate), CHECK (until_t > since_t));"
+	"CREATE INDEX delegations_delegate ON delegations(delegate, until_t);"
+	"CREATE INDEX delegations_principal ON delegations(principal, until_t);";
+
+/* Migrations of a PostgreSQL store: { from version, SQL } in order.
+ * The first PostgreSQL schema is SQLite's version 5; a later version
+ * appends its step here and to st_db.c's st_steps[]. */
+static const struct st_pg_step {
+	int to;
+	const char *sql;
+} st_pg_steps[] = {
+	{ 5, NULL },			/* created whole by st_pg_schema_sql */
+};
+
+/* -1: no meta table (not a sendguard store, or empty), else the
+ * version; ST_ERROR in *rc on a database error. */
+static int st_pg_version(st_store *st, st_rc *rc, sg_buf *err)
+{
+	PGresult *r = NULL;
+	int v = -1;
+
+	/* Whether meta exists first: a query that names a missing table
+	 * fails as a whole, whatever its WHERE says. */
+	*rc = st_pg_exec(st, "SELECT to_regclass('meta') IS NOT NULL", 0, NULL,
+			 &r, "look for the schema", err);
+	if (*rc != ST_OK)
+		return -1;
+	v = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? 0 : -1;
+	PQclear(r);
+	if (v < 0)
+		return -1;
+	v = -1;
+	*rc = st_pg_exec(st, "SELECT (SELECT value FROM meta WHERE key ="
+			 " 'schema_version'), (SELECT value FROM meta WHERE key ="
+			 " 'store_id')", 0, NULL, &r, "read the schema version", err);
+	if (*rc != ST_OK)
+		return -1;
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+		v = atoi(PQgetvalue(r, 0, 0));
+		if (!PQgetisnull(r, 0, 1))
+			snprintf(st->id, sizeof(st->id), "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	return v;
+}
+
+/* Takes the migration lock for this transaction, so that two `store
+ * init` or `store migrate` runs never interleave their steps. */
+static st_rc st_pg_schema_lock(st_store *st, sg_buf *err)
+{
+	return st_pg_simple(st, "SELECT pg_advisory_xact_lock(" ST_PG_SCHEMA_LOCK ")",
+			    "lock the schema", err);
+}
+
+struct st_pg_open {
+	bool create, migrate;
+	int from;			/* out: version found */
+};
+
+static st_rc st_pg_open_tx(st_store *st, void *arg, sg_buf *err)
+{
+	struct st_pg_open *o = arg;
+	st_rc rc = st_pg_schema_lock(st, err);
+	int v;
+
+	if (rc != ST_OK)
+		return rc;
+	v = st_pg_version(st, &rc, err);
+	o->from = v;
+	if (rc != ST_OK)
+		return rc;
+	if (v < 0 && o->create) {
+		const char *p[2];
+		char ver[16];
+
+		if (st_new_id(st->id) < 0) {
+			st_seterr(err, "store %s: getrandom failed", st->path);
+			return ST_ERROR;
+		}
+		st->id[0] = 's';
+		snprintf(ver, sizeof(ver), "%d", ST_SCHEMA_VERSION);
+		p[0] = ver;
+		p[1] = st->id;
+		if ((rc = st_pg_simple(st, st_pg_schema_sql, "create the schema",
+				       err)) != ST_OK)
+			return rc;
+		return st_pg_exec(st, "INSERT INTO meta VALUES ('schema_version', $1),"
+				  " ('store_id', $2)", 2, p, NULL,
+				  "record the schema version", err);
+	}
+	if (v < 0) {
+		st_seterr(err, "store %s: no sendguard schema in this database"
+			  " (sendguardctl store init creates it)", st->path);
+		return ST_ERROR;
+	}
+	if (v > ST_SCHEMA_VERSION) {
+		st_seterr(err, "store %s: schema version %d is newer than this"
+			  " sendguard's (%d): upgrade sendguard on this gateway",
+			  st->path, v, ST_SCHEMA_VERSION);
+		return ST_ERROR;
+	}
+	if (v < st_pg_steps[0].to) {
+		st_seterr(err, "store %s: schema version %d is not a PostgreSQL"
+			  " store's", st->path, v);
+		return ST_ERROR;
+	}
+	if (v < ST_SCHEMA_VERSION && !o->migrate) {
+		st_seterr(err, "store %s: schema version %d, this sendguard needs"
+			  " %d: run sendguardctl store migrate (once, with every"
+			  " gateway's sendguard upgraded)", st->path, v,
+			  ST_SCHEMA_VERSION);
+		return ST_ERROR;
+	}
+	for (size_t i = 0; i < sizeof(st_pg_steps) / sizeof(st_pg_steps[0]); i++) {
+		char ver[16];
+		const char *p[1] = { ver };
+
+		if (st_pg_steps[i].to <= v || st_pg_steps[i].sql == NULL)
+			continue;
+		if ((rc = st_pg_simple(st, st_pg_steps[i].sql, "migrate", err)) != ST_OK)
+			return rc;
+		snprintf(ver, sizeof(ver), "%d", st_pg_steps[i].to);
+		if ((rc = st_pg_exec(st, "UPDATE meta SET value = $1 WHERE key ="
+				     " 'schema_version'", 1, p, NULL,
+				     "record the schema version", err)) != ST_OK)
+			return rc;
+	}
+	return ST_OK;
+}
+
+/* "postgresql (host=... dbname=...)" without any password: the name
+ * errors and `doctor` show. The DSN holds none (sg_dsn_check), and
+ * libpq's parse is checked again here. */
+static char *st_pg_name(const char *dsn, sg_buf *err)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(dsn, &perr);
+	sg_buf name;
+
+	if (opts == NULL) {
+		st_seterr(err, "store postgresql: [store] dsn: %s",
+			  perr ? perr : "cannot be parsed");
+		PQfreemem(perr);
+		return NULL;
+	}
+	sg_buf_init(&name, 1024);
+	sg_buf_puts(&name, "postgresql (");
+	for (PQconninfoOption *o = opts; o->keyword != NULL; o++) {
+		if (o->val == NULL || *o->val == '\0')
+			continue;
+		if (strcmp(o->keyword, "password") == 0) {
+			st_seterr(err, "store postgresql: [store] dsn holds a password:"
+				  " use a password file (~/.pgpass, passfile=)");
+			PQconninfoFree(opts);
+			sg_buf_free(&name);
+			return NULL;
+		}
+		if (strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "port") == 0 ||
+		    strcmp(o->keyword, "dbname") == 0 || strcmp(o->keyword, "user") == 0)
+			sg_buf_printf(&name, "%s%s=%s", name.len > 12 ? " " : "",
+				      o->keyword, o->val);
+	}
+	sg_buf_putc(&name, ')');
+	PQconninfoFree(opts);
+	return sg_buf_steal(&name);
+}
+
+static st_store *st_pg_connect(const char *dsn, struct st_pg_open *o,
+			       sg_buf *err)
+{
+	char *name = dsn ? st_pg_name(dsn, err) : NULL;
+	st_store *st;
+	st_pg *pg;
+	st_rc rc;
+
+	if (name == NULL) {
+		if (dsn == NULL)
+			st_seterr(err, "store postgresql: no [store] dsn");
+		return NULL;
+	}
+	st = sg_xcalloc(1, sizeof(*st));
+	pg = sg_xcalloc(1, sizeof(*pg));
+	st->be = &st_pg_ops;
+	st->pg = pg;
+	st->path = name;
+	pthread_mutex_init(&st->mu, NULL);
+	pg->dsn = sg_xstrdup(dsn);
+	pg->conn = PQconnectdb(dsn);
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		const char *m = PQerrorMessage(pg->conn);
+		size_t n = strlen(m);
+
+		while (n > 0 && m[n - 1] == '\n')
+			n--;
+		st_seterr(err, "store %s: cannot connect: %.*s", st->path, (int)n, m);
+		st_close(st);
+		return NULL;
+	}
+	/* Times and numbers come back as text in our own formats; the
+	 * session must not reinterpret them. */
+	(void)PQsetClientEncoding(pg->conn, "UTF8");
+	rc = st_pg_simple(st, "SET client_min_messages = warning", "settings", err);
+	if (rc == ST_OK)
+		rc = st_pg_tx(st, st_pg_open_tx, o, err);
+	if (rc != ST_OK) {
+		st_close(st);
+		return NULL;
+	}
+	st->ident = false;
+	return st;
+}
+
+st_store *st_pg_open(const char *dsn, sg_buf *err)
+{
+	struct st_pg_open o = { false, false, 0 };
+
+	return st_pg_connect(dsn, &o, err);
+}
+
+st_store *st_pg_create(const char *dsn, sg_buf *err)
+{
+	struct st_pg_open o = { true, false, 0 };
+
+	return st_pg_connect(dsn, &o, err);
+}
+
+st_store *st_pg_migrate(const char *dsn, int *from, sg_buf *err)
+{
+	struct st_pg_open o = { false, true, 0 };
+	st_store *st = st_pg_connect(dsn, &o, err);
+
+	*from = o.from;
+	return st;
+}
+
+void st_pg_close(st_store *st)
+{
+	st_pg *pg = st->pg;
+
+	if (pg != NULL) {
+		PQfinish(pg->conn);
+		free(pg->dsn);
+	}
+	free(pg);
+	pthread_mutex_destroy(&st->mu);
+	free(st->lost);
+	free(st->path);
+	free(st);
+}
+
+int st_pg_schema_version(st_store *st)
+{
+	st_rc rc;
+	int v;
+
+	pthread_mutex_lock(&st->mu);
+	v = st_pg_version(st, &rc, NULL);
+	pthread_mutex_unlock(&st->mu);
+	return rc == ST_OK ? v : -1;
+}
+
+/* --------------------------------------------------------------- audit */
+
+struct st_pg_append {
+	const char *event, *hold_id, *queue_id, *actor, *unix_user, *detail;
+};
+
+/* Inside a transaction: the advisory lock, the head, the next record.
+ * The lock is held to COMMIT, so the next appender reads this record
+ * as its head. */
+static st_rc st_pg_append_tx(st_store *st, const struct st_pg_append *a,
+			     sg_buf *err)
+{
+	char prev[65], hash[65], ts[ST_TIME_SIZE], user[128], seq[32], tst[32];
+	const char *p[11];
+	PGresult *r = NULL;
+	st_audit_rec rec;
+	st_rc rc;
+
+	rc = st_pg_simple(st, "SELECT pg_advisory_xact_lock(" ST_PG_AUDIT_LOCK ")",
+			  "lock the audit chain", err);
+	if (rc == ST_OK)
+		rc = st_pg_exec(st, "SELECT seq, hash FROM audit ORDER BY seq DESC"
+				" LIMIT 1", 0, NULL, &r, "read the audit chain's head",
+				err);
+	if (rc != ST_OK)
+		return rc;
+	memset(&rec, 0, sizeof(rec));
+	snprintf(prev, sizeof(prev), "%s", ST_AUDIT_GENESIS);
+	/* No record yet: the genesis value. (A retention purge leaves its
+	 * anchor record, so the table is never empty again.) */
+	if (PQntuples(r) == 1) {
+		rec.seq = atoll(PQgetvalue(r, 0, 0));
+		snprintf(prev, sizeof(prev), "%s", PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+	if (a->unix_user == NULL)
+		st_effective_user(user, sizeof(user));
+	rec.seq++;
+	rec.ts_t = time(NULL);
+	st_time_iso(rec.ts_t, ts);
+	rec.ts = ts;
+	rec.event = a->event;
+	rec.hold_id = a->hold_id;
+	rec.queue_id = a->queue_id;
+	rec.actor = a->actor;
+	rec.unix_user = a->unix_user ? a->unix_user : user;
+	rec.detail = a->detail ? a->detail : "{}";
+	rec.prev_hash = prev;
+	st_audit_hash(prev, &rec, hash);
+	snprintf(seq, sizeof(seq), "%lld", rec.seq);
+	snprintf(tst, sizeof(tst), "%lld", (long long)rec.ts_t);
+	p[0] = seq;
+	p[1] = rec.ts;
+	p[2] = tst;
+	p[3] = rec.event;
+	p[4] = rec.hold_id;
+	p[5] = rec.queue_id;
+	p[6] = rec.actor;
+	p[7] = rec.unix_user;
+	p[8] = rec.detail;
+	p[9] = prev;
+	p[10] = hash;
+	return st_pg_exec(st, "INSERT INTO audit (seq, ts, ts_t, event, hold_id,"
+			  " queue_id, actor, unix_user, detail, prev_hash, hash)"
+			  " VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)", 11, p,
+			  NULL, "append an audit record", err);
+}
+
+static st_rc st_pg_append_step(st_store *st, void *arg, sg_buf *err)
+{
+	return st_pg_append_tx(st, arg, err);
+}
+
+st_rc st_pg_audit_append(st_store *st, const char *event, const char *hold_id,
+			 const char *queue_id, const char *actor,
+			 const char *unix_user, const char *detail_json,
+			 sg_buf *err)
+{
+	struct st_pg_append a = { event, hold_id, queue_id, actor, unix_user,
+				  detail_json };
+
+	if (event == NULL || *event == '\0') {
+		st_seterr(err, "store %s: audit record without an event", st->path);
+		return ST_INVALID;
+	}
+	if (detail_json != NULL && !sg_json_valid(detail_json, strlen(detail_json))) {
+		st_seterr(err, "store %s: audit detail is not valid JSON", st->path);
+		return ST_INVALID;
+	}
+	return st_pg_tx(st, st_pg_append_step, &a, err);
+}
+
+#define ST_PG_AUDIT_COLS "seq, ts, ts_t, event, hold_id, queue_id, actor," \
+			 " unix_user, detail, prev_hash, hash"
+
+static const char *st_pg_val(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static void st_pg_audit_row(const PGresult *r, int i, st_audit_rec *rec)
+{
+	rec->seq = atoll(PQgetvalue(r, i, 0));
+	rec->ts = st_pg_val(r, i, 1);
+	rec->ts_t = (time_t)atoll(PQgetvalue(r, i, 2));
+	rec->event = st_pg_val(r, i, 3);
+	rec->hold_id = st_pg_val(r, i, 4);
+	rec->queue_id = st_pg_val(r, i, 5);
+	rec->actor = st_pg_val(r, i, 6);
+	rec->unix_user = st_pg_val(r, i, 7);
+	rec->detail = st_pg_val(r, i, 8);
+	rec->prev_hash = st_pg_val(r, i, 9);
+	rec->hash = st_pg_val(r, i, 10);
+}
+
+/* Reads the audit records in pages of ST_PG_PAGE inside one REPEATABLE
+ * READ transaction (a consistent snapshot while writers go on), so a
+ * long chain is never held in memory at once. cb returns non-zero to
+ * stop. */
+#define ST_PG_PAGE 1000
+
+typedef int (*st_pg_rec_fn)(const st_audit_rec *r, void *ctx);
+
+static st_rc st_pg_audit_scan(st_store *st, const char *hold_id, time_t since,
+			      st_pg_rec_fn fn, void *ctx, sg_buf *err)
+{
+	char after[32] = "0", sincebuf[32];
+	st_rc rc;
+	bool stop = false;
+	/* A connection of its own (as SQLite's st_open_reader): the scan
+	 * holds no lock of the handle, so its callback may call the store
+	 * and the milter's threads go on writing meanwhile. */
+	st_store rd;
+	st_pg rpg;
+
+	memset(&rd, 0, sizeof(rd));
+	rd.be = st->be;
+	rd.pg = &rpg;
+	rd.path = st->path;
+	rpg.dsn = NULL;
+	rpg.conn = PQconnectdb(((st_pg *)st->pg)->dsn);
+	if (PQstatus(rpg.conn) != CONNECTION_OK) {
+		rc = st_pg_err(&rd, NULL, "connect a reader", err);
+		PQfinish(rpg.conn);
+		return rc;
+	}
+	st = &rd;
+
+	snprintf(sincebuf, sizeof(sincebuf), "%lld", (long long)since);
+	rc = st_pg_simple(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+			  "begin read", err);
+	/* Each page starts after the last seq seen: bounded by the number
+	 * of records, one page at a time. */
+	while (rc == ST_OK && !stop) {
+		const char *p[3] = { after, hold_id, sincebuf };
+		PGresult *r = NULL;
+		int n;
+
+		rc = st_pg_exec(st, "SELECT " ST_PG_AUDIT_COLS " FROM audit WHERE"
+				" seq > $1::bigint AND ($2::text IS NULL OR hold_id = $2)"
+				" AND ts_t >= $3::bigint ORDER BY seq LIMIT 1000", 3, p,
+				&r, "read the audit log", err);
+		if (rc != ST_OK)
+			break;
+		n = PQntuples(r);
+		for (int i = 0; i < n && !stop; i++) {
+			st_audit_rec rec;
+
+			st_pg_audit_row(r, i, &rec);
+			snprintf(after, sizeof(after), "%lld", rec.seq);
+			stop = fn(&rec, ctx) != 0;
+		}
+		PQclear(r);
+		if (n < ST_PG_PAGE)
+			break;
+	}
+	(void)st_pg_simple(st, rc == ST_OK ? "COMMIT" : "ROLLBACK", "end read", NULL);
+	PQfinish(rpg.conn);
+	return rc;
+}
+
+struct st_pg_walk {
+	st_store *st;
+	long long base;
+	char prev[65];
+	size_t n, bad;
+	const char *why;
+	sg_buf *err;
+};
+
+static int st_pg_walk_one(const st_audit_rec *r, void *ctx)
+{
+	struct st_pg_walk *w = ctx;
+	char hex[65];
+	long long want = w->base + (long long)w->n + 1;
+
+	if (r->seq != want)
+		w->why = "sequence gap (a record before it is missing)";
+	else if (r->prev_hash == NULL || strcmp(r->prev_hash, w->prev) != 0)
+		w->why = "prev_hash does not match the previous record";
+	else {
+		st_audit_hash(w->prev, r, hex);
+		if (r->hash == NULL || strcmp(r->hash, hex) != 0)
+			w->why = "hash does not match its fields (record changed)";
+	}
+	if (w->why) {
+		w->bad = r->seq > 0 ? (size_t)r->seq : (size_t)want;
+		st_seterr(w->err, "store %s: audit record %lld: %s", w->st->path,
+			  r->seq, w->why);
+		return 1;
+	}
+	snprintf(w->prev, sizeof(w->prev), "%s", r->hash);
+	w->n++;
+	return 0;
+}
+
+st_rc st_pg_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
+			 sg_buf *err)
+{
+	struct st_pg_walk w;
+	st_rc rc;
+
+	memset(&w, 0, sizeof(w));
+	w.st = st;
+	w.err = err;
+	snprintf(w.prev, sizeof(w.prev), "%s", ST_AUDIT_GENESIS);
+	rc = st_pg_audit_scan(st, NULL, 0, st_pg_walk_one, &w, err);
+	if (nrecords)
+		*nrecords = w.n;
+	if (bad_seq)
+		*bad_seq = w.bad;
+	if (rc == ST_OK && w.why)
+		return ST_CORRUPT;
+	return rc;
+}
+
+struct st_pg_list {
+	st_audit_cb cb;
+	void *ctx;
+};
+
+static int st_pg_list_one(const st_audit_rec *r, void *ctx)
+{
+	struct st_pg_list *l = ctx;
+
+	return l->cb(r, l->ctx);
+}
+
+st_rc st_pg_audit_list(st_store *st, const char *hold_id, time_t since,
+		       st_audit_cb cb, void *ctx, sg_buf *err)
+{
+	struct st_pg_list l = { cb, ctx };
+
+	return st_pg_audit_scan(st, hold_id, since, st_pg_list_one, &l, err);
+}
+
+/* -------------------------------------------------------------- nonces */
+
+struct st_pg_nonce {
+	const char *nonce;
+	time_t now;
+	long ttl;
+	int fresh;
+};
+
+static st_rc st_pg_nonce_step(st_store *st, void *arg, sg_buf *err)
+{
+	struct st_pg_nonce *n = arg;
+	char now[32], exp[32];
+	const char *p[2];
+	PGresult *r = NULL;
+	st_rc rc;
+
+	snprintf(now, sizeof(now), "%lld", (long long)n->now);
+	snprintf(exp, sizeof(exp), "%lld", (long long)n->now + n->ttl);
+	p[0] = now;
+	rc = st_pg_exec(st, "DELETE FROM nonces WHERE expires_t < $1::bigint", 1, p,
+			NULL, "nonces", err);
+	if (rc != ST_OK)
+		return rc;
+	p[0] = n->nonce;
+	p[1] = exp;
+	rc = st_pg_exec(st, "INSERT INTO nonces (nonce, expires_t) VALUES ($1,"
+			" $2::bigint) ON CONFLICT (nonce) DO NOTHING", 2, p, &r,
+			"nonces", err);
+	if (rc == ST_OK) {
+		n->fresh = strcmp(PQcmdTuples(r), "1") == 0;
+		PQclear(r);
+	}
+	return rc;
+}
+
+int st_pg_nonce_use(st_store *st, const char *nonce, time_t now, long ttl,
+		    sg_buf *err)
+{
+	struct st_pg_nonce n = { nonce, now, ttl, 0 };
+
+	if (nonce == NULL || *nonce == '\0' || ttl < 0) {
+		st_seterr(err, "store %s: empty nonce or negative lifetime", st->path);
+		return -1;
+	}
+	if (st_pg_tx(st, st_pg_nonce_step, &n, err) != ST_OK)
+		return -1;
+	return n.fresh;
+}
