@@ -192,8 +192,9 @@ $(BT)/pg/pg_store: tests/pg/pg_store.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -o $@ $< $(BT)/libsgsvc.a \
 		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS)
-pg-tests: $(BT)/sendguardctl $(BT)/pg/pg_store
+pg-tests: $(BT)/sendguardctl $(BT)/sendguard-milter $(BT)/pg/pg_store
 	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
+		SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_PGSTORE=$(CURDIR)/$(BT)/pg/pg_store bash tests/pg/run.sh
 
 unit: $(UNIT_BIN)

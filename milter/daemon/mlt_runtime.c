@@ -54,6 +54,13 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 
 		if ((rt->store = st_open_config(&sc, err)) == NULL)
 			goto fail;
+		if (!st_backend_complete(rt->store)) {
+			sg_buf_reset(err);
+			sg_buf_printf(err, "store %s: the %s store does not keep holds"
+				      " yet: the milter needs [store] backend = sqlite",
+				      st_path(rt->store), st_backend_name(rt->store));
+			goto fail;
+		}
 	}
 	keys_dir = sg_conf_path(rt->conf, "keys", "dir");
 	if ((rt->keys = ntf_keys_load(keys_dir, err)) == NULL)

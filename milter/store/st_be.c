@@ -33,6 +33,11 @@ const char *st_backend_name(const st_store *st)
 	return st->be->name;
 }
 
+bool st_backend_complete(const st_store *st)
+{
+	return st->be->complete;
+}
+
 static bool st_config_pg(const st_config *c)
 {
 	return c->backend != NULL && strcmp(c->backend, "postgresql") == 0;

@@ -906,6 +906,7 @@ void st_close_reader(sqlite3 *db)
 #define ST_OP_INIT_SQL(ret, name, params, args) .name = st_sql_##name,
 const st_ops st_sql_ops = {
 	.name = "sqlite",
+	.complete = true,
 	.close = st_sql_close,
 	ST_BACKEND_OPS(ST_OP_INIT_SQL)
 };

@@ -70,6 +70,7 @@
 #define ST_OP_FIELD(ret, name, params, args) ret (*name) params;
 typedef struct st_ops {
 	const char *name;		/* "sqlite", "postgresql" */
+	bool complete;			/* every function works (st_backend_complete) */
 	void (*close)(st_store *st);
 	ST_BACKEND_OPS(ST_OP_FIELD)
 } st_ops;

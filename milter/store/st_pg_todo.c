@@ -299,6 +299,7 @@ time_t st_pg_outbox_next_due(st_store *st)
 #define ST_OP_INIT_PG(ret, name, params, args) .name = st_pg_##name,
 const st_ops st_pg_ops = {
 	.name = "postgresql",
+	.complete = false,		/* until this file is empty */
 	.close = st_pg_close,
 	ST_BACKEND_OPS(ST_OP_INIT_PG)
 };

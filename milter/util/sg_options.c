@@ -170,8 +170,10 @@ const sg_option sg_options[] = {
 	{ "store", "backend", SG_OPT_ENUM, "sqlite", "sqlite|postgresql", 0, 0,
 	  "sqlite: the store is one file on this host ([store] path). "
 	  "postgresql: a PostgreSQL database ([store] dsn), for several "
-	  "gateways that share one decision store; not available in this "
-	  "version yet (the store refuses to open)." },
+	  "gateways that share one decision store. Not complete yet: it keeps "
+	  "the audit log and nonces (store init, store migrate, audit verify, "
+	  "doctor work on it), not holds; the milter and the page refuse to "
+	  "start on it (README: Store backends)." },
 	{ "store", "dsn", SG_OPT_STRING, "", NULL, 0, 0,
 	  "backend = postgresql: a libpq connection string (host=... dbname=... "
 	  "user=..., or a postgresql:// URI). Never a password: a password= "

@@ -125,6 +125,14 @@ web_app *web_app_new(const sg_conf *conf, sg_buf *err)
 				 sg_conf_str(conf, "store", "dsn") };
 
 		app->st = st_open_config(&sc, err);
+		if (app->st != NULL && !st_backend_complete(app->st)) {
+			sg_buf_reset(err);
+			sg_buf_printf(err, "store %s: the %s store does not keep holds"
+				      " yet: the page needs [store] backend = sqlite",
+				      st_path(app->st), st_backend_name(app->st));
+			st_close(app->st);
+			app->st = NULL;
+		}
 	}
 	free(store);
 	if (app->st == NULL) {
