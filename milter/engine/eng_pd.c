@@ -967,6 +967,99 @@ static void pd_records(pd_scan *sc)
 	pcre2_match_data_free(md);
 }
 
+/* ---- values in two columns ---------------------------------------------- */
+
+/* Whether header cell c is the heading h (plus a little: "記号(5桁)"). */
+static bool pd_heading(const pd_cell *c, const char *h)
+{
+	size_t hl = strlen(h);
+
+	return c->n >= hl && c->n <= hl + ENG_PD_HEADER_SLACK &&
+	       strncasecmp(c->s, h, hl) == 0;
+}
+
+/* An instance made of two cells of a row (sc->r's pattern must match
+ * the whole "A-B"); the headings are its keyword. [ls, le) is the row,
+ * for a rule that needs a person. */
+static void pd_add_pair(pd_scan *sc, const pd_cell *a, const pd_cell *b,
+			size_t ls, size_t le, pcre2_match_data *md)
+{
+	const eng_pd_rule *r = sc->r;
+	sg_buf v, digits;
+	PCRE2_SIZE *ov;
+
+	if (a->n == 0 || b->n == 0 || a->n + b->n > 64)
+		return;
+	sg_buf_init(&v, 160);
+	sg_buf_append(&v, a->s, a->n);
+	sg_buf_putc(&v, '-');
+	sg_buf_append(&v, b->s, b->n);
+	if (pcre2_match(r->re, (PCRE2_SPTR)v.data, v.len, 0, PCRE2_NO_UTF_CHECK, md,
+			sc->ctx->eng->mctx) < 0 ||
+	    (ov = pcre2_get_ovector_pointer(md), ov[0] != 0 || ov[1] != v.len)) {
+		sg_buf_free(&v);
+		return;
+	}
+	sg_buf_init(&digits, 64);
+	pd_digits(v.data, v.len, &digits);
+	if ((r->kind == ENG_PD_VALIDATED && !pd_validate(r, sg_buf_cstr(&digits), digits.len)) ||
+	    (r->person_window && !pd_person_near(sc, ls, le))) {
+		sg_buf_free(&digits);
+		sg_buf_free(&v);
+		return;
+	}
+	if (sc->ninst == sc->cap) {
+		sc->cap = sc->cap ? sc->cap * 2 : 16;
+		sc->inst = sg_xreallocarray(sc->inst, sc->cap, sizeof(pd_inst));
+	}
+	sc->inst[sc->ninst].key = pd_key(r, v.data, v.len, &digits);
+	sc->inst[sc->ninst].kw = true;
+	pd_example(sc, sc->inst[sc->ninst].key, v.data, v.len, &digits);
+	sc->ninst++;
+	sg_buf_free(&digits);
+	sg_buf_free(&v);
+}
+
+/*
+ * columns = A, B: a header row with a cell A and a cell B (記号 and 番号
+ * of a Japan Post account in columns of their own: a CSV, a spreadsheet,
+ * a table in a document or a PDF) makes, in each data row under it,
+ * the value under A and the value under B one instance "A-B", as if it
+ * had been written 12345-1234567. Rows are lines with two cells or more,
+ * as for tables; each line is read at most twice.
+ */
+static void pd_column_pairs(pd_scan *sc)
+{
+	pd_cell cells[ENG_PD_MAX_CELLS];
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(sc->r->re, NULL);
+	size_t i = 0, lines = 0;
+	long ca = -1, cb = -1;	/* the columns, while under a header */
+
+	while (i < sc->len && lines++ < ENG_PD_MAX_LINES && sc->ninst < ENG_PD_MAX_MATCHES) {
+		size_t le = pd_line_end(sc->text, sc->len, i), filled = 0;
+		size_t nc = pd_cells(sc->text + i, le - i, cells, ENG_PD_MAX_CELLS);
+		long a = -1, b = -1;
+
+		for (size_t c = 0; c < nc; c++) {
+			filled += cells[c].n > 0;
+			if (a < 0 && pd_heading(&cells[c], sc->r->columns[0]))
+				a = (long)c;
+			else if (b < 0 && pd_heading(&cells[c], sc->r->columns[1]))
+				b = (long)c;
+		}
+		if (a >= 0 && b >= 0) {
+			ca = a;
+			cb = b;
+		} else if (filled < 2) {
+			ca = cb = -1;
+		} else if (ca >= 0 && (size_t)ca < nc && (size_t)cb < nc) {
+			pd_add_pair(sc, &cells[ca], &cells[cb], i, le, md);
+		}
+		i = le + 1;
+	}
+	pcre2_match_data_free(md);
+}
+
 /* ---- grading and the finding ------------------------------------------- */
 
 static const char *pd_conf_name(int c)
@@ -1069,6 +1162,8 @@ static void pd_rule_scan(eng_ctx *ctx, const eng_pd_rule *r, const char *text,
 			pd_tables(&sc);
 		} else {
 			pd_collect_instances(&sc);
+			if (r->columns[0])
+				pd_column_pairs(&sc);
 		}
 	}
 	conf = pd_grade(&sc, &count);

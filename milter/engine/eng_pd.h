@@ -87,6 +87,7 @@ struct eng_pd_rule {
 	pcre2_code *person_re;	/* person_pattern: a person too (氏名 X) */
 	pcre2_code *not_in_line;	/* a line that names a place, a notice */
 	pcre2_code *not_before;	/* a date that opens a range (から) */
+	char *columns[2];	/* columns: headings whose values, "A-B", are one */
 };
 
 /* "low", "medium" or "high" to a level; -1 for anything else. */

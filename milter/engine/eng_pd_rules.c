@@ -111,6 +111,34 @@ static int eng_pd_keywords(eng_pd_rule *r, const sg_ini_pos *pos,
 	return 0;
 }
 
+/* columns = A, B: two headings, each a non-empty item. */
+static int eng_pd_columns(eng_pd_rule *r, const sg_ini_pos *pos,
+			  const char *value, sg_buf *err)
+{
+	const char *c = strchr(value, ','), *a = value, *ae, *b, *be;
+
+	ae = c ? c : value;
+	b = c ? c + 1 : value;
+	be = b + strlen(b);
+	while (a < ae && (*a == ' ' || *a == '\t'))
+		a++;
+	while (ae > a && (ae[-1] == ' ' || ae[-1] == '\t'))
+		ae--;
+	while (b < be && (*b == ' ' || *b == '\t'))
+		b++;
+	while (be > b && (be[-1] == ' ' || be[-1] == '\t'))
+		be--;
+	if (c == NULL || strchr(b, ',') || a == ae || b == be) {
+		sg_ini_error(err, pos, "columns", "expected two headings: A, B");
+		return -1;
+	}
+	free(r->columns[0]);
+	free(r->columns[1]);
+	r->columns[0] = sg_xstrndup(a, (size_t)(ae - a));
+	r->columns[1] = sg_xstrndup(b, (size_t)(be - b));
+	return 0;
+}
+
 static int eng_pd_number(unsigned long *slot, const sg_ini_pos *pos,
 			 const char *key, const char *value, unsigned long min,
 			 unsigned long max, sg_buf *err)
@@ -228,6 +256,8 @@ static int eng_pd_key(pd_loader *ld, const sg_ini_pos *pos, const char *key,
 	}
 	if (strcmp(key, "keywords") == 0)
 		return eng_pd_keywords(r, pos, value, err);
+	if (strcmp(key, "columns") == 0)
+		return eng_pd_columns(r, pos, value, err);
 	if (strcmp(key, "window") == 0)
 		return eng_pd_number(&r->window, pos, key, value, 1, ENG_PD_MAX_WINDOW, err);
 	if (strcmp(key, "min_count") == 0)
@@ -283,6 +313,8 @@ static const char *eng_pd_check(const eng_pd_rule *r)
 		return "a keyword rule needs keywords, keyword_pattern or person_window";
 	if (r->person_re && r->person_window == 0)
 		return "person_pattern needs person_window";
+	if (r->columns[0] && r->kind != ENG_PD_KEYWORD && r->kind != ENG_PD_VALIDATED)
+		return "columns is for validated and keyword rules";
 	return NULL;
 }
 
@@ -376,6 +408,8 @@ void eng_pd_free(eng_engine *eng)
 			free(r->keywords[k]);
 		free(r->keywords);
 		free(r->kw_pattern);
+		free(r->columns[0]);
+		free(r->columns[1]);
 	}
 	free(eng->pd);
 	eng->pd = NULL;

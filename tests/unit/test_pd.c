@@ -349,6 +349,28 @@ START_TEST(test_roster_table_name_headers_as_forms_write_them)
 }
 END_TEST
 
+/* Issue 17: 記号 and 番号 in columns of their own (a CSV; a table row of
+ * a document or PDF, cells tab-separated): the two values of one row
+ * are one Japan Post account (rules: columns = 記号, 番号), and the 番号
+ * is not a bank account. Other values under such headings are not. */
+START_TEST(test_japan_post_symbol_and_number_in_columns_are_one_account)
+{
+	scan(NULL, MAIL("x", "振込先（ゆうちょ銀行）\r\nNo.,氏名,記号,番号\r\n1,岩田 修,12340,1234567\r\n"
+			     "2,森下 さやか,17720,23456781\r\n"));
+	ck_assert_ptr_nonnull(find("japan-post-account"));
+	ck_assert_uint_eq(find("japan-post-account")->count, 2);
+	ck_assert_ptr_null(find("bank-account"));
+	assert_hidden("1234567");
+	assert_hidden("23456781");
+	scan(NULL, MAIL("x", "受取口座一覧\r\n氏名\t記号(5桁)\t番号(8桁)\r\n大野 健太\t13570\t76543210\r\n"));
+	ck_assert_ptr_nonnull(find("japan-post-account"));
+	/* part numbers, a 記号 that is no account's, no 記号 column */
+	scan(NULL, MAIL("x", "品名\t記号\t番号\r\nボルト\tA-1\t100\r\nナット\t25000\t1234567\r\n"
+			     "受付\t番号\r\n1\t1234567\r\n"));
+	ck_assert_ptr_null(find("japan-post-account"));
+}
+END_TEST
+
 /* ... and only about a person (POLICY.md). */
 START_TEST(test_birth_date_about_no_one_is_not_personal_data)
 {
@@ -985,6 +1007,7 @@ int main(void)
 	tcase_add_test(tc, test_birth_date_about_no_one_is_not_personal_data);
 	tcase_add_test(tc, test_birth_date_columns);
 	tcase_add_test(tc, test_roster_table_name_headers_as_forms_write_them);
+	tcase_add_test(tc, test_japan_post_symbol_and_number_in_columns_are_one_account);
 	tcase_add_test(tc, test_names_as_japanese_mail_writes_them);
 	tcase_add_test(tc, test_special_care_phrasing_about_a_named_person);
 	tcase_add_test(tc, test_facility_phones_are_not_a_roster_people_phones_are);
