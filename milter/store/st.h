@@ -532,6 +532,16 @@ st_rc st_audit_append(st_store *st, const char *event, const char *hold_id,
 		      const char *queue_id, const char *actor,
 		      const char *unix_user, const char *detail_json,
 		      sg_buf *err);
+/* Several records in one transaction (one fsync), chained in the
+ * array's order; all or none are written. The fields are those of
+ * st_audit_append(). The milter's accept records go this way
+ * (mlt_auditq.c: group commit). */
+typedef struct st_audit_new {
+	const char *event, *hold_id, *queue_id, *actor, *unix_user;
+	const char *detail_json;
+} st_audit_new;
+st_rc st_audit_append_batch(st_store *st, const st_audit_new *recs, size_t n,
+			    sg_buf *err);
 /* Recomputes the chain. ST_OK: intact, *nrecords counted, *bad_seq 0.
  * ST_CORRUPT: *bad_seq is the first record that does not verify (its
  * fields, its link or its sequence number), err says how. Removing

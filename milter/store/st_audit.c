@@ -6,6 +6,7 @@
  *
  *	st_rc st_audit_append(st, event, hold_id, queue_id, actor,
  *			      unix_user, detail_json, err);
+ *	st_rc st_audit_append_batch(st, recs, n, err);
  *	st_rc st_audit_verify(st, &nrecords, &bad_seq, err);
  *	st_rc st_audit_list(st, hold_id, since, cb, ctx, err);
  * DESCRIPTION
@@ -175,6 +176,66 @@ st_rc st_sql_audit_append(st_store *st, const char *event, const char *hold_id,
 		return ST_INVALID;
 	}
 	return st_tx(st, st_audit_append_step, &a, err);
+}
+
+struct st_batch_args {
+	const st_audit_new *recs;
+	size_t n;
+};
+
+/* The head is read once (the transaction holds the write lock, so it
+ * cannot move), then the records chain on one another in their order. */
+static st_rc st_audit_batch_step(st_store *st, void *arg, sg_buf *err)
+{
+	const struct st_batch_args *a = arg;
+	char prev[65], hash[65], ts[ST_TIME_SIZE], user[128];
+	long long seq;
+	st_audit_rec r;
+	st_rc rc;
+
+	if ((rc = st_audit_head(st, &seq, prev, err)) != ST_OK)
+		return rc;
+	st_effective_user(user, sizeof(user));
+	for (size_t i = 0; i < a->n; i++) {
+		const st_audit_new *in = &a->recs[i];
+
+		memset(&r, 0, sizeof(r));
+		r.seq = ++seq;
+		r.ts_t = time(NULL);
+		st_time_iso(r.ts_t, ts);
+		r.ts = ts;
+		r.event = in->event;
+		r.hold_id = in->hold_id;
+		r.queue_id = in->queue_id;
+		r.actor = in->actor;
+		r.unix_user = in->unix_user ? in->unix_user : user;
+		r.detail = in->detail_json ? in->detail_json : "{}";
+		r.prev_hash = prev;
+		st_audit_hash(prev, &r, hash);
+		r.hash = hash;
+		if ((rc = st_audit_insert(st, &r, err)) != ST_OK)
+			return rc;
+		memcpy(prev, hash, sizeof(prev));
+	}
+	return ST_OK;
+}
+
+st_rc st_audit_append_batch(st_store *st, const st_audit_new *recs, size_t n,
+			    sg_buf *err)
+{
+	struct st_batch_args a = { recs, n };
+
+	if (n == 0)
+		return ST_OK;
+	/* Checked before the transaction: one bad record must not cost
+	 * the others a rollback after they were hashed. */
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].event == NULL || *recs[i].event == '\0') {
+			st_seterr(err, "store %s: audit record without an event",
+				  st->path);
+			return ST_INVALID;
+		}
+	return st_tx(st, st_audit_batch_step, &a, err);
 }
 
 static void st_audit_row(sqlite3_stmt *s, st_audit_rec *r)
