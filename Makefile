@@ -181,6 +181,13 @@ $(BT)/unit/test_web: tests/unit/test_web.c $(BT)/libsgweb.a $(BT)/libsgsvc.a $(B
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgweb.a \
 		$(BT)/libsgsvc.a $(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
+# The accept records' queue is the daemon's, without libmilter.
+$(BT)/unit/test_auditq: tests/unit/test_auditq.c $(BT)/obj/milter/daemon/mlt_auditq.o $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< \
+		$(BT)/obj/milter/daemon/mlt_auditq.o $(BT)/libsgsvc.a $(BT)/libsgengine.a \
+		$(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
+
 $(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
 	@pkg-config --exists check || { echo "pkg-config: package check not found (Debian: make deps)" >&2; exit 1; }

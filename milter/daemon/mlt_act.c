@@ -24,6 +24,7 @@
  *	mode = monitor: the verdict is logged and recorded, nothing else.
  */
 #include "daemon/mlt.h"
+#include "daemon/mlt_auditq.h"
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
@@ -86,12 +87,25 @@ static void mlt_cats(mlt_job *j)
 		sg_buf_printf(&j->cats, "%s%s", i ? "," : "", cats[i]);
 }
 
+/* The accept records' queue (mlt_audit_start below), or NULL. */
+static mlt_aq *mlt_audit_q;
+
+/* A write on the message path worked or failed: the queue takes no
+ * new record while the store is known to fail (mlt_auditq.h). */
+static void mlt_audit_store_ok(bool ok)
+{
+	if (mlt_audit_q != NULL)
+		mlt_aq_set_failing(mlt_audit_q, !ok);
+}
+
 /* A lost store (deleted, replaced, truncated, its WAL removed:
  * st_check) fails every message until it is repaired and the milter
  * restarted: that is logged once, as critical, not once per message. */
 static void mlt_store_error(mlt_job *j, const char *what, st_rc rc,
 			    const sg_buf *err)
 {
+	if (rc != ST_INVALID)
+		mlt_audit_store_ok(false);
 	if (rc == ST_LOST) {
 		if (st_lost_first(j->rt->store))
 			mlt_log(LOG_CRIT, "%s; answering %s to every message that needs"
@@ -157,20 +171,142 @@ static void mlt_verdict_detail(mlt_job *j, sg_buf *out)
 	free(sender);
 }
 
+/*
+ * Group commit (issue 21): the verdict record of mail that leaves now
+ * (accept, log, bcc; no delay) goes to a bounded queue that one thread
+ * appends in batches, one transaction and one fsync per batch, off the
+ * message path. Every other record (hold, delay, reject, a monitored
+ * verdict that would have held or rejected) is written here, before
+ * the answer, as before: a hold is never acknowledged before its
+ * record is on disk. A full queue tempfails the mail; a stopped one,
+ * one whose store is failing (the mail then gets failure_action while
+ * the synchronous write fails, as before), or [milter] audit_queue = 0
+ * means the synchronous write.
+ */
+static unsigned long mlt_audit_fails;	/* flusher thread only */
+
+#define MLT_AUDIT_RETRY_MS 200
+/* SIGTERM, reload: past one busy timeout (10 s), within the 30 s the
+ * tests and a service manager allow a stop. */
+#define MLT_AUDIT_DRAIN_MS 15000
+
+static int mlt_audit_flush(void *arg, const mlt_aq_rec *recs, size_t n)
+{
+	mlt_rt *rt = mlt_rt_get();
+	st_audit_new *v;
+	sg_buf err;
+	st_rc rc;
+
+	(void)arg;
+	if (rt == NULL)
+		return -1;	/* shut down already: mlt_audit_stop reports */
+	v = sg_xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i].event = recs[i].event;
+		v[i].queue_id = recs[i].queue_id;
+		v[i].actor = recs[i].actor;
+		v[i].detail_json = recs[i].detail;
+	}
+	sg_buf_init(&err, 4096);
+	rc = st_audit_append_batch(rt->store, v, n, &err);
+	/* Logged on the first failure and then every 50th retry (about
+	 * every 10 s), and once when it recovers, not 5 times a second. */
+	if (rc != ST_OK) {
+		if (mlt_audit_fails++ % 50 == 0 &&
+		    (rc != ST_LOST || st_lost_first(rt->store)))
+			mlt_log(LOG_ERR, "cannot write %zu queued accept record%s (kept,"
+				" retried; new mail is tempfailed when the queue is"
+				" full): %s", n, n == 1 ? "" : "s", sg_buf_cstr(&err));
+	} else if (mlt_audit_fails > 0) {
+		mlt_log(LOG_NOTICE, "queued accept records written again after %lu"
+			" failed attempt%s", mlt_audit_fails,
+			mlt_audit_fails == 1 ? "" : "s");
+		mlt_audit_fails = 0;
+	}
+	sg_buf_free(&err);
+	free(v);
+	mlt_rt_put(rt);
+	return rc == ST_OK ? 0 : -1;
+}
+
+int mlt_audit_start(const sg_conf *conf)
+{
+	long long max = sg_conf_num(conf, "milter", "audit_queue");
+
+	if (max <= 0)
+		return 0;	/* every record written before the answer */
+	mlt_audit_q = mlt_aq_start((size_t)max,
+				   (unsigned)sg_conf_num(conf, "milter", "audit_flush_ms"),
+				   MLT_AUDIT_RETRY_MS, mlt_audit_flush, NULL);
+	if (mlt_audit_q == NULL) {
+		mlt_log(LOG_ERR, "cannot start the audit flusher thread: every"
+			" record is written before the answer");
+		return -1;
+	}
+	return 0;
+}
+
+void mlt_audit_drain(void)
+{
+	if (mlt_audit_q != NULL && mlt_aq_drain(mlt_audit_q, MLT_AUDIT_DRAIN_MS) < 0)
+		mlt_log(LOG_ERR, "%zu accept records still queued (store not"
+			" writable); they stay queued and are retried",
+			mlt_aq_pending(mlt_audit_q));
+}
+
+void mlt_audit_stop(void)
+{
+	size_t left;
+
+	if (mlt_audit_q == NULL)
+		return;
+	left = mlt_aq_stop(mlt_audit_q, MLT_AUDIT_DRAIN_MS);
+	if (left > 0)
+		mlt_log(LOG_CRIT, "%zu accept record%s could not be written to the"
+			" audit log before stopping (store not writable): that mail"
+			" left without its record", left, left == 1 ? "" : "s");
+	mlt_aq_free(mlt_audit_q);
+	mlt_audit_q = NULL;
+}
+
+/* Mail that leaves now, whose record may follow it by a window. */
+static bool mlt_verdict_queued(const mlt_job *j)
+{
+	return j->res.delay <= 0 &&
+	       (j->res.verdict == ENG_ACT_ACCEPT || j->res.verdict == ENG_ACT_LOG ||
+		j->res.verdict == ENG_ACT_BCC);
+}
+
+/* 0 recorded (or queued), -1 store error (failure_action), -2 the
+ * queue is full (tempfail). */
 static int mlt_audit_verdict(mlt_job *j)
 {
 	sg_buf detail, err;
-	st_rc rc;
+	st_rc rc = ST_OK;
+	mlt_aq_rc q = MLT_AQ_STOPPED;
 
 	sg_buf_init(&detail, SG_BUF_UNLIMITED);
 	sg_buf_init(&err, 4096);
 	mlt_verdict_detail(j, &detail);
-	rc = st_audit_append(j->rt->store, "verdict", NULL, j->m->queue_id, "milter",
-			     NULL, sg_buf_cstr(&detail), &err);
-	if (rc != ST_OK)
-		mlt_store_error(j, "cannot record the verdict", rc, &err);
+	if (mlt_audit_q != NULL && mlt_verdict_queued(j))
+		q = mlt_aq_push(mlt_audit_q, "verdict", j->m->queue_id, "milter",
+				sg_buf_cstr(&detail));
+	if (q == MLT_AQ_FULL)
+		mlt_log(LOG_WARNING, "queue_id=%s: audit queue full (%zu records not"
+			" yet written): answering tempfail", j->m->queue_id,
+			mlt_aq_pending(mlt_audit_q));
+	if (q == MLT_AQ_STOPPED || q == MLT_AQ_FAILING) {
+		rc = st_audit_append(j->rt->store, "verdict", NULL, j->m->queue_id,
+				     "milter", NULL, sg_buf_cstr(&detail), &err);
+		if (rc != ST_OK)
+			mlt_store_error(j, "cannot record the verdict", rc, &err);
+		else if (q == MLT_AQ_FAILING)
+			mlt_audit_store_ok(true);
+	}
 	sg_buf_free(&detail);
 	sg_buf_free(&err);
+	if (q == MLT_AQ_FULL)
+		return -2;
 	return rc == ST_OK ? 0 : -1;
 }
 
@@ -401,6 +537,8 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	sg_buf_free(&sealed);
 	if (rc != ST_OK)
 		mlt_store_error(j, "cannot record the hold", rc, &err);
+	else
+		mlt_audit_store_ok(true);
 	sg_buf_free(&fj);
 	sg_buf_free(&aj);
 	sg_buf_free(&err);
@@ -498,7 +636,16 @@ static sfsistat mlt_delay(mlt_job *j)
 
 static sfsistat mlt_outbound(mlt_job *j)
 {
-	if (mlt_audit_verdict(j) < 0)
+	int recorded = mlt_audit_verdict(j);
+
+	if (recorded == -2) {
+		/* Not failure_action: the queue frees itself within a few
+		 * flushes once the store is writable; the sender retries. */
+		smfi_setreply(j->ctx, "451", "4.7.1",
+			      "sendguard is busy, try again later");
+		return SMFIS_TEMPFAIL;
+	}
+	if (recorded < 0)
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "audit log unwritable"));
 	if (j->res.monitor) {
 		char delay[64] = "";

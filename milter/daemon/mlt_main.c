@@ -598,9 +598,14 @@ static int mlt_run(const char *conf_path, bool foreground)
 	pthread_create(&tid, NULL, mlt_reload_thread, &usr1);
 	pthread_detach(tid);
 	mlt_notifier_start();
+	mlt_audit_start(conf);
 	mlt_log(LOG_INFO, "sendguard-milter %s listening on %s", SG_VERSION,
 		sg_conf_str(conf, "milter", "socket"));
 	rc = smfi_main() == MI_SUCCESS ? 0 : MLT_EX_OSERR;
+	/* Before the runtime goes: the queued accept records are written
+	 * (SIGTERM loses none); a message still finishing afterwards
+	 * writes its record itself. */
+	mlt_audit_stop();
 	mlt_notifier_stop();
 	mlt_log(LOG_INFO, "sendguard-milter stopped");
 	mlt_pid_file(conf, false);

@@ -160,6 +160,9 @@ int mlt_rt_reload(sg_buf *err)
 
 	if (rt == NULL)
 		return -1;
+	/* The records queued under the old runtime go to its store before
+	 * the new one (whose [store] path may differ) takes over. */
+	mlt_audit_drain();
 	pthread_mutex_lock(&mlt_rt_lock);
 	rt->generation = ++mlt_rt_gen;
 	rt->refs = 1;

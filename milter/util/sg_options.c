@@ -166,6 +166,20 @@ const sg_option sg_options[] = {
 	  "libmilter's timeout for reads and writes to the MTA." },
 	{ "milter", "pid_file", SG_OPT_PATH, "", NULL, 0, 0,
 	  "Write the process id here (empty: none)." },
+	{ "milter", "audit_queue", SG_OPT_INT, "1024", NULL, 0, 1000000,
+	  "Group commit of the audit records of mail that leaves now (accept, "
+	  "log, bcc): up to this many wait in memory and one thread appends "
+	  "them in batches, one transaction and one fsync per batch, instead "
+	  "of one fsync inside each message. When the store cannot be written "
+	  "they stay queued and are retried; when the queue is full new mail "
+	  "is tempfailed, so a record is never dropped. Records of held, "
+	  "delayed and rejected mail are always written before the answer. "
+	  "0: every record before the answer. Read at start." },
+	{ "milter", "audit_flush_ms", SG_OPT_INT, "5", NULL, 0, 1000,
+	  "Batches of queued accept records start at most this often (ms). "
+	  "A kill -9 can lose at most the accept records of about this window "
+	  "plus one write; a SIGTERM or a reload writes them all first. Read "
+	  "at start." },
 
 	{ "store", "backend", SG_OPT_ENUM, "sqlite", "sqlite|postgresql", 0, 0,
 	  "sqlite: the store is one file on this host ([store] path). "

@@ -29,6 +29,9 @@
 #	PDF text workers are other processes and are not counted).
 #
 #	SG_TARGETS="clean held big rss" chooses the parts (default all).
+#	SG_BENCH_CONF="milter.audit_queue=0 ..." passes configuration
+#	overrides to the milter (milter_setup), e.g. to measure the same
+#	binary with and without a setting in the same conditions.
 #	Not part of `make test`: figures depend on the machine and its load.
 here=$(cd "$(dirname "$0")" && pwd)
 SG_SRCDIR=${SG_SRCDIR:-$(cd "$here/../.." && pwd)}
@@ -52,7 +55,8 @@ sg_install_traps
 pf_setup "default_process_limit = 100" "smtpd_client_connection_count_limit = 0" \
 	"smtpd_client_connection_rate_limit = 0" "smtpd_client_message_rate_limit = 0" \
 	"message_size_limit = 62914560"
-milter_setup
+# shellcheck disable=SC2086 # a list of overrides, split on purpose
+milter_setup ${SG_BENCH_CONF:-}
 sink_start discard
 pf_start
 milter_start || die "the milter did not start"
