@@ -102,9 +102,11 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client_addr);
 sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why);
 /* The accept records' group commit (mlt_auditq.h): started once with
  * [milter] audit_queue and audit_flush_ms (read at start only), drained
- * before a reload swaps the runtime, stopped (drained) at exit. */
+ * before a reload swaps the runtime and unproven after it (the next
+ * record is written synchronously), stopped (drained) at exit. */
 int mlt_audit_start(const sg_conf *conf);
 void mlt_audit_drain(void);
+void mlt_audit_unproven(void);
 void mlt_audit_stop(void);
 
 /* mlt_notice.c: notices sendguard sends, and recognising them */

@@ -243,15 +243,29 @@ int mlt_audit_start(const sg_conf *conf)
 			" record is written before the answer");
 		return -1;
 	}
+	/* Not known to work yet (a store opened read-only, say): the
+	 * first record is written before its answer, and only once a
+	 * write worked does the queue take records. */
+	mlt_aq_set_failing(mlt_audit_q, true);
 	return 0;
 }
 
 void mlt_audit_drain(void)
 {
-	if (mlt_audit_q != NULL && mlt_aq_drain(mlt_audit_q, MLT_AUDIT_DRAIN_MS) < 0)
+	if (mlt_audit_q == NULL)
+		return;
+	if (mlt_aq_drain(mlt_audit_q, MLT_AUDIT_DRAIN_MS) < 0)
 		mlt_log(LOG_ERR, "%zu accept records still queued (store not"
 			" writable); they stay queued and are retried",
 			mlt_aq_pending(mlt_audit_q));
+}
+
+void mlt_audit_unproven(void)
+{
+	/* A new runtime's store is not known to work yet either: until a
+	 * write worked, records go synchronously to their own message's
+	 * store. */
+	mlt_audit_store_ok(false);
 }
 
 void mlt_audit_stop(void)

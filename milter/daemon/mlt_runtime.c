@@ -169,6 +169,7 @@ int mlt_rt_reload(sg_buf *err)
 	old = mlt_rt_current;
 	mlt_rt_current = rt;
 	pthread_mutex_unlock(&mlt_rt_lock);
+	mlt_audit_unproven();
 	mlt_rt_put(old);
 	return 0;
 }

@@ -171,8 +171,9 @@ const sg_option sg_options[] = {
 	  "log, bcc): up to this many wait in memory and one thread appends "
 	  "them in batches, one transaction and one fsync per batch, instead "
 	  "of one fsync inside each message. When the store cannot be written "
-	  "they stay queued and are retried; when the queue is full new mail "
-	  "is tempfailed, so a record is never dropped. Records of held, "
+	  "they stay queued and are retried, and new mail gets failure_action "
+	  "as before until it can; when the queue is full new mail is "
+	  "tempfailed, so a record is never dropped. Records of held, "
 	  "delayed and rejected mail are always written before the answer. "
 	  "0: every record before the answer. Read at start." },
 	{ "milter", "audit_flush_ms", SG_OPT_INT, "5", NULL, 0, 1000,
