@@ -101,17 +101,22 @@ static void mlt_audit_store_ok(bool ok)
 /* A lost store (deleted, replaced, truncated, its WAL removed:
  * st_check) fails every message until it is repaired and the milter
  * restarted: that is logged once, as critical, not once per message. */
+static void mlt_store_lost(mlt_rt *rt, const sg_buf *err)
+{
+	if (st_lost_first(rt->store))
+		mlt_log(LOG_CRIT, "%s; answering %s to every message that needs"
+			" the store until it is repaired and the milter"
+			" restarted", sg_buf_cstr(err),
+			sg_conf_str(rt->conf, "milter", "failure_action"));
+}
+
 static void mlt_store_error(mlt_job *j, const char *what, st_rc rc,
 			    const sg_buf *err)
 {
 	if (rc != ST_INVALID)
 		mlt_audit_store_ok(false);
 	if (rc == ST_LOST) {
-		if (st_lost_first(j->rt->store))
-			mlt_log(LOG_CRIT, "%s; answering %s to every message that needs"
-				" the store until it is repaired and the milter"
-				" restarted", sg_buf_cstr(err),
-				sg_conf_str(j->rt->conf, "milter", "failure_action"));
+		mlt_store_lost(j->rt, err);
 		return;
 	}
 	mlt_log(LOG_ERR, "queue_id=%s: %s: %s", j->m->queue_id, what, sg_buf_cstr(err));
@@ -210,13 +215,18 @@ static int mlt_audit_flush(void *arg, const mlt_aq_rec *recs, size_t n)
 	sg_buf_init(&err, 4096);
 	rc = st_audit_append_batch(rt->store, v, n, &err);
 	/* Logged on the first failure and then every 50th retry (about
-	 * every 10 s), and once when it recovers, not 5 times a second. */
-	if (rc != ST_OK) {
-		if (mlt_audit_fails++ % 50 == 0 &&
-		    (rc != ST_LOST || st_lost_first(rt->store)))
+	 * every 10 s), and once when it recovers, not 5 times a second; a
+	 * lost store once in all, as on the message path. */
+	if (rc == ST_LOST) {
+		if (mlt_audit_fails++ == 0)
+			mlt_log(LOG_ERR, "cannot write %zu queued accept record%s: the"
+				" store is lost", n, n == 1 ? "" : "s");
+		mlt_store_lost(rt, &err);
+	} else if (rc != ST_OK) {
+		if (mlt_audit_fails++ % 50 == 0)
 			mlt_log(LOG_ERR, "cannot write %zu queued accept record%s (kept,"
-				" retried; new mail is tempfailed when the queue is"
-				" full): %s", n, n == 1 ? "" : "s", sg_buf_cstr(&err));
+				" retried; meanwhile new mail gets failure_action): %s",
+				n, n == 1 ? "" : "s", sg_buf_cstr(&err));
 	} else if (mlt_audit_fails > 0) {
 		mlt_log(LOG_NOTICE, "queued accept records written again after %lu"
 			" failed attempt%s", mlt_audit_fails,
