@@ -291,7 +291,7 @@ e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(BT)/sendguard-web $(B)/sendguar
 FUZZ_CC      ?= clang-14
 FUZZ_SECONDS ?= 60
 FZ           := build/fuzz
-FUZZ_TARGETS := scan hdr addr charset attach ole pdf rules conf crypt
+FUZZ_TARGETS := scan hdr addr charset attach ole pdf rules conf crypt json
 FUZZ_FLAGS   := $(BASE_CFLAGS) -O1 -fsanitize=address,undefined,fuzzer-no-link \
 	-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
 	-DSG_FUZZ_SRCDIR=\"$(CURDIR)\" -Itests/fuzz

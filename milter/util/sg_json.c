@@ -379,7 +379,7 @@ static void jp_members(const unsigned char *start, const unsigned char *end,
 			 * in it matches no caller's key. */
 			if (seen[i] ||
 			    key->len != strlen(keys[i]) ||
-			    memcmp(key->data, keys[i], key->len) != 0)
+			    (key->len > 0 && memcmp(key->data, keys[i], key->len) != 0))
 				continue;
 			seen[i] = true;
 			if (jp_render(vs, j.p, t, &vbuf[i]))
