@@ -423,6 +423,27 @@ static void eng_base64_check(GMimeDataWrapper *w, eng_b64_check *chk)
 				foreign_after |= v < 0 && c != '=' && !g_ascii_isspace(c);
 				continue;
 			}
+			/* The bulk of a part (issue 21: this loop was a fifth
+			 * of the milter's time on a 10 MB mail): a letter
+			 * before any '=' and not after a blank line (nls < 2)
+			 * can end nothing, start no trailer and find no
+			 * damage below; it only counts and is remembered.
+			 * So is the run of letters after it: one tight loop. */
+			if (v >= 0 && npad == 0 && nls < 2) {
+				ssize_t j = i;
+
+				do {
+					if (nalpha % 4 < 3)
+						last[nalpha % 4] = v;
+					nalpha++;
+					j++;
+				} while (j < n && (v = sg_b64val((unsigned char)chunk[j])) >= 0);
+				nls = 0;
+				/* the loop's own i++, off++ step over the last one */
+				off += (size_t)(j - i - 1);
+				i = j - 1;
+				continue;
+			}
 			/* The end of the base64: whole groups, then '=' padding
 			 * or a blank line, then something (unpadded: a byte no
 			 * base64 has). */
