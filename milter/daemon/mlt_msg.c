@@ -14,6 +14,7 @@
  *	CRLF so that the engine sees what the sender sent.
  */
 #include "daemon/mlt.h"
+#include "engine/eng_pages.h"
 #include "util/sg_mem.h"
 
 #include <errno.h>
@@ -207,6 +208,10 @@ int mlt_msg_map(mlt_msg *m, const unsigned char **data, size_t *len, void **cook
 		*data = p;
 		*len = (size_t)size;
 		*cookie = p;
+		/* Read-only: the engine's passes hand back what they have
+		 * read (issue 21), so a 10 MB message is not resident whole
+		 * in the milter while it is scanned. */
+		eng_pages_add(p, (size_t)size);
 		return 0;
 	} else {
 		sg_buf *all = sg_xmalloc(sizeof(*all));
@@ -228,6 +233,8 @@ void mlt_msg_release(mlt_msg *m, void *cookie)
 		return;
 	if (m->spool_fd >= 0) {
 		off_t size = lseek(m->spool_fd, 0, SEEK_END);
+
+		eng_pages_remove(cookie);
 		munmap(cookie, (size_t)size);
 	} else {
 		sg_buf_free(cookie);

@@ -35,6 +35,7 @@
 #include "engine/eng_rawhdr.h"
 #include "engine/eng_sniff.h"
 #include "engine/eng_stream.h"
+#include "engine/eng_pages.h"
 #include "engine/eng_text.h"
 #include "util/sg_b64.h"
 #include "util/sg_mem.h"
@@ -637,6 +638,9 @@ static bool eng_leaf_map(GMimeDataWrapper *w, eng_b64_check *damaged, eng_conten
 		if (ok) {
 			c->data = c->map;
 			c->len = (size_t)st.st_size;
+			/* Readers get it as const bytes: what they have
+			 * passed may go back to the page cache. */
+			eng_pages_add(c->map, c->len);
 		} else {
 			c->map = NULL;
 		}
@@ -670,8 +674,10 @@ static void eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged, eng_conte
 
 static void eng_content_free(eng_content *c)
 {
-	if (c->map)
+	if (c->map) {
+		eng_pages_remove(c->map);
 		munmap(c->map, c->len);
+	}
 	if (c->arr)
 		g_byte_array_free(c->arr, TRUE);
 	memset(c, 0, sizeof(*c));

@@ -7,6 +7,7 @@
  *	objects are loaded lazily, so this costs little even for a big PDF.
  */
 #include "engine/eng_pdf.h"
+#include "engine/eng_pages.h"
 
 #include <qpdf/qpdf-c.h>
 #include <stdbool.h>
@@ -158,11 +159,21 @@ static size_t pdf_find(const unsigned char *d, size_t n, size_t at, const char *
 	size_t k = strlen(kw);
 
 	while (at < n) {
-		const unsigned char *p = memmem(d + at, n - at, kw, k);
+		/* In windows overlapping by k - 1, so that what the search
+		 * has passed goes back to the page cache when the PDF is a
+		 * mapped file (eng_pages.h; issue 21): a 10 MB PDF without
+		 * the keyword is not resident whole while it is searched. */
+		size_t w = n - at > ENG_PAGES_STEP + k - 1 ? ENG_PAGES_STEP + k - 1 : n - at;
+		const unsigned char *p = memmem(d + at, w, kw, k);
 		size_t i;
 
-		if (p == NULL)
-			return n;
+		if (p == NULL) {
+			if (at + w >= n)
+				return n;
+			eng_pages_done(d + at, w - (k - 1));
+			at += w - (k - 1);
+			continue;
+		}
 		i = (size_t)(p - d);
 		if ((i == 0 || pdf_delim(d[i - 1])) && (i + k >= n || pdf_delim(d[i + k])))
 			return i;

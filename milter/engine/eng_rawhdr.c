@@ -33,6 +33,7 @@
  *	or copy the message unless a field is removed (hostile mail only).
  */
 #include "engine/eng_rawhdr.h"
+#include "engine/eng_pages.h"
 #include "util/sg_mem.h"
 
 #include <stdio.h>
@@ -220,10 +221,17 @@ unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
 {
 	eng_rawhdr_pass p = { ctx, msg, len, h, { 0 }, false, 0 };
 	bool top = true;
-	size_t i = 0, lines = 0;
+	size_t i = 0, lines = 0, given = 0;
 
 	while (i < len) {
 		size_t e = eng_line_end(msg, len, i), nl, fe;
+
+		/* What this pass has passed, back to the page cache when the
+		 * message is a mapped file (eng_pages.h). */
+		if (i > given && i - given >= ENG_PAGES_STEP) {
+			eng_pages_done(msg + given, i - given);
+			given = i;
+		}
 
 		if (++lines % ENG_RAWHDR_DEADLINE_LINES == 0 && eng_deadline_passed(ctx))
 			break;
@@ -231,6 +239,37 @@ unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
 			top = false;	/* the empty line ends the top header */
 			i = e;
 			continue;
+		}
+		/* Past the top header only fields matter, and a field's
+		 * line has a colon: lines without one (the base64 of an
+		 * attachment, most text) are skipped to the line of the
+		 * next colon with one memchr instead of being looked at
+		 * one by one (issue 21: this pass was 13% of a 10 MB
+		 * mail). Each byte is still looked at a bounded number of
+		 * times: the colon search never goes back past i. */
+		if (!top) {
+			const unsigned char *c = NULL, *nlp;
+			size_t from = i, w;
+
+			/* In steps, so that what is passed is handed back as
+			 * the search goes (len / ENG_PAGES_STEP steps). */
+			while (from < len) {
+				w = len - from < ENG_PAGES_STEP ? len - from : ENG_PAGES_STEP;
+				if ((c = memchr(msg + from, ':', w)) != NULL)
+					break;
+				from += w;
+				eng_pages_done(msg + given, from - given);
+				given = from;
+			}
+			if (c == NULL) {
+				i = len;
+				break;
+			}
+			nlp = memrchr(msg + i, '\n', (size_t)(c - (msg + i)));
+			if (nlp != NULL) {
+				i = (size_t)(nlp - msg) + 1;
+				e = eng_line_end(msg, len, i);
+			}
 		}
 		nl = msg[i] == ' ' || msg[i] == '\t' ? 0 : eng_field_name(msg, i, e);
 		if (nl == 0) {
@@ -243,6 +282,8 @@ unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
 		eng_field(&p, i, fe, nl, top);
 		i = fe;
 	}
+	if (i > given)
+		eng_pages_done(msg + given, i - given);
 	if (!p.copying)
 		return NULL;
 	sg_buf_append(&p.out, msg + p.copied, len - p.copied);

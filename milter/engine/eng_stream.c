@@ -9,6 +9,7 @@
  *	stream, which never frees the bytes.
  */
 #include "engine/eng_stream.h"
+#include "engine/eng_pages.h"
 
 #include <errno.h>
 #include <string.h>
@@ -17,6 +18,7 @@ typedef struct {
 	GMimeStream parent;
 	const char *data;	/* not ours: never freed */
 	gint64 len;
+	gint64 given;		/* read up to here and handed back */
 } EngConstStream;
 
 typedef struct {
@@ -44,6 +46,17 @@ static ssize_t eng_cs_read(GMimeStream *s, char *buf, size_t len)
 	if (n > 0) {
 		memcpy(buf, c->data + s->position, (size_t)n);
 		s->position += n;
+	}
+	/* Every reader of these streams (the parser, a part's decoder)
+	 * goes forward: what it has passed goes back to the page cache
+	 * when the bytes are a mapped file (eng_pages.h), so a 10 MB mail
+	 * is not resident whole while it is read. After a seek back,
+	 * counting starts again from there. */
+	if (s->position < c->given)
+		c->given = s->position;
+	else if (s->position - c->given >= ENG_PAGES_STEP) {
+		eng_pages_done(c->data + c->given, (size_t)(s->position - c->given));
+		c->given = s->position;
 	}
 	return (ssize_t)n;
 }
@@ -122,6 +135,7 @@ static GMimeStream *eng_cs_substream(GMimeStream *s, gint64 start, gint64 end)
 
 	sub->data = c->data;
 	sub->len = c->len;
+	sub->given = start;
 	g_mime_stream_construct(&sub->parent, start, end);
 	return &sub->parent;
 }
@@ -146,6 +160,7 @@ static void eng_const_stream_init(EngConstStream *c)
 {
 	c->data = NULL;
 	c->len = 0;
+	c->given = 0;
 }
 
 GMimeStream *eng_stream_new_const(const void *data, size_t len)
