@@ -30,6 +30,9 @@ typedef struct eng_marking {
 	bool mention;
 	bool always;		/* context = always: every match is a label (極秘) */
 	pcre2_code *label_before, *label_after, *mention_after;
+	/* the marking named as a sign (と表示された, の印がある): a mention
+	 * even in brackets; anchored after it or after its closing bracket */
+	pcre2_code *sign_after;
 } eng_marking;
 
 /* A personal-data detector (rules/personal-data); see eng_pd.h. */

@@ -35,7 +35,9 @@
  *	found before it are reported as well.
  */
 #include "engine/eng_int.h"
+#include "util/sg_mem.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -45,6 +47,12 @@
 #define ENG_MARK_CONTEXT 64
 /* A bracket this close (bytes) before or after makes a label. */
 #define ENG_MARK_BRACKET 4
+/* A line with at most this many bytes (about 20 kanji) before a marking
+ * that ends it is a header or a title, not a sentence. */
+#define ENG_MARK_TERSE 60
+/* At most this many bytes (separators, brackets) between two markings
+ * written together. */
+#define ENG_MARK_JOIN 8
 
 typedef enum { MARK_TEXT, MARK_SUBJECT, MARK_NAME } mark_kind;
 
@@ -73,14 +81,15 @@ static size_t mark_fwd(const char *t, size_t len, size_t i, size_t bytes)
 	return hi;
 }
 
-static bool mark_one_of(const char *t, size_t len, size_t i, const char *const *set)
+/* The length of the member of set that starts at i, 0 for none. */
+static size_t mark_one_of(const char *t, size_t len, size_t i, const char *const *set)
 {
 	for (; *set; set++) {
 		size_t n = strlen(*set);
 		if (i + n <= len && memcmp(t + i, *set, n) == 0)
-			return true;
+			return n;
 	}
-	return false;
+	return 0;
 }
 
 static const char *const mark_open[] = { "【", "［", "[", "(", "（", "〔", "《", "〈",
@@ -106,15 +115,15 @@ static bool mark_bracketed(const char *t, size_t len, size_t s, size_t e)
 {
 	size_t i = s, j = e;
 
-	if (mark_one_of(t, len, s, mark_open))
+	if (mark_one_of(t, len, s, mark_open) > 0)
 		return true;
 	while (i > 0 && s - i < ENG_MARK_BRACKET && t[i - 1] == ' ')
 		i--;
-	if (i > 0 && mark_one_of(t, len, mark_prev(t, i), mark_open))
+	if (i > 0 && mark_one_of(t, len, mark_prev(t, i), mark_open) > 0)
 		return true;
 	while (j < len && j - e < ENG_MARK_BRACKET && t[j] == ' ')
 		j++;
-	return mark_one_of(t, len, j, mark_close);
+	return mark_one_of(t, len, j, mark_close) > 0;
 }
 
 /* Only blanks, bullets and cell separators between the start of the
@@ -127,7 +136,7 @@ static bool mark_line_start(const char *t, size_t s)
 		size_t p = mark_prev(t, i);
 		if (t[p] == '\t' || t[p] == '|')
 			return true;	/* a table cell starts here */
-		if (!mark_one_of(t, s, p, mark_lead))
+		if (mark_one_of(t, s, p, mark_lead) == 0)
 			return false;
 		i = p;
 	}
@@ -196,22 +205,73 @@ static bool mark_ctx_after(const eng_ctx *ctx, const pcre2_code *re,
 			  PCRE2_ANCHORED, md, h) >= 0;
 }
 
+/* A marking that ends a short line that is no sentence: 「庁内限り・部外秘」
+ * in a print header, 「研修資料 取扱注意」 as a title. Only blanks or
+ * closing brackets after it on its line, and no sentence punctuation and
+ * at most ENG_MARK_TERSE bytes of text before it on the line. */
+static bool mark_line_end(const char *t, size_t len, size_t cs, size_t ce)
+{
+	size_t i = ce, ls = cs;
+
+	while (i < len && t[i] != '\n') {
+		size_t n = mark_one_of(t, len, i, mark_close);
+
+		if (t[i] == ' ' || t[i] == '\t' || t[i] == '\r')
+			i++;
+		else if (n > 0)
+			i += n;	/* 【部外秘】, （取扱注意） */
+		else
+			return false;
+		if (i - ce > ENG_MARK_CONTEXT)
+			return false;	/* a long run of blanks: not one line's end */
+	}
+	while (ls > 0 && t[ls - 1] != '\n') {
+		if (cs - ls >= ENG_MARK_TERSE)
+			return false;	/* a long line: running text */
+		ls--;
+	}
+	for (size_t k = ls; k < cs; k++)
+		if (t[k] == '.' || t[k] == ',' || t[k] == '!' || t[k] == '?')
+			return false;
+	for (size_t k = ls; k + 3 <= cs; k++)
+		if (memcmp(t + k, "。", 3) == 0 || memcmp(t + k, "、", 3) == 0)
+			return false;
+	return true;
+}
+
+/* One match of a marking rule. Markings written together (機密性2・取扱
+ * 注意, 【秘】 部外秘) are a run: the run's start and end are the
+ * marking's place in its line and sentence. */
+typedef struct mark_span {
+	size_t s, e;		/* the match, trailing blanks trimmed */
+	size_t rule;		/* index in ctx->eng->marks */
+	size_t cs, ce;		/* its run */
+	bool listed;		/* mention_after follows it (機密性3の情報は) */
+	bool run_listed;	/* ... or another marking of its run (機密性2・機密性3) */
+} mark_span;
+
 static bool mark_is_label(const eng_ctx *ctx, const eng_marking *mr,
-			  const char *t, size_t len, size_t s, size_t e,
+			  const char *t, size_t len, const mark_span *sp,
 			  mark_kind kind, pcre2_match_data *md, mark_hits *h)
 {
+	size_t s = sp->s, e = sp->e, cs = sp->cs, ce = sp->ce;
+
 	if (kind == MARK_NAME || mr == NULL)
 		return true;	/* a file name is a label; no mention rule: as before */
-	if (mark_ctx_before(ctx, mr->label_before, t, s, md, h))
+	if (mark_ctx_before(ctx, mr->label_before, t, cs, md, h))
 		return true;	/* 本資料は機密性3です */
-	if (mark_ctx_after(ctx, mr->mention_after, t, len, e, md, h))
-		return false;	/* 機密性3の情報は..., 機密性3A・3B */
+	if (sp->listed)
+		return false;	/* 機密性3の情報は..., 「部外秘」と表示された */
 	if (mark_bracketed(t, len, s, e))
-		return true;
+		return true;	/* 【取扱注意】, ［機密性3］ */
+	if (sp->run_listed)
+		return false;	/* 機密性2・機密性3 */
+	if (mark_bracketed(t, len, cs, ce))
+		return true;	/* 【機密性2・取扱注意】 */
 	for (size_t i = s; i < e; i++)
 		if (t[i] == ':' || t[i] == '=')
 			return true;	/* 機密性:3 */
-	for (size_t i = s; i > 0 && s - i < ENG_MARK_BRACKET; i--) {
+	for (size_t i = cs; i > 0 && cs - i < ENG_MARK_BRACKET; i--) {
 		if (t[i - 1] == ':')
 			return true;	/* 資料区分:機密性3, the value of a field */
 		if (t[i - 1] != ' ')
@@ -220,10 +280,12 @@ static bool mark_is_label(const eng_ctx *ctx, const eng_marking *mr,
 	if (e > s && ((t[e - 1] >= 'A' && t[e - 1] <= 'C') ||
 		      (t[e - 1] >= 'a' && t[e - 1] <= 'c')))
 		return true;	/* 機密性3A */
-	if (kind == MARK_SUBJECT ? s == mark_subject_start(t, len) ||
-				   mark_line_start(t, s) : mark_line_start(t, s))
+	if (kind == MARK_SUBJECT ? cs == mark_subject_start(t, len) ||
+				   mark_line_start(t, cs) : mark_line_start(t, cs))
 		return true;
-	return mark_ctx_after(ctx, mr->label_after, t, len, e, md, h);
+	if (mark_line_end(t, len, cs, ce))
+		return true;	/* 庁内限り・部外秘 as a header line */
+	return mark_ctx_after(ctx, mr->label_after, t, len, ce, md, h);
 }
 
 static void mark_copy_ev(char *ev, size_t cap, const char *t, size_t s, size_t e)
@@ -239,11 +301,17 @@ static void mark_copy_ev(char *ev, size_t cap, const char *t, size_t s, size_t e
 	ev[n] = '\0';
 }
 
-static void mark_one(eng_ctx *ctx, const eng_marking *m, const eng_marking *mr,
-		     const char *text, size_t len, mark_kind kind, mark_hits *h)
+typedef struct mark_spans {
+	mark_span *v;
+	size_t n, cap;
+} mark_spans;
+
+/* Every match of rule ri (at most ENG_MARK_MAX_COUNT) into sp. */
+static void mark_collect(const eng_ctx *ctx, size_t ri, const char *text, size_t len,
+			 mark_spans *sp, mark_hits *h)
 {
+	const eng_marking *m = &ctx->eng->marks[ri];
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
-	pcre2_match_data *cmd = pcre2_match_data_create(4, NULL);
 	PCRE2_SIZE off = 0;
 	unsigned long n = 0;
 
@@ -261,12 +329,11 @@ static void mark_one(eng_ctx *ctx, const eng_marking *m, const eng_marking *mr,
 
 			while (e > ov[0] && strchr(" \t\r\n", text[e - 1]))
 				e--;
-			if (m->always || mark_is_label(ctx, mr, text, len, ov[0], e, kind, cmd, h)) {
-				if (h->labels++ == 0)
-					mark_copy_ev(h->ev, sizeof(h->ev), text, ov[0], e);
-			} else if (h->mentions++ == 0) {
-				mark_copy_ev(h->mev, sizeof(h->mev), text, ov[0], e);
+			if (sp->n == sp->cap) {
+				sp->cap = sp->cap ? sp->cap * 2 : 16;
+				sp->v = sg_xreallocarray(sp->v, sp->cap, sizeof(*sp->v));
 			}
+			sp->v[sp->n++] = (mark_span){ .s = ov[0], .e = e, .rule = ri };
 		}
 		if (ov[1] == ov[0]) {
 			/* Step over one whole UTF-8 character after an empty match. */
@@ -278,41 +345,156 @@ static void mark_one(eng_ctx *ctx, const eng_marking *m, const eng_marking *mr,
 		}
 	}
 	pcre2_match_data_free(md);
-	pcre2_match_data_free(cmd);
+}
+
+static int mark_span_cmp(const void *a, const void *b)
+{
+	const mark_span *x = a, *y = b;
+
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->rule != y->rule)
+		return x->rule < y->rule ? -1 : 1;
+	return 0;
+}
+
+/* What may stand between two markings of one run: blanks, list
+ * separators (・ 、 , / &) and brackets (［機密性3］極秘), at most
+ * ENG_MARK_JOIN bytes of them. */
+static bool mark_joined(const char *t, size_t a, size_t b)
+{
+	static const char *const sep[] = { " ", "\t", "・", "、", ",", "/", "&", NULL };
+	size_t i = a;
+
+	if (b <= a)
+		return true;	/* overlapping or adjacent */
+	if (b - a > ENG_MARK_JOIN)
+		return false;
+	while (i < b) {
+		size_t n = mark_one_of(t, b, i, sep);
+
+		if (n == 0)
+			n = mark_one_of(t, b, i, mark_close);
+		if (n == 0)
+			n = mark_one_of(t, b, i, mark_open);
+		if (n == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+/* mention_after where a marking ends, or after the closing quote of a
+ * quoted marking (「部外秘」の資料は); sign_after there or after any
+ * closing bracket: 【取扱注意】と書かれた封筒は is a mention. */
+static bool mark_listed(const eng_ctx *ctx, const eng_marking *mr, const char *t,
+			size_t len, size_t e, pcre2_match_data *md, mark_hits *h)
+{
+	static const char *const quote[] = { "」", "』", NULL };
+	size_t q, b, j = e;
+
+	if (mr == NULL)
+		return false;
+	while (j < len && j - e < ENG_MARK_BRACKET && t[j] == ' ')
+		j++;
+	q = mark_one_of(t, len, j, quote);
+	b = mark_one_of(t, len, j, mark_close);
+	return mark_ctx_after(ctx, mr->mention_after, t, len, e, md, h) ||
+	       mark_ctx_after(ctx, mr->sign_after, t, len, e, md, h) ||
+	       (q > 0 && mark_ctx_after(ctx, mr->mention_after, t, len, j + q, md, h)) ||
+	       (b > 0 && mark_ctx_after(ctx, mr->sign_after, t, len, j + b, md, h));
+}
+
+/* Group the sorted spans into runs; a marking followed by mention_after
+ * is listed, and so is its run (機密性2・機密性3: "・機密性" follows the
+ * first; 機密性2・取扱注意の情報は: the run is followed by it). */
+static void mark_runs(const eng_ctx *ctx, const eng_marking *mr, const char *t,
+		      size_t len, mark_spans *sp, pcre2_match_data *md, mark_hits *h)
+{
+	for (size_t i = 0; i < sp->n;) {
+		size_t j = i + 1, ce = sp->v[i].e;
+		bool listed = false;
+
+		while (j < sp->n && mark_joined(t, ce, sp->v[j].s)) {
+			if (sp->v[j].e > ce)
+				ce = sp->v[j].e;
+			j++;
+		}
+		for (size_t k = i; k < j; k++) {
+			sp->v[k].listed = mark_listed(ctx, mr, t, len, sp->v[k].e, md, h);
+			listed = listed || sp->v[k].listed;
+		}
+		if (!listed)
+			listed = mark_listed(ctx, mr, t, len, ce, md, h);
+		for (size_t k = i; k < j; k++) {
+			sp->v[k].cs = sp->v[i].s;
+			sp->v[k].ce = ce;
+			sp->v[k].run_listed = listed;
+		}
+		i = j;
+	}
 }
 
 static void mark_scan(eng_ctx *ctx, const char *text, size_t len,
 		      const char *where, mark_kind kind)
 {
 	const eng_marking *mr = NULL;
+	size_t nm = ctx->eng->nmarks;
+	mark_hits *hits = sg_xcalloc(nm ? nm : 1, sizeof(*hits));
+	mark_hits lim = { 0 };
+	mark_spans sp = { 0 };
+	pcre2_match_data *cmd = pcre2_match_data_create(4, NULL);
 	unsigned long mentions = 0;
 	char mev[128] = "";
 	const char *limit = NULL;	/* the first rule that hit a limit */
 
-	for (size_t i = 0; i < ctx->eng->nmarks; i++)
+	for (size_t i = 0; i < nm; i++)
 		if (ctx->eng->marks[i].mention)
 			mr = &ctx->eng->marks[i];
-	for (size_t i = 0; i < ctx->eng->nmarks; i++) {
+	/* First every rule's matches, then each match in its run: a
+	 * marking's place is that of the markings written with it. */
+	for (size_t i = 0; i < nm; i++) {
 		const eng_marking *m = &ctx->eng->marks[i];
-		mark_hits h = { 0 };
 
 		if (m->mention || (m->trusted_exempt && ctx->all_external_trusted))
 			continue;
-		mark_one(ctx, m, mr, text, len, kind, &h);
-		if (h.limit && limit == NULL)
-			limit = m->id;
-		if (h.labels > 0) {
-			eng_finding *f = eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id,
-							 m->label_ja, m->label_en, where,
-							 h.labels, h.ev, m->action);
-			if (f)
-				f->class3 = m->class3;
-		} else if (h.mentions > 0) {
-			if (mentions == 0)
-				memcpy(mev, h.mev, sizeof(mev));
-			mentions += h.mentions;
+		mark_collect(ctx, i, text, len, &sp, &hits[i]);
+	}
+	if (sp.n > 1)
+		qsort(sp.v, sp.n, sizeof(*sp.v), mark_span_cmp);
+	mark_runs(ctx, mr, text, len, &sp, cmd, &lim);
+	for (size_t k = 0; k < sp.n; k++) {
+		const mark_span *x = &sp.v[k];
+		mark_hits *h = &hits[x->rule];
+
+		if (ctx->eng->marks[x->rule].always ||
+		    mark_is_label(ctx, mr, text, len, x, kind, cmd, h)) {
+			if (h->labels++ == 0)
+				mark_copy_ev(h->ev, sizeof(h->ev), text, x->s, x->e);
+		} else if (h->mentions++ == 0) {
+			mark_copy_ev(h->mev, sizeof(h->mev), text, x->s, x->e);
 		}
 	}
+	for (size_t i = 0; i < nm; i++) {
+		const eng_marking *m = &ctx->eng->marks[i];
+		const mark_hits *h = &hits[i];
+
+		if (h->limit && limit == NULL)
+			limit = m->id;
+		if (h->labels > 0) {
+			eng_finding *f = eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, m->id,
+							 m->label_ja, m->label_en, where,
+							 h->labels, h->ev, m->action);
+			if (f)
+				f->class3 = m->class3;
+		} else if (h->mentions > 0) {
+			if (mentions == 0)
+				memcpy(mev, h->mev, sizeof(mev));
+			mentions += h->mentions;
+		}
+	}
+	if (lim.limit && limit == NULL)
+		limit = mr ? mr->id : "classification";
 	if (mentions > 0 && mr)
 		eng_add_finding(ctx->res, ENG_CAT_CLASSIFIED, mr->id, mr->label_ja,
 				mr->label_en, where, mentions, mev, mr->action);
@@ -320,6 +502,9 @@ static void mark_scan(eng_ctx *ctx, const char *text, size_t len,
 		eng_scan_limit(ctx, "pattern-limit",
 			       "表示 (機密性) の検査が複雑すぎて終わりませんでした",
 			       "Marking scan hit its match limit", where, limit);
+	pcre2_match_data_free(cmd);
+	free(sp.v);
+	free(hits);
 }
 
 static bool mark_is_subject(const char *where)

@@ -14,8 +14,8 @@
  *	trusted_exempt (yes: allowed when every external recipient is in
  *	trusted_domains, as POLICY.md allows for 機密性2 over LGWAN). One
  *	rule may have context = mention and, instead of a pattern, the
- *	patterns label_before, label_after and mention_after that tell a
- *	label from a mention in running text (eng_mark.c).
+ *	patterns label_before, label_after, mention_after and sign_after
+ *	that tell a label from a mention in running text (eng_mark.c).
  *
  *	personal-data: the detectors, loaded by eng_pd_rules.c.
  *
@@ -245,10 +245,11 @@ static int eng_mark_finish(eng_mark_load *ld, sg_buf *err)
 		return -1;
 	}
 	if ((m->mention && m->re) ||
-	    (!m->mention && (m->label_before || m->label_after || m->mention_after))) {
+	    (!m->mention && (m->label_before || m->label_after || m->mention_after ||
+			     m->sign_after))) {
 		sg_buf_reset(err);
 		sg_buf_printf(err, "%s:%u: [%s]: a rule with context = mention has "
-			      "label_before/label_after/mention_after and no pattern; "
+			      "label_before/label_after/mention_after/sign_after and no pattern; "
 			      "other rules have a pattern only", ld->path, ld->cur_line, m->id);
 		return -1;
 	}
@@ -314,6 +315,8 @@ static int eng_mark_key(eng_mark_load *ld, const sg_ini_pos *pos,
 		return eng_mark_pattern(&m->label_after, pos, key, value, err);
 	if (strcmp(key, "mention_after") == 0)
 		return eng_mark_pattern(&m->mention_after, pos, key, value, err);
+	if (strcmp(key, "sign_after") == 0)
+		return eng_mark_pattern(&m->sign_after, pos, key, value, err);
 	if (strcmp(key, "context") == 0) {
 		if (strcmp(value, "mention") && strcmp(value, "label") &&
 		    strcmp(value, "always")) {
@@ -478,6 +481,7 @@ void eng_engine_free(eng_engine *eng)
 		pcre2_code_free(eng->marks[i].label_before);
 		pcre2_code_free(eng->marks[i].label_after);
 		pcre2_code_free(eng->marks[i].mention_after);
+		pcre2_code_free(eng->marks[i].sign_after);
 	}
 	free(eng->marks);
 	eng_pd_free(eng);
