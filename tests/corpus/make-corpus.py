@@ -1272,7 +1272,7 @@ def issue17_cases():
     case("mention_training_class3", ["classification-mention"], "機密性3の情報はメールで送信できません (training)",
          "情報セキュリティ研修資料", letter(318, "研修資料の要点です。\n機密性3の情報はメールで送信できません。\n"
                                          "迷ったときは情報政策係に相談してください。\n"), "utf8-b64")
-    case("mention_training_words", ["handle-with-care", "internal-only"], "取扱注意 and 部外秘 in a training text: stamp words are always labels (rules/classification)",
+    case("mention_training_words", ["classification-mention"], "取扱注意 and 部外秘 in a training text: stamp words in running text are mentions",
          "研修テキストの校正", letter(319, "研修テキストでは、取扱注意の書類や部外秘の資料を施錠できる場所に"
                                          "保管するよう説明しています。\n"), "iso2022")
     case("mention_guideline_3abc", ["classification-mention"], "機密性3を3A、3B、3Cに細分化 (guideline news)",

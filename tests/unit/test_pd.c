@@ -536,6 +536,95 @@ START_TEST(test_marking_labels_and_mentions)
 }
 END_TEST
 
+/* The classified rules found, in finding order, joined by ','. */
+static const char *classified_rules(void)
+{
+	static char buf[256];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < res.nfindings; i++) {
+		if (res.findings[i].cat != ENG_CAT_CLASSIFIED)
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "",
+				      res.findings[i].rule);
+		if (n >= sizeof(buf))
+			break;
+	}
+	return buf;
+}
+
+/* Issue 17 item 7 for the stamp words (取扱注意, 部外秘/社外秘/庁外秘,
+ * 関係者限り, 極秘/秘/㊙): in label form they keep their rule; in a
+ * running sentence they are classification-mention. Both sides, and
+ * the forms that are neither sentence nor bracket: a run of markings
+ * written together, a short header line that ends with the stamp. */
+START_TEST(test_stamp_words_labels_and_mentions)
+{
+	static const struct {
+		const char *subject, *body, *rules;
+	} cases[] = {
+		/* labels */
+		{ "【取扱注意】予算要求資料", "資料を送ります。", "handle-with-care" },
+		{ "取扱注意：予算要求資料", "資料を送ります。", "handle-with-care" },
+		{ "予算要求資料の送付（社外秘）", "資料を送ります。", "internal-only" },
+		{ "x", "資料を送ります。\r\n部外秘\r\n第1章 概要", "internal-only" },
+		{ "x", "庁外秘 令和8年度 組織改正案\r\n", "internal-only" },
+		{ "x", "本資料は取扱注意です。", "handle-with-care" },
+		{ "x", "資料を送ります。添付ファイルは社外秘です。", "internal-only" },
+		{ "x", "資料を送ります。お送りする資料は関係者限りです。", "parties-only" },
+		{ "x", "本日の打合せ資料です。関係者限りでお願いします。", "parties-only" },
+		{ "x", "本日の打合せ資料です。添付の部外秘資料をご確認ください。", "internal-only" },
+		{ "x", "本日の打合せ資料（取扱注意）を添付します。", "handle-with-care" },
+		{ "x", "打合せ資料です。\r\n人事課 検討用 部外秘\r\n", "internal-only" },
+		{ "x", "打合せ資料です。\r\n機密性2・取扱注意\r\n", "class-2,handle-with-care" },
+		{ "［機密性2］極秘 組織改正案", "資料です。", "class-2,secret-mark" },
+		{ "x", "打合せ資料です。\r\n㊙\r\n", "secret-mark" },
+		{ "x", "打合せ資料です。\r\n丸秘\r\n", "secret-mark" },
+		{ "x", "打合せ資料です。\r\n秘\r\n", "secret-mark" },
+		{ "x", "打合せ資料です。【秘】組織改正案を添付します。", "secret-mark" },
+		/* mentions */
+		{ "x", "研修のご案内です。極秘扱いの文書は複写しないでください。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。取扱注意と表示された書類は施錠保管します。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。\r\n取扱注意と表示された書類は施錠保管します。",
+		  "classification-mention" },
+		{ "x", "研修では、部外秘の資料や関係者限りの資料の保管方法を説明します。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。「社外秘」の文書は持ち出せません。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。【取扱注意】と書かれた封筒は開封しないでください。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。(秘)の印がある書類は回収します。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。\r\n取扱注意・部外秘の文書は施錠保管してください。",
+		  "classification-mention" },
+		{ "x", "研修のご案内です。マル秘の書類はシュレッダーで処分します。",
+		  "classification-mention" },
+		/* 秘 inside words, and words near the stamps: nothing */
+		{ "秘書課からの連絡", "秘書が便秘で休み、容疑者は黙秘した。秘密保持契約を結ぶ。\r\n秘匿", "" },
+		{ "x", "関係者以外は立入禁止です。部外者は受付へ。取扱説明書を読んでください。", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg),
+			 "From: tanaka@example.lg.jp\r\nTo: t.yamada@sakura-sys.example\r\n"
+			 "Subject: %s\r\nMIME-Version: 1.0\r\n"
+			 "Content-Type: text/plain; charset=UTF-8\r\n\r\n%s\r\n",
+			 cases[i].subject, cases[i].body);
+		scan(NULL, msg);
+		ck_assert_msg(strcmp(classified_rules(), cases[i].rules) == 0,
+			      "%s | %s: got \"%s\", want \"%s\"", cases[i].subject, cases[i].body,
+			      classified_rules(), cases[i].rules);
+		/* a stamp word is never rejected, label or mention */
+		ck_assert_int_ne(res.verdict, ENG_ACT_REJECT);
+	}
+}
+END_TEST
+
 START_TEST(test_ordinary_dates_are_not_birth_dates)
 {
 	scan(NULL, MAIL("提出のお願い",
@@ -1012,6 +1101,7 @@ int main(void)
 	tcase_add_test(tc, test_special_care_phrasing_about_a_named_person);
 	tcase_add_test(tc, test_facility_phones_are_not_a_roster_people_phones_are);
 	tcase_add_test(tc, test_marking_labels_and_mentions);
+	tcase_add_test(tc, test_stamp_words_labels_and_mentions);
 	tcase_add_test(tc, test_special_care_about_a_person_is_found);
 	tcase_add_test(tc, test_all_staff_health_check_notice_is_not_special_care);
 	tcase_add_test(tc, test_ten_addresses_are_a_roster_nine_are_not);
