@@ -255,17 +255,24 @@ int ctl_list(const char *conf_path, int argc, char **argv)
 
 /* ---------------------------------------------------------------- show */
 
-static void ctl_show_rcpts(const st_hold *h, bool external)
+static void ctl_show_rcpts(const st_hold *h, const ntf_hold_view *v, bool external)
 {
 	size_t n = 0;
+	sg_buf p;
 
 	printf("%s:\n", external ? "外部宛先 / External recipients"
 				 : "内部宛先 / Internal recipients");
+	sg_buf_init(&p, SG_BUF_UNLIMITED);
 	for (size_t i = 0; i < h->nrcpts; i++)
 		if (h->rcpts[i].external == external) {
-			printf("  %s\n", h->rcpts[i].addr);
+			/* 山田 太郎 <yamada@...> when the mail names them
+			 * (v->rcpts is h->rcpts in order). */
+			sg_buf_reset(&p);
+			ntf_person(h->rcpts[i].addr, i < v->nrcpts ? v->rcpts[i].name : NULL, &p);
+			printf("  %s\n", sg_buf_cstr(&p));
 			n++;
 		}
+	sg_buf_free(&p);
 	if (n == 0)
 		printf("  (なし / none)\n");
 }
@@ -519,7 +526,14 @@ static void ctl_show_hold(const st_hold *h, const sg_conf *conf,
 	if (h->new_queue_id)
 		printf(" (再投入 / requeued as %s)", h->new_queue_id);
 	printf("\n");
-	printf("送信者 / Sender: %s\n", h->sender ? h->sender : "");
+	{
+		sg_buf p;
+
+		sg_buf_init(&p, SG_BUF_UNLIMITED);
+		ntf_person(h->sender, v.sender_name, &p);
+		printf("送信者 / Sender: %s\n", sg_buf_cstr(&p));
+		sg_buf_free(&p);
+	}
 	if (h->from_addr)
 		printf("差出人 / From: %s\n", h->from_addr);
 	if (h->auth_login)
@@ -531,8 +545,8 @@ static void ctl_show_hold(const st_hold *h, const sg_conf *conf,
 		printf("%s %s / %s", i ? "," : "", ntf_category_label(h->categories[i], true),
 		       ntf_category_label(h->categories[i], false));
 	printf("%s\n", h->ncategories ? "" : " (なし / none)");
-	ctl_show_rcpts(h, true);
-	ctl_show_rcpts(h, false);
+	ctl_show_rcpts(h, &v, true);
+	ctl_show_rcpts(h, &v, false);
 	printf("添付ファイル / Attachments:\n");
 	if (v.natts == 0)
 		printf("  (なし / none)\n");

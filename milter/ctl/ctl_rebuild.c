@@ -99,7 +99,7 @@ static st_rc ctl_rb_record(ctl_rb *rb, const char *hid, const char *qid,
 	eng_envelope env = { sender, rv, nr, NULL, NULL };
 	st_hold_new h = { 0 };
 	eng_result res;
-	sg_buf fj, aj;
+	sg_buf fj, aj, nj;
 	ntf_strv apv;
 	rel_nlist nl;
 	st_rc rc;
@@ -119,6 +119,9 @@ static st_rc ctl_rb_record(ctl_rb *rb, const char *hid, const char *qid,
 	sg_buf_init(&aj, SG_BUF_UNLIMITED);
 	eng_findings_json(&res, &fj);
 	eng_attachments_json(&res, &aj);
+	sg_buf_init(&nj, SG_BUF_UNLIMITED);
+	eng_names_json(&res, &nj);
+	h.names_json = sg_buf_cstr(&nj);
 	h.ncategories = st_result_categories(&res, cats);
 	ntf_strv_init(&apv);
 	ntf_approvers_for(rb->conf, sender, res.from, NULL, cats, h.ncategories, &apv);
@@ -157,6 +160,7 @@ static st_rc ctl_rb_record(ctl_rb *rb, const char *hid, const char *qid,
 	ntf_strv_free(&apv);
 	sg_buf_free(&fj);
 	sg_buf_free(&aj);
+	sg_buf_free(&nj);
 	eng_result_free(&res);
 	free(rcpts);
 	free(rv);

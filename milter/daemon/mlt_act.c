@@ -502,7 +502,7 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 {
 	const char *cats[ST_MAX_CATEGORIES];
 	st_rcpt *r = sg_xcalloc(j->m->nrcpts + 1, sizeof(*r));
-	sg_buf fj, aj, err;
+	sg_buf fj, aj, nj, err;
 	char *sender = mlt_sender(j->m);
 	st_hold_new h = { 0 };
 	char stored_id[ST_ID_SIZE];
@@ -515,11 +515,14 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	sg_buf_init(&err, 4096);
 	eng_findings_json(&j->res, &fj);
 	eng_attachments_json(&j->res, &aj);
+	sg_buf_init(&nj, SG_BUF_UNLIMITED);
+	eng_names_json(&j->res, &nj);
 	mlt_hold_recipients(j, r);
 	h.queue_id = j->m->queue_id;
 	h.sender = sender;
 	h.auth_login = j->m->auth_login;
 	h.from_addr = j->res.from;
+	h.names_json = sg_buf_cstr(&nj);
 	h.client_addr = j->client;
 	h.rcpts = r;
 	h.nrcpts = j->m->nrcpts;
@@ -565,6 +568,7 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 		mlt_audit_store_ok(true);
 	sg_buf_free(&fj);
 	sg_buf_free(&aj);
+	sg_buf_free(&nj);
 	sg_buf_free(&err);
 	free(r);
 	free(sender);

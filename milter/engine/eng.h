@@ -106,6 +106,13 @@ typedef struct eng_envelope {
 	const char *const *rcpts_resolved;
 } eng_envelope;
 
+/* A display name the message gives an address in From, To or Cc
+ * (issue 18 item 6: people are named as the mail names them). */
+typedef struct eng_name {
+	char *addr;		/* lower-case, as compared */
+	char *display;		/* decoded, controls and <>" removed, bounded */
+} eng_name;
+
 typedef struct eng_result {
 	eng_action verdict;
 	bool monitor;		/* mode = monitor: report, never act */
@@ -114,6 +121,8 @@ typedef struct eng_result {
 	bool encrypted_whole;	/* S/MIME enveloped or PGP/MIME: not inspected */
 	char *subject;		/* decoded Subject, UTF-8, or NULL */
 	char *from;		/* From addresses ("a@x, b@y"), or NULL */
+	eng_name *names;	/* display names of From, To and Cc mailboxes */
+	size_t nnames;
 	char *group;		/* the sender group whose settings applied,
 				 * "" for the defaults */
 	long delay;		/* seconds the mail waits before it leaves
@@ -206,6 +215,10 @@ void eng_result_json(const eng_result *res, sg_buf *out);
 /* Its "findings" and "attachments" arrays alone, as a hold stores them. */
 void eng_findings_json(const eng_result *res, sg_buf *out);
 void eng_attachments_json(const eng_result *res, sg_buf *out);
+/* [{"addr":..,"name":..}], the display names, as a hold stores them. */
+void eng_names_json(const eng_result *res, sg_buf *out);
+/* The display name the message gives addr (case-insensitive), or NULL. */
+const char *eng_name_of(const eng_result *res, const char *addr);
 void eng_result_text(const eng_result *res, sg_buf *out);
 
 /* A bounded preview of the message for its approvers, as JSON

@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Archives in archives: the engine bounds the depth when it builds the
  * inventory; this bound keeps a corrupted result from recursing. */
@@ -78,6 +79,11 @@ void eng_result_free(eng_result *res)
 	free(res->notes);
 	free(res->subject);
 	free(res->from);
+	for (size_t i = 0; i < res->nnames; i++) {
+		free(res->names[i].addr);
+		free(res->names[i].display);
+	}
+	free(res->names);
 	free(res->group);
 	eng_result_init(res);
 }
@@ -334,6 +340,27 @@ void eng_findings_json(const eng_result *res, sg_buf *out)
 		eng_json_finding(&res->findings[i], out);
 	}
 	sg_buf_putc(out, ']');
+}
+
+void eng_names_json(const eng_result *res, sg_buf *out)
+{
+	sg_buf_putc(out, '[');
+	for (size_t i = 0; i < res->nnames; i++) {
+		sg_buf_puts(out, i ? ",{\"addr\":" : "{\"addr\":");
+		sg_json_str(out, res->names[i].addr);
+		sg_buf_puts(out, ",\"name\":");
+		sg_json_str(out, res->names[i].display);
+		sg_buf_putc(out, '}');
+	}
+	sg_buf_putc(out, ']');
+}
+
+const char *eng_name_of(const eng_result *res, const char *addr)
+{
+	for (size_t i = 0; addr && i < res->nnames; i++)
+		if (strcasecmp(res->names[i].addr, addr) == 0)
+			return res->names[i].display;
+	return NULL;
 }
 
 void eng_attachments_json(const eng_result *res, sg_buf *out)

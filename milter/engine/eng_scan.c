@@ -21,6 +21,9 @@
 #include "engine/eng_text.h"
 #include "util/sg_mem.h"
 
+#include <ctype.h>
+#include <strings.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +128,75 @@ static void eng_read_from(eng_result *res, const eng_hdrs *h)
 	eng_addr_list_free(&l);
 }
 
+#define ENG_NAMES_MAX	200	/* display names kept */
+#define ENG_NAME_BYTES	128	/* bytes of one display name */
+
+/* The display names From, To and Cc give their mailboxes (decoded from
+ * RFC 2047 in any charset by eng_addr_parse): notices, the page and
+ * `show` name people as 山田 太郎 <yamada@...> (issue 18 item 6). A
+ * name is the sender's text: control characters, tabs and newlines
+ * become blanks and <, > and " are dropped, so a name can neither
+ * forge a line nor pass for an address of its own; it is cut at
+ * ENG_NAME_BYTES on a character boundary. The first name an address
+ * is given wins; a name that is the address itself adds nothing. */
+static void eng_read_names(eng_result *res, const eng_hdrs *h)
+{
+	const char *raw[3] = { h->from_raw, h->to.len ? h->to.data : NULL,
+			       h->cc.len ? h->cc.data : NULL };
+	eng_addr_list l;
+
+	eng_addr_list_init(&l, ENG_NAMES_MAX);
+	for (size_t k = 0; k < 3; k++)
+		if (raw[k])
+			eng_addr_parse(raw[k], strlen(raw[k]), &l);
+	for (size_t i = 0; i < l.n && res->nnames < ENG_NAMES_MAX; i++) {
+		const eng_mailbox *m = &l.v[i];
+		sg_buf d;
+		size_t a, b;
+
+		if (m->display == NULL || m->addr == NULL || strchr(m->addr, '@') == NULL ||
+		    eng_name_of(res, m->addr) != NULL)
+			continue;
+		sg_buf_init(&d, ENG_NAME_BYTES);
+		for (const unsigned char *p = (const unsigned char *)m->display; *p;) {
+			size_t n = *p < 0x80 ? 1 : sg_utf8_len(p, strlen((const char *)p));
+			bool blank = *p < 0x20 || *p == 0x7f ||
+				     (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+
+			if (n == 0) {		/* not UTF-8: dropped */
+				p++;
+				continue;
+			}
+			if (blank || *p == ' ') {
+				if (d.len > 0 && d.data[d.len - 1] != ' ' &&
+				    sg_buf_putc(&d, ' ') < 0)
+					break;
+			} else if (*p != '<' && *p != '>' && *p != '"' &&
+				   sg_buf_append(&d, p, n) < 0)
+				break;		/* cut on a character */
+			p += n;
+		}
+		a = 0;
+		b = d.len;
+		while (b > a && d.data[b - 1] == ' ')
+			b--;
+		if (b > a && !(b - a == strlen(m->addr) &&
+			       strncasecmp(d.data + a, m->addr, b - a) == 0)) {
+			eng_name *nv = sg_xrealloc(res->names, (res->nnames + 1) * sizeof(*nv));
+			char *lower = sg_xstrdup(m->addr);
+
+			for (char *q = lower; *q; q++)
+				*q = (char)tolower((unsigned char)*q);
+			res->names = nv;
+			nv[res->nnames].addr = lower;
+			nv[res->nnames].display = sg_xstrndup(d.data + a, b - a);
+			res->nnames++;
+		}
+		sg_buf_free(&d);
+	}
+	eng_addr_list_free(&l);
+}
+
 int eng_scan(const eng_engine *eng, const eng_envelope *env,
 	     const void *msg, size_t len, eng_result *res)
 {
@@ -170,6 +242,7 @@ int eng_scan_group(const eng_engine *base, const eng_group *group,
 	ctx.inspect = res->outbound;
 	res->subject = h.subject ? sg_xstrdup(h.subject) : NULL;
 	eng_read_from(res, &h);
+	eng_read_names(res, &h);
 	if (ctx.inspect) {
 		if (oversize)
 			eng_scan_limit(&ctx, "message-size",

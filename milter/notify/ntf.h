@@ -243,6 +243,7 @@ const char *ntf_escalation_for(const sg_conf *conf, const char *const *cats,
 typedef struct ntf_rcpt_view {
 	char *addr;
 	bool external;
+	char *name;		/* display name the mail gives it, or NULL */
 } ntf_rcpt_view;
 
 typedef struct ntf_finding_view {
@@ -273,6 +274,7 @@ typedef struct ntf_hold_view {
 	char *hold_id;		/* NULL for a rejection (nothing held) */
 	char *queue_id;
 	char *sender;		/* canonical sender (lower-case) */
+	char *sender_name;	/* display name the mail gives it, or NULL */
 	char *from;		/* From address */
 	char *auth_login;
 	char *subject;		/* decoded, UTF-8 */
@@ -444,6 +446,9 @@ void ntf_smtp_close(ntf_smtp *c);	/* QUIT; the next send reconnects */
 void ntf_smtp_free(ntf_smtp *c);	/* NULL is fine; no QUIT */
 
 /* ntf_words.c: the words people read (issue 18 item 6). */
+/* A person as people read them: 山田 太郎 <yamada@example.lg.jp> when
+ * the mail gives a display name, else the address alone. */
+void ntf_person(const char *addr, const char *name, sg_buf *out);
 /* 個人情報 / personal data for a category name (the name itself when
  * unknown). */
 const char *ntf_category_label(const char *cat, bool ja);

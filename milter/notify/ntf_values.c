@@ -267,9 +267,12 @@ static void ntf_rcpts_text(const ntf_hold_view *v, ntf_lang l, sg_buf *out)
 {
 	size_t i;
 
-	for (i = 0; i < v->nrcpts && i < NTF_LINES_MAX; i++)
-		sg_buf_printf(out, "%s%s%s\n", l.bullet, v->rcpts[i].addr,
-			      !v->rcpts[i].external ? "" : l.ja ? "（外部）" : " (external)");
+	for (i = 0; i < v->nrcpts && i < NTF_LINES_MAX; i++) {
+		sg_buf_puts(out, l.bullet);
+		ntf_person(v->rcpts[i].addr, v->rcpts[i].name, out);
+		sg_buf_printf(out, "%s\n", !v->rcpts[i].external ? "" : l.ja ? "（外部）" :
+			      " (external)");
+	}
 	ntf_more(out, l, v->nrcpts - i);
 }
 
@@ -350,7 +353,11 @@ static void ntf_set_plain(const ntf_hold_view *v, ntf_lang l, ntf_strv *vals)
 
 	ntf_set(vals, "subject", v->subject && *v->subject ? v->subject :
 		l.ja ? "（件名なし）" : "(no subject)");
-	ntf_set(vals, "sender", v->sender);
+	/* The sender as the mail names them: 山田 太郎 <yamada@...>. */
+	sg_buf_init(&b, 4096);
+	ntf_person(v->sender, v->sender_name, &b);
+	ntf_set(vals, "sender", v->sender ? sg_buf_cstr(&b) : NULL);
+	sg_buf_free(&b);
 	ntf_set(vals, "from", v->from);
 	ntf_set(vals, "hold_id", v->hold_id);
 	ntf_set(vals, "queue_id", v->queue_id);

@@ -67,11 +67,14 @@ void ntf_view_free(ntf_hold_view *v)
 	free(v->hold_id);
 	free(v->queue_id);
 	free(v->sender);
+	free(v->sender_name);
 	free(v->from);
 	free(v->auth_login);
 	free(v->subject);
-	for (size_t i = 0; i < v->nrcpts; i++)
+	for (size_t i = 0; i < v->nrcpts; i++) {
 		free(v->rcpts[i].addr);
+		free(v->rcpts[i].name);
+	}
 	free(v->rcpts);
 	ntf_strs_free(v->categories, v->ncategories);
 	for (size_t i = 0; i < v->nfindings; i++) {
@@ -210,6 +213,10 @@ void ntf_view_from_result(ntf_hold_view *v, const struct eng_result *res,
 	v->from = ntf_dup(res->from);
 	v->subject = ntf_dup(res->subject);
 	ntf_copy_rcpts(v, env, conf);
+	/* People as the mail names them (issue 18 item 6). */
+	v->sender_name = ntf_dup(eng_name_of(res, v->sender));
+	for (size_t i = 0; i < v->nrcpts; i++)
+		v->rcpts[i].name = ntf_dup(eng_name_of(res, v->rcpts[i].addr));
 	ntf_copy_findings(v, res);
 	v->atts = sg_xcalloc(res->natts ? res->natts : 1, sizeof(*v->atts));
 	v->natts = res->natts;

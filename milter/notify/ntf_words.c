@@ -197,3 +197,11 @@ const char *ntf_type_label(const char *mime, bool ja)
 		return ja ? "テキストファイル" : "text file";
 	return mime;
 }
+
+void ntf_person(const char *addr, const char *name, sg_buf *out)
+{
+	if (name && *name)
+		sg_buf_printf(out, "%s <%s>", name, addr ? addr : "");
+	else
+		sg_buf_puts(out, addr ? addr : "");
+}

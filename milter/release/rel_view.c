@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util/sg_mem.h"
 
@@ -124,8 +125,26 @@ static void rel_view_lists(ntf_hold_view *v, const st_hold *h)
 	rel_parse_attachments(h->attachments_json, &v->atts, &v->natts, 0);
 }
 
+/* One {"addr","name"} of the hold's names: the sender's and each
+ * recipient's display name, matched by address (case-insensitive). */
+static void rel_add_name(const char *const *vals, const char *elem, void *ctx)
+{
+	ntf_hold_view *v = ctx;
+
+	(void)elem;
+	if (vals[0] == NULL || vals[1] == NULL || *vals[1] == '\0')
+		return;
+	if (v->sender && v->sender_name == NULL && strcasecmp(v->sender, vals[0]) == 0)
+		v->sender_name = sg_xstrdup(vals[1]);
+	for (size_t i = 0; i < v->nrcpts; i++)
+		if (v->rcpts[i].name == NULL && strcasecmp(v->rcpts[i].addr, vals[0]) == 0)
+			v->rcpts[i].name = sg_xstrdup(vals[1]);
+}
+
 void rel_view_from_hold(ntf_hold_view *v, const st_hold *h)
 {
+	static const char *const nkeys[] = { "addr", "name" };
+
 	ntf_view_init(v);
 	v->hold_id = sg_xstrdup(h->id);
 	v->queue_id = rel_dup(h->queue_id);
@@ -141,6 +160,8 @@ void rel_view_from_hold(ntf_hold_view *v, const st_hold *h)
 	v->decided_at = rel_parse_time(h->decided_at);
 	v->comment = rel_dup(h->decision_comment);
 	rel_view_lists(v, h);
+	if (h->names_json)
+		rel_json_each(h->names_json, nkeys, 2, REL_VIEW_MAX, rel_add_name, v);
 }
 
 /* ---- downloads ---- */

@@ -75,7 +75,7 @@
 
 #include "util/sg_buf.h"
 
-#define ST_SCHEMA_VERSION 5
+#define ST_SCHEMA_VERSION 6
 #define ST_BUSY_TIMEOUT_MS 10000
 #define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
 #define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
@@ -121,6 +121,9 @@ typedef struct st_hold_new {
 	const char *sender;		/* canonical; lower-cased by the store */
 	const char *auth_login;		/* or NULL */
 	const char *from_addr;		/* or NULL */
+	/* [{"addr":..,"name":..}]: display names the mail gives (issue 18
+	 * item 6, eng_names_json); NULL: none */
+	const char *names_json;
 	const char *client_addr;	/* or NULL */
 	const st_rcpt *rcpts;
 	size_t nrcpts;
@@ -197,6 +200,7 @@ typedef struct st_hold {
 	 * items ticked, as shown), "comment", "at"}. */
 	unsigned required, napproved;
 	char *approvals_json;
+	char *names_json;		/* display names, [{"addr","name"}] */
 	char *escalated_at;		/* the escalation notice was claimed */
 } st_hold;
 

@@ -276,6 +276,22 @@ static st_rc st_schema_v5(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Version 6: the display names a held mail gives its sender and
+ * recipients in From, To and Cc (issue 18 item 6: notices, the page and
+ * `show` name people as 山田 太郎 <yamada@...>), a JSON array of
+ * {"addr","name"}; NULL for holds made before. A column added, not a
+ * table copied: the triggers on holds stay. */
+static const char st_schema_v6_sql[] =
+	"ALTER TABLE holds ADD COLUMN names TEXT CHECK (names IS NULL OR"
+	" (json_valid(names) AND json_type(names) = 'array'));";
+
+static st_rc st_schema_v6(st_store *st, sg_buf *err)
+{
+	if (sqlite3_exec(st->db, st_schema_v6_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_sqlerr(st, st->db, "migrate to schema version 6", err);
+	return ST_OK;
+}
+
 static const struct st_step {
 	int to;
 	st_rc (*fn)(st_store *st, sg_buf *err);
@@ -285,6 +301,7 @@ static const struct st_step {
 	{ 3, st_schema_v3 },
 	{ 4, st_schema_v4 },
 	{ 5, st_schema_v5 },
+	{ 6, st_schema_v6 },
 };
 
 void st_seterr(sg_buf *err, const char *fmt, ...)

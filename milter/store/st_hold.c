@@ -46,7 +46,8 @@
 	" (SELECT json_group_array(json(j)) FROM (SELECT json_object(" \
 	"'verdict', verdict, 'approver', principal, 'by', recorded_as," \
 	" 'checked', json(checked), 'comment', comment, 'at', at) AS j" \
-	" FROM approvals a WHERE a.hold_id = holds.id ORDER BY seq))"
+	" FROM approvals a WHERE a.hold_id = holds.id ORDER BY seq))," \
+	" names"
 
 /* Largest JSON a hold may carry; the engine caps findings and
  * attachments well below this. */
@@ -139,6 +140,7 @@ static void st_bind_create(sqlite3_stmt *s, const struct st_create *c)
 	st_bind_text(s, 20, in->delay ? "delay" : "approval");
 	sqlite3_bind_int64(s, 21, (sqlite3_int64)(in->delay ? in->release_t : 0));
 	sqlite3_bind_int(s, 22, in->required ? (int)in->required : 1);
+	st_bind_text(s, 23, in->names_json && *in->names_json ? in->names_json : "[]");
 }
 
 static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
@@ -148,8 +150,8 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 		" queue_id, sender, auth_login, from_addr, client_addr,"
 		" recipients, subject, size, categories, verdict, findings,"
 		" attachments, approvers, created, created_t, expires,"
-		" expires_t, status, kind, release_t, required)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		" expires_t, status, kind, release_t, required, names)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,json(?))",
 		err);
 	st_rc rc = ST_OK;
 
@@ -320,6 +322,7 @@ static void st_hold_strings(st_hold *h, sqlite3_stmt *s)
 	h->reminded_at = st_col_dup(s, 24);
 	h->escalated_at = st_col_dup(s, 28);
 	h->approvals_json = st_col_dup(s, 30);
+	h->names_json = st_col_dup(s, 31);
 }
 
 static st_hold *st_hold_from_row(st_store *st, sqlite3 *db, sqlite3_stmt *s,
@@ -410,7 +413,7 @@ void st_hold_free(st_hold *h)
 		h->categories_json, h->findings_json, h->attachments_json,
 		h->approvers_json, h->created, h->expires, h->decided_by,
 		h->decided_at, h->decision_comment, h->new_queue_id,
-		h->reminded_at, h->escalated_at, h->approvals_json
+		h->reminded_at, h->escalated_at, h->approvals_json, h->names_json
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);

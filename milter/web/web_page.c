@@ -233,11 +233,27 @@ static void web_categories(sg_buf *b, char *const *cats, size_t n)
 		sg_buf_puts(b, "—");
 }
 
-static void web_facts_people(sg_buf *b, const st_hold *h)
+/* A person as the mail names them: 山田 太郎 <yamada@...>, the address
+ * alone when the mail gives no display name (issue 18 item 6). */
+static void web_person(sg_buf *b, const char *addr, const char *name)
+{
+	if (name && *name) {
+		web_esc(b, name);
+		sg_buf_puts(b, " <span class=\"mono\">&lt;");
+		web_esc(b, addr ? addr : "");
+		sg_buf_puts(b, "&gt;</span>");
+	} else {
+		sg_buf_puts(b, "<span class=\"mono\">");
+		web_esc(b, addr ? addr : "");
+		sg_buf_puts(b, "</span>");
+	}
+}
+
+static void web_facts_people(sg_buf *b, const st_hold *h, const ntf_hold_view *v)
 {
 	web_dt(b, "送信者", "Sender");
-	sg_buf_puts(b, "<span class=\"mono\" id=\"sender\">");
-	web_esc(b, h->sender);
+	sg_buf_puts(b, "<span id=\"sender\">");
+	web_person(b, h->sender, v->sender_name);
 	sg_buf_puts(b, "</span>");
 	if (h->from_addr && strcasecmp(h->from_addr, h->sender ? h->sender : "") != 0) {
 		sg_buf_puts(b, "<br>From: <span class=\"mono\">");
@@ -255,9 +271,9 @@ static void web_facts_people(sg_buf *b, const st_hold *h)
 	web_dt(b, "宛先", "Recipients");
 	sg_buf_puts(b, "<ul id=\"rcpts\">");
 	for (size_t i = 0; i < h->nrcpts; i++) {
-		sg_buf_puts(b, "<li><span class=\"mono\">");
-		web_esc(b, h->rcpts[i].addr);
-		sg_buf_puts(b, "</span>");
+		sg_buf_puts(b, "<li>");
+		/* v->rcpts is h->rcpts in order (rel_view_from_hold). */
+		web_person(b, h->rcpts[i].addr, i < v->nrcpts ? v->rcpts[i].name : NULL);
 		if (h->rcpts[i].external)
 			web_badge(b, "ext", "外部", "external");
 		sg_buf_puts(b, "</li>");
@@ -286,14 +302,14 @@ static void web_facts_times(sg_buf *b, const st_hold *h, time_t now)
 	sg_buf_puts(b, "</dd>\n");
 }
 
-static void web_facts(sg_buf *b, const st_hold *h, time_t now)
+static void web_facts(sg_buf *b, const st_hold *h, const ntf_hold_view *v, time_t now)
 {
 	sg_buf_puts(b, "<section class=\"box\"><dl class=\"facts\">\n");
 	web_dt(b, "件名", "Subject");
 	sg_buf_puts(b, "<span id=\"subject\">");
 	web_esc(b, h->subject && *h->subject ? h->subject : "（件名なし / no subject）");
 	sg_buf_puts(b, "</span></dd>\n");
-	web_facts_people(b, h);
+	web_facts_people(b, h, v);
 	web_dt(b, "大きさ", "Size");
 	web_size(b, h->size);
 	sg_buf_puts(b, "</dd>\n");
@@ -883,7 +899,7 @@ void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c)
 	web_whoami(b, c);
 	web_done_banner(b, h, c->done);
 	web_status_box(b, h, c->now);
-	web_facts(b, h, c->now);
+	web_facts(b, h, &v, c->now);
 	web_preview(b, h, &v, c);
 	web_findings(b, &v);
 	web_attachments(b, &v, h, c);

@@ -1159,8 +1159,8 @@ static void fill_view(ntf_hold_view *v)
 	v->from = strdup("tanaka@example.lg.jp");
 	v->subject = strdup("【至急】住民名簿の送付について");
 	v->rcpts = calloc(2, sizeof(*v->rcpts));
-	v->rcpts[0] = (ntf_rcpt_view){ strdup("vendor@partner.co.jp"), true };
-	v->rcpts[1] = (ntf_rcpt_view){ strdup("kakaricho@example.lg.jp"), false };
+	v->rcpts[0] = (ntf_rcpt_view){ strdup("vendor@partner.co.jp"), true, NULL };
+	v->rcpts[1] = (ntf_rcpt_view){ strdup("kakaricho@example.lg.jp"), false, NULL };
 	v->nrcpts = 2;
 	v->findings = calloc(1, sizeof(*v->findings));
 	v->findings[0] = (ntf_finding_view){ strdup("personal-data"), strdup("my-number"),
@@ -1606,6 +1606,61 @@ START_TEST(test_view_from_scan_marks_external_recipients_and_class3)
 }
 END_TEST
 
+/* Issue 18 item 6: people named as the mail names them. The From's
+ * display name in ISO-2022-JP, a To's in UTF-8 with a control character
+ * and <> in it (blanked, dropped), a name that is only the address (no
+ * name); envelope recipients the headers do not name stay addresses.
+ * The approval request says 山田 太郎 <tanaka@...>. */
+START_TEST(test_people_are_named_by_their_display_names)
+{
+	static const char msg[] =
+	    "From: =?ISO-2022-JP?B?GyRCOzNFRBsoQiAbJEJCQE86GyhC?= <Tanaka@example.lg.jp>\r\n"
+	    "To: =?UTF-8?B?5Y+X5LuYBzzmi4XlvZM+?= <a@partner.co.jp>,\r\n"
+	    " \"b@other.co.jp\" <b@other.co.jp>\r\n"
+	    "Subject: test\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=UTF-8\r\n\r\nhello\r\n";
+	const char *rcpts[] = { "<A@Partner.co.jp>", "<b@other.co.jp>", "<c@third.co.jp>" };
+	eng_envelope env = { "<tanaka@example.lg.jp>", rcpts, 3, "tanaka", NULL };
+	sg_conf *conf = notify_conf(NULL);
+	ntf_keys *k = one_key();
+	ntf_ctx *ctx = new_ctx(conf, k);
+	sg_buf err, js;
+	eng_engine *eng;
+	eng_result res;
+	ntf_hold_view v;
+	char *m;
+
+	sg_buf_init(&err, 4096);
+	sg_buf_init(&js, 4096);
+	eng = eng_engine_new(conf, &err);
+	ck_assert_msg(eng != NULL, "%s", sg_buf_cstr(&err));
+	eng_result_init(&res);
+	ck_assert_int_eq(eng_scan(eng, &env, msg, sizeof(msg) - 1, &res), 0);
+	eng_names_json(&res, &js);
+	ck_assert_str_eq(sg_buf_cstr(&js), "[{\"addr\":\"tanaka@example.lg.jp\",\"name\":"
+			 "\"山田 太郎\"},{\"addr\":\"a@partner.co.jp\",\"name\":\"受付 担当\"}]");
+	ntf_view_from_result(&v, &res, &env, conf, "h1", "Q1", 100, 200);
+	ck_assert_str_eq(v.sender_name, "山田 太郎");
+	ck_assert_str_eq(v.rcpts[0].name, "受付 担当");
+	ck_assert_ptr_null(v.rcpts[1].name);
+	ck_assert_ptr_null(v.rcpts[2].name);
+	m = build(ctx, NTF_APPROVAL_REQUEST, &v, "kacho@example.lg.jp");
+	ck_assert_msg(strstr(built_text, "山田 太郎 <tanaka@example.lg.jp> さんが送信した") != NULL,
+		      "%s", built_text);
+	ck_assert_ptr_nonnull(strstr(built_text, "受付 担当 <a@partner.co.jp>"));
+	ck_assert_ptr_nonnull(strstr(built_text, "c@third.co.jp"));
+	free(m);
+	ntf_view_free(&v);
+	eng_result_free(&res);
+	eng_engine_free(eng);
+	ntf_ctx_free(ctx);
+	ntf_keys_free(k);
+	sg_conf_free(conf);
+	sg_buf_free(&err);
+	sg_buf_free(&js);
+}
+END_TEST
+
 START_TEST(test_broken_template_stops_the_context_with_its_file_and_line)
 {
 	char *dir = path_in("tpl"), p[600], body[1024];
@@ -1779,6 +1834,7 @@ int main(void)
 	tcase_add_test(keys, test_second_keygen_in_the_same_second_makes_a_newer_key);
 	tcase_add_test(keys, test_world_readable_key_file_is_refused);
 	tcase_add_test(keys, test_sealed_preview_opens_for_its_hold_only_and_unaltered);
+	tcase_add_test(keys, test_people_are_named_by_their_display_names);
 	tcase_add_test(keys, test_group_readable_key_file_is_refused);
 	tcase_add_test(keys, test_short_key_is_refused);
 	tcase_add_test(keys, test_symlinked_key_is_refused);

@@ -1083,7 +1083,8 @@ START_TEST(test_version_3_store_is_migrated_to_hold_kinds)
 	sg_buf_init(&err, 4096);
 	create_ok(st, "Q3", id);
 	st_close(st);
-	raw_exec("DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
+	raw_exec("ALTER TABLE holds DROP COLUMN names;"
+		 "DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
 		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
 		 "ALTER TABLE holds DROP COLUMN escalated_at;"
 		 "DROP INDEX holds_release; ALTER TABLE holds DROP COLUMN kind;"
@@ -1246,6 +1247,38 @@ START_TEST(test_reminder_is_claimed_once)
 }
 END_TEST
 
+/* Issue 18 item 6: the display names of a hold are kept with it as
+ * given; a hold without any has "[]", and JSON that is not an array is
+ * refused by the store itself. */
+START_TEST(test_names_are_kept_with_the_hold)
+{
+	st_store *st = open_ok();
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	st_hold *h = NULL;
+	char id[ST_ID_SIZE];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	fill_hold(&in, rcpts, "QN");
+	in.names_json = "[{\"addr\":\"tanaka@example.lg.jp\",\"name\":\"山田 太郎\"}]";
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_str_eq(h->names_json, in.names_json);
+	st_hold_free(h);
+	fill_hold(&in, rcpts, "QN2");
+	ck_assert_msg(st_hold_create(st, &in, id, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
+	ck_assert_str_eq(h->names_json, "[]");
+	st_hold_free(h);
+	fill_hold(&in, rcpts, "QN3");
+	in.names_json = "{\"a\":1}";
+	ck_assert(st_hold_create(st, &in, id, &err) != ST_OK);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
 /* ---- previews (issue 18) ---- */
 
 static const char sealed_a[] = "p1.k1.AAAAAAAAAAAAAAAA.c2VhbGVkIGJvZHk";
@@ -1399,7 +1432,8 @@ START_TEST(test_version_2_store_is_migrated_to_previews)
 	create_ok(st, "Q2", id);
 	st_close(st);
 	/* Back to version 2: without previews (3) and hold kinds (4). */
-	raw_exec("DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
+	raw_exec("ALTER TABLE holds DROP COLUMN names;"
+		 "DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
 		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
 		 "ALTER TABLE holds DROP COLUMN escalated_at;"
 		 "DROP TRIGGER previews_decided; DROP TRIGGER previews_hold_deleted;"
@@ -1461,12 +1495,13 @@ START_TEST(test_version_4_store_is_migrated_to_approvals)
 	sg_buf_init(&err, 4096);
 	create_ok(st, "Q4", id);
 	st_close(st);
-	raw_exec("DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
+	raw_exec("ALTER TABLE holds DROP COLUMN names;"
+		 "DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
 		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
 		 "ALTER TABLE holds DROP COLUMN escalated_at;"
 		 "UPDATE meta SET value = '4' WHERE key = 'schema_version'");
 	st = open_ok();
-	ck_assert_int_eq(st_schema_version(st), 5);
+	ck_assert_int_eq(st_schema_version(st), ST_SCHEMA_VERSION);
 	ck_assert_int_eq(st_hold_get(st, id, &h, &err), ST_OK);
 	ck_assert_uint_eq(h->required, 1);
 	ck_assert_uint_eq(h->napproved, 0);
@@ -2359,6 +2394,7 @@ static Suite *store_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase("previews");
 	tcase_add_test(tc, test_preview_is_kept_while_waiting_and_deleted_at_the_decision);
+	tcase_add_test(tc, test_names_are_kept_with_the_hold);
 	tcase_add_test(tc, test_preview_goes_with_a_deleted_or_never_arrived_hold);
 	tcase_add_test(tc, test_preview_past_expiry_is_not_shown_and_is_purged);
 	tcase_add_test(tc, test_unsealed_preview_is_refused_with_its_hold);

@@ -143,7 +143,7 @@ async function testApprove(ctx) {
 		hdr['referrer-policy'] === 'no-referrer' && hdr['cache-control'] === 'no-store');
 	const text = await page.locator('main').innerText();
 	check('the page shows the subject, in Japanese', text.includes('令和7年度'));
-	check('the external recipient is marked', /uketsuke@kenshin-center\.example\s*外部/.test(text));
+	check('the external recipient is marked', /uketsuke@kenshin-center\.example>?\s*外部/.test(text));
 	check('the attachment is listed as not encrypted', text.includes('暗号化なし') && text.includes('.xlsx'));
 	check('the finding says where', (await page.locator('#findings .where').count()) > 0);
 	check('the stylesheet is served by the page itself',
