@@ -167,7 +167,9 @@ check "the store keeps one sealed preview for the hold" \
 clear_hits=0
 for f in "$SG_MDIR/db/sendguard.db" "$SG_MDIR/db/sendguard.db-wal"; do
 	[ -f "$f" ] || continue
-	for w in 説明会の資料を添付 参加者名簿 山田; do
+	# cell words in no header: display names (山田 is one, in the .exe
+	# mail's To) are kept in clear with the hold, as addresses are
+	for w in 説明会の資料を添付 参加者名簿 鈴木 税務課; do
 		grep -qaF "$w" "$f" && { clear_hits=$((clear_hits + 1)); note "$w in clear in $f"; }
 	done
 done

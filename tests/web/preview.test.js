@@ -105,6 +105,10 @@ async function testApproverSeesContent(ctx) {
 	check('no script element and no dialog came from the message',
 		(await page.locator('script').count()) === 0 && dialogs.length === 0 &&
 		!(await page.title()).includes('pwned'));
+	check(`the sender is named as the mail names them (${await page.locator('#sender').innerText()})`,
+		(await page.locator('#sender').innerText()).trim() === '保健福祉課 佐藤 花子 <sato-h@example.lg.jp>');
+	check('a recipient is named as the To names them',
+		(await page.locator('#rcpts').innerText()).includes('健診センター 受付 <uketsuke@kenshin-center.example>'));
 	const facts = await page.locator('#categories').innerText();
 	check(`the categories by name, not rule identifiers (${facts.replace(/\s+/g, ' ')})`,
 		facts.includes('暗号化されていない添付ファイル') && !/unencrypted-attachment|private-recipient/.test(facts));
