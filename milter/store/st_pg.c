@@ -157,9 +157,10 @@ static st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
 
 /* ------------------------------------------------------------ schema */
 
-/* Version ST_SCHEMA_VERSION as SQLite's st_db.c has it after all its
- * steps, in PostgreSQL's words. Keep the two in step: a migration adds
- * a step to both. */
+/* Version 5 as SQLite's st_db.c has it after its steps to 5, in
+ * PostgreSQL's words; st_pg_steps[] brings a new store, like an old
+ * one, to ST_SCHEMA_VERSION. Keep the two in step: a migration adds a
+ * step to both. */
 static const char st_pg_schema_sql[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE holds ("
@@ -274,6 +275,9 @@ static const struct st_pg_step {
 	const char *sql;
 } st_pg_steps[] = {
 	{ 5, NULL },			/* created whole by st_pg_schema_sql */
+	/* As st_db.c's version 6: the display names of a held mail. */
+	{ 6, "ALTER TABLE holds ADD COLUMN names TEXT CHECK (names IS NULL"
+	     " OR jsonb_typeof(names::jsonb) = 'array')" },
 };
 
 /* -1: no meta table (not a sendguard store, or empty), else the
@@ -325,6 +329,7 @@ static st_rc st_pg_open_tx(st_store *st, void *arg, sg_buf *err)
 {
 	struct st_pg_open *o = arg;
 	st_rc rc = st_pg_schema_lock(st, err);
+	bool migrate = o->migrate;
 	int v;
 
 	if (rc != ST_OK)
@@ -342,15 +347,20 @@ static st_rc st_pg_open_tx(st_store *st, void *arg, sg_buf *err)
 			return ST_ERROR;
 		}
 		st->id[0] = 's';
-		snprintf(ver, sizeof(ver), "%d", ST_SCHEMA_VERSION);
+		/* The first PostgreSQL schema, then every later step below,
+		 * as a store made before them would be migrated. */
+		snprintf(ver, sizeof(ver), "%d", st_pg_steps[0].to);
 		p[0] = ver;
 		p[1] = st->id;
 		if ((rc = st_pg_simple(st, st_pg_schema_sql, "create the schema",
 				       err)) != ST_OK)
 			return rc;
-		return st_pg_exec(st, "INSERT INTO meta VALUES ('schema_version', $1),"
-				  " ('store_id', $2)", 2, p, NULL,
-				  "record the schema version", err);
+		if ((rc = st_pg_exec(st, "INSERT INTO meta VALUES ('schema_version', $1),"
+				     " ('store_id', $2)", 2, p, NULL,
+				     "record the schema version", err)) != ST_OK)
+			return rc;
+		v = st_pg_steps[0].to;
+		migrate = true;
 	}
 	if (v < 0) {
 		st_seterr(err, "store %s: no sendguard schema in this database"
@@ -368,7 +378,7 @@ static st_rc st_pg_open_tx(st_store *st, void *arg, sg_buf *err)
 			  " store's", st->path, v);
 		return ST_ERROR;
 	}
-	if (v < ST_SCHEMA_VERSION && !o->migrate) {
+	if (v < ST_SCHEMA_VERSION && !migrate) {
 		st_seterr(err, "store %s: schema version %d, this sendguard needs"
 			  " %d: run sendguardctl store migrate (once, with every"
 			  " gateway's sendguard upgraded)", st->path, v,

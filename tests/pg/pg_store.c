@@ -26,6 +26,7 @@
  *	exit 1 on any failure.
  */
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +51,23 @@ static void check(int cond, const char *what, const char *detail)
 	fflush(stdout);
 }
 
-static void sql(const char *dsn, const char *q)
+#define ST_PG_STR1(x) #x
+#define ST_PG_STR(x) ST_PG_STR1(x)
+
+/* Runs q on its own connection; false (and the error on stderr) when
+ * it failed. */
+static bool sql(const char *dsn, const char *q)
 {
 	PGconn *c = PQconnectdb(dsn);
 	PGresult *r = PQexec(c, q);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+		  PQresultStatus(r) == PGRES_TUPLES_OK;
 
-	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+	if (!ok)
 		fprintf(stderr, "pg_store: %s: %s", q, PQerrorMessage(c));
 	PQclear(r);
 	PQfinish(c);
+	return ok;
 }
 
 static st_store *pg_open(const char *dsn, sg_buf *err)
@@ -204,11 +213,27 @@ static int unit(const char *dsn)
 	check(st == NULL && strstr(sg_buf_cstr(&err), "not a PostgreSQL") != NULL,
 	      "a version no PostgreSQL store had is refused", sg_buf_cstr(&err));
 	st_close(st);
-	sql(dsn, "UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+	sql(dsn, "UPDATE meta SET value = '" ST_PG_STR(ST_SCHEMA_VERSION)
+	    "' WHERE key = 'schema_version'");
 	st = st_migrate_config(&c, &from, &err);
 	check(st != NULL && from == ST_SCHEMA_VERSION, "store migrate of a current"
 	      " schema does nothing", sg_buf_cstr(&err));
 	st_close(st);
+	/* A store made at version 5 (the first PostgreSQL schema) is
+	 * refused until migrated, and migrate brings it to the current
+	 * version with the columns added since. */
+	sql(dsn, "ALTER TABLE holds DROP COLUMN names");
+	sql(dsn, "UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+	st = pg_open(dsn, &err);
+	check(st == NULL && strstr(sg_buf_cstr(&err), "store migrate") != NULL,
+	      "an older schema is refused until migrated", sg_buf_cstr(&err));
+	st_close(st);
+	st = st_migrate_config(&c, &from, &err);
+	check(st != NULL && from == 5 && st_schema_version(st) == ST_SCHEMA_VERSION,
+	      "store migrate from version 5", sg_buf_cstr(&err));
+	st_close(st);
+	check(sql(dsn, "SELECT names FROM holds LIMIT 1"),
+	      "the migrated store has the names column", "");
 
 	st = pg_open(dsn, &err);
 	check(st != NULL, "open", sg_buf_cstr(&err));
