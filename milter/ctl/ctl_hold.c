@@ -417,7 +417,11 @@ static void ctl_show_findings(const ntf_hold_view *v)
 			       f->where);
 			sg_buf_free(&w);
 		}
-		if (f->evidence && *f->evidence)
+		if (ntf_evidence_is_type(f->evidence))
+			printf("    種類 / type: %s / %s (%s)\n",
+			       ntf_type_label(f->evidence, true),
+			       ntf_type_label(f->evidence, false), f->evidence);
+		else if (f->evidence && *f->evidence)
 			printf("    該当箇所（" NTF_MASKED_JA "） / evidence (" NTF_MASKED_EN "): %s\n",
 			       f->evidence);
 	}

@@ -461,6 +461,10 @@ bool ntf_where_is_attachment(const char *where);
 /* Excel ブック / Excel workbook for a MIME type found from the content
  * (the type itself when unknown). */
 const char *ntf_type_label(const char *mime, bool ja);
+/* Whether a finding's evidence is a file type (application/pdf, as the
+ * attachment findings give it) rather than masked text: shown as
+ * 種類 / type in words (ntf_type_label), not as 伏せ字. */
+bool ntf_evidence_is_type(const char *ev);
 /* The one word for masked evidence. */
 #define NTF_MASKED_JA "伏せ字"
 #define NTF_MASKED_EN "masked"

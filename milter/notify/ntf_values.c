@@ -216,7 +216,10 @@ static void ntf_findings_text(const ntf_hold_view *v, ntf_lang l, sg_buf *out)
 			      l.ja ? "場所: " : "where: ");
 		ntf_where_text(f->where, l.ja, out);
 		sg_buf_printf(out, l.ja ? " — %lu 件" : " — count: %lu", f->count);
-		if (*ev)
+		if (ntf_evidence_is_type(ev))
+			sg_buf_printf(out, l.ja ? " — 種類: %s" : " — type: %s",
+				      ntf_type_label(ev, l.ja));
+		else if (*ev)
 			sg_buf_printf(out, l.ja ? " — 該当箇所（" NTF_MASKED_JA "）: %s"
 					      : " — evidence (" NTF_MASKED_EN "): %s", ev);
 		sg_buf_putc(out, '\n');

@@ -14,6 +14,7 @@
  */
 #include "notify/ntf.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -204,4 +205,28 @@ void ntf_person(const char *addr, const char *name, sg_buf *out)
 		sg_buf_printf(out, "%s <%s>", name, addr ? addr : "");
 	else
 		sg_buf_puts(out, addr ? addr : "");
+}
+
+/* A MIME type as the engine writes one: a known top-level type, one
+ * '/', then token characters only. Masked text never looks like that
+ * (a date 1983/4/12 has no known top-level type). */
+bool ntf_evidence_is_type(const char *ev)
+{
+	static const char *const tops[] = {
+		"application/", "text/", "image/", "audio/", "video/",
+		"message/", "multipart/", "model/", "font/",
+	};
+	const char *sub = NULL;
+
+	if (ev == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]) && sub == NULL; i++)
+		if (strncasecmp(ev, tops[i], strlen(tops[i])) == 0)
+			sub = ev + strlen(tops[i]);
+	if (sub == NULL || *sub == '\0')
+		return false;
+	for (; *sub; sub++)
+		if (!isalnum((unsigned char)*sub) && strchr("!#$&-^_.+", *sub) == NULL)
+			return false;
+	return true;
 }

@@ -361,7 +361,14 @@ static void web_findings(sg_buf *b, const ntf_hold_view *v)
 			sg_buf_free(&w);
 		}
 		sg_buf_printf(b, "</span><br>件数 / count: %lu", f->count);
-		if (f->evidence && *f->evidence) {
+		if (ntf_evidence_is_type(f->evidence)) {
+			/* The file's type in words, not a MIME type. */
+			sg_buf_puts(b, "<br>種類 / type: <span class=\"ev\">");
+			web_esc(b, ntf_type_label(f->evidence, true));
+			sg_buf_puts(b, "</span> <span class=\"en\">(");
+			web_esc(b, ntf_type_label(f->evidence, false));
+			sg_buf_puts(b, ")</span>");
+		} else if (f->evidence && *f->evidence) {
 			sg_buf_puts(b, "<br>該当箇所（" NTF_MASKED_JA "） / evidence ("
 				    NTF_MASKED_EN "): <span class=\"ev\">");
 			web_esc(b, f->evidence);

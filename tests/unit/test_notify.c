@@ -1329,6 +1329,52 @@ START_TEST(test_approval_request_is_a_signed_japanese_first_message)
 }
 END_TEST
 
+/* Issue 18 item 6: an attachment finding's evidence is the file's type,
+ * which staff read as words (Excel ブック), not as a MIME type nor as
+ * 伏せ字; masked text that merely holds a slash stays evidence. */
+START_TEST(test_type_evidence_is_shown_in_words)
+{
+	ntf_keys *k = one_key();
+	sg_conf *conf = notify_conf(NULL);
+	ntf_ctx *ctx = new_ctx(conf, k);
+	ntf_hold_view v;
+	char *msg;
+	const char *en;
+
+	ck_assert(ntf_evidence_is_type("application/vnd.openxmlformats-officedocument"
+				       ".spreadsheetml.sheet"));
+	ck_assert(ntf_evidence_is_type("image/svg+xml"));
+	ck_assert(!ntf_evidence_is_type("1983/4/**"));
+	ck_assert(!ntf_evidence_is_type("text/"));
+	ck_assert(!ntf_evidence_is_type("application/pdf 山田"));
+	ck_assert(!ntf_evidence_is_type(""));
+	ck_assert(!ntf_evidence_is_type(NULL));
+	fill_view(&v);
+	free(v.findings[0].category), free(v.findings[0].rule);
+	free(v.findings[0].label_ja), free(v.findings[0].label_en);
+	free(v.findings[0].evidence);
+	v.findings[0].category = strdup("unencrypted-attachment");
+	v.findings[0].rule = strdup("unencrypted-file");
+	v.findings[0].label_ja = strdup("暗号化されていない添付ファイル");
+	v.findings[0].label_en = strdup("Attachment is not encrypted");
+	v.findings[0].evidence = strdup("application/vnd.openxmlformats-officedocument"
+					".spreadsheetml.sheet");
+	msg = build(ctx, NTF_APPROVAL_REQUEST, &v, "kacho@example.lg.jp");
+	en = strstr(built_text, "A message from");
+	ck_assert_ptr_nonnull(en);
+	ck_assert_msg(strstr(built_text, " — 3 件 — 種類: Excel ブック\r\n") != NULL, "%s",
+		      built_text);
+	ck_assert_ptr_nonnull(strstr(en, " — count: 3 — type: Excel workbook\r\n"));
+	ck_assert_ptr_null(strstr(built_text, "application/"));
+	ck_assert_ptr_null(strstr(built_text, "伏せ字）: "));
+	free(msg);
+	ntf_view_free(&v);
+	ntf_ctx_free(ctx);
+	sg_conf_free(conf);
+	ntf_keys_free(k);
+}
+END_TEST
+
 /* Issue 18 item 6: advice by place. A program gets "do not send
  * programs", never "please encrypt"; a number in the body gets the
  * body advice; a reminder does not read as if the mail was re-sent. */
@@ -1835,6 +1881,7 @@ int main(void)
 	tcase_add_test(keys, test_world_readable_key_file_is_refused);
 	tcase_add_test(keys, test_sealed_preview_opens_for_its_hold_only_and_unaltered);
 	tcase_add_test(keys, test_people_are_named_by_their_display_names);
+	tcase_add_test(keys, test_type_evidence_is_shown_in_words);
 	tcase_add_test(keys, test_group_readable_key_file_is_refused);
 	tcase_add_test(keys, test_short_key_is_refused);
 	tcase_add_test(keys, test_symlinked_key_is_refused);
