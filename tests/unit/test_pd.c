@@ -343,8 +343,8 @@ END_TEST
 /* Issue 17: the name column as forms head it (お名前, カナ氏名). */
 START_TEST(test_roster_table_name_headers_as_forms_write_them)
 {
-	scan(NULL, MAIL("x", "No.,お名前,カナ氏名,記号\r\n1,畑 蓮,ハタ レン,15350\r\n"
-			     "2,矢口 えみ,ヤグチ エミ,10500\r\n"));
+	scan(NULL, MAIL("x", "No.,お名前,カナ氏名,記号\r\n1,杉 まどか,スギ マドカ,16420\r\n"
+			     "2,大森 健,オオモリ ケン,11370\r\n"));
 	ck_assert(find("roster-table") != NULL);
 }
 END_TEST
