@@ -42,6 +42,7 @@
  *	libpq's message.
  */
 #include "store/st_int.h"
+#include "store/st_pg_int.h"
 
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -57,12 +58,7 @@
 #define ST_PG_AUDIT_LOCK "20200001"
 #define ST_PG_SCHEMA_LOCK "20200002"
 
-typedef struct st_pg {
-	PGconn *conn;
-	char *dsn;		/* for the reader connections */
-} st_pg;
-
-static PGconn *st_pg_conn(st_store *st)
+PGconn *st_pg_conn(st_store *st)
 {
 	return ((st_pg *)st->pg)->conn;
 }
@@ -70,8 +66,8 @@ static PGconn *st_pg_conn(st_store *st)
 /* err = "store NAME: what: libpq's message"; ST_BUSY for the SQLSTATEs
  * that mean "try again" (serialization failure, deadlock, lock not
  * available), ST_ERROR otherwise. */
-static st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
-		       sg_buf *err)
+st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
+		sg_buf *err)
 {
 	const char *msg = r ? PQresultErrorMessage(r) : "";
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
@@ -91,9 +87,9 @@ static st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
 
 /* Runs sql with text parameters (NULL: SQL NULL). *out (when not
  * NULL) gets the result of a query, to PQclear(). */
-static st_rc st_pg_exec(st_store *st, const char *sql, int n,
-			const char *const *params, PGresult **out,
-			const char *what, sg_buf *err)
+st_rc st_pg_exec(st_store *st, const char *sql, int n,
+		 const char *const *params, PGresult **out,
+		 const char *what, sg_buf *err)
 {
 	PGresult *r = PQexecParams(st_pg_conn(st), sql, n, NULL, params, NULL,
 				   NULL, 0);
@@ -112,8 +108,8 @@ static st_rc st_pg_exec(st_store *st, const char *sql, int n,
 
 /* Fixed SQL without parameters; may hold several statements (the
  * schema), which only PQexec takes. */
-static st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
-			  sg_buf *err)
+st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
+		   sg_buf *err)
 {
 	PGresult *r = PQexec(st_pg_conn(st), sql);
 	ExecStatusType s = PQresultStatus(r);
@@ -127,13 +123,11 @@ static st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
 
 /* ------------------------------------------------------- transactions */
 
-typedef st_rc (*st_pg_fn)(st_store *st, void *arg, sg_buf *err);
-
 /* One transaction under the handle's mutex: BEGIN, fn, COMMIT, or
  * ROLLBACK when fn fails. A serialization failure or deadlock is
  * retried as a whole, a bounded number of times. A connection found
  * broken is reset once per call (the database restarted). */
-static st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
+st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
 {
 	st_rc rc = ST_ERROR;
 
@@ -535,15 +529,11 @@ int st_pg_schema_version(st_store *st)
 
 /* --------------------------------------------------------------- audit */
 
-struct st_pg_append {
-	const char *event, *hold_id, *queue_id, *actor, *unix_user, *detail;
-};
-
 /* Inside a transaction: the advisory lock, the head, the next record.
  * The lock is held to COMMIT, so the next appender reads this record
  * as its head. */
-static st_rc st_pg_append_tx(st_store *st, const struct st_pg_append *a,
-			     sg_buf *err)
+st_rc st_pg_append_tx(st_store *st, const struct st_pg_append *a,
+		      sg_buf *err)
 {
 	char prev[65], hash[65], ts[ST_TIME_SIZE], user[128], seq[32], tst[32];
 	const char *p[11];
@@ -628,7 +618,7 @@ st_rc st_pg_audit_append(st_store *st, const char *event, const char *hold_id,
 #define ST_PG_AUDIT_COLS "seq, ts, ts_t, event, hold_id, queue_id, actor," \
 			 " unix_user, detail, prev_hash, hash"
 
-static const char *st_pg_val(const PGresult *r, int row, int col)
+const char *st_pg_val(const PGresult *r, int row, int col)
 {
 	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }

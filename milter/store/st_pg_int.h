@@ -1,0 +1,55 @@
+/*
+ * NAME
+ *	st_pg_int - what the PostgreSQL store's files share
+ * SYNOPSIS
+ *	#include "store/st_int.h"
+ *	#include "store/st_pg_int.h"
+ * DESCRIPTION
+ *	st_pg.c owns the connection, the transactions and the audit chain;
+ *	st_pg_*.c implement the rest of st.h on them. Every write is one
+ *	st_pg_tx() (BEGIN, fn, COMMIT; retried on serialization failure
+ *	or deadlock); an audit record that belongs to a change is appended
+ *	by st_pg_append_tx() inside the same transaction, so the change and
+ *	its record commit or roll back together, as on SQLite.
+ */
+#ifndef ST_PG_INT_H
+#define ST_PG_INT_H
+
+#include <libpq-fe.h>
+
+#include "store/st_int.h"
+
+typedef struct st_pg {
+	PGconn *conn;
+	char *dsn;		/* for the reader connections */
+} st_pg;
+
+/* The handle's connection (use under st->mu: inside st_pg_tx). */
+PGconn *st_pg_conn(st_store *st);
+/* err = "store NAME: what: libpq's message"; ST_BUSY for serialization
+ * failure, deadlock and lock not available, else ST_ERROR. */
+st_rc st_pg_err(st_store *st, const PGresult *r, const char *what, sg_buf *err);
+/* sql with n text parameters (NULL: SQL NULL; cast in the SQL:
+ * $1::bigint). *out (when not NULL) gets a query's result, to
+ * PQclear(). */
+st_rc st_pg_exec(st_store *st, const char *sql, int n, const char *const *params,
+		 PGresult **out, const char *what, sg_buf *err);
+/* Fixed SQL without parameters (PQexec; several statements allowed). */
+st_rc st_pg_simple(st_store *st, const char *sql, const char *what, sg_buf *err);
+
+typedef st_rc (*st_pg_fn)(st_store *st, void *arg, sg_buf *err);
+/* One transaction under the handle's mutex: fn between BEGIN and
+ * COMMIT, ROLLBACK when it fails; ST_BUSY outcomes retried as a whole,
+ * a bounded number of times. fn must be safe to run again. */
+st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err);
+
+struct st_pg_append {
+	const char *event, *hold_id, *queue_id, *actor, *unix_user, *detail;
+};
+/* Inside st_pg_tx: the next audit record of the chain (advisory lock
+ * held to COMMIT). */
+st_rc st_pg_append_tx(st_store *st, const struct st_pg_append *a, sg_buf *err);
+/* A column's text, NULL for SQL NULL. */
+const char *st_pg_val(const PGresult *r, int row, int col);
+
+#endif
