@@ -52,4 +52,11 @@ st_rc st_pg_append_tx(st_store *st, const struct st_pg_append *a, sg_buf *err);
 /* A column's text, NULL for SQL NULL. */
 const char *st_pg_val(const PGresult *r, int row, int col);
 
+/* Inside st_pg_tx: adds notices to the outbox, state waiting (the hold
+ * is not confirmed yet) or ready; as st_outbox_insert_tx on SQLite
+ * (st_pg_outbox.c). */
+st_rc st_pg_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_id,
+			     const st_notice_new *n, size_t count, bool waiting,
+			     sg_buf *err);
+
 #endif

@@ -10,6 +10,7 @@
  *	goes from here.
  */
 #include "store/st_int.h"
+#include "store/st_pg_int.h"
 
 static st_rc st_pg_missing(st_store *st, const char *what, sg_buf *err)
 {
@@ -304,3 +305,16 @@ const st_ops st_pg_ops = {
 	ST_BACKEND_OPS(ST_OP_INIT_PG)
 };
 #undef ST_OP_INIT_PG
+
+st_rc st_pg_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_id,
+			     const st_notice_new *n, size_t count, bool waiting,
+			     sg_buf *err)
+{
+	(void)hold_id;
+	(void)queue_id;
+	(void)n;
+	(void)waiting;
+	if (count == 0)
+		return ST_OK;
+	return st_pg_missing(st, "st_outbox_insert_tx", err);
+}
