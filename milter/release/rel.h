@@ -404,6 +404,9 @@ int rel_report(st_store *st, const rel_report_opts *o, FILE *out, sg_buf *err);
 
 /* Fills an ntf_hold_view (initialised here) from a stored hold. */
 void rel_view_from_hold(ntf_hold_view *v, const st_hold *h);
+/* The display name the held mail gives addr (From, To, Cc), to free();
+ * NULL when it gives none. */
+char *rel_hold_name(const st_hold *h, const char *addr);
 /* ISO 8601 with offset -> Unix time; 0 when s is NULL or malformed. */
 time_t rel_parse_time(const char *s);
 

@@ -164,6 +164,31 @@ void rel_view_from_hold(ntf_hold_view *v, const st_hold *h)
 		rel_json_each(h->names_json, nkeys, 2, REL_VIEW_MAX, rel_add_name, v);
 }
 
+struct rel_name_find {
+	const char *addr;
+	char *name;
+};
+
+static void rel_find_name(const char *const *vals, const char *elem, void *ctx)
+{
+	struct rel_name_find *f = ctx;
+
+	(void)elem;
+	if (f->name == NULL && vals[0] && vals[1] && *vals[1] &&
+	    strcasecmp(vals[0], f->addr) == 0)
+		f->name = sg_xstrdup(vals[1]);
+}
+
+char *rel_hold_name(const st_hold *h, const char *addr)
+{
+	static const char *const nkeys[] = { "addr", "name" };
+	struct rel_name_find f = { addr, NULL };
+
+	if (h->names_json && addr && *addr)
+		rel_json_each(h->names_json, nkeys, 2, REL_VIEW_MAX, rel_find_name, &f);
+	return f.name;
+}
+
 /* ---- downloads ---- */
 
 static const ntf_attachment_view *rel_att_find(const ntf_attachment_view *a, size_t n,

@@ -249,6 +249,7 @@ void web_page_hold(sg_buf *b, const st_hold *h, const web_hold_ctx *c);
 typedef struct web_list_row {
 	char id[ST_ID_SIZE];
 	char *sender, *subject, *created;
+	char *sender_name;	/* the From display name, or NULL */
 	time_t created_t;
 	char **categories;	/* the hold's category names */
 	size_t ncategories;

@@ -749,6 +749,7 @@ static int web_list_one(const st_hold *h, void *ctx)
 	row = &c->rows[c->n++];
 	snprintf(row->id, sizeof(row->id), "%s", h->id);
 	row->sender = sg_xstrdup(h->sender ? h->sender : "");
+	row->sender_name = rel_hold_name(h, h->sender);
 	row->subject = sg_xstrdup(h->subject ? h->subject : "");
 	row->created = sg_xstrdup(h->created ? h->created : "");
 	row->created_t = h->created_t;
@@ -789,6 +790,7 @@ static void web_get_list(web_app *app, const web_req *req, web_resp *r, time_t n
 	}
 	for (size_t i = 0; i < c.n; i++) {
 		free(c.rows[i].sender);
+		free(c.rows[i].sender_name);
 		free(c.rows[i].subject);
 		free(c.rows[i].created);
 		for (size_t k = 0; k < c.rows[i].ncategories; k++)

@@ -923,8 +923,8 @@ static void web_list_row_html(sg_buf *b, const char *prefix, const web_list_row 
 	/* 2026年12月7日(月) 23:08, as on the hold page and in notices; the
 	 * ISO 8601 value stays in the element's datetime. */
 	web_time(b, r->created_t, r->created);
-	sg_buf_puts(b, "</td><td class=\"mono\">");
-	web_esc(b, r->sender);
+	sg_buf_puts(b, "</td><td>");
+	web_person(b, r->sender, r->sender_name);
 	sg_buf_puts(b, "</td><td><a href=\"");
 	web_esc(b, prefix);
 	sg_buf_puts(b, "/hold/");

@@ -287,6 +287,8 @@ async function testList(ctx) {
 	check(`the list shows times as on the hold page, 2026年12月7日(月) 23:08 (${row[0]})`,
 		/^\d{4}年\d{1,2}月\d{1,2}日\([日月火水木金土]\) \d{2}:\d{2}$/.test(row[0]) &&
 		/^\d{4}-\d{2}-\d{2}T/.test(await page.locator('table.list tbody tr time').first().getAttribute('datetime')));
+	check(`the list names the sender as the mail does, 佐藤 花子 <address> (${row[1]})`,
+		row[1].includes('佐藤 花子') && row[1].includes('<sato-h@'));
 	check(`the list names the categories, not rule identifiers (${row[3]})`,
 		row[3].length > 0 && !/^[a-z-]+(, [a-z-]+)*$/.test(row[3]) && !/personal-data|classified|unencrypted-attachment/.test(row[3]));
 	const href = await rows.first().getAttribute('href');
