@@ -160,6 +160,46 @@ st_rc st_audit_anchor(st_store *st, sqlite3 *db, long long *seq,
 /* Hex SHA-256 of a record's prev_hash and canonical fields. */
 void st_audit_hash(const char *prev_hash, const st_audit_rec *r,
 		   char hex[65]);
+/* st_common.c: what both backends check and write alike (the audit
+ * details are hashed bytes: one writer for both). */
+#define ST_VOTE_JSON_MAX (1u << 20)
+#define ST_CLAIM_MAX 256		/* notices claimed per transaction */
+/* ST_INVALID (err filled) for a vote without hold id, principal,
+ * actor or recorded_as, or with ticks that are not an array. */
+st_rc st_vote_args(st_store *st, const char *id, const st_vote *v, sg_buf *err);
+/* "approve", "approve-partial" or "reject". */
+const char *st_vote_event(const st_vote *v, bool decided);
+void st_vote_detail(sg_buf *d, const st_vote *v, bool decided, unsigned count,
+		    unsigned required);
+/* Why a vote changed nothing, from the hold as read (status NULL: no
+ * such hold, ST_NOTFOUND) and the earlier vote of this principal or
+ * actor (voted): ST_CONFLICT. */
+st_rc st_vote_refused(st_store *st, const char *id, const char *status,
+		      const char *kind, const char *decided_by,
+		      const char *decided_at, bool voted, const char *voted_as,
+		      const char *voted_at, sg_buf *err);
+st_rc st_deleg_args(st_store *st, const char *principal, const char *delegate,
+		    time_t since_t, time_t until_t, const char *created_by,
+		    sg_buf *err);
+void st_deleg_detail(sg_buf *d, long long id, const char *principal,
+		     const char *delegate, const char *until);
+void st_revoke_detail(char buf[64], long long id);
+/* A-Z to a-z in place, as SQLite's lower(). */
+void st_ascii_lower(char *s);
+st_notice_state st_notice_state_parse(const char *s);
+/* Frees v[0..n) and v. */
+void st_notices_free(st_notice **v, size_t n);
+/* Whether a new notice has what it needs; st_notice_bad() says not. */
+bool st_notice_ok(const st_notice_new *n, const char *hold_id);
+st_rc st_notice_bad(st_store *st, sg_buf *err);
+void st_notice_detail(sg_buf *d, const char *kind, const char *rcpt,
+		      const char *message_id, const char *error);
+/* max of a claim: 0 or more than ST_CLAIM_MAX is ST_CLAIM_MAX. */
+size_t st_claim_max(size_t max);
+/* The retention anchor's detail (st_purge.c, st_pg_purge.c). */
+void st_purge_detail(sg_buf *d, time_t before, long long through_seq,
+		     const char *through_hash, const st_purge_counts *n);
+
 /* The effective user's name, or "uid N". */
 void st_effective_user(char *buf, size_t size);
 

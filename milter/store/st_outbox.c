@@ -34,56 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/sg_json.h"
 #include "util/sg_mem.h"
 
-/* Rows claimed per transaction, at most. */
-#define ST_CLAIM_MAX 256
-
-static const char *const st_notice_states[] = {
-	"waiting", "ready", "sent", "failed", "cancelled"
-};
-
-const char *st_notice_state_name(st_notice_state s)
-{
-	return (unsigned)s < sizeof(st_notice_states) / sizeof(st_notice_states[0])
-		? st_notice_states[s] : "unknown";
-}
-
-static st_notice_state st_notice_state_parse(const char *s)
-{
-	for (size_t i = 0; i < sizeof(st_notice_states) / sizeof(st_notice_states[0]); i++)
-		if (s && strcmp(s, st_notice_states[i]) == 0)
-			return (st_notice_state)i;
-	return ST_NOTICE_FAILED;	/* unreachable: CHECK constraint */
-}
-
-void st_notice_free(st_notice *n)
-{
-	if (n == NULL)
-		return;
-	free(n->hold_id);
-	free(n->queue_id);
-	free(n->kind);
-	free(n->rcpt);
-	free(n->message_id);
-	free(n->head);
-	free(n->body);
-	free(n->created);
-	free(n->last_error);
-	free(n);
-}
-
 /* ------------------------------------------------------------- add */
-
-/* head and body may be left out (NULL) only for a notice about a
- * stored hold: the drainer builds it from the hold when it sends it. */
-static bool st_notice_ok(const st_notice_new *n, const char *hold_id)
-{
-	return n->kind && *n->kind && n->rcpt && *n->rcpt && n->message_id &&
-	       *n->message_id && ((n->head && n->body && *n->head && *n->body) ||
-				  (n->head == NULL && n->body == NULL && hold_id));
-}
 
 st_rc st_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_id,
 			  const st_notice_new *n, size_t count, bool waiting,
@@ -105,9 +58,7 @@ st_rc st_outbox_insert_tx(st_store *st, const char *hold_id, const char *queue_i
 	st_time_iso(t, now);
 	for (size_t i = 0; i < count && rc == ST_OK; i++) {
 		if (!st_notice_ok(&n[i], hold_id)) {
-			st_seterr(err, "store %s: a notice without kind, recipient,"
-				  " Message-ID or content", st->path);
-			rc = ST_INVALID;
+			rc = st_notice_bad(st, err);
 			break;
 		}
 		sqlite3_reset(s);
@@ -191,9 +142,7 @@ struct st_claim {
 
 static void st_claim_drop(struct st_claim *c)
 {
-	for (size_t i = 0; i < c->n; i++)
-		st_notice_free(c->v[i]);
-	free(c->v);
+	st_notices_free(c->v, c->n);
 	c->v = NULL;
 	c->n = 0;
 }
@@ -244,7 +193,7 @@ st_rc st_sql_outbox_claim(st_store *st, const char *owner, time_t now,
 		      sg_buf *err)
 {
 	struct st_claim c = { owner, now, lease_s > 0 ? lease_s : 1,
-			      max == 0 || max > ST_CLAIM_MAX ? ST_CLAIM_MAX : max,
+			      st_claim_max(max),
 			      NULL, 0 };
 	st_rc rc;
 
@@ -343,15 +292,7 @@ static st_rc st_notice_audit(st_store *st, const struct st_row *r,
 	st_rc rc;
 
 	sg_buf_init(&d, 16384);
-	sg_buf_puts(&d, "{\"kind\":");
-	sg_json_str(&d, r->kind);
-	sg_buf_puts(&d, ",\"to\":");
-	sg_json_str(&d, r->rcpt);
-	sg_buf_puts(&d, ",\"message_id\":");
-	sg_json_str(&d, r->message_id);
-	sg_buf_puts(&d, ",\"error\":");
-	sg_json_str(&d, error);
-	sg_buf_putc(&d, '}');
+	st_notice_detail(&d, r->kind, r->rcpt, r->message_id, error);
 	rc = st_audit_append_tx(st, event, r->hold_id, r->queue_id, actor, NULL,
 				sg_buf_cstr(&d), err);
 	sg_buf_free(&d);

@@ -33,7 +33,10 @@
  *
  *	What this backend implements so far: opening, creating and
  *	migrating the store, the schema version check, the audit log
- *	(append, verify, list) and notice nonces. The other functions of
+ *	(append, verify from the newest retention anchor, list) and notice
+ *	nonces here; votes, delegations and escalation (st_pg_vote.c), the
+ *	notice outbox (st_pg_outbox.c) and the retention purge
+ *	(st_pg_purge.c) beside it. The other functions of
  *	st.h return ST_ERROR saying that the PostgreSQL store does not
  *	have them yet (st_pg_missing), so that nothing half-works
  *	silently: the milter, apply and the page refuse to run on it.
@@ -53,9 +56,9 @@
 #include "util/sg_mem.h"
 
 /* Keys of the transaction-level advisory locks (one key space per
- * database): audit appends, and schema creation and migration. Fixed
- * for every sendguard that shares a database. */
-#define ST_PG_AUDIT_LOCK "20200001"
+ * database): audit appends (ST_PG_AUDIT_LOCK, st_pg_int.h), and schema
+ * creation and migration. Fixed for every sendguard that shares a
+ * database. */
 #define ST_PG_SCHEMA_LOCK "20200002"
 
 PGconn *st_pg_conn(st_store *st)
@@ -147,6 +150,77 @@ st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
 	}
 	pthread_mutex_unlock(&st->mu);
 	return rc;
+}
+
+/* A read outside any transaction of ours (one statement is its own
+ * snapshot), under the handle's mutex; a broken connection is reset
+ * first, as st_pg_tx does. */
+st_rc st_pg_read(st_store *st, const char *sql, int n,
+		 const char *const *params, PGresult **out, const char *what,
+		 sg_buf *err)
+{
+	st_rc rc;
+
+	pthread_mutex_lock(&st->mu);
+	if (PQstatus(st_pg_conn(st)) != CONNECTION_OK)
+		PQreset(st_pg_conn(st));
+	rc = st_pg_exec(st, sql, n, params, out, what, err);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* Pages of at most ST_PG_PAGE rows, each one st_pg_read, keyed by
+ * column 0 (a bigint the SQL orders by and starts after, as its last
+ * parameter): no long list is ever held in memory at once, and the
+ * callbacks run without the handle's mutex, so they may call the store
+ * (as on SQLite, whose lists read through a connection of their own).
+ * A row committed meanwhile past the key is seen, one before it not:
+ * a list is a live view, not a snapshot. */
+st_rc st_pg_pages(st_store *st, const char *sql, int n,
+		  const char *const *params, st_pg_row_fn fn, void *ctx,
+		  const char *what, sg_buf *err)
+{
+	char after[32] = "0";
+	const char *p[ST_PG_PAGE_PARAMS];
+	bool stop = false;
+	st_rc rc = ST_OK;
+
+	if (n < 1 || n > ST_PG_PAGE_PARAMS) {
+		st_seterr(err, "store %s: %s: %d parameters", st->path, what, n);
+		return ST_INVALID;
+	}
+	for (int i = 0; i < n - 1; i++)
+		p[i] = params[i];
+	p[n - 1] = after;
+	/* Each page starts after the last key seen: bounded by the rows. */
+	while (rc == ST_OK && !stop) {
+		PGresult *r = NULL;
+		int rows;
+
+		rc = st_pg_read(st, sql, n, p, &r, what, err);
+		if (rc != ST_OK)
+			break;
+		rows = PQntuples(r);
+		for (int i = 0; i < rows && !stop; i++) {
+			snprintf(after, sizeof(after), "%s", PQgetvalue(r, i, 0));
+			stop = fn(r, i, ctx) != 0;
+		}
+		PQclear(r);
+		if (rows < ST_PG_PAGE)
+			break;
+	}
+	return rc;
+}
+
+long st_pg_changes(PGresult *r)
+{
+	return r ? atol(PQcmdTuples(r)) : 0;
+}
+
+const char *st_pg_num(char buf[32], long long v)
+{
+	snprintf(buf, 32, "%lld", v);
+	return buf;
 }
 
 /* ------------------------------------------------------------ schema */
@@ -642,12 +716,14 @@ static void st_pg_audit_row(const PGresult *r, int i, st_audit_rec *rec)
  * READ transaction (a consistent snapshot while writers go on), so a
  * long chain is never held in memory at once. cb returns non-zero to
  * stop. */
-#define ST_PG_PAGE 1000
-
 typedef int (*st_pg_rec_fn)(const st_audit_rec *r, void *ctx);
+/* Run on the reader's connection inside its snapshot, before the first
+ * page (verify reads the anchor there). */
+typedef st_rc (*st_pg_begin_fn)(st_store *rd, void *ctx, sg_buf *err);
 
 static st_rc st_pg_audit_scan(st_store *st, const char *hold_id, time_t since,
-			      st_pg_rec_fn fn, void *ctx, sg_buf *err)
+			      st_pg_begin_fn begin, st_pg_rec_fn fn, void *ctx,
+			      sg_buf *err)
 {
 	char after[32] = "0", sincebuf[32];
 	st_rc rc;
@@ -674,6 +750,8 @@ static st_rc st_pg_audit_scan(st_store *st, const char *hold_id, time_t since,
 	snprintf(sincebuf, sizeof(sincebuf), "%lld", (long long)since);
 	rc = st_pg_simple(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 			  "begin read", err);
+	if (rc == ST_OK && begin != NULL)
+		rc = begin(st, ctx, err);
 	/* Each page starts after the last seq seen: bounded by the number
 	 * of records, one page at a time. */
 	while (rc == ST_OK && !stop) {
@@ -739,6 +817,37 @@ static int st_pg_walk_one(const st_audit_rec *r, void *ctx)
 	return 0;
 }
 
+/* After a retention purge the chain starts after the newest anchor's
+ * record (st_pg_purge.c), else at the genesis value: the same anchor
+ * SQLite's st_audit_anchor (st_purge.c) finds, the newest "purge"
+ * record whose detail names a through_seq above 0, read from the same
+ * snapshot as the records. A through_seq that is no number (a changed
+ * anchor) is no anchor here; the walk then fails at the changed record
+ * or at the gap. */
+static st_rc st_pg_anchor(st_store *rd, void *ctx, sg_buf *err)
+{
+	struct st_pg_walk *w = ctx;
+	PGresult *r = NULL;
+	st_rc rc;
+
+	rc = st_pg_exec(rd, "SELECT (detail::jsonb->>'through_seq')::bigint,"
+			" detail::jsonb->>'through_hash' FROM audit WHERE event ="
+			" 'purge' AND CASE WHEN detail::jsonb->>'through_seq' ~"
+			" '^[0-9]{1,18}$' THEN (detail::jsonb->>'through_seq')::bigint"
+			" > 0 ELSE false END ORDER BY seq DESC LIMIT 1", 0, NULL, &r,
+			"read the audit log's anchor", err);
+	if (rc != ST_OK)
+		return rc;
+	if (PQntuples(r) == 1) {
+		const char *h = st_pg_val(r, 0, 1);
+
+		w->base = atoll(PQgetvalue(r, 0, 0));
+		snprintf(w->prev, sizeof(w->prev), "%s", h ? h : "");
+	}
+	PQclear(r);
+	return ST_OK;
+}
+
 st_rc st_pg_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
 			 sg_buf *err)
 {
@@ -749,7 +858,7 @@ st_rc st_pg_audit_verify(st_store *st, size_t *nrecords, size_t *bad_seq,
 	w.st = st;
 	w.err = err;
 	snprintf(w.prev, sizeof(w.prev), "%s", ST_AUDIT_GENESIS);
-	rc = st_pg_audit_scan(st, NULL, 0, st_pg_walk_one, &w, err);
+	rc = st_pg_audit_scan(st, NULL, 0, st_pg_anchor, st_pg_walk_one, &w, err);
 	if (nrecords)
 		*nrecords = w.n;
 	if (bad_seq)
@@ -776,7 +885,7 @@ st_rc st_pg_audit_list(st_store *st, const char *hold_id, time_t since,
 {
 	struct st_pg_list l = { cb, ctx };
 
-	return st_pg_audit_scan(st, hold_id, since, st_pg_list_one, &l, err);
+	return st_pg_audit_scan(st, hold_id, since, NULL, st_pg_list_one, &l, err);
 }
 
 /* -------------------------------------------------------------- nonces */

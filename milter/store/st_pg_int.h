@@ -43,12 +43,33 @@ typedef st_rc (*st_pg_fn)(st_store *st, void *arg, sg_buf *err);
  * a bounded number of times. fn must be safe to run again. */
 st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err);
 
+/* The advisory lock key that serialises audit appends (and the
+ * retention purge's read of the chain). */
+#define ST_PG_AUDIT_LOCK "20200001"
+
 struct st_pg_append {
 	const char *event, *hold_id, *queue_id, *actor, *unix_user, *detail;
 };
 /* Inside st_pg_tx: the next audit record of the chain (advisory lock
  * held to COMMIT). */
 st_rc st_pg_append_tx(st_store *st, const struct st_pg_append *a, sg_buf *err);
+/* A read outside st_pg_tx (one statement), under the handle's mutex. */
+st_rc st_pg_read(st_store *st, const char *sql, int n, const char *const *params,
+		 PGresult **out, const char *what, sg_buf *err);
+/* A long list in pages of ST_PG_PAGE rows keyed by column 0 (a bigint
+ * the SQL orders by ascending and starts after: its last parameter
+ * $n, which st_pg_pages supplies; params[0..n-1) are the others;
+ * "LIMIT 1000"). fn(result, row, ctx) per row, outside the mutex;
+ * non-zero stops. */
+#define ST_PG_PAGE 1000
+#define ST_PG_PAGE_PARAMS 8
+typedef int (*st_pg_row_fn)(const PGresult *r, int row, void *ctx);
+st_rc st_pg_pages(st_store *st, const char *sql, int n, const char *const *params,
+		  st_pg_row_fn fn, void *ctx, const char *what, sg_buf *err);
+/* Rows a command changed (PQcmdTuples). */
+long st_pg_changes(PGresult *r);
+/* v as decimal text in buf: a parameter ($1::bigint). */
+const char *st_pg_num(char buf[32], long long v);
 /* A column's text, NULL for SQL NULL. */
 const char *st_pg_val(const PGresult *r, int row, int col);
 

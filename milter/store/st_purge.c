@@ -30,7 +30,6 @@
  *	See st.h.
  */
 #include "store/st_int.h"
-#include "util/sg_json.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -82,7 +81,7 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 	struct st_purge_args *a = arg;
 	sqlite3_stmt *s;
 	long long last = 0;
-	char hash[65] = "", before[ST_TIME_SIZE];
+	char hash[65] = "";
 	sg_buf detail;
 	st_rc rc;
 	int step;
@@ -126,15 +125,8 @@ static st_rc st_purge_step(st_store *st, void *arg, sg_buf *err)
 	}
 	if (last == 0 && a->n->holds == 0 && a->n->notices == 0 && a->n->delegations == 0)
 		return ST_OK;		/* nothing old: no anchor either */
-	st_time_iso(a->before, before);
 	sg_buf_init(&detail, 4096);
-	sg_buf_puts(&detail, "{\"before\":");
-	sg_json_str(&detail, before);
-	sg_buf_printf(&detail, ",\"through_seq\":%lld,\"through_hash\":", last);
-	sg_json_str(&detail, hash);
-	sg_buf_printf(&detail, ",\"records\":%zu,\"holds\":%zu,\"notices\":%zu,"
-		      "\"delegations\":%zu}", a->n->records, a->n->holds, a->n->notices,
-		      a->n->delegations);
+	st_purge_detail(&detail, a->before, last, hash, a->n);
 	/* The anchor is appended before the records go, so that it
 	 * chains to the head like any record (the head may be among them)
 	 * and keeps the numbering going. */

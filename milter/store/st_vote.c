@@ -30,10 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util/sg_json.h"
 #include "util/sg_mem.h"
-
-#define ST_VOTE_JSON_MAX (1u << 20)
 
 struct st_vote_tx {
 	const char *id;
@@ -42,13 +39,20 @@ struct st_vote_tx {
 	st_vote_out out;
 };
 
+/* Column i's text while s is on a row, else NULL. */
+static const char *st_coltext(sqlite3_stmt *s, bool row, int i)
+{
+	return row ? (const char *)sqlite3_column_text(s, i) : NULL;
+}
+
 /* Why a vote changed nothing: the hold is gone or decided, or this
- * principal or actor has voted already. */
+ * principal or actor has voted already (st_vote_refused says it). */
 static st_rc st_vote_conflict(st_store *st, const struct st_vote_tx *t,
 			      sg_buf *err)
 {
-	sqlite3_stmt *s;
-	st_rc rc = ST_CONFLICT;
+	sqlite3_stmt *s, *a = NULL;
+	bool row, voted;
+	st_rc rc;
 	int step;
 
 	s = st_prepare(st, st->db, "SELECT status, kind, decided_by, decided_at"
@@ -57,39 +61,29 @@ static st_rc st_vote_conflict(st_store *st, const struct st_vote_tx *t,
 		return ST_ERROR;
 	st_bind_text(s, 1, t->id);
 	step = sqlite3_step(s);
-	if (step == SQLITE_DONE) {
-		st_seterr(err, "store %s: no hold with id %s", st->path, t->id);
-		rc = ST_NOTFOUND;
-	} else if (step != SQLITE_ROW) {
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
 		rc = st_sqlerr(st, st->db, "read hold", err);
-	} else if (strcmp((const char *)sqlite3_column_text(s, 0), "pending") != 0) {
-		const unsigned char *by = sqlite3_column_text(s, 2);
-		const unsigned char *at = sqlite3_column_text(s, 3);
-
-		st_seterr(err, "store %s: hold %s is already %s (by %s at %s)",
-			  st->path, t->id, sqlite3_column_text(s, 0),
-			  by ? (const char *)by : "?", at ? (const char *)at : "?");
-	} else if (strcmp((const char *)sqlite3_column_text(s, 1), "approval") != 0) {
-		st_seterr(err, "store %s: hold %s is a delayed send, not held for"
-			  " approval", st->path, t->id);
-	} else {
 		sqlite3_finalize(s);
-		s = st_prepare(st, st->db, "SELECT recorded_as, at FROM approvals"
+		return rc;
+	}
+	if (step == SQLITE_ROW) {
+		a = st_prepare(st, st->db, "SELECT recorded_as, at FROM approvals"
 			       " WHERE hold_id = ?1 AND (principal = ?2 OR actor = ?3)"
 			       " ORDER BY seq LIMIT 1", err);
-		if (s == NULL)
+		if (a == NULL) {
+			sqlite3_finalize(s);
 			return ST_ERROR;
-		st_bind_text(s, 1, t->id);
-		st_bind_text(s, 2, t->v->principal);
-		st_bind_text(s, 3, t->v->actor);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			st_seterr(err, "store %s: hold %s: already approved by %s at %s"
-				  " (the same person counts once)", st->path, t->id,
-				  sqlite3_column_text(s, 0), sqlite3_column_text(s, 1));
-		else
-			st_seterr(err, "store %s: hold %s: the vote was not recorded",
-				  st->path, t->id);
+		}
+		st_bind_text(a, 1, t->id);
+		st_bind_text(a, 2, t->v->principal);
+		st_bind_text(a, 3, t->v->actor);
 	}
+	row = step == SQLITE_ROW;
+	voted = a && sqlite3_step(a) == SQLITE_ROW;
+	rc = st_vote_refused(st, t->id, st_coltext(s, row, 0), st_coltext(s, row, 1),
+			     st_coltext(s, row, 2), st_coltext(s, row, 3), voted,
+			     st_coltext(a, voted, 0), st_coltext(a, voted, 1), err);
+	sqlite3_finalize(a);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -200,26 +194,10 @@ static st_rc st_vote_step(st_store *st, void *arg, sg_buf *err)
 	}
 	t->out = decided ? ST_VOTE_DECIDED : ST_VOTE_PARTIAL;
 	sg_buf_init(&detail, ST_VOTE_JSON_MAX);
-	sg_buf_puts(&detail, "{\"status\":");
-	sg_json_str(&detail, v->approve ? (decided ? "approved" : "pending")
-		    : "rejected");
-	sg_buf_puts(&detail, ",\"approver\":");
-	sg_json_str(&detail, v->principal);
-	sg_buf_printf(&detail, ",\"approvals\":%u,\"required\":%u,\"checked\":%s",
-		      count, required, v->checked_json ? v->checked_json : "[]");
-	sg_buf_puts(&detail, ",\"comment\":");
-	sg_json_str(&detail, v->comment);
-	/* Extra fields (on behalf of whom, from where): an object's
-	 * members spliced in after ours. */
-	if (v->detail_json && v->detail_json[0] == '{' && v->detail_json[1] != '}' &&
-	    v->detail_json[1] != '\0') {
-		sg_buf_putc(&detail, ',');
-		sg_buf_puts(&detail, v->detail_json + 1);
-	} else
-		sg_buf_putc(&detail, '}');
-	rc = st_audit_append_tx(st, !v->approve ? "reject" : decided ? "approve"
-				: "approve-partial", t->id, qid, v->recorded_as,
-				v->unix_user, sg_buf_cstr(&detail), err);
+	st_vote_detail(&detail, v, decided, count, required);
+	rc = st_audit_append_tx(st, st_vote_event(v, decided), t->id, qid,
+				v->recorded_as, v->unix_user, sg_buf_cstr(&detail),
+				err);
 	sg_buf_free(&detail);
 	free(qid);
 	return rc;
@@ -231,19 +209,8 @@ st_rc st_sql_hold_vote(st_store *st, const char *id, const st_vote *v,
 	struct st_vote_tx t = { id, v, time(NULL), ST_VOTE_PARTIAL };
 	st_rc rc;
 
-	if (id == NULL || v == NULL || v->principal == NULL || !*v->principal ||
-	    v->actor == NULL || !*v->actor || v->recorded_as == NULL ||
-	    !*v->recorded_as) {
-		st_seterr(err, "store %s: a vote needs a hold id, the approver it"
-			  " counts for, who acts and how it is recorded", st->path);
-		return ST_INVALID;
-	}
-	if (v->checked_json && (v->checked_json[0] != '[' ||
-				strlen(v->checked_json) > ST_VOTE_JSON_MAX / 2)) {
-		st_seterr(err, "store %s: the checklist ticks are not a JSON array",
-			  st->path);
-		return ST_INVALID;
-	}
+	if ((rc = st_vote_args(st, id, v, err)) != ST_OK)
+		return rc;
 	rc = st_tx(st, st_vote_step, &t, err);
 	if (rc == ST_OK && out)
 		*out = t.out;
@@ -386,13 +353,7 @@ static st_rc st_deleg_add_step(st_store *st, void *arg, sg_buf *err)
 	if (rc != ST_OK)
 		return rc;
 	sg_buf_init(&detail, 8192);
-	sg_buf_printf(&detail, "{\"id\":%lld,\"from\":", d->id);
-	sg_json_str(&detail, d->principal);
-	sg_buf_puts(&detail, ",\"to\":");
-	sg_json_str(&detail, d->delegate);
-	sg_buf_puts(&detail, ",\"until\":");
-	sg_json_str(&detail, until);
-	sg_buf_putc(&detail, '}');
+	st_deleg_detail(&detail, d->id, d->principal, d->delegate, until);
 	rc = st_audit_append_tx(st, "delegate", NULL, NULL, d->by, d->unix_user,
 				sg_buf_cstr(&detail), err);
 	sg_buf_free(&detail);
@@ -407,13 +368,9 @@ st_rc st_sql_delegate_add(st_store *st, const char *principal, const char *deleg
 				 since_t, until_t, 0 };
 	st_rc rc;
 
-	if (principal == NULL || !*principal || delegate == NULL || !*delegate ||
-	    created_by == NULL || !*created_by || until_t <= since_t ||
-	    strcasecmp(principal, delegate) == 0) {
-		st_seterr(err, "store %s: a delegation needs two different people,"
-			  " who records it and an end after its start", st->path);
-		return ST_INVALID;
-	}
+	if ((rc = st_deleg_args(st, principal, delegate, since_t, until_t,
+				created_by, err)) != ST_OK)
+		return rc;
 	rc = st_tx(st, st_deleg_add_step, &d, err);
 	if (rc == ST_OK && id_out)
 		*id_out = d.id;
@@ -447,7 +404,7 @@ static st_rc st_deleg_revoke_step(st_store *st, void *arg, sg_buf *err)
 		rc = ST_NOTFOUND;
 	}
 	sqlite3_finalize(s);
-	snprintf(detail, sizeof(detail), "{\"id\":%lld}", r->id);
+	st_revoke_detail(detail, r->id);
 	if (rc == ST_OK)
 		rc = st_audit_append_tx(st, "delegate-revoke", NULL, NULL, r->by,
 					r->unix_user, detail, err);

@@ -11,6 +11,10 @@
 #	removes the directory whatever happens. Then:
 #	  - pg_store unit: schema, version checks, the audit chain, a chain
 #	    copied from SQLite, nonces (tests/pg/pg_store.c);
+#	  - pg_vote: votes, delegations, escalation, the outbox (two
+#	    processes claiming at once) and the retention purge, each
+#	    scenario on a fresh SQLite store and on PostgreSQL with the same
+#	    outcome and the same audit records (tests/pg/pg_vote.c);
 #	  - sendguardctl with [store] backend = postgresql: store init,
 #	    store migrate, audit verify, doctor's store line, and a DSN with
 #	    a password refused by the loader (exit 78);
@@ -19,13 +23,15 @@
 #	    the time they took is printed.
 #	Output: one line per assertion, "N passed, M failed" last.
 # ENVIRONMENT
-#	SG_CTL (sendguardctl), SG_PGSTORE (pg_store), SG_MILTER (optional:
+#	SG_CTL (sendguardctl), SG_PGSTORE (pg_store), SG_PGVOTE (pg_vote),
+#	SG_MILTER (optional:
 #	it must refuse to start on this store), SG_SRCDIR,
 #	SG_TEST_ROOT; SG_PG_WRITERS (8) and SG_PG_RECORDS (200) per writer.
 set -u
 src=${SG_SRCDIR:-.}
 ctl=${SG_CTL:-$src/build/test/sendguardctl}
 pgstore=${SG_PGSTORE:-$src/build/test/pg/pg_store}
+pgvote=${SG_PGVOTE:-$src/build/test/pg/pg_vote}
 root=${SG_TEST_ROOT:-/var/tmp/sg-test}
 bin=/usr/lib/postgresql/15/bin
 K=${SG_PG_WRITERS:-8}
@@ -39,6 +45,7 @@ die() { echo "pg: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 [ -x "$bin/initdb" ] || die "no $bin/initdb (Debian: apt-get install postgresql; make deps)"
 [ -x "$ctl" ] || die "no sendguardctl at $ctl"
 [ -x "$pgstore" ] || die "no pg_store at $pgstore"
+[ -x "$pgvote" ] || die "no pg_vote at $pgvote"
 mkdir -p "$root"
 dir=$(mktemp -d "$root/pg.XXXXXX") || die "mktemp"
 chmod 755 "$dir"
@@ -80,6 +87,16 @@ dsn="host=127.0.0.1 port=$port dbname=sendguard user=sgtest"
 sed -n 's/^\(not \)\{0,1\}ok [0-9]* /  unit: &/p' "$dir/unit.out"
 if tail -n 1 "$dir/unit.out" | grep -q ' 0 failed$'; then ok "pg_store unit"; else
 	cat "$dir/unit.out"; nok "pg_store unit"; fi
+
+# The same scenarios on SQLite and on PostgreSQL (it recreates the
+# schema for each; sendguardctl's tests below start from an empty one).
+SG_TEST_ROOT=$dir "$pgvote" "$dsn" > "$dir/vote.out" 2> "$dir/vote.err"
+sed -n 's/^\(not \)\{0,1\}ok [0-9]* /  vote: &/p' "$dir/vote.out"
+if tail -n 1 "$dir/vote.out" | grep -q ' 0 failed$'; then
+	ok "pg_vote: $(tail -n 1 "$dir/vote.out")"
+else
+	grep -v "^ok " "$dir/vote.out"; cat "$dir/vote.err"; nok "pg_vote"
+fi
 
 # sendguardctl on the PostgreSQL store. The configuration is readable by
 # [milter] user (sendguardctl run as root becomes it).
