@@ -25,7 +25,10 @@
  *	log deletable, and a purge that fails leaves the trigger as it was.
  *	ALTER TABLE ... DISABLE TRIGGER locks the table against writers
  *	only (SHARE ROW EXCLUSIVE; readers such as `audit verify` go on),
- *	until COMMIT.
+ *	until COMMIT. It needs the table's owner (the role that ran
+ *	`sendguardctl store init`), as SQLite's DROP TRIGGER needs a
+ *	writable file: a gateway connected as another role gets the
+ *	database's "must be owner" error and nothing is purged.
  * DIAGNOSTICS
  *	See st.h.
  */
