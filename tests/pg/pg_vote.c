@@ -30,7 +30,9 @@
  *	(add, claim with leases, sent, retry, fail, list, lessees, unlease,
  *	next due); two processes claiming one outbox at once never get the
  *	same notice; the retention purge, after which st_audit_verify
- *	passes (twice, and with nothing old).
+ *	passes (twice, and with nothing old); a chain purged on one backend
+ *	and copied into the other verifies there with the same count (both
+ *	start from the same anchor).
  *
  *	Output: "ok ..." / "not ok ..." lines, "P passed, F failed" last;
  *	exit 1 on any failure.
@@ -975,6 +977,117 @@ static void sc_purge(be *b)
 	sg_buf_free(&err);
 }
 
+/* ------------------------------------- a purged chain, copied across */
+
+/* Inserts audit records, bytes as stored, into the other backend's
+ * log (an INSERT: the append-only triggers refuse only UPDATE and
+ * DELETE). */
+struct copy {
+	be *to;
+	sqlite3 *db;
+	PGconn *c;
+	size_t n;
+};
+
+static int copy_one(const st_audit_rec *r, void *ctx)
+{
+	struct copy *cp = ctx;
+	static const char sql[] = "INSERT INTO audit (seq, ts, ts_t, event, hold_id,"
+		" queue_id, actor, unix_user, detail, prev_hash, hash) VALUES"
+		" ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)";
+	char seq[32], tst[32];
+	const char *p[11];
+
+	snprintf(seq, sizeof(seq), "%lld", r->seq);
+	snprintf(tst, sizeof(tst), "%lld", (long long)r->ts_t);
+	p[0] = seq; p[1] = r->ts; p[2] = tst; p[3] = r->event; p[4] = r->hold_id;
+	p[5] = r->queue_id; p[6] = r->actor; p[7] = r->unix_user; p[8] = r->detail;
+	p[9] = r->prev_hash; p[10] = r->hash;
+	if (cp->c != NULL) {
+		PGresult *res = PQexecParams(cp->c, sql, 11, NULL, p, NULL, NULL, 0);
+
+		if (PQresultStatus(res) == PGRES_COMMAND_OK)
+			cp->n++;
+		else
+			fprintf(stderr, "pg_vote: copy: %s", PQerrorMessage(cp->c));
+		PQclear(res);
+	} else {
+		sqlite3_stmt *s = NULL;
+		int rc = sqlite3_prepare_v2(cp->db, sql, -1, &s, NULL);
+
+		/* SQLite takes $N parameters too; seq and ts_t as integers,
+		 * as the store binds them. */
+		for (int i = 0; i < 11 && rc == SQLITE_OK; i++)
+			if (i == 0)
+				rc = sqlite3_bind_int64(s, 1, r->seq);
+			else if (i == 2)
+				rc = sqlite3_bind_int64(s, 3, (sqlite3_int64)r->ts_t);
+			else
+				rc = p[i] ? sqlite3_bind_text(s, i + 1, p[i], -1, SQLITE_STATIC)
+					  : sqlite3_bind_null(s, i + 1);
+		if (rc == SQLITE_OK && sqlite3_step(s) == SQLITE_DONE)
+			cp->n++;
+		else
+			fprintf(stderr, "pg_vote: copy: %s\n", sqlite3_errmsg(cp->db));
+		sqlite3_finalize(s);
+	}
+	return 0;
+}
+
+/* A chain purged on `from` (records, a purge, records), copied into a
+ * fresh store of `to`: the same count verifies there, from the same
+ * anchor. */
+static void copy_purged(be *from, be *to)
+{
+	char what[128];
+	size_t n1 = 0, n2 = 0, bad = 0;
+	struct copy cp = { to, NULL, NULL, 0 };
+	st_purge_counts c;
+	sg_buf err;
+	bool ok = true;
+
+	sg_buf_init(&err, 4096);
+	snprintf(what, sizeof(what), "a purged chain copied from %s verifies the same",
+		 from->name);
+	if (!be_fresh(from) || !be_fresh(to)) {
+		check(0, to->name, what, "fresh stores");
+		return;
+	}
+	for (int i = 0; i < 5 && ok; i++)
+		ok = st_audit_append(from->st, "test", NULL, NULL, "tester", NULL,
+				     "{\"before\":true}", &err) == ST_OK;
+	sleep(1);
+	ok = ok && st_purge(from->st, time(NULL), &c, &err) == ST_OK && c.records == 5;
+	for (int i = 0; i < 3 && ok; i++)
+		ok = st_audit_append(from->st, "test", NULL, NULL, "tester", NULL,
+				     "{\"after\":true}", &err) == ST_OK;
+	ok = ok && st_audit_verify(from->st, &n1, &bad, &err) == ST_OK && n1 == 4;
+	if (!ok) {
+		check(0, from->name, what, sg_buf_cstr(&err));
+		sg_buf_free(&err);
+		return;
+	}
+	if (strcmp(to->name, "postgresql") == 0)
+		cp.c = PQconnectdb(to->dsn);
+	else if (sqlite3_open(to->path, &cp.db) != SQLITE_OK)
+		ok = false;
+	if (ok) {
+		if (cp.db)
+			sqlite3_busy_timeout(cp.db, 10000);
+		ok = st_audit_list(from->st, NULL, 0, copy_one, &cp, &err) == ST_OK;
+	}
+	PQfinish(cp.c);
+	sqlite3_close(cp.db);
+	check(ok && cp.n == 4 && st_audit_verify(to->st, &n2, &bad, &err) == ST_OK &&
+	      n2 == n1 && bad == 0, to->name, what, sg_buf_cstr(&err));
+	/* And the chain goes on there. */
+	check(st_audit_append(to->st, "test", NULL, NULL, "tester", NULL, "{}", &err)
+	      == ST_OK && st_audit_verify(to->st, &n2, &bad, &err) == ST_OK &&
+	      n2 == n1 + 1, to->name, "appends continue the copied, purged chain",
+	      sg_buf_cstr(&err));
+	sg_buf_free(&err);
+}
+
 /* ---------------------------------------------------------- driver */
 
 typedef void (*scenario_fn)(be *b);
@@ -1035,6 +1148,9 @@ int main(int argc, char **argv)
 		free(t[0]);
 		free(t[1]);
 	}
+	printf("# a purged chain copied between the backends\n");
+	copy_purged(&lite, &pg);
+	copy_purged(&pg, &lite);
 	st_close(lite.st);
 	st_close(pg.st);
 	/* The SQLite files go with their directory. */
