@@ -18,16 +18,16 @@
  *	carried the decision out on the queue. Who may decide is policy
  *	and lives above the store (issue 7: four eyes, assignment).
  *
- *	The JSON arrays (recipients, categories, approvers) are built and
- *	parsed by SQLite's own JSON functions, so what one program writes
- *	another reads back exactly.
+ *	The JSON arrays (recipients, categories, approvers), the audit
+ *	details and the refusals come from st_hold_com.c, which the
+ *	PostgreSQL backend (st_pg_hold.c) shares: util's JSON writer and
+ *	reader, so both backends write and read back the same bytes.
  * DIAGNOSTICS
  *	See st.h: ST_NOTFOUND, ST_CONFLICT (with who decided what, when),
  *	ST_INVALID, ST_BUSY, ST_ERROR; err names the store and the hold.
  */
-#include "store/st_int.h"
+#include "store/st_hold_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,70 +49,7 @@
 	" FROM approvals a WHERE a.hold_id = holds.id ORDER BY seq))," \
 	" names"
 
-/* Largest JSON a hold may carry; the engine caps findings and
- * attachments well below this. */
-#define ST_JSON_MAX (16u << 20)
-
-static void st_json_strings(sg_buf *out, const char *const *v, size_t n)
-{
-	sg_buf_putc(out, '[');
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sg_buf_putc(out, ',');
-		sg_json_str(out, v[i]);
-	}
-	sg_buf_putc(out, ']');
-}
-
-static void st_json_rcpts(sg_buf *out, const st_rcpt *r, size_t n)
-{
-	sg_buf_putc(out, '[');
-	for (size_t i = 0; i < n; i++) {
-		sg_buf_puts(out, i ? ",{" : "{");
-		sg_json_key(out, "addr");
-		sg_json_str(out, r[i].addr);
-		sg_buf_printf(out, ",\"external\":%s}",
-			      r[i].external ? "true" : "false");
-	}
-	sg_buf_putc(out, ']');
-}
-
 /* ---- create ---- */
-
-struct st_create {
-	const st_hold_new *in;
-	const char *id, *sender;
-	sg_buf rcpts, cats, apps, detail;
-	char created[ST_TIME_SIZE], expires[ST_TIME_SIZE];
-	time_t created_t;
-};
-
-static void st_create_detail(struct st_create *c)
-{
-	const st_hold_new *in = c->in;
-	size_t ext = 0;
-
-	for (size_t i = 0; i < in->nrcpts; i++)
-		ext += in->rcpts[i].external;
-	sg_buf_puts(&c->detail, "{\"verdict\":");
-	sg_json_str(&c->detail, in->verdict);
-	sg_buf_puts(&c->detail, ",\"categories\":");
-	sg_buf_puts(&c->detail, sg_buf_cstr(&c->cats));
-	sg_buf_puts(&c->detail, ",\"sender\":");
-	sg_json_str(&c->detail, c->sender);
-	sg_buf_printf(&c->detail, ",\"recipients\":%zu,\"external\":%zu,"
-		      "\"size\":%llu,\"required\":%u,\"expires\":", in->nrcpts, ext,
-		      in->size, in->required ? in->required : 1);
-	sg_json_str(&c->detail, in->expires ? c->expires : NULL);
-	if (in->delay) {
-		char rel[ST_TIME_SIZE];
-
-		st_time_iso(in->release_t, rel);
-		sg_buf_puts(&c->detail, ",\"kind\":\"delay\",\"release\":");
-		sg_json_str(&c->detail, rel);
-	}
-	sg_buf_putc(&c->detail, '}');
-}
 
 static void st_bind_create(sqlite3_stmt *s, const struct st_create *c)
 {
@@ -175,126 +112,22 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 	return rc;
 }
 
-static st_rc st_create_check(st_store *st, const st_hold_new *in, sg_buf *err)
-{
-	const char *what = NULL;
-
-	if (in->queue_id == NULL || *in->queue_id == '\0')
-		what = "queue id";
-	else if (in->sender == NULL)
-		what = "sender";
-	else if (in->verdict == NULL || *in->verdict == '\0')
-		what = "verdict";
-	else if (in->nrcpts && in->rcpts == NULL)
-		what = "recipients";
-	else if (in->required > ST_REQUIRED_MAX)
-		what = "sensible number of required approvals";
-	if (what == NULL)
-		return ST_OK;
-	st_seterr(err, "store %s: hold without a %s", st->path, what);
-	return ST_INVALID;
-}
-
-static char *st_lower(const char *s)
-{
-	char *p = sg_xstrdup(s);
-
-	for (char *q = p; *q; q++)
-		*q = (char)tolower((unsigned char)*q);
-	return p;
-}
-
 st_rc st_sql_hold_create(st_store *st, const st_hold_new *in,
 		     char id_out[ST_ID_SIZE], sg_buf *err)
 {
 	struct st_create c;
-	char id[ST_ID_SIZE], *sender;
-	st_rc rc;
+	st_rc rc = st_create_prepare(st, in, &c, err);
 
-	if ((rc = st_create_check(st, in, err)) != ST_OK)
+	if (rc != ST_OK)
 		return rc;
-	if (in->id != NULL) {
-		if (!st_id_valid(in->id)) {
-			st_seterr(err, "store %s: not a hold id: %.40s", st->path, in->id);
-			return ST_INVALID;
-		}
-		snprintf(id, sizeof(id), "%s", in->id);
-	} else if (st_new_id(id) < 0) {
-		st_seterr(err, "store %s: getrandom: no random bytes for a hold id",
-			  st->path);
-		return ST_ERROR;
-	}
-	memset(&c, 0, sizeof(c));
-	c.in = in;
-	c.id = id;
-	c.sender = sender = st_lower(in->sender);
-	c.created_t = in->created ? in->created : time(NULL);
-	st_time_iso(c.created_t, c.created);
-	st_time_iso(in->expires, c.expires);
-	sg_buf_init(&c.rcpts, ST_JSON_MAX);
-	sg_buf_init(&c.cats, ST_JSON_MAX);
-	sg_buf_init(&c.apps, ST_JSON_MAX);
-	sg_buf_init(&c.detail, ST_JSON_MAX);
-	st_json_rcpts(&c.rcpts, in->rcpts, in->nrcpts);
-	st_json_strings(&c.cats, in->categories, in->ncategories);
-	st_json_strings(&c.apps, in->approvers, in->napprovers);
-	st_create_detail(&c);
 	rc = st_tx(st, st_create_step, &c, err);
 	if (rc == ST_OK)
-		memcpy(id_out, id, sizeof(id));
-	sg_buf_free(&c.rcpts);
-	sg_buf_free(&c.cats);
-	sg_buf_free(&c.apps);
-	sg_buf_free(&c.detail);
-	free(sender);
+		memcpy(id_out, c.id, sizeof(c.id));
+	st_create_done(&c);
 	return rc;
 }
 
 /* ---- read ---- */
-
-static char **st_parse_strings(st_store *st, sqlite3 *db, const char *json,
-			       size_t *n, sg_buf *err)
-{
-	sqlite3_stmt *s = st_prepare(st, db, "SELECT value FROM json_each(?)", err);
-	char **v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (s == NULL)
-		return NULL;
-	st_bind_text(s, 1, json);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (*n + 1 >= cap)
-			v = sg_xreallocarray(v, cap = cap ? cap * 2 : 4, sizeof(*v));
-		v[(*n)++] = st_col_dup(s, 0);
-	}
-	sqlite3_finalize(s);
-	return v;
-}
-
-static st_rcpt *st_parse_rcpts(st_store *st, sqlite3 *db, const char *json,
-			       size_t *n, sg_buf *err)
-{
-	sqlite3_stmt *s = st_prepare(st, db, "SELECT json_extract(value, '$.addr'),"
-				     " json_extract(value, '$.external')"
-				     " FROM json_each(?)", err);
-	st_rcpt *v = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	if (s == NULL)
-		return NULL;
-	st_bind_text(s, 1, json);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (*n + 1 >= cap)
-			v = sg_xreallocarray(v, cap = cap ? cap * 2 : 4, sizeof(*v));
-		v[*n].addr = st_col_dup(s, 0);
-		v[*n].external = sqlite3_column_int(s, 1) != 0;
-		(*n)++;
-	}
-	sqlite3_finalize(s);
-	return v;
-}
 
 static void st_hold_strings(st_hold *h, sqlite3_stmt *s)
 {
@@ -325,8 +158,7 @@ static void st_hold_strings(st_hold *h, sqlite3_stmt *s)
 	h->names_json = st_col_dup(s, 31);
 }
 
-static st_hold *st_hold_from_row(st_store *st, sqlite3 *db, sqlite3_stmt *s,
-				 sg_buf *err)
+static st_hold *st_hold_from_row(sqlite3_stmt *s)
 {
 	st_hold *h = sg_xcalloc(1, sizeof(*h));
 
@@ -342,11 +174,7 @@ static st_hold *st_hold_from_row(st_store *st, sqlite3 *db, sqlite3_stmt *s,
 	h->release_t = (time_t)sqlite3_column_int64(s, 26);
 	h->required = (unsigned)sqlite3_column_int(s, 27);
 	h->napproved = (unsigned)sqlite3_column_int(s, 29);
-	h->rcpts = st_parse_rcpts(st, db, h->recipients_json, &h->nrcpts, err);
-	h->categories = st_parse_strings(st, db, h->categories_json,
-					 &h->ncategories, err);
-	h->approvers = st_parse_strings(st, db, h->approvers_json,
-					&h->napprovers, err);
+	st_hold_parse(h);
 	return h;
 }
 
@@ -372,7 +200,7 @@ static st_rc st_hold_query(st_store *st, const char *where, const char *key,
 	}
 	st_bind_text(s, 1, key);
 	if ((step = sqlite3_step(s)) == SQLITE_ROW)
-		*out = st_hold_from_row(st, st->db, s, err);
+		*out = st_hold_from_row(s);
 	else if (step == SQLITE_DONE) {
 		st_seterr(err, "store %s: no hold with %s %s", st->path, what, key);
 		rc = ST_NOTFOUND;
@@ -431,7 +259,7 @@ static st_rc st_hold_each(st_store *st, sqlite3 *db, sqlite3_stmt *s,
 	int step;
 
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-		st_hold *h = st_hold_from_row(st, db, s, err);
+		st_hold *h = st_hold_from_row(s);
 		int stop = cb(h, ctx);
 
 		st_hold_free(h);
@@ -464,21 +292,6 @@ st_rc st_sql_hold_list(st_store *st, const st_status *status, st_hold_cb cb,
 }
 
 /* ---- state changes ---- */
-
-/* Current state of a hold inside a transaction. */
-struct st_state {
-	st_status status;
-	bool applied;
-	char *queue_id, *decided_by, *decided_at, *reminded_at;
-};
-
-static void st_state_free(struct st_state *s)
-{
-	free(s->queue_id);
-	free(s->decided_by);
-	free(s->decided_at);
-	free(s->reminded_at);
-}
 
 static st_rc st_state_read(st_store *st, const char *id, struct st_state *out,
 			   sg_buf *err)
@@ -531,14 +344,6 @@ struct st_decide {
 	st_status status;
 };
 
-static const char *st_event_of(st_status s)
-{
-	static const char *const ev[] = {
-		NULL, "approve", "reject", "withdraw", "expire"
-	};
-	return (unsigned)s < sizeof(ev) / sizeof(ev[0]) ? ev[s] : NULL;
-}
-
 static st_rc st_decide_apply(st_store *st, const struct st_decide *d,
 			     const char *queue_id, sg_buf *err)
 {
@@ -560,17 +365,10 @@ static st_rc st_decide_apply(st_store *st, const struct st_decide *d,
 		       " OR required <= 1)", v, 6, err);
 	if (rc != ST_OK)
 		return rc;
-	if (sqlite3_changes(st->db) != 1) {
-		st_seterr(err, "store %s: hold %s needs approvals by several"
-			  " approvers (st_hold_vote)", st->path, d->id);
-		return ST_CONFLICT;
-	}
+	if (sqlite3_changes(st->db) != 1)
+		return st_decide_several(st, d->id, err);
 	sg_buf_init(&detail, ST_JSON_MAX);
-	sg_buf_puts(&detail, "{\"status\":");
-	sg_json_str(&detail, st_status_name(d->status));
-	sg_buf_puts(&detail, ",\"comment\":");
-	sg_json_str(&detail, d->comment);
-	sg_buf_putc(&detail, '}');
+	st_decide_detail(&detail, d->status, d->comment);
 	rc = st_audit_append_tx(st, st_event_of(d->status), d->id, queue_id,
 				d->by, d->unix_user, sg_buf_cstr(&detail), err);
 	sg_buf_free(&detail);
@@ -583,18 +381,8 @@ static st_rc st_decide_step(st_store *st, void *arg, sg_buf *err)
 	struct st_state cur;
 	st_rc rc = st_state_read(st, d->id, &cur, err);
 
-	if (rc == ST_OK && cur.status == ST_ARRIVING) {
-		st_seterr(err, "store %s: hold %s is not confirmed yet (its queue"
-			  " file has not been seen on hold): nothing can be decided",
-			  st->path, d->id);
-		rc = ST_CONFLICT;
-	} else if (rc == ST_OK && cur.status != ST_PENDING) {
-		st_seterr(err, "store %s: hold %s is already %s (by %s at %s)",
-			  st->path, d->id, st_status_name(cur.status),
-			  cur.decided_by ? cur.decided_by : "?",
-			  cur.decided_at ? cur.decided_at : "?");
-		rc = ST_CONFLICT;
-	}
+	if (rc == ST_OK)
+		rc = st_decide_refuse(st, d->id, &cur, err);
 	if (rc == ST_OK)
 		rc = st_decide_apply(st, d, cur.queue_id, err);
 	st_state_free(&cur);
@@ -606,13 +394,10 @@ st_rc st_sql_hold_decide(st_store *st, const char *id, st_status new_status,
 		     const char *unix_user, sg_buf *err)
 {
 	struct st_decide d = { id, by, comment, unix_user, new_status };
+	st_rc rc = st_decide_args(st, id, new_status, by, err);
 
-	if (id == NULL || by == NULL || *by == '\0' ||
-	    st_event_of(new_status) == NULL) {
-		st_seterr(err, "store %s: a decision needs a hold id, who decides"
-			  " and a status other than pending", st->path);
-		return ST_INVALID;
-	}
+	if (rc != ST_OK)
+		return rc;
 	return st_tx(st, st_decide_step, &d, err);
 }
 
@@ -632,11 +417,7 @@ static st_rc st_applied_write(st_store *st, const struct st_applied *a,
 	if (rc != ST_OK)
 		return rc;
 	sg_buf_init(&detail, ST_JSON_MAX);
-	sg_buf_puts(&detail, "{\"status\":");
-	sg_json_str(&detail, st_status_name(cur->status));
-	sg_buf_puts(&detail, ",\"new_queue_id\":");
-	sg_json_str(&detail, a->new_queue_id);
-	sg_buf_putc(&detail, '}');
+	st_applied_detail(&detail, cur->status, a->new_queue_id);
 	rc = st_audit_append_tx(st, "apply", a->id, cur->queue_id,
 				a->actor ? a->actor : "apply", a->unix_user,
 				sg_buf_cstr(&detail), err);
@@ -650,12 +431,8 @@ static st_rc st_applied_step(st_store *st, void *arg, sg_buf *err)
 	struct st_state cur;
 	st_rc rc = st_state_read(st, a->id, &cur, err);
 
-	if (rc == ST_OK && (cur.status == ST_PENDING || cur.status == ST_ARRIVING ||
-			    cur.status == ST_NEVER_ARRIVED)) {
-		st_seterr(err, "store %s: hold %s is %s: nothing to apply", st->path,
-			  a->id, st_status_name(cur.status));
-		rc = ST_CONFLICT;
-	}
+	if (rc == ST_OK)
+		rc = st_applied_refuse(st, a->id, &cur, err);
 	if (rc == ST_OK && !cur.applied)
 		rc = st_applied_write(st, a, &cur, err);
 	st_state_free(&cur);
@@ -679,11 +456,8 @@ static st_rc st_reminded_step(st_store *st, void *arg, sg_buf *err)
 	const char *v[2] = { now, id };
 	st_rc rc = st_state_read(st, id, &cur, err);
 
-	if (rc == ST_OK && (cur.status != ST_PENDING || cur.reminded_at)) {
-		st_seterr(err, "store %s: hold %s: %s", st->path, id,
-			  cur.reminded_at ? "already reminded" : "no longer pending");
-		rc = ST_CONFLICT;
-	}
+	if (rc == ST_OK)
+		rc = st_reminded_refuse(st, id, &cur, err);
 	st_now_iso(now);
 	if (rc == ST_OK)
 		rc = st_update(st, "UPDATE holds SET reminded_at = ?1"
@@ -714,17 +488,10 @@ static st_rc st_arrival_step(st_store *st, void *arg, sg_buf *err)
 	const char *v[2] = { a->confirmed ? "pending" : "never-arrived", a->id };
 	const char *nv[2] = { a->confirmed ? "ready" : "cancelled", a->id };
 	st_rc rc = st_state_read(st, a->id, &cur, err);
+	bool late = false;
 
-	/* A queue file committed after its hold was closed as never
-	 * arrived (a commit slower than [release] arrival_timeout) still
-	 * confirms it: the mail is on hold and must reach its approvers. */
-	bool late = a->confirmed && rc == ST_OK && cur.status == ST_NEVER_ARRIVED;
-
-	if (rc == ST_OK && cur.status != ST_ARRIVING && !late) {
-		st_seterr(err, "store %s: hold %s is %s, not arriving", st->path, a->id,
-			  st_status_name(cur.status));
-		rc = ST_CONFLICT;
-	}
+	if (rc == ST_OK)
+		rc = st_arrival_refuse(st, a->id, a->confirmed, &cur, &late, err);
 	if (rc == ST_OK)
 		rc = st_update(st, "UPDATE holds SET status = ?1 WHERE id = ?2"
 			       " AND status IN ('arriving', 'never-arrived')", v, 2, err);
@@ -835,8 +602,8 @@ struct st_release {
 };
 
 /* Why a release changed nothing, in words for err. */
-static void st_release_conflict(st_store *st, const struct st_release *r,
-				sg_buf *err)
+static void st_release_why_not(st_store *st, const struct st_release *r,
+			       sg_buf *err)
 {
 	sqlite3_stmt *s = st_prepare(st, st->db, "SELECT kind, status, release_t,"
 				     " decided_by FROM holds WHERE id = ?", NULL);
@@ -850,15 +617,7 @@ static void st_release_conflict(st_store *st, const struct st_release *r,
 			by = (const char *)sqlite3_column_text(s, 3);
 		}
 	}
-	if (kind && strcmp(kind, "delay") != 0)
-		st_seterr(err, "store %s: hold %s is held for approval, not delayed:"
-			  " only an approver can release it", st->path, r->id);
-	else if (status && strcmp(status, "pending") != 0)
-		st_seterr(err, "store %s: hold %s is already %s (by %s)", st->path,
-			  r->id, status, by ? by : "?");
-	else
-		st_seterr(err, "store %s: hold %s: its delay has not ended", st->path,
-			  r->id);
+	st_release_conflict(st, r->id, kind, status, by, err);
 	sqlite3_finalize(s);
 }
 
@@ -908,15 +667,14 @@ static st_rc st_release_step(st_store *st, void *arg, sg_buf *err)
 		rc = st_state_read(st, r->id, &cur, err);
 		st_state_free(&cur);
 		if (rc == ST_OK) {
-			st_release_conflict(st, r, err);
+			st_release_why_not(st, r, err);
 			rc = ST_CONFLICT;
 		}
 		return rc;
 	}
 	if (rc == ST_OK) {
-		snprintf(detail, sizeof(detail), "{\"status\":\"approved\",\"late_s\":%lld}",
-			 r->why == ST_RELEASE_DUE && r->now > release_t ?
-			 (long long)(r->now - release_t) : 0LL);
+		st_release_detail(detail, sizeof(detail), r->why, r->now,
+				  (long long)release_t);
 		rc = st_audit_append_tx(st, r->why == ST_RELEASE_DUE ? "delay-end"
 					: "release", r->id, qid, r->by, r->unix_user,
 					detail, err);
@@ -930,12 +688,10 @@ st_rc st_sql_hold_release(st_store *st, const char *id, st_release_why why,
 		      sg_buf *err)
 {
 	struct st_release r = { id, by, unix_user, why, now ? now : time(NULL) };
+	st_rc rc = st_release_args(st, id, by, err);
 
-	if (id == NULL || by == NULL || *by == '\0') {
-		st_seterr(err, "store %s: a release needs a hold id and who releases",
-			  st->path);
-		return ST_INVALID;
-	}
+	if (rc != ST_OK)
+		return rc;
 	return st_tx(st, st_release_step, &r, err);
 }
 
