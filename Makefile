@@ -204,11 +204,18 @@ $(BT)/pg/pg_vote: tests/pg/pg_vote.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -o $@ $< $(BT)/libsgsvc.a \
 		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS)
-pg-tests: $(BT)/sendguardctl $(BT)/sendguard-milter $(BT)/pg/pg_store $(BT)/pg/pg_vote
+# Holds and previews on SQLite and PostgreSQL.
+$(BT)/pg/pg_hold: tests/pg/pg_hold.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -o $@ $< $(BT)/libsgsvc.a \
+		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS)
+pg-tests: $(BT)/sendguardctl $(BT)/sendguard-milter $(BT)/pg/pg_store $(BT)/pg/pg_vote \
+		$(BT)/pg/pg_hold
 	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
 		SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_PGSTORE=$(CURDIR)/$(BT)/pg/pg_store \
-		SG_PGVOTE=$(CURDIR)/$(BT)/pg/pg_vote bash tests/pg/run.sh
+		SG_PGVOTE=$(CURDIR)/$(BT)/pg/pg_vote \
+		SG_PGHOLD=$(CURDIR)/$(BT)/pg/pg_hold bash tests/pg/run.sh
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \

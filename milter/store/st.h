@@ -328,9 +328,9 @@ st_store *st_migrate_config(const st_config *c, int *from, sg_buf *err);
 /* "sqlite" or "postgresql". */
 const char *st_backend_name(const st_store *st);
 /* Whether the backend has every function of this header. The
- * PostgreSQL store does not yet (holds and previews answer ST_ERROR
- * saying so): the milter and the page refuse to run on it rather than
- * half-work. */
+ * PostgreSQL store is not marked so yet (st_data_version answers -1,
+ * and the two-gateway tests are still to come): the milter and the
+ * page refuse to run on it. */
 bool st_backend_complete(const st_store *st);
 const char *st_path(const st_store *st);
 /* The id written at creation ("s" + 26 base32 characters). */

@@ -68,7 +68,7 @@ PGconn *st_pg_conn(st_store *st)
 
 /* err = "store NAME: what: libpq's message"; ST_BUSY for the SQLSTATEs
  * that mean "try again" (serialization failure, deadlock, lock not
- * available), ST_ERROR otherwise. */
+ * available), ST_INVALID for a CHECK, ST_ERROR otherwise. */
 st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
 		sg_buf *err)
 {
@@ -85,6 +85,10 @@ st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
 	if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
 		      strcmp(state, "55P03") == 0))
 		return ST_BUSY;
+	/* A CHECK is the caller's argument, not a broken store (as
+	 * st_sqlerr says of SQLite's). */
+	if (state && strcmp(state, "23514") == 0)
+		return ST_INVALID;
 	return ST_ERROR;
 }
 

@@ -27,7 +27,8 @@ typedef struct st_pg {
 /* The handle's connection (use under st->mu: inside st_pg_tx). */
 PGconn *st_pg_conn(st_store *st);
 /* err = "store NAME: what: libpq's message"; ST_BUSY for serialization
- * failure, deadlock and lock not available, else ST_ERROR. */
+ * failure, deadlock and lock not available, ST_INVALID for a CHECK
+ * violation (as SQLite), else ST_ERROR. */
 st_rc st_pg_err(st_store *st, const PGresult *r, const char *what, sg_buf *err);
 /* sql with n text parameters (NULL: SQL NULL; cast in the SQL:
  * $1::bigint). *out (when not NULL) gets a query's result, to

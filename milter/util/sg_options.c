@@ -187,8 +187,8 @@ const sg_option sg_options[] = {
 	  "postgresql: a PostgreSQL database ([store] dsn), for several "
 	  "gateways that share one decision store. Not complete yet: it keeps "
 	  "the audit log and nonces (store init, store migrate, audit verify, "
-	  "doctor work on it), approvals, delegations, the notice outbox and "
-	  "the retention purge, not holds or previews; the milter and the page "
+	  "doctor work on it), holds and previews, approvals, delegations, the "
+	  "notice outbox and the retention purge; the milter and the page "
 	  "refuse to start on it (README: Store backends)." },
 	{ "store", "dsn", SG_OPT_STRING, "", NULL, 0, 0,
 	  "backend = postgresql: a libpq connection string (host=... dbname=... "

@@ -15,6 +15,9 @@
 #	    processes claiming at once) and the retention purge, each
 #	    scenario on a fresh SQLite store and on PostgreSQL with the same
 #	    outcome and the same audit records (tests/pg/pg_vote.c);
+#	  - pg_hold: holds and previews, every scenario on SQLite and on
+#	    PostgreSQL with the same outcome and audit records, and two
+#	    processes deciding one hold at once (tests/pg/pg_hold.c);
 #	  - sendguardctl with [store] backend = postgresql: store init,
 #	    store migrate, audit verify, doctor's store line, and a DSN with
 #	    a password refused by the loader (exit 78);
@@ -24,7 +27,7 @@
 #	Output: one line per assertion, "N passed, M failed" last.
 # ENVIRONMENT
 #	SG_CTL (sendguardctl), SG_PGSTORE (pg_store), SG_PGVOTE (pg_vote),
-#	SG_MILTER (optional:
+#	SG_PGHOLD (pg_hold), SG_MILTER (optional:
 #	it must refuse to start on this store), SG_SRCDIR,
 #	SG_TEST_ROOT; SG_PG_WRITERS (8) and SG_PG_RECORDS (200) per writer.
 set -u
@@ -32,6 +35,7 @@ src=${SG_SRCDIR:-.}
 ctl=${SG_CTL:-$src/build/test/sendguardctl}
 pgstore=${SG_PGSTORE:-$src/build/test/pg/pg_store}
 pgvote=${SG_PGVOTE:-$src/build/test/pg/pg_vote}
+pghold=${SG_PGHOLD:-$src/build/test/pg/pg_hold}
 root=${SG_TEST_ROOT:-/var/tmp/sg-test}
 bin=/usr/lib/postgresql/15/bin
 K=${SG_PG_WRITERS:-8}
@@ -46,6 +50,7 @@ die() { echo "pg: $*" >&2; echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 [ -x "$ctl" ] || die "no sendguardctl at $ctl"
 [ -x "$pgstore" ] || die "no pg_store at $pgstore"
 [ -x "$pgvote" ] || die "no pg_vote at $pgvote"
+[ -x "$pghold" ] || die "no pg_hold at $pghold"
 mkdir -p "$root"
 dir=$(mktemp -d "$root/pg.XXXXXX") || die "mktemp"
 chmod 755 "$dir"
@@ -97,6 +102,12 @@ if tail -n 1 "$dir/vote.out" | grep -q ' 0 failed$'; then
 else
 	grep -v "^ok " "$dir/vote.out"; cat "$dir/vote.err"; nok "pg_vote"
 fi
+# Holds and previews: each scenario on SQLite and on PostgreSQL, the
+# same outcome, and two processes racing to decide one hold.
+"$pghold" "$dsn" > "$dir/hold.out" 2>&1
+sed -n 's/^\(not \)\{0,1\}ok [0-9]* /  hold: &/p' "$dir/hold.out"
+if tail -n 1 "$dir/hold.out" | grep -q ' 0 failed$'; then ok "pg_hold: holds and previews as on SQLite"; else
+	cat "$dir/hold.out"; nok "pg_hold"; fi
 
 # sendguardctl on the PostgreSQL store. The configuration is readable by
 # [milter] user (sendguardctl run as root becomes it).
