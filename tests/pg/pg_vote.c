@@ -16,14 +16,13 @@
  *	details are hashed bytes and must be the same whichever backend
  *	wrote them.
  *
- *	Holds are inserted with plain SQL (the same statement on both):
- *	the PostgreSQL store has no st_hold_create yet (another part of
- *	issue 20). Once it has, the scenarios should make holds through the
- *	store.
+ *	Holds are made through the store (st_hold_create, st_hold_decide,
+ *	st_hold_set_applied) with fixed ids, on both backends.
  *
  *	Scenarios: votes with required = 2 (the first approval leaves the
  *	hold pending, the second decides; the same approver or person twice
- *	refused; a reject ends it; bad arguments refused); two processes
+ *	refused; a reject ends it; one without a reason refused by the
+ *	policy; bad arguments refused); two processes
  *	voting the last approval of the same holds at once (one decides,
  *	the other is refused, never three approvals); escalation claimed
  *	once; delegations added, listed, in force, revoked; the outbox
@@ -49,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "release/rel.h"
 #include "store/st.h"
 #include "util/sg_buf.h"
 
@@ -204,23 +204,56 @@ static bool be_fresh(be *b)
 	return b->st != NULL;
 }
 
-/* A hold with plain SQL: the same statement on both backends (see
- * DESCRIPTION). created_t 0: now. */
+/* A hold through the store (st_hold_create, then st_hold_decide and
+ * st_hold_set_applied for the states asked for), with a fixed id so
+ * that the two backends' audit records compare. created_t 0: now. */
 static bool mkhold(be *b, const char *id, const char *kind, unsigned required,
 		   const char *status, int applied, long long created_t)
 {
-	char sql[2048];
+	static const char *const cats[] = { "pii" };
+	static const char *const appr[] = { "a@example.lg.jp", "b@example.lg.jp" };
+	st_rcpt rcpt = { "x@example.com", true };
+	st_hold_new in;
+	char out[ST_ID_SIZE];
+	sg_buf err;
+	bool ok;
 
-	if (created_t == 0)
-		created_t = (long long)time(NULL);
-	snprintf(sql, sizeof(sql), "INSERT INTO holds (id, queue_id, sender,"
-		 " recipients, categories, verdict, findings, attachments, approvers,"
-		 " status, applied, created, created_t, required, kind) VALUES"
-		 " ('%s', 'Q%s', 'sender@example.lg.jp', '[]', '[\"pii\"]', 'hold',"
-		 " '[]', '[]', '[\"a@example.lg.jp\",\"b@example.lg.jp\"]', '%s', %d,"
-		 " '2026-12-06T09:00:00+09:00', %lld, %u, '%s')", id, id, status,
-		 applied, created_t, required, kind);
-	return rawok(b, sql);
+	memset(&in, 0, sizeof(in));
+	in.queue_id = id + 20;
+	in.sender = "sender@example.lg.jp";
+	in.rcpts = &rcpt;
+	in.nrcpts = 1;
+	in.categories = cats;
+	in.ncategories = 1;
+	in.verdict = "hold";
+	in.approvers = appr;
+	in.napprovers = 2;
+	in.created = (time_t)created_t;
+	in.actor = "milter";
+	in.unix_user = "tester";
+	in.id = id;
+	in.required = required;
+	in.delay = strcmp(kind, "delay") == 0;
+	in.release_t = in.delay ? 2000000000 : 0;
+	sg_buf_init(&err, 4096);
+	ok = st_hold_create(b->st, &in, out, &err) == ST_OK && strcmp(out, id) == 0;
+	if (ok && strcmp(status, "approved") == 0)
+		ok = st_hold_decide(b->st, id, ST_APPROVED, "admin", NULL, "tester",
+				    &err) == ST_OK;
+	if (ok && applied)
+		ok = st_hold_set_applied(b->st, id, NULL, "apply", "tester", &err) == ST_OK;
+	if (!ok)
+		fprintf(stderr, "pg_vote: %s: hold %s: %s\n", b->name, id, sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return ok;
+}
+
+/* The i-th hold id of the races: "hrace" and 22 base32 letters. */
+static void race_id(char id[ST_ID_SIZE], int i)
+{
+	snprintf(id, ST_ID_SIZE, "hrace%022d", i);
+	for (char *p = id + 5; *p; p++)
+		*p = (char)('a' + (*p - '0'));	/* digits are not base32 */
 }
 
 /* ------------------------------------------------ audit transcript */
@@ -282,10 +315,10 @@ static char *transcript(st_store *st)
 
 /* ------------------------------------------------------------ votes */
 
-#define H1 "haaaaaaaaaaaaaaaaaaaaaaaaa1"
-#define H2 "haaaaaaaaaaaaaaaaaaaaaaaaa2"
-#define H3 "haaaaaaaaaaaaaaaaaaaaaaaaa3"
-#define H4 "haaaaaaaaaaaaaaaaaaaaaaaaa4"
+#define H1 "haaaaaaaaaaaaaaaaaaaaaaaaab"
+#define H2 "haaaaaaaaaaaaaaaaaaaaaaaaac"
+#define H3 "haaaaaaaaaaaaaaaaaaaaaaaaad"
+#define H4 "haaaaaaaaaaaaaaaaaaaaaaaaae"
 
 struct appr_seen {
 	int n;
@@ -380,6 +413,16 @@ static void sc_votes(be *b)
 		      sg_buf_cstr(&err));
 	}
 
+	/* The policy's rule before any vote: a reject needs a reason
+	 * (rel_policy.c; refused before the store is read, so no
+	 * configuration is needed here). Nothing is written. */
+	check(rel_decide(st, NULL, H2, REL_REJECT, "a@example.lg.jp", " \t", "tester",
+			 &err) == REL_INVALID && strstr(sg_buf_cstr(&err), "needs a reason") &&
+	      raweq(b, "SELECT status FROM holds WHERE id = '" H2 "'", "pending") &&
+	      rawnum(b, "SELECT count(*) FROM approvals WHERE hold_id = '" H2 "'") == 0,
+	      n, "a reject without a reason is refused, nothing written",
+	      sg_buf_cstr(&err));
+
 	/* A reject ends it at once. */
 	{
 		st_vote rej = { false, "a@example.lg.jp", "a@example.lg.jp",
@@ -403,8 +446,8 @@ static void sc_votes(be *b)
 
 	/* The record. */
 	check(st_approval_list(st, H1, appr_cb, &seen, &err) == ST_OK && seen.n == 2 &&
-	      strcmp(seen.order, "a1:approve:a@example.lg.jp:[\"宛先を確認した\"];"
-		     "a1:approve:b@example.lg.jp:[];") == 0, n,
+	      strcmp(seen.order, "ab:approve:a@example.lg.jp:[\"宛先を確認した\"];"
+		     "ab:approve:b@example.lg.jp:[];") == 0, n,
 	      "the approvals of one hold, oldest first", seen.order);
 	memset(&seen, 0, sizeof(seen));
 	check(st_approval_list(st, NULL, appr_cb, &seen, &err) == ST_OK && seen.n == 3,
@@ -813,7 +856,7 @@ static int voter(be *b, const char *principal, int fd, int go)
 		st_rc rc;
 		int len;
 
-		snprintf(id, sizeof(id), "hrace%022d", i);
+		race_id(id, i);
 		rc = st_hold_vote(st, id, &v, &out, &err);
 		len = snprintf(line, sizeof(line), "%d %d %d\n", i, (int)rc, (int)out);
 		if (write(fd, line, (size_t)len) != len)
@@ -841,7 +884,7 @@ static void sc_vote_race(be *b)
 		char id[ST_ID_SIZE];
 		st_vote_out o;
 
-		snprintf(id, sizeof(id), "hrace%022d", i);
+		race_id(id, i);
 		if (!mkhold(b, id, "approval", 2, "pending", 0, 0) ||
 		    st_hold_vote(b->st, id, &first, &o, &err) != ST_OK)
 			ok = 0;
@@ -923,7 +966,7 @@ static void sc_purge(be *b)
 	      mkhold(b, H3, "approval", 1, "approved", 1, (long long)now + 100000), n,
 	      "holds inserted", NULL);
 	check(st_hold_vote(st, H1, &v, &o, &err) == ST_OK && o == ST_VOTE_DECIDED &&
-	      rawok(b, "UPDATE holds SET applied = 1 WHERE id = '" H1 "'"), n,
+	      st_hold_set_applied(st, H1, NULL, "apply", "tester", &err) == ST_OK, n,
 	      "one approved and carried out", sg_buf_cstr(&err));
 	check(st_outbox_add(st, H1, "QH1", nt, 1, &err) == ST_OK &&
 	      st_outbox_add(st, NULL, NULL, nt + 1, 1, &err) == ST_OK &&
