@@ -25,8 +25,44 @@
 #include "util/sg_buf.h"
 #include "util/sg_conf.h"
 
+/* [milter] failure_action. */
+typedef enum mlt_fail_action {
+	MLT_FAIL_TEMPFAIL,
+	MLT_FAIL_ACCEPT,
+	MLT_FAIL_REJECT,
+} mlt_fail_action;
+
+/*
+ * The settings the message path reads, resolved once when a runtime is
+ * built (issue 21): a message reads fields, never looks a name up or
+ * allocates a path. They live and are swapped with their runtime, so a
+ * message sees one configuration from MAIL FROM to its end. What a
+ * sender group may override (actions, limits, trusted_domains, hold
+ * delay) is not here: the engine resolves it per group at load
+ * (eng_group_for, eng_scan_group).
+ */
+typedef struct mlt_settings {
+	size_t keep_max;	/* the largest [limits] max_message_size of the
+				 * defaults and every group, + 1: the group is
+				 * chosen after the message starts, and the
+				 * engine then compares with its own limit */
+	size_t memory_limit;	/* [milter] memory_limit */
+	char *spool_dir;	/* [milter] spool_dir, resolved */
+	mlt_fail_action failure_action;
+	const char *failure_action_name;	/* for logs */
+	bool add_header;	/* [milter] add_header */
+	bool log_internal;	/* [policy] log_internal */
+	bool notify_sender;	/* [notify] notify_sender */
+	bool notify_approvers;	/* [notify] notify_approvers */
+	size_t preview_bytes;	/* [hold] preview_bytes */
+	long long expire_after;	/* [hold] expire_after, seconds */
+	long long max_notice_age;	/* [notify] max_notice_age, seconds */
+	const char *recipient_delimiter;	/* [policy], in conf */
+} mlt_settings;
+
 typedef struct mlt_rt {
 	sg_conf *conf;
+	mlt_settings set;	/* resolved from conf (mlt_runtime.c) */
 	eng_engine *eng;
 	st_store *store;
 	ntf_keys *keys;
@@ -65,7 +101,7 @@ typedef struct mlt_msg {
 	size_t total;		/* header + body bytes kept */
 	size_t keep_max;	/* max_message_size + 1: beyond, drop */
 	size_t memory_limit;
-	char *spool_dir;
+	const char *spool_dir;	/* the runtime's, held with it */
 	char *mail_from;
 	char **rcpts;		/* RCPT arguments, as given */
 	char **rcpts_resolved;	/* parallel: {rcpt_addr}, or NULL */
@@ -84,7 +120,9 @@ typedef struct mlt_msg {
 	bool failed;		/* spool error: apply failure_action */
 } mlt_msg;
 
-void mlt_msg_init(mlt_msg *m, const sg_conf *conf);
+/* The message holds a reference to the runtime whose settings these
+ * are (mlt_cb.c) until mlt_msg_free. */
+void mlt_msg_init(mlt_msg *m, const mlt_settings *set);
 void mlt_msg_free(mlt_msg *m);
 void mlt_msg_reset_message(mlt_msg *m);	/* keep connection data */
 int mlt_msg_header(mlt_msg *m, const char *name, const char *value);

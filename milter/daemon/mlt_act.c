@@ -47,15 +47,15 @@ typedef struct mlt_job {
 
 sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
 {
-	const char *act = rt ? sg_conf_str(rt->conf, "milter", "failure_action")
-			     : "tempfail";
+	mlt_fail_action act = rt ? rt->set.failure_action : MLT_FAIL_TEMPFAIL;
 
 	/* why NULL: already said (a lost store is logged once). */
 	if (why != NULL)
-		mlt_log(LOG_ERR, "internal failure (%s): answering %s", why, act);
-	if (strcmp(act, "accept") == 0)
+		mlt_log(LOG_ERR, "internal failure (%s): answering %s", why,
+			rt ? rt->set.failure_action_name : "tempfail");
+	if (act == MLT_FAIL_ACCEPT)
 		return SMFIS_ACCEPT;
-	if (strcmp(act, "reject") == 0) {
+	if (act == MLT_FAIL_REJECT) {
 		smfi_setreply(ctx, "550", "5.7.1",
 			      "sendguard could not check this message");
 		return SMFIS_REJECT;
@@ -107,7 +107,7 @@ static void mlt_store_lost(mlt_rt *rt, const sg_buf *err)
 		mlt_log(LOG_CRIT, "%s; answering %s to every message that needs"
 			" the store until it is repaired and the milter"
 			" restarted", sg_buf_cstr(err),
-			sg_conf_str(rt->conf, "milter", "failure_action"));
+			rt->set.failure_action_name);
 }
 
 static void mlt_store_error(mlt_job *j, const char *what, st_rc rc,
@@ -241,12 +241,12 @@ static int mlt_audit_flush(void *arg, const mlt_aq_rec *recs, size_t n)
 
 int mlt_audit_start(const sg_conf *conf)
 {
-	long long max = sg_conf_num(conf, "milter", "audit_queue");
+	long long max = SG_CONF_NUM(conf, milter_audit_queue);
 
 	if (max <= 0)
 		return 0;	/* every record written before the answer */
 	mlt_audit_q = mlt_aq_start((size_t)max,
-				   (unsigned)sg_conf_num(conf, "milter", "audit_flush_ms"),
+				   (unsigned)SG_CONF_NUM(conf, milter_audit_flush_ms),
 				   MLT_AUDIT_RETRY_MS, mlt_audit_flush, NULL);
 	if (mlt_audit_q == NULL) {
 		mlt_log(LOG_ERR, "cannot start the audit flusher thread: every"
@@ -371,7 +371,7 @@ static void mlt_add_verdict_header(mlt_job *j)
 {
 	sg_buf v;
 
-	if (!sg_conf_bool(j->rt->conf, "milter", "add_header"))
+	if (!j->rt->set.add_header)
 		return;
 	sg_buf_init(&v, SG_BUF_UNLIMITED);
 	sg_buf_printf(&v, "%s%s%s%s", eng_action_name(j->res.verdict),
@@ -478,7 +478,7 @@ static const char *mlt_seal_preview(mlt_job *j, const char *id, sg_buf *sealed)
 static void mlt_build_preview(mlt_job *j, const eng_envelope *env,
 			      const unsigned char *data, size_t len)
 {
-	size_t max = (size_t)sg_conf_num(j->rt->conf, "hold", "preview_bytes");
+	size_t max = j->rt->set.preview_bytes;
 
 	if (max == 0 || !j->res.outbound || j->res.monitor ||
 	    j->res.verdict != ENG_ACT_HOLD)
@@ -547,7 +547,7 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 		h.required = (unsigned)napprovers;
 	}
 	h.created = time(NULL);
-	h.expires = h.created + (time_t)sg_conf_num(j->rt->conf, "hold", "expire_after");
+	h.expires = h.created + (time_t)j->rt->set.expire_after;
 	if (delay) {
 		/* Nobody approves it and it never expires: it leaves at
 		 * release_t, late if apply --daemon is down, never lost. */
@@ -635,7 +635,7 @@ static sfsistat mlt_delay(mlt_job *j)
 		return mlt_failure(j->ctx, j->rt, "no random bytes for a hold id");
 	}
 	rel_nlist_init(&notices);
-	if (sg_conf_bool(j->rt->conf, "notify", "notify_sender"))
+	if (j->rt->set.notify_sender)
 		rel_nlist_add_later(&notices, j->rt->eng, j->rt->ntf, NTF_DELAY_SENDER,
 				    sender);
 	if (notices.refused)
@@ -741,7 +741,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 	sg_buf_init(&j.cats, SG_BUF_UNLIMITED);
 	mlt_cats(&j);
 	if (!j.res.outbound) {
-		if (sg_conf_bool(rt->conf, "policy", "log_internal"))
+		if (rt->set.log_internal)
 			mlt_log(LOG_INFO, "queue_id=%s verdict=accept internal", m->queue_id);
 		rc = SMFIS_CONTINUE;
 	} else {

@@ -132,7 +132,7 @@ static sfsistat mlt_envfrom(SMFICTX *ctx, char **argv)
 	mlt_end_message(c);
 	if ((c->rt = mlt_rt_get()) == NULL)
 		return mlt_reply(c, SMFIP_NR_MAIL, SMFIS_TEMPFAIL);
-	mlt_msg_init(&c->msg, c->rt->conf);
+	mlt_msg_init(&c->msg, &c->rt->set);
 	c->in_msg = true;
 	c->msg.mail_from = mlt_strip_angle(argv && argv[0] ? argv[0] : "");
 	auth = smfi_getsymval(ctx, "{auth_authen}");

@@ -182,8 +182,8 @@ static int mlt_socket_dir(const char *sock, const struct passwd *pw)
  * it). */
 static int mlt_socket_gid(const sg_conf *conf, gid_t *gid)
 {
-	const char *sock = sg_conf_str(conf, "milter", "socket");
-	const char *name = sg_conf_str(conf, "milter", "socket_group");
+	const char *sock = SG_CONF_STR(conf, milter_socket);
+	const char *name = SG_CONF_STR(conf, milter_socket_group);
 	struct group *gr;
 
 	if (!mlt_is_unix(sock) || geteuid() != 0)
@@ -234,7 +234,7 @@ static int mlt_socket_perms(const char *sock, const struct passwd *pw, gid_t gid
 
 static struct passwd *mlt_service_user(const sg_conf *conf)
 {
-	const char *user = sg_conf_str(conf, "milter", "user");
+	const char *user = SG_CONF_STR(conf, milter_user);
 	struct passwd *pw;
 
 	if (geteuid() != 0)
@@ -247,11 +247,11 @@ static struct passwd *mlt_service_user(const sg_conf *conf)
 /* As root: the spool and socket directories, owned by the service user. */
 static int mlt_prepare_dirs(const sg_conf *conf, const struct passwd *pw)
 {
-	char *spool = sg_conf_path(conf, "milter", "spool_dir");
+	char *spool = SG_CONF_PATH(conf, milter_spool_dir);
 	int rc = 0;
 
 	if (mlt_private_dir(spool, pw, 0700) < 0 ||
-	    mlt_socket_dir(sg_conf_str(conf, "milter", "socket"), pw) < 0)
+	    mlt_socket_dir(SG_CONF_STR(conf, milter_socket), pw) < 0)
 		rc = -1;
 	free(spool);
 	return rc;
@@ -329,12 +329,12 @@ static void mlt_inet_nodelay(const char *sock)
 
 static int mlt_setup_milter(const sg_conf *conf)
 {
-	const char *sock = sg_conf_str(conf, "milter", "socket");
+	const char *sock = SG_CONF_STR(conf, milter_socket);
 
 	smfi_setmaxdatasize(MLT_MAX_DATA);
 	if (smfi_register(mlt_desc) == MI_FAILURE ||
 	    smfi_setconn((char *)sock) == MI_FAILURE ||
-	    smfi_settimeout((int)sg_conf_num(conf, "milter", "timeout")) == MI_FAILURE) {
+	    smfi_settimeout((int)SG_CONF_NUM(conf, milter_timeout)) == MI_FAILURE) {
 		mlt_log(LOG_ERR, "cannot register the milter on %s", sock);
 		return -1;
 	}
@@ -356,7 +356,7 @@ static int mlt_setup_milter(const sg_conf *conf)
 
 static void mlt_pid_file(const sg_conf *conf, bool create)
 {
-	char *path = sg_conf_path(conf, "milter", "pid_file");
+	char *path = SG_CONF_PATH(conf, milter_pid_file);
 	FILE *fp;
 
 	if (*path && create && (fp = fopen(path, "w")) != NULL) {
@@ -437,7 +437,7 @@ static int mlt_check_socket(const char *sock, sg_buf *err)
 static int mlt_check_store(const sg_conf *conf, const struct passwd *pw,
 			   sg_buf *err)
 {
-	char *path = sg_conf_path(conf, "store", "path");
+	char *path = SG_CONF_PATH(conf, store_path);
 	struct stat st;
 	int rc = 0;
 
@@ -494,7 +494,7 @@ static int mlt_check(const char *conf_path)
 	pw = mlt_service_user(conf);
 	if (geteuid() == 0 && pw == NULL)
 		goto out;
-	if (mlt_check_socket(sg_conf_str(conf, "milter", "socket"), &err) < 0 ||
+	if (mlt_check_socket(SG_CONF_STR(conf, milter_socket), &err) < 0 ||
 	    mlt_check_store(conf, pw, &err) < 0) {
 		mlt_log(LOG_ERR, "configuration error: %s", sg_buf_cstr(&err));
 		goto out;
@@ -557,7 +557,7 @@ static int mlt_run(const char *conf_path, bool foreground)
 	 * postfix; everything after runs as the service user. */
 	if ((geteuid() == 0 && pw == NULL) || mlt_socket_gid(conf, &sock_gid) < 0 ||
 	    mlt_prepare_dirs(conf, pw) < 0 || mlt_setup_milter(conf) < 0 ||
-	    mlt_socket_perms(sg_conf_str(conf, "milter", "socket"), pw, sock_gid) < 0) {
+	    mlt_socket_perms(SG_CONF_STR(conf, milter_socket), pw, sock_gid) < 0) {
 		sg_conf_free(conf);
 		sg_buf_free(&err);
 		return MLT_EX_OSERR;
@@ -600,7 +600,7 @@ static int mlt_run(const char *conf_path, bool foreground)
 	mlt_notifier_start();
 	mlt_audit_start(conf);
 	mlt_log(LOG_INFO, "sendguard-milter %s listening on %s", SG_VERSION,
-		sg_conf_str(conf, "milter", "socket"));
+		SG_CONF_STR(conf, milter_socket));
 	rc = smfi_main() == MI_SUCCESS ? 0 : MLT_EX_OSERR;
 	/* Before the runtime goes: the queued accept records are written
 	 * (SIGTERM loses none); a message still finishing afterwards

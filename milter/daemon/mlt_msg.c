@@ -25,12 +25,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-void mlt_msg_init(mlt_msg *m, const sg_conf *conf)
+void mlt_msg_init(mlt_msg *m, const mlt_settings *set)
 {
 	memset(m, 0, sizeof(*m));
-	m->keep_max = (size_t)sg_conf_num(conf, "limits", "max_message_size") + 1;
-	m->memory_limit = (size_t)sg_conf_num(conf, "milter", "memory_limit");
-	m->spool_dir = sg_conf_path(conf, "milter", "spool_dir");
+	m->keep_max = set->keep_max;
+	m->memory_limit = set->memory_limit;
+	m->spool_dir = set->spool_dir;
 	sg_buf_init(&m->head, m->keep_max);
 	sg_buf_init(&m->mem, m->memory_limit);
 	m->spool_fd = -1;
@@ -76,7 +76,6 @@ void mlt_msg_reset_message(mlt_msg *m)
 void mlt_msg_free(mlt_msg *m)
 {
 	mlt_msg_reset_message(m);
-	free(m->spool_dir);
 	m->spool_dir = NULL;
 }
 

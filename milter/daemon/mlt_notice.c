@@ -52,7 +52,7 @@ bool mlt_notice_verified(mlt_rt *rt, const mlt_msg *m, const unsigned char *data
 	char nonce[NTF_NONCE_MAX + 1] = "";
 	size_t blen;
 	const unsigned char *body = mlt_body_of(data, len, &blen);
-	long max_age = (long)sg_conf_num(rt->conf, "notify", "max_notice_age");
+	long max_age = (long)rt->set.max_notice_age;
 	long ttl = max_age + 86400L > MLT_NONCE_TTL ? max_age + 86400L : MLT_NONCE_TTL;
 	ntf_verify_result vr;
 	sg_buf err;
@@ -112,8 +112,7 @@ static void mlt_view(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 
 	ntf_view_init(v);
 	ntf_view_from_result(v, res, &env, rt->conf, hold_id, m->queue_id, now,
-			     hold_id ? now + (time_t)sg_conf_num(rt->conf, "hold",
-							   "expire_after") : 0);
+			     hold_id ? now + (time_t)rt->set.expire_after : 0);
 }
 
 struct mlt_deleg {
@@ -129,7 +128,7 @@ struct mlt_deleg {
 static int mlt_notice_delegate(const st_delegation *d, void *ctx)
 {
 	struct mlt_deleg *c = ctx;
-	const char *delims = sg_conf_str(c->rt->conf, "policy", "recipient_delimiter");
+	const char *delims = c->rt->set.recipient_delimiter;
 
 	for (size_t i = 0; i < c->napprovers; i++)
 		if (sg_addr_same_exact(c->approvers[i], d->principal) &&
@@ -149,13 +148,13 @@ void mlt_notice_hold(mlt_rt *rt, const mlt_msg *m, const char *hold_id,
 	/* Only who gets what: the notifier builds each notice from the
 	 * stored hold when it sends it, so end of message does the same
 	 * small work for one approver as for ten. */
-	if (sg_conf_bool(rt->conf, "notify", "notify_sender"))
+	if (rt->set.notify_sender)
 		rel_nlist_add_later(out, rt->eng, rt->ntf, NTF_HOLD_SENDER, sender);
-	if (sg_conf_bool(rt->conf, "notify", "notify_approvers"))
+	if (rt->set.notify_approvers)
 		for (size_t i = 0; i < napprovers; i++)
 			rel_nlist_add_later(out, rt->eng, rt->ntf, NTF_APPROVAL_REQUEST,
 					    approvers[i]);
-	if (sg_conf_bool(rt->conf, "notify", "notify_approvers") && napprovers > 0 &&
+	if (rt->set.notify_approvers && napprovers > 0 &&
 	    rt->store != NULL) {
 		struct mlt_deleg c = { rt, approvers, napprovers, sender, out };
 
@@ -178,7 +177,7 @@ bool mlt_notice_reject(mlt_rt *rt, const mlt_msg *m, const eng_result *res)
 	bool queued = false;
 	int rc;
 
-	if (!sg_conf_bool(rt->conf, "notify", "notify_sender")) {
+	if (!rt->set.notify_sender) {
 		free(sender);
 		return false;
 	}

@@ -141,7 +141,7 @@ static void mlt_nt_arrivals(struct mlt_arr *a, mlt_rt *rt, bool reopen)
 	memset(&o, 0, sizeof(o));
 	o.be = a->be;
 	o.actor = "milter";
-	o.timeout = sg_conf_num(rt->conf, "release", "arrival_timeout");
+	o.timeout = SG_CONF_NUM(rt->conf, release_arrival_timeout);
 	o.closed_since = full ? now - REL_ARRIVAL_LATE_S : 0;
 	o.log = mlt_nt_log;
 	if (full)

@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 static pthread_mutex_t mlt_rt_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -24,8 +25,45 @@ static unsigned long mlt_rt_gen;
  * their socket close and end. */
 static eng_pdfpool *mlt_pdf;
 
+/* The message path's settings (mlt.h), once per runtime. */
+static void mlt_settings_load(mlt_settings *s, const sg_conf *conf)
+{
+	long long keep = SG_CONF_NUM(conf, limits_max_message_size);
+	const char *act = SG_CONF_STR(conf, milter_failure_action);
+
+	/* A group may allow larger mail than the defaults: keep enough of
+	 * any message for the largest limit, so that the engine's own
+	 * comparison (len > the group's limit: scan-limit) stays true and
+	 * no group's mail is cut short below its limit and scanned as if
+	 * whole. */
+	for (size_t i = 0; i < conf->ngroups; i++) {
+		long long g = SG_CONF_GVALUE(conf, &conf->groups[i],
+					     limits_max_message_size)->num;
+
+		if (g > keep)
+			keep = g;
+	}
+	s->keep_max = (size_t)keep + 1;
+	s->memory_limit = (size_t)SG_CONF_NUM(conf, milter_memory_limit);
+	s->spool_dir = SG_CONF_PATH(conf, milter_spool_dir);
+	/* The loader allowed only these three (sg_options.def). */
+	s->failure_action = strcmp(act, "accept") == 0 ? MLT_FAIL_ACCEPT :
+			    strcmp(act, "reject") == 0 ? MLT_FAIL_REJECT :
+			    MLT_FAIL_TEMPFAIL;
+	s->failure_action_name = act;
+	s->add_header = SG_CONF_BOOL(conf, milter_add_header);
+	s->log_internal = SG_CONF_BOOL(conf, policy_log_internal);
+	s->notify_sender = SG_CONF_BOOL(conf, notify_notify_sender);
+	s->notify_approvers = SG_CONF_BOOL(conf, notify_notify_approvers);
+	s->preview_bytes = (size_t)SG_CONF_NUM(conf, hold_preview_bytes);
+	s->expire_after = SG_CONF_NUM(conf, hold_expire_after);
+	s->max_notice_age = SG_CONF_NUM(conf, notify_max_notice_age);
+	s->recipient_delimiter = SG_CONF_STR(conf, policy_recipient_delimiter);
+}
+
 static void mlt_rt_destroy(mlt_rt *rt)
 {
+	free(rt->set.spool_dir);
 	ntf_ctx_free(rt->ntf);
 	ntf_keys_free(rt->keys);
 	st_close(rt->store);
@@ -44,13 +82,14 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 
 	if ((rt->conf = sg_conf_load(path, err)) == NULL)
 		goto fail;
+	mlt_settings_load(&rt->set, rt->conf);
 	if ((rt->eng = eng_engine_new(rt->conf, err)) == NULL)
 		goto fail;
 	eng_engine_set_pdfpool(rt->eng, mlt_pdf);
-	store_path = sg_conf_path(rt->conf, "store", "path");
+	store_path = SG_CONF_PATH(rt->conf, store_path);
 	if (open_store) {
-		st_config sc = { sg_conf_str(rt->conf, "store", "backend"), store_path,
-				 sg_conf_str(rt->conf, "store", "dsn") };
+		st_config sc = { SG_CONF_STR(rt->conf, store_backend), store_path,
+				 SG_CONF_STR(rt->conf, store_dsn) };
 
 		if ((rt->store = st_open_config(&sc, err)) == NULL)
 			goto fail;
@@ -62,7 +101,7 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 			goto fail;
 		}
 	}
-	keys_dir = sg_conf_path(rt->conf, "keys", "dir");
+	keys_dir = SG_CONF_PATH(rt->conf, keys_dir);
 	if ((rt->keys = ntf_keys_load(keys_dir, err)) == NULL)
 		goto fail;
 	if ((rt->ntf = ntf_ctx_new(rt->conf, rt->keys, err)) == NULL)
@@ -113,7 +152,7 @@ int mlt_pdf_start(const sg_conf *conf, sg_buf *err)
 {
 	char *worker = eng_pdfpool_default_worker();
 
-	mlt_pdf = eng_pdfpool_new(worker, (unsigned)sg_conf_num(conf, "limits", "pdf_workers"),
+	mlt_pdf = eng_pdfpool_new(worker, (unsigned)SG_CONF_NUM(conf, limits_pdf_workers),
 				  true, err);
 	free(worker);
 	if (mlt_pdf == NULL)

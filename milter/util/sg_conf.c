@@ -543,7 +543,7 @@ static int sg_conf_check_required(sg_conf *conf, sg_buf *err)
 static bool sg_approver_ok(const sg_conf *conf, const char *a)
 {
 	size_t n;
-	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &n);
+	char *const *dom = SG_CONF_LIST(conf, policy_internal_domains, &n);
 
 	if (strlen(a) > SG_ADDR_MAX)
 		return false;
@@ -627,7 +627,7 @@ static int sg_conf_check_groups(const sg_conf *conf, sg_buf *err)
 /* Notice links must lead to a web page: http(s)://host[:port][/path]. */
 static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
 {
-	int i = sg_conf_find("web", "base_url");
+	int i = SG_O_web_base_url;
 	const char *u = conf->values[i].text, *host;
 	size_t hl;
 
@@ -657,7 +657,7 @@ static int sg_conf_check_base_url(const sg_conf *conf, sg_buf *err)
  * becomes the process's zone for times people read. */
 static int sg_conf_check_timezone(const sg_conf *conf, sg_buf *err)
 {
-	int i = sg_conf_find("policy", "timezone");
+	int i = SG_O_policy_timezone;
 	const char *z = conf->values[i].text;
 
 	if (sg_tz_valid(z) || (access("/usr/share/zoneinfo/UTC", R_OK) != 0 &&
@@ -679,7 +679,7 @@ static int sg_conf_check_timezone(const sg_conf *conf, sg_buf *err)
  * repeated in the error: it may hold the password it is refused for. */
 static int sg_conf_check_store(const sg_conf *conf, sg_buf *err)
 {
-	int b = sg_conf_find("store", "backend"), d = sg_conf_find("store", "dsn");
+	int b = SG_O_store_backend, d = SG_O_store_dsn;
 	const char *dsn = conf->values[d].text;
 	sg_buf why;
 	int rc = 0;
@@ -778,7 +778,7 @@ static const sg_value *sg_conf_get(const sg_conf *conf, const char *section,
 int sg_conf_group_for(const sg_conf *conf, const char *sender, const char *login)
 {
 	size_t nd;
-	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &nd);
+	char *const *dom = SG_CONF_LIST(conf, policy_internal_domains, &nd);
 
 	for (size_t i = 0; i < conf->ngroups; i++) {
 		const sg_conf_group *g = &conf->groups[i];
@@ -790,14 +790,20 @@ int sg_conf_group_for(const sg_conf *conf, const char *sender, const char *login
 	return -1;
 }
 
+const sg_value *sg_conf_gvalue_id(const sg_conf *conf, const sg_conf_group *g,
+				  sg_opt_id id)
+{
+	if (g && g->values[id].line)
+		return &g->values[id];
+	return &conf->values[id];
+}
+
 const sg_value *sg_conf_gvalue(const sg_conf *conf, const sg_conf_group *g,
 			       const char *section, const char *key)
 {
 	const sg_value *v = sg_conf_get(conf, section, key);
 
-	if (g && g->values[v - conf->values].line)
-		return &g->values[v - conf->values];
-	return v;
+	return sg_conf_gvalue_id(conf, g, (sg_opt_id)(v - conf->values));
 }
 
 const char *sg_conf_str(const sg_conf *conf, const char *section, const char *key)
@@ -820,6 +826,12 @@ bool sg_conf_bool(const sg_conf *conf, const char *section, const char *key)
 	return sg_conf_get(conf, section, key)->num != 0;
 }
 
+char *const *sg_conf_list_id(const sg_conf *conf, sg_opt_id id, size_t *n)
+{
+	*n = conf->values[id].nlist;
+	return conf->values[id].list;
+}
+
 char *const *sg_conf_list(const sg_conf *conf, const char *section,
 			  const char *key, size_t *n)
 {
@@ -829,9 +841,9 @@ char *const *sg_conf_list(const sg_conf *conf, const char *section,
 	return v->list;
 }
 
-char *sg_conf_path(const sg_conf *conf, const char *section, const char *key)
+char *sg_conf_path_id(const sg_conf *conf, sg_opt_id id)
 {
-	const char *p = sg_conf_str(conf, section, key);
+	const char *p = conf->values[id].text;
 	sg_buf b;
 
 	if (*p == '/' || *p == '\0')
@@ -839,6 +851,12 @@ char *sg_conf_path(const sg_conf *conf, const char *section, const char *key)
 	sg_buf_init(&b, SG_BUF_UNLIMITED);
 	sg_buf_printf(&b, "%s/%s", conf->dir, p);
 	return sg_buf_steal(&b);
+}
+
+char *sg_conf_path(const sg_conf *conf, const char *section, const char *key)
+{
+	return sg_conf_path_id(conf, (sg_opt_id)(sg_conf_get(conf, section, key) -
+						   conf->values));
 }
 
 static const char *sg_type_name(const sg_option *o)

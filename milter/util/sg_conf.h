@@ -14,8 +14,13 @@
  *	required keys. Relative paths (type SG_OPT_PATH) are taken relative
  *	to the directory of the configuration file.
  *
- *	Lookups name the section and key; looking up a key that is not in
- *	the table is a programming error and aborts.
+ *	Code names an option by its id (sg_options.def): SG_CONF_NUM(conf,
+ *	limits_max_message_size) indexes the values directly, and a
+ *	misspelt id, or an accessor of the wrong type (SG_CONF_NUM on a
+ *	string), is a compile error. The string lookups (sg_conf_str(conf,
+ *	"milter", "socket") ...) remain for names made at run time
+ *	("required_" + a category); there a key that is not in the table
+ *	is a programming error and aborts.
  * DIAGNOSTICS
  *	sg_conf_load() returns NULL and sets err to "FILE:LINE: [section]
  *	key: what is wrong" (LINE 0 for a missing required key). Callers
@@ -56,6 +61,23 @@ typedef struct sg_option {
 
 extern const sg_option sg_options[];
 extern const size_t sg_noptions;
+
+/* Option ids: SG_O_<section>_<key> with '-' as '_', the index of the
+ * option in sg_options[] and in sg_conf.values. */
+typedef enum sg_opt_id {
+#define SG_OPTION(id, ...) SG_O_##id,
+#include "util/sg_options.def"
+#undef SG_OPTION
+	SG_O_COUNT
+} sg_opt_id;
+
+/* Each option's type as a constant (SG_OT_<id>), for the compile-time
+ * type checks of the SG_CONF_* accessors below. */
+enum {
+#define SG_OPTION(id, section, key, type, ...) SG_OT_##id = type,
+#include "util/sg_options.def"
+#undef SG_OPTION
+};
 
 typedef struct sg_value {
 	char *text;		/* normalised text form */
@@ -112,6 +134,51 @@ typedef struct sg_conf {
 
 sg_conf *sg_conf_load(const char *path, sg_buf *err);
 void sg_conf_free(sg_conf *conf);
+
+/* The value of option id (no search: an index). */
+static inline const sg_value *sg_conf_v(const sg_conf *conf, sg_opt_id id)
+{
+	return &conf->values[id];
+}
+
+/* A compile error unless cond (a constant) holds: C11 allows a static
+ * assertion inside a struct, and sizeof makes it an expression. */
+#define SG_CONF_ASSERT_(cond, what) \
+	((void)sizeof(struct { _Static_assert(cond, what); int sg_unused_; }))
+#define SG_CONF_IS_(id, t) ((int)SG_OT_##id == (int)SG_OPT_##t)
+
+/* Typed accessors by id: SG_CONF_NUM(conf, limits_max_message_size). */
+#define SG_CONF_STR(conf, id) \
+	(SG_CONF_ASSERT_(SG_CONF_IS_(id, STRING) || SG_CONF_IS_(id, ENUM) || \
+			 SG_CONF_IS_(id, PATH), "SG_CONF_STR: not a string option"), \
+	 (const char *)sg_conf_v(conf, SG_O_##id)->text)
+#define SG_CONF_NUM(conf, id) \
+	(SG_CONF_ASSERT_(SG_CONF_IS_(id, INT) || SG_CONF_IS_(id, SIZE) || \
+			 SG_CONF_IS_(id, DURATION) || SG_CONF_IS_(id, SHARE), \
+			 "SG_CONF_NUM: not a numeric option"), \
+	 sg_conf_v(conf, SG_O_##id)->num)
+#define SG_CONF_SHARE(conf, id) \
+	(SG_CONF_ASSERT_(SG_CONF_IS_(id, SHARE), "SG_CONF_SHARE: not a share"), \
+	 sg_conf_v(conf, SG_O_##id)->share)
+#define SG_CONF_BOOL(conf, id) \
+	(SG_CONF_ASSERT_(SG_CONF_IS_(id, BOOL), "SG_CONF_BOOL: not a yes/no option"), \
+	 sg_conf_v(conf, SG_O_##id)->num != 0)
+/* LIST and DOMAINS: the items; *n their number. */
+#define SG_CONF_LIST(conf, id, n) \
+	(SG_CONF_ASSERT_(SG_CONF_IS_(id, LIST) || SG_CONF_IS_(id, DOMAINS), \
+			 "SG_CONF_LIST: not a list option"), \
+	 sg_conf_list_id(conf, SG_O_##id, n))
+/* PATH: resolved against the configuration's directory; caller frees. */
+#define SG_CONF_PATH(conf, id) \
+	(SG_CONF_ASSERT_(SG_CONF_IS_(id, PATH), "SG_CONF_PATH: not a path option"), \
+	 sg_conf_path_id(conf, SG_O_##id))
+/* The value in force for a member of group g (sg_conf_gvalue). */
+#define SG_CONF_GVALUE(conf, g, id) sg_conf_gvalue_id(conf, g, SG_O_##id)
+
+char *const *sg_conf_list_id(const sg_conf *conf, sg_opt_id id, size_t *n);
+char *sg_conf_path_id(const sg_conf *conf, sg_opt_id id);
+const sg_value *sg_conf_gvalue_id(const sg_conf *conf, const sg_conf_group *g,
+				  sg_opt_id id);
 
 const char *sg_conf_str(const sg_conf *conf, const char *section, const char *key);
 long long sg_conf_num(const sg_conf *conf, const char *section, const char *key);
