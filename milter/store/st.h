@@ -327,10 +327,10 @@ st_store *st_create_config(const st_config *c, sg_buf *err);
 st_store *st_migrate_config(const st_config *c, int *from, sg_buf *err);
 /* "sqlite" or "postgresql". */
 const char *st_backend_name(const st_store *st);
-/* Whether the backend has every function of this header. The
- * PostgreSQL store is not marked so yet (st_data_version answers -1,
- * and the two-gateway tests are still to come): the milter and the
- * page refuse to run on it. */
+/* Whether the backend may carry the milter and the page. The
+ * PostgreSQL store has every function of this header but is not marked
+ * so yet (the two-gateway tests on real Postfix instances are still to
+ * come): the milter and the page refuse to run on it. */
 bool st_backend_complete(const st_store *st);
 const char *st_path(const st_store *st);
 /* The id written at creation ("s" + 26 base32 characters). */
@@ -400,7 +400,8 @@ bool st_hold_work(st_store *st, time_t now);
 /* SQLite's PRAGMA data_version of the handle's connection: it changes
  * when another connection (the milter, the page, sendguardctl) has
  * committed, so a poller knows cheaply that something was recorded.
- * -1 on error. */
+ * PostgreSQL: the audit chain's head, which also moves for the
+ * handle's own commits. -1 on error. */
 long long st_data_version(st_store *st);
 
 /* Issue 15: a hold is confirmed by its queue file. arriving ->

@@ -248,8 +248,18 @@ static int unit(const char *dsn)
 		rc = st_audit_append(st, "hold", "h1", "Q1", "milter", NULL,
 				     "{\"categories\":[\"personal-data\"],\"n\":1}", &err);
 	check(rc == ST_OK, "20 appends", sg_buf_cstr(&err));
+	{
+		/* st_data_version moves when something was recorded (the
+		 * apply daemon's cheap "did anyone commit?"). */
+		long long v0 = st_data_version(st), v1;
+
+		st_audit_append(st, "hold", "h0", "Q0", "milter", NULL, "{}", &err);
+		v1 = st_data_version(st);
+		check(v0 >= 20 && v1 > v0, "data_version moves with a commit", "");
+		check(st_data_version(st) == v1, "data_version stays without one", "");
+	}
 	rc = st_audit_verify(st, &n, &bad, &err);
-	check(rc == ST_OK && n == 20, "20 records verify", sg_buf_cstr(&err));
+	check(rc == ST_OK && n == 21, "21 records verify", sg_buf_cstr(&err));
 	check(st_audit_append(st, "x", NULL, NULL, NULL, NULL, "{not json", &err) ==
 	      ST_INVALID, "invalid detail JSON is refused", sg_buf_cstr(&err));
 	check(st_audit_append(st, "", NULL, NULL, NULL, NULL, NULL, &err) ==
