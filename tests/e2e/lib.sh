@@ -543,6 +543,8 @@ milter_setup() {
 			"default = security-officer@$SG_INTERNAL"
 		# [approval] only as overridden (issue 18: required_<category>).
 		sg_conf_section approval
+		# [limits] only as overridden (miltertest: max_message_size).
+		sg_conf_section limits
 	} >"$SG_MDIR/sendguard.conf"
 	chmod 644 "$SG_MDIR/sendguard.conf"
 	milter_keys

@@ -25,7 +25,8 @@ sg_state driver_pid $$
 sg_install_traps
 
 milter_setup "actions.exposed-recipients=bcc" "milter.memory_limit=64K" \
-	"notify.notify_sender=no" "notify.notify_approvers=no"
+	"notify.notify_sender=no" "notify.notify_approvers=no" \
+	"limits.max_message_size=512K"
 # Sender groups for groups.lua (no other script sends as itaku-* or soudan-*).
 cat >>"$SG_MDIR/sendguard.conf" <<EOF
 
@@ -41,6 +42,11 @@ classified = accept
 [group.itaku-lax]
 senders = itaku-01@$SG_INTERNAL
 classified = accept
+
+# limits.lua: a group allowed larger mail than the defaults (512K here).
+[group.bigmail]
+senders = ookii-*@$SG_INTERNAL
+max_message_size = 2M
 EOF
 echo "# miltertest: slot $SG_BASE, milter $SG_MILTER on $SG_MILTER_LM"
 milter_start || { nok "the milter starts"; echo "$PASS passed, $FAIL failed"; exit 1; }
