@@ -22,7 +22,7 @@ SVC_CFLAGS := $(shell pkg-config --cflags $(SVC_PKGS) 2>/dev/null)
 SVC_LIBS := $(shell pkg-config --libs $(SVC_PKGS) 2>/dev/null)
 MILTER_LIBS := -lmilter -lpthread
 # The PDF text worker (milter/pdftext/, sendguard-pdftext) is the only
-# program that links poppler: see engine/eng_pdftext.c for why it is a
+# program that links poppler: see pdfpool/pdp.h for why it is a
 # process of its own.
 PDFW_PKGS := poppler-glib
 PDFW_CFLAGS := $(shell pkg-config --cflags $(PDFW_PKGS) 2>/dev/null)
@@ -61,7 +61,7 @@ endif
 
 UTIL_SRC   := $(wildcard milter/util/*.c)
 ENGINE_SRC := $(wildcard milter/engine/*.c)
-SVC_SRC    := $(wildcard milter/store/*.c milter/notify/*.c milter/release/*.c)
+SVC_SRC    := $(wildcard milter/store/*.c milter/notify/*.c milter/release/*.c milter/pdfpool/*.c)
 CTL_SRC    := $(wildcard milter/ctl/*.c)
 DAEMON_SRC := $(wildcard milter/daemon/*.c)
 PDFW_SRC   := $(wildcard milter/pdftext/*.c)
@@ -188,7 +188,7 @@ $(BT)/unit/test_auditq: tests/unit/test_auditq.c $(BT)/obj/milter/daemon/mlt_aud
 		$(BT)/obj/milter/daemon/mlt_auditq.o $(BT)/libsgsvc.a $(BT)/libsgengine.a \
 		$(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
-$(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
+$(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a | $(BT)/sendguard-pdftext
 	@mkdir -p $(dir $@)
 	@pkg-config --exists check || { echo "pkg-config: package check not found (Debian: make deps)" >&2; exit 1; }
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgsvc.a \

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "engine/eng.h"
+#include "pdfpool/pdp.h"
 #include "release/rel.h"
 #include "release/rel_outbox.h"
 #include "store/st.h"
@@ -41,7 +42,7 @@ void ctl_explain_help(void);
 /* The PDF text workers of one sendguardctl run: one worker, started on
  * the first PDF; attached to eng. NULL (and a warning on stderr) when
  * the worker cannot be run: PDFs are then held as scan limits. */
-eng_pdfpool *ctl_pdfpool(eng_engine *eng);
+pdp_pool *ctl_pdfpool(eng_engine *eng);
 int ctl_config(const char *conf_path, int argc, char **argv);
 void ctl_config_help(void);
 

@@ -208,18 +208,18 @@ static void ctl_explain_settings(const sg_conf *conf, const ctl_check_args *a,
 	}
 }
 
-eng_pdfpool *ctl_pdfpool(eng_engine *eng)
+pdp_pool *ctl_pdfpool(eng_engine *eng)
 {
-	char *worker = eng_pdfpool_default_worker();
+	char *worker = pdp_default_worker();
 	sg_buf err;
-	eng_pdfpool *pool;
+	pdp_pool *pool;
 
 	sg_buf_init(&err, 1024);
-	pool = eng_pdfpool_new(worker, 1, false, &err);
+	pool = pdp_new(worker, 1, false, &err);
 	if (pool == NULL)
 		fprintf(stderr, "sendguardctl: warning: %s: PDF text cannot be read "
 			"(PDFs are held as scan limits)\n", sg_buf_cstr(&err));
-	eng_engine_set_pdfpool(eng, pool);
+	pdp_attach(eng, pool);
 	sg_buf_free(&err);
 	free(worker);
 	return pool;
@@ -228,7 +228,7 @@ eng_pdfpool *ctl_pdfpool(eng_engine *eng)
 static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
 			  bool explain)
 {
-	eng_pdfpool *pool;
+	pdp_pool *pool;
 	sg_buf err, msg, out;
 	eng_engine *eng;
 	eng_envelope env = { a->from, a->rcpts, a->nrcpts, a->auth, NULL };
@@ -247,7 +247,7 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
 	if (ctl_read_input(a->file, (size_t)sg_conf_num(conf, "limits",
 			   "max_message_size"), &msg) < 0) {
 		eng_engine_free(eng);
-		eng_pdfpool_free(pool);
+		pdp_free(pool);
 		sg_buf_free(&msg);
 		return CTL_EX_NOINPUT;
 	}
@@ -274,7 +274,7 @@ static int ctl_check_scan(const sg_conf *conf, const ctl_check_args *a,
 	}
 	eng_result_free(&res);
 	eng_engine_free(eng);
-	eng_pdfpool_free(pool);
+	pdp_free(pool);
 	sg_buf_free(&msg);
 	return rc;
 }

@@ -1129,14 +1129,14 @@ static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 	{
 		/* The milter starts its PDF text workers at start-up and stops
 		 * if one does not start: start one here as it would. */
-		char *worker = eng_pdfpool_default_worker();
-		eng_pdfpool *pool = eng_pdfpool_new(worker, 1, true, &err);
+		char *worker = pdp_default_worker();
+		pdp_pool *pool = pdp_new(worker, 1, true, &err);
 
 		if (pool == NULL)
 			dr_fail(d, "PDF text worker: %s", sg_buf_cstr(&err));
 		else
 			dr_ok("PDF text worker %s starts", worker);
-		eng_pdfpool_free(pool);
+		pdp_free(pool);
 		free(worker);
 		sg_buf_reset(&err);
 	}

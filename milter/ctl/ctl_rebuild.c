@@ -214,7 +214,7 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 	rel_qentry *q = NULL;
 	size_t nq = 0;
 	sg_buf err;
-	eng_pdfpool *pool;
+	pdp_pool *pool;
 
 	sg_buf_init(&err, 8192);
 	if ((rb.eng = eng_engine_new(conf, &err)) == NULL) {
@@ -236,7 +236,7 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf)
 	       rb.made, rb.kept, rb.skipped, rb.requests);
 	rel_qentries_free(q, nq);
 	eng_engine_free(rb.eng);
-	eng_pdfpool_free(pool);
+	pdp_free(pool);
 	sg_buf_free(&err);
 	return 0;
 }

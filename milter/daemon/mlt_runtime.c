@@ -10,6 +10,7 @@
  *	last message is done.
  */
 #include "daemon/mlt.h"
+#include "pdfpool/pdp.h"
 #include "util/sg_mem.h"
 
 #include <pthread.h>
@@ -23,7 +24,7 @@ static char *mlt_rt_path;
 static unsigned long mlt_rt_gen;
 /* Never freed: it outlives every runtime, and at exit its workers see
  * their socket close and end. */
-static eng_pdfpool *mlt_pdf;
+static pdp_pool *mlt_pdf;
 
 /* The message path's settings (mlt.h), once per runtime. */
 static void mlt_settings_load(mlt_settings *s, const sg_conf *conf)
@@ -85,7 +86,7 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 	mlt_settings_load(&rt->set, rt->conf);
 	if ((rt->eng = eng_engine_new(rt->conf, err)) == NULL)
 		goto fail;
-	eng_engine_set_pdfpool(rt->eng, mlt_pdf);
+	pdp_attach(rt->eng, mlt_pdf);
 	store_path = SG_CONF_PATH(rt->conf, store_path);
 	if (open_store) {
 		st_config sc = { SG_CONF_STR(rt->conf, store_backend), store_path,
@@ -141,8 +142,8 @@ int mlt_rt_check(const char *conf_path, sg_buf *err)
 
 int mlt_pdf_check(sg_buf *err)
 {
-	char *worker = eng_pdfpool_default_worker();
-	int rc = eng_pdfpool_check(worker, err);
+	char *worker = pdp_default_worker();
+	int rc = pdp_check(worker, err);
 
 	free(worker);
 	return rc;
@@ -150,16 +151,16 @@ int mlt_pdf_check(sg_buf *err)
 
 int mlt_pdf_start(const sg_conf *conf, sg_buf *err)
 {
-	char *worker = eng_pdfpool_default_worker();
+	char *worker = pdp_default_worker();
 
-	mlt_pdf = eng_pdfpool_new(worker, (unsigned)SG_CONF_NUM(conf, limits_pdf_workers),
+	mlt_pdf = pdp_new(worker, (unsigned)SG_CONF_NUM(conf, limits_pdf_workers),
 				  true, err);
 	free(worker);
 	if (mlt_pdf == NULL)
 		return -1;
 	/* No thread yet: the engine is not shared. */
 	if (mlt_rt_current)
-		eng_engine_set_pdfpool(mlt_rt_current->eng, mlt_pdf);
+		pdp_attach(mlt_rt_current->eng, mlt_pdf);
 	return 0;
 }
 

@@ -5,9 +5,11 @@
  *	#include "engine/eng.h"
  * DESCRIPTION
  *	A pure library: it reads a message from memory and says what the
- *	policy (POLICY.md) decides. It knows nothing of libmilter, SQLite
- *	or sockets; `sendguardctl check` and the milter call eng_scan() on
- *	the same bytes and get the same findings.
+ *	policy (POLICY.md) decides. It knows nothing of libmilter, SQLite,
+ *	sockets or processes (what must run in a process of its own, the
+ *	PDF reader, is given to it by the caller: eng_engine_set_pdf_reader);
+ *	`sendguardctl check` and the milter call eng_scan() on the same
+ *	bytes and get the same findings.
  *
  *	eng_engine_new() loads the rule files named by the configuration
  *	and keeps a copy of every setting it needs; the engine is then
@@ -27,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "util/sg_buf.h"
 #include "util/sg_conf.h"
@@ -187,27 +190,58 @@ int eng_bcc_rewrite(const eng_engine *eng, const char *raw, bool is_to,
 		    sg_buf *out);
 
 /*
- * PDF text (engine/eng_pdftext.c): a pool of sendguard-pdftext worker
- * processes. The milter makes one at start-up, after it detached and
- * before any thread (start_now: every worker started, or NULL with
- * err); `sendguardctl check` may make its own that starts workers on
- * the first PDF. An engine reads PDF text only with a pool
- * (eng_engine_set_pdfpool, before the engine is shared); without one a
- * readable PDF is a scan-limit finding (pdf-extractor). The pool
- * outlives the engines that use it; eng_pdfpool_free() ends its
- * workers. eng_pdfpool_default_worker(): sendguard-pdftext in the
- * directory of the running program (caller frees);
- * eng_pdfpool_check(): whether that file can be run (for --check and
- * doctor).
+ * PDF text. The engine does not run a PDF reader: poppler cannot be
+ * cancelled inside a page and a crash in it must not end the scanning
+ * process, so the text is read by processes the caller runs (the
+ * milter and sendguardctl use milter/pdfpool, pdp.h). The caller gives
+ * the engine a reader (eng_engine_set_pdf_reader, before the engine is
+ * shared); without one a readable PDF is a scan-limit finding
+ * (pdf-extractor), never an accept of what was not read.
+ *
+ * The engine calls read(reader, ...) once per PDF, from any scanning
+ * thread, with the limits below and the scan's deadline (until,
+ * CLOCK_MONOTONIC): waiting for a free reader counts against until,
+ * the reading itself has lim->seconds more, within until. The reader calls page() for each page read, in
+ * order (1-based; images: the page draws images and has no text), and
+ * stops when page() returns -1; then it fills `out`. The engine checks
+ * the pages against the limits it asked for and reports every cut
+ * (eng_pdftext.c): pdf-pages, pdf-text-size, pdf-unreadable,
+ * pdf-timeout, pdf-crash, pdf-extractor.
  */
-typedef struct eng_pdfpool eng_pdfpool;
+typedef struct eng_pdf_limits {
+	size_t max_text;	/* bytes of page text, all pages together */
+	size_t max_memory;	/* address space of the reading, bytes */
+	unsigned max_pages;	/* pages read at most */
+	unsigned seconds;	/* wall and CPU time of the reading */
+} eng_pdf_limits;
 
-char *eng_pdfpool_default_worker(void);
-int eng_pdfpool_check(const char *worker, sg_buf *err);
-eng_pdfpool *eng_pdfpool_new(const char *worker, unsigned nworkers, bool start_now,
-			     sg_buf *err);
-void eng_pdfpool_free(eng_pdfpool *pool);
-void eng_engine_set_pdfpool(eng_engine *eng, eng_pdfpool *pool);
+typedef enum {
+	ENG_PDF_READ_ALL,	/* every page read */
+	ENG_PDF_READ_PAGES,	/* cut after max_pages pages */
+	ENG_PDF_READ_TEXT,	/* cut at max_text bytes */
+	ENG_PDF_READ_UNREADABLE,	/* the reader could not open it */
+	ENG_PDF_READ_PASSWORD,	/* it needs a user password after all */
+	ENG_PDF_READ_TIMEOUT,	/* deadline or CPU limit passed */
+	ENG_PDF_READ_CRASH,	/* the reader died or broke its protocol */
+	ENG_PDF_READ_NONE	/* no reader could take it in time */
+} eng_pdf_end;
+
+typedef struct eng_pdf_outcome {
+	eng_pdf_end end;
+	unsigned npages;	/* the document's page count, if known */
+	char detail[640];	/* for people: the evidence of a cut */
+} eng_pdf_outcome;
+
+typedef int (*eng_pdf_page_fn)(void *arg, unsigned page, const char *text,
+			       size_t len, bool images);
+typedef void (*eng_pdf_read_fn)(void *reader, const unsigned char *pdf, size_t len,
+				const eng_pdf_limits *lim,
+				const struct timespec *until,
+				eng_pdf_page_fn page, void *arg,
+				eng_pdf_outcome *out);
+
+void eng_engine_set_pdf_reader(eng_engine *eng, eng_pdf_read_fn read,
+			       void *reader);
 
 /* Output for `sendguardctl check` (and logs): JSON per the contract,
  * and a human-readable Japanese/English form. */

@@ -114,7 +114,8 @@ struct eng_engine {
 					 * every pattern (eng_rules.c) */
 	char **dangerous_ext;	/* rules/dangerous-extensions, lower-case */
 	size_t ndangerous_ext;
-	eng_pdfpool *pdf;	/* PDF text workers, not owned; or NULL */
+	eng_pdf_read_fn pdf_read;	/* PDF text (eng.h), or NULL */
+	void *pdf_reader;	/* its argument, not owned */
 };
 
 typedef struct eng_ctx {

@@ -30,7 +30,7 @@
  *	than /FlateDecode (ENG_PDF_COUNT_FILTER: ASCIIHex, LZW, chains
  *	could multiply it unseen; no real writer uses them there), is
  *	not handed to qpdf: the caller holds it as a scan limit. The text
- *	is read by the worker process (eng_pdftext), under its own memory
+ *	is read by a worker process (milter/pdfpool), under its own memory
  *	and CPU limits.
  */
 #ifndef ENG_PDF_H

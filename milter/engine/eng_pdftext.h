@@ -1,14 +1,14 @@
 /*
  * NAME
- *	eng_pdftext - the text of a PDF, read by a pool of worker processes
+ *	eng_pdftext - the text of a PDF, as the detectors read it
  * SYNOPSIS
  *	#include "engine/eng_pdftext.h"
  * DESCRIPTION
- *	The pool itself (eng_pdfpool_new() and friends) is public, in
- *	eng.h: the milter starts it once, at start-up, before any thread;
- *	`sendguardctl check` starts its own on the first PDF. An engine
- *	without a pool cannot read PDF text, and says so (scan-limit
- *	pdf-extractor): never an accept of what was not read.
+ *	The engine reads no PDF itself: the reader is the caller's
+ *	(eng.h, eng_engine_set_pdf_reader; the milter's and sendguardctl's
+ *	is the worker pool of milter/pdfpool). An engine without a reader
+ *	cannot read PDF text, and says so (scan-limit pdf-extractor):
+ *	never an accept of what was not read.
  *
  *	eng_pdf_text() reads the text of one PDF that opens without a
  *	password (eng_pdf_check() said plain or owner password only) and
@@ -22,11 +22,11 @@
  *
  *	Every cut is a scan-limit finding on the file: pdf-pages (more than
  *	max_pdf_pages pages), pdf-text-size (more than max_text_size bytes
- *	of text), pdf-timeout (the worker passed pdf_timeout, or its CPU
- *	limit, and was killed), pdf-crash (the worker died: a poppler
- *	crash, or its memory limit), pdf-unreadable (poppler could not
- *	open it), pdf-extractor (no worker could be started, or none was
- *	free before the scan's own deadline).
+ *	of text), pdf-timeout (the reading passed pdf_timeout, or its CPU
+ *	limit), pdf-crash (the reader died, a poppler crash or its memory
+ *	limit, or gave pages that were not asked for), pdf-unreadable
+ *	(poppler could not open it), pdf-extractor (no reader, or none
+ *	could take it before the scan's own deadline).
  */
 #ifndef ENG_PDFTEXT_H
 #define ENG_PDFTEXT_H

@@ -2,10 +2,10 @@
  * NAME
  *	sendguard-pdftext - the PDF text worker (poppler, GLib API)
  * SYNOPSIS
- *	sendguard-pdftext	(started by eng_pdftext, never by hand)
+ *	sendguard-pdftext	(started by the pool of pdfpool/pdp_pool.c, never by hand)
  * DESCRIPTION
  *	Reads requests on stdin and answers on stdout (protocol:
- *	engine/eng_pdfproto.h), one document after another, for as long as
+ *	pdftext/pdt_proto.h), one document after another, for as long as
  *	its client keeps stdin open. poppler opens the PDF from memory
  *	(poppler_document_new_from_bytes, no password: a PDF with only an
  *	owner password opens as it does for any reader) and gives the text
@@ -43,7 +43,7 @@
  *	Exit 0 at the end of its input or when it retires; 2 for a request
  *	it does not understand (the client then starts another).
  */
-#include "engine/eng_pdfproto.h"
+#include "pdftext/pdt_proto.h"
 #include "pdftext/pdt_rows.h"
 
 #include <errno.h>
@@ -99,7 +99,7 @@ static void pdt_write_full(const void *p, size_t n)
 static void pdt_send(uint32_t type, uint32_t page, uint32_t flags,
 		     const char *data, size_t len)
 {
-	eng_pdfp_rec r;
+	pdt_p_rec r;
 
 	memset(&r, 0, sizeof(r));
 	r.type = type;
@@ -114,7 +114,7 @@ static void pdt_send(uint32_t type, uint32_t page, uint32_t flags,
 /* RLIMIT_AS for this document; RLIMIT_CPU: what was used so far plus
  * this document's share, so that a long-lived worker is not charged for
  * the documents before. SIGXCPU's default action ends the worker. */
-static void pdt_limits(const eng_pdfp_req *rq)
+static void pdt_limits(const pdt_p_req *rq)
 {
 	struct rlimit rl;
 	struct rusage ru;
@@ -291,14 +291,14 @@ static void pdt_layout(PopplerPage *p, const char *t, GString *out)
 	g_free(r);
 }
 
-static uint32_t pdt_pages(PopplerDocument *doc, const eng_pdfp_req *rq)
+static uint32_t pdt_pages(PopplerDocument *doc, const pdt_p_req *rq)
 {
 	int n = poppler_document_get_n_pages(doc);
 	uint64_t sent = 0;
 	GString *txt = g_string_new(NULL);
-	uint32_t st = ENG_PDFP_ST_OK;
+	uint32_t st = PDT_P_ST_OK;
 
-	for (int i = 0; i < n && st == ENG_PDFP_ST_OK; i++) {
+	for (int i = 0; i < n && st == PDT_P_ST_OK; i++) {
 		PopplerPage *p;
 		char *raw;
 		const char *t;
@@ -306,7 +306,7 @@ static uint32_t pdt_pages(PopplerDocument *doc, const eng_pdfp_req *rq)
 		uint32_t flags = 0;
 
 		if ((uint32_t)i >= rq->max_pages) {
-			st = ENG_PDFP_ST_PAGES;
+			st = PDT_P_ST_PAGES;
 			break;
 		}
 		p = poppler_document_get_page(doc, i);
@@ -323,15 +323,15 @@ static uint32_t pdt_pages(PopplerDocument *doc, const eng_pdfp_req *rq)
 			GList *m = poppler_page_get_image_mapping(p);
 
 			if (m)
-				flags |= ENG_PDFP_F_IMAGES;
+				flags |= PDT_P_F_IMAGES;
 			poppler_page_free_image_mapping(m);
 		}
 		len = txt->len;
 		if (len > rq->max_text - sent) {
 			len = pdt_utf8_cut(t, (size_t)(rq->max_text - sent));
-			st = ENG_PDFP_ST_TEXT;
+			st = PDT_P_ST_TEXT;
 		}
-		pdt_send(ENG_PDFP_PAGE, (uint32_t)i + 1, flags, t, len);
+		pdt_send(PDT_P_PAGE, (uint32_t)i + 1, flags, t, len);
 		sent += len;
 		g_object_unref(p);
 	}
@@ -339,7 +339,7 @@ static uint32_t pdt_pages(PopplerDocument *doc, const eng_pdfp_req *rq)
 	return st;
 }
 
-static void pdt_document(const eng_pdfp_req *rq, unsigned char *data,
+static void pdt_document(const pdt_p_req *rq, unsigned char *data,
 			 uint32_t retire)
 {
 	GBytes *b = g_bytes_new_take(data, (gsize)rq->len);
@@ -350,7 +350,7 @@ static void pdt_document(const eng_pdfp_req *rq, unsigned char *data,
 
 	if (doc == NULL) {
 		st = e && e->domain == POPPLER_ERROR && e->code == POPPLER_ERROR_ENCRYPTED ?
-		     ENG_PDFP_ST_PASSWORD : ENG_PDFP_ST_UNREADABLE;
+		     PDT_P_ST_PASSWORD : PDT_P_ST_UNREADABLE;
 		msg = e && e->message ? e->message : "poppler could not open it";
 	} else {
 		int n = poppler_document_get_n_pages(doc);
@@ -358,8 +358,8 @@ static void pdt_document(const eng_pdfp_req *rq, unsigned char *data,
 		npages = n > 0 ? (uint32_t)n : 0;
 		st = pdt_pages(doc, rq);
 	}
-	pdt_send(ENG_PDFP_END, npages, st | retire, msg,
-		 strnlen(msg, ENG_PDFP_MSG_MAX));
+	pdt_send(PDT_P_END, npages, st | retire, msg,
+		 strnlen(msg, PDT_P_MSG_MAX));
 	if (e)
 		g_error_free(e);
 	if (doc)
@@ -376,13 +376,13 @@ int main(void)
 		return 2;
 	signal(SIGPIPE, SIG_DFL);
 	for (unsigned served = 1;; served++) {
-		eng_pdfp_req rq;
+		pdt_p_req rq;
 		unsigned char *data;
 		int r = pdt_read_full(0, &rq, sizeof(rq));
 
 		if (r == 0)
 			_exit(0);
-		if (r < 0 || rq.magic != ENG_PDFP_MAGIC || rq.version != ENG_PDFP_VERSION ||
+		if (r < 0 || rq.magic != PDT_P_MAGIC || rq.version != PDT_P_VERSION ||
 		    rq.len == 0 || rq.len > PDT_MAX_LEN)
 			_exit(2);
 		if ((data = g_try_malloc((gsize)rq.len)) == NULL)
@@ -390,7 +390,7 @@ int main(void)
 		if (pdt_read_full(0, data, (size_t)rq.len) != 1)
 			_exit(2);
 		pdt_limits(&rq);
-		pdt_document(&rq, data, served >= PDT_MAX_DOCS ? ENG_PDFP_F_RETIRE : 0);
+		pdt_document(&rq, data, served >= PDT_MAX_DOCS ? PDT_P_F_RETIRE : 0);
 		if (served >= PDT_MAX_DOCS)
 			_exit(0);
 	}

@@ -10,7 +10,7 @@
 #	the same pages is about 1 MB), then in the same run, each three
 #	times (the best of three):
 #	- build/sendguard-pdftext reading it through its own protocol
-#	  (engine/eng_pdfproto.h, every page's text, as the milter asks),
+#	  (pdftext/pdt_proto.h, every page's text, as the milter asks),
 #	- pdftotext (poppler-utils) on the same file,
 #	with wall time and peak RSS from /usr/bin/time, and prints both and
 #	their ratios (worker / pdftotext). Also `sendguardctl check` on a

@@ -14,7 +14,11 @@
 #	- the ASan+UBSan build has no _FORTIFY_SOURCE (the _chk variants
 #	  would bypass ASan's interceptors);
 #	- a package pkg-config cannot find stops make with its name;
-#	- the engine builds with -Wconversion (and -Werror).
+#	- the engine builds with -Wconversion (and -Werror);
+#	- the engine is a pure library (ARCHITECTURE.md): no engine object
+#	  calls a function that makes or talks to a process, a socket or a
+#	  signal (the PDF reader runs in milter/pdfpool, given to the engine
+#	  by its caller).
 #	Prints "ok - ..." or "FAIL - ..." per check; exits 1 on a failure.
 
 set -u
@@ -88,6 +92,18 @@ for b in $TBINS; do
 		ok "$b: the sanitizer build is not fortified"
 	fi
 done
+
+# --- the engine is a pure library ------------------------------------------
+# What would put processes, sockets or signals inside the engine: the
+# functions that make or reach them. (Files are allowed: the rule files
+# at load time, and an unlinked scratch file for large decoded parts.)
+IPC='socket|socketpair|connect|accept|accept4|bind|listen|send|sendto|sendmsg|recv|recvfrom|recvmsg|poll|ppoll|select|pselect|epoll_wait|fork|vfork|posix_spawn|posix_spawnp|execv|execve|execvp|execl|execlp|system|popen|waitpid|wait|wait4|kill|pipe|pipe2|signal|sigaction|pthread_sigmask|sigprocmask|setrlimit|dlopen'
+bad=$(for o in build/obj/milter/engine/*.o; do
+	nm -u "$o" | awk '{print $2}' | sed 's/@.*//' | grep -xE "$IPC" | sed "s|^|$(basename "$o"): |"
+done)
+[ -n "$(ls build/obj/milter/engine/*.o 2>/dev/null)" ] && [ -z "$bad" ] &&
+	ok "no engine object makes or reaches a process, socket or signal" ||
+	nok "the engine does process/socket/signal work: $(echo $bad)"
 
 # --- a missing package -------------------------------------------------------
 make -n build/sendguardctl PKGS="gmime-3.0 sg-no-such-package" >"$TMP/out" 2>&1
