@@ -31,15 +31,13 @@
  *	so `audit verify` gives the same answer on a chain copied between
  *	backends.
  *
- *	What this backend implements so far: opening, creating and
- *	migrating the store, the schema version check, the audit log
- *	(append, verify from the newest retention anchor, list) and notice
- *	nonces here; votes, delegations and escalation (st_pg_vote.c), the
- *	notice outbox (st_pg_outbox.c) and the retention purge
- *	(st_pg_purge.c) beside it. The other functions of
- *	st.h return ST_ERROR saying that the PostgreSQL store does not
- *	have them yet (st_pg_missing), so that nothing half-works
- *	silently: the milter, apply and the page refuse to run on it.
+ *	What lives here: opening, creating and migrating the store, the
+ *	schema version check, the audit log (append, verify from the
+ *	newest retention anchor, list) and notice nonces; holds and
+ *	previews (st_pg_hold.c), votes, delegations and escalation
+ *	(st_pg_vote.c), the notice outbox (st_pg_outbox.c) and the
+ *	retention purge (st_pg_purge.c) beside it. Every function of st.h
+ *	is there: the milter, apply and the page run on it.
  * DIAGNOSTICS
  *	As st.h; err names "store postgresql (DSN without secrets)" and
  *	libpq's message.

@@ -27,8 +27,7 @@
 #	Output: one line per assertion, "N passed, M failed" last.
 # ENVIRONMENT
 #	SG_CTL (sendguardctl), SG_PGSTORE (pg_store), SG_PGVOTE (pg_vote),
-#	SG_PGHOLD (pg_hold), SG_MILTER (optional:
-#	it must refuse to start on this store), SG_SRCDIR,
+#	SG_PGHOLD (pg_hold), SG_SRCDIR,
 #	SG_TEST_ROOT; SG_PG_WRITERS (8) and SG_PG_RECORDS (200) per writer.
 set -u
 src=${SG_SRCDIR:-.}
@@ -142,17 +141,6 @@ out=$("$ctl" -c "$dir/bad.conf" audit verify 2>&1); rc=$?
 	&& ! echo "$out" | grep -q secret \
 	&& ok "a password in the DSN is a configuration error (file, line, key)" \
 	|| nok "password DSN: $rc $out"
-
-# Not complete yet: the milter refuses to start on it (never half-works).
-if [ -n "${SG_MILTER:-}" ]; then
-	cat "$conf" > "$dir/milter.conf"
-	printf '[milter]\nsocket = unix:%s/m.sock\n[keys]\ndir = %s/keys\n' "$dir" "$dir" \
-		>> "$dir/milter.conf"
-	out=$(timeout 30 "$SG_MILTER" -c "$dir/milter.conf" -f 2>&1); rc=$?
-	[ $rc != 0 ] && [ $rc != 124 ] && echo "$out" | grep -q "does not keep holds yet" \
-		&& ok "the milter refuses to start on the PostgreSQL store (exit $rc)" \
-		|| nok "milter on postgresql: $rc $out"
-fi
 
 # Writers at once.
 start=$(date +%s.%N)
