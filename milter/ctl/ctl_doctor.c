@@ -25,7 +25,9 @@
  *	  service that drops the milter without re-injecting its mail;
  *	- the store and the keys belong to [milter] user and nobody else
  *	  reads them; as that user, the rules, templates and keys load and
- *	  the store opens;
+ *	  the store opens (PostgreSQL: it connects and reads the schema
+ *	  version, and the password file, passfile= or ~/.pgpass, is
+ *	  readable by its owner only: libpq ignores one that is not);
  *	- a notice submission test: a signed notice to [notify] from (or
  *	  --notice-to) by [notify] smtp (or, when that is empty, [notify]
  *	  sendmail), as the notifier sends it (--no-mail skips it);
@@ -45,6 +47,7 @@
 #include "engine/eng.h"
 #include "notify/ntf.h"
 #include "util/sg_buf.h"
+#include "util/sg_dsn.h"
 #include "util/sg_mem.h"
 
 #include <errno.h>
@@ -1109,6 +1112,54 @@ static void dr_queue_lists(ctl_dr *d)
 	sg_buf_free(&err);
 }
 
+/* The store's password file (issue 20): passfile= of the DSN, else
+ * $PGPASSFILE, else ~/.pgpass of [milter] user (libpq's order). libpq
+ * ignores a file that its group or others may read or write, with a
+ * warning on stderr nobody sees, and the milter then cannot log in:
+ * say so here. A missing default file is not an error (peer or
+ * certificate authentication need none). */
+static void dr_passfile(ctl_dr *d, const char *dsn)
+{
+	char path[1024];
+	const char *env = getenv("PGPASSFILE");
+	const struct passwd *pw;
+	struct stat sb;
+	int named = sg_dsn_passfile(dsn ? dsn : "", path, sizeof(path));
+
+	if (named < 0) {
+		dr_fail(d, "store: [store] dsn: cannot read its passfile=");
+		return;
+	}
+	if (named == 0 && env != NULL && *env != '\0') {
+		snprintf(path, sizeof(path), "%s", env);
+	} else if (named == 0) {
+		pw = getpwnam(sg_conf_str(d->conf, "milter", "user"));
+		if (pw == NULL || pw->pw_dir == NULL) {
+			dr_skip("store password file: no home for [milter] user %s",
+				sg_conf_str(d->conf, "milter", "user"));
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/.pgpass", pw->pw_dir);
+	}
+	if (stat(path, &sb) != 0) {
+		if (named)
+			dr_fail(d, "store password file %s (passfile= of [store] dsn): %s",
+				path, strerror(errno));
+		else
+			dr_skip("store password file %s: none (%s)", path, strerror(errno));
+		return;
+	}
+	if (!S_ISREG(sb.st_mode))
+		dr_fail(d, "store password file %s is not a plain file", path);
+	else if (sb.st_mode & (S_IRWXG | S_IRWXO))
+		dr_fail(d, "store password file %s is readable or writable by group or"
+			" others (mode %04o): libpq ignores it; chmod 600 it",
+			path, (unsigned)(sb.st_mode & 07777));
+	else
+		dr_ok("store password file %s is its owner's only (mode %04o)", path,
+		      (unsigned)(sb.st_mode & 07777));
+}
+
 static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 {
 	char *keys_dir = sg_conf_path(d->conf, "keys", "dir");
@@ -1157,6 +1208,7 @@ static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 		st_config sc = { sg_conf_str(d->conf, "store", "backend"), store_path,
 				 sg_conf_str(d->conf, "store", "dsn") };
 
+		dr_passfile(d, sc.dsn);
 		if ((st = st_open_config(&sc, &err)) == NULL)
 			dr_fail(d, "store: %s", sg_buf_cstr(&err));
 		else

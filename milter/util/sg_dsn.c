@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -15,6 +16,7 @@ typedef struct dsn_facts {
 	bool password;
 	bool verify_full;
 	char remote[DSN_FIELD];	/* the first host that is not local */
+	char passfile[DSN_FIELD];	/* passfile=, or "" */
 } dsn_facts;
 
 static bool dsn_host_local(const char *h, size_t n)
@@ -63,6 +65,8 @@ static void dsn_pair(dsn_facts *f, const char *k, const char *v)
 		dsn_hosts(f, v);
 	else if (strcmp(k, "sslmode") == 0)
 		f->verify_full = strcmp(v, "verify-full") == 0;
+	else if (strcmp(k, "passfile") == 0)
+		snprintf(f->passfile, sizeof(f->passfile), "%s", v);
 }
 
 /* keyword = value ... (libpq: spaces around '=' allowed; a value in
@@ -201,17 +205,43 @@ static void dsn_uri(dsn_facts *f, const char *p)
 	}
 }
 
+static int dsn_parse(dsn_facts *f, const char *dsn, sg_buf *why)
+{
+	memset(f, 0, sizeof(*f));
+	if (strncmp(dsn, "postgresql://", 13) == 0)
+		dsn_uri(f, dsn + 13);
+	else if (strncmp(dsn, "postgres://", 11) == 0)
+		dsn_uri(f, dsn + 11);
+	else if (dsn_keywords(f, dsn, why) < 0)
+		return -1;
+	return 0;
+}
+
+int sg_dsn_passfile(const char *dsn, char *out, size_t size)
+{
+	dsn_facts f;
+	sg_buf why;
+	int rc;
+
+	sg_buf_init(&why, 1024);
+	rc = dsn_parse(&f, dsn, &why);
+	sg_buf_free(&why);
+	if (rc < 0)
+		return -1;
+	if (f.passfile[0] == '\0')
+		return 0;
+	if (strlen(f.passfile) >= size || strlen(f.passfile) >= sizeof(f.passfile) - 1)
+		return -1;
+	snprintf(out, size, "%s", f.passfile);
+	return 1;
+}
+
 int sg_dsn_check(const char *dsn, sg_buf *why)
 {
 	dsn_facts f;
 
-	memset(&f, 0, sizeof(f));
 	sg_buf_reset(why);
-	if (strncmp(dsn, "postgresql://", 13) == 0)
-		dsn_uri(&f, dsn + 13);
-	else if (strncmp(dsn, "postgres://", 11) == 0)
-		dsn_uri(&f, dsn + 11);
-	else if (dsn_keywords(&f, dsn, why) < 0)
+	if (dsn_parse(&f, dsn, why) < 0)
 		return -1;
 	if (f.password) {
 		sg_buf_puts(why, "a password in the connection string: put it in a "

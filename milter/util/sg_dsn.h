@@ -31,5 +31,10 @@
 #include "util/sg_buf.h"
 
 int sg_dsn_check(const char *dsn, sg_buf *why);
+/* The passfile= the connection string names (keyword or URI parameter),
+ * copied into out (size bytes): 1; 0 when it names none (libpq then
+ * reads $PGPASSFILE or ~/.pgpass), -1 when it cannot be parsed or the
+ * path does not fit. For `sendguardctl doctor`, which checks its mode. */
+int sg_dsn_passfile(const char *dsn, char *out, size_t size);
 
 #endif

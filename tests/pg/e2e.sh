@@ -17,7 +17,8 @@
 #	    notice, the form's POST), one with `sendguardctl approve`;
 #	    `sendguardctl apply` releases both, each delivered exactly once
 #	    (a second apply delivers nothing), the sender told;
-#	  - `sendguardctl audit verify` passes; doctor's store line;
+#	  - `sendguardctl audit verify` passes; doctor connects, names the
+#	    schema and reports a group-readable passfile;
 #	  - no sanitizer report from the milter or the page.
 #	Output: one line per assertion, "N passed, M failed" last.
 # ENVIRONMENT
@@ -168,6 +169,13 @@ rc CTL audit verify
 check "audit verify on PostgreSQL: $OUT" eval '[ "$RC" = 0 ] && echo "$OUT" | grep -q intact'
 rc CTL doctor --no-mail
 check "doctor: the store opens on PostgreSQL" eval 'echo "$OUT" | grep -q "store opens (postgresql, schema"'
+check "doctor: the passfile is its owner's only" \
+	eval 'echo "$OUT" | grep -q "store password file $PG_PASSFILE is its owner.s only (mode 0600)"'
+chmod 640 "$PG_PASSFILE"
+rc CTL doctor --no-mail
+check "doctor: a group-readable passfile is reported (exit $RC)" \
+	eval '[ "$RC" != 0 ] && echo "$OUT" | grep -q "store password file $PG_PASSFILE is readable or writable by group or others (mode 0640)"'
+chmod 600 "$PG_PASSFILE"
 
 web_stop
 milter_stop
