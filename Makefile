@@ -194,8 +194,9 @@ $(BT)/unit/%: tests/unit/%.c $(BT)/libsgsvc.a $(BT)/libsgengine.a | $(BT)/sendgu
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgsvc.a \
 		$(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
-# The PostgreSQL store against a private cluster (tests/pg/run.sh), and
-# the milter and the page on it with a private Postfix (tests/pg/e2e.sh).
+# The PostgreSQL store against a private cluster (tests/pg/run.sh), the
+# milter and the page on it with a private Postfix (tests/pg/e2e.sh),
+# and the database stopped and started under mail (tests/pg/outage.sh).
 $(BT)/pg/pg_store: tests/pg/pg_store.c $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -o $@ $< $(BT)/libsgsvc.a \
@@ -218,7 +219,9 @@ pg-tests: $(BT)/sendguardctl $(BT)/sendguard-milter $(BT)/sendguard-web $(BT)/pg
 		SG_PGHOLD=$(CURDIR)/$(BT)/pg/pg_hold bash tests/pg/run.sh || rc=1; \
 	echo "== tests/pg/e2e.sh"; SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web \
-		bash tests/pg/e2e.sh || rc=1; exit $$rc
+		bash tests/pg/e2e.sh || rc=1; \
+	echo "== tests/pg/outage.sh"; SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/pg/outage.sh || rc=1; exit $$rc
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \

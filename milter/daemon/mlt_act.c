@@ -29,6 +29,8 @@
 #include "util/sg_mem.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -43,6 +45,7 @@ typedef struct mlt_job {
 	eng_result res;
 	sg_buf cats;		/* "a,b" for log lines */
 	sg_buf pv;		/* a hold's preview (JSON), sealed at store time */
+	bool outage;		/* a store error counted in the outage (logged once) */
 } mlt_job;
 
 sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
@@ -90,10 +93,68 @@ static void mlt_cats(mlt_job *j)
 /* The accept records' queue (mlt_audit_start below), or NULL. */
 static mlt_aq *mlt_audit_q;
 
+/*
+ * An outage of a store on a server (PostgreSQL, issue 20): while the
+ * database is unreachable every message that needs the store gets
+ * failure_action (tempfail: the client keeps it and retries) and the
+ * store reconnects by itself (st_pg.c). That is logged once when it
+ * starts ("store unreachable") and once when a write works again
+ * ("store back after N s, M messages tempfailed"), not once per
+ * message: a database restart under load would otherwise write a line
+ * per message and per retry.
+ */
+static pthread_mutex_t mlt_outage_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool mlt_outage_on;
+static struct timespec mlt_outage_since;	/* CLOCK_MONOTONIC */
+static unsigned long mlt_outage_msgs;		/* answered failure_action */
+static char mlt_outage_act[16];			/* "tempfail", ... at the start */
+
+/* A store error: if it is the store being unreachable, the outage is
+ * logged (when it starts) and, with a message, counted; true then. */
+static bool mlt_outage_begin(mlt_rt *rt, const sg_buf *err, bool message)
+{
+	if (!st_unreachable(rt->store))
+		return false;
+	pthread_mutex_lock(&mlt_outage_mu);
+	if (!mlt_outage_on) {
+		mlt_outage_on = true;
+		mlt_outage_msgs = 0;
+		clock_gettime(CLOCK_MONOTONIC, &mlt_outage_since);
+		snprintf(mlt_outage_act, sizeof(mlt_outage_act), "%s",
+			 rt->set.failure_action_name);
+		mlt_log(LOG_ERR, "store unreachable (%s): answering %s to every message"
+			" that needs the store, reconnecting; one line more when it is"
+			" back", sg_buf_cstr(err), mlt_outage_act);
+	}
+	if (message)
+		mlt_outage_msgs++;
+	pthread_mutex_unlock(&mlt_outage_mu);
+	return true;
+}
+
+/* A write to the store worked: the end of an outage, if one was on. */
+static void mlt_outage_end(void)
+{
+	struct timespec now;
+
+	pthread_mutex_lock(&mlt_outage_mu);
+	if (mlt_outage_on) {
+		mlt_outage_on = false;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		/* tempfailed, rejected, accepted */
+		mlt_log(LOG_NOTICE, "store back after %lld s, %lu message%s %sed",
+			(long long)(now.tv_sec - mlt_outage_since.tv_sec), mlt_outage_msgs,
+			mlt_outage_msgs == 1 ? "" : "s", mlt_outage_act);
+	}
+	pthread_mutex_unlock(&mlt_outage_mu);
+}
+
 /* A write on the message path worked or failed: the queue takes no
  * new record while the store is known to fail (mlt_auditq.h). */
 static void mlt_audit_store_ok(bool ok)
 {
+	if (ok)
+		mlt_outage_end();
 	if (mlt_audit_q != NULL)
 		mlt_aq_set_failing(mlt_audit_q, !ok);
 }
@@ -119,13 +180,18 @@ static void mlt_store_error(mlt_job *j, const char *what, st_rc rc,
 		mlt_store_lost(j->rt, err);
 		return;
 	}
+	if (rc != ST_INVALID && mlt_outage_begin(j->rt, err, true)) {
+		j->outage = true;
+		return;
+	}
 	mlt_log(LOG_ERR, "queue_id=%s: %s: %s", j->m->queue_id, what, sg_buf_cstr(err));
 }
 
-/* The why for mlt_failure: NULL when the loss was logged already. */
+/* The why for mlt_failure: NULL when the loss or the outage was logged
+ * already. */
 static const char *mlt_store_why(mlt_job *j, const char *why)
 {
-	return st_lost_why(j->rt->store) ? NULL : why;
+	return st_lost_why(j->rt->store) || j->outage ? NULL : why;
 }
 
 static void mlt_hold_recipients(mlt_job *j, st_rcpt *r);
@@ -222,6 +288,10 @@ static int mlt_audit_flush(void *arg, const mlt_aq_rec *recs, size_t n)
 			mlt_log(LOG_ERR, "cannot write %zu queued accept record%s: the"
 				" store is lost", n, n == 1 ? "" : "s");
 		mlt_store_lost(rt, &err);
+	} else if (rc != ST_OK && mlt_outage_begin(rt, &err, false)) {
+		/* The database is unreachable: the outage's two lines say
+		 * it; the records stay queued and are retried. */
+		mlt_audit_fails++;
 	} else if (rc != ST_OK) {
 		if (mlt_audit_fails++ % 50 == 0)
 			mlt_log(LOG_ERR, "cannot write %zu queued accept record%s (kept,"
@@ -232,6 +302,7 @@ static int mlt_audit_flush(void *arg, const mlt_aq_rec *recs, size_t n)
 			" failed attempt%s", mlt_audit_fails,
 			mlt_audit_fails == 1 ? "" : "s");
 		mlt_audit_fails = 0;
+		mlt_outage_end();
 	}
 	sg_buf_free(&err);
 	free(v);
@@ -710,7 +781,7 @@ static sfsistat mlt_outbound(mlt_job *j)
 
 sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 {
-	mlt_job j = { ctx, rt, m, client, { 0 }, { 0 }, { 0 } };
+	mlt_job j = { ctx, rt, m, client, { 0 }, { 0 }, { 0 }, false };
 	const unsigned char *data;
 	size_t len;
 	void *cookie;

@@ -146,8 +146,10 @@ static void mlt_nt_arrivals(struct mlt_arr *a, mlt_rt *rt, bool reopen)
 	o.log = mlt_nt_log;
 	if (full)
 		a->last_full = now;
+	/* An unreachable database is the outage's to log (mlt_act.c):
+	 * once, not once a minute. */
 	if (rel_arrival_run(rt->store, &o, &stats, &err) != REL_OK &&
-	    now - a->last_log >= MLT_ARRIVAL_LOG_S) {
+	    !st_unreachable(rt->store) && now - a->last_log >= MLT_ARRIVAL_LOG_S) {
 		a->last_log = now;
 		mlt_log(LOG_ERR, "arrival: cannot check the %s queue (%s): held mail"
 			" stays unconfirmed (no notices) and nothing is closed until it"

@@ -327,11 +327,15 @@ st_store *st_create_config(const st_config *c, sg_buf *err);
 st_store *st_migrate_config(const st_config *c, int *from, sg_buf *err);
 /* "sqlite" or "postgresql". */
 const char *st_backend_name(const st_store *st);
-/* Whether the backend may carry the milter and the page. The
- * PostgreSQL store has every function of this header but is not marked
- * so yet (the two-gateway tests on real Postfix instances are still to
- * come): the milter and the page refuse to run on it. */
+/* Whether the backend may carry the milter and the page (both are). */
 bool st_backend_complete(const st_store *st);
+/* A store on a server (PostgreSQL) whose last use found the server
+ * unreachable: its connection is broken and the handle reconnects by
+ * itself (at most one attempt at a time, spaced by a growing pause up
+ * to ST_PG_RETRY_MAX_S; meanwhile calls fail at once with ST_ERROR).
+ * False for SQLite, and again after a call that reached the server.
+ * For callers that log an outage once rather than each failure. */
+bool st_unreachable(const st_store *st);
 const char *st_path(const st_store *st);
 /* The id written at creation ("s" + 26 base32 characters). */
 const char *st_id(const st_store *st);

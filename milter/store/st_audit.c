@@ -220,8 +220,8 @@ static st_rc st_audit_batch_step(st_store *st, void *arg, sg_buf *err)
 	return ST_OK;
 }
 
-st_rc st_audit_append_batch(st_store *st, const st_audit_new *recs, size_t n,
-			    sg_buf *err)
+st_rc st_sql_audit_append_batch(st_store *st, const st_audit_new *recs, size_t n,
+				sg_buf *err)
 {
 	struct st_batch_args a = { recs, n };
 

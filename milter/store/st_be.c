@@ -38,6 +38,11 @@ bool st_backend_complete(const st_store *st)
 	return st->be->complete;
 }
 
+bool st_unreachable(const st_store *st)
+{
+	return st->unreachable;
+}
+
 static bool st_config_pg(const st_config *c)
 {
 	return c->backend != NULL && strcmp(c->backend, "postgresql") == 0;

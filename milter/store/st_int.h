@@ -53,6 +53,7 @@
 	X(st_rc, delegate_list, (st_store *st, const char *principal, time_t now, st_delegation_cb cb, void *ctx, sg_buf *err), (st, principal, now, cb, ctx, err)) \
 	X(bool, delegate_active, (st_store *st, const char *principal, const char *delegate, time_t now), (st, principal, delegate, now)) \
 	X(st_rc, audit_append, (st_store *st, const char *event, const char *hold_id, const char *queue_id, const char *actor, const char *unix_user, const char *detail_json, sg_buf *err), (st, event, hold_id, queue_id, actor, unix_user, detail_json, err)) \
+	X(st_rc, audit_append_batch, (st_store *st, const st_audit_new *recs, size_t n, sg_buf *err), (st, recs, n, err)) \
 	X(st_rc, audit_verify, (st_store *st, size_t *nrecords, size_t *bad_seq, sg_buf *err), (st, nrecords, bad_seq, err)) \
 	X(st_rc, purge, (st_store *st, time_t before, st_purge_counts *n, sg_buf *err), (st, before, n, err)) \
 	X(st_rc, audit_list, (st_store *st, const char *hold_id, time_t since, st_audit_cb cb, void *ctx, sg_buf *err), (st, hold_id, since, cb, ctx, err)) \
@@ -112,6 +113,9 @@ struct st_store {
 	long long max_size;		/* the file never shrinks (no VACUUM) */
 	char *lost;			/* why it is not ours any more, or NULL */
 	bool lost_told;			/* st_lost_first() said it */
+	/* PostgreSQL: the server was not reached on the last try
+	 * (st_unreachable); read without the mutex, hence atomic. */
+	_Atomic bool unreachable;
 };
 
 typedef st_rc (*st_tx_fn)(st_store *st, void *arg, sg_buf *err);

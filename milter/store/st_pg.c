@@ -126,27 +126,136 @@ st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
 	return rc;
 }
 
+/* ---------------------------------------------------------- connecting */
+
+/* The DSN as given, with connect_timeout before it (the DSN's own wins)
+ * and client_encoding after it (ours wins: times and numbers come back
+ * as text in our own formats). */
+PGconn *st_pg_dial(const char *dsn, const char *name, sg_buf *err)
+{
+	const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
+	const char *const vals[] = { ST_PG_CONNECT_TIMEOUT, dsn, "UTF8", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGresult *r;
+
+	if (c != NULL && PQstatus(c) == CONNECTION_OK) {
+		r = PQexec(c, "SET client_min_messages = warning");
+		if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+			PQclear(r);
+			return c;
+		}
+		PQclear(r);
+	}
+	{
+		const char *m = c ? PQerrorMessage(c) : "out of memory";
+		size_t n = strlen(m);
+
+		while (n > 0 && (m[n - 1] == '\n' || m[n - 1] == ' '))
+			n--;
+		st_seterr(err, "store %s: cannot connect: %.*s", name, (int)n, m);
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+static bool st_pg_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* Under st->mu: ST_OK when the handle's connection is up, else one
+ * attempt to replace it. A broken connection (the server restarted or
+ * went away) is redialled by one thread at a time, with the mutex
+ * released while it dials (up to connect_timeout), so that the other
+ * threads are not held: they fail at once, as they do during the pause
+ * after a failed dial. The pause grows 1, 2, 4 s (ST_PG_RETRY_MAX_S):
+ * a server that is down costs one refused connect per pause, not one
+ * per message. The mutex is held again on return. */
+static st_rc st_pg_ready(st_store *st, sg_buf *err)
+{
+	st_pg *pg = st->pg;
+	struct timespec now;
+	PGconn *c;
+	sg_buf why;
+
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		return ST_OK;
+	st->unreachable = true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (pg->dialling || st_pg_before(&now, &pg->next_dial)) {
+		st_seterr(err, "store %s: unreachable (reconnecting)", st->path);
+		return ST_ERROR;
+	}
+	pg->dialling = true;
+	pthread_mutex_unlock(&st->mu);
+	sg_buf_init(&why, 1024);
+	c = st_pg_dial(pg->dsn, st->path, &why);
+	pthread_mutex_lock(&st->mu);
+	pg->dialling = false;
+	if (c == NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		pg->pause_s = pg->pause_s == 0 ? 1 :
+			      pg->pause_s * 2 > ST_PG_RETRY_MAX_S ? ST_PG_RETRY_MAX_S :
+			      pg->pause_s * 2;
+		pg->next_dial = now;
+		pg->next_dial.tv_sec += pg->pause_s;
+		st_seterr(err, "%s", sg_buf_cstr(&why));
+		sg_buf_free(&why);
+		return ST_ERROR;
+	}
+	sg_buf_free(&why);
+	PQfinish(pg->conn);
+	pg->conn = c;
+	pg->pause_s = 0;
+	st->unreachable = false;
+	return ST_OK;
+}
+
+/* After a failed statement: was it the connection? (libpq marks it bad
+ * when the server ended the session or the socket failed.) */
+static bool st_pg_broken(st_store *st)
+{
+	if (PQstatus(st_pg_conn(st)) == CONNECTION_OK)
+		return false;
+	st->unreachable = true;
+	return true;
+}
+
 /* ------------------------------------------------------- transactions */
 
 /* One transaction under the handle's mutex: BEGIN, fn, COMMIT, or
  * ROLLBACK when fn fails. A serialization failure or deadlock is
- * retried as a whole, a bounded number of times. A connection found
- * broken is reset once per call (the database restarted). */
+ * retried as a whole, a bounded number of times. A broken connection
+ * is redialled (st_pg_ready); a connection found dead at BEGIN (the
+ * server restarted since the last use: nothing was sent yet) is
+ * redialled and the transaction run once more. A connection lost after
+ * BEGIN is not retried here: whether COMMIT reached the server is not
+ * known, and the caller's failure action (tempfail) is the safe answer. */
 st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
 {
 	st_rc rc = ST_ERROR;
+	bool redialled = false;
 
 	pthread_mutex_lock(&st->mu);
 	for (int attempt = 0; attempt < 20; attempt++) {
-		if (PQstatus(st_pg_conn(st)) != CONNECTION_OK)
-			PQreset(st_pg_conn(st));
+		if ((rc = st_pg_ready(st, err)) != ST_OK)
+			break;
 		rc = st_pg_simple(st, "BEGIN", "begin", err);
+		if (rc != ST_OK && st_pg_broken(st) && !redialled) {
+			redialled = true;
+			rc = ST_BUSY;	/* once more, on a new connection */
+			continue;
+		}
 		if (rc == ST_OK)
 			rc = fn(st, arg, err);
 		if (rc == ST_OK)
 			rc = st_pg_simple(st, "COMMIT", "commit", err);
-		else
+		else if (!st_pg_broken(st))
 			(void)st_pg_simple(st, "ROLLBACK", "rollback", NULL);
+		if (rc != ST_OK)
+			(void)st_pg_broken(st);
+		else
+			st->unreachable = false;
 		if (rc != ST_BUSY)
 			break;
 	}
@@ -155,8 +264,9 @@ st_rc st_pg_tx(st_store *st, st_pg_fn fn, void *arg, sg_buf *err)
 }
 
 /* A read outside any transaction of ours (one statement is its own
- * snapshot), under the handle's mutex; a broken connection is reset
- * first, as st_pg_tx does. */
+ * snapshot), under the handle's mutex; a broken connection is redialled
+ * first (st_pg_ready), and a read that finds the connection dead is
+ * redialled and run once more (a read changes nothing). */
 st_rc st_pg_read(st_store *st, const char *sql, int n,
 		 const char *const *params, PGresult **out, const char *what,
 		 sg_buf *err)
@@ -164,9 +274,15 @@ st_rc st_pg_read(st_store *st, const char *sql, int n,
 	st_rc rc;
 
 	pthread_mutex_lock(&st->mu);
-	if (PQstatus(st_pg_conn(st)) != CONNECTION_OK)
-		PQreset(st_pg_conn(st));
-	rc = st_pg_exec(st, sql, n, params, out, what, err);
+	rc = st_pg_ready(st, err);
+	if (rc == ST_OK)
+		rc = st_pg_exec(st, sql, n, params, out, what, err);
+	if (rc != ST_OK && st_pg_broken(st) && st_pg_ready(st, err) == ST_OK)
+		rc = st_pg_exec(st, sql, n, params, out, what, err);
+	if (rc == ST_OK)
+		st->unreachable = false;
+	else
+		(void)st_pg_broken(st);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
@@ -529,23 +645,13 @@ static st_store *st_pg_connect(const char *dsn, struct st_pg_open *o,
 	st->path = name;
 	pthread_mutex_init(&st->mu, NULL);
 	pg->dsn = sg_xstrdup(dsn);
-	pg->conn = PQconnectdb(dsn);
-	if (PQstatus(pg->conn) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(pg->conn);
-		size_t n = strlen(m);
-
-		while (n > 0 && m[n - 1] == '\n')
-			n--;
-		st_seterr(err, "store %s: cannot connect: %.*s", st->path, (int)n, m);
+	/* Times and numbers come back as text in our own formats; the
+	 * session must not reinterpret them (st_pg_dial). */
+	if ((pg->conn = st_pg_dial(dsn, st->path, err)) == NULL) {
 		st_close(st);
 		return NULL;
 	}
-	/* Times and numbers come back as text in our own formats; the
-	 * session must not reinterpret them. */
-	(void)PQsetClientEncoding(pg->conn, "UTF8");
-	rc = st_pg_simple(st, "SET client_min_messages = warning", "settings", err);
-	if (rc == ST_OK)
-		rc = st_pg_tx(st, st_pg_open_tx, o, err);
+	rc = st_pg_tx(st, st_pg_open_tx, o, err);
 	if (rc != ST_OK) {
 		st_close(st);
 		return NULL;
@@ -691,6 +797,52 @@ st_rc st_pg_audit_append(st_store *st, const char *event, const char *hold_id,
 	return st_pg_tx(st, st_pg_append_step, &a, err);
 }
 
+struct st_pg_batch {
+	const st_audit_new *recs;
+	size_t n;
+};
+
+/* The records chain on one another in their order, in one transaction
+ * (the advisory lock is taken by the first and held to COMMIT). */
+static st_rc st_pg_batch_step(st_store *st, void *arg, sg_buf *err)
+{
+	const struct st_pg_batch *b = arg;
+	st_rc rc = ST_OK;
+
+	for (size_t i = 0; i < b->n && rc == ST_OK; i++) {
+		const st_audit_new *in = &b->recs[i];
+		struct st_pg_append a = { in->event, in->hold_id, in->queue_id, in->actor,
+					  in->unix_user, in->detail_json };
+
+		rc = st_pg_append_tx(st, &a, err);
+	}
+	return rc;
+}
+
+/* The group commit of the milter's accept records (issue 21), as
+ * st_sql_audit_append_batch on SQLite: all or none. */
+st_rc st_pg_audit_append_batch(st_store *st, const st_audit_new *recs, size_t n,
+			       sg_buf *err)
+{
+	struct st_pg_batch b = { recs, n };
+
+	if (n == 0)
+		return ST_OK;
+	/* Checked before the transaction, as on SQLite. */
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].event == NULL || *recs[i].event == '\0') {
+			st_seterr(err, "store %s: audit record without an event", st->path);
+			return ST_INVALID;
+		}
+		if (recs[i].detail_json != NULL &&
+		    !sg_json_valid(recs[i].detail_json, strlen(recs[i].detail_json))) {
+			st_seterr(err, "store %s: audit detail is not valid JSON", st->path);
+			return ST_INVALID;
+		}
+	}
+	return st_pg_tx(st, st_pg_batch_step, &b, err);
+}
+
 #define ST_PG_AUDIT_COLS "seq, ts, ts_t, event, hold_id, queue_id, actor," \
 			 " unix_user, detail, prev_hash, hash"
 
@@ -741,12 +893,8 @@ static st_rc st_pg_audit_scan(st_store *st, const char *hold_id, time_t since,
 	rd.pg = &rpg;
 	rd.path = st->path;
 	rpg.dsn = NULL;
-	rpg.conn = PQconnectdb(((st_pg *)st->pg)->dsn);
-	if (PQstatus(rpg.conn) != CONNECTION_OK) {
-		rc = st_pg_err(&rd, NULL, "connect a reader", err);
-		PQfinish(rpg.conn);
-		return rc;
-	}
+	if ((rpg.conn = st_pg_dial(((st_pg *)st->pg)->dsn, st->path, err)) == NULL)
+		return ST_ERROR;
 	st = &rd;
 
 	snprintf(sincebuf, sizeof(sincebuf), "%lld", (long long)since);

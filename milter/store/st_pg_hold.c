@@ -359,21 +359,12 @@ struct st_pg_reader {
 static st_rc st_pg_reader_open(st_store *st, struct st_pg_reader *r,
 			       sg_buf *err)
 {
-	st_rc rc;
-
 	memset(r, 0, sizeof(*r));
 	r->rd.be = st->be;
 	r->rd.pg = &r->pg;
 	r->rd.path = st->path;
-	r->pg.conn = PQconnectdb(((st_pg *)st->pg)->dsn);
-	if (PQstatus(r->pg.conn) != CONNECTION_OK) {
-		rc = st_pg_err(&r->rd, NULL, "connect a reader", err);
-		PQfinish(r->pg.conn);
-		r->pg.conn = NULL;
-		return rc;
-	}
-	(void)PQsetClientEncoding(r->pg.conn, "UTF8");
-	return ST_OK;
+	r->pg.conn = st_pg_dial(((st_pg *)st->pg)->dsn, st->path, err);
+	return r->pg.conn != NULL ? ST_OK : ST_ERROR;
 }
 
 static void st_pg_reader_close(struct st_pg_reader *r)

@@ -16,13 +16,33 @@
 #define ST_PG_INT_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
+#include <time.h>
 
 #include "store/st_int.h"
 
 typedef struct st_pg {
 	PGconn *conn;
-	char *dsn;		/* for the reader connections */
+	char *dsn;		/* for reconnecting and the reader connections */
+	/* Reconnecting (st_pg_ready), under st->mu: one thread dials
+	 * with the mutex released while the others fail at once. */
+	bool dialling;
+	struct timespec next_dial;	/* CLOCK_MONOTONIC: no dial before */
+	unsigned pause_s;		/* the next pause after a failed dial */
 } st_pg;
+
+/* A dial that fails waits 1 s, then 2, 4, ... up to this, before the
+ * next one: a server that is down costs one refused connect per pause,
+ * and one that comes back is found within this many seconds. */
+#define ST_PG_RETRY_MAX_S 4
+/* connect_timeout when the DSN has none (libpq's default is to wait
+ * for ever: a host that drops packets would hold every thread that
+ * waits for the store). */
+#define ST_PG_CONNECT_TIMEOUT "5"
+
+/* A new connection to dsn, set up as the store expects (UTF8, warnings
+ * only); NULL with err = "store NAME: cannot connect: ...". */
+PGconn *st_pg_dial(const char *dsn, const char *name, sg_buf *err);
 
 /* The handle's connection (use under st->mu: inside st_pg_tx). */
 PGconn *st_pg_conn(st_store *st);

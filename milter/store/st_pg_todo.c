@@ -26,14 +26,12 @@ long long st_pg_data_version(st_store *st)
 	PGresult *r = NULL;
 	long long v = -1;
 
-	pthread_mutex_lock(&st->mu);
-	if (st_pg_exec(st, "SELECT coalesce(max(seq), 0) FROM audit", 0, NULL, &r,
+	if (st_pg_read(st, "SELECT coalesce(max(seq), 0) FROM audit", 0, NULL, &r,
 		       "read the audit chain's head", NULL) == ST_OK) {
 		if (PQntuples(r) == 1)
 			v = atoll(PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	pthread_mutex_unlock(&st->mu);
 	return v;
 }
 
