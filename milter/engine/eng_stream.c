@@ -172,3 +172,19 @@ GMimeStream *eng_stream_new_const(const void *data, size_t len)
 	g_mime_stream_construct(&c->parent, 0, (gint64)len);
 	return &c->parent;
 }
+
+bool eng_stream_bytes(GMimeStream *s, const unsigned char **p, size_t *n)
+{
+	EngConstStream *c;
+	gint64 end;
+
+	if (s == NULL || !G_TYPE_CHECK_INSTANCE_TYPE(s, eng_const_stream_get_type()))
+		return false;
+	c = (EngConstStream *)s;
+	end = eng_cs_end(s);
+	if (s->bound_start < 0 || end < s->bound_start || end > c->len)
+		return false;
+	*p = (const unsigned char *)c->data + s->bound_start;
+	*n = (size_t)(end - s->bound_start);
+	return true;
+}

@@ -5,6 +5,9 @@
  *	#include "engine/eng_stream.h"
  *
  *	GMimeStream *eng_stream_new_const(const void *data, size_t len);
+ *
+ *	bool eng_stream_bytes(GMimeStream *s, const unsigned char **p,
+ *			      size_t *n);
  * DESCRIPTION
  *	GMime's own memory stream copies the buffer it is given
  *	(g_mime_stream_mem_new_with_buffer), and a GByteArray cannot wrap
@@ -19,14 +22,23 @@
  *	substream (held by the parsed message's parts) are unreferenced:
  *	eng_scan() frees the message before it returns. Writing fails
  *	(EBADF); seeking past the end fails (EINVAL).
+ *
+ *	eng_stream_bytes() gives the bytes between a stream's bounds when
+ *	s is one of these streams or a substream of one (a part's content
+ *	as the parser left it), so that a pass over a whole part reads
+ *	them in place instead of copying them out chunk by chunk; false
+ *	for any other stream. The caller hands back what it has read
+ *	(eng_pages.h) as the stream's reads would.
  */
 #ifndef ENG_STREAM_H
 #define ENG_STREAM_H
 
 #include <gmime/gmime.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 GType eng_const_stream_get_type(void);
 GMimeStream *eng_stream_new_const(const void *data, size_t len);
+bool eng_stream_bytes(GMimeStream *s, const unsigned char **p, size_t *n);
 
 #endif
