@@ -58,6 +58,7 @@ typedef struct mlt_settings {
 	long long expire_after;	/* [hold] expire_after, seconds */
 	long long max_notice_age;	/* [notify] max_notice_age, seconds */
 	const char *recipient_delimiter;	/* [policy], in conf */
+	ntf_routing routing;	/* [approval], [approvers]: held mail */
 } mlt_settings;
 
 typedef struct mlt_rt {

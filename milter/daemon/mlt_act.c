@@ -610,7 +610,7 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	/* Issue 18: fixed with the hold, like its approvers. More than
 	 * are assigned could never be met: then every assigned approver
 	 * (README: several approvers). */
-	h.required = ntf_required_for(j->rt->conf, cats, h.ncategories);
+	h.required = ntf_route_required(&j->rt->set.routing, cats, h.ncategories);
 	if (napprovers > 0 && h.required > napprovers) {
 		mlt_log(LOG_WARNING, "hold=%s: [approval] asks %u approvals but %zu"
 			" approver%s assigned: all of them must approve", id,

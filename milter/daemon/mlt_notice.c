@@ -93,7 +93,7 @@ char **mlt_approvers(mlt_rt *rt, const mlt_msg *m, const eng_result *res,
 	char **out;
 
 	ntf_strv_init(&sv);
-	ntf_approvers_for(rt->conf, sender, res->from, m->auth_login, cats, ncat, &sv);
+	ntf_route_approvers(&rt->set.routing, sender, res->from, m->auth_login, cats, ncat, &sv);
 	out = sg_xcalloc(sv.n + 1, sizeof(char *));
 	for (size_t i = 0; i < sv.n; i++)
 		out[i] = sg_xstrdup(sv.v[i]);

@@ -60,11 +60,13 @@ static void mlt_settings_load(mlt_settings *s, const sg_conf *conf)
 	s->expire_after = SG_CONF_NUM(conf, hold_expire_after);
 	s->max_notice_age = SG_CONF_NUM(conf, notify_max_notice_age);
 	s->recipient_delimiter = SG_CONF_STR(conf, policy_recipient_delimiter);
+	ntf_routing_init(&s->routing, conf);
 }
 
 static void mlt_rt_destroy(mlt_rt *rt)
 {
 	free(rt->set.spool_dir);
+	ntf_routing_free(&rt->set.routing);
 	ntf_ctx_free(rt->ntf);
 	ntf_keys_free(rt->keys);
 	st_close(rt->store);

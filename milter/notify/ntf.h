@@ -238,6 +238,36 @@ unsigned ntf_required_for(const sg_conf *conf, const char *const *cats, size_t n
 const char *ntf_escalation_for(const sg_conf *conf, const char *const *cats,
 			       size_t ncat);
 
+/* The same, from [approval] and [approvers] resolved once (issue 21):
+ * the milter keeps one ntf_routing per configuration (mlt_settings),
+ * so that a held mail looks no option up by name. The conf functions
+ * above resolve one for the call. The routing points into conf, which
+ * must outlive it. */
+#define NTF_NCATEGORIES 8	/* ntf_category_valid()'s names */
+typedef struct ntf_routing {
+	const sg_conf *conf;
+	long long required;			/* [approval] required */
+	long long required_cat[NTF_NCATEGORIES];	/* required_<category> */
+	const char *escalate_to;		/* "" when none */
+	const char *escalate_cat[NTF_NCATEGORIES];	/* escalate_<category> */
+	int *order;		/* category_order as the categories tried */
+	size_t norder;
+	const sg_conf_entry *def;	/* [approvers] default, or NULL */
+	const sg_conf_entry *category[NTF_NCATEGORIES];	/* category:NAME */
+	const sg_conf_entry **globs;	/* the sender globs, in file order */
+	size_t nglobs;
+	const char *delims;	/* [policy] recipient_delimiter */
+} ntf_routing;
+
+void ntf_routing_init(ntf_routing *r, const sg_conf *conf);
+void ntf_routing_free(ntf_routing *r);
+size_t ntf_route_approvers(const ntf_routing *r, const char *sender,
+			   const char *from_addr, const char *auth_login,
+			   const char *const *categories, size_t ncat, ntf_strv *out);
+unsigned ntf_route_required(const ntf_routing *r, const char *const *cats, size_t ncat);
+const char *ntf_route_escalation(const ntf_routing *r, const char *const *cats,
+				 size_t ncat);
+
 /* ------------------------------------------------------- hold view */
 
 typedef struct ntf_rcpt_view {

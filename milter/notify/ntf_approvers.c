@@ -45,18 +45,42 @@
 #define NTF_CATEGORY_PREFIX	"category:"
 #define NTF_APPROVERS_MAX	1000	/* approvers of one hold */
 
-static const char *const ntf_categories[] = {
-	"unencrypted-attachment", "personal-data", "exposed-recipients",
-	"dangerous-attachment", "classified", "scan-limit", "classified-3",
-	"private-recipient",
+/* Each category with its [approval] options, by id (sg_options.def):
+ * ntf_routing_init() reads them once per configuration. */
+static const struct {
+	const char *name;
+	sg_opt_id required, escalate;
+} ntf_categories[NTF_NCATEGORIES] = {
+	{ "unencrypted-attachment", SG_O_approval_required_unencrypted_attachment,
+	  SG_O_approval_escalate_unencrypted_attachment },
+	{ "personal-data", SG_O_approval_required_personal_data,
+	  SG_O_approval_escalate_personal_data },
+	{ "exposed-recipients", SG_O_approval_required_exposed_recipients,
+	  SG_O_approval_escalate_exposed_recipients },
+	{ "dangerous-attachment", SG_O_approval_required_dangerous_attachment,
+	  SG_O_approval_escalate_dangerous_attachment },
+	{ "classified", SG_O_approval_required_classified,
+	  SG_O_approval_escalate_classified },
+	{ "scan-limit", SG_O_approval_required_scan_limit,
+	  SG_O_approval_escalate_scan_limit },
+	{ "classified-3", SG_O_approval_required_classified_3,
+	  SG_O_approval_escalate_classified_3 },
+	{ "private-recipient", SG_O_approval_required_private_recipient,
+	  SG_O_approval_escalate_private_recipient },
 };
+
+/* The index of a category in ntf_categories, or -1. */
+static int ntf_category_index(const char *name)
+{
+	for (int i = 0; name && i < NTF_NCATEGORIES; i++)
+		if (strcmp(ntf_categories[i].name, name) == 0)
+			return i;
+	return -1;
+}
 
 bool ntf_category_valid(const char *name)
 {
-	for (size_t i = 0; i < sizeof(ntf_categories) / sizeof(ntf_categories[0]); i++)
-		if (strcmp(ntf_categories[i], name) == 0)
-			return true;
-	return false;
+	return ntf_category_index(name) >= 0;
 }
 
 /* ------------------------------------------------------------ ntf_strv */
@@ -171,32 +195,77 @@ int ntf_approvers_check(const sg_conf *conf, sg_buf *err)
 
 /* ------------------------------------------------------------- routing */
 
+/* [approval] and [approvers] resolved once per configuration (issue
+ * 21): a held mail's routing compares addresses and categories, and
+ * looks no option or [approvers] key up by name. */
+void ntf_routing_init(ntf_routing *r, const sg_conf *conf)
+{
+	size_t n;
+	char *const *order = SG_CONF_LIST(conf, approval_category_order, &n);
+
+	memset(r, 0, sizeof(*r));
+	r->conf = conf;
+	r->required = SG_CONF_NUM(conf, approval_required);
+	r->escalate_to = SG_CONF_STR(conf, approval_escalate_to);
+	for (int c = 0; c < NTF_NCATEGORIES; c++) {
+		r->required_cat[c] = sg_conf_v(conf, ntf_categories[c].required)->num;
+		r->escalate_cat[c] = sg_conf_v(conf, ntf_categories[c].escalate)->text;
+	}
+	/* category_order as the categories tried, in turn: classified-3
+	 * (a sub-category) just before classified. The loader allowed
+	 * only category names; anything else is skipped. */
+	r->order = sg_xreallocarray(NULL, 2 * n + 1, sizeof(*r->order));
+	for (size_t i = 0; i < n; i++) {
+		int c = ntf_category_index(order[i]);
+
+		if (c < 0)
+			continue;
+		if (strcmp(order[i], "classified") == 0)
+			r->order[r->norder++] = ntf_category_index("classified-3");
+		r->order[r->norder++] = c;
+	}
+	/* [approvers]: default, category:NAME, and the sender globs in
+	 * file order (the first that matches routes). */
+	r->globs = sg_xreallocarray(NULL, conf->nentries + 1, sizeof(*r->globs));
+	for (size_t i = 0; i < conf->nentries; i++) {
+		const sg_conf_entry *e = &conf->entries[i];
+
+		if (strcmp(e->section, "approvers") != 0)
+			continue;
+		if (strcmp(e->key, "default") == 0) {
+			if (r->def == NULL)
+				r->def = e;
+		} else if (strncmp(e->key, NTF_CATEGORY_PREFIX,
+				   strlen(NTF_CATEGORY_PREFIX)) == 0) {
+			int c = ntf_category_index(e->key + strlen(NTF_CATEGORY_PREFIX));
+
+			if (c >= 0 && r->category[c] == NULL)
+				r->category[c] = e;
+		} else {
+			r->globs[r->nglobs++] = e;
+		}
+	}
+	r->delims = SG_CONF_STR(conf, policy_recipient_delimiter);
+}
+
+void ntf_routing_free(ntf_routing *r)
+{
+	free(r->order);
+	free(r->globs);
+	memset(r, 0, sizeof(*r));
+}
+
 /* The first glob (not default, not category:) that matches addr, as
  * written or as its canonical identity with or without extension, so
  * that kacho+x@ is routed (and excluded) like kacho@; the matcher is
  * sg_addr's, the one [group.NAME] senders use too. */
-static const sg_conf_entry *ntf_find_glob(const sg_conf *conf, const char *addr)
+static const sg_conf_entry *ntf_find_glob(const ntf_routing *r, const char *addr)
 {
 	if (addr == NULL || *addr == '\0')
 		return NULL;
-	for (size_t i = 0; i < conf->nentries; i++) {
-		const sg_conf_entry *e = &conf->entries[i];
-
-		if (strcmp(e->section, "approvers") != 0 || strcmp(e->key, "default") == 0 ||
-		    strncmp(e->key, NTF_CATEGORY_PREFIX, strlen(NTF_CATEGORY_PREFIX)) == 0)
-			continue;
-		if (sg_addr_glob_match(e->key, addr, sg_addr_delims(conf)))
-			return e;
-	}
-	return NULL;
-}
-
-static const sg_conf_entry *ntf_find_key(const sg_conf *conf, const char *key)
-{
-	for (size_t i = 0; i < conf->nentries; i++)
-		if (strcmp(conf->entries[i].section, "approvers") == 0 &&
-		    strcmp(conf->entries[i].key, key) == 0)
-			return &conf->entries[i];
+	for (size_t i = 0; i < r->nglobs; i++)
+		if (sg_addr_glob_match(r->globs[i]->key, addr, r->delims))
+			return r->globs[i];
 	return NULL;
 }
 
@@ -213,12 +282,19 @@ static void ntf_exclude_routing_cb(const char *addr, void *arg)
 		sg_idset_add(a[1], e->list[i]);
 }
 
-static bool ntf_has_cat(const char *name, const char *const *cats, size_t ncat)
+/* The categories of a hold as a set of ntf_categories indices; names
+ * that are no category are not in it (no option or key has them). */
+static unsigned ntf_cat_set(const char *const *cats, size_t ncat)
 {
-	for (size_t i = 0; i < ncat; i++)
-		if (cats[i] && strcmp(cats[i], name) == 0)
-			return true;
-	return false;
+	unsigned set = 0;
+
+	for (size_t i = 0; i < ncat; i++) {
+		int c = ntf_category_index(cats[i]);
+
+		if (c >= 0)
+			set |= 1u << c;
+	}
+	return set;
 }
 
 static size_t ntf_add_entry(const sg_conf_entry *e, const sg_idset *ex, ntf_strv *out)
@@ -239,37 +315,23 @@ static size_t ntf_add_entry(const sg_conf_entry *e, const sg_idset *ex, ntf_strv
 /* The category that decides: the first of [approval] category_order
  * that the hold has and that has approvers left after the exclusions;
  * classified-3 (a sub-category) is tried just before classified. */
-static bool ntf_add_category(const sg_conf *conf, const char *const *cats, size_t ncat,
+static bool ntf_add_category(const ntf_routing *r, unsigned cats,
 			     const sg_idset *ex, ntf_strv *out)
 {
-	size_t n;
-	char *const *order = sg_conf_list(conf, "approval", "category_order", &n);
-	sg_buf key;
-	bool done = false;
+	for (size_t i = 0; i < r->norder; i++) {
+		int c = r->order[i];
 
-	sg_buf_init(&key, 256);
-	for (size_t i = 0; i < n && !done; i++) {
-		const char *try[2] = { NULL, order[i] };
-
-		if (strcmp(order[i], "classified") == 0)
-			try[0] = "classified-3";
-		for (size_t k = 0; k < 2 && !done; k++) {
-			if (try[k] == NULL || !ntf_has_cat(try[k], cats, ncat))
-				continue;
-			sg_buf_reset(&key);
-			sg_buf_printf(&key, NTF_CATEGORY_PREFIX "%s", try[k]);
-			done = ntf_add_entry(ntf_find_key(conf, sg_buf_cstr(&key)), ex, out) > 0;
-		}
+		if ((cats & (1u << c)) && ntf_add_entry(r->category[c], ex, out) > 0)
+			return true;
 	}
-	sg_buf_free(&key);
-	return done;
+	return false;
 }
 
-size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
-			 const char *from_addr, const char *auth_login,
-			 const char *const *categories, size_t ncat, ntf_strv *out)
+size_t ntf_route_approvers(const ntf_routing *r, const char *sender,
+			   const char *from_addr, const char *auth_login,
+			   const char *const *categories, size_t ncat, ntf_strv *out)
 {
-	const sg_conf_entry *def = ntf_find_key(conf, "default");
+	const sg_conf *conf = r->conf;
 	size_t before = out->n;
 	sg_idset ex;
 
@@ -279,7 +341,7 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 
 	sg_idset_sender(&ex, conf, sender, from_addr, auth_login);
 	if (auth_login == NULL || *auth_login == '\0') {
-		void *arg[2] = { (void *)conf, &ex };
+		void *arg[2] = { (void *)r, &ex };
 
 		ntf_exclude_routing_cb(sender ? sender : "", arg);
 		sg_addr_split(from_addr, SG_IDSET_MAX, ntf_exclude_routing_cb, arg);
@@ -290,8 +352,8 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 	/* A category's approvers replace the defaults: the security
 	 * officer's check of a 取扱注意 mail is not shared with the
 	 * sender's own section (issue 14). */
-	if (!ntf_add_category(conf, categories, ncat, &ex, out)) {
-		const sg_conf_entry *glob = ntf_find_glob(conf, sender);
+	if (!ntf_add_category(r, ntf_cat_set(categories, ncat), &ex, out)) {
+		const sg_conf_entry *glob = ntf_find_glob(r, sender);
 
 		/* A sender group's approvers replace the sender globs for
 		 * its members (issue 19). */
@@ -301,11 +363,11 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 
 			ntf_add_entry(&ge, &ex, out);
 		} else {
-			ntf_add_entry(glob ? glob : def, &ex, out);
+			ntf_add_entry(glob ? glob : r->def, &ex, out);
 		}
 	}
 	if (out->n == before)
-		ntf_add_entry(def, &ex, out);
+		ntf_add_entry(r->def, &ex, out);
 	sg_idset_free(&ex);
 	return out->n;
 }
@@ -313,24 +375,16 @@ size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
 /* Issue 18: approvals needed for a hold of these categories: the
  * largest [approval] required_<category> among them (0 there: as
  * required), never less than [approval] required. */
-unsigned ntf_required_for(const sg_conf *conf, const char *const *cats, size_t ncat)
+unsigned ntf_route_required(const ntf_routing *r, const char *const *cats, size_t ncat)
 {
-	long long req = sg_conf_num(conf, "approval", "required");
-	sg_buf key;
+	long long req = r->required;
 
-	sg_buf_init(&key, 256);
 	for (size_t i = 0; i < ncat && i < ST_MAX_CATEGORIES; i++) {
-		long long c;
+		int c = ntf_category_index(cats[i]);
 
-		sg_buf_reset(&key);
-		sg_buf_printf(&key, "required_%s", cats[i]);
-		if (sg_conf_option_index("approval", sg_buf_cstr(&key)) < 0)
-			continue;
-		c = sg_conf_num(conf, "approval", sg_buf_cstr(&key));
-		if (c > req)
-			req = c;
+		if (c >= 0 && r->required_cat[c] > req)
+			req = r->required_cat[c];
 	}
-	sg_buf_free(&key);
 	return req < 1 ? 1u : req > ST_REQUIRED_MAX ? ST_REQUIRED_MAX : (unsigned)req;
 }
 
@@ -338,34 +392,54 @@ unsigned ntf_required_for(const sg_conf *conf, const char *const *cats, size_t n
  * of its categories in [approval] category_order that has one (the
  * category that decides its approvers decides this too), else
  * escalate_to; NULL: none. */
+const char *ntf_route_escalation(const ntf_routing *r, const char *const *cats,
+				 size_t ncat)
+{
+	unsigned set = ntf_cat_set(cats, ncat);
+
+	for (size_t i = 0; i < r->norder; i++) {
+		int c = r->order[i];
+
+		if ((set & (1u << c)) && r->escalate_cat[c] && *r->escalate_cat[c])
+			return r->escalate_cat[c];
+	}
+	return r->escalate_to && *r->escalate_to ? r->escalate_to : NULL;
+}
+
+/* The same for callers that hold only a configuration (sendguardctl,
+ * the expiry run): resolved for the one call. */
+size_t ntf_approvers_for(const sg_conf *conf, const char *sender,
+			 const char *from_addr, const char *auth_login,
+			 const char *const *categories, size_t ncat, ntf_strv *out)
+{
+	ntf_routing r;
+	size_t n;
+
+	ntf_routing_init(&r, conf);
+	n = ntf_route_approvers(&r, sender, from_addr, auth_login, categories, ncat, out);
+	ntf_routing_free(&r);
+	return n;
+}
+
+unsigned ntf_required_for(const sg_conf *conf, const char *const *cats, size_t ncat)
+{
+	ntf_routing r;
+	unsigned n;
+
+	ntf_routing_init(&r, conf);
+	n = ntf_route_required(&r, cats, ncat);
+	ntf_routing_free(&r);
+	return n;
+}
+
 const char *ntf_escalation_for(const sg_conf *conf, const char *const *cats,
 			       size_t ncat)
 {
-	size_t n;
-	char *const *order = sg_conf_list(conf, "approval", "category_order", &n);
-	const char *to = NULL;
-	sg_buf key;
+	ntf_routing r;
+	const char *to;
 
-	sg_buf_init(&key, 256);
-	for (size_t i = 0; i < n && to == NULL; i++) {
-		const char *try[2] = { NULL, order[i] };
-
-		if (strcmp(order[i], "classified") == 0)
-			try[0] = "classified-3";
-		for (size_t k = 0; k < 2 && to == NULL; k++) {
-			const char *v;
-
-			if (try[k] == NULL || !ntf_has_cat(try[k], cats, ncat))
-				continue;
-			sg_buf_reset(&key);
-			sg_buf_printf(&key, "escalate_%s", try[k]);
-			if (sg_conf_option_index("approval", sg_buf_cstr(&key)) >= 0 &&
-			    (v = sg_conf_str(conf, "approval", sg_buf_cstr(&key))) && *v)
-				to = v;
-		}
-	}
-	sg_buf_free(&key);
-	if (to == NULL && (to = sg_conf_str(conf, "approval", "escalate_to")) && !*to)
-		to = NULL;
-	return to;
+	ntf_routing_init(&r, conf);
+	to = ntf_route_escalation(&r, cats, ncat);
+	ntf_routing_free(&r);
+	return to;	/* a string of conf's */
 }

@@ -146,9 +146,9 @@ static ntf_template *ntf_ctx_load_one(const char *dir, ntf_kind k, int lang, sg_
 /* [notify] from, else sendguard@ the first internal domain. */
 char *ntf_from_address(const sg_conf *conf)
 {
-	const char *from = sg_conf_str(conf, "notify", "from");
+	const char *from = SG_CONF_STR(conf, notify_from);
 	size_t n;
-	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &n);
+	char *const *dom = SG_CONF_LIST(conf, policy_internal_domains, &n);
 	sg_buf b;
 
 	if (from && *from)
@@ -161,7 +161,7 @@ char *ntf_from_address(const sg_conf *conf)
 ntf_ctx *ntf_ctx_new(const sg_conf *conf, const ntf_keys *keys, sg_buf *err)
 {
 	ntf_ctx *ctx = sg_xcalloc(1, sizeof(*ctx));
-	char *dir = sg_conf_path(conf, "notify", "templates");
+	char *dir = SG_CONF_PATH(conf, notify_templates);
 	size_t n;
 
 	ctx->keys = keys;
@@ -172,9 +172,9 @@ ntf_ctx *ntf_ctx_new(const sg_conf *conf, const ntf_keys *keys, sg_buf *err)
 	if (ntf_approvers_check(conf, err) < 0)
 		goto fail;
 	ctx->from = ntf_from_address(conf);
-	ctx->sendmail = sg_xstrdup(sg_conf_str(conf, "notify", "sendmail"));
-	ctx->base_url = sg_xstrdup(sg_conf_str(conf, "web", "base_url"));
-	ctx->zone = sg_xstrdup(sg_conf_str(conf, "policy", "timezone"));
+	ctx->sendmail = sg_xstrdup(SG_CONF_STR(conf, notify_sendmail));
+	ctx->base_url = sg_xstrdup(SG_CONF_STR(conf, web_base_url));
+	ctx->zone = sg_xstrdup(SG_CONF_STR(conf, policy_timezone));
 	n = strlen(ctx->base_url);
 	while (n > 0 && ctx->base_url[n - 1] == '/')
 		ctx->base_url[--n] = '\0';

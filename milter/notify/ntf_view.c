@@ -137,7 +137,7 @@ static bool ntf_is_internal(const char *given, const char *resolved,
 			    const sg_conf *conf)
 {
 	size_t n;
-	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &n);
+	char *const *dom = SG_CONF_LIST(conf, policy_internal_domains, &n);
 
 	return sg_addr_rcpt_internal(given, resolved, dom, n);
 }

@@ -487,7 +487,7 @@ bool sg_idset_has(const sg_idset *s, const char *given)
 
 const char *sg_addr_delims(const sg_conf *conf)
 {
-	return conf ? sg_conf_str(conf, "policy", "recipient_delimiter") : "+";
+	return conf ? SG_CONF_STR(conf, policy_recipient_delimiter) : "+";
 }
 
 void sg_idset_sender(sg_idset *s, const sg_conf *conf, const char *sender,
@@ -497,7 +497,7 @@ void sg_idset_sender(sg_idset *s, const sg_conf *conf, const char *sender,
 	size_t n = 0;
 
 	if (conf)
-		dom = sg_conf_list(conf, "policy", "internal_domains", &n);
+		dom = SG_CONF_LIST(conf, policy_internal_domains, &n);
 	sg_idset_init(s, sg_addr_delims(conf));
 	sg_idset_add(s, sender);
 	sg_idset_add_list(s, from_list);
