@@ -104,7 +104,7 @@ FIXTURE_PKGS := zip p7zip-full qpdf python3-openpyxl python3-docx \
 
 .PHONY: names-eval
 .PHONY: all deps test unit pg-tests check-tests build-tests service-tests render-units e2e web-tests clean fixtures readme demo demo-stop install \
-	accuracy accuracy-floor bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests valgrind
+	accuracy accuracy-floor bench store-bench fuzz fuzz-replay fault-tests hostile-tests load sendmail-tests valgrind
 all: $(B)/sendguardctl $(B)/sendguard-milter $(B)/sendguard-web $(B)/sendguard-pdftext
 
 deps:
@@ -255,6 +255,13 @@ accuracy-floor: $(B)/sendguardctl
 $(B)/pd_bench: tests/bench/pd_bench.c $(B)/libsgengine.a
 	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< \
 		$(B)/libsgengine.a $(LDFLAGS) $(LIBS)
+# Issue 20 item 5: holds and accept records per second into PostgreSQL
+# and SQLite (tests/bench/store_bench.sh; not part of `make test`).
+$(B)/store_bench: tests/bench/store_bench.c $(B)/libsgsvc.a $(B)/libsgengine.a
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< \
+		$(B)/libsgsvc.a $(B)/libsgengine.a $(LDFLAGS) $(ALL_LIBS)
+store-bench: $(B)/store_bench
+	@SG_SRCDIR=$(CURDIR) bash tests/bench/store_bench.sh
 # Issue 17 item 4: the name finder against MeCab/IPAdic on the corpus
 # (tests/bench/names_eval.c; needs libmecab-dev, mecab-ipadic-utf8).
 $(B)/names_eval: tests/bench/names_eval.c $(B)/libsgengine.a

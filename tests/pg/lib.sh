@@ -19,7 +19,8 @@
 #	After pg_setup: PG_DIR, PG_PORT, PG_USER (sgtest), PG_DB
 #	(sendguard), PG_DSN_BASE ("host=127.0.0.1 port=P dbname=sendguard
 #	user=sgtest"); after pg_passfile: PG_PASSFILE and PG_DSN (with
-#	passfile=).
+#	passfile=). PG_FSYNC=on before pg_setup: a durable cluster (the
+#	tests run with fsync=off; the store bench must not).
 # DIAGNOSTICS
 #	pg_setup and pg_start print why and return 1 on failure.
 
@@ -64,7 +65,7 @@ pg_setup() {
 
 pg_start() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-		-o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60" \
+		-o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=${PG_FSYNC:-off} -c max_connections=60" \
 		start >/dev/null || { tail -20 "$PG_DIR/server.log" >&2; return 1; }
 }
 # What an administrator's "systemctl stop postgresql" does: fast
