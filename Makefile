@@ -397,20 +397,26 @@ service-tests: $(BT)/sendguard-milter $(BT)/sendguardctl $(BT)/sendguard-web $(B
 		tests/units/run.sh; do \
 		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
 
+# Each stage of `make test` says how long it took (keep the whole under
+# 30 minutes on a 2-core machine); the first failing stage stops it.
+define timed_stage
+@t=$$(date +%s); $(MAKE) $(1) || exit 1; echo "== make $(1): $$(( $$(date +%s) - t )) s"
+endef
+
 test: deps
-	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) check-tests
-	$(MAKE) build-tests
-	$(MAKE) service-tests
-	$(MAKE) accuracy
-	$(MAKE) e2e
-	$(MAKE) pg-tests
-	$(MAKE) web-tests
-	$(MAKE) fuzz-replay
-	$(MAKE) fault-tests
-	$(MAKE) hostile-tests
-	$(MAKE) sendmail-tests
+	$(call timed_stage,all)
+	$(call timed_stage,unit)
+	$(call timed_stage,check-tests)
+	$(call timed_stage,build-tests)
+	$(call timed_stage,service-tests)
+	$(call timed_stage,accuracy)
+	$(call timed_stage,e2e)
+	$(call timed_stage,pg-tests)
+	$(call timed_stage,web-tests)
+	$(call timed_stage,fuzz-replay)
+	$(call timed_stage,fault-tests)
+	$(call timed_stage,hostile-tests)
+	$(call timed_stage,sendmail-tests)
 
 fixtures:
 	@$(MAKE) deps DEB_PKGS="$(FIXTURE_PKGS)"
