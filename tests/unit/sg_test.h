@@ -38,6 +38,31 @@ static inline char *sg_test_write(const char *text)
 	return path;
 }
 
+/* The bytes of $SG_SRCDIR/dir/name (malloc'd, NUL and 63 spare bytes
+ * after them: some readers look a little past the end of what they
+ * are given); a missing file fails the test, naming it. */
+static inline char *sg_test_slurp(const char *dir, const char *name, size_t *len)
+{
+	char path[4096];
+	FILE *fp;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", sg_test_srcdir(), dir, name);
+	fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "%s", path);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	fseek(fp, 0, SEEK_SET);
+	ck_assert_int_ge(n, 0);
+	buf = calloc(1, (size_t)n + 64);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
 /* A configuration: `body` plus [rules] dir pointing at the tree. */
 static inline char *sg_test_conf_text(const char *body)
 {

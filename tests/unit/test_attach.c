@@ -25,22 +25,7 @@ static eng_result res;
 
 static char *slurp(const char *rel, size_t *len)
 {
-	char path[4096];
-	FILE *fp;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/attach/%s", sg_test_srcdir(), rel);
-	fp = fopen(path, "rb");
-	ck_assert_msg(fp != NULL, "%s", path);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
+	return sg_test_slurp("tests/fixtures/attach", rel, len);
 }
 
 /* Scans the message msg[0..len) (not freed) with BASE_CONF + extra. */

@@ -17,22 +17,7 @@
 
 static unsigned char *slurp(const char *name, size_t *len)
 {
-	char path[4096];
-	FILE *fp;
-	unsigned char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/crypt/files/%s", sg_test_srcdir(), name);
-	fp = fopen(path, "rb");
-	ck_assert_msg(fp != NULL, "%s", path);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 64);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
+	return (unsigned char *)sg_test_slurp("tests/fixtures/crypt/files", name, len);
 }
 
 /* What any of the three readers says about d, and what it extracted. */

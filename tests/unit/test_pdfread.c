@@ -69,22 +69,7 @@ static void fake_read(void *arg, const unsigned char *pdf, size_t len,
 
 static char *slurp_pdf_mail(const char *name, size_t *len)
 {
-	char path[4096];
-	FILE *fp;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/tests/fixtures/pdf/%s", sg_test_srcdir(), name);
-	fp = fopen(path, "rb");
-	ck_assert_msg(fp != NULL, "%s", path);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	*len = (size_t)n;
-	return buf;
+	return sg_test_slurp("tests/fixtures/pdf", name, len);
 }
 
 /* Scans a PDF fixture mail with the reader given (NULL: none). */
