@@ -52,7 +52,7 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_expire, ctl_expire_help },
 	{ "reconcile", "repair store vs queue disagreements (root) / 不整合の修復",
 	  ctl_reconcile, ctl_reconcile_help },
-	{ "store", "store init: create the store / 保留データベースの作成",
+	{ "store", "store init or migrate: create or upgrade the store / 保留データベースの作成・更新",
 	  ctl_store, ctl_store_help },
 	{ "report", "ledger of outbound mail for audits / 監査用の台帳",
 	  ctl_report, ctl_report_help },
