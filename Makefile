@@ -227,9 +227,11 @@ unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
 		echo "== $$t"; SG_SRCDIR=$(CURDIR) $$t || fail=1; done; exit $$fail
 
-check-tests: $(BT)/sendguardctl $(B)/sendguardctl
+check-tests: $(BT)/sendguardctl $(B)/sendguardctl $(BT)/pg/pg_hold
 	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(B)/sendguardctl sh tests/check/readme.sh
 	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl sh tests/check/run.sh
+	@SG_SRCDIR=$(CURDIR) SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
+		SG_PGHOLD=$(CURDIR)/$(BT)/pg/pg_hold bash tests/pg/gateway.sh sqlite
 
 # Per-detector precision and recall over tests/corpus (labels.tsv);
 # fails below 0.95. The corpus is committed: regenerate it with

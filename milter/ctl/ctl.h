@@ -168,6 +168,10 @@ void ctl_applier_free(ctl_applier *a);
  * record was lost; 0, or an exit status (configuration). */
 int ctl_rebuild(ctl_applier *a, const sg_conf *conf);
 
+/* ctl_gateway.c (issue 20): whether h is gateway's to carry out: its
+ * mail is in this gateway's queue, and it is not orphaned. */
+bool ctl_gateway_owns(const char *gateway, const st_hold *h);
+
 /* Loads the configuration or prints the error; NULL means exit 78. */
 sg_conf *ctl_load_conf(const char *path);
 /* True when argv[i] is -h or --help. */

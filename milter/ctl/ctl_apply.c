@@ -321,6 +321,10 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 	sg_buf err;
 	rel_rc rc;
 
+	/* Another gateway's hold: its mail is in that gateway's queue, and
+	 * only that gateway carries it out (issue 20). Never counted. */
+	if (!ctl_gateway_owns(st_gateway(a->st), h))
+		return;
 	/* The last gate of four eyes: whatever wrote the store (an older
 	 * version, a hand edit, a path that forgot the check), an approval
 	 * by one of the sender's own identities is never carried out
@@ -378,6 +382,7 @@ void ctl_apply_hold(ctl_applier *a, const st_hold *h)
 /* ------------------------------------------------------------ command */
 
 typedef struct ctl_idv {
+	const char *gateway;	/* this gateway's holds only (issue 20) */
 	char (*v)[ST_ID_SIZE];
 	size_t n;
 } ctl_idv;
@@ -395,7 +400,8 @@ static int ctl_collect_undone(const st_hold *h, void *ctx)
 {
 	ctl_idv *ids = ctx;
 
-	if (!ctl_decided(h) || h->applied || ids->n >= REL_EXPIRE_MAX)
+	if (!ctl_decided(h) || h->applied || ids->n >= REL_EXPIRE_MAX ||
+	    !ctl_gateway_owns(ids->gateway, h))
 		return 0;
 	ids->v = sg_xreallocarray(ids->v, ids->n + 1, sizeof(*ids->v));
 	memcpy(ids->v[ids->n++], h->id, ST_ID_SIZE);
@@ -501,7 +507,7 @@ static void ctl_apply_one(ctl_applier *a, const st_hold *h, time_t now)
 
 static int ctl_apply_all(ctl_applier *a)
 {
-	ctl_idv ids = { NULL, 0 };
+	ctl_idv ids = { st_gateway(a->st), NULL, 0 };
 	sg_buf err;
 	st_hold *h;
 	time_t now = time(NULL);

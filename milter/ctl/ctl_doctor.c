@@ -1206,7 +1206,8 @@ static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 	/* A store already said to be wrongly owned would only fail again. */
 	if (strcmp(sg_conf_str(d->conf, "store", "backend"), "sqlite") != 0) {
 		st_config sc = { sg_conf_str(d->conf, "store", "backend"), store_path,
-				 sg_conf_str(d->conf, "store", "dsn") };
+				 sg_conf_str(d->conf, "store", "dsn"),
+				 SG_CONF_STR(d->conf, store_gateway) };
 
 		dr_passfile(d, sc.dsn);
 		if ((st = st_open_config(&sc, &err)) == NULL)

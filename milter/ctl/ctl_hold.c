@@ -113,6 +113,11 @@ static void ctl_hold_json(sg_buf *b, const st_hold *h)
 	ctl_json_kv(b, "new_queue_id", h->new_queue_id);
 	ctl_json_kv(b, "status", st_status_name(h->status));
 	sg_buf_printf(b, ",\"applied\":%s", h->applied ? "true" : "false");
+	/* Issue 20: whose queue keeps the mail; orphaned_at when its
+	 * gateway was retired (nothing can be decided any more). */
+	ctl_json_kv(b, "gateway", h->gateway);
+	sg_buf_printf(b, ",\"orphaned\":%s", h->orphaned_at ? "true" : "false");
+	ctl_json_kv(b, "orphaned_at", h->orphaned_at);
 	ctl_json_kv(b, "sender", h->sender);
 	ctl_json_kv(b, "from", h->from_addr);
 	ctl_json_kv(b, "auth_login", h->auth_login);
@@ -158,10 +163,12 @@ static int ctl_list_one(const st_hold *h, void *ctx)
 		printf("%s%s", c->n ? ",\n" : "[\n", sg_buf_cstr(&c->out));
 	} else {
 		if (c->n == 0)
-			printf("%-27s %-9s %-7s %-25s %-30s %-40s %s\n", "ID", "STATUS",
-			       "APPLIED", "CREATED", "SENDER", "CATEGORIES", "SUBJECT");
-		printf("%-27s %-9s %-7s %-25s %-30s %-40s ", h->id,
-		       st_status_name(h->status), h->applied ? "yes" : "no",
+			printf("%-27s %-9s %-7s %-16s %-25s %-30s %-40s %s\n", "ID",
+			       "STATUS", "APPLIED", "GATEWAY", "CREATED", "SENDER",
+			       "CATEGORIES", "SUBJECT");
+		printf("%-27s %-9s %-7s %-16s %-25s %-30s %-40s ", h->id,
+		       st_hold_state_name(h), h->applied ? "yes" : "no",
+		       h->gateway ? h->gateway : "",
 		       h->created ? h->created : "", h->sender ? h->sender : "",
 		       h->categories_json ? h->categories_json : "[]");
 		/* The subject last (it has spaces), on this one line: a
@@ -466,6 +473,13 @@ static void ctl_show_decision(const st_hold *h)
 		printf("%s %s", i ? "," : "", h->approvers[i]);
 	printf("%s\n", h->napprovers ? "" : " (なし: 管理者が判断します / nobody: an"
 	       " administrator decides)");
+	if (h->orphaned_at) {
+		printf("状態 / Status: 廃止されたゲートウェイ / orphaned (ゲートウェイ %s は"
+		       "廃止され、メールはもうありません / gateway %s was retired and the"
+		       " mail is gone with it), %s\n", h->gateway ? h->gateway : "?",
+		       h->gateway ? h->gateway : "?", h->orphaned_at);
+		return;
+	}
 	printf("状態 / Status: %s%s\n", st_status_name(h->status),
 	       h->status == ST_PENDING ? "" : h->applied ? " (実施済み / carried out)"
 	       : " (未実施 / not yet carried out: apply)");
@@ -529,7 +543,7 @@ static void ctl_show_hold(const st_hold *h, const sg_conf *conf,
 	printf("保留番号 / Hold: %s\nキューID / Queue id: %s", h->id, h->queue_id);
 	if (h->new_queue_id)
 		printf(" (再投入 / requeued as %s)", h->new_queue_id);
-	printf("\n");
+	printf("\nゲートウェイ / Gateway: %s\n", h->gateway ? h->gateway : "?");
 	{
 		sg_buf p;
 

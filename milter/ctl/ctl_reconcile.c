@@ -303,6 +303,8 @@ static void ctl_rec_hold(ctl_rec *r, const st_hold *h)
 {
 	size_t before = r->a.applied;
 
+	if (!ctl_gateway_owns(st_gateway(r->a.st), h))
+		return;			/* read again: still another gateway's */
 	if (h->status == ST_ARRIVING || h->status == ST_NEVER_ARRIVED) {
 		/* The arrival pass's (ctl_rec_arrivals): only claim the file. */
 		ctl_qfind(r, h->queue_id);
@@ -357,6 +359,7 @@ static void ctl_rec_orphan(ctl_rec *r, const rel_qentry *e)
 }
 
 typedef struct ctl_ids {
+	const char *gateway;	/* this gateway's holds only (issue 20) */
 	char (*v)[ST_ID_SIZE];
 	size_t n;
 } ctl_ids;
@@ -367,6 +370,10 @@ static int ctl_rec_collect(const st_hold *h, void *ctx)
 
 	if (ids->n >= CTL_MAX_HOLDS)
 		return 1;
+	/* Another gateway's hold is in that gateway's queue, not missing
+	 * from ours: neither repaired nor reported here. */
+	if (!ctl_gateway_owns(ids->gateway, h))
+		return 0;
 	ids->v = sg_xreallocarray(ids->v, ids->n + 1, sizeof(*ids->v));
 	memcpy(ids->v[ids->n++], h->id, ST_ID_SIZE);
 	return 0;
@@ -407,7 +414,7 @@ static void ctl_rec_arrivals(ctl_rec *r)
 
 static int ctl_rec_run(ctl_rec *r)
 {
-	ctl_ids ids = { NULL, 0 };
+	ctl_ids ids = { st_gateway(r->a.st), NULL, 0 };
 	sg_buf err;
 	st_hold *h;
 	st_rc rc;

@@ -64,7 +64,8 @@ static int ctl_store_init(const sg_conf *conf)
 	sg_buf_init(&err, 4096);
 	if (strcmp(sg_conf_str(conf, "store", "backend"), "sqlite") != 0) {
 		st_config sc = { sg_conf_str(conf, "store", "backend"), path,
-				 sg_conf_str(conf, "store", "dsn") };
+				 sg_conf_str(conf, "store", "dsn"),
+				 SG_CONF_STR(conf, store_gateway) };
 
 		st = st_create_config(&sc, &err);
 		if (st == NULL)
@@ -125,7 +126,8 @@ static int ctl_store_migrate(const sg_conf *conf)
 {
 	char *path = sg_conf_path(conf, "store", "path");
 	st_config sc = { sg_conf_str(conf, "store", "backend"), path,
-			 sg_conf_str(conf, "store", "dsn") };
+			 sg_conf_str(conf, "store", "dsn"),
+			 SG_CONF_STR(conf, store_gateway) };
 	sg_buf err;
 	st_store *st;
 	int from = 0, ex = 0;

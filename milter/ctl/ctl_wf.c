@@ -80,7 +80,8 @@ static st_store *ctl_store_open(const char *cmd, const sg_conf *conf,
 				 const char *path, int *ex)
 {
 	st_config sc = { sg_conf_str(conf, "store", "backend"), path,
-			 sg_conf_str(conf, "store", "dsn") };
+			 sg_conf_str(conf, "store", "dsn"),
+			 SG_CONF_STR(conf, store_gateway) };
 	struct stat sb;
 	sg_buf err;
 	st_store *st;

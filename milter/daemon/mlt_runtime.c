@@ -92,7 +92,8 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 	store_path = SG_CONF_PATH(rt->conf, store_path);
 	if (open_store) {
 		st_config sc = { SG_CONF_STR(rt->conf, store_backend), store_path,
-				 SG_CONF_STR(rt->conf, store_dsn) };
+				 SG_CONF_STR(rt->conf, store_dsn),
+				 SG_CONF_STR(rt->conf, store_gateway) };
 
 		if ((rt->store = st_open_config(&sc, err)) == NULL)
 			goto fail;

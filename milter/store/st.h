@@ -74,8 +74,9 @@
 #include <time.h>
 
 #include "util/sg_buf.h"
+#include "util/sg_gateway.h"
 
-#define ST_SCHEMA_VERSION 6
+#define ST_SCHEMA_VERSION 7
 #define ST_BUSY_TIMEOUT_MS 10000
 #define ST_ID_SIZE 32		/* "h" + 26 base32 + NUL fits */
 #define ST_TIME_SIZE 32		/* 2026-11-23T10:00:00+09:00 + NUL */
@@ -152,6 +153,9 @@ typedef struct st_hold_new {
 	const struct st_notice_new *notices;
 	size_t nnotices;
 	bool arriving;			/* status arriving, notices waiting */
+	/* The gateway whose queue keeps the mail (issue 20); NULL: the
+	 * handle's (st_gateway). Not a gateway name: ST_INVALID. */
+	const char *gateway;
 	/* The sealed preview (ntf_pv_seal(), "p1...."), stored with the
 	 * hold in the same transaction, or NULL: none. */
 	const char *preview;
@@ -202,6 +206,11 @@ typedef struct st_hold {
 	char *approvals_json;
 	char *names_json;		/* display names, [{"addr","name"}] */
 	char *escalated_at;		/* the escalation notice was claimed */
+	char *gateway;			/* whose queue keeps the mail (issue 20) */
+	/* When `gateway retire` orphaned it (its gateway and the mail with
+	 * it are gone), or NULL. An orphaned hold can no longer be decided,
+	 * voted on, released or applied: the store refuses it. */
+	char *orphaned_at;
 } st_hold;
 
 /* One audit record, for st_audit_list(). Strings may be NULL. */
@@ -318,6 +327,12 @@ typedef struct st_config {
 	const char *backend;		/* "sqlite" (NULL: sqlite), "postgresql" */
 	const char *path;		/* sqlite */
 	const char *dsn;		/* postgresql */
+	/* [store] gateway (issue 20): this gateway's name (NULL: the host
+	 * name). The handle's gateway: new holds record it, the queue work
+	 * of st_hold_due, st_hold_work, st_hold_arrivals and
+	 * st_hold_oldest_arriving is this gateway's only, and a migration
+	 * to schema 7 gives it to every hold made before. */
+	const char *gateway;
 } st_config;
 st_store *st_open_config(const st_config *c, sg_buf *err);
 st_store *st_create_config(const st_config *c, sg_buf *err);
@@ -327,6 +342,8 @@ st_store *st_create_config(const st_config *c, sg_buf *err);
 st_store *st_migrate_config(const st_config *c, int *from, sg_buf *err);
 /* "sqlite" or "postgresql". */
 const char *st_backend_name(const st_store *st);
+/* The handle's gateway (st_config.gateway, or the host name). */
+const char *st_gateway(const st_store *st);
 /* Whether the backend may carry the milter and the page (both are). */
 bool st_backend_complete(const st_store *st);
 /* A store on a server (PostgreSQL) whose last use found the server
@@ -394,12 +411,13 @@ typedef enum st_release_why {
 st_rc st_hold_release(st_store *st, const char *id, st_release_why why,
 		      const char *by, const char *unix_user, time_t now,
 		      sg_buf *err);
-/* Pending delayed holds whose release_t <= now, oldest first, at most
- * max: ids into *out (free()). */
+/* Pending delayed holds of the handle's gateway whose release_t <=
+ * now, oldest first, at most max: ids into *out (free()). */
 st_rc st_hold_due(st_store *st, time_t now, size_t max,
 		  char (**out)[ST_ID_SIZE], size_t *nout, sg_buf *err);
-/* Whether any hold waits for the root step: decided and not applied,
- * or delayed and due at now. A plain read (the daemon polls it). */
+/* Whether any hold of the handle's gateway waits for the root step:
+ * decided and not applied, or delayed and due at now. A plain read
+ * (the daemon polls it). Orphaned holds never wait. */
 bool st_hold_work(st_store *st, time_t now);
 /* SQLite's PRAGMA data_version of the handle's connection: it changes
  * when another connection (the milter, the page, sendguardctl) has
@@ -441,11 +459,12 @@ typedef struct st_arrival {
 	time_t created_t;
 	bool closed;			/* never-arrived (a late file revives it) */
 } st_arrival;
-/* Every arriving hold, and the never-arrived ones created at or after
+/* Every arriving hold of the handle's gateway (only its queue can
+ * confirm them), and the never-arrived ones created at or after
  * closed_since (0: none), oldest first, at most max. *out: free(). */
 st_rc st_hold_arrivals(st_store *st, time_t closed_since, size_t max,
 		       st_arrival **out, size_t *nout, sg_buf *err);
-/* created_t of the oldest arriving hold (0: none), with a plain read:
+/* created_t of the handle's gateway's oldest arriving hold (0: none), with a plain read:
  * whether anyone has to look at the MTA's queue at all. */
 time_t st_hold_oldest_arriving(st_store *st);
 /* Claims the half-time reminder: ST_OK when this call set reminded_at
@@ -587,6 +606,9 @@ size_t st_result_categories(const struct eng_result *res,
 
 /* Helpers. */
 const char *st_status_name(st_status s);	/* "pending", ... */
+/* What people read of a hold's state: "orphaned" for a hold of a
+ * retired gateway (whatever its status), else st_status_name(). */
+const char *st_hold_state_name(const st_hold *h);
 int st_status_parse(const char *name, st_status *out); /* 0 or -1 */
 const char *st_rc_name(st_rc rc);
 /* ISO 8601 with the local offset, e.g. 2026-11-23T10:00:00+09:00. */

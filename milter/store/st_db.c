@@ -292,6 +292,42 @@ static st_rc st_schema_v6(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Version 7: gateways (issue 20). Each hold records the gateway whose
+ * queue keeps its mail, so that several gateways sharing a store each
+ * carry out only their own holds; the holds made before are this
+ * gateway's (the one that migrates: on SQLite, the only one). A hold
+ * whose gateway was retired is orphaned (orphaned_at): the mail went
+ * with the host, so the database itself refuses any change of its
+ * state or a vote on it, whoever writes. The previews of orphaned
+ * holds are deleted by `gateway retire` (nothing left to approve). */
+static const char st_schema_v7_sql[] =
+	"ALTER TABLE holds ADD COLUMN gateway TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE holds ADD COLUMN orphaned_at TEXT;"
+	"CREATE INDEX holds_gateway ON holds(gateway, status);"
+	"CREATE TRIGGER holds_orphaned BEFORE UPDATE OF status, applied ON holds"
+	" WHEN OLD.orphaned_at IS NOT NULL"
+	" BEGIN SELECT RAISE(ABORT, '" ST_ORPHANED_MSG "'); END;"
+	"CREATE TRIGGER approvals_orphaned BEFORE INSERT ON approvals"
+	" WHEN (SELECT orphaned_at FROM holds WHERE id = NEW.hold_id) IS NOT NULL"
+	" BEGIN SELECT RAISE(ABORT, '" ST_ORPHANED_MSG "'); END;";
+
+static st_rc st_schema_v7(st_store *st, sg_buf *err)
+{
+	sqlite3_stmt *s;
+	int step;
+
+	if (sqlite3_exec(st->db, st_schema_v7_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_sqlerr(st, st->db, "migrate to schema version 7", err);
+	if ((s = st_prepare(st, st->db, "UPDATE holds SET gateway = ?", err)) == NULL)
+		return ST_ERROR;
+	st_bind_text(s, 1, st->gateway);
+	step = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (step != SQLITE_DONE)
+		return st_sqlerr(st, st->db, "migrate to schema version 7: gateway", err);
+	return ST_OK;
+}
+
 static const struct st_step {
 	int to;
 	st_rc (*fn)(st_store *st, sg_buf *err);
@@ -302,6 +338,7 @@ static const struct st_step {
 	{ 4, st_schema_v4 },
 	{ 5, st_schema_v5 },
 	{ 6, st_schema_v6 },
+	{ 7, st_schema_v7 },
 };
 
 void st_seterr(sg_buf *err, const char *fmt, ...)
@@ -327,8 +364,12 @@ st_rc st_sqlerr(st_store *st, sqlite3 *db, const char *what, sg_buf *err)
 		return ST_BUSY;
 	default:
 		/* A CHECK (bad status, invalid JSON) is the caller's
-		 * argument, not a broken store. */
-		return code == SQLITE_CONSTRAINT_CHECK ? ST_INVALID : ST_ERROR;
+		 * argument, not a broken store; the orphaned-hold
+		 * triggers' refusal (schema 7) is the hold's state. */
+		if (code == SQLITE_CONSTRAINT_CHECK)
+			return ST_INVALID;
+		return code == SQLITE_CONSTRAINT_TRIGGER &&
+		       strstr(sqlite3_errmsg(db), ST_ORPHANED_MSG) ? ST_CONFLICT : ST_ERROR;
 	}
 }
 
@@ -774,7 +815,8 @@ static bool st_is_current(st_store *st)
 	return cur;
 }
 
-static st_store *st_open_as(const char *path, bool create, sg_buf *err)
+static st_store *st_open_as(const char *path, bool create, const char *gateway,
+			    sg_buf *err)
 {
 	struct stat sb;
 	st_store *st;
@@ -808,7 +850,8 @@ static st_store *st_open_as(const char *path, bool create, sg_buf *err)
 	st->be = &st_sql_ops;
 	st->path = sg_xstrdup(path);
 	pthread_mutex_init(&st->mu, NULL);
-	if ((st->db = st_connect(st, err)) == NULL ||
+	if (st_set_gateway(st, gateway, err) < 0 ||
+	    (st->db = st_connect(st, err)) == NULL ||
 	    (!st_is_current(st) && st_tx(st, st_migrate_tx, &create, err) != ST_OK) ||
 	    st_note_identity(st, err) < 0) {
 		st_close(st);
@@ -819,14 +862,24 @@ static st_store *st_open_as(const char *path, bool create, sg_buf *err)
 
 st_store *st_open(const char *path, sg_buf *err)
 {
-	return st_open_as(path, false, err);
+	return st_open_as(path, false, NULL, err);
+}
+
+st_store *st_sql_open_gw(const char *path, const char *gateway, sg_buf *err)
+{
+	return st_open_as(path, false, gateway, err);
+}
+
+st_store *st_create(const char *path, sg_buf *err)
+{
+	return st_sql_create_gw(path, NULL, err);
 }
 
 /* SQLite would create the file 0644 (less umask); the store holds
  * addresses and subjects, so it is created 0600 first, and SQLite
  * gives the -wal and -shm files the same mode. A -wal file left by a
  * store that was deleted would be replayed into the new one: refused. */
-st_store *st_create(const char *path, sg_buf *err)
+st_store *st_sql_create_gw(const char *path, const char *gateway, sg_buf *err)
 {
 	char wal[PATH_MAX];
 	struct stat sb;
@@ -851,7 +904,7 @@ st_store *st_create(const char *path, sg_buf *err)
 		return NULL;
 	}
 	close(fd);
-	if ((st = st_open_as(path, true, err)) == NULL) {
+	if ((st = st_open_as(path, true, gateway, err)) == NULL) {
 		unlink(path);
 		return NULL;
 	}

@@ -47,7 +47,7 @@
 	"'verdict', verdict, 'approver', principal, 'by', recorded_as," \
 	" 'checked', json(checked), 'comment', comment, 'at', at) AS j" \
 	" FROM approvals a WHERE a.hold_id = holds.id ORDER BY seq))," \
-	" names"
+	" names, gateway, orphaned_at"
 
 /* ---- create ---- */
 
@@ -78,6 +78,7 @@ static void st_bind_create(sqlite3_stmt *s, const struct st_create *c)
 	sqlite3_bind_int64(s, 21, (sqlite3_int64)(in->delay ? in->release_t : 0));
 	sqlite3_bind_int(s, 22, in->required ? (int)in->required : 1);
 	st_bind_text(s, 23, in->names_json && *in->names_json ? in->names_json : "[]");
+	st_bind_text(s, 24, c->gateway);
 }
 
 static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
@@ -87,8 +88,8 @@ static st_rc st_create_step(st_store *st, void *arg, sg_buf *err)
 		" queue_id, sender, auth_login, from_addr, client_addr,"
 		" recipients, subject, size, categories, verdict, findings,"
 		" attachments, approvers, created, created_t, expires,"
-		" expires_t, status, kind, release_t, required, names)"
-		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,json(?))",
+		" expires_t, status, kind, release_t, required, names, gateway)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,json(?),?)",
 		err);
 	st_rc rc = ST_OK;
 
@@ -156,6 +157,8 @@ static void st_hold_strings(st_hold *h, sqlite3_stmt *s)
 	h->escalated_at = st_col_dup(s, 28);
 	h->approvals_json = st_col_dup(s, 30);
 	h->names_json = st_col_dup(s, 31);
+	h->gateway = st_col_dup(s, 32);
+	h->orphaned_at = st_col_dup(s, 33);
 }
 
 static st_hold *st_hold_from_row(sqlite3_stmt *s)
@@ -241,7 +244,8 @@ void st_hold_free(st_hold *h)
 		h->categories_json, h->findings_json, h->attachments_json,
 		h->approvers_json, h->created, h->expires, h->decided_by,
 		h->decided_at, h->decision_comment, h->new_queue_id,
-		h->reminded_at, h->escalated_at, h->approvals_json, h->names_json
+		h->reminded_at, h->escalated_at, h->approvals_json, h->names_json,
+		h->gateway, h->orphaned_at
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(strs[i]);
@@ -298,7 +302,8 @@ static st_rc st_state_read(st_store *st, const char *id, struct st_state *out,
 {
 	sqlite3_stmt *s = st_prepare(st, st->db, "SELECT status, applied,"
 				     " queue_id, decided_by, decided_at,"
-				     " reminded_at FROM holds WHERE id = ?", err);
+				     " reminded_at, orphaned_at IS NOT NULL FROM holds"
+				     " WHERE id = ?", err);
 	st_rc rc = ST_OK;
 	int step;
 
@@ -313,6 +318,7 @@ static st_rc st_state_read(st_store *st, const char *id, struct st_state *out,
 		out->decided_by = st_col_dup(s, 3);
 		out->decided_at = st_col_dup(s, 4);
 		out->reminded_at = st_col_dup(s, 5);
+		out->orphaned = sqlite3_column_int(s, 6) != 0;
 	} else if (step == SQLITE_DONE) {
 		st_seterr(err, "store %s: no hold with id %s", st->path, id);
 		rc = ST_NOTFOUND;
@@ -534,7 +540,10 @@ time_t st_sql_hold_oldest_arriving(st_store *st)
 
 	pthread_mutex_lock(&st->mu);
 	s = st_prepare(st, st->db, "SELECT MIN(MAX(created_t, 1)) FROM holds"
-		       " WHERE status = 'arriving'", NULL);	/* created_t 0 still counts */
+		       " WHERE status = 'arriving' AND gateway = ?1"
+		       " AND orphaned_at IS NULL", NULL);	/* created_t 0 still counts */
+	if (s)
+		st_bind_text(s, 1, st->gateway);
 	if (s && sqlite3_step(s) == SQLITE_ROW &&
 	    sqlite3_column_type(s, 0) != SQLITE_NULL)
 		t = (time_t)sqlite3_column_int64(s, 0);
@@ -558,8 +567,9 @@ st_rc st_sql_hold_arrivals(st_store *st, time_t closed_since, size_t max,
 	if (db == NULL)
 		return ST_ERROR;
 	s = st_prepare(st, db, "SELECT id, queue_id, created_t, status FROM holds"
-		       " WHERE status = 'arriving' OR (?1 > 0 AND status ="
-		       " 'never-arrived' AND created_t >= ?1)"
+		       " WHERE (status = 'arriving' OR (?1 > 0 AND status ="
+		       " 'never-arrived' AND created_t >= ?1)) AND gateway = ?3"
+		       " AND orphaned_at IS NULL"
 		       " ORDER BY created_t, rowid LIMIT ?2", err);
 	if (s == NULL) {
 		st_close_reader(db);
@@ -567,6 +577,7 @@ st_rc st_sql_hold_arrivals(st_store *st, time_t closed_since, size_t max,
 	}
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)closed_since);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	st_bind_text(s, 3, st->gateway);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s, 0);
 		const char *qid = (const char *)sqlite3_column_text(s, 1);
@@ -710,7 +721,8 @@ st_rc st_sql_hold_due(st_store *st, time_t now, size_t max,
 	if (db == NULL)
 		return ST_ERROR;
 	s = st_prepare(st, db, "SELECT id FROM holds WHERE kind = 'delay' AND"
-		       " status = 'pending' AND release_t <= ?1"
+		       " status = 'pending' AND release_t <= ?1 AND gateway = ?3"
+		       " AND orphaned_at IS NULL"
 		       " ORDER BY release_t, rowid LIMIT ?2", err);
 	if (s == NULL) {
 		st_close_reader(db);
@@ -718,6 +730,7 @@ st_rc st_sql_hold_due(st_store *st, time_t now, size_t max,
 	}
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	st_bind_text(s, 3, st->gateway);
 	/* Bounded by LIMIT max. */
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		const unsigned char *id = sqlite3_column_text(s, 0);
@@ -745,11 +758,13 @@ bool st_sql_hold_work(st_store *st, time_t now)
 
 	pthread_mutex_lock(&st->mu);
 	s = st_prepare(st, st->db, "SELECT EXISTS (SELECT 1 FROM holds WHERE"
-		       " (applied = 0 AND status IN ('approved','rejected',"
+		       " ((applied = 0 AND status IN ('approved','rejected',"
 		       "'withdrawn','expired')) OR (kind = 'delay' AND status ="
-		       " 'pending' AND release_t <= ?1))", NULL);
+		       " 'pending' AND release_t <= ?1)) AND gateway = ?2"
+		       " AND orphaned_at IS NULL)", NULL);
 	if (s) {
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+		st_bind_text(s, 2, st->gateway);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			work = sqlite3_column_int(s, 0) != 0;
 	}

@@ -70,6 +70,8 @@ static void st_create_detail(struct st_create *c)
 		sg_buf_puts(&c->detail, ",\"kind\":\"delay\",\"release\":");
 		sg_json_str(&c->detail, rel);
 	}
+	sg_buf_puts(&c->detail, ",\"gateway\":");
+	sg_json_str(&c->detail, c->gateway);
 	sg_buf_putc(&c->detail, '}');
 }
 
@@ -87,6 +89,8 @@ static st_rc st_create_check(st_store *st, const st_hold_new *in, sg_buf *err)
 		what = "recipients";
 	else if (in->required > ST_REQUIRED_MAX)
 		what = "sensible number of required approvals";
+	else if (in->gateway != NULL && !sg_gateway_valid(in->gateway))
+		what = "gateway name (letters, digits, '.', '-', '_')";
 	if (what == NULL)
 		return ST_OK;
 	st_seterr(err, "store %s: hold without a %s", st->path, what);
@@ -122,6 +126,7 @@ st_rc st_create_prepare(st_store *st, const st_hold_new *in,
 		return ST_ERROR;
 	}
 	c->in = in;
+	c->gateway = in->gateway ? in->gateway : st->gateway;
 	c->sender = st_lower(in->sender);
 	c->created_t = in->created ? in->created : time(NULL);
 	st_time_iso(c->created_t, c->created);
@@ -177,9 +182,24 @@ st_rc st_decide_args(st_store *st, const char *id, st_status status,
 	return ST_OK;
 }
 
+/* A retired gateway's undecided hold: its mail went with the host,
+ * so nothing about it can be decided, applied or reminded of. */
+static st_rc st_orphan_refuse(st_store *st, const char *id,
+			      const struct st_state *cur, sg_buf *err)
+{
+	if (!cur->orphaned)
+		return ST_OK;
+	st_seterr(err, "store %s: hold %s is orphaned: its gateway was retired"
+		  " and its mail is gone with it (sendguardctl gateway retire)",
+		  st->path, id);
+	return ST_CONFLICT;
+}
+
 st_rc st_decide_refuse(st_store *st, const char *id,
 		       const struct st_state *cur, sg_buf *err)
 {
+	if (cur->orphaned)
+		return st_orphan_refuse(st, id, cur, err);
 	if (cur->status == ST_ARRIVING) {
 		st_seterr(err, "store %s: hold %s is not confirmed yet (its queue"
 			  " file has not been seen on hold): nothing can be decided",
@@ -215,6 +235,8 @@ void st_decide_detail(sg_buf *out, st_status s, const char *comment)
 st_rc st_applied_refuse(st_store *st, const char *id,
 			const struct st_state *cur, sg_buf *err)
 {
+	if (cur->orphaned)
+		return st_orphan_refuse(st, id, cur, err);
 	if (cur->status == ST_PENDING || cur->status == ST_ARRIVING ||
 	    cur->status == ST_NEVER_ARRIVED) {
 		st_seterr(err, "store %s: hold %s is %s: nothing to apply", st->path,
@@ -236,6 +258,8 @@ void st_applied_detail(sg_buf *out, st_status s, const char *new_queue_id)
 st_rc st_reminded_refuse(st_store *st, const char *id,
 			 const struct st_state *cur, sg_buf *err)
 {
+	if (cur->orphaned)
+		return st_orphan_refuse(st, id, cur, err);
 	if (cur->status != ST_PENDING || cur->reminded_at) {
 		st_seterr(err, "store %s: hold %s: %s", st->path, id,
 			  cur->reminded_at ? "already reminded" : "no longer pending");
@@ -251,6 +275,8 @@ st_rc st_arrival_refuse(st_store *st, const char *id, bool confirmed,
 	 * arrived (a commit slower than [release] arrival_timeout) still
 	 * confirms it: the mail is on hold and must reach its approvers. */
 	*late = confirmed && cur->status == ST_NEVER_ARRIVED;
+	if (cur->orphaned)
+		return st_orphan_refuse(st, id, cur, err);
 	if (cur->status != ST_ARRIVING && !*late) {
 		st_seterr(err, "store %s: hold %s is %s, not arriving", st->path, id,
 			  st_status_name(cur->status));

@@ -26,6 +26,7 @@ struct st_create {
 	const st_hold_new *in;
 	char id[ST_ID_SIZE];
 	char *sender;			/* lower-cased */
+	const char *gateway;		/* in->gateway or the handle's */
 	sg_buf rcpts, cats, apps, detail;
 	char created[ST_TIME_SIZE], expires[ST_TIME_SIZE];
 	time_t created_t;
@@ -43,6 +44,7 @@ struct st_state {
 	st_status status;
 	bool applied;
 	char *queue_id, *decided_by, *decided_at, *reminded_at;
+	bool orphaned;			/* its gateway was retired */
 };
 
 void st_state_free(struct st_state *s);

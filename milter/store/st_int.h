@@ -94,7 +94,15 @@ extern const st_ops st_pg_ops;
  * (*from: the version found). */
 st_store *st_pg_open(const char *dsn, sg_buf *err);
 st_store *st_pg_create(const char *dsn, sg_buf *err);
-st_store *st_pg_migrate(const char *dsn, int *from, sg_buf *err);
+st_store *st_pg_migrate(const char *dsn, const char *gateway, int *from,
+			 sg_buf *err);
+/* st_db.c: st_open() and st_create() for a gateway (NULL: the host
+ * name), which a migration to schema 7 gives the holds made before. */
+st_store *st_sql_open_gw(const char *path, const char *gateway, sg_buf *err);
+st_store *st_sql_create_gw(const char *path, const char *gateway, sg_buf *err);
+/* st_be.c: st->gateway = gateway, or the host name for NULL; -1 (err
+ * filled) when gateway is not a gateway name. */
+int st_set_gateway(st_store *st, const char *gateway, sg_buf *err);
 
 struct st_store {
 	const st_ops *be;		/* the backend that opened it */
@@ -112,11 +120,17 @@ struct st_store {
 	bool ident;			/* the above are set: check them */
 	long long max_size;		/* the file never shrinks (no VACUUM) */
 	char *lost;			/* why it is not ours any more, or NULL */
+	/* st_config.gateway or the host name (st_be.c, st_set_gateway). */
+	char gateway[SG_GATEWAY_SIZE];
 	bool lost_told;			/* st_lost_first() said it */
 	/* PostgreSQL: the server was not reached on the last try
 	 * (st_unreachable); read without the mutex, hence atomic. */
 	_Atomic bool unreachable;
 };
+
+/* What the schema-7 triggers say when a write touches an orphaned
+ * hold (st_sqlerr, st_pg_err: ST_CONFLICT). */
+#define ST_ORPHANED_MSG "hold is orphaned: its gateway was retired"
 
 typedef st_rc (*st_tx_fn)(st_store *st, void *arg, sg_buf *err);
 

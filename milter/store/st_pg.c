@@ -87,6 +87,10 @@ st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
 	 * st_sqlerr says of SQLite's). */
 	if (state && strcmp(state, "23514") == 0)
 		return ST_INVALID;
+	/* A trigger's RAISE EXCEPTION (an orphaned hold, schema 7) is the
+	 * hold's state, as SQLite's RAISE(ABORT). */
+	if (state && strcmp(state, "P0001") == 0 && strstr(msg, ST_ORPHANED_MSG))
+		return ST_CONFLICT;
 	return ST_ERROR;
 }
 
@@ -459,11 +463,33 @@ static const char st_pg_schema_sql[] =
 static const struct st_pg_step {
 	int to;
 	const char *sql;
+	/* Then, with $1 the migrating gateway's name (none when the store
+	 * is being created: it has no holds yet), or NULL. */
+	const char *fill;
 } st_pg_steps[] = {
-	{ 5, NULL },			/* created whole by st_pg_schema_sql */
+	{ 5, NULL, NULL },		/* created whole by st_pg_schema_sql */
 	/* As st_db.c's version 6: the display names of a held mail. */
 	{ 6, "ALTER TABLE holds ADD COLUMN names TEXT CHECK (names IS NULL"
-	     " OR jsonb_typeof(names::jsonb) = 'array')" },
+	     " OR jsonb_typeof(names::jsonb) = 'array')", NULL },
+	/* As st_db.c's version 7: gateways, orphaned holds. The holds made
+	 * before are the migrating gateway's (README: Gateways). */
+	{ 7, "ALTER TABLE holds ADD COLUMN gateway TEXT NOT NULL DEFAULT '';"
+	     "ALTER TABLE holds ADD COLUMN orphaned_at TEXT;"
+	     "CREATE INDEX holds_gateway ON holds(gateway, status);"
+	     "CREATE FUNCTION sendguard_orphaned() RETURNS trigger"
+	     " LANGUAGE plpgsql AS $$ BEGIN"
+	     " RAISE EXCEPTION '" ST_ORPHANED_MSG "'; END $$;"
+	     "CREATE TRIGGER holds_orphaned BEFORE UPDATE OF status, applied ON holds"
+	     " FOR EACH ROW WHEN (OLD.orphaned_at IS NOT NULL)"
+	     " EXECUTE FUNCTION sendguard_orphaned();"
+	     "CREATE FUNCTION sendguard_approval_orphaned() RETURNS trigger"
+	     " LANGUAGE plpgsql AS $$ BEGIN"
+	     " IF (SELECT orphaned_at FROM holds WHERE id = NEW.hold_id) IS NOT NULL"
+	     " THEN RAISE EXCEPTION '" ST_ORPHANED_MSG "';"
+	     " END IF; RETURN NEW; END $$;"
+	     "CREATE TRIGGER approvals_orphaned BEFORE INSERT ON approvals"
+	     " FOR EACH ROW EXECUTE FUNCTION sendguard_approval_orphaned();",
+	  "UPDATE holds SET gateway = $1" },
 };
 
 /* -1: no meta table (not a sendguard store, or empty), else the
@@ -509,7 +535,34 @@ static st_rc st_pg_schema_lock(st_store *st, sg_buf *err)
 struct st_pg_open {
 	bool create, migrate;
 	int from;			/* out: version found */
+	const char *gateway;		/* migrate: the holds' gateway (NULL: host) */
 };
+
+/* One step: its SQL, its fill with the migrating gateway's name, the
+ * version recorded. */
+static st_rc st_pg_step_run(st_store *st, const struct st_pg_step *step,
+			    const char *gateway, sg_buf *err)
+{
+	char ver[16], host[SG_GATEWAY_SIZE];
+	const char *p[1] = { ver };
+	st_rc rc;
+
+	if ((rc = st_pg_simple(st, step->sql, "migrate", err)) != ST_OK)
+		return rc;
+	if (step->fill != NULL) {
+		if (gateway == NULL)
+			sg_gateway_default(host);
+		p[0] = gateway ? gateway : host;
+		if ((rc = st_pg_exec(st, step->fill, 1, p, NULL, "migrate",
+				     err)) != ST_OK)
+			return rc;
+	}
+	snprintf(ver, sizeof(ver), "%d", step->to);
+	p[0] = ver;
+	return st_pg_exec(st, "UPDATE meta SET value = $1 WHERE key ="
+			  " 'schema_version'", 1, p, NULL,
+			  "record the schema version", err);
+}
 
 static st_rc st_pg_open_tx(st_store *st, void *arg, sg_buf *err)
 {
@@ -572,17 +625,9 @@ static st_rc st_pg_open_tx(st_store *st, void *arg, sg_buf *err)
 		return ST_ERROR;
 	}
 	for (size_t i = 0; i < sizeof(st_pg_steps) / sizeof(st_pg_steps[0]); i++) {
-		char ver[16];
-		const char *p[1] = { ver };
-
 		if (st_pg_steps[i].to <= v || st_pg_steps[i].sql == NULL)
 			continue;
-		if ((rc = st_pg_simple(st, st_pg_steps[i].sql, "migrate", err)) != ST_OK)
-			return rc;
-		snprintf(ver, sizeof(ver), "%d", st_pg_steps[i].to);
-		if ((rc = st_pg_exec(st, "UPDATE meta SET value = $1 WHERE key ="
-				     " 'schema_version'", 1, p, NULL,
-				     "record the schema version", err)) != ST_OK)
+		if ((rc = st_pg_step_run(st, &st_pg_steps[i], o->gateway, err)) != ST_OK)
 			return rc;
 	}
 	return ST_OK;
@@ -662,21 +707,22 @@ static st_store *st_pg_connect(const char *dsn, struct st_pg_open *o,
 
 st_store *st_pg_open(const char *dsn, sg_buf *err)
 {
-	struct st_pg_open o = { false, false, 0 };
+	struct st_pg_open o = { false, false, 0, NULL };
 
 	return st_pg_connect(dsn, &o, err);
 }
 
 st_store *st_pg_create(const char *dsn, sg_buf *err)
 {
-	struct st_pg_open o = { true, false, 0 };
+	struct st_pg_open o = { true, false, 0, NULL };
 
 	return st_pg_connect(dsn, &o, err);
 }
 
-st_store *st_pg_migrate(const char *dsn, int *from, sg_buf *err)
+st_store *st_pg_migrate(const char *dsn, const char *gateway, int *from,
+			 sg_buf *err)
 {
-	struct st_pg_open o = { false, true, 0 };
+	struct st_pg_open o = { false, true, 0, gateway };
 	st_store *st = st_pg_connect(dsn, &o, err);
 
 	*from = o.from;

@@ -48,7 +48,7 @@
 	" findings, attachments, approvers, status, applied, created," \
 	" created_t, expires, expires_t, decided_by, decided_at," \
 	" decision_comment, new_queue_id, reminded_at, kind, release_t," \
-	" required, escalated_at, names"
+	" required, escalated_at, names, gateway, orphaned_at"
 
 /* Rows a list fetches from its cursor at a time. */
 #define ST_PG_FETCH "200"
@@ -105,6 +105,8 @@ static st_hold *st_pg_hold_row(const PGresult *r, int i)
 	h->required = (unsigned)st_pg_ll(r, i, 27);
 	h->escalated_at = st_pg_dup(r, i, 28);
 	h->names_json = st_pg_dup(r, i, 29);
+	h->gateway = st_pg_dup(r, i, 30);
+	h->orphaned_at = st_pg_dup(r, i, 31);
 	st_hold_parse(h);
 	return h;
 }
@@ -196,7 +198,7 @@ static st_rc st_pg_create_step(st_store *st, void *arg, sg_buf *err)
 	const struct st_create *c = &pc->c;
 	const st_hold_new *in = c->in;
 	char size[32], ct[32], et[32], rt[32], req[16];
-	const char *p[23];
+	const char *p[24];
 	struct st_pg_append a;
 	st_rc rc;
 
@@ -228,13 +230,16 @@ static st_rc st_pg_create_step(st_store *st, void *arg, sg_buf *err)
 	p[20] = rt;
 	p[21] = req;
 	p[22] = pc->names;
+	p[23] = c->gateway;
 	rc = st_pg_exec(st, "INSERT INTO holds (id, queue_id, sender, auth_login,"
 			" from_addr, client_addr, recipients, subject, size, categories,"
 			" verdict, findings, attachments, approvers, created, created_t,"
-			" expires, expires_t, status, kind, release_t, required, names)"
+			" expires, expires_t, status, kind, release_t, required, names,"
+			" gateway)"
 			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint, $10, $11,"
 			" $12, $13, $14, $15, $16::bigint, $17, $18::bigint, $19, $20,"
-			" $21::bigint, $22::integer, $23)", 23, p, NULL, "insert hold", err);
+			" $21::bigint, $22::integer, $23, $24)", 24, p, NULL, "insert hold",
+			err);
 	if (rc != ST_OK)
 		return rc;
 	a = (struct st_pg_append){ "hold", c->id, in->queue_id,
@@ -432,7 +437,8 @@ static st_rc st_pg_state_lock(st_store *st, const char *id,
 
 	memset(out, 0, sizeof(*out));
 	rc = st_pg_exec(st, "SELECT status, applied, queue_id, decided_by,"
-			" decided_at, reminded_at FROM holds WHERE id = $1 FOR UPDATE",
+			" decided_at, reminded_at, orphaned_at IS NOT NULL FROM holds"
+			" WHERE id = $1 FOR UPDATE",
 			1, p, &r, "read hold", err);
 	if (rc != ST_OK)
 		return rc;
@@ -447,6 +453,7 @@ static st_rc st_pg_state_lock(st_store *st, const char *id,
 	out->decided_by = st_pg_dup(r, 0, 3);
 	out->decided_at = st_pg_dup(r, 0, 4);
 	out->reminded_at = st_pg_dup(r, 0, 5);
+	out->orphaned = st_pg_val(r, 0, 6) && strcmp(st_pg_val(r, 0, 6), "t") == 0;
 	PQclear(r);
 	return ST_OK;
 }
@@ -666,8 +673,10 @@ static st_rc st_pg_oldest_step(st_store *st, void *arg, sg_buf *err)
 	struct st_pg_oldest *o = arg;
 	PGresult *r = NULL;
 	/* created_t 0 still counts: it is 1 here. */
+	const char *p[1] = { st->gateway };
 	st_rc rc = st_pg_exec(st, "SELECT MIN(GREATEST(created_t, 1)) FROM holds"
-			      " WHERE status = 'arriving'", 0, NULL, &r,
+			      " WHERE status = 'arriving' AND gateway = $1"
+			      " AND orphaned_at IS NULL", 1, p, &r,
 			      "oldest arriving hold", err);
 
 	if (rc != ST_OK)
@@ -703,7 +712,7 @@ static st_rc st_pg_arrivals_step(st_store *st, void *arg, sg_buf *err)
 {
 	struct st_pg_arrivals *a = arg;
 	char since[32], lim[32];
-	const char *p[2] = { since, lim };
+	const char *p[3] = { since, lim, st->gateway };
 	PGresult *r = NULL;
 	st_rc rc;
 	int n;
@@ -714,9 +723,10 @@ static st_rc st_pg_arrivals_step(st_store *st, void *arg, sg_buf *err)
 	snprintf(since, sizeof(since), "%lld", (long long)a->since);
 	st_pg_limit(a->max, lim);
 	rc = st_pg_exec(st, "SELECT id, queue_id, created_t, status FROM holds"
-			" WHERE status = 'arriving' OR ($1::bigint > 0 AND status ="
-			" 'never-arrived' AND created_t >= $1::bigint)"
-			" ORDER BY created_t, id LIMIT $2::bigint", 2, p, &r,
+			" WHERE (status = 'arriving' OR ($1::bigint > 0 AND status ="
+			" 'never-arrived' AND created_t >= $1::bigint)) AND gateway = $3"
+			" AND orphaned_at IS NULL"
+			" ORDER BY created_t, id LIMIT $2::bigint", 3, p, &r,
 			"list arriving holds", err);
 	if (rc != ST_OK)
 		return rc;
@@ -849,7 +859,7 @@ static st_rc st_pg_due_step(st_store *st, void *arg, sg_buf *err)
 {
 	struct st_pg_due *d = arg;
 	char now[32], lim[32];
-	const char *p[2] = { now, lim };
+	const char *p[3] = { now, lim, st->gateway };
 	PGresult *r = NULL;
 	st_rc rc;
 	int n;
@@ -860,8 +870,9 @@ static st_rc st_pg_due_step(st_store *st, void *arg, sg_buf *err)
 	snprintf(now, sizeof(now), "%lld", (long long)d->now);
 	st_pg_limit(d->max, lim);
 	rc = st_pg_exec(st, "SELECT id FROM holds WHERE kind = 'delay' AND"
-			" status = 'pending' AND release_t <= $1::bigint"
-			" ORDER BY release_t, created_t, id LIMIT $2::bigint", 2, p, &r,
+			" status = 'pending' AND release_t <= $1::bigint AND gateway = $3"
+			" AND orphaned_at IS NULL"
+			" ORDER BY release_t, created_t, id LIMIT $2::bigint", 3, p, &r,
 			"list due delays", err);
 	if (rc != ST_OK)
 		return rc;
@@ -903,15 +914,16 @@ static st_rc st_pg_work_step(st_store *st, void *arg, sg_buf *err)
 {
 	struct st_pg_work *w = arg;
 	char now[32];
-	const char *p[1] = { now };
+	const char *p[2] = { now, st->gateway };
 	PGresult *r = NULL;
 	st_rc rc;
 
 	snprintf(now, sizeof(now), "%lld", (long long)w->now);
-	rc = st_pg_exec(st, "SELECT EXISTS (SELECT 1 FROM holds WHERE (applied = 0"
+	rc = st_pg_exec(st, "SELECT EXISTS (SELECT 1 FROM holds WHERE ((applied = 0"
 			" AND status IN ('approved','rejected','withdrawn','expired'))"
 			" OR (kind = 'delay' AND status = 'pending' AND release_t <="
-			" $1::bigint))", 1, p, &r, "look for work", err);
+			" $1::bigint)) AND gateway = $2 AND orphaned_at IS NULL)", 2, p,
+			&r, "look for work", err);
 	if (rc != ST_OK)
 		return rc;
 	w->work = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;

@@ -40,6 +40,11 @@ const char *st_status_name(st_status s)
 	return st_status_names[s];
 }
 
+const char *st_hold_state_name(const st_hold *h)
+{
+	return h->orphaned_at ? "orphaned" : st_status_name(h->status);
+}
+
 int st_status_parse(const char *name, st_status *out)
 {
 	for (size_t i = 0; i < sizeof(st_status_names) / sizeof(st_status_names[0]); i++) {

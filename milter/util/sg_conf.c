@@ -5,6 +5,7 @@
 #include "util/sg_conf.h"
 #include "util/sg_addr.h"
 #include "util/sg_dsn.h"
+#include "util/sg_gateway.h"
 #include "util/sg_ini.h"
 #include "util/sg_mem.h"
 #include "util/sg_time.h"
@@ -705,6 +706,36 @@ static int sg_conf_check_store(const sg_conf *conf, sg_buf *err)
 	return rc;
 }
 
+/* [store] gateway names this gateway in every hold it takes: empty is
+ * the host name, resolved here once so that every reader (the milter,
+ * apply, reconcile, the page, `sendguardctl config`) sees the same
+ * name. A name that would need quoting in the store, the log or the
+ * page is refused, the host name as much as a written one. */
+static int sg_conf_check_gateway(sg_conf *conf, sg_buf *err)
+{
+	sg_value *v = &conf->values[SG_O_store_gateway];
+	char host[SG_GATEWAY_SIZE];
+
+	if (*v->text == '\0') {
+		sg_gateway_default(host);
+		free(v->text);
+		v->text = sg_xstrdup(host);
+	}
+	if (sg_gateway_valid(v->text))
+		return 0;
+	sg_buf_reset(err);
+	if (v->line)
+		sg_buf_printf(err, "%s:%u: [store] gateway: \"%.100s\" is not a gateway"
+			      " name (letters, digits, '.', '-', '_'; at most %d)",
+			      conf->path, v->line, v->text, SG_GATEWAY_MAX);
+	else
+		sg_buf_printf(err, "%s: [store] gateway: not set, and the host name"
+			      " \"%.100s\" is not a gateway name (letters, digits,"
+			      " '.', '-', '_'; at most %d): set one", conf->path,
+			      v->text, SG_GATEWAY_MAX);
+	return -1;
+}
+
 sg_conf *sg_conf_load(const char *path, sg_buf *err)
 {
 	sg_conf *conf = sg_xcalloc(1, sizeof(*conf));
@@ -724,7 +755,8 @@ sg_conf *sg_conf_load(const char *path, sg_buf *err)
 	    sg_conf_check_groups(conf, err) < 0 ||
 	    sg_conf_check_base_url(conf, err) < 0 ||
 	    sg_conf_check_timezone(conf, err) < 0 ||
-	    sg_conf_check_store(conf, err) < 0) {
+	    sg_conf_check_store(conf, err) < 0 ||
+	    sg_conf_check_gateway(conf, err) < 0) {
 		sg_conf_free(conf);
 		return NULL;
 	}

@@ -122,7 +122,8 @@ web_app *web_app_new(const sg_conf *conf, sg_buf *err)
 	if (app->keys != NULL) {
 		web_keys_changed(app, &app->keys_mtime);
 		st_config sc = { sg_conf_str(conf, "store", "backend"), store,
-				 sg_conf_str(conf, "store", "dsn") };
+				 sg_conf_str(conf, "store", "dsn"),
+				 SG_CONF_STR(conf, store_gateway) };
 
 		app->st = st_open_config(&sc, err);
 		if (app->st != NULL && !st_backend_complete(app->st)) {

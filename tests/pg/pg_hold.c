@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/st.h"
@@ -133,7 +134,7 @@ static void note_hold(const st_hold *h)
 	     " rcpts=%s cats=%s apps=%s findings=%s names=%s created=%s/%lld"
 	     " expires=%s/%lld by=%s comment=%s newq=%s reminded=%d delay=%d"
 	     " release=%lld required=%u approved=%u approvals=%s nrcpts=%zu"
-	     " ext1=%d ncats=%zu napps=%zu",
+	     " ext1=%d ncats=%zu napps=%zu gateway=%s orphaned=%d",
 	     h->id, h->queue_id, h->sender, h->subject, h->size,
 	     st_status_name(h->status), h->applied, h->recipients_json,
 	     h->categories_json, h->approvers_json, h->findings_json,
@@ -145,7 +146,7 @@ static void note_hold(const st_hold *h)
 	     h->delay, (long long)h->release_t, h->required, h->napproved,
 	     h->approvals_json ? h->approvals_json : "(null)", h->nrcpts,
 	     h->nrcpts > 1 ? h->rcpts[1].external : -1, h->ncategories,
-	     h->napprovers);
+	     h->napprovers, h->gateway ? h->gateway : "(null)", h->orphaned_at != NULL);
 }
 
 /* st_hold_get, noted; the hold, or NULL. */
@@ -491,6 +492,58 @@ static void sc_arrival(st_store *st, sg_buf *err)
 	st_hold_free(h);
 }
 
+/* Issue 20: the handle is gateway gw-a's. A hold made for gw-b records
+ * gw-b; gw-a's queue work (due, work, arrivals) never shows it; a hold
+ * of gw-a does. */
+static void sc_gateway(st_store *st, sg_buf *err)
+{
+	char (*due)[ST_ID_SIZE] = NULL;
+	st_arrival *a = NULL;
+	st_hold_new in;
+	size_t n = 9;
+	st_hold *h;
+
+	check(strcmp(st_gateway(st), "gw-a") == 0, "the handle's gateway", st_gateway(st));
+	hold_new(&in, 60, "QG60");
+	h = (create(st, &in, err), get(st, 60, err));
+	check(h && strcmp(h->gateway, "gw-a") == 0, "a hold records the handle's gateway",
+	      h ? h->gateway : sg_buf_cstr(err));
+	st_hold_free(h);
+	hold_new(&in, 61, "QG61");
+	in.gateway = "gw-b";
+	in.delay = true;
+	in.release_t = T0 + 10;
+	h = (create(st, &in, err), get(st, 61, err));
+	check(h && strcmp(h->gateway, "gw-b") == 0, "a hold records its own gateway",
+	      h ? h->gateway : sg_buf_cstr(err));
+	st_hold_free(h);
+	check(st_hold_due(st, T0 + 9000, 10, &due, &n, err) == ST_OK && n == 0,
+	      "another gateway's delay is not due here", sg_buf_cstr(err));
+	free(due);
+	/* The earlier scenarios left gw-a's decided holds undone: done now,
+	 * so that only gw-b's due delay could make work. */
+	for (int i = 0; i < 64; i++)
+		if (i < 40 || i > 59)
+			st_hold_set_applied(st, hid(i), NULL, "apply", "root", NULL);
+	check(!st_hold_work(st, T0 + 9000), "another gateway's work is not ours", NULL);
+	hold_new(&in, 62, "QG62");
+	in.gateway = "gw-b";
+	in.arriving = true;
+	create(st, &in, err);
+	check(st_hold_oldest_arriving(st) == 0, "another gateway's arrival is not ours",
+	      NULL);
+	check(st_hold_arrivals(st, 0, 10, &a, &n, err) == ST_OK && n == 0,
+	      "arrivals: none of ours", sg_buf_cstr(err));
+	free(a);
+	hold_new(&in, 63, "QG63");
+	in.gateway = "gw b";
+	check(create(st, &in, err) == ST_INVALID, "a gateway that is no name is refused",
+	      sg_buf_cstr(err));
+	check(st_hold_decide(st, hid(60), ST_REJECTED, "boss@example.lg.jp", "no",
+			     "web", err) == ST_OK && st_hold_work(st, T0),
+	      "our decided hold is our work", sg_buf_cstr(err));
+}
+
 static void sc_remind(st_store *st, sg_buf *err)
 {
 	st_hold *h;
@@ -573,6 +626,7 @@ static const struct {
 	{ "arrival", sc_arrival },
 	{ "remind", sc_remind },
 	{ "preview", sc_preview },
+	{ "gateway", sc_gateway },
 };
 
 /* Every scenario on st, in order; the transcript and the audit log
@@ -605,7 +659,7 @@ struct where {
 
 static st_store *open_where(const struct where *w, sg_buf *err)
 {
-	st_config c = { w->backend, w->path, w->dsn };
+	st_config c = { w->backend, w->path, w->dsn, "gw-a" };
 
 	return st_open_config(&c, err);
 }
@@ -727,6 +781,99 @@ static bool reset_pg(const char *dsn)
 	return ok;
 }
 
+/* A PostgreSQL store of schema 6 with a hold: `store migrate` (from
+ * the gateway gw-new) brings it to 7 and the hold is gw-new's; open
+ * refuses it before. Leaves the database at 7. */
+static void migrate_v6(const char *dsn)
+{
+	st_config c = { "postgresql", NULL, dsn, "gw-first" };
+	st_store *st;
+	st_hold_new in;
+	st_hold *h = NULL;
+	sg_buf err;
+	int from = 0;
+	PGconn *pc;
+	PGresult *r;
+
+	be = "postgresql";
+	sg_buf_init(&err, 4096);
+	if (!reset_pg(dsn) || (st = st_create_config(&c, &err)) == NULL) {
+		check(0, "migration: a fresh store", sg_buf_cstr(&err));
+		sg_buf_free(&err);
+		return;
+	}
+	hold_new(&in, 1, "QM1");
+	st_hold_create(st, &in, (char[ST_ID_SIZE]){ 0 }, &err);
+	st_close(st);
+	pc = PQconnectdb(dsn);
+	r = PQexec(pc, "DROP TRIGGER holds_orphaned ON holds;"
+		   " DROP TRIGGER approvals_orphaned ON approvals;"
+		   " DROP FUNCTION sendguard_orphaned(); DROP FUNCTION"
+		   " sendguard_approval_orphaned(); DROP INDEX holds_gateway;"
+		   " ALTER TABLE holds DROP COLUMN gateway, DROP COLUMN orphaned_at;"
+		   " UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+	check(PQresultStatus(r) == PGRES_COMMAND_OK, "migration: back to schema 6",
+	      PQerrorMessage(pc));
+	PQclear(r);
+	PQfinish(pc);
+	st = st_open_config(&c, &err);
+	check(st == NULL && has(&err, "run sendguardctl store migrate"),
+	      "migration: a schema 6 store is not opened", sg_buf_cstr(&err));
+	st_close(st);
+	c.gateway = "gw-new";
+	st = st_migrate_config(&c, &from, &err);
+	check(st != NULL && from == 6 && st_schema_version(st) == ST_SCHEMA_VERSION,
+	      "migration: 6 to 7", sg_buf_cstr(&err));
+	if (st != NULL && st_hold_get(st, hid(1), &h, &err) == ST_OK)
+		check(strcmp(h->gateway, "gw-new") == 0,
+		      "migration: an old hold is the migrating gateway's", h->gateway);
+	else
+		check(0, "migration: the old hold", sg_buf_cstr(&err));
+	st_hold_free(h);
+	st_close(st);
+	sg_buf_free(&err);
+}
+
+/* pg_hold mkhold BACKEND PATH-OR-DSN GATEWAY N QID STATUS: one hold
+ * hid(N) of GATEWAY with queue id QID, left pending or decided
+ * (approved, rejected), for the sendguardctl tests of tests/pg/
+ * gateway.sh. Exit 0, or 1 with the error. */
+static int mkhold(char **av)
+{
+	bool pg = strcmp(av[0], "postgresql") == 0;
+	st_config c = { av[0], pg ? NULL : av[1], pg ? av[1] : NULL, av[2] };
+	st_status s = ST_PENDING;
+	st_hold_new in;
+	st_store *st;
+	sg_buf err;
+	int rc = 0;
+
+	sg_buf_init(&err, 4096);
+	if ((st = st_open_config(&c, &err)) == NULL || st_status_parse(av[5], &s) < 0) {
+		fprintf(stderr, "pg_hold mkhold: %s\n", sg_buf_cstr(&err));
+		sg_buf_free(&err);
+		st_close(st);
+		return 1;
+	}
+	hold_new(&in, atoi(av[3]) % 64, av[4]);
+	/* A day old: older than any [release] reconcile_grace, so that
+	 * reconcile would close it were its queue file missing here. */
+	in.created = time(NULL) - 86400;
+	in.expires = 0;
+	in.actor = "test";
+	if (st_hold_create(st, &in, (char[ST_ID_SIZE]){ 0 }, &err) != ST_OK ||
+	    (s != ST_PENDING && st_hold_decide(st, in.id, s, "boss@example.lg.jp",
+					       NULL, "test", &err) != ST_OK)) {
+		fprintf(stderr, "pg_hold mkhold: %s\n", sg_buf_cstr(&err));
+		rc = 1;
+	} else {
+		printf("%s\n", in.id);
+	}
+	st_close(st);
+	sg_buf_free(&err);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/pg_hold_XXXXXX", path[256];
@@ -734,6 +881,8 @@ int main(int argc, char **argv)
 	struct where w[2];
 	st_store *st[2];
 
+	if (argc == 8 && strcmp(argv[1], "mkhold") == 0)
+		return mkhold(argv + 2);
 	if (argc != 2) {
 		fprintf(stderr, "usage: pg_hold DSN\n");
 		return 2;
@@ -747,7 +896,7 @@ int main(int argc, char **argv)
 	w[1] = (struct where){ "postgresql", NULL, argv[1] };
 	sg_buf_init(&err, 4096);
 	for (int i = 0; i < 2; i++) {
-		st_config c = { w[i].backend, w[i].path, w[i].dsn };
+		st_config c = { w[i].backend, w[i].path, w[i].dsn, "gw-a" };
 
 		be = w[i].backend;
 		sg_buf_init(&t[i], SG_BUF_UNLIMITED);
@@ -790,6 +939,7 @@ int main(int argc, char **argv)
 		sg_buf_free(&log[i]);
 	}
 	sg_buf_free(&err);
+	migrate_v6(argv[1]);
 	unlink(path);
 	{
 		char side[300];

@@ -72,7 +72,7 @@ static bool sql(const char *dsn, const char *q)
 
 static st_store *pg_open(const char *dsn, sg_buf *err)
 {
-	st_config c = { "postgresql", NULL, dsn };
+	st_config c = { "postgresql", NULL, dsn, NULL };
 
 	return st_open_config(&c, err);
 }
@@ -170,7 +170,7 @@ static int count_cb(const st_audit_rec *r, void *ctx)
 
 static int unit(const char *dsn)
 {
-	st_config c = { "postgresql", NULL, dsn };
+	st_config c = { "postgresql", NULL, dsn, NULL };
 	st_store *st;
 	sg_buf err;
 	size_t n = 0, bad = 0;
@@ -223,6 +223,11 @@ static int unit(const char *dsn)
 	 * refused until migrated, and migrate brings it to the current
 	 * version with the columns added since. */
 	sql(dsn, "ALTER TABLE holds DROP COLUMN names");
+	/* and without version 7's gateways */
+	sql(dsn, "DROP TRIGGER holds_orphaned ON holds; DROP TRIGGER"
+	    " approvals_orphaned ON approvals; DROP FUNCTION sendguard_orphaned();"
+	    " DROP FUNCTION sendguard_approval_orphaned(); DROP INDEX holds_gateway;"
+	    " ALTER TABLE holds DROP COLUMN gateway, DROP COLUMN orphaned_at");
 	sql(dsn, "UPDATE meta SET value = '5' WHERE key = 'schema_version'");
 	st = pg_open(dsn, &err);
 	check(st == NULL && strstr(sg_buf_cstr(&err), "store migrate") != NULL,
@@ -234,6 +239,8 @@ static int unit(const char *dsn)
 	st_close(st);
 	check(sql(dsn, "SELECT names FROM holds LIMIT 1"),
 	      "the migrated store has the names column", "");
+	check(sql(dsn, "SELECT gateway, orphaned_at FROM holds LIMIT 1"),
+	      "the migrated store has the gateway columns", "");
 
 	st = pg_open(dsn, &err);
 	check(st != NULL, "open", sg_buf_cstr(&err));

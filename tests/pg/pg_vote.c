@@ -177,7 +177,7 @@ static bool raweq(be *b, const char *sql, const char *want)
 
 static st_store *be_open(be *b, sg_buf *err)
 {
-	st_config c = { b->name, b->path, b->dsn };
+	st_config c = { b->name, b->path, b->dsn, NULL };
 
 	return st_open_config(&c, err);
 }
@@ -185,7 +185,7 @@ static st_store *be_open(be *b, sg_buf *err)
 /* A fresh, empty store. */
 static bool be_fresh(be *b)
 {
-	st_config c = { b->name, b->path, b->dsn };
+	st_config c = { b->name, b->path, b->dsn, NULL };
 	sg_buf err;
 
 	sg_buf_init(&err, 4096);

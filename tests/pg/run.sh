@@ -18,6 +18,8 @@
 #	  - pg_hold: holds and previews, every scenario on SQLite and on
 #	    PostgreSQL with the same outcome and audit records, and two
 #	    processes deciding one hold at once (tests/pg/pg_hold.c);
+#	  - two gateways on the store: apply and reconcile act on their own
+#	    holds only (tests/pg/gateway.sh);
 #	  - sendguardctl with [store] backend = postgresql: store init,
 #	    store migrate, audit verify, doctor's store line, and a DSN with
 #	    a password refused by the loader (exit 78);
@@ -107,6 +109,20 @@ fi
 sed -n 's/^\(not \)\{0,1\}ok [0-9]* /  hold: &/p' "$dir/hold.out"
 if tail -n 1 "$dir/hold.out" | grep -q ' 0 failed$'; then ok "pg_hold: holds and previews as on SQLite"; else
 	cat "$dir/hold.out"; nok "pg_hold"; fi
+
+# Two gateways on the PostgreSQL store: apply and reconcile act on
+# their own holds only (tests/pg/gateway.sh, also run on SQLite by
+# make check-tests).
+as_pg psql -h "$dir" -p "$port" -U sgtest -q -d sendguard \
+	-c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' >/dev/null 2>&1
+SG_TEST_ROOT=$dir SG_CTL=$ctl SG_PGHOLD=$pghold bash "$src/tests/pg/gateway.sh" \
+	postgresql "$dsn" > "$dir/gateway.out" 2>&1
+sed -n 's/^\(not \)\{0,1\}ok [0-9]* /  gateway: &/p' "$dir/gateway.out"
+if tail -n 1 "$dir/gateway.out" | grep -q ' 0 failed$'; then
+	ok "two gateways: each acts on its own holds"
+else
+	cat "$dir/gateway.out"; nok "gateway.sh"
+fi
 
 # sendguardctl on the PostgreSQL store. The configuration is readable by
 # [milter] user (sendguardctl run as root becomes it).

@@ -96,6 +96,12 @@ static char *raw_text(const char *sql)
 	return v;
 }
 
+/* Schema 7 (gateways) undone, for the tests that take a store back to
+ * an older version: triggers and index first (they name the columns). */
+#define V7_DOWN "DROP TRIGGER holds_orphaned; DROP TRIGGER approvals_orphaned;" \
+	" DROP INDEX holds_gateway; ALTER TABLE holds DROP COLUMN orphaned_at;" \
+	" ALTER TABLE holds DROP COLUMN gateway;"
+
 static void expect_open_error(const char *what)
 {
 	sg_buf err;
@@ -131,8 +137,8 @@ START_TEST(test_new_store_is_current_wal_private_and_reopens)
 	ck_assert_int_eq(raw_int("SELECT value FROM meta WHERE key = 'schema_version'"),
 			 ST_SCHEMA_VERSION);
 	/* audit_no_update, audit_no_delete; previews_decided, previews_hold_deleted;
-	 * approvals_hold_deleted */
-	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 5);
+	 * approvals_hold_deleted; holds_orphaned, approvals_orphaned */
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"), 7);
 }
 END_TEST
 
@@ -1083,7 +1089,7 @@ START_TEST(test_version_3_store_is_migrated_to_hold_kinds)
 	sg_buf_init(&err, 4096);
 	create_ok(st, "Q3", id);
 	st_close(st);
-	raw_exec("ALTER TABLE holds DROP COLUMN names;"
+	raw_exec(V7_DOWN "ALTER TABLE holds DROP COLUMN names;"
 		 "DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
 		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
 		 "ALTER TABLE holds DROP COLUMN escalated_at;"
@@ -1279,6 +1285,136 @@ START_TEST(test_names_are_kept_with_the_hold)
 }
 END_TEST
 
+/* ---- gateways (issue 20) ---- */
+
+static st_store *open_gw(const char *gateway)
+{
+	st_config c = { "sqlite", dbpath, NULL, gateway };
+	sg_buf err;
+	st_store *st;
+
+	sg_buf_init(&err, 4096);
+	st = access(dbpath, F_OK) == 0 ? st_open_config(&c, &err)
+				       : st_create_config(&c, &err);
+	ck_assert_msg(st != NULL, "open: %s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return st;
+}
+
+static char *hold_gateway(st_store *st, const char *id)
+{
+	st_hold *h = NULL;
+	char *g;
+
+	ck_assert_int_eq(st_hold_get(st, id, &h, NULL), ST_OK);
+	g = strdup(h->gateway ? h->gateway : "(null)");
+	st_hold_free(h);
+	return g;
+}
+
+START_TEST(test_hold_records_the_gateway_that_took_it)
+{
+	st_store *st = open_gw("gw-a.example");
+	char id[ST_ID_SIZE], host[SG_GATEWAY_SIZE], *g;
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	ck_assert_str_eq(st_gateway(st), "gw-a.example");
+	create_ok(st, "QG1", id);
+	ck_assert_str_eq((g = hold_gateway(st, id)), "gw-a.example");
+	free(g);
+	fill_hold(&in, rcpts, "QG2");
+	in.gateway = "gw_b-2";
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_OK);
+	ck_assert_str_eq((g = hold_gateway(st, id)), "gw_b-2");
+	free(g);
+	g = raw_text("SELECT detail FROM audit WHERE event = 'hold' ORDER BY seq DESC");
+	ck_assert_ptr_nonnull(strstr(g, "\"gateway\":\"gw_b-2\""));
+	free(g);
+	fill_hold(&in, rcpts, "QG3");
+	in.gateway = "gw b";
+	ck_assert_int_eq(st_hold_create(st, &in, id, &err), ST_INVALID);
+	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&err), "gateway"));
+	st_close(st);
+	/* No gateway given: the host name. */
+	st = open_ok();
+	sg_gateway_default(host);
+	ck_assert_str_eq(st_gateway(st), host);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* A version 6 store (before gateways) with a hold is migrated to 7:
+ * the hold is the migrating gateway's, and it can still be decided. */
+START_TEST(test_version_6_store_is_migrated_to_gateways)
+{
+	st_store *st = open_ok();
+	char id[ST_ID_SIZE], *g;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(st, "Q6", id);
+	st_close(st);
+	raw_exec(V7_DOWN "UPDATE meta SET value = '6' WHERE key = 'schema_version'");
+	st = open_gw("gw-old");
+	ck_assert_int_eq(st_schema_version(st), 7);
+	ck_assert_str_eq((g = hold_gateway(st, id)), "gw-old");
+	free(g);
+	ck_assert_int_eq(st_hold_decide(st, id, ST_APPROVED, "kacho@example.lg.jp",
+					NULL, NULL, &err), ST_OK);
+	st_close(st);
+	sg_buf_free(&err);
+}
+END_TEST
+
+/* Two gateways on one store: each sees only its own queue work
+ * (decided holds to carry out, delays that ended, arrivals). */
+START_TEST(test_queue_work_is_each_gateways_own)
+{
+	st_store *a = open_gw("gw-a"), *b = open_gw("gw-b");
+	char id[ST_ID_SIZE], (*due)[ST_ID_SIZE] = NULL;
+	st_arrival *v = NULL;
+	st_hold_new in;
+	st_rcpt rcpts[3];
+	size_t n = 0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	create_ok(b, "QB1", id);
+	ck_assert_int_eq(st_hold_decide(a, id, ST_APPROVED, "kacho@example.lg.jp",
+					NULL, NULL, &err), ST_OK);
+	ck_assert(!st_hold_work(a, time(NULL)));
+	ck_assert(st_hold_work(b, time(NULL)));
+	fill_hold(&in, rcpts, "QB2");
+	in.delay = true;
+	in.release_t = 1000;
+	ck_assert_int_eq(st_hold_create(b, &in, id, &err), ST_OK);
+	ck_assert_int_eq(st_hold_due(a, 2000, 10, &due, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 0);
+	free(due);
+	ck_assert_int_eq(st_hold_due(b, 2000, 10, &due, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 1);
+	free(due);
+	fill_hold(&in, rcpts, "QB3");
+	in.arriving = true;
+	ck_assert_int_eq(st_hold_create(b, &in, id, &err), ST_OK);
+	ck_assert_int_eq(st_hold_oldest_arriving(a), 0);
+	ck_assert(st_hold_oldest_arriving(b) != 0);
+	ck_assert_int_eq(st_hold_arrivals(a, 0, 10, &v, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 0);
+	free(v);
+	ck_assert_int_eq(st_hold_arrivals(b, 0, 10, &v, &n, &err), ST_OK);
+	ck_assert_uint_eq(n, 1);
+	free(v);
+	st_close(a);
+	st_close(b);
+	sg_buf_free(&err);
+}
+END_TEST
+
 /* ---- previews (issue 18) ---- */
 
 static const char sealed_a[] = "p1.k1.AAAAAAAAAAAAAAAA.c2VhbGVkIGJvZHk";
@@ -1432,7 +1568,7 @@ START_TEST(test_version_2_store_is_migrated_to_previews)
 	create_ok(st, "Q2", id);
 	st_close(st);
 	/* Back to version 2: without previews (3) and hold kinds (4). */
-	raw_exec("ALTER TABLE holds DROP COLUMN names;"
+	raw_exec(V7_DOWN "ALTER TABLE holds DROP COLUMN names;"
 		 "DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
 		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
 		 "ALTER TABLE holds DROP COLUMN escalated_at;"
@@ -1495,7 +1631,7 @@ START_TEST(test_version_4_store_is_migrated_to_approvals)
 	sg_buf_init(&err, 4096);
 	create_ok(st, "Q4", id);
 	st_close(st);
-	raw_exec("ALTER TABLE holds DROP COLUMN names;"
+	raw_exec(V7_DOWN "ALTER TABLE holds DROP COLUMN names;"
 		 "DROP TRIGGER approvals_hold_deleted; DROP TABLE approvals;"
 		 "DROP TABLE delegations; ALTER TABLE holds DROP COLUMN required;"
 		 "ALTER TABLE holds DROP COLUMN escalated_at;"
@@ -2395,6 +2531,9 @@ static Suite *store_suite(void)
 	tc = tcase("previews");
 	tcase_add_test(tc, test_preview_is_kept_while_waiting_and_deleted_at_the_decision);
 	tcase_add_test(tc, test_names_are_kept_with_the_hold);
+	tcase_add_test(tc, test_hold_records_the_gateway_that_took_it);
+	tcase_add_test(tc, test_version_6_store_is_migrated_to_gateways);
+	tcase_add_test(tc, test_queue_work_is_each_gateways_own);
 	tcase_add_test(tc, test_preview_goes_with_a_deleted_or_never_arrived_hold);
 	tcase_add_test(tc, test_preview_past_expiry_is_not_shown_and_is_purged);
 	tcase_add_test(tc, test_unsealed_preview_is_refused_with_its_hold);
