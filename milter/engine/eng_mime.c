@@ -441,6 +441,16 @@ static void eng_b64_scan_feed(eng_b64_scan *s, eng_b64_check *chk,
 		if (v >= 0 && s->npad == 0 && s->nls < 2) {
 			size_t j = i + 1, k, run;
 
+			/* Eight at a time: a letter's value is 0-63 and
+			 * anything else's -1, so the OR of eight is negative
+			 * exactly when one of them is no letter; that group
+			 * is then walked one by one. */
+			while (n - j >= 8 &&
+			       (sg_b64_tab[chunk[j]] | sg_b64_tab[chunk[j + 1]] |
+				sg_b64_tab[chunk[j + 2]] | sg_b64_tab[chunk[j + 3]] |
+				sg_b64_tab[chunk[j + 4]] | sg_b64_tab[chunk[j + 5]] |
+				sg_b64_tab[chunk[j + 6]] | sg_b64_tab[chunk[j + 7]]) >= 0)
+				j += 8;
 			while (j < n && sg_b64val(chunk[j]) >= 0)
 				j++;
 			run = j - i;
