@@ -264,7 +264,7 @@ static bool rel_checklist_ok(const sg_conf *conf, const char *const *ticked,
 			     size_t nticked, sg_buf *json, sg_buf *why)
 {
 	size_t n = 0;
-	char *const *items = conf ? sg_conf_list(conf, "approval", "checklist", &n) : NULL;
+	char *const *items = conf ? SG_CONF_LIST(conf, approval_checklist, &n) : NULL;
 
 	sg_buf_putc(json, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -326,7 +326,7 @@ bool rel_is_delegate(st_store *st, const st_hold *h, const char *by, time_t now)
  * administrator. */
 static char *rel_actor_of(const sg_conf *conf, const char *by, const char *admin)
 {
-	const char *delims = conf ? sg_conf_str(conf, "policy", "recipient_delimiter") : "+";
+	const char *delims = conf ? SG_CONF_STR(conf, policy_recipient_delimiter) : "+";
 	char *id;
 	sg_buf b;
 
@@ -349,7 +349,7 @@ static void rel_tell_coapprovers(st_store *st, const sg_conf *conf, const st_hol
 {
 	char *from;
 
-	if (conf == NULL || !sg_conf_bool(conf, "notify", "notify_approvers"))
+	if (conf == NULL || !SG_CONF_BOOL(conf, notify_notify_approvers))
 		return;
 	from = ntf_from_address(conf);
 	for (size_t i = 0; i < h->napprovers && i < 256; i++) {
@@ -579,14 +579,14 @@ size_t rel_delegate_requests(st_store *st, const sg_conf *conf, const char *from
 			     const char *to)
 {
 	size_t nd;
-	char *const *dom = sg_conf_list(conf, "policy", "internal_domains", &nd);
+	char *const *dom = SG_CONF_LIST(conf, policy_internal_domains, &nd);
 	char *nfrom = ntf_from_address(conf);
 	st_status pending = ST_PENDING;
 	struct rel_dreq r = { st, conf, from, to, nfrom, 0 };
 
 	/* Requests carry signed links: internal addresses only, as for
 	 * approvers (issue 14). */
-	if (sg_addr_internal(to, dom, nd) && sg_conf_bool(conf, "notify", "notify_approvers"))
+	if (sg_addr_internal(to, dom, nd) && SG_CONF_BOOL(conf, notify_notify_approvers))
 		st_hold_list(st, &pending, rel_dreq_one, &r, NULL);
 	free(nfrom);
 	return r.n;
