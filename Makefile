@@ -221,7 +221,10 @@ pg-tests: $(BT)/sendguardctl $(BT)/sendguard-milter $(BT)/sendguard-web $(BT)/pg
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web \
 		bash tests/pg/e2e.sh || rc=1; \
 	echo "== tests/pg/outage.sh"; SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
-		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/pg/outage.sh || rc=1; exit $$rc
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/pg/outage.sh || rc=1; \
+	echo "== tests/pg/twogw.sh"; SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl SG_WEB=$(CURDIR)/$(BT)/sendguard-web \
+		bash tests/pg/twogw.sh || rc=1; exit $$rc
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do \
