@@ -97,6 +97,10 @@ static mlt_rt *mlt_rt_build(const char *path, bool open_store, sg_buf *err)
 
 		if ((rt->store = st_open_config(&sc, err)) == NULL)
 			goto fail;
+		/* Every session thread waits behind the store's one
+		 * connection: a database server that hangs must cost them
+		 * 20 s (then tempfail), not Postfix's whole content timeout. */
+		st_set_patience(rt->store, 20000);
 		if (!st_backend_complete(rt->store)) {
 			sg_buf_reset(err);
 			sg_buf_printf(err, "store %s: the %s store does not keep holds"

@@ -353,6 +353,14 @@ bool st_backend_complete(const st_store *st);
  * False for SQLite, and again after a call that reached the server.
  * For callers that log an outage once rather than each failure. */
 bool st_unreachable(const st_store *st);
+/* A store on a server: a statement that gets no answer for ms (a
+ * server that hangs without closing the connection) fails with
+ * ST_ERROR and the connection is dropped and redialled on the next
+ * use; 0 (the default) waits as long as it takes. Set by the milter
+ * and the page, whose threads queue behind one connection; left at 0
+ * by sendguardctl, whose purge or migration may rightly run long.
+ * Nothing for SQLite (its busy timeout bounds its waits). */
+void st_set_patience(st_store *st, unsigned ms);
 const char *st_path(const st_store *st);
 /* The id written at creation ("s" + 26 base32 characters). */
 const char *st_id(const st_store *st);

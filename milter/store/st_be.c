@@ -76,6 +76,13 @@ static st_store *st_pg_gateway(st_store *st, const char *gateway, sg_buf *err)
 	return st;
 }
 
+void st_set_patience(st_store *st, unsigned ms)
+{
+	pthread_mutex_lock(&st->mu);
+	st->patience_ms = ms;
+	pthread_mutex_unlock(&st->mu);
+}
+
 static bool st_config_pg(const st_config *c)
 {
 	return c->backend != NULL && strcmp(c->backend, "postgresql") == 0;

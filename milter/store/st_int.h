@@ -126,6 +126,9 @@ struct st_store {
 	/* PostgreSQL: the server was not reached on the last try
 	 * (st_unreachable); read without the mutex, hence atomic. */
 	_Atomic bool unreachable;
+	/* PostgreSQL: how long a statement may go without an answer
+	 * before the connection is dropped (st_set_patience); 0: wait. */
+	unsigned patience_ms;
 };
 
 /* What the schema-7 triggers say when a write touches an orphaned

@@ -46,6 +46,9 @@
 #include "store/st_pg_int.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
+#include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,17 +97,104 @@ st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
 	return ST_ERROR;
 }
 
+/* Milliseconds until t (CLOCK_MONOTONIC), 0 when past. */
+static int st_pg_ms_left(const struct timespec *t)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
+	     (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Sends sql (simple: PQsendQuery, several statements allowed) and
+ * waits at most st->patience_ms for its results; the last result, or
+ * the first error (as PQexec gives). Without patience: PQexec and
+ * PQexecParams, which wait for ever. A server that takes the query and
+ * then answers nothing (a stopped process, a stalled disk) would hold
+ * the handle's mutex, and every session thread queued on it, for as
+ * long as it hangs: past the patience the connection is dropped
+ * (*timed_out), so that the callers fail and the next use redials. */
+static PGresult *st_pg_run(st_store *st, const char *sql, int n,
+			   const char *const *params, bool simple, bool *timed_out)
+{
+	PGconn *c = st_pg_conn(st);
+	PGresult *r, *last = NULL;
+	struct timespec end;
+	int sent;
+
+	*timed_out = false;
+	if (st->patience_ms == 0 || c == NULL)
+		return simple ? PQexec(c, sql) :
+		       PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	sent = simple ? PQsendQuery(c, sql) :
+	       PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0);
+	if (!sent)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += st->patience_ms / 1000;
+	end.tv_nsec += (long)(st->patience_ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	/* One result per statement: bounded by the SQL we send (the
+	 * schema is the longest, well under this). */
+	for (int i = 0; i < 10000; i++) {
+		/* Bounded by the deadline. */
+		while (PQisBusy(c)) {
+			struct pollfd pf = { PQsocket(c), POLLIN, 0 };
+			int left = st_pg_ms_left(&end), k;
+
+			k = left > 0 ? poll(&pf, 1, left) : 0;
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k == 0) {
+				PQclear(last);
+				PQfinish(c);
+				((st_pg *)st->pg)->conn = NULL;
+				st->unreachable = true;
+				*timed_out = true;
+				return NULL;
+			}
+			if (k < 0 || !PQconsumeInput(c))
+				break;	/* broken: PQgetResult says so */
+		}
+		if ((r = PQgetResult(c)) == NULL)
+			break;
+		if (last != NULL && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(last);
+		last = r;
+	}
+	return last;
+}
+
+static st_rc st_pg_timeout(st_store *st, const char *what, sg_buf *err)
+{
+	st_seterr(err, "store %s: %s: no answer from the server in %u s (connection"
+		  " dropped; the next use reconnects)", st->path, what,
+		  st->patience_ms / 1000);
+	return ST_ERROR;
+}
+
 /* Runs sql with text parameters (NULL: SQL NULL). *out (when not
  * NULL) gets the result of a query, to PQclear(). */
 st_rc st_pg_exec(st_store *st, const char *sql, int n,
 		 const char *const *params, PGresult **out,
 		 const char *what, sg_buf *err)
 {
-	PGresult *r = PQexecParams(st_pg_conn(st), sql, n, NULL, params, NULL,
-				   NULL, 0);
+	bool timed_out;
+	PGresult *r = st_pg_run(st, sql, n, params, false, &timed_out);
 	ExecStatusType s = PQresultStatus(r);
 	st_rc rc = ST_OK;
 
+	if (timed_out)
+		return st_pg_timeout(st, what, err);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		rc = st_pg_err(st, r, what, err);
 	if (rc == ST_OK && out != NULL) {
@@ -120,10 +210,13 @@ st_rc st_pg_exec(st_store *st, const char *sql, int n,
 st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
 		   sg_buf *err)
 {
-	PGresult *r = PQexec(st_pg_conn(st), sql);
+	bool timed_out;
+	PGresult *r = st_pg_run(st, sql, 0, NULL, true, &timed_out);
 	ExecStatusType s = PQresultStatus(r);
 	st_rc rc = ST_OK;
 
+	if (timed_out)
+		return st_pg_timeout(st, what, err);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
 		rc = st_pg_err(st, r, what, err);
 	PQclear(r);
@@ -132,13 +225,19 @@ st_rc st_pg_simple(st_store *st, const char *sql, const char *what,
 
 /* ---------------------------------------------------------- connecting */
 
-/* The DSN as given, with connect_timeout before it (the DSN's own wins)
- * and client_encoding after it (ours wins: times and numbers come back
- * as text in our own formats). */
+/* The DSN as given, with connect_timeout and tcp_user_timeout before it
+ * (the DSN's own win) and client_encoding after it (ours wins: times
+ * and numbers come back as text in our own formats). tcp_user_timeout:
+ * a server that vanishes from the network without a reset (a failed
+ * host, a cut link) fails the statement being sent after that long,
+ * instead of holding the handle's mutex, and every thread waiting for
+ * it, for the kernel's retransmission time (about 15 minutes). */
 PGconn *st_pg_dial(const char *dsn, const char *name, sg_buf *err)
 {
-	const char *const keys[] = { "connect_timeout", "dbname", "client_encoding", NULL };
-	const char *const vals[] = { ST_PG_CONNECT_TIMEOUT, dsn, "UTF8", NULL };
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout", "dbname",
+				     "client_encoding", NULL };
+	const char *const vals[] = { ST_PG_CONNECT_TIMEOUT, ST_PG_TCP_USER_TIMEOUT, dsn,
+				     "UTF8", NULL };
 	PGconn *c = PQconnectdbParams(keys, vals, 1);
 	PGresult *r;
 

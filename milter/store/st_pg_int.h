@@ -39,6 +39,8 @@ typedef struct st_pg {
  * for ever: a host that drops packets would hold every thread that
  * waits for the store). */
 #define ST_PG_CONNECT_TIMEOUT "5"
+/* tcp_user_timeout (ms) when the DSN has none (st_pg_dial). */
+#define ST_PG_TCP_USER_TIMEOUT "15000"
 
 /* A new connection to dsn, set up as the store expects (UTF8, warnings
  * only); NULL with err = "store NAME: cannot connect: ...". */

@@ -126,6 +126,10 @@ web_app *web_app_new(const sg_conf *conf, sg_buf *err)
 				 SG_CONF_STR(conf, store_gateway) };
 
 		app->st = st_open_config(&sc, err);
+		/* As the milter (mlt_runtime.c): a hung database server
+		 * fails a request after 20 s instead of holding every one. */
+		if (app->st != NULL)
+			st_set_patience(app->st, 20000);
 		if (app->st != NULL && !st_backend_complete(app->st)) {
 			sg_buf_reset(err);
 			sg_buf_printf(err, "store %s: the %s store does not keep holds"
