@@ -123,6 +123,12 @@ void ctl_notice_to(ctl_notices *n, st_store *st, const st_hold *h, ntf_kind kind
 /* From now on ctl_notice() only records who gets which notice; the
  * milter's notifier builds it from the stored hold and sends it. */
 void ctl_notices_later(ctl_notices *n);
+/* A notice whose text the caller wrote, to `to` (internal addresses
+ * only), built into *out (strings to free): 1, 0 when `to` may not
+ * get one, -1 with err. */
+int ctl_notice_text(ctl_notices *n, const char *kind, const char *to,
+		    const char *subject, const char *text, st_notice_new *out,
+		    sg_buf *err);
 /* Sends what is due in the outbox (bounded time); how many were sent. */
 size_t ctl_notices_drain(ctl_notices *n, st_store *st);
 /* Approval requests for a hold about to be recorded (reconcile
@@ -171,6 +177,9 @@ int ctl_rebuild(ctl_applier *a, const sg_conf *conf);
 /* ctl_gateway.c (issue 20): whether h is gateway's to carry out: its
  * mail is in this gateway's queue, and it is not orphaned. */
 bool ctl_gateway_owns(const char *gateway, const st_hold *h);
+/* `sendguardctl gateway retire NAME [--force]`. */
+int ctl_gateway(const char *conf_path, int argc, char **argv);
+void ctl_gateway_help(void);
 
 /* Loads the configuration or prints the error; NULL means exit 78. */
 sg_conf *ctl_load_conf(const char *path);

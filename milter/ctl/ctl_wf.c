@@ -350,6 +350,33 @@ void ctl_notices_requests(ctl_notices *n, char *const *approvers, size_t napprov
 		rel_nlist_add_later(out, n->eng, n->ntf, NTF_APPROVAL_REQUEST, approvers[i]);
 }
 
+int ctl_notice_text(ctl_notices *n, const char *kind, const char *to,
+		    const char *subject, const char *text, st_notice_new *out,
+		    sg_buf *err)
+{
+	sg_buf head, body, msgid;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!rel_notice_allowed(n->eng, to))
+		return 0;
+	sg_buf_init(&head, 1u << 20);
+	sg_buf_init(&body, 1u << 21);
+	sg_buf_init(&msgid, 512);
+	rc = ntf_build_text_notice(n->ntf, to, subject, text, &head, &body, &msgid, err);
+	if (rc == 0) {
+		out->kind = sg_xstrdup(kind);
+		out->rcpt = sg_xstrdup(to);
+		out->message_id = sg_buf_steal(&msgid);
+		out->head = sg_buf_steal(&head);
+		out->body = sg_buf_steal(&body);
+	}
+	sg_buf_free(&head);
+	sg_buf_free(&body);
+	sg_buf_free(&msgid);
+	return rc == 0 ? 1 : -1;
+}
+
 size_t ctl_notices_drain(ctl_notices *n, st_store *st)
 {
 	return n ? rel_notifier_drain_for(n->notifier, st, CTL_DRAIN_SECONDS) : 0;

@@ -52,6 +52,8 @@ static const ctl_cmd ctl_cmds[] = {
 	  ctl_expire, ctl_expire_help },
 	{ "reconcile", "repair store vs queue disagreements (root) / 不整合の修復",
 	  ctl_reconcile, ctl_reconcile_help },
+	{ "gateway", "gateway retire NAME: orphan a decommissioned gateway's holds / ゲートウェイの廃止",
+	  ctl_gateway, ctl_gateway_help },
 	{ "store", "store init or migrate: create or upgrade the store / 保留データベースの作成・更新",
 	  ctl_store, ctl_store_help },
 	{ "report", "ledger of outbound mail for audits / 監査用の台帳",

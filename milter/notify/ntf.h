@@ -421,6 +421,12 @@ int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 int ntf_build_notice(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		     const char *to, time_t now, sg_buf *head, sg_buf *body,
 		     sg_buf *msgid, sg_buf *err);
+/* A notice whose text the caller wrote (UTF-8, LF line ends), in the
+ * outbox form of ntf_build_notice: `gateway retire` tells the
+ * administrators. 0, or -1 with err. */
+int ntf_build_text_notice(const ntf_ctx *ctx, const char *to, const char *subject,
+			  const char *text, sg_buf *head, sg_buf *body, sg_buf *msgid,
+			  sg_buf *err);
 /* A new Message-ID ("<time.random.sendguard@domain of from>"). */
 void ntf_message_id_new(const ntf_ctx *ctx, sg_buf *out);
 /* The same for a From address, without a context (the web page). */

@@ -415,6 +415,37 @@ out:
 	return rc;
 }
 
+int ntf_build_text_notice(const ntf_ctx *ctx, const char *to, const char *subject,
+			  const char *text, sg_buf *head, sg_buf *body, sg_buf *msgid,
+			  sg_buf *err)
+{
+	sg_buf subj, t, crlf;
+	int rc;
+
+	if (!ntf_header_addr_ok(to) || !ntf_header_addr_ok(ctx->from)) {
+		sg_buf_printf(err, "notice: unusable address \"%s\" or \"%s\"",
+			      to ? to : "", ctx->from);
+		return -1;
+	}
+	sg_buf_init(&subj, SG_BUF_UNLIMITED);
+	sg_buf_init(&t, NTF_MESSAGE_MAX);
+	sg_buf_init(&crlf, NTF_MESSAGE_MAX);
+	sg_buf_puts(&subj, subject);
+	sg_buf_puts(&t, text);
+	ntf_crlf(&t, &crlf);
+	ntf_b64_encode(crlf.data ? crlf.data : "", crlf.len, NTF_BODY_LINE, body);
+	if (msgid->len == 0)
+		ntf_message_id(ctx->from, msgid);
+	ntf_headers(ctx, to, &subj, msgid, head);
+	rc = t.toobig || head->toobig || body->toobig || body->len == 0 ? -1 : 0;
+	if (rc < 0)
+		sg_buf_printf(err, "notice: larger than %d bytes, or empty", NTF_MESSAGE_MAX);
+	sg_buf_free(&subj);
+	sg_buf_free(&t);
+	sg_buf_free(&crlf);
+	return rc;
+}
+
 int ntf_build_message(const ntf_ctx *ctx, ntf_kind kind, const ntf_hold_view *v,
 		      const char *to, time_t now, sg_buf *out, sg_buf *err)
 {

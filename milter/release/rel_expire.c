@@ -111,7 +111,9 @@ static void rel_expire_id(st_store *st, const char *id, time_t now,
 	sg_buf_init(&err, 4096);
 	if (st_hold_get(st, id, &h, &err) != ST_OK) {
 		stats->failed++;
-	} else if (h->status == ST_PENDING) {
+	} else if (h->status == ST_PENDING && h->orphaned_at == NULL) {
+		/* An orphaned hold (gateway retired) neither expires nor
+		 * reminds: nothing about it can change any more. */
 		if (rel_due_expiry(h, now))
 			rel_expire_one(st, h, unix_user, fn, ctx, stats);
 		else if (rel_due_reminder(h, now))
@@ -160,6 +162,7 @@ static int rel_esc_collect(const st_hold *h, void *ctx)
 	 * decision in progress), not delayed, not escalated, old enough,
 	 * not already past its expiry (expired by the run before). */
 	if (h->delay || h->napproved > 0 || h->escalated_at != NULL ||
+	    h->orphaned_at != NULL ||
 	    c->now < h->created_t + c->after ||
 	    (h->expires_t > 0 && c->now >= h->expires_t))
 		return 0;

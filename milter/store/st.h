@@ -561,6 +561,25 @@ st_rc st_delegate_list(st_store *st, const char *principal, time_t now,
 bool st_delegate_active(st_store *st, const char *principal,
 			const char *delegate, time_t now);
 
+/* Retiring a gateway (issue 20, `sendguardctl gateway retire`): its
+ * host and the mail in its queue are gone. In one transaction every
+ * undecided hold (pending, arriving) of the gateway is orphaned
+ * (orphaned_at; nothing can decide, vote on, release or apply it any
+ * more: the store refuses with ST_CONFLICT), their previews are
+ * deleted, one audit record "gateway-retire" (actor; detail
+ * {"gateway","holds"}) is appended and the notices given (to the
+ * administrators: without a hold, head and body built) are recorded
+ * in the outbox. *count: how many holds were orphaned. ST_INVALID for
+ * a gateway that is no name or an empty actor. Retiring again orphans
+ * nothing more but is recorded again. */
+typedef struct st_retire {
+	const char *gateway, *actor, *unix_user;	/* unix_user NULL: effective */
+	const st_notice_new *notices;
+	size_t nnotices;
+} st_retire;
+st_rc st_gateway_retire(st_store *st, const st_retire *r, size_t *count,
+			sg_buf *err);
+
 /* Audit log. event is required; the others may be NULL; detail_json
  * must be valid JSON (NULL: {}) and must not carry unmasked evidence.
  * unix_user NULL: the effective user. */

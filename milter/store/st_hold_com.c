@@ -152,6 +152,32 @@ void st_create_done(struct st_create *c)
 	c->sender = NULL;
 }
 
+/* ---- gateway retire (issue 20) ---- */
+
+st_rc st_retire_args(st_store *st, const st_retire *r, sg_buf *err)
+{
+	if (!sg_gateway_valid(r->gateway)) {
+		st_seterr(err, "store %s: \"%.100s\" is not a gateway name", st->path,
+			  r->gateway ? r->gateway : "");
+		return ST_INVALID;
+	}
+	if (r->actor == NULL || *r->actor == '\0') {
+		st_seterr(err, "store %s: retire without an actor", st->path);
+		return ST_INVALID;
+	}
+	for (size_t i = 0; i < r->nnotices; i++)
+		if (!st_notice_ok(&r->notices[i], NULL))
+			return st_notice_bad(st, err);
+	return ST_OK;
+}
+
+void st_retire_detail(sg_buf *d, const char *gateway, size_t holds)
+{
+	sg_buf_puts(d, "{\"gateway\":");
+	sg_json_str(d, gateway);
+	sg_buf_printf(d, ",\"holds\":%zu}", holds);
+}
+
 /* ---- state changes ---- */
 
 void st_state_free(struct st_state *s)

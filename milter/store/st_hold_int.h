@@ -79,6 +79,11 @@ void st_applied_detail(sg_buf *out, st_status s, const char *new_queue_id);
 void st_release_detail(char *buf, size_t size, st_release_why why,
 		       time_t now, long long release_t);
 
+/* gateway retire (st_gateway.c, st_pg_gateway.c): the checks, and the
+ * audit detail both backends hash alike. */
+st_rc st_retire_args(st_store *st, const st_retire *r, sg_buf *err);
+void st_retire_detail(sg_buf *d, const char *gateway, size_t holds);
+
 /* h->rcpts, categories and approvers from h's JSON columns (util's
  * reader: the same parse on both backends). */
 void st_hold_parse(st_hold *h);

@@ -66,7 +66,8 @@
 	X(st_rc, outbox_list, (st_store *st, bool all, st_notice_cb cb, void *ctx, sg_buf *err), (st, all, cb, ctx, err)) \
 	X(st_rc, outbox_lessees, (st_store *st, st_owner_cb cb, void *ctx, sg_buf *err), (st, cb, ctx, err)) \
 	X(long, outbox_unlease, (st_store *st, const char *owner, sg_buf *err), (st, owner, err)) \
-	X(time_t, outbox_next_due, (st_store *st), (st))
+	X(time_t, outbox_next_due, (st_store *st), (st)) \
+	X(st_rc, gateway_retire, (st_store *st, const st_retire *r, size_t *count, sg_buf *err), (st, r, count, err))
 
 #define ST_OP_FIELD(ret, name, params, args) ret (*name) params;
 typedef struct st_ops {

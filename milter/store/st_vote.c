@@ -91,7 +91,7 @@ static st_rc st_vote_conflict(st_store *st, const struct st_vote_tx *t,
 /* The approvals row, only while the hold is a pending approval hold
  * and neither its principal nor its actor has voted (the unique
  * indexes; OR IGNORE turns that into "no row"). 1 inserted, 0 not,
- * -1 error. */
+ * -2 an orphaned hold, -1 error. */
 static int st_vote_insert(st_store *st, const struct st_vote_tx *t,
 			  const char *now_iso, sg_buf *err)
 {
@@ -117,8 +117,8 @@ static int st_vote_insert(st_store *st, const struct st_vote_tx *t,
 	sqlite3_bind_int64(s, 9, (sqlite3_int64)t->now);
 	st_bind_text(s, 10, v->unix_user);
 	if (sqlite3_step(s) != SQLITE_DONE) {
-		st_sqlerr(st, st->db, "record approval", err);
-		ok = -1;
+		/* -2: refused by the orphaned-hold trigger (ST_CONFLICT). */
+		ok = st_sqlerr(st, st->db, "record approval", err) == ST_CONFLICT ? -2 : -1;
 	} else
 		ok = sqlite3_changes(st->db) == 1;
 	sqlite3_finalize(s);
@@ -184,7 +184,7 @@ static st_rc st_vote_step(st_store *st, void *arg, sg_buf *err)
 
 	st_time_iso(t->now, now);
 	if ((ins = st_vote_insert(st, t, now, err)) < 0)
-		return ST_ERROR;
+		return ins == -2 ? ST_CONFLICT : ST_ERROR;
 	if (ins == 0)
 		return st_vote_conflict(st, t, err);
 	rc = st_vote_decide(st, t, now, &decided, &count, &required, &qid, err);

@@ -21,7 +21,12 @@
 #	    queue": it is gw-b's) and 2 undone, exit 0; gw-a's queue is
 #	    untouched;
 #	  - gw-b's apply releases 2;
-#	  - list --json and show name each hold's gateway.
+#	  - list --json and show name each hold's gateway;
+#	  - gateway retire: bad arguments are usage errors (64), gw-a
+#	    refuses to retire itself without --force (1), gw-a retires
+#	    gw-b: hold 3 (pending) is orphaned, hold 2 (decided) is not,
+#	    list shows "orphaned", approve is refused, the administrator
+#	    ([approvers] default) is sent a notice, audit verify intact.
 #	Output: one line per assertion, "N passed, M failed" last.
 # ENVIRONMENT
 #	SG_CTL, SG_PGHOLD (tests/pg/pg_hold), SG_SRCDIR, SG_TEST_ROOT.
@@ -57,8 +62,10 @@ dsn = $dsn
 gateway = gw-$g
 [keys]
 dir = $dir/keys
+[approvers]
+default = admin@example.lg.jp
 [notify]
-sendmail = /bin/true
+sendmail = $dir/sendmail
 templates = $src/conf/templates
 [release]
 postfix_config_dir = $dir/pf$g
@@ -71,6 +78,8 @@ postkick = $src/tests/pg/fakepf.sh postkick
 dir = $src/rules
 CONF
 done
+printf '#!/bin/sh\necho "$*" >> %s/sent\ncat >> %s/sent\n' "$dir" "$dir" > "$dir/sendmail"
+chmod 755 "$dir/sendmail"
 CTL() { local g=$1; shift; "$ctl" -c "$dir/$g.conf" "$@"; }
 out=$(CTL a keygen 2>&1) || { echo "$out"; nok "keygen"; }
 out=$(CTL a store init 2>&1); rc=$?
@@ -116,6 +125,35 @@ out=$(CTL a list 2>&1)
 check "list shows the gateway column" eval 'echo "$out" | head -1 | grep -q GATEWAY && echo "$out" | grep "$h3" | grep -q " gw-b "'
 out=$(CTL a show "$h3" 2>&1)
 check "show names the gateway" eval 'echo "$out" | grep -q "^ゲートウェイ / Gateway: gw-b$"'
+
+# gateway retire
+CTL a gateway retire >/dev/null 2>&1; rc=$?
+check "retire without a name: usage ($rc)" [ $rc = 64 ]
+out=$(CTL a gateway retire 'gw b' 2>&1); rc=$?
+check "retire of a name that is no gateway name: usage ($rc)" \
+	eval '[ $rc = 64 ] && echo "$out" | grep -q "not a gateway name"'
+out=$(CTL a gateway retire gw-a 2>&1); rc=$?
+check "gw-a refuses to retire itself without --force ($rc)" \
+	eval '[ $rc = 1 ] && echo "$out" | grep -q "own gateway"'
+check "the refused retire orphaned nothing ($(status a "$h1"))" \
+	[ "$(status a "$h1")" = "approved true gw-a" ]
+out=$(CTL a gateway retire gw-b 2>&1); rc=$?
+check "gw-a retires gw-b ($rc: $out)" \
+	eval '[ $rc = 0 ] && echo "$out" | grep -q "1 holds orphaned, 1 administrator told"'
+out=$(CTL a list --json)
+check "the pending hold of gw-b is orphaned" \
+	eval 'echo "$out" | tr "{" "\n" | grep "$h3" | grep -q "\"orphaned\":true"'
+check "the decided hold of gw-b is not" \
+	eval 'echo "$out" | tr "{" "\n" | grep "$h2" | grep -q "\"orphaned\":false"'
+check "list shows it orphaned" eval 'CTL a list | grep "$h3" | grep -q " orphaned "'
+check "show says 廃止されたゲートウェイ" eval 'CTL a show "$h3" | grep -q "廃止されたゲートウェイ"'
+out=$(CTL a approve "$h3" --by boss@example.lg.jp --checked all 2>&1); rc=$?
+check "an orphaned hold cannot be approved ($rc: $out)" \
+	eval '[ $rc = 1 ] && echo "$out" | grep -q orphaned'
+check "the administrator was sent a notice" \
+	eval 'grep -q "admin@example.lg.jp" "$dir/sent" 2>/dev/null'
+out=$(CTL a audit verify 2>&1); rc=$?
+check "audit verify after retire ($rc)" [ $rc = 0 ]
 
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -544,6 +544,52 @@ static void sc_gateway(st_store *st, sg_buf *err)
 	      "our decided hold is our work", sg_buf_cstr(err));
 }
 
+/* gateway retire: gw-b's undecided holds (62 arriving, and 61 pending
+ * delayed) orphaned with their previews gone, a decided one and gw-a's
+ * untouched; nothing can decide, vote on, release or apply an orphaned
+ * hold; the admin notice is in the outbox; retiring again orphans no
+ * more. */
+static void sc_retire(st_store *st, sg_buf *err)
+{
+	static const st_notice_new nt = { "gateway-retired", "admin@example.lg.jp",
+		"<retire.1@example.lg.jp>", "Subject: retired\n", "Ym9keQ==\n" };
+	st_vote v = { true, "boss@example.lg.jp", "boss@example.lg.jp",
+		      "boss@example.lg.jp", NULL, NULL, "web", NULL };
+	st_vote_out out;
+	size_t n = 99;
+	st_hold *h;
+	st_rc rc;
+
+	rc = st_gateway_retire(st, &(st_retire){ "gw b", "root", "root", NULL, 0 },
+			       &n, err);
+	check(rc == ST_INVALID, "retire: a name that is no gateway", sg_buf_cstr(err));
+	rc = st_gateway_retire(st, &(st_retire){ "gw-b", "root", "root", &nt, 1 },
+			       &n, err);
+	note("retire gw-b: %s %zu", st_rc_name(rc), n);
+	check(rc == ST_OK && n == 2, "retire orphans gw-b's two undecided holds",
+	      sg_buf_cstr(err));
+	h = get(st, 62, err);
+	check(h && h->orphaned_at != NULL && strcmp(st_hold_state_name(h), "orphaned") == 0,
+	      "the arriving hold is orphaned", sg_buf_cstr(err));
+	st_hold_free(h);
+	h = get(st, 60, err);
+	check(h && h->orphaned_at == NULL, "gw-a's hold is not", sg_buf_cstr(err));
+	st_hold_free(h);
+	rc = st_hold_decide(st, hid(61), ST_WITHDRAWN, "taro@example.lg.jp", NULL, "web", err);
+	check(rc == ST_CONFLICT && has(err, "orphaned"), "an orphaned hold cannot be decided",
+	      sg_buf_cstr(err));
+	rc = st_hold_release(st, hid(61), ST_RELEASE_SENDER, "taro@example.lg.jp", "web",
+			     T0 + 1, err);
+	check(rc == ST_CONFLICT, "nor released", sg_buf_cstr(err));
+	rc = st_hold_confirm(st, hid(62), NULL, NULL, err);
+	check(rc == ST_CONFLICT && has(err, "orphaned"), "nor confirmed", sg_buf_cstr(err));
+	rc = st_hold_vote(st, hid(61), &v, &out, err);
+	check(rc == ST_CONFLICT, "nor voted on", sg_buf_cstr(err));
+	rc = st_gateway_retire(st, &(st_retire){ "gw-b", "root", "root", NULL, 0 },
+			       &n, err);
+	check(rc == ST_OK && n == 0, "retiring again orphans nothing more", sg_buf_cstr(err));
+}
+
 static void sc_remind(st_store *st, sg_buf *err)
 {
 	st_hold *h;
@@ -627,6 +673,7 @@ static const struct {
 	{ "remind", sc_remind },
 	{ "preview", sc_preview },
 	{ "gateway", sc_gateway },
+	{ "retire", sc_retire },
 };
 
 /* Every scenario on st, in order; the transcript and the audit log
