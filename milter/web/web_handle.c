@@ -228,9 +228,12 @@ static int web_download_offer(const web_app *app, const st_hold *h, const web_ro
 	struct stat sb;
 	int ret;
 
-	if (!role->approver || h->status != ST_PENDING ||
+	if (!role->approver || h->status != ST_PENDING || h->orphaned_at != NULL ||
 	    !sg_conf_bool(app->conf, "web", "allow_download"))
 		return 0;
+	/* Issue 20: the mail is in its own gateway's queue only. */
+	if (h->gateway == NULL || strcmp(h->gateway, st_gateway(app->st)) != 0)
+		return 2;
 	sock = sg_conf_path(app->conf, "web", "download_socket");
 	ret = stat(sock, &sb) == 0 && S_ISSOCK(sb.st_mode) ? 1 : 2;
 	free(sock);
@@ -540,6 +543,14 @@ static void web_download(web_app *app, const web_req *req, web_resp *r, const st
 		web_error(app, r, 409, "ダウンロードできません", "Decided",
 			  "判断済みのメールの添付ファイルはダウンロードできません。",
 			  "The message has been decided: nothing to download.");
+		goto out;
+	}
+	if (h->gateway == NULL || strcmp(h->gateway, st_gateway(app->st)) != 0) {
+		web_error(app, r, 409, "ダウンロードできません", "Another gateway",
+			  "このメールは別のゲートウェイにあります。そのゲートウェイの承認ページから"
+			  "ダウンロードしてください。",
+			  "This mail is on another gateway: download it on that gateway's"
+			  " approval page.");
 		goto out;
 	}
 	if ((danger = rel_att_dangerous(h, path, &where)) != 0) {

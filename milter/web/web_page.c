@@ -283,6 +283,19 @@ static void web_facts_people(sg_buf *b, const st_hold *h, const ntf_hold_view *v
 
 static void web_facts_times(sg_buf *b, const st_hold *h, time_t now)
 {
+	/* Issue 20: the gateway whose queue keeps the mail; a retired
+	 * one's hold can no longer be decided. */
+	web_dt(b, "ゲートウェイ", "Gateway");
+	sg_buf_puts(b, "<span class=\"mono\" id=\"gateway\">");
+	web_esc(b, h->gateway ? h->gateway : "?");
+	sg_buf_puts(b, "</span>");
+	if (h->orphaned_at != NULL) {
+		sg_buf_puts(b, " <strong id=\"orphaned\">");
+		web_bi(b, "廃止されたゲートウェイ（メールはもうありません）",
+		       "orphaned: the gateway was retired and the mail is gone");
+		sg_buf_puts(b, "</strong>");
+	}
+	sg_buf_puts(b, "</dd>\n");
 	web_dt(b, "受付", "Received");
 	web_time(b, h->created_t, h->created);
 	sg_buf_puts(b, " (");
@@ -714,7 +727,11 @@ static void web_attachments(sg_buf *b, const ntf_hold_view *v, const st_hold *h,
 		sg_buf_puts(b, "<p id=\"dl-elsewhere\">");
 		web_bi(b, "添付ファイルのダウンロードは、ゲートウェイの承認ページからだけ行えます。",
 		       "Attachments can be downloaded only on the gateway's own approval page.");
-		sg_buf_puts(b, "</p>");
+		sg_buf_puts(b, " ");
+		web_bi(b, "このメールがあるゲートウェイ:", "This mail is on gateway:");
+		sg_buf_puts(b, " <span class=\"mono\">");
+		web_esc(b, h->gateway ? h->gateway : "?");
+		sg_buf_puts(b, "</span></p>");
 	}
 	web_atts(b, v->atts, v->natts, 0, v, h, c);
 	sg_buf_puts(b, "</section>\n");

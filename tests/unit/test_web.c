@@ -410,6 +410,15 @@ START_TEST(test_hold_page_shows_message_strings_as_text)
 	ck_assert_ptr_null(strstr(b, "id=\"withdraw\""));
 	ck_assert_ptr_nonnull(strstr(b, "href=\"/sg/static/sendguard.css\""));
 	ck_assert_ptr_nonnull(strstr(b, "action=\"/sg/hold/"));
+	{
+		/* Issue 20: the hold's gateway (the store's: the host name). */
+		char host[SG_GATEWAY_SIZE], want[SG_GATEWAY_SIZE + 64];
+
+		sg_gateway_default(host);
+		snprintf(want, sizeof(want), "id=\"gateway\">%s</span>", host);
+		ck_assert_ptr_nonnull(strstr(b, want));
+		ck_assert_ptr_null(strstr(b, "id=\"orphaned\""));
+	}
 	web_resp_free(&r);
 	free(t);
 }
