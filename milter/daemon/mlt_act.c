@@ -237,6 +237,10 @@ static void mlt_verdict_detail(mlt_job *j, sg_buf *out)
 	}
 	sg_buf_puts(out, "],\"attachments\":");
 	eng_attachments_json(&j->res, out);
+	/* which gateway's queue the mail went through (issue 20: the
+	 * ledger of several gateways on one store) */
+	sg_buf_puts(out, ",\"gateway\":");
+	sg_json_str(out, SG_CONF_STR(j->rt->conf, store_gateway));
 	sg_buf_putc(out, '}');
 	free(r);
 	free(sender);

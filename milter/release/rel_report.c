@@ -77,6 +77,7 @@ typedef struct rel_row {
 	char *verdict, *decision, *decided_by, *decided_at, *unix_user;
 	char *delay, *attachments, *findings, *approvers, *comment, *checklist;
 	char *assigned;
+	char *gateway;		/* whose queue kept the mail (issue 20) */
 	char **catv;
 	size_t ncat;
 	int outcome;
@@ -88,7 +89,7 @@ static void rel_row_free(rel_row *r)
 		       &r->all, &r->subject, &r->cats, &r->verdict, &r->decision,
 		       &r->decided_by, &r->decided_at, &r->unix_user, &r->delay,
 		       &r->attachments, &r->findings, &r->approvers, &r->comment,
-		       &r->checklist, &r->assigned };
+		       &r->checklist, &r->assigned, &r->gateway };
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		free(*f[i]);
@@ -118,7 +119,9 @@ static const char *const rel_keys[] = {
 	"decided_at", "unix_user", "delay_min",
 	/* issue 18: added, never renamed */
 	"recipients", "attachments", "findings", "approvers", "comments",
-	"checklist", "assigned_approvers"
+	"checklist", "assigned_approvers",
+	/* issue 20 */
+	"gateway"
 };
 #define REL_NKEYS (sizeof(rel_keys) / sizeof(rel_keys[0]))
 
@@ -132,7 +135,7 @@ static const char *const rel_heads[][2] = {
 	{ "承認者", "Approved by" }, { "依頼先", "Asked" }, { "コメント", "Comments" },
 	{ "確認項目", "Checklist" }, { "待ち時間(分)", "Waited (min)" },
 	{ "保留ID", "Hold id" }, { "キューID", "Queue id" },
-	{ "実行ユーザー", "Unix user" }
+	{ "実行ユーザー", "Unix user" }, { "ゲートウェイ", "Gateway" }
 };
 #define REL_NHEADS (sizeof(rel_heads) / sizeof(rel_heads[0]))
 
@@ -206,7 +209,7 @@ static void rel_print(rel_rep *r, rel_row *w)
 				    w->subject, w->cats, w->verdict, w->decision,
 				    w->decided_by, w->decided_at, w->unix_user, w->delay,
 				    w->all, w->attachments, w->findings, w->approvers,
-				    w->comment, w->checklist, w->assigned };
+				    w->comment, w->checklist, w->assigned, w->gateway };
 
 		for (size_t i = 0; i < REL_NKEYS; i++)
 			rel_cell(r, v[i], i + 1 == REL_NKEYS);
@@ -247,6 +250,7 @@ static void rel_print(rel_rep *r, rel_row *w)
 		v[17] = w->hold_id;
 		v[18] = w->queue_id;
 		v[19] = w->unix_user;
+		v[20] = w->gateway;
 		for (size_t i = 0; i < REL_NHEADS; i++)
 			rel_cell(r, v[i], i + 1 == REL_NHEADS);
 		sg_buf_free(&cats);
@@ -610,6 +614,7 @@ static void rel_hold_row(rel_rep *r, const st_hold *h, const char *ts, time_t t)
 	w.attachments = rel_atts(h->attachments_json, people, ja);
 	w.findings = rel_findings(h->findings_json, people, ja);
 	w.assigned = rel_join((const char *const *)h->approvers, h->napprovers, sep);
+	w.gateway = sg_xstrdup(h->gateway ? h->gateway : "");
 	rel_approvals(&w, h, people, ja);
 	w.outcome = rel_outcome(w.verdict, w.decision);
 	rel_print(r, &w);
@@ -636,9 +641,9 @@ static void rel_verdict_row(rel_rep *r, const st_audit_rec *a)
 {
 	static const char *const keys[] = { "verdict", "sender", "categories",
 					    "subject", "recipients", "attachments",
-					    "findings" };
+					    "findings", "gateway" };
 	bool people = !r->o->csv, ja = !r->o->en;
-	char *v[7] = { NULL };
+	char *v[8] = { NULL };
 	sg_buf wrapped;
 	rel_row w;
 
@@ -646,11 +651,11 @@ static void rel_verdict_row(rel_rep *r, const st_audit_rec *a)
 	sg_buf_init(&wrapped, SG_BUF_UNLIMITED);
 	sg_buf_printf(&wrapped, "[%s]", a->detail ? a->detail : "{}");
 	{
-		struct rel_vals d = { v, 7 };
+		struct rel_vals d = { v, 8 };
 
-		rel_json_each(sg_buf_cstr(&wrapped), keys, 7, 1, rel_vdetail_cb, &d);
+		rel_json_each(sg_buf_cstr(&wrapped), keys, 8, 1, rel_vdetail_cb, &d);
 	}
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < 8; i++)
 		if (v[i] == NULL)
 			v[i] = sg_xstrdup("");
 	w.t = a->ts_t;
@@ -674,6 +679,8 @@ static void rel_verdict_row(rel_rep *r, const st_audit_rec *a)
 	w.assigned = sg_xstrdup("");
 	w.comment = sg_xstrdup("");
 	w.checklist = sg_xstrdup("");
+	/* the milter's records name their gateway since issue 20 */
+	w.gateway = v[7];
 	w.outcome = rel_outcome(w.verdict, NULL);
 	free(v[2]);
 	free(v[4]);

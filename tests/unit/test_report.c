@@ -159,7 +159,7 @@ static void verdict(st_store *st, const char *qid, const char *v, const char *ca
 		      "\"client\":\"192.0.2.1\",\"findings\":%s,\"subject\":\"%s\","
 		      "\"recipients\":[{\"addr\":\"vendor@example.com\",\"external\":true},"
 		      "{\"addr\":\"tanaka@example.lg.jp\",\"external\":false}],"
-		      "\"attachments\":%s}", v, cats, findings, subject,
+		      "\"attachments\":%s,\"gateway\":\"gw-tokyo1\"}", v, cats, findings, subject,
 		      strcmp(v, "accept") == 0 ? "[]" : atts_json);
 	ck_assert_int_eq(st_audit_append(st, "verdict", NULL, qid, "milter", NULL,
 					 sg_buf_cstr(&d), &err), ST_OK);
@@ -316,7 +316,8 @@ START_TEST(test_report_for_people_and_scripts)
 			      "\"external_recipients\",\"subject\",\"categories\",\"verdict\","
 			      "\"decision\",\"decided_by\",\"decided_at\",\"unix_user\","
 			      "\"delay_min\",\"recipients\",\"attachments\",\"findings\","
-			      "\"approvers\",\"comments\",\"checklist\",\"assigned_approvers\"\r\n";
+			      "\"approvers\",\"comments\",\"checklist\",\"assigned_approvers\","
+			      "\"gateway\"\r\n";
 
 		ck_assert_msg(strncmp(out + 3, keys, strlen(keys)) == 0, "%.300s", out);
 	}
@@ -324,6 +325,15 @@ START_TEST(test_report_for_people_and_scripts)
 	ck_assert(strstr(out, "\"rejected\",\"kacho@example.lg.jp\",\"20"));
 	ck_assert(strstr(out, "+09:00\"") || strstr(out, "+00:00\""));
 	ck_assert(strstr(out, "集計") == NULL);
+	/* issue 20: each row names its gateway, the milter's verdict
+	 * records and the holds (the store's gateway) alike */
+	ck_assert_msg(strstr(out, "\"gw-tokyo1\"\r\n") != NULL, "%.600s", out);
+	{
+		char want[160];
+
+		snprintf(want, sizeof(want), "\"%s\"\r\n", st_gateway(st));
+		ck_assert_msg(st_gateway(st)[0] != '\0' && strstr(out, want) != NULL, "%s", want);
+	}
 	free(out);
 	st_close(st);
 }
