@@ -12,6 +12,8 @@
 #	  - mail with an xlsx held on each gateway: each hold records its
 #	    own gateway, sits in its own Postfix's hold queue, and both are
 #	    listed from gw-a's host;
+#	  - gw-a's page shows gw-b's hold with its gateway, offers no
+#	    download of its attachment and refuses one asked for (409);
 #	  - gw-b goes down (its milter and Postfix stopped); its hold is
 #	    approved on the one page (the link in the approver's notice
 #	    that gw-b sent) and gw-a's with sendguardctl; gw-a's apply
@@ -208,10 +210,28 @@ check "list --json on gw-a's host shows both, with their gateways" \
 		'[.[] | select((.id == $a and .gateway == "gw-a") or (.id == $b and .gateway == "gw-b"))] | length')" = 2 ]
 check "gw-b's approver notice reached gw-b's sink" wait_for 30 eval '[ -n "$(notice_link b "$HB" "$KACHO")" ]'
 
+# --- the one page: gw-b's hold on gw-a's page ------------------------------
+# Its attachments are in gw-b's queue: no download button there, and a
+# download asked for anyway is refused (README, Gateways).
+LINK=$(notice_link b "$HB" "$KACHO")
+curl -s "$LINK" >"$SG_TEST_ROOT/twogw-page.html"
+check "gw-a's page shows gw-b's hold with its gateway and no download button" eval \
+	'grep -q "gw-b" "$SG_TEST_ROOT/twogw-page.html" &&
+	 ! grep -q "value=\"download\"" "$SG_TEST_ROOT/twogw-page.html"'
+dl_post() {
+	local tok=${1#*\?t=} csrf
+	csrf=$(curl -s "$1" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+	curl -s -o "$SG_TEST_ROOT/twogw-dl.html" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
+		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
+		--data-urlencode "action=download" --data-urlencode "path=$2" "${1%%\?*}"
+}
+code=$(dl_post "$LINK" "令和7年度_特定健診_対象者名簿.xlsx")
+check "a download of gw-b's attachment asked on gw-a's page is refused (HTTP $code)" \
+	eval '[ "$code" = 409 ] && grep -q "別のゲートウェイ" "$SG_TEST_ROOT/twogw-dl.html"'
+
 # --- gw-b down; both decided; gw-a carries out its own only ------------------
 gw_use b; milter2_stop b; milter_stop; pf_stop; gw_save b
 ok "gw-b is down (its milters and Postfix stopped)"
-LINK=$(notice_link b "$HB" "$KACHO")
 code=$(page_post "$LINK" approve)
 check "gw-b's hold approved on the one page (HTTP $code)" eval '[ "$code" = 200 ] || [ "$code" = 303 ]'
 rc CTL_A approve "$HA" --checked all --by "$KACHO" --comment "確認しました"
