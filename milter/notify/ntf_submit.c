@@ -35,6 +35,7 @@
  *	command wrote.
  */
 #include "notify/ntf.h"
+#include "util/sg_clock.h"
 #include "util/sg_mem.h"
 
 #include <errno.h>
@@ -218,17 +219,6 @@ static int ntf_spawn(ntf_child *c, char **argv, int msgfd, sg_buf *err)
 
 /* -------------------------------------------------------------- I/O */
 
-static int ntf_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms > 60000 ? 60000 : (int)ms;
-}
-
 /* Writes what the pipe takes. SIGPIPE is blocked in this thread, so an
  * early exit of the child shows as EPIPE; then we stop writing and
  * let its exit status tell what happened. */
@@ -263,7 +253,7 @@ static int ntf_pump(ntf_child *c)
 {
 	while (c->in >= 0 || c->out >= 0) {
 		struct pollfd p[2] = { { c->in, POLLOUT, 0 }, { c->out, POLLIN, 0 } };
-		int ms = ntf_ms_left(&c->deadline), n;
+		int ms = sg_ms_until(&c->deadline), n;
 
 		if (ms == 0)
 			return -1;
@@ -291,7 +281,7 @@ static int ntf_reap(ntf_child *c, int *status)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return 0;	/* reaped elsewhere: nothing to kill */
-		if (ntf_ms_left(&c->deadline) == 0)
+		if (sg_ms_until(&c->deadline) == 0)
 			return -1;
 		nanosleep(&tick, NULL);
 	}

@@ -27,6 +27,7 @@
  */
 #include "pdfpool/pdp.h"
 #include "pdftext/pdt_proto.h"
+#include "util/sg_clock.h"
 #include "util/sg_mem.h"
 
 #include <errno.h>
@@ -72,18 +73,6 @@ static time_t pdp_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
-}
-
-/* Milliseconds left until `until` (CLOCK_MONOTONIC), 0 when passed. */
-static int pdp_left_ms(const struct timespec *until)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(until->tv_sec - now.tv_sec) * 1000 +
-	     (until->tv_nsec - now.tv_nsec) / 1000000;
-	return ms <= 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
 }
 
 /* ---- the pool ------------------------------------------------------------ */
@@ -316,7 +305,7 @@ static pdp_io pdp_wait(int fd, short ev, const struct timespec *until)
 {
 	for (;;) {
 		struct pollfd p = { fd, ev, 0 };
-		int ms = pdp_left_ms(until), r;
+		int ms = sg_ms_until(until), r;
 
 		if (ms == 0)
 			return IO_TIMEOUT;

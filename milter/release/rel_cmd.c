@@ -18,6 +18,7 @@
  *	rel_result.
  */
 #include "release/rel.h"
+#include "util/sg_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,15 +59,6 @@ size_t rel_split_words(char *s, char *words[REL_MAX_WORDS])
 	}
 	words[n] = NULL;
 	return n;
-}
-
-static long rel_ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
 static int rel_spawn(char *const argv[], int out_w, int err_w, pid_t *pid)
@@ -116,7 +108,7 @@ static void rel_collect(int fds[2], pid_t pid, int timeout_s, rel_result *r)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (open_fds > 0) {
-		left = (long)timeout_s * 1000 - rel_ms_since(&t0);
+		left = (long)timeout_s * 1000 - sg_ms_since(&t0);
 		if (left <= 0) {
 			r->timed_out = true;
 			kill(-pid, SIGKILL);

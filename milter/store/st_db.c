@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/sg_clock.h"
 #include "util/sg_mem.h"
 
 /* Version 1: holds, the audit chain, notice nonces. The CHECKs make
@@ -397,15 +398,6 @@ char *st_col_dup(sqlite3_stmt *s, int i)
 	return v ? sg_xstrdup((const char *)v) : NULL;
 }
 
-static long st_elapsed_ms(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)(t.tv_sec - t0->tv_sec) * 1000 +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* Short, growing sleeps with jitter so that writers that collided do
  * not collide again in lock step. */
 static void st_backoff(unsigned attempt)
@@ -605,7 +597,7 @@ st_rc st_tx(st_store *st, st_tx_fn fn, void *arg, sg_buf *err)
 	pthread_mutex_lock(&st->mu);
 	for (unsigned attempt = 0;; attempt++) {
 		rc = st_tx_once(st, fn, arg, err);
-		if (rc != ST_BUSY || st_elapsed_ms(&t0) >= ST_BUSY_TIMEOUT_MS)
+		if (rc != ST_BUSY || sg_ms_since(&t0) >= ST_BUSY_TIMEOUT_MS)
 			break;
 		st_backoff(attempt);
 	}

@@ -47,12 +47,12 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
-#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sg_clock.h"
 #include "util/sg_json.h"
 #include "util/sg_mem.h"
 
@@ -97,18 +97,6 @@ st_rc st_pg_err(st_store *st, const PGresult *r, const char *what,
 	return ST_ERROR;
 }
 
-/* Milliseconds until t (CLOCK_MONOTONIC), 0 when past. */
-static int st_pg_ms_left(const struct timespec *t)
-{
-	struct timespec now;
-	long long ms;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
-	     (t->tv_nsec - now.tv_nsec) / 1000000;
-	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
-}
-
 /* Sends sql (simple: PQsendQuery, several statements allowed) and
  * waits at most st->patience_ms for its results; the last result, or
  * the first error (as PQexec gives). Without patience: PQexec and
@@ -146,7 +134,7 @@ static PGresult *st_pg_run(st_store *st, const char *sql, int n,
 		/* Bounded by the deadline. */
 		while (PQisBusy(c)) {
 			struct pollfd pf = { PQsocket(c), POLLIN, 0 };
-			int left = st_pg_ms_left(&end), k;
+			int left = sg_ms_until(&end), k;
 
 			k = left > 0 ? poll(&pf, 1, left) : 0;
 			if (k < 0 && errno == EINTR)
