@@ -489,6 +489,35 @@ rc() { OUT=$("$@" 2>&1); RC=$?; }
 status_of() { sg_sql "SELECT status || '/' || applied FROM holds WHERE id = '$1';"; }
 sink_rcpts() { sed -n 's/^X-Rcpt-Args: <\([^>]*\)>.*/\1/p' "$1"; }
 
+# --- the approval page, as a person reaches it ------------------------------
+# (shared by test_delay.sh, tests/pg/e2e.sh and tests/pg/twogw.sh)
+
+# sg_notice_link SINK BASE_URL HID PERSON: the page link for HID in
+# PERSON's notice at the sink directory SINK (the body is base64);
+# empty when none arrived yet.
+sg_notice_link() {
+	local f
+	for f in $(grep -l '^X-Sendguard-Notice:' "$1"/* 2>/dev/null); do
+		sink_rcpts "$f" | grep -qx "$4" || continue
+		sed '1,/^\r\?$/d' "$f" | tr -cd 'A-Za-z0-9+/=' | base64 -d 2>/dev/null |
+			grep -o "$2/hold/$3?t=[A-Za-z0-9_.-]*" | head -1
+	done | head -1
+}
+# sg_page_post LINK OUT ACTION [NAME=VALUE...]: the page's form as a
+# browser sends it: the CSRF value from the page the link opens, the
+# link's token, action=ACTION, then each NAME=VALUE (url-encoded) in
+# order. The answer goes to the file OUT; prints the HTTP status.
+sg_page_post() {
+	local link=$1 out=$2 action=$3 tok=${1#*\?t=} csrf f
+	local -a fields=()
+	shift 3
+	for f in "$@"; do fields+=(--data-urlencode "$f"); done
+	csrf=$(curl -s "$link" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+	curl -s -o "$out" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
+		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
+		--data-urlencode "action=$action" "${fields[@]}" "${link%%\?*}"
+}
+
 # --- the milter ------------------------------------------------------------
 
 sg_ensure_user() {

@@ -135,25 +135,6 @@ sent_by() { sg_sql "SELECT group_concat(json_extract(detail, '$.by')) FROM audit
 # sg_sql_rw SQL: a hand edit of the store, as its owner (a hand repair
 # or a bad restore; sg_sql is read-only)
 sg_sql_rw() { runuser -u "$SG_MILTER_USER" -- sqlite3 -batch -cmd ".timeout 10000" "$SG_MDIR/db/sendguard.db" "$1"; }
-# notice_link HID PERSON: the page link for HID in PERSON's notice at the
-# sink (the body is base64), empty when none arrived yet
-notice_link() {
-	local f
-	for f in $(grep -l '^X-Sendguard-Notice:' "$SG_SINK"/* 2>/dev/null); do
-		sink_rcpts "$f" | grep -qx "$2" || continue
-		sed '1,/^\r\?$/d' "$f" | tr -cd 'A-Za-z0-9+/=' | base64 -d 2>/dev/null |
-			grep -o "$BASE_URL/hold/$1?t=[A-Za-z0-9_.-]*" | head -1
-	done | head -1
-}
-# page_post LINK ACTION: the page's form as a browser sends it (the CSRF
-# value from the page the link opens); prints the HTTP status
-page_post() {
-	local tok=${1#*\?t=} csrf
-	csrf=$(curl -s "$1" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-	curl -s -o "$SG_BASE/page-post.html" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
-		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
-		--data-urlencode "action=$2" --data-urlencode "comment=" "${1%%\?*}"
-}
 # sent_notices HID: sent_sender notices recorded for it
 sent_notices() { sg_sql "SELECT count(*) FROM outbox WHERE hold_id = '$1' AND kind = 'sent_sender';"; }
 delivered() { [ "$(sink_n "$1")" -ge 1 ]; }
@@ -247,8 +228,8 @@ check "and says it is held for approval" eval 'echo "$OUT" | grep -q "held for a
 check "it stays pending and on hold" \
 	eval '[ "$(status_of "$A_HID")" = pending/0 ] && [ "$(pf_queue_name "$QID")" = hold ]'
 A_LINK=""
-check "the sender's hold notice has a page link" wait_for 30 eval 'A_LINK=$(notice_link "$A_HID" "$SENDER"); [ -n "$A_LINK" ]'
-check "on the page, the sender's send now of a hold for approval is 403" [ "$(page_post "$A_LINK" release)" = 403 ]
+check "the sender's hold notice has a page link" wait_for 30 eval 'A_LINK=$(sg_notice_link "$SG_SINK" "$BASE_URL" "$A_HID" "$SENDER"); [ -n "$A_LINK" ]'
+check "on the page, the sender's send now of a hold for approval is 403" [ "$(sg_page_post "$A_LINK" "$SG_BASE/page-post.html" release comment=)" = 403 ]
 check "because it is held for approval (not a bad form)" wait_for 5 \
 	grep -q "refused release of hold $A_HID by its sender: held for approval" "$SG_MDIR/web.log"
 check "and it stays pending and on hold" \
@@ -256,8 +237,8 @@ check "and it stays pending and on hold" \
 
 clean page
 P_HID=$HID P_LINK=""
-check "the delay notice has the page link" wait_for 30 eval 'P_LINK=$(notice_link "$P_HID" "$SENDER"); [ -n "$P_LINK" ]'
-check "on the page, the sender's send now of a delayed mail: 303" [ "$(page_post "$P_LINK" release)" = 303 ]
+check "the delay notice has the page link" wait_for 30 eval 'P_LINK=$(sg_notice_link "$SG_SINK" "$BASE_URL" "$P_HID" "$SENDER"); [ -n "$P_LINK" ]'
+check "on the page, the sender's send now of a delayed mail: 303" [ "$(sg_page_post "$P_LINK" "$SG_BASE/page-post.html" release comment=)" = 303 ]
 check "sent at once from the page (within 5 s)" wait_for 5 delivered page
 
 # --- 5. restarts during a delay lose nothing --------------------------------

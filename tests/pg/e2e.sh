@@ -95,25 +95,6 @@ send() {
 	QID=$(swaks_qid "$SG_BASE/swaks-$1.txt")
 	HID=$(pg_sql "SELECT id FROM holds WHERE queue_id = '$QID';")
 }
-# notice_link HID PERSON: the page link in PERSON's notice for HID.
-notice_link() {
-	local f
-	for f in $(grep -l '^X-Sendguard-Notice:' "$SG_SINK"/* 2>/dev/null); do
-		sink_rcpts "$f" | grep -qx "$2" || continue
-		sed '1,/^\r\?$/d' "$f" | tr -cd 'A-Za-z0-9+/=' | base64 -d 2>/dev/null |
-			grep -o "$BASE_URL/hold/$1?t=[A-Za-z0-9_.-]*" | head -1
-	done | head -1
-}
-# page_post LINK ACTION: the page's form as a browser sends it, every
-# checklist box ticked; prints the HTTP status.
-page_post() {
-	local tok=${1#*\?t=} csrf
-	csrf=$(curl -s "$1" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-	curl -s -o "$SG_BASE/page-post.html" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
-		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
-		--data-urlencode "action=$2" --data-urlencode "comment=" \
-		$(for i in 1 2 3 4 5 6 7 8; do echo "--data-urlencode check$i=1"; done) "${1%%\?*}"
-}
 notices_sent() {
 	[ "$(pg_sql "SELECT count(*) FROM outbox WHERE hold_id = '$1' AND kind = '$2' AND state = 'sent';")" -ge 1 ]
 }
@@ -133,7 +114,7 @@ check "it sits in Postfix's hold queue" [ "$(pf_queue_name "$QP")" = hold ]
 check "the notifier confirms the hold: pending in PostgreSQL" wait_for 20 status_is "$HP" pending/0
 check "the sender's hold notice is sent" wait_for 30 notices_sent "$HP" hold_sender
 check "the approvers' requests are sent" wait_for 30 notices_sent "$HP" approval_request
-check "the request reaches the approver at the sink" wait_for 30 eval '[ -n "$(notice_link "$HP" "$KACHO")" ]'
+check "the request reaches the approver at the sink" wait_for 30 eval '[ -n "$(sg_notice_link "$SG_SINK" "$BASE_URL" "$HP" "$KACHO")" ]'
 send cli demo3_xlsx.eml
 QC=$QID HC=$HID
 check "a second held mail (hold $HC)" eval '[ -n "$HC" ] && [ "$(pf_queue_name "$QC")" = hold ]'
@@ -141,8 +122,9 @@ check "... confirmed pending" wait_for 20 status_is "$HC" pending/0
 check "list --json shows both holds pending" \
 	[ "$(CTL list --json | jq -r --arg a "$HP" --arg b "$HC" '[.[] | select((.id == $a or .id == $b) and .status == "pending")] | length')" = 2 ]
 
-LINK=$(notice_link "$HP" "$KACHO")
-code=$(page_post "$LINK" approve)
+LINK=$(sg_notice_link "$SG_SINK" "$BASE_URL" "$HP" "$KACHO")
+# The form as a browser sends it, every checklist box ticked.
+code=$(sg_page_post "$LINK" "$SG_BASE/page-post.html" approve comment= check{1..8}=1)
 check "approved on the page (HTTP $code)" eval '[ "$code" = 200 ] || [ "$code" = 303 ]'
 check "the page's decision is in PostgreSQL: approved, not applied" status_is "$HP" approved/0
 rc CTL approve "$HC" --checked all --by "$KACHO" --comment "確認しました"

@@ -172,23 +172,6 @@ send() {
 		--suppress-data >"$SG_BASE/swaks-$2.txt" 2>&1
 	QID=$(swaks_qid "$SG_BASE/swaks-$2.txt")
 }
-# notice_link G HID PERSON: the page link in PERSON's notice at G's sink.
-notice_link() {
-	local f
-	for f in $(grep -l '^X-Sendguard-Notice:' "${GW[$1.SG_SINK]}"/* 2>/dev/null); do
-		sink_rcpts "$f" | grep -qx "$3" || continue
-		sed '1,/^\r\?$/d' "$f" | tr -cd 'A-Za-z0-9+/=' | base64 -d 2>/dev/null |
-			grep -o "$BASE_URL/hold/$2?t=[A-Za-z0-9_.-]*" | head -1
-	done | head -1
-}
-page_post() {
-	local tok=${1#*\?t=} csrf
-	csrf=$(curl -s "$1" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-	curl -s -o "$SG_TEST_ROOT/twogw-post.html" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
-		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
-		--data-urlencode "action=$2" --data-urlencode "comment=" \
-		$(for i in 1 2 3 4 5 6 7 8; do echo "--data-urlencode check$i=1"; done) "${1%%\?*}"
-}
 in_hold_queue() {
 	[ "$(postqueue -c "${GW[$1.SG_PFDIR]}" -j 2>/dev/null |
 		jq -r --arg q "$2" 'select(.queue_id == $q) | .queue_name')" = hold ]
@@ -208,31 +191,24 @@ check "both confirmed pending" wait_for 30 eval 'status_is "$HA" pending/0 && st
 check "list --json on gw-a's host shows both, with their gateways" \
 	[ "$(CTL_A list --json | jq -r --arg a "$HA" --arg b "$HB" \
 		'[.[] | select((.id == $a and .gateway == "gw-a") or (.id == $b and .gateway == "gw-b"))] | length')" = 2 ]
-check "gw-b's approver notice reached gw-b's sink" wait_for 30 eval '[ -n "$(notice_link b "$HB" "$KACHO")" ]'
+check "gw-b's approver notice reached gw-b's sink" wait_for 30 eval '[ -n "$(sg_notice_link "${GW[b.SG_SINK]}" "$BASE_URL" "$HB" "$KACHO")" ]'
 
 # --- the one page: gw-b's hold on gw-a's page ------------------------------
 # Its attachments are in gw-b's queue: no download button there, and a
 # download asked for anyway is refused (README, Gateways).
-LINK=$(notice_link b "$HB" "$KACHO")
+LINK=$(sg_notice_link "${GW[b.SG_SINK]}" "$BASE_URL" "$HB" "$KACHO")
 curl -s "$LINK" >"$SG_TEST_ROOT/twogw-page.html"
 check "gw-a's page shows gw-b's hold with its gateway and no download button" eval \
 	'grep -q "gw-b" "$SG_TEST_ROOT/twogw-page.html" &&
 	 ! grep -q "value=\"download\"" "$SG_TEST_ROOT/twogw-page.html"'
-dl_post() {
-	local tok=${1#*\?t=} csrf
-	csrf=$(curl -s "$1" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-	curl -s -o "$SG_TEST_ROOT/twogw-dl.html" -w '%{http_code}' -H 'Sec-Fetch-Site: same-origin' \
-		--data-urlencode "t=$tok" --data-urlencode "csrf=$csrf" \
-		--data-urlencode "action=download" --data-urlencode "path=$2" "${1%%\?*}"
-}
-code=$(dl_post "$LINK" "令和7年度_特定健診_対象者名簿.xlsx")
+code=$(sg_page_post "$LINK" "$SG_TEST_ROOT/twogw-dl.html" download "path=令和7年度_特定健診_対象者名簿.xlsx")
 check "a download of gw-b's attachment asked on gw-a's page is refused (HTTP $code)" \
 	eval '[ "$code" = 409 ] && grep -q "別のゲートウェイ" "$SG_TEST_ROOT/twogw-dl.html"'
 
 # --- gw-b down; both decided; gw-a carries out its own only ------------------
 gw_use b; milter2_stop b; milter_stop; pf_stop; gw_save b
 ok "gw-b is down (its milters and Postfix stopped)"
-code=$(page_post "$LINK" approve)
+code=$(sg_page_post "$LINK" "$SG_TEST_ROOT/twogw-post.html" approve comment= check{1..8}=1)
 check "gw-b's hold approved on the one page (HTTP $code)" eval '[ "$code" = 200 ] || [ "$code" = 303 ]'
 rc CTL_A approve "$HA" --checked all --by "$KACHO" --comment "確認しました"
 check "gw-a's hold approved with sendguardctl (exit $RC)" [ "$RC" = 0 ]
