@@ -14,8 +14,9 @@
  *	open a new file at the same moment cannot both create it, and a
  *	failed migration leaves the file as it was.
  *
- *	To add schema version N: append a step { N, st_schema_vN } to
- *	st_steps[] and raise ST_SCHEMA_VERSION in st.h.
+ *	To add schema version N: append a step { N, st_schema_vN_sql,
+ *	NULL } to st_steps[] (a function for what SQL alone cannot do in
+ *	place of NULL) and raise ST_SCHEMA_VERSION in st.h.
  *
  *	Only st_create() makes a store (sendguardctl store init, make
  *	install): st_open() of a missing or empty file fails, so that a
@@ -101,13 +102,6 @@ static const char st_schema_v1_sql[] =
 	" expires_t INTEGER NOT NULL);"
 	"CREATE INDEX nonces_expires_t ON nonces(expires_t);";
 
-static st_rc st_schema_v1(st_store *st, sg_buf *err)
-{
-	if (sqlite3_exec(st->db, st_schema_v1_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "create schema version 1", err);
-	return ST_OK;
-}
-
 /* Version 2: the notice outbox (issue 16: notices are recorded with
  * the hold and sent after end of message), and the hold states of a
  * hold not yet confirmed by its queue file (issue 15): arriving and
@@ -167,13 +161,6 @@ static const char st_schema_v2_sql[] =
 	"CREATE UNIQUE INDEX outbox_once ON outbox(hold_id, kind, rcpt)"
 	" WHERE hold_id IS NOT NULL;";
 
-static st_rc st_schema_v2(st_store *st, sg_buf *err)
-{
-	if (sqlite3_exec(st->db, st_schema_v2_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "migrate to schema version 2", err);
-	return ST_OK;
-}
-
 /* Version 3: previews (issue 18). The body and first rows of a held
  * message, sealed (AES-256-GCM, ntf_pvseal.c) by the milter at hold
  * time, so that the page and `sendguardctl show`, which cannot read
@@ -198,13 +185,6 @@ static const char st_schema_v3_sql[] =
 	"CREATE TRIGGER previews_hold_deleted AFTER DELETE ON holds"
 	" BEGIN DELETE FROM previews WHERE hold_id = OLD.id; END;";
 
-static st_rc st_schema_v3(st_store *st, sg_buf *err)
-{
-	if (sqlite3_exec(st->db, st_schema_v3_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "migrate to schema version 3", err);
-	return ST_OK;
-}
-
 /* Version 4: delayed send (issue 19, 送信ディレイ). A hold has a kind:
  * 'approval' (every hold before this version) or 'delay' (clean
  * external mail of a group with a delay, waiting for release_t, the
@@ -216,13 +196,6 @@ static const char st_schema_v4_sql[] =
 	" CHECK (kind IN ('approval','delay'));"
 	"ALTER TABLE holds ADD COLUMN release_t INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX holds_release ON holds(kind, status, release_t);";
-
-static st_rc st_schema_v4(st_store *st, sg_buf *err)
-{
-	if (sqlite3_exec(st->db, st_schema_v4_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "migrate to schema version 4", err);
-	return ST_OK;
-}
 
 /* Version 5: several approvers, the checklist, proxies, escalation
  * (issue 18 items 2-4). Each approval or reject is a row of
@@ -270,13 +243,6 @@ static const char st_schema_v5_sql[] =
 	"CREATE INDEX delegations_delegate ON delegations(delegate, until_t);"
 	"CREATE INDEX delegations_principal ON delegations(principal, until_t);";
 
-static st_rc st_schema_v5(st_store *st, sg_buf *err)
-{
-	if (sqlite3_exec(st->db, st_schema_v5_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "migrate to schema version 5", err);
-	return ST_OK;
-}
-
 /* Version 6: the display names a held mail gives its sender and
  * recipients in From, To and Cc (issue 18 item 6: notices, the page and
  * `show` name people as 山田 太郎 <yamada@...>), a JSON array of
@@ -285,13 +251,6 @@ static st_rc st_schema_v5(st_store *st, sg_buf *err)
 static const char st_schema_v6_sql[] =
 	"ALTER TABLE holds ADD COLUMN names TEXT CHECK (names IS NULL OR"
 	" (json_valid(names) AND json_type(names) = 'array'));";
-
-static st_rc st_schema_v6(st_store *st, sg_buf *err)
-{
-	if (sqlite3_exec(st->db, st_schema_v6_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "migrate to schema version 6", err);
-	return ST_OK;
-}
 
 /* Version 7: gateways (issue 20). Each hold records the gateway whose
  * queue keeps its mail, so that several gateways sharing a store each
@@ -312,13 +271,12 @@ static const char st_schema_v7_sql[] =
 	" WHEN (SELECT orphaned_at FROM holds WHERE id = NEW.hold_id) IS NOT NULL"
 	" BEGIN SELECT RAISE(ABORT, '" ST_ORPHANED_MSG "'); END;";
 
-static st_rc st_schema_v7(st_store *st, sg_buf *err)
+/* The holds made before are the migrating gateway's. */
+static st_rc st_schema_v7_fill(st_store *st, sg_buf *err)
 {
 	sqlite3_stmt *s;
 	int step;
 
-	if (sqlite3_exec(st->db, st_schema_v7_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return st_sqlerr(st, st->db, "migrate to schema version 7", err);
 	if ((s = st_prepare(st, st->db, "UPDATE holds SET gateway = ?", err)) == NULL)
 		return ST_ERROR;
 	st_bind_text(s, 1, st->gateway);
@@ -329,18 +287,33 @@ static st_rc st_schema_v7(st_store *st, sg_buf *err)
 	return ST_OK;
 }
 
+/* Migrations of a SQLite store: { to version, SQL, then what SQL alone
+ * cannot do (or NULL) }, in order. */
 static const struct st_step {
 	int to;
-	st_rc (*fn)(st_store *st, sg_buf *err);
+	const char *sql;
+	st_rc (*fill)(st_store *st, sg_buf *err);
 } st_steps[] = {
-	{ 1, st_schema_v1 },
-	{ 2, st_schema_v2 },
-	{ 3, st_schema_v3 },
-	{ 4, st_schema_v4 },
-	{ 5, st_schema_v5 },
-	{ 6, st_schema_v6 },
-	{ 7, st_schema_v7 },
+	{ 1, st_schema_v1_sql, NULL },
+	{ 2, st_schema_v2_sql, NULL },
+	{ 3, st_schema_v3_sql, NULL },
+	{ 4, st_schema_v4_sql, NULL },
+	{ 5, st_schema_v5_sql, NULL },
+	{ 6, st_schema_v6_sql, NULL },
+	{ 7, st_schema_v7_sql, st_schema_v7_fill },
 };
+
+static st_rc st_step_run(st_store *st, const struct st_step *step, sg_buf *err)
+{
+	char what[48];
+
+	if (sqlite3_exec(st->db, step->sql, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(what, sizeof(what), "%s schema version %d",
+			 step->to == 1 ? "create" : "migrate to", step->to);
+		return st_sqlerr(st, st->db, what, err);
+	}
+	return step->fill != NULL ? step->fill(st, err) : ST_OK;
+}
 
 void st_seterr(sg_buf *err, const char *fmt, ...)
 {
@@ -717,7 +690,7 @@ static st_rc st_migrate_tx(st_store *st, void *arg, sg_buf *err)
 	for (size_t i = 0; i < sizeof(st_steps) / sizeof(st_steps[0]); i++) {
 		if (st_steps[i].to <= v)
 			continue;
-		if ((rc = st_steps[i].fn(st, err)) != ST_OK ||
+		if ((rc = st_step_run(st, &st_steps[i], err)) != ST_OK ||
 		    (rc = st_write_version(st, st_steps[i].to, err)) != ST_OK)
 			return rc;
 		v = st_steps[i].to;
