@@ -20,7 +20,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DSG_VERSION=\"$(VERSION)\" -Imilter $(WAR
 LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2
 SVC_CFLAGS := $(shell pkg-config --cflags $(SVC_PKGS) 2>/dev/null)
 SVC_LIBS := $(shell pkg-config --libs $(SVC_PKGS) 2>/dev/null)
-MILTER_LIBS := -lmilter -lpthread
+MILTER_LIBS := -lpthread
 # The PDF text worker (milter/pdftext/, sendguard-pdftext) is the only
 # program that links poppler: see pdfpool/pdp.h for why it is a
 # process of its own.

@@ -2,9 +2,10 @@
  * NAME
  *	mlt - the milter daemon's internal interface
  * DESCRIPTION
- *	The daemon adapts libmilter to the engine: it collects the envelope
- *	and the message, calls eng_scan() at end of message, and carries
- *	out the verdict (accept, reject, Bcc rewrite, hold) through libmilter,
+ *	The daemon adapts the milter protocol (mp.h) to the engine: it
+ *	collects the envelope and the message, calls eng_scan() at end of
+ *	message, and carries out the verdict (accept, reject, Bcc rewrite,
+ *	hold) through the protocol,
  *	the store and notices. It never parses MIME itself.
  *
  *	mlt_rt: the configuration, engine, store and keys in force. Each
@@ -16,8 +17,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <libmilter/mfapi.h>
 
+#include "daemon/mp.h"
 #include "engine/eng.h"
 #include "notify/ntf.h"
 #include "release/rel_outbox.h"
@@ -137,8 +138,8 @@ void mlt_msg_release(mlt_msg *m, void *cookie);
 #define MLT_MAX_ADDR_HEADERS 100
 
 /* mlt_act.c: carry out the verdict at end of message */
-sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client_addr);
-sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why);
+mp_status mlt_act(mp_ctx *ctx, mlt_rt *rt, mlt_msg *m, const char *client_addr);
+mp_status mlt_failure(mp_ctx *ctx, mlt_rt *rt, const char *why);
 /* The accept records' group commit (mlt_auditq.h): started once with
  * [milter] audit_queue and audit_flush_ms (read at start only), drained
  * before a reload swaps the runtime and unproven after it (the next
@@ -169,7 +170,7 @@ void mlt_notifier_stop(void);
 /* The canonical sender: envelope sender, lower-cased ("" for <>). */
 char *mlt_sender(const mlt_msg *m);
 
-/* Main callbacks table (mlt_cb.c). */
-extern struct smfiDesc mlt_desc;
+/* The callbacks; mlt_main.c adds the timeout and the packet limit. */
+extern const mp_desc mlt_proto_desc;
 
 #endif

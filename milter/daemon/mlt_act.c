@@ -38,7 +38,7 @@
 #include <unistd.h>
 
 typedef struct mlt_job {
-	SMFICTX *ctx;
+	mp_ctx *ctx;
 	mlt_rt *rt;
 	mlt_msg *m;
 	const char *client;
@@ -48,7 +48,7 @@ typedef struct mlt_job {
 	bool outage;		/* a store error counted in the outage (logged once) */
 } mlt_job;
 
-sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
+mp_status mlt_failure(mp_ctx *ctx, mlt_rt *rt, const char *why)
 {
 	mlt_fail_action act = rt ? rt->set.failure_action : MLT_FAIL_TEMPFAIL;
 
@@ -57,15 +57,15 @@ sfsistat mlt_failure(SMFICTX *ctx, mlt_rt *rt, const char *why)
 		mlt_log(LOG_ERR, "internal failure (%s): answering %s", why,
 			rt ? rt->set.failure_action_name : "tempfail");
 	if (act == MLT_FAIL_ACCEPT)
-		return SMFIS_ACCEPT;
+		return MP_ACCEPT;
 	if (act == MLT_FAIL_REJECT) {
-		smfi_setreply(ctx, "550", "5.7.1",
+		mp_setreply(ctx, "550", "5.7.1",
 			      "sendguard could not check this message");
-		return SMFIS_REJECT;
+		return MP_REJECT;
 	}
-	smfi_setreply(ctx, "451", "4.7.1",
+	mp_setreply(ctx, "451", "4.7.1",
 		      "sendguard could not check this message now, try again later");
-	return SMFIS_TEMPFAIL;
+	return MP_TEMPFAIL;
 }
 
 char *mlt_sender(const mlt_msg *m)
@@ -412,9 +412,9 @@ static int mlt_audit_verdict(mlt_job *j)
 static void mlt_strip_own_headers(mlt_job *j)
 {
 	for (int i = j->m->own_hold_hdrs; i >= 1; i--)
-		smfi_chgheader(j->ctx, "X-Sendguard-Hold", i, NULL);
+		mp_chgheader(j->ctx, "X-Sendguard-Hold", i, NULL);
 	for (int i = j->m->own_verdict_hdrs; i >= 1; i--)
-		smfi_chgheader(j->ctx, "X-Sendguard", i, NULL);
+		mp_chgheader(j->ctx, "X-Sendguard", i, NULL);
 }
 
 static void mlt_rewrite_list(mlt_job *j, const char *name, char **vals,
@@ -427,8 +427,8 @@ static void mlt_rewrite_list(mlt_job *j, const char *name, char **vals,
 		sg_buf_reset(&v);
 		if (eng_bcc_rewrite(j->rt->eng, vals[i], is_to, &v) == 0)
 			continue;
-		smfi_chgheader(j->ctx, (char *)name, (int)i + 1,
-			       v.len ? (char *)sg_buf_cstr(&v) : NULL);
+		mp_chgheader(j->ctx, name, (int)i + 1,
+			       v.len ? sg_buf_cstr(&v) : NULL);
 	}
 	sg_buf_free(&v);
 }
@@ -452,7 +452,7 @@ static void mlt_add_verdict_header(mlt_job *j)
 	sg_buf_printf(&v, "%s%s%s%s", eng_action_name(j->res.verdict),
 		      j->res.monitor ? " (monitor)" : "", j->cats.len ? "; " : "",
 		      sg_buf_cstr(&j->cats));
-	smfi_addheader(j->ctx, "X-Sendguard", (char *)sg_buf_cstr(&v));
+	mp_addheader(j->ctx, "X-Sendguard", sg_buf_cstr(&v));
 	sg_buf_free(&v);
 }
 
@@ -461,8 +461,8 @@ static void mlt_add_verdict_header(mlt_job *j)
  * possibly outside: it names categories and rule ids only (rule ids are
  * ASCII of at most ENG_RULE_ID_MAX bytes, checked at load), never the
  * subject, a file name or evidence. Each category/rule pair once; past
- * MLT_REPLY_MAX the list ends in "..." (libmilter refuses a reply over
- * 980 bytes, RFC 5321 lines end at 512).
+ * MLT_REPLY_MAX the list ends in "..." (mp_setreply refuses a reply over
+ * 980 bytes, as libmilter did; RFC 5321 lines end at 512).
  */
 #define MLT_REPLY_MAX 400
 
@@ -504,7 +504,7 @@ static void mlt_reject_text(const eng_result *res, bool noticed, sg_buf *out)
 	sg_buf_free(&item);
 }
 
-static sfsistat mlt_reject(mlt_job *j)
+static mp_status mlt_reject(mlt_job *j)
 {
 	sg_buf text;
 
@@ -513,9 +513,9 @@ static sfsistat mlt_reject(mlt_job *j)
 	mlt_log(LOG_NOTICE, "queue_id=%s verdict=reject categories=%s rcpts=%zu%s%s",
 		j->m->queue_id, sg_buf_cstr(&j->cats), j->m->nrcpts,
 		MLT_GROUP_LOG(j));
-	smfi_setreply(j->ctx, "550", "5.7.1", (char *)sg_buf_cstr(&text));
+	mp_setreply(j->ctx, "550", "5.7.1", sg_buf_cstr(&text));
 	sg_buf_free(&text);
-	return SMFIS_REJECT;
+	return MP_REJECT;
 }
 
 static void mlt_hold_recipients(mlt_job *j, st_rcpt *r)
@@ -650,7 +650,7 @@ static int mlt_store_hold(mlt_job *j, const char *id, char **approvers,
 	return rc == ST_OK ? 0 : -1;
 }
 
-static sfsistat mlt_hold(mlt_job *j)
+static mp_status mlt_hold(mlt_job *j)
 {
 	char id[ST_ID_SIZE], reason[128];
 	size_t napprovers = 0;
@@ -675,8 +675,8 @@ static sfsistat mlt_hold(mlt_job *j)
 	mlt_fault_pause();
 	mlt_bcc_rewrite(j);
 	snprintf(reason, sizeof(reason), "sendguard hold %s", id);
-	if (smfi_addheader(j->ctx, "X-Sendguard-Hold", id) != MI_SUCCESS ||
-	    smfi_quarantine(j->ctx, reason) != MI_SUCCESS) {
+	if (mp_addheader(j->ctx, "X-Sendguard-Hold", id) != 0 ||
+	    mp_quarantine(j->ctx, reason) != 0) {
 		mlt_strv_free(approvers, napprovers);
 		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");
 	}
@@ -688,7 +688,7 @@ static sfsistat mlt_hold(mlt_job *j)
 			"has no one but the sender); an administrator must decide", id);
 	mlt_notifier_wake();
 	mlt_strv_free(approvers, napprovers);
-	return SMFIS_CONTINUE;
+	return MP_CONTINUE;
 }
 
 /*
@@ -698,7 +698,7 @@ static sfsistat mlt_hold(mlt_job *j)
  * notice to the sender (send now / cancel). `sendguardctl apply
  * --daemon` releases it when its time comes.
  */
-static sfsistat mlt_delay(mlt_job *j)
+static mp_status mlt_delay(mlt_job *j)
 {
 	char id[ST_ID_SIZE], reason[128];
 	char *sender = mlt_sender(j->m);
@@ -726,27 +726,27 @@ static sfsistat mlt_delay(mlt_job *j)
 	 * backend unquarantines by this exact reason (-qQ"sendguard hold
 	 * ID"), and reconcile reads it; the kind lives in the store. */
 	snprintf(reason, sizeof(reason), "sendguard hold %s", id);
-	if (smfi_addheader(j->ctx, "X-Sendguard-Hold", id) != MI_SUCCESS ||
-	    smfi_quarantine(j->ctx, reason) != MI_SUCCESS)
+	if (mp_addheader(j->ctx, "X-Sendguard-Hold", id) != 0 ||
+	    mp_quarantine(j->ctx, reason) != 0)
 		return mlt_failure(j->ctx, j->rt, "quarantine refused by the MTA");
 	mlt_log(LOG_NOTICE, "queue_id=%s verdict=%s delay=%lds hold=%s categories=%s "
 		"rcpts=%zu%s%s", j->m->queue_id, eng_action_name(j->res.verdict),
 		j->res.delay, id, sg_buf_cstr(&j->cats), j->m->nrcpts, MLT_GROUP_LOG(j));
 	mlt_add_verdict_header(j);
 	mlt_notifier_wake();
-	return SMFIS_CONTINUE;
+	return MP_CONTINUE;
 }
 
-static sfsistat mlt_outbound(mlt_job *j)
+static mp_status mlt_outbound(mlt_job *j)
 {
 	int recorded = mlt_audit_verdict(j);
 
 	if (recorded == -2) {
 		/* Not failure_action: the queue frees itself within a few
 		 * flushes once the store is writable; the sender retries. */
-		smfi_setreply(j->ctx, "451", "4.7.1",
+		mp_setreply(j->ctx, "451", "4.7.1",
 			      "sendguard is busy, try again later");
-		return SMFIS_TEMPFAIL;
+		return MP_TEMPFAIL;
 	}
 	if (recorded < 0)
 		return mlt_failure(j->ctx, j->rt, mlt_store_why(j, "audit log unwritable"));
@@ -761,7 +761,7 @@ static sfsistat mlt_outbound(mlt_job *j)
 			j->m->queue_id, eng_action_name(j->res.verdict),
 			sg_buf_cstr(&j->cats), MLT_GROUP_LOG(j), delay);
 		mlt_add_verdict_header(j);
-		return SMFIS_CONTINUE;
+		return MP_CONTINUE;
 	}
 	if (j->res.delay > 0)
 		return mlt_delay(j);
@@ -780,10 +780,10 @@ static sfsistat mlt_outbound(mlt_job *j)
 		j->m->queue_id, eng_action_name(j->res.verdict), sg_buf_cstr(&j->cats),
 		j->m->nrcpts, MLT_GROUP_LOG(j));
 	mlt_add_verdict_header(j);
-	return SMFIS_CONTINUE;
+	return MP_CONTINUE;
 }
 
-sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
+mp_status mlt_act(mp_ctx *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 {
 	mlt_job j = { ctx, rt, m, client, { 0 }, { 0 }, { 0 }, false };
 	const unsigned char *data;
@@ -791,7 +791,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 	void *cookie;
 	eng_envelope env = { m->mail_from, (const char *const *)m->rcpts, m->nrcpts,
 			     m->auth_login, (const char *const *)m->rcpts_resolved };
-	sfsistat rc;
+	mp_status rc;
 	int scanned;
 
 	if (mlt_msg_map(m, &data, &len, &cookie) < 0)
@@ -801,7 +801,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 		mlt_msg_release(m, cookie);
 		mlt_log(LOG_INFO, "queue_id=%s verdict=accept notice=verified",
 			m->queue_id);
-		return SMFIS_CONTINUE;
+		return MP_CONTINUE;
 	}
 	scanned = eng_scan_group(rt->eng, m->group, &env, data, len, &j.res);
 	sg_buf_init(&j.pv, SG_BUF_UNLIMITED);
@@ -818,7 +818,7 @@ sfsistat mlt_act(SMFICTX *ctx, mlt_rt *rt, mlt_msg *m, const char *client)
 	if (!j.res.outbound) {
 		if (rt->set.log_internal)
 			mlt_log(LOG_INFO, "queue_id=%s verdict=accept internal", m->queue_id);
-		rc = SMFIS_CONTINUE;
+		rc = MP_CONTINUE;
 	} else {
 		rc = mlt_outbound(&j);
 	}

@@ -7,7 +7,7 @@
  *	A bounded FIFO of audit records and one flusher thread that hands
  *	them, oldest first, to a flush function (the milter's appends them
  *	in one store transaction: one fsync for the batch). It knows
- *	nothing of libmilter or the store, so that the unit tests drive it
+ *	nothing of the milter protocol or the store, so that the unit tests drive it
  *	with a flush function of their own.
  *
  *	- Order: records are flushed in the order they were pushed; the

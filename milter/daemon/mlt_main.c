@@ -18,9 +18,9 @@
  *	When [milter] socket_group does not exist the milter refuses to
  *	start (71) instead of making the socket world-writable.
  *
- *	Signals: SIGTERM and SIGINT stop it cleanly (libmilter finishes the
- *	current exchanges); SIGUSR1 reloads the configuration and rules
- *	without dropping connections; libmilter itself treats SIGHUP as stop.
+ *	Signals: SIGTERM, SIGINT and SIGHUP stop it cleanly (a message at
+ *	its end gets its answer; mp.h); SIGUSR1 reloads the configuration
+ *	and rules without dropping connections.
  * DIAGNOSTICS
  *	Exit 0 after a clean stop, 64 usage, 78 configuration (named file,
  *	line and key), 71 for a system error (socket, user, socket group,
@@ -39,8 +39,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -52,7 +50,7 @@
 #define MLT_EX_CONFIG 78
 
 /* Largest milter packet accepted: Postfix passes headers up to
- * header_size_limit (100 KB), past libmilter's default 64 KB. */
+ * header_size_limit (100 KB), past the protocol's 64 KB body chunks. */
 #define MLT_MAX_DATA 1048575
 
 static void mlt_usage(FILE *fp)
@@ -267,90 +265,27 @@ static int mlt_drop_privileges(const struct passwd *pw)
 	return 0;
 }
 
-/* The port of an inet:PORT@HOST or inet6:PORT@HOST socket, else 0. */
-static int mlt_inet_port(const char *sock)
-{
-	const char *p = strchr(sock, ':');
-	long port = 0;
-	int n = 0;
-
-	if (strncmp(sock, "inet:", 5) != 0 && strncmp(sock, "inet6:", 6) != 0)
-		return 0;
-	/* At most 5 digits: the loop ends with the string or the digits. */
-	for (p++; *p >= '0' && *p <= '9' && n < 6; p++, n++)
-		port = port * 10 + (*p - '0');
-	return port > 0 && port < 65536 ? (int)port : 0;
-}
-
-/*
- * TCP_NODELAY on libmilter's listening socket (issue 21): libmilter
- * writes the modification packets and then the final reply as small
- * separate writes, and on loopback Nagle's algorithm and the MTA's
- * delayed ACK cost about 40 ms twice per message. libmilter keeps the
- * socket to itself, so it is found among our descriptors as the one
- * listening on the configured port (SO_ACCEPTCONN, getsockname); Linux
- * copies the option to every accepted connection. A unix socket has
- * no Nagle and is left alone.
- */
-static void mlt_inet_nodelay(const char *sock)
-{
-	int want = mlt_inet_port(sock), fd, lim, done = 0;
-
-	if (want == 0)
-		return;
-	lim = (int)sysconf(_SC_OPEN_MAX);
-	if (lim < 0 || lim > 4096)
-		lim = 4096;
-	for (fd = 0; fd < lim; fd++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss), ol = sizeof(int);
-		int acc = 0, one = 1, port;
-
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &ol) < 0 || !acc)
-			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
-			continue;
-		if (ss.ss_family == AF_INET)
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		else if (ss.ss_family == AF_INET6)
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		else
-			continue;
-		if (port != want)
-			continue;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0)
-			done++;
-	}
-	if (done == 0)
-		mlt_log(LOG_WARNING, "TCP_NODELAY not set on %s: listening socket "
-			"not found; each message may wait about 80 ms on "
-			"delayed ACKs", sock);
-}
+/* The listening socket, before the privileges go (a unix socket is
+ * then given to the service user and socket_group). */
+static int mlt_listen_fd = -1;
 
 static int mlt_setup_milter(const sg_conf *conf)
 {
 	const char *sock = SG_CONF_STR(conf, milter_socket);
+	sg_buf err;
+	/* bind(2) creates a unix socket with this umask: 0660 from the
+	 * start, never a moment world-writable. */
+	mode_t old = umask(0117);
 
-	smfi_setmaxdatasize(MLT_MAX_DATA);
-	if (smfi_register(mlt_desc) == MI_FAILURE ||
-	    smfi_setconn((char *)sock) == MI_FAILURE ||
-	    smfi_settimeout((int)SG_CONF_NUM(conf, milter_timeout)) == MI_FAILURE) {
-		mlt_log(LOG_ERR, "cannot register the milter on %s", sock);
+	sg_buf_init(&err, 1024);
+	mlt_listen_fd = mp_open(sock, SOMAXCONN, &err);
+	umask(old);
+	if (mlt_listen_fd < 0) {
+		mlt_log(LOG_ERR, "cannot open the milter socket: %s", sg_buf_cstr(&err));
+		sg_buf_free(&err);
 		return -1;
 	}
-	{
-		/* bind(2) creates a unix socket with this umask: 0660 from the
-		 * start, never a moment world-writable. */
-		mode_t old = umask(0117);
-		int r = smfi_opensocket(1);
-
-		umask(old);
-		if (r == MI_FAILURE) {
-			mlt_log(LOG_ERR, "cannot open the milter socket %s", sock);
-			return -1;
-		}
-	}
-	mlt_inet_nodelay(sock);
+	sg_buf_free(&err);
 	return 0;
 }
 
@@ -532,11 +467,11 @@ static int mlt_run(const char *conf_path, bool foreground)
 	gid_t sock_gid = 0;
 	int rc;
 
-	/* Blocked from the start, not only once smfi_main runs: the socket
+	/* Blocked from the start, not only once mp_run runs: the socket
 	 * listens before the store is open, and a SIGTERM in that window
 	 * (a test or an init system that stops a just-started milter) used
 	 * to kill the process in the middle of creating the store. Held
-	 * pending, it reaches libmilter's signal thread and stops cleanly. */
+	 * pending, it reaches mp_run's signal thread and stops cleanly. */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, SIGUSR1);
 	{
@@ -590,8 +525,8 @@ static int mlt_run(const char *conf_path, bool foreground)
 	sg_buf_free(&err);
 	mlt_pid_file(conf, true);
 	/* Every thread started from here inherits the mask set above. SIGUSR1 goes
-	 * to the reload thread only; TERM, INT and HUP to libmilter's own
-	 * signal thread (it sigwaits them), never to a thread where the
+	 * to the reload thread only; TERM, INT and HUP to mp_run's signal
+	 * thread (it sigwaits them), never to a thread where the
 	 * default action would kill the process without a clean stop. A
 	 * peer that goes away must not kill us either (SIGPIPE). */
 	signal(SIGPIPE, SIG_IGN);
@@ -601,7 +536,13 @@ static int mlt_run(const char *conf_path, bool foreground)
 	mlt_audit_start(conf);
 	mlt_log(LOG_INFO, "sendguard-milter %s listening on %s", SG_VERSION,
 		SG_CONF_STR(conf, milter_socket));
-	rc = smfi_main() == MI_SUCCESS ? 0 : MLT_EX_OSERR;
+	{
+		mp_desc d = mlt_proto_desc;
+
+		d.timeout = (unsigned)SG_CONF_NUM(conf, milter_timeout);
+		d.max_packet = MLT_MAX_DATA;
+		rc = mp_run(mlt_listen_fd, &d) == 0 ? 0 : MLT_EX_OSERR;
+	}
 	/* Before the runtime goes: the queued accept records are written
 	 * (SIGTERM loses none); a message still finishing afterwards
 	 * writes its record itself. */

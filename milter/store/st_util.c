@@ -22,6 +22,7 @@
 #include "store/st_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -140,14 +141,25 @@ bool st_id_valid(const char *id)
 	return n == 26;
 }
 
+/* The name is looked up once per user id: the milter's audit thread
+ * asks on every flush, and getpwuid_r reads /etc/passwd each time. */
 void st_effective_user(char *buf, size_t size)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static uid_t known_uid = (uid_t)-1;
+	static char known[128];
 	struct passwd pw, *res = NULL;
 	char tmp[1024];
 	uid_t uid = geteuid();
 
-	if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
-		snprintf(buf, size, "%s", res->pw_name);
-	else
-		snprintf(buf, size, "uid %lu", (unsigned long)uid);
+	pthread_mutex_lock(&mu);
+	if (uid != known_uid || known[0] == '\0') {
+		if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res)
+			snprintf(known, sizeof(known), "%s", res->pw_name);
+		else
+			snprintf(known, sizeof(known), "uid %lu", (unsigned long)uid);
+		known_uid = uid;
+	}
+	snprintf(buf, size, "%s", known);
+	pthread_mutex_unlock(&mu);
 }

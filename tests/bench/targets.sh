@@ -24,7 +24,12 @@
 #	It prints each round's figures: msg/s on both sides, their ratio,
 #	and the milter's CPU time per message on the "with" side (utime +
 #	stime of the milter process over the round, /proc/PID/stat; less
-#	noisy than the rates on a shared machine). For the held class also
+#	noisy than the rates on a shared machine), and the whole machine's
+#	busy CPU time per message on each side, from the start of the
+#	sending until the queue has settled (/proc/stat: Postfix, the sink
+#	and the milter together, other jobs too): when both sides are
+#	bound by the two cores, the ratio cannot pass alone / with of
+#	these. For the held class also
 #	the notices the outbox sent in the round and the deliveries to the
 #	sink Postfix logged meanwhile. Then the clean class again over an
 #	inet milter socket (the script runs itself with
@@ -121,6 +126,10 @@ outbox_sent() { sg_sql "SELECT count(*) FROM outbox WHERE state = 'sent';"; }
 sink_sent() { grep -c "relay=127.0.0.1\[127.0.0.1\]:$SG_SINK_PORT,.* status=sent" "$SG_BASE/log/maillog"; }
 settled() { pf_queue_settled && [ "$(outbox_left)" = 0 ]; }
 in_hold_queue() { [ "$(pf_queue | jq -r 'select(.queue_name == "hold") | .queue_id' | grep -c .)" -ge "$1" ]; }
+# CPU seconds the whole machine has been busy so far (every core; user,
+# nice, system, irq, softirq, steal): what Postfix and the milter cost
+# together, other jobs included, on both sides alike
+machine_cpu() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { printf "%.4f", ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat; }
 # CPU seconds (user + system) a process has used so far
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.4f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 # median, lowest, highest, first and third quartile of the numbers on
@@ -141,10 +150,13 @@ stats() {
 # appends the ratio to $D/ratios-CLASS and the milter's CPU ms per
 # message to $D/cpu-CLASS
 round() {
-	local class=$1 n=$2 s=$3 r=$4 tb ts t0 held0 b w c0 c1 ob0 sk0 extra=""
+	local class=$1 n=$2 s=$3 r=$4 tb ts t0 held0 b w c0 c1 ob0 sk0 m0 ma mw extra=""
 	wait_for 600 settled || die "the queue did not settle before a $class round"
+	m0=$(machine_cpu)
 	tb=$(send "$SG_PLAIN_PORT" "$D/$class.eml" "$n" "$s")
 	wait_for 600 settled || die "the baseline $class round did not settle"
+	ma=$(calc "($(machine_cpu) - $m0) * 1000 / $n")
+	m0=$(machine_cpu)
 	c0=$(cpu_of "$SG_MILTER_PID")
 	if [ "$class" = held ]; then
 		held0=$(pf_queue | jq -r 'select(.queue_name == "hold") | .queue_id' | grep -c .)
@@ -163,18 +175,23 @@ round() {
 		ts=$(send "$SG_GW_PORT" "$D/$class.eml" "$n" "$s")
 	fi
 	c1=$(cpu_of "$SG_MILTER_PID")
+	# untimed: delivered (held: notices out) before the machine's CPU
+	# of this side is read, as on the baseline side
+	wait_for 600 settled || die "the $class round did not settle"
+	mw=$(calc "($(machine_cpu) - $m0) * 1000 / $n")
+	echo "$ma $mw" >>"$D/mcpu-$class"
 	b=$(calc "$n / $tb"); w=$(calc "$n / $ts")
 	calc "$w / $b" >>"$D/ratios-$class"; echo >>"$D/ratios-$class"
 	calc "($c1 - $c0) * 1000 / $n" >>"$D/cpu-$class"; echo >>"$D/cpu-$class"
-	printf '  %-5s round %d: Postfix alone %7.1f msg/s, with sendguard %7.1f msg/s, ratio %.2f; milter CPU %.1f ms/msg%s\n' \
-		"$class" "$r" "$b" "$w" "$(calc "$w / $b")" "$(calc "($c1 - $c0) * 1000 / $n")" "$extra"
+	printf '  %-5s round %d: Postfix alone %7.1f msg/s, with sendguard %7.1f msg/s, ratio %.2f; milter CPU %.1f ms/msg; machine CPU %.1f -> %.1f ms/msg%s\n' \
+		"$class" "$r" "$b" "$w" "$(calc "$w / $b")" "$(calc "($c1 - $c0) * 1000 / $n")" "$ma" "$mw" "$extra"
 }
 
 echo "sendguard targets: $ROUNDS interleaved rounds a class, milter $SG_MILTER on $SG_MILTER_LM"
 echo "machine: $(nproc) cores, $(LC_ALL=C uptime | sed 's/.*load/load/')"
 for class in clean held big; do
 	want "$class" || continue
-	: >"$D/ratios-$class"; : >"$D/cpu-$class"
+	: >"$D/ratios-$class"; : >"$D/cpu-$class"; : >"$D/mcpu-$class"
 	for r in $(seq 1 "$ROUNDS"); do
 		case $class in
 		clean) round clean 300 10 "$r";;
@@ -196,7 +213,9 @@ for class in clean held big; do
 	esac
 	read -r med lo hi q1 q3 <<<"$(grep . "$D/ratios-$class" | stats)"
 	read -r cpu _ <<<"$(grep . "$D/cpu-$class" | stats)"
-	echo "$class $SG_MILTER_SOCKET $tgt $med $lo $hi $q1 $q3 $ROUNDS $cpu" >>"$SUMMARY"
+	read -r mca _ <<<"$(awk '{ print $1 }' "$D/mcpu-$class" | stats)"
+	read -r mcw _ <<<"$(awk '{ print $2 }' "$D/mcpu-$class" | stats)"
+	echo "$class $SG_MILTER_SOCKET $tgt $med $lo $hi $q1 $q3 $ROUNDS $cpu $mca $mcw" >>"$SUMMARY"
 done
 
 if want rss; then
@@ -239,25 +258,25 @@ fi
 
 echo
 echo "issue 21 targets (ratio: msg/s with sendguard / Postfix alone, same round):"
-printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-4s |\n' \
-	class target median lowest-high IQR rounds "milter CPU/msg" met
-printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-	---------------------------- ------ ------ ----------- ----------- ------ --------------- ----
-while read -r class sock tgt med lo hi q1 q3 n cpu; do
+printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
+	class target median lowest-high IQR rounds "milter CPU/msg" "machine CPU/msg (a->w)" met
+printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+	---------------------------- ------ ------ ----------- ----------- ------ --------------- ----------------------- ----
+while read -r class sock tgt med lo hi q1 q3 n cpu mca mcw; do
 	case $class in
 	clean) name="2 KB clean, $sock socket";;
 	held) name="7.5 KB held, $sock socket";;
 	big) name="10 MB accepted, $sock socket";;
 	esac
 	met=$(awk -v m="$med" -v t="$tgt" 'BEGIN { print (m != "-" && m + 0 >= t + 0) ? "yes" : "no" }')
-	printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-4s |\n' \
-		"$name" "$tgt" "$med" "$lo-$hi" "$q1-$q3" "$n" "$cpu ms" "$met"
+	printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
+		"$name" "$tgt" "$med" "$lo-$hi" "$q1-$q3" "$n" "$cpu ms" "$mca -> $mcw ms" "$met"
 done <"$SUMMARY"
 if [ -s "$D/rss-summary" ]; then
 	read -r _ ok hwm panon pfile nw wmax wsum <"$D/rss-summary"
 	met=$([ "$hwm" -lt 153600 ] && echo yes || echo no)
-	printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-4s |\n' \
-		"20 x 10 MB at once, VmHWM" "150 MB" "$((hwm / 1024)) MB" "-" "-" 1 "-" "$met"
+	printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
+		"20 x 10 MB at once, VmHWM" "150 MB" "$((hwm / 1024)) MB" "-" "-" 1 "-" "-" "$met"
 	echo "(PDF text workers, separate processes: $nw, VmHWM largest $((wmax / 1024)) MB, sum $((wsum / 1024)) MB; $ok of 20 answered 250)"
 fi
 printf 'run time: %.0f s; load at the end: %s\n' "$(calc "$(now) - $T0")" "$(LC_ALL=C uptime | sed 's/.*load average: //')"
