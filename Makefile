@@ -181,7 +181,17 @@ $(BT)/unit/test_web: tests/unit/test_web.c $(BT)/libsgweb.a $(BT)/libsgsvc.a $(B
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< $(BT)/libsgweb.a \
 		$(BT)/libsgsvc.a $(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) $$(pkg-config --cflags --libs check)
 
-# The accept records' queue is the daemon's, without libmilter.
+# The milter protocol (mp_*) over a socketpair, without the rest of
+# the daemon.
+$(BT)/unit/test_mproto: tests/unit/test_mproto.c $(BT)/obj/milter/daemon/mp_proto.o \
+		$(BT)/obj/milter/daemon/mp_server.o $(BT)/libsgsvc.a $(BT)/libsgengine.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< \
+		$(BT)/obj/milter/daemon/mp_proto.o $(BT)/obj/milter/daemon/mp_server.o \
+		$(BT)/libsgsvc.a $(BT)/libsgengine.a $(LDFLAGS) $(ALL_LIBS) -lpthread \
+		$$(pkg-config --cflags --libs check)
+
+# The accept records' queue is the daemon's, without the protocol.
 $(BT)/unit/test_auditq: tests/unit/test_auditq.c $(BT)/obj/milter/daemon/mlt_auditq.o $(BT)/libsgsvc.a $(BT)/libsgengine.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(SAN_CPPFLAGS) -O1 $(SAN) $(DEPFLAGS) -Itests/unit -o $@ $< \
@@ -293,7 +303,7 @@ demo-stop:
 
 # End-to-end (real Postfix on loopback, smtp-sink, swaks) and protocol
 # (miltertest) tests. They run the ASan+UBSan milter like every other
-# test of `make test`: this is where libmilter's threads, the spool
+# test of `make test`: this is where the protocol's threads, the spool
 # files and the store meet real traffic, and a memory error there would
 # otherwise go unseen; sanitizer reports fail the run. The bench
 # (tests/bench/throughput.sh) uses the optimised build instead.

@@ -494,7 +494,8 @@ static void mp_set_timeouts(int fd, unsigned seconds)
 void mp_session(int fd, const mp_desc *d)
 {
 	mp_ctx c;
-	int rc = 0;
+	bool quit = false;
+	int rc;
 
 	memset(&c, 0, sizeof(c));
 	c.fd = fd;
@@ -504,7 +505,7 @@ void mp_session(int fd, const mp_desc *d)
 	sg_buf_init(&c.out, SG_BUF_UNLIMITED);
 	if (d->timeout)
 		mp_set_timeouts(fd, d->timeout);
-	while (rc == 0) {
+	for (;;) {
 		unsigned char *data;
 		size_t n;
 		char cmd;
@@ -521,11 +522,15 @@ void mp_session(int fd, const mp_desc *d)
 			       "command 0x%02x (%zu bytes) from the MTA; connection "
 			       "closed", (unsigned char)cmd, n);
 		if (c.out.len > 0 && mp_flush(&c) < 0)
-			rc = 1;
+			break;
+		if (rc != 0) {
+			quit = rc > 0;
+			break;
+		}
 	}
-	/* A message cut off (EOF, error, stop) is aborted, then closed;
-	 * the callbacks know whether a message was under way. */
-	if (rc != 1 && d->abort)
+	/* Not a QUIT (EOF, error, timeout, a stop): a message under way
+	 * is aborted (the callback knows whether one was), then closed. */
+	if (!quit && d->abort)
 		d->abort(&c);
 	if (d->close)
 		d->close(&c);
