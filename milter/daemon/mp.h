@@ -108,8 +108,8 @@ int mp_quarantine(mp_ctx *c, const char *reason);
  * inet6:PORT[@HOST]: a unix socket's old file is removed first; TCP
  * sockets get TCP_NODELAY (each connection inherits it). -1 with err. */
 int mp_open(const char *spec, int backlog, sg_buf *err);
-/* Serves lfd until a stop; closes it. 0, or -1 when accept fails for
- * good. */
+/* Serves lfd until a stop; closes it and removes a unix socket's file
+ * (mp_open's). 0. */
 int mp_run(int lfd, const mp_desc *d);
 void mp_stop(void);
 

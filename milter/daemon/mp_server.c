@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,6 +39,7 @@ static struct {
 	pthread_cond_t room;	/* the queue was full and is not */
 	pthread_cond_t gone;	/* a worker ended */
 	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* a unix socket's */
 	const mp_desc *d;
 	int queue[MP_MAX_CONNS];	/* accepted, not yet served */
 	size_t qhead, qn;
@@ -74,6 +76,9 @@ static int mp_open_unix(const char *path, int backlog, sg_buf *err)
 			close(fd);
 		return -1;
 	}
+	/* removed again at the end of mp_run, as libmilter did: a stale
+	 * socket would look like a milter that is up */
+	snprintf(mp_srv.path, sizeof(mp_srv.path), "%s", path);
 	return fd;
 }
 
@@ -304,5 +309,7 @@ int mp_run(int lfd, const mp_desc *d)
 	mp_srv.lfd = -1;
 	pthread_mutex_unlock(&mp_srv.mu);
 	close(lfd);
+	if (mp_srv.path[0])
+		(void)unlink(mp_srv.path);
 	return 0;
 }

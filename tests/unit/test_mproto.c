@@ -367,7 +367,8 @@ START_TEST(run_and_stop)
 	ck_assert_int_eq(*(int *)rc, 0);
 	close(fd);
 	ck_assert_ptr_nonnull(strstr(sg_buf_cstr(&ev), "abort\nclose\n"));
-	unlink(sun.sun_path);
+	/* the socket file goes with the milter: a stale one would look up */
+	ck_assert_int_ne(access(sun.sun_path, F_OK), 0);
 	rmdir(dir);
 	sg_buf_free(&err);
 	sg_buf_free(&ev);
