@@ -175,10 +175,12 @@ static void *mp_worker(void *arg)
 			shutdown(fd, SHUT_RD);
 		pthread_mutex_unlock(&mp_srv.mu);
 		mp_session(fd, mp_srv.d);
-		close(fd);
 		pthread_mutex_lock(&mp_srv.mu);
+		/* closed under the lock: a stop must not shut a descriptor
+		 * number already reused (a spool file, the store's socket) */
 		if (slot >= 0)
 			mp_srv.busy[slot] = -1;
+		close(fd);
 	}
 out:
 	mp_srv.workers--;
