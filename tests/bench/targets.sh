@@ -8,9 +8,11 @@
 # DESCRIPTION
 #	One private Postfix on 127.0.0.1 (tests/e2e/lib.sh, slot bench),
 #	smtp-sink discarding, the optimised milter ($SG_MILTER). For each
-#	class, ROUNDS interleaved rounds; in every round first Postfix
-#	alone (its plain port), then through the milter (the gateway port),
-#	so that machine noise falls on both sides of each ratio:
+#	class, ROUNDS interleaved rounds; in every round Postfix alone (its
+#	plain port) and through the milter (the gateway port), so that
+#	machine noise falls on both sides of each ratio (Postfix alone
+#	first in odd rounds, second in even ones, after one untimed warm-up
+#	of both sides per class):
 #	  clean  a 2 KB clean Japanese mail to a partner, 300 a round, 10
 #	         sessions: messages per second accepted at SMTP;
 #	  held   the 7.5 KB mail with a plain xlsx (tests/e2e/mail/
@@ -146,18 +148,25 @@ stats() {
 		printf "%.2f %.2f %.2f %.2f %.2f\n", med(1, NR), v[1], v[NR], q1, q3 }'
 }
 
-# round CLASS N SESSIONS R: one baseline and one sendguard measurement;
-# appends the ratio to $D/ratios-CLASS and the milter's CPU ms per
-# message to $D/cpu-CLASS
-round() {
-	local class=$1 n=$2 s=$3 r=$4 tb ts t0 held0 b w c0 c1 ob0 sk0 m0 ma mw extra=""
+# alone CLASS N SESSIONS: Postfix alone, timed until smtp-source ends;
+# sets TB (seconds) and MA (machine CPU ms per message, until settled)
+alone() {
+	local m0
+	wait_for 600 settled || die "the queue did not settle before a $1 round"
+	m0=$(machine_cpu)
+	TB=$(send "$SG_PLAIN_PORT" "$D/$1.eml" "$2" "$3")
+	wait_for 600 settled || die "the baseline $1 round did not settle"
+	MA=$(calc "($(machine_cpu) - $m0) * 1000 / $2")
+}
+
+# with CLASS N SESSIONS: through the milter; sets TS, MW, the milter's
+# CPU ms per message MC, and EXTRA (held: notices and deliveries)
+with() {
+	local class=$1 n=$2 s=$3 t0 held0 c0 m0 ob0 sk0
 	wait_for 600 settled || die "the queue did not settle before a $class round"
 	m0=$(machine_cpu)
-	tb=$(send "$SG_PLAIN_PORT" "$D/$class.eml" "$n" "$s")
-	wait_for 600 settled || die "the baseline $class round did not settle"
-	ma=$(calc "($(machine_cpu) - $m0) * 1000 / $n")
-	m0=$(machine_cpu)
 	c0=$(cpu_of "$SG_MILTER_PID")
+	EXTRA=""
 	if [ "$class" = held ]; then
 		held0=$(pf_queue | jq -r 'select(.queue_name == "hold") | .queue_id' | grep -c .)
 		ob0=$(outbox_sent) sk0=$(sink_sent)
@@ -165,26 +174,47 @@ round() {
 		send "$SG_GW_PORT" "$D/$class.eml" "$n" "$s" >/dev/null
 		wait_for 600 in_hold_queue $((held0 + n)) || die "held originals missing from the hold queue"
 		wait_for 600 none_arriving || die "holds not confirmed: $(arriving)"
-		ts=$(calc "$(now) - $t0")
-		# untimed: every notice of the round out of the outbox and
-		# delivered to the sink before the next round starts
-		wait_for 600 settled || die "the notices of a held round did not leave"
-		extra=$(printf '; notices sent %d, sink deliveries %d' \
-			$(( $(outbox_sent) - ob0 )) $(( $(sink_sent) - sk0 )))
+		TS=$(calc "$(now) - $t0")
 	else
-		ts=$(send "$SG_GW_PORT" "$D/$class.eml" "$n" "$s")
+		TS=$(send "$SG_GW_PORT" "$D/$class.eml" "$n" "$s")
 	fi
-	c1=$(cpu_of "$SG_MILTER_PID")
-	# untimed: delivered (held: notices out) before the machine's CPU
-	# of this side is read, as on the baseline side
+	MC=$(calc "($(cpu_of "$SG_MILTER_PID") - $c0) * 1000 / $n")
+	# untimed: delivered (held: every notice of the round out of the
+	# outbox and at the sink) before the next measurement starts
 	wait_for 600 settled || die "the $class round did not settle"
-	mw=$(calc "($(machine_cpu) - $m0) * 1000 / $n")
-	echo "$ma $mw" >>"$D/mcpu-$class"
-	b=$(calc "$n / $tb"); w=$(calc "$n / $ts")
+	MW=$(calc "($(machine_cpu) - $m0) * 1000 / $n")
+	[ "$class" = held ] && EXTRA=$(printf '; notices sent %d, sink deliveries %d' \
+		$(( $(outbox_sent) - ob0 )) $(( $(sink_sent) - sk0 )))
+	return 0
+}
+
+# round CLASS N SESSIONS R: one baseline and one sendguard measurement,
+# Postfix alone first in odd rounds and second in even ones, so that a
+# trend in the machine (Postfix warming up, other jobs coming and
+# going) falls on both sides alike; appends the ratio to
+# $D/ratios-CLASS, the milter's CPU ms per message to $D/cpu-CLASS and
+# the machine's to $D/mcpu-CLASS
+round() {
+	local class=$1 n=$2 s=$3 r=$4 b w first
+	if [ $((r % 2)) = 1 ]; then
+		alone "$class" "$n" "$s"; with "$class" "$n" "$s"; first=alone
+	else
+		with "$class" "$n" "$s"; alone "$class" "$n" "$s"; first=with
+	fi
+	echo "$MA $MW" >>"$D/mcpu-$class"
+	b=$(calc "$n / $TB"); w=$(calc "$n / $TS")
 	calc "$w / $b" >>"$D/ratios-$class"; echo >>"$D/ratios-$class"
-	calc "($c1 - $c0) * 1000 / $n" >>"$D/cpu-$class"; echo >>"$D/cpu-$class"
-	printf '  %-5s round %d: Postfix alone %7.1f msg/s, with sendguard %7.1f msg/s, ratio %.2f; milter CPU %.1f ms/msg; machine CPU %.1f -> %.1f ms/msg%s\n' \
-		"$class" "$r" "$b" "$w" "$(calc "$w / $b")" "$(calc "($c1 - $c0) * 1000 / $n")" "$ma" "$mw" "$extra"
+	echo "$MC" >>"$D/cpu-$class"
+	printf '  %-5s round %d (%s first): Postfix alone %7.1f msg/s, with sendguard %7.1f msg/s, ratio %.2f; milter CPU %.1f ms/msg; machine CPU %.1f -> %.1f ms/msg%s\n' \
+		"$class" "$r" "$first" "$b" "$w" "$(calc "$w / $b")" "$MC" "$MA" "$MW" "$EXTRA"
+}
+
+# warm CLASS N SESSIONS: both sides once, untimed: Postfix's processes
+# and caches and the milter's workers are up before the first round
+warm() {
+	send "$SG_PLAIN_PORT" "$D/$1.eml" "$2" "$3" >/dev/null
+	send "$SG_GW_PORT" "$D/$1.eml" "$2" "$3" >/dev/null
+	wait_for 600 settled || die "the $1 warm-up did not settle"
 }
 
 echo "sendguard targets: $ROUNDS interleaved rounds a class, milter $SG_MILTER on $SG_MILTER_LM"
@@ -192,6 +222,11 @@ echo "machine: $(nproc) cores, $(LC_ALL=C uptime | sed 's/.*load/load/')"
 for class in clean held big; do
 	want "$class" || continue
 	: >"$D/ratios-$class"; : >"$D/cpu-$class"; : >"$D/mcpu-$class"
+	case $class in
+	clean) warm clean 100 10;;
+	held) warm held 20 5;;
+	big) warm big 2 2;;
+	esac
 	for r in $(seq 1 "$ROUNDS"); do
 		case $class in
 		clean) round clean 300 10 "$r";;
