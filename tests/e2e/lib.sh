@@ -201,35 +201,53 @@ sg_milter_addr() {
 	fi
 }
 
+# --- what every run on the machine shares ---------------------------------
+
+# sg_locked COMMAND...: run COMMAND (in a subshell) holding the harness's
+# machine-wide lock. /etc/passwd, /etc/group and /etc/postfix/main.cf
+# are shared by every test run on the machine, whatever its
+# SG_TEST_ROOT and however many run at once (make e2e and make
+# fault-tests run several scripts in parallel): useradd and usermod fail
+# at once ("cannot lock /etc/passwd") while another holds the file, and
+# alternate_config_directories is read, then written.
+SG_GLOBAL_LOCK=${SG_GLOBAL_LOCK:-/run/lock/sendguard-test.lock}
+sg_locked() {
+	mkdir -p "$(dirname "$SG_GLOBAL_LOCK")"
+	(
+		flock -w 120 8 || { echo "sg_locked: $SG_GLOBAL_LOCK busy for 120 s" >&2; exit 1; }
+		"$@"
+	) 8>"$SG_GLOBAL_LOCK"
+}
+
 # --- the system main.cf: only alternate_config_directories ----------------
 
 sg_allow_config_dirs() {
-	local want="" d cur
+	local want="" d
 	for d in $SG_ALL_SLOTS; do want="$want $SG_TEST_ROOT/$d/postfix"; done
 	mkdir -p /etc/postfix
-	(
-		flock -w 60 8 || exit 1
-		if [ ! -f /etc/postfix/main.cf ]; then
-			# Created here: inert if a host ever starts the system
-			# instance (no listener but loopback, inet services off).
-			cat >/etc/postfix/main.cf <<-EOF
-			# Created by sendguard's test harness (tests/e2e/lib.sh): Postfix was
-			# installed with "No configuration". Private test instances live in
-			# the directories below; this system instance relays for nobody.
-			compatibility_level = 3.6
-			inet_interfaces = loopback-only
-			master_service_disable = inet
-			EOF
-		fi
-		cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
-		local add=""
-		for d in $want; do
-			case " $(echo "$cur" | tr ',' ' ') " in *" $d "*) ;; *) add="$add $d" ;; esac
-		done
-		if [ -n "$add" ]; then
-			postconf -c /etc/postfix -e "alternate_config_directories = $(echo $cur $add)"
-		fi
-	) 8>"$SG_TEST_ROOT/.etc-postfix.lock"
+	sg_locked sg_allow_config_dirs_now "$want"
+}
+sg_allow_config_dirs_now() {
+	local want=$1 d cur add=""
+	if [ ! -f /etc/postfix/main.cf ]; then
+		# Created here: inert if a host ever starts the system
+		# instance (no listener but loopback, inet services off).
+		cat >/etc/postfix/main.cf <<-EOF
+		# Created by sendguard's test harness (tests/e2e/lib.sh): Postfix was
+		# installed with "No configuration". Private test instances live in
+		# the directories below; this system instance relays for nobody.
+		compatibility_level = 3.6
+		inet_interfaces = loopback-only
+		master_service_disable = inet
+		EOF
+	fi
+	cur=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null)
+	for d in $want; do
+		case " $(echo "$cur" | tr ',' ' ') " in *" $d "*) ;; *) add="$add $d" ;; esac
+	done
+	if [ -n "$add" ]; then
+		postconf -c /etc/postfix -e "alternate_config_directories = $(echo $cur $add)"
+	fi
 }
 
 # --- Postfix -----------------------------------------------------------------
@@ -521,15 +539,20 @@ sg_page_post() {
 # --- the milter ------------------------------------------------------------
 
 sg_ensure_user() {
+	local err
+	err=$(sg_locked sg_ensure_user_now 2>&1) || die "${err:-cannot create user $SG_MILTER_USER}"
+	return 0
+}
+sg_ensure_user_now() {
 	id "$SG_MILTER_USER" >/dev/null 2>&1 ||
 		# What `make install` does: a system user with no login.
 		useradd --system --user-group --no-create-home --home-dir /nonexistent \
-			--shell /usr/sbin/nologin "$SG_MILTER_USER" || die "cannot create user $SG_MILTER_USER"
+			--shell /usr/sbin/nologin "$SG_MILTER_USER" || { echo "cannot create user $SG_MILTER_USER"; return 1; }
 	# ... in group postdrop, so that `postqueue -j` (which confirms holds,
 	# issue 15) reaches showq without its setgid, as under the unit's
 	# NoNewPrivileges=yes.
 	if getent group postdrop >/dev/null && ! id -Gn "$SG_MILTER_USER" | grep -qw postdrop; then
-		usermod -a -G postdrop "$SG_MILTER_USER" || die "cannot add $SG_MILTER_USER to postdrop"
+		usermod -a -G postdrop "$SG_MILTER_USER" || { echo "cannot add $SG_MILTER_USER to postdrop"; return 1; }
 	fi
 	return 0
 }

@@ -133,9 +133,14 @@ check "the audit log has the approval as root's on behalf of --by, with the real
 # the real uid, never instead of it.
 
 OTHER=sg-e2e-other
-id "$OTHER" >/dev/null 2>&1 ||
-	useradd --system --user-group --no-create-home --home-dir /nonexistent \
-		--shell /usr/sbin/nologin "$OTHER" || die "cannot create user $OTHER"
+# (under the harness's machine-wide lock: useradd fails while another
+# run's useradd or usermod holds /etc/passwd)
+other_user_now() {
+	id "$OTHER" >/dev/null 2>&1 ||
+		useradd --system --user-group --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$OTHER"
+}
+sg_locked other_user_now || die "cannot create user $OTHER"
 # /etc/sendguard/sendguard.conf is world-readable on a real host: give
 # the other user a readable copy, so that what refuses it is the rule,
 # not an unreadable configuration.
