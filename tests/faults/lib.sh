@@ -86,8 +86,21 @@ in_relay_queue() {
 	[ "$q" = deferred ] || [ "$q" = active ] || [ "$q" = incoming ]
 }
 settle() { wait_for "${1:-60}" pf_queue_settled; sleep 1; }
-# Retry deferred mail now (queue_run_delay is 1 s anyway).
-retry() { pf_flush; settle "${1:-90}"; }
+# retry [SECONDS]: retry deferred mail now, and again every second until
+# only held mail is left (at most SECONDS). One flush is not enough: a
+# file that the queue manager picks up while the delivery that just
+# deferred it still has it locked ("skipped, still being delivered" in
+# the log) is put back in the incoming queue with its time stamp 60 s
+# ahead (Postfix qmgr_active_feed), and only a flush (postqueue -f scans
+# ignoring time stamps) or qmgr's 300 s wakeup takes it again; one
+# flush then a plain wait sat out settle's whole timeout.
+retry() { RETRY_POLLS=0; wait_for "${1:-90}" settled_or_flush; sleep 1; }
+settled_or_flush() {
+	pf_queue_settled && return 0
+	RETRY_POLLS=$((RETRY_POLLS + 1))
+	[ $((RETRY_POLLS % 5)) = 1 ] && pf_flush
+	return 1
+}
 # The milter's open spool files (unlinked, O_TMPFILE): a message is
 # being received past memory_limit.
 milter_spooling() {
