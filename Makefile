@@ -307,20 +307,24 @@ demo-stop:
 # files and the store meet real traffic, and a memory error there would
 # otherwise go unseen; sanitizer reports fail the run. The bench
 # (tests/bench/throughput.sh) uses the optimised build instead.
+# They mostly wait (Postfix queue runs, timers), each on a private
+# Postfix slot of its own (tests/e2e/lib.sh), so `make e2e` and `make
+# fault-tests` run TEST_LANES scripts at once (tests/make/lanes.sh: the
+# -f ones, longest first, start first; never two of the CPU-bound -c
+# ones at once; each script's output is printed whole, in list order;
+# at most 4, the number of e2e slots).
+# TEST_LANES=1 runs them one after another.
+TEST_LANES ?= 3
 e2e: $(BT)/sendguard-milter $(BT)/sendguardctl $(BT)/sendguard-web $(B)/sendguardctl
-	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
-		SG_CTL=$(CURDIR)/$(B)/sendguardctl; \
-	echo "== tests/miltertest/run.sh"; bash tests/miltertest/run.sh || rc=1; \
-	echo "== tests/e2e/run.sh"; bash tests/e2e/run.sh || rc=1; \
-	echo "== tests/e2e/test_workflow.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
-		bash tests/e2e/test_workflow.sh || rc=1; \
-	echo "== tests/e2e/test_recipients.sh"; bash tests/e2e/test_recipients.sh || rc=1; \
-	echo "== tests/e2e/test_crypt.sh"; bash tests/e2e/test_crypt.sh || rc=1; \
-	echo "== tests/e2e/test_startup.sh"; bash tests/e2e/test_startup.sh || rc=1; \
-	echo "== tests/e2e/test_outbox.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
-		bash tests/e2e/test_outbox.sh || rc=1; \
-	echo "== tests/e2e/test_delay.sh"; SG_CTL=$(CURDIR)/$(BT)/sendguardctl \
-		bash tests/e2e/test_delay.sh || rc=1; exit $$rc
+	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(B)/sendguardctl bash tests/make/lanes.sh -j $(TEST_LANES) \
+		-f tests/e2e/test_delay.sh -f tests/e2e/test_workflow.sh -f tests/e2e/test_outbox.sh \
+		-f tests/e2e/test_recipients.sh -f tests/e2e/run.sh \
+		tests/miltertest/run.sh tests/e2e/run.sh \
+		'SG_CTL=$(CURDIR)/$(BT)/sendguardctl tests/e2e/test_workflow.sh' \
+		tests/e2e/test_recipients.sh tests/e2e/test_crypt.sh tests/e2e/test_startup.sh \
+		'SG_CTL=$(CURDIR)/$(BT)/sendguardctl tests/e2e/test_outbox.sh' \
+		'SG_CTL=$(CURDIR)/$(BT)/sendguardctl tests/e2e/test_delay.sh'
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): the engine and the loaders
 # built again with clang, ASan+UBSan and coverage. `make fuzz` runs each
@@ -356,10 +360,12 @@ fuzz-replay: $(FUZZ_BIN)
 # (tests/hostile/run.sh) on the ASan+UBSan builds and a real Postfix;
 # a few minutes each.
 fault-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
-	@rc=0; export SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
-		SG_CTL=$(CURDIR)/$(BT)/sendguardctl; \
-	for t in $(filter-out tests/faults/lib.sh,$(wildcard tests/faults/*.sh)); do \
-		echo "== $$t"; bash $$t || rc=1; done; exit $$rc
+	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
+		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/make/lanes.sh -j $(TEST_LANES) \
+		-f tests/faults/lost.sh -f tests/faults/reconcile.sh -f tests/faults/store.sh \
+		-f tests/faults/auditq.sh -f tests/faults/arrival.sh \
+		-c tests/faults/reconcile.sh -c tests/faults/auditq.sh \
+		$(sort $(filter-out tests/faults/lib.sh,$(wildcard tests/faults/*.sh)))
 hostile-tests: $(BT)/sendguard-milter $(BT)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(BT)/sendguard-milter \
 		SG_CTL=$(CURDIR)/$(BT)/sendguardctl bash tests/hostile/run.sh
