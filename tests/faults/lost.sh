@@ -141,7 +141,16 @@ lost_case() {
 			asked_again "$f"
 	fi
 	milter_start || die "the milter did not restart"
-	retry 120
+	# One flush, then a plain wait (often the whole 120 s: see retry in
+	# lib.sh), not retry's flush every second: with that, lost.sh took
+	# 143-247 s instead of ~350 s, but the next case's check "wal:
+	# nothing to recreate" failed in 2 of 8 runs under load (10-12
+	# records missing after the milter's clean stop; 0 failures in 4
+	# runs of this form). Until that is understood (a clean stop that
+	# does not write the removed WAL back, whatever the timing), the
+	# faster form would make the stage flaky.
+	pf_flush
+	settle 120
 	bad=""
 	ids="$f-p1h $f-p2h $f-p3h $f-ah"
 	for i in $(seq 1 12); do
