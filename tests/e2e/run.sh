@@ -113,11 +113,11 @@ sg_mail "$M/down-sendmail.eml" "$FROM" "$VENDOR" "システム停止のお知ら
 sg_sendmail "$FROM" "$M/down-sendmail.eml" "$VENDOR"
 check "milter down: sendmail(1) accepts the submission" [ $? -eq 0 ]
 check "milter down: relayed mail is deferred in the relaying queue ($DOWN_RELAY_QID)" \
-	wait_for 20 eval '[ "$(pf_queue_name "$DOWN_RELAY_QID")" = deferred ] || [ "$(pf_queue_name "$DOWN_RELAY_QID")" = active ]'
+	wait_for 40 eval '[ "$(pf_queue_name "$DOWN_RELAY_QID")" = deferred ] || [ "$(pf_queue_name "$DOWN_RELAY_QID")" = active ]'
 check "milter down: the deferral reason is the gateway's 4.7.1" \
-	wait_for 20 eval 'pf_queue | jq -r "select(.queue_id == \"$DOWN_RELAY_QID\") | .recipients[].delay_reason" | grep -q "4\.7\.1"'
+	wait_for 40 eval 'pf_queue | jq -r "select(.queue_id == \"$DOWN_RELAY_QID\") | .recipients[].delay_reason" | grep -q "4\.7\.1"'
 check "milter down: sendmail(1) mail waits in the maildrop queue" \
-	wait_for 20 eval 'pf_queue | jq -r .queue_name | grep -qx maildrop'
+	wait_for 40 eval 'pf_queue | jq -r .queue_name | grep -qx maildrop'
 check "milter down: nothing reached the sink" \
 	eval '[ "$(sink_count e2e-down-)" = 0 ]'
 
@@ -192,7 +192,7 @@ send hold "$SG_GW_PORT" "$FROM" "$VENDOR" "$M/hold.eml"
 HOLD_QID=$QID
 check "held: the client gets 250 (the MTA keeps it): $REPLY" [ -n "$HOLD_QID" ]
 check "held: postqueue -j shows it in the hold queue" \
-	wait_for 10 eval '[ "$(pf_queue_name "$HOLD_QID")" = hold ]'
+	wait_for 30 eval '[ "$(pf_queue_name "$HOLD_QID")" = hold ]'
 HOLD_HDR=$(qfile_header X-Sendguard-Hold "$HOLD_QID")
 check "held: the queue file has X-Sendguard-Hold: $HOLD_HDR" \
 	eval '[[ "$HOLD_HDR" =~ ^h[a-z2-7]{26}$ ]]'
@@ -265,13 +265,13 @@ if [ -n "$NOTICE" ]; then
 	} >"$M/forged.eml"
 	send forged "$SG_GW_PORT" "sendguard@$SG_INTERNAL" "$VENDOR" "$M/forged.eml"
 	check "forged notice (a real notice's header on other mail): held, not let through" \
-		wait_for 10 eval '[ -n "$QID" ] && [ "$(pf_queue_name "$QID")" = hold ]'
+		wait_for 30 eval '[ -n "$QID" ] && [ "$(pf_queue_name "$QID")" = hold ]'
 	# The notice replayed as it was (same body, Date, recipients): the
 	# nonce was used, so it is scanned like any mail (logged).
 	sink_message "$NOTICE" >"$M/replay.eml"
 	send replay "$SG_GW_PORT" "sendguard@$SG_INTERNAL" "$FROM" "$M/replay.eml"
 	check "replayed notice: accepted by SMTP ($REPLY), scanned, not bypassed (the milter logs it)" \
-		wait_for 10 eval 'grep -q "queue_id=$QID.*\(replayed\|does not verify\)" "$SG_MDIR/stderr.log"'
+		wait_for 30 eval 'grep -q "queue_id=$QID.*\(replayed\|does not verify\)" "$SG_MDIR/stderr.log"'
 else
 	nok "notice: no notice to examine"
 fi
@@ -294,7 +294,7 @@ send zip-roster "$SG_GW_PORT" "$FROM" "$VENDOR" "$M/zip-roster.eml"
 ZR_QID=$QID
 check "zipped roster CSV: accepted by SMTP for holding ($REPLY)" [ -n "$ZR_QID" ]
 check "zipped roster CSV: in the hold queue" \
-	wait_for 10 eval '[ "$(pf_queue_name "$ZR_QID")" = hold ]'
+	wait_for 30 eval '[ "$(pf_queue_name "$ZR_QID")" = hold ]'
 ZR_CATS=$(sg_sql "SELECT categories FROM holds WHERE queue_id = '$ZR_QID';")
 check "zipped roster CSV: held for personal data ($ZR_CATS)" \
 	eval '[[ "$ZR_CATS" == *personal-data* ]]'
@@ -415,9 +415,9 @@ check "milter stopped: the gateway smtpd tempfails (451 4.7.1)" \
 # Under load the relay may take a while to try the gateway: wait
 # (bounded) for the deferral instead of judging after a fixed sleep.
 check "milter stopped: relayed mail stays deferred" \
-	wait_for 20 eval 'q=$(pf_queue_name "$STOP_RELAY_QID"); [ "$q" = deferred ] || [ "$q" = active ]'
+	wait_for 40 eval 'q=$(pf_queue_name "$STOP_RELAY_QID"); [ "$q" = deferred ] || [ "$q" = active ]'
 check "milter stopped: sendmail(1) mail stays in maildrop" \
-	wait_for 20 eval 'pf_queue | jq -r .queue_name | grep -qx maildrop'
+	wait_for 40 eval 'pf_queue | jq -r .queue_name | grep -qx maildrop'
 holds_before=$(sg_sql "SELECT count(*) FROM holds;")
 milter_start && ok "the milter restarts" || nok "the milter restarts"
 pf_flush

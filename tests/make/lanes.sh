@@ -25,7 +25,9 @@
 #	reads as if they had run one after another, with their own
 #	"N passed, M failed" lines. A table of each script's status,
 #	seconds and CPU seconds (its own and its children's, as far as
-#	they were waited for: not Postfix's) comes last.
+#	they were waited for: not Postfix's) comes next, and last each
+#	failed script's FAIL lines again (its last lines when it has
+#	none), since CI keeps only the end of a log.
 #
 #	An ITEM's leading VAR=VALUE words are added to its environment; the
 #	script runs with bash.
@@ -178,6 +180,17 @@ for i in "${!ITEMS[@]}"; do
 	rc=$(cat "$LOGS/$i.rc")
 	printf '   %-36s %5s s %5s s CPU  %s\n' "$(script_of "${ITEMS[$i]}")" "$(cat "$LOGS/$i.secs")" \
 		"$(cat "$LOGS/$i.cpu" 2>/dev/null)" "$([ "$rc" = 0 ] && echo ok || echo "FAIL (exit $rc)")"
+done
+# CI shows only the end of the log: repeat each failed script's failed
+# checks (and its last lines, for a script that died without one) here.
+for i in "${!ITEMS[@]}"; do
+	[ "$(cat "$LOGS/$i.rc")" = 0 ] && continue
+	echo "== failed in $(script_of "${ITEMS[$i]}"):"
+	if grep -q '^\(not ok\|FAIL\)' "$LOGS/$i.log"; then
+		grep '^\(not ok\|FAIL\)' "$LOGS/$i.log" | head -20
+	else
+		tail -n 10 "$LOGS/$i.log"
+	fi
 done
 rm -rf "$LOGS"
 [ "$FAILED" = 0 ]
