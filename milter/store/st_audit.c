@@ -72,8 +72,8 @@ void st_audit_hash(const char *prev_hash, const st_audit_rec *r, char hex[65])
 /* The chain's head: last seq and hash, or 0 and the genesis value. */
 static st_rc st_audit_head(st_store *st, long long *seq, char prev[65], sg_buf *err)
 {
-	sqlite3_stmt *s = st_prepare(st, st->db, "SELECT seq, hash FROM audit"
-				     " ORDER BY seq DESC LIMIT 1", err);
+	sqlite3_stmt *s = st_cached(st, st->db, "SELECT seq, hash FROM audit"
+				    " ORDER BY seq DESC LIMIT 1", err);
 	int r;
 
 	if (s == NULL)
@@ -87,7 +87,7 @@ static st_rc st_audit_head(st_store *st, long long *seq, char prev[65], sg_buf *
 		*seq = sqlite3_column_int64(s, 0);
 		snprintf(prev, 65, "%s", h ? (const char *)h : "");
 	}
-	sqlite3_finalize(s);
+	st_cached_done(st, st->db, s);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return st_sqlerr(st, st->db, "read the audit chain's head", err);
 	return ST_OK;
@@ -95,10 +95,10 @@ static st_rc st_audit_head(st_store *st, long long *seq, char prev[65], sg_buf *
 
 static st_rc st_audit_insert(st_store *st, const st_audit_rec *r, sg_buf *err)
 {
-	sqlite3_stmt *s = st_prepare(st, st->db, "INSERT INTO audit (seq, ts,"
-				     " ts_t, event, hold_id, queue_id, actor,"
-				     " unix_user, detail, prev_hash, hash)"
-				     " VALUES (?,?,?,?,?,?,?,?,?,?,?)", err);
+	sqlite3_stmt *s = st_cached(st, st->db, "INSERT INTO audit (seq, ts,"
+				    " ts_t, event, hold_id, queue_id, actor,"
+				    " unix_user, detail, prev_hash, hash)"
+				    " VALUES (?,?,?,?,?,?,?,?,?,?,?)", err);
 	st_rc rc = ST_OK;
 
 	if (s == NULL)
@@ -116,7 +116,7 @@ static st_rc st_audit_insert(st_store *st, const st_audit_rec *r, sg_buf *err)
 	st_bind_text(s, 11, r->hash);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		rc = st_sqlerr(st, st->db, "append an audit record", err);
-	sqlite3_finalize(s);
+	st_cached_done(st, st->db, s);
 	return rc;
 }
 

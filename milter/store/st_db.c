@@ -358,6 +358,42 @@ sqlite3_stmt *st_prepare(st_store *st, sqlite3 *db, const char *sql, sg_buf *err
 	return s;
 }
 
+sqlite3_stmt *st_cached(st_store *st, sqlite3 *db, const char *sql, sg_buf *err)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (db != st->db)
+		return st_prepare(st, db, sql, err);
+	for (size_t i = 0; i < st->ncache; i++)
+		if (st->cache[i].sql == sql)
+			return st->cache[i].s;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+			       NULL) != SQLITE_OK) {
+		st_sqlerr(st, db, "prepare", err);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	if (st->ncache < ST_CACHE_MAX) {
+		st->cache[st->ncache].sql = sql;
+		st->cache[st->ncache++].s = s;
+	}
+	return s;
+}
+
+void st_cached_done(st_store *st, sqlite3 *db, sqlite3_stmt *s)
+{
+	if (s == NULL)
+		return;
+	if (db == st->db)
+		for (size_t i = 0; i < st->ncache; i++)
+			if (st->cache[i].s == s) {
+				sqlite3_reset(s);
+				sqlite3_clear_bindings(s);
+				return;
+			}
+	sqlite3_finalize(s);
+}
+
 int st_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT)
@@ -465,8 +501,8 @@ static int st_read_id(st_store *st, sqlite3 *db, char id[ST_ID_SIZE], sg_buf *er
 	const unsigned char *v;
 	int step, found = 0;
 
-	if ((s = st_prepare(st, db, "SELECT value FROM meta WHERE key = 'store_id'",
-			    err)) == NULL)
+	if ((s = st_cached(st, db, "SELECT value FROM meta WHERE key = 'store_id'",
+			   err)) == NULL)
 		return (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY ? -2 : -1;
 	step = sqlite3_step(s);
 	if (step == SQLITE_ROW && (v = sqlite3_column_text(s, 0)) != NULL) {
@@ -476,7 +512,7 @@ static int st_read_id(st_store *st, sqlite3 *db, char id[ST_ID_SIZE], sg_buf *er
 		found = (step & 0xff) == SQLITE_BUSY ? -2 : -1;
 		st_sqlerr(st, db, "read the store id", err);
 	}
-	sqlite3_finalize(s);
+	st_cached_done(st, db, s);
 	return found;
 }
 
@@ -890,6 +926,8 @@ void st_sql_close(st_store *st)
 {
 	if (st == NULL)
 		return;
+	for (size_t i = 0; i < st->ncache; i++)
+		sqlite3_finalize(st->cache[i].s);
 	sqlite3_close(st->db);
 	pthread_mutex_destroy(&st->mu);
 	free(st->lost);

@@ -105,6 +105,9 @@ st_store *st_sql_create_gw(const char *path, const char *gateway, sg_buf *err);
  * filled) when gateway is not a gateway name. */
 int st_set_gateway(st_store *st, const char *gateway, sg_buf *err);
 
+/* Statements kept prepared per store (st_cached). */
+#define ST_CACHE_MAX 8
+
 struct st_store {
 	const st_ops *be;		/* the backend that opened it */
 	void *pg;			/* st_pg.c's connection state, or NULL */
@@ -130,6 +133,13 @@ struct st_store {
 	/* PostgreSQL: how long a statement may go without an answer
 	 * before the connection is dropped (st_set_patience); 0: wait. */
 	unsigned patience_ms;
+	/* SQLite: statements of every transaction, prepared once
+	 * (st_cached); used and reset under mu, finalised at close. */
+	struct st_cache_ent {
+		const char *sql;	/* a string literal: keyed by address */
+		sqlite3_stmt *s;
+	} cache[ST_CACHE_MAX];
+	size_t ncache;
 };
 
 /* What the schema-7 triggers say when a write touches an orphaned
@@ -139,6 +149,13 @@ struct st_store {
 typedef st_rc (*st_tx_fn)(st_store *st, void *arg, sg_buf *err);
 
 st_rc st_tx(st_store *st, st_tx_fn fn, void *arg, sg_buf *err);
+/* Like st_prepare, but on st->db (under st->mu) the statement for SQL,
+ * a string literal, is prepared once and kept: the per-message ones
+ * (the audit chain's head and insert, the store id check) were
+ * re-parsed by every transaction. Give it back with st_cached_done
+ * (reset, bindings cleared; finalised when not kept). */
+sqlite3_stmt *st_cached(st_store *st, sqlite3 *db, const char *sql, sg_buf *err);
+void st_cached_done(st_store *st, sqlite3 *db, sqlite3_stmt *s);
 /* Under st->mu (or on a private reader connection): ST_OK while the
  * file at st->path is still the store that was opened, ST_LOST (err
  * says why, and st->lost remembers it) when not. */
