@@ -209,8 +209,11 @@ int mlt_msg_map(mlt_msg *m, const unsigned char **data, size_t *len, void **cook
 		*cookie = p;
 		/* Read-only: the engine's passes hand back what they have
 		 * read (issue 21), so a 10 MB message is not resident whole
-		 * in the milter while it is scanned. */
-		eng_pages_add(p, (size_t)size);
+		 * in the milter while it is scanned; with the fd its
+		 * sequential passes read the file instead of mapping it in
+		 * (the fd stays open until the message is reset, after
+		 * mlt_msg_release). */
+		eng_pages_add(p, (size_t)size, m->spool_fd);
 		return 0;
 	} else {
 		sg_buf *all = sg_xmalloc(sizeof(*all));

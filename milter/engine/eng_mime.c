@@ -618,6 +618,7 @@ typedef struct eng_content {
 	size_t len;
 	GByteArray *arr;	/* in memory, or NULL */
 	void *map;		/* mapped, or NULL */
+	int fd;			/* the mapped file (eng_pages_view), or -1 */
 } eng_content;
 
 static int eng_tmp_fd(void)
@@ -672,7 +673,7 @@ static int eng_leaf_decode_direct(GMimeDataWrapper *w, eng_b64_check *damaged,
 	GMimeStream *raw = g_mime_data_wrapper_get_stream(w);
 	const unsigned char *p;
 	size_t n, at, given = 0;
-	unsigned char *buf;
+	unsigned char *buf, *in;
 	eng_b64_scan s;
 	int state = 0, rc = 0;
 	guint32 save = 0;
@@ -680,12 +681,15 @@ static int eng_leaf_decode_direct(GMimeDataWrapper *w, eng_b64_check *damaged,
 	if (raw == NULL || !eng_stream_bytes(raw, &p, &n))
 		return -1;
 	buf = g_malloc(ENG_B64_STEP + 4);
+	in = g_malloc(ENG_B64_STEP);
 	eng_b64_scan_init(&s, damaged);
 	for (at = 0; at < n && rc == 0; at += ENG_B64_STEP) {
 		size_t k = n - at < ENG_B64_STEP ? n - at : ENG_B64_STEP, dec;
+		/* read through the spool file, not mapped in (eng_pages.h) */
+		const unsigned char *v = eng_pages_view(p + at, k, in);
 
-		eng_b64_scan_feed(&s, damaged, p + at, k);
-		dec = g_mime_encoding_base64_decode_step(p + at, k, buf, &state, &save);
+		eng_b64_scan_feed(&s, damaged, v, k);
+		dec = g_mime_encoding_base64_decode_step(v, k, buf, &state, &save);
 		if (dec > 0 && g_mime_stream_write(out, (const char *)buf, dec) != (ssize_t)dec)
 			rc = 1;
 		/* what is passed goes back to the page cache (eng_pages.h) */
@@ -695,6 +699,7 @@ static int eng_leaf_decode_direct(GMimeDataWrapper *w, eng_b64_check *damaged,
 		}
 	}
 	g_free(buf);
+	g_free(in);
 	eng_b64_scan_finish(&s, damaged);
 	if (rc == 0 && damaged->has_trailer) {
 		if (!eng_out_truncate(out))
@@ -757,13 +762,16 @@ static bool eng_leaf_map(GMimeDataWrapper *w, eng_b64_check *damaged, eng_conten
 			c->data = c->map;
 			c->len = (size_t)st.st_size;
 			/* Readers get it as const bytes: what they have
-			 * passed may go back to the page cache. */
-			eng_pages_add(c->map, c->len);
+			 * passed may go back to the page cache, and their
+			 * sequential passes read it through fd. */
+			c->fd = fd;
+			eng_pages_add(c->map, c->len, fd);
 		} else {
 			c->map = NULL;
 		}
 	}
-	close(fd);
+	if (c->fd != fd)
+		close(fd);
 	if (!ok && damaged->trailer) {
 		g_byte_array_free(damaged->trailer, TRUE);
 		damaged->trailer = NULL;
@@ -777,6 +785,7 @@ static void eng_leaf_content(GMimeObject *obj, eng_b64_check *damaged, eng_conte
 	GMimeStream *mem;
 
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 	c->data = (const unsigned char *)"";
 	if (eng_leaf_raw_size(w) >= ENG_MAP_MIN && eng_leaf_map(w, damaged, c))
 		return;
@@ -796,9 +805,12 @@ static void eng_content_free(eng_content *c)
 		eng_pages_remove(c->map);
 		munmap(c->map, c->len);
 	}
+	if (c->fd >= 0)
+		close(c->fd);
 	if (c->arr)
 		g_byte_array_free(c->arr, TRUE);
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 }
 
 /* Inline images referenced by cid: from an HTML body (signature logos)

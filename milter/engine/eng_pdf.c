@@ -153,28 +153,32 @@ static unsigned long long pdf_inflated(const unsigned char *d, size_t n,
 	return total > cap ? cap + 1 : total;
 }
 
-/* Where the keyword kw (whole word) is next, from d + at; n when none. */
-static size_t pdf_find(const unsigned char *d, size_t n, size_t at, const char *kw)
+/* Where the keyword kw (whole word) is next, from d + at; n when none.
+ * The search reads through win: a 10 MB PDF that is a mapped file is
+ * searched through the file, not mapped in (eng_pages.h; issue 21), and
+ * a search that goes on from its last match uses the same window. */
+static size_t pdf_find(eng_pages_win *win, const unsigned char *d, size_t n,
+		       size_t at, const char *kw)
 {
-	size_t k = strlen(kw);
+	size_t k = strlen(kw), given = at;
 
 	while (at < n) {
-		/* In windows overlapping by k - 1, so that what the search
-		 * has passed goes back to the page cache when the PDF is a
-		 * mapped file (eng_pages.h; issue 21): a 10 MB PDF without
-		 * the keyword is not resident whole while it is searched. */
-		size_t w = n - at > ENG_PAGES_STEP + k - 1 ? ENG_PAGES_STEP + k - 1 : n - at;
-		const unsigned char *p = memmem(d + at, w, kw, k);
-		size_t i;
+		size_t w, i;
+		const unsigned char *v = eng_pages_win_get(win, d + at, k, d + n, &w);
+		const unsigned char *p = memmem(v, w, kw, k);
 
 		if (p == NULL) {
 			if (at + w >= n)
 				return n;
-			eng_pages_done(d + at, w - (k - 1));
+			/* windows overlap by k - 1: a keyword across two */
 			at += w - (k - 1);
+			if (at - given >= ENG_PAGES_STEP) {
+				eng_pages_done(d + given, at - given);
+				given = at;
+			}
 			continue;
 		}
-		i = (size_t)(p - d);
+		i = at + (size_t)(p - v);
 		if ((i == 0 || pdf_delim(d[i - 1])) && (i + k >= n || pdf_delim(d[i + k])))
 			return i;
 		at = i + 1;
@@ -188,15 +192,17 @@ eng_pdf_count eng_pdf_open_cost(const unsigned char *d, size_t n,
 	char *dict = malloc(PDF_DICT_MAX + 1);
 	size_t from = 0, at = 0;
 	eng_pdf_count rc = ENG_PDF_COUNT_OK;
+	eng_pages_win win;
 
 	*bytes = 0;
 	if (dict == NULL)
 		return ENG_PDF_COUNT_OVER;
+	eng_pages_win_init(&win);
 	/* One pass over the "stream" keywords; each dictionary is the text
 	 * since the previous stream's data (or the start): disjoint
 	 * slices, so the whole pass reads each byte a bounded number of
 	 * times. */
-	while (rc == ENG_PDF_COUNT_OK && (at = pdf_find(d, n, at, "stream")) < n) {
+	while (rc == ENG_PDF_COUNT_OK && (at = pdf_find(&win, d, n, at, "stream")) < n) {
 		size_t ds = from, dn, data = at + 6, o;
 
 		if (at - ds > PDF_DICT_MAX)
@@ -220,7 +226,7 @@ eng_pdf_count eng_pdf_open_cost(const unsigned char *d, size_t n,
 			break;
 		}
 		if (memmem(dict, dn, "/Filter", 7) == NULL) {
-			size_t e = pdf_find(d, n, data, "endstream");
+			size_t e = pdf_find(&win, d, n, data, "endstream");
 
 			/* the end of line before "endstream" is no data */
 			if (e > data && d[e - 1] == '\n')
@@ -234,6 +240,7 @@ eng_pdf_count eng_pdf_open_cost(const unsigned char *d, size_t n,
 		if (*bytes > cap)
 			rc = ENG_PDF_COUNT_OVER;
 	}
+	eng_pages_win_free(&win);
 	free(dict);
 	return rc;
 }

@@ -222,6 +222,9 @@ unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
 	eng_rawhdr_pass p = { ctx, msg, len, h, { 0 }, false, 0 };
 	bool top = true;
 	size_t i = 0, lines = 0, given = 0;
+	eng_pages_win win;
+
+	eng_pages_win_init(&win);
 
 	while (i < len) {
 		size_t e = eng_line_end(msg, len, i), nl, fe;
@@ -251,15 +254,22 @@ unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
 			const unsigned char *c = NULL, *nlp;
 			size_t from = i, w;
 
-			/* In steps, so that what is passed is handed back as
-			 * the search goes (len / ENG_PAGES_STEP steps). */
+			/* In windows read through the file when the message
+			 * is a mapped one (eng_pages.h); what is passed is
+			 * handed back as the search goes. */
 			while (from < len) {
-				w = len - from < ENG_PAGES_STEP ? len - from : ENG_PAGES_STEP;
-				if ((c = memchr(msg + from, ':', w)) != NULL)
+				const unsigned char *v = eng_pages_win_get(&win, msg + from, 1,
+									   msg + len, &w);
+
+				if ((c = memchr(v, ':', w)) != NULL) {
+					c = msg + from + (c - v);
 					break;
+				}
 				from += w;
-				eng_pages_done(msg + given, from - given);
-				given = from;
+				if (from - given >= ENG_PAGES_STEP) {
+					eng_pages_done(msg + given, from - given);
+					given = from;
+				}
 			}
 			if (c == NULL) {
 				i = len;
@@ -282,6 +292,7 @@ unsigned char *eng_rawhdr_guard(eng_ctx *ctx, const unsigned char *msg,
 		eng_field(&p, i, fe, nl, top);
 		i = fe;
 	}
+	eng_pages_win_free(&win);
 	if (i > given)
 		eng_pages_done(msg + given, i - given);
 	if (!p.copying)

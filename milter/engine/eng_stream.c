@@ -19,6 +19,7 @@ typedef struct {
 	const char *data;	/* not ours: never freed */
 	gint64 len;
 	gint64 given;		/* read up to here and handed back */
+	eng_pages_win win;	/* small reads of a mapped file */
 } EngConstStream;
 
 typedef struct {
@@ -43,8 +44,19 @@ static ssize_t eng_cs_read(GMimeStream *s, char *buf, size_t len)
 		n = (gint64)len;
 	if (n < 0)
 		return -1;
-	if (n > 0) {
-		memcpy(buf, c->data + s->position, (size_t)n);
+	if (n >= ENG_PAGES_WIN) {
+		/* through the file when the bytes are a mapped one: no
+		 * page of it mapped in (eng_pages.h) */
+		eng_pages_copy(buf, c->data + s->position, (size_t)n);
+		s->position += n;
+	} else if (n > 0) {
+		/* the parser's 4 KB reads, from a window of the file */
+		const unsigned char *p = (const unsigned char *)c->data + s->position;
+		size_t avail;
+
+		memcpy(buf, eng_pages_win_get(&c->win, p, (size_t)n,
+					      (const unsigned char *)c->data + eng_cs_end(s),
+					      &avail), (size_t)n);
 		s->position += n;
 	}
 	/* Every reader of these streams (the parser, a part's decoder)
@@ -140,9 +152,17 @@ static GMimeStream *eng_cs_substream(GMimeStream *s, gint64 start, gint64 end)
 	return &sub->parent;
 }
 
+static void eng_cs_finalize(GObject *o)
+{
+	eng_pages_win_free(&((EngConstStream *)o)->win);
+	G_OBJECT_CLASS(eng_const_stream_parent_class)->finalize(o);
+}
+
 static void eng_const_stream_class_init(EngConstStreamClass *klass)
 {
 	GMimeStreamClass *sc = GMIME_STREAM_CLASS(klass);
+
+	G_OBJECT_CLASS(klass)->finalize = eng_cs_finalize;
 
 	sc->read = eng_cs_read;
 	sc->write = eng_cs_write;
@@ -161,6 +181,7 @@ static void eng_const_stream_init(EngConstStream *c)
 	c->data = NULL;
 	c->len = 0;
 	c->given = 0;
+	eng_pages_win_init(&c->win);
 }
 
 GMimeStream *eng_stream_new_const(const void *data, size_t len)

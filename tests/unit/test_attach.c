@@ -821,11 +821,17 @@ START_TEST(test_mapped_message_hands_pages_back_and_reads_the_same)
 	ck_assert(write(fd, m->data, m->len) == (ssize_t)m->len);
 	map = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
 	ck_assert(map != MAP_FAILED);
-	eng_pages_add(map, m->len);
+	eng_pages_add(map, m->len, fd);
 	scan_mem(NULL, (const char *)map, m->len);
 	ck_assert_int_eq(res.verdict, ENG_ACT_REJECT);
 	ck_assert_ptr_nonnull(f = find(ENG_CAT_CLASSIFIED, NULL));
 	ck_assert_str_eq(f->where, "big.csv");
+	ck_assert_uint_eq(res.nfindings, mem_findings);
+	/* registered without its file, the passes read the mapping */
+	eng_pages_remove(map);
+	eng_pages_add(map, m->len, -1);
+	scan_mem(NULL, (const char *)map, m->len);
+	ck_assert_int_eq(res.verdict, ENG_ACT_REJECT);
 	ck_assert_uint_eq(res.nfindings, mem_findings);
 	/* handed back, the bytes read the same */
 	eng_pages_done(map, m->len);
@@ -842,6 +848,55 @@ START_TEST(test_mapped_message_hands_pages_back_and_reads_the_same)
 		ck_assert_int_eq(heap[i], 'x');
 	free(heap);
 	g_byte_array_free(m, TRUE);
+}
+END_TEST
+
+/* A window over a mapped file gives the mapping's bytes, from the file
+ * when the mapping is registered with it, in place otherwise. */
+START_TEST(test_pages_window_reads_what_the_mapping_holds)
+{
+	size_t len = 3 * ENG_PAGES_WIN + 1234, avail;
+	unsigned char *data = malloc(len), *map;
+	const unsigned char *v;
+	char path[] = "/tmp/sg-win-XXXXXX";
+	int fd = mkstemp(path);
+	eng_pages_win w;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	for (size_t i = 0; i < len; i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	ck_assert(write(fd, data, len) == (ssize_t)len);
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+	ck_assert(map != MAP_FAILED);
+	eng_pages_win_init(&w);
+	/* not registered: the bytes in place */
+	v = eng_pages_win_get(&w, map + 10, 4, map + len, &avail);
+	ck_assert_ptr_eq(v, map + 10);
+	eng_pages_add(map, len, fd);
+	/* a window's worth from the file */
+	v = eng_pages_win_get(&w, map + 10, 4, map + len, &avail);
+	ck_assert_ptr_ne(v, map + 10);
+	ck_assert_uint_eq(avail, ENG_PAGES_WIN);
+	ck_assert(memcmp(v, data + 10, avail) == 0);
+	/* further on inside it: the same window, what is left of it */
+	v = eng_pages_win_get(&w, map + 1000, 100, map + len, &avail);
+	ck_assert_uint_eq(avail, ENG_PAGES_WIN + 10 - 1000);
+	ck_assert(memcmp(v, data + 1000, avail) == 0);
+	/* across its end: read again from there */
+	v = eng_pages_win_get(&w, map + ENG_PAGES_WIN, 100, map + len, &avail);
+	ck_assert_uint_eq(avail, ENG_PAGES_WIN);
+	ck_assert(memcmp(v, data + ENG_PAGES_WIN, avail) == 0);
+	/* never past the reader's end */
+	v = eng_pages_win_get(&w, map + len - 50, 100, map + len, &avail);
+	ck_assert_uint_eq(avail, 50);
+	ck_assert(memcmp(v, data + len - 50, 50) == 0);
+	eng_pages_win_free(&w);
+	eng_pages_remove(map);
+	munmap(map, len);
+	close(fd);
+	free(data);
 }
 END_TEST
 
@@ -889,6 +944,7 @@ static Suite *attach_suite(void)
 	tcase_add_test(tc, test_legacy_doc_password);
 	tcase_add_test(tc, test_pdf_open_cost_counts_xref_and_object_streams);
 	tcase_add_test(tc, test_mapped_message_hands_pages_back_and_reads_the_same);
+	tcase_add_test(tc, test_pages_window_reads_what_the_mapping_holds);
 	suite_add_tcase(s, tc);
 	return s;
 }
