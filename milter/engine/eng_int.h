@@ -265,6 +265,10 @@ bool eng_is_mime_entity(const unsigned char *d, size_t n);
 void eng_mime_walk_entity(eng_ctx *ctx, const unsigned char *d, size_t n,
 			  const char *path, const char *prefix, unsigned depth);
 void eng_mime_free(eng_mime *mime);
+/* g_mime_encoding_base64_decode_step()'s output and state, faster on
+ * pieces without '=' (eng_mime.c). */
+size_t eng_b64_decode_step(const unsigned char *in, size_t n, unsigned char *out,
+			   int *state, uint32_t *save);
 void eng_hdrs_init(eng_hdrs *h, size_t max);
 void eng_hdrs_free(eng_hdrs *h);
 

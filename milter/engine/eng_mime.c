@@ -650,6 +650,66 @@ static bool eng_out_truncate(GMimeStream *out)
 	return g_mime_stream_reset(out) == 0;
 }
 
+/*
+ * GMime's base64 decoder, faster on the bulk of a part (issue 21: it
+ * was a fifth of the milter's time on a 10 MB attachment, one byte and
+ * one branch at a time). A piece without '=', entered with no padding
+ * pending, is decoded here: GMime skips every byte outside the
+ * alphabet (white space, garbage) and turns each four letters into
+ * three bytes, which is all there is to do, four letters at a time
+ * where the line allows. Anything with '=' goes to GMime itself, whose
+ * handling of padding (counted across steps, dropped at a step's end)
+ * is kept exactly. The state is GMime's: the low byte the letters of
+ * an unfinished group, the next byte the padding pending, save their
+ * bits (only the low 6 bits a letter count). test_mime's differential
+ * test holds the output to GMime's over random input and steps.
+ */
+size_t eng_b64_decode_step(const unsigned char *in, size_t n, unsigned char *out,
+			   int *state, uint32_t *save)
+{
+	unsigned char *o = out;
+	uint32_t saved = *save;
+	int k = *state & 0xff;
+	size_t i = 0;
+
+	if ((*state >> 8 & 0xff) != 0 || k > 3 || memchr(in, '=', n) != NULL)
+		return g_mime_encoding_base64_decode_step(in, n, out, state, save);
+	while (i < n) {
+		int v;
+
+		/* whole groups while none is open: a 76-letter line is 19 */
+		while (k == 0 && n - i >= 4) {
+			int a = sg_b64_tab[in[i]], b = sg_b64_tab[in[i + 1]],
+			    c = sg_b64_tab[in[i + 2]], d = sg_b64_tab[in[i + 3]];
+			uint32_t g;
+
+			if ((a | b | c | d) < 0)
+				break;
+			g = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+			o[0] = (unsigned char)(g >> 16);
+			o[1] = (unsigned char)(g >> 8);
+			o[2] = (unsigned char)g;
+			o += 3;
+			i += 4;
+		}
+		if (i >= n)
+			break;
+		if ((v = sg_b64_tab[in[i++]]) < 0)
+			continue;
+		saved = saved << 6 | (uint32_t)v;
+		if (++k == 4) {
+			o[0] = (unsigned char)(saved >> 16);
+			o[1] = (unsigned char)(saved >> 8);
+			o[2] = (unsigned char)saved;
+			o += 3;
+			k = 0;
+		}
+	}
+	*state = k;
+	*save = k ? saved : 0;
+	return (size_t)(o - out);
+}
+
 /* Encoded bytes taken at a time by the one-pass decoder below: its
  * output (at most as many bytes) is one write. */
 #define ENG_B64_STEP (256 * 1024)
@@ -676,7 +736,7 @@ static int eng_leaf_decode_direct(GMimeDataWrapper *w, eng_b64_check *damaged,
 	unsigned char *buf, *in;
 	eng_b64_scan s;
 	int state = 0, rc = 0;
-	guint32 save = 0;
+	uint32_t save = 0;
 
 	if (raw == NULL || !eng_stream_bytes(raw, &p, &n))
 		return -1;
@@ -689,7 +749,7 @@ static int eng_leaf_decode_direct(GMimeDataWrapper *w, eng_b64_check *damaged,
 		const unsigned char *v = eng_pages_view(p + at, k, in);
 
 		eng_b64_scan_feed(&s, damaged, v, k);
-		dec = g_mime_encoding_base64_decode_step(v, k, buf, &state, &save);
+		dec = eng_b64_decode_step(v, k, buf, &state, &save);
 		if (dec > 0 && g_mime_stream_write(out, (const char *)buf, dec) != (ssize_t)dec)
 			rc = 1;
 		/* what is passed goes back to the page cache (eng_pages.h) */
