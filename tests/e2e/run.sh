@@ -112,8 +112,17 @@ sg_mail "$M/down-sendmail.eml" "$FROM" "$VENDOR" "システム停止のお知ら
 12月6日(土)9時から12時まで文書管理システムを停止します。" "X-E2E-Id: e2e-down-sendmail"
 sg_sendmail "$FROM" "$M/down-sendmail.eml" "$VENDOR"
 check "milter down: sendmail(1) accepts the submission" [ $? -eq 0 ]
-check "milter down: relayed mail is deferred in the relaying queue ($DOWN_RELAY_QID)" \
-	wait_for 40 eval '[ "$(pf_queue_name "$DOWN_RELAY_QID")" = deferred ] || [ "$(pf_queue_name "$DOWN_RELAY_QID")" = active ]'
+# Still queued, wherever Postfix parks it between tries: deferred or
+# active, and once (a CI run under load) incoming, after qmgr logged
+# "skipped, still being delivered" for it; never hold, never gone.
+relay_waits() {
+	RELAY_Q=$(pf_queue_name "$1")
+	case $RELAY_Q in deferred | active | incoming) return 0 ;; esac
+	return 1
+}
+check "milter down: relayed mail waits in the relaying queue ($DOWN_RELAY_QID)" \
+	wait_for 40 relay_waits "$DOWN_RELAY_QID"
+note "relayed mail's queue: ${RELAY_Q:-none}"
 check "milter down: the deferral reason is the gateway's 4.7.1" \
 	wait_for 40 eval 'pf_queue | jq -r "select(.queue_id == \"$DOWN_RELAY_QID\") | .recipients[].delay_reason" | grep -q "4\.7\.1"'
 check "milter down: sendmail(1) mail waits in the maildrop queue" \
@@ -414,8 +423,9 @@ check "milter stopped: the gateway smtpd tempfails (451 4.7.1)" \
 	grep -q '^<\*\* *451 4\.7\.1' "$SG_BASE/swaks-stop-smtp.txt"
 # Under load the relay may take a while to try the gateway: wait
 # (bounded) for the deferral instead of judging after a fixed sleep.
-check "milter stopped: relayed mail stays deferred" \
-	wait_for 40 eval 'q=$(pf_queue_name "$STOP_RELAY_QID"); [ "$q" = deferred ] || [ "$q" = active ]'
+check "milter stopped: relayed mail stays in the relaying queue" \
+	wait_for 40 relay_waits "$STOP_RELAY_QID"
+note "relayed mail's queue: ${RELAY_Q:-none}"
 check "milter stopped: sendmail(1) mail stays in maildrop" \
 	wait_for 40 eval 'pf_queue | jq -r .queue_name | grep -qx maildrop'
 holds_before=$(sg_sql "SELECT count(*) FROM holds;")
