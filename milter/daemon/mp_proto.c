@@ -240,11 +240,6 @@ static int mp_flush(mp_ctx *c)
 	return 0;
 }
 
-/*
- * The next packet: 0 with *cmd, *data, *n (valid until the next call),
- * 1 at the end of the connection (EOF, timeout, a stop), -1 for a
- * malformed length.
- */
 /* Under the SMFIP_NR_* flags the MTA writes several packets without
  * waiting for an answer; Postfix does not set TCP_NODELAY, so its
  * second small write waits for our ACK, and Linux delays an ACK with no
@@ -268,6 +263,11 @@ static bool mp_is_tcp(int fd)
 	return ss.ss_family == AF_INET || ss.ss_family == AF_INET6;
 }
 
+/*
+ * The next packet: 0 with *cmd, *data, *n (valid until the next call),
+ * 1 at the end of the connection (EOF, timeout, a stop), -1 for a
+ * malformed length.
+ */
 static int mp_read_packet(mp_ctx *c, char *cmd, unsigned char **data, size_t *n)
 {
 	uint32_t len = 0;

@@ -661,7 +661,7 @@ static bool eng_out_truncate(GMimeStream *out)
  * handling of padding (counted across steps, dropped at a step's end)
  * is kept exactly. The state is GMime's: the low byte the letters of
  * an unfinished group, the next byte the padding pending, save their
- * bits (only the low 6 bits a letter count). test_mime's differential
+ * bits (only the low 6 bits a letter count). test_attach's differential
  * test holds the output to GMime's over random input and steps.
  */
 size_t eng_b64_decode_step(const unsigned char *in, size_t n, unsigned char *out,

@@ -101,14 +101,6 @@ static bool eng_pages_pread(int fd, void *dst, size_t n, uintptr_t off)
 	return true;
 }
 
-void eng_pages_copy(void *dst, const void *src, size_t n)
-{
-	const eng_pages_map *m = n ? eng_pages_file_of(src, n) : NULL;
-
-	if (m == NULL || !eng_pages_pread(m->fd, dst, n, (uintptr_t)src - m->start))
-		memcpy(dst, src, n);
-}
-
 const unsigned char *eng_pages_view(const unsigned char *p, size_t n,
 				    unsigned char *buf)
 {
@@ -117,6 +109,12 @@ const unsigned char *eng_pages_view(const unsigned char *p, size_t n,
 	if (m == NULL || !eng_pages_pread(m->fd, buf, n, (uintptr_t)p - m->start))
 		return p;
 	return buf;
+}
+
+void eng_pages_copy(void *dst, const void *src, size_t n)
+{
+	if (eng_pages_view(src, n, dst) == src)
+		memcpy(dst, src, n);
 }
 
 void eng_pages_win_init(eng_pages_win *w)
