@@ -284,6 +284,13 @@ $(B)/names_eval: tests/bench/names_eval.c $(B)/libsgengine.a
 		$(B)/libsgengine.a $(LDFLAGS) $(LIBS) -lmecab
 names-eval: $(B)/names_eval
 	@$(B)/names_eval conf/sendguard.conf tests/corpus/names.tsv
+# tests/bench/targets.sh's do-nothing milter: the same protocol code
+# and steps as the milter, nothing else (what Postfix's milter client
+# costs on its own).
+$(B)/null-milter: tests/bench/null_milter.c $(B)/obj/milter/daemon/mp_proto.o \
+		$(B)/obj/milter/daemon/mp_server.o $(B)/libsgsvc.a $(B)/libsgengine.a
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $^ \
+		$(LDFLAGS) $(ALL_LIBS)
 bench: $(B)/pd_bench $(B)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/bench/pd_bench.sh
 
@@ -388,7 +395,7 @@ valgrind: $(BT)/sendguardctl
 
 # Load and soak on a real Postfix with the optimised milter
 # (tests/bench/load.sh; not part of `make test`).
-load: all
+load: all $(B)/null-milter
 	@SG_SRCDIR=$(CURDIR) SG_MILTER=$(CURDIR)/$(B)/sendguard-milter bash tests/bench/load.sh
 
 # The approval page in a real browser (tests/web/run.sh): Debian's

@@ -9,9 +9,8 @@
  *	failure action (default tempfail): Postfix keeps the mail.
  */
 #include "daemon/mlt.h"
+#include "daemon/mlt_steps.h"
 #include "util/sg_mem.h"
-
-#include <libmilter/mfdef.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +26,6 @@ typedef struct mlt_conn {
 	bool in_msg;
 } mlt_conn;
 
-/*
- * Protocol steps asked of the MTA (issue 21): every reply saved is a
- * round trip on the socket. Steps we have no callback for are not sent
- * at all; connect, MAIL, headers and body are sent without waiting for
- * a reply, so their errors are answered at RCPT or end of message (mp
- * sends nothing for a step agreed without reply, whatever the callback
- * returns). RCPT keeps its reply: a recipient can be refused on its
- * own. (Values of <libmilter/mfdef.h>, the protocol's definitions.)
- */
-#define MLT_PROTO_NOSEND (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | \
-			  SMFIP_NOEOH)
-#define MLT_PROTO_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_MAIL | SMFIP_NR_HDR | \
-			   SMFIP_NR_BODY)
-#define MLT_ACTIONS (MP_ACT_ADDHDRS | MP_ACT_CHGHDRS | MP_ACT_QUARANTINE)
 
 static mlt_conn *mlt_conn_of(mp_ctx *ctx)
 {

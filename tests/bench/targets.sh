@@ -44,11 +44,20 @@
 #	its anonymous and file-backed peaks sampled every 0.1 s), and the
 #	PDF text workers ("Read what a person would read"), other
 #	processes, reported separately (each one's VmHWM: largest, sum).
+#	Then the clean and big classes again through a milter that does
+#	nothing (null, build/null-milter from tests/bench/null_milter.c:
+#	sendguard's protocol code and steps, its header, no scan, no
+#	store): the most any milter asking for those steps reaches here,
+#	i.e. what Postfix's milter client costs on its own; no target.
+#	Every round checks that all its messages reached the sink (held:
+#	the hold queue), so a refused or tempfailed round cannot pass for
+#	a fast one.
 #	Last, one table of every target: median ratio, lowest-highest,
 #	interquartile range, rounds, and whether the median meets it; and
 #	the run time.
 #
-#	SG_TARGETS="clean serial held big rss inet" chooses the parts (default all).
+#	SG_TARGETS="clean serial held big null rss inet" chooses the parts
+#	(default all; null measures the classes chosen among clean and big).
 #	SG_BENCH_CONF="milter.audit_queue=0 ..." passes configuration
 #	overrides to the milter (milter_setup), e.g. to measure the same
 #	binary with and without a setting in the same conditions.
@@ -61,7 +70,8 @@ SG_MILTER_SOCKET=${SG_MILTER_SOCKET:-unix}
 
 T0=$(date +%s.%N)
 ROUNDS=${1:-5}
-TARGETS=${SG_TARGETS:-"clean serial held big rss inet"}
+TARGETS=${SG_TARGETS:-"clean serial held big null rss inet"}
+SG_NULL_MILTER=${SG_NULL_MILTER:-$SG_SRCDIR/build/null-milter}
 case "$ROUNDS" in ''|*[!0-9]*) die "ROUNDS must be a number";; esac
 [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be at least 1"
 command -v smtp-source >/dev/null || die "smtp-source is missing (package postfix)"
@@ -153,22 +163,33 @@ stats() {
 		printf "%.2f %.2f %.2f %.2f %.2f\n", med(1, NR), v[1], v[NR], q1, q3 }'
 }
 
+# delivered SINCE N SIDE: the round's N messages all reached the sink
+# (a message refused or tempfailed at SMTP would make a round look
+# fast: smtp-source goes on after an error reply)
+delivered() {
+	local got=$(( $(sink_sent) - $1 ))
+	[ "$got" -ge "$2" ] || die "$3: only $got of $2 messages reached the sink (see $D/source.log and $SG_BASE/log/maillog)"
+}
+
 # alone CLASS N SESSIONS: Postfix alone, timed until smtp-source ends;
 # sets TB (seconds) and MA (machine CPU ms per message, until settled)
 alone() {
-	local m0
+	local m0 s0
 	wait_for 600 settled || die "the queue did not settle before a $1 round"
+	s0=$(sink_sent)
 	m0=$(machine_cpu)
 	TB=$(send "$SG_PLAIN_PORT" "$D/$1.eml" "$2" "$3")
 	wait_for 600 settled || die "the baseline $1 round did not settle"
 	MA=$(calc "($(machine_cpu) - $m0) * 1000 / $2")
+	delivered "$s0" "$2" "Postfix alone, $1"
 }
 
 # with CLASS N SESSIONS: through the milter; sets TS, MW, the milter's
 # CPU ms per message MC, and EXTRA (held: notices and deliveries)
 with() {
-	local class=$1 n=$2 s=$3 t0 held0 c0 m0 ob0 sk0
+	local class=$1 n=$2 s=$3 t0 held0 c0 m0 ob0 sk0 s0
 	wait_for 600 settled || die "the queue did not settle before a $class round"
+	s0=$(sink_sent)
 	m0=$(machine_cpu)
 	c0=$(cpu_of "$SG_MILTER_PID")
 	EXTRA=""
@@ -188,6 +209,7 @@ with() {
 	# outbox and at the sink) before the next measurement starts
 	wait_for 600 settled || die "the $class round did not settle"
 	MW=$(calc "($(machine_cpu) - $m0) * 1000 / $n")
+	[ "$class" = held ] || delivered "$s0" "$n" "$WITH, $class"
 	[ "$class" = held ] && EXTRA=$(printf '; notices sent %d, sink deliveries %d' \
 		$(( $(outbox_sent) - ob0 )) $(( $(sink_sent) - sk0 )))
 	return 0
@@ -210,8 +232,8 @@ round() {
 	b=$(calc "$n / $TB"); w=$(calc "$n / $TS")
 	calc "$w / $b" >>"$D/ratios-$class"; echo >>"$D/ratios-$class"
 	echo "$MC" >>"$D/cpu-$class"
-	printf '  %-5s round %d (%s first): Postfix alone %7.1f msg/s, with sendguard %7.1f msg/s, ratio %.2f; milter CPU %.1f ms/msg; machine CPU %.1f -> %.1f ms/msg%s\n' \
-		"$class" "$r" "$first" "$b" "$w" "$(calc "$w / $b")" "$MC" "$MA" "$MW" "$EXTRA"
+	printf '  %-5s round %d (%s first): Postfix alone %7.1f msg/s, %s %7.1f msg/s, ratio %.2f; milter CPU %.1f ms/msg; machine CPU %.1f -> %.1f ms/msg%s\n' \
+		"$class" "$r" "$first" "$b" "$WITH" "$w" "$(calc "$w / $b")" "$MC" "$MA" "$MW" "$EXTRA"
 }
 
 # warm CLASS N SESSIONS: both sides once, untimed: Postfix's processes
@@ -222,33 +244,67 @@ warm() {
 	wait_for 600 settled || die "the $1 warm-up did not settle"
 }
 
-echo "sendguard targets: $ROUNDS interleaved rounds a class, milter $SG_MILTER on $SG_MILTER_LM"
-echo "machine: $(nproc) cores, $(LC_ALL=C uptime | sed 's/.*load/load/')"
-for class in clean serial held big; do
-	want "$class" || continue
+# rounds CLASS: the warm-up and ROUNDS rounds of a class; CLASS-null
+# is the same mail through the do-nothing milter
+rounds() {
+	local class=$1 r
 	: >"$D/ratios-$class"; : >"$D/cpu-$class"; : >"$D/mcpu-$class"
 	case $class in
-	clean) warm clean 100 10;;
+	clean|clean-null) warm "$class" 100 10;;
 	serial) warm serial 20 1;;
 	held) warm held 20 5;;
-	big) warm big 2 2;;
+	big|big-null) warm "$class" 2 2;;
 	esac
 	for r in $(seq 1 "$ROUNDS"); do
 		case $class in
-		clean) round clean 300 10 "$r";;
+		clean|clean-null) round "$class" 300 10 "$r";;
 		serial) round serial 100 1 "$r";;
 		held) round held 100 5 "$r";;
-		big) round big 10 5 "$r";;
+		big|big-null) round "$class" 10 5 "$r";;
 		esac
 	done
+}
+
+echo "sendguard targets: $ROUNDS interleaved rounds a class, milter $SG_MILTER on $SG_MILTER_LM"
+echo "machine: $(nproc) cores, $(LC_ALL=C uptime | sed 's/.*load/load/')"
+WITH="with sendguard"
+for class in clean serial held big; do
+	want "$class" || continue
+	rounds "$class"
 done
+
+# The same clean (and big) mail through a milter that does nothing but
+# speak the protocol with sendguard's steps and add its header
+# (tests/bench/null_milter.c): what Postfix's milter client and the
+# socket cost without any of sendguard's work. Its ratio is the most
+# any milter asking for those steps can reach here.
+if want null; then
+	[ -x "$SG_NULL_MILTER" ] || die "no do-nothing milter at $SG_NULL_MILTER (make build/null-milter)"
+	milter_stop
+	real_milter=$SG_MILTER
+	SG_MILTER=$SG_NULL_MILTER
+	milter_start || die "the do-nothing milter did not start"
+	WITH="with a null milter"
+	for class in clean big; do
+		want "$class" || continue
+		cp "$D/$class.eml" "$D/$class-null.eml"
+		rounds "$class-null"
+	done
+	milter_stop
+	SG_MILTER=$real_milter
+	milter_start || die "the milter did not restart"
+fi
 # summary rows "class socket target median lowest highest q1 q3 rounds
 # cpu" into $SUMMARY (the inet run's go to its parent's file)
 SUMMARY=${SG_TARGETS_SUMMARY:-$D/summary}
 [ -n "${SG_TARGETS_SUMMARY:-}" ] || : >"$SUMMARY"
-for class in clean serial held big; do
-	want "$class" || continue
+for class in clean serial held big clean-null big-null; do
 	case $class in
+	*-null) want null && want "${class%-null}" || continue;;
+	*) want "$class" || continue;;
+	esac
+	case $class in
+	clean-null|big-null) tgt=-;;
 	clean) tgt=$([ "$SG_MILTER_SOCKET" = unix ] && echo 0.9 || echo 0.85);;
 	serial) tgt=-;;
 	held) tgt=0.25;;
@@ -294,32 +350,34 @@ fi
 
 if want inet && [ "$SG_MILTER_SOCKET" = unix ]; then
 	echo
-	SG_MILTER_SOCKET=inet SG_TARGETS="clean serial" SG_TEST_ROOT="$SG_TEST_ROOT" SG_TARGETS_SUMMARY="$SUMMARY" \
+	SG_MILTER_SOCKET=inet SG_TARGETS="clean serial$(want null && echo " null")" SG_TEST_ROOT="$SG_TEST_ROOT" SG_TARGETS_SUMMARY="$SUMMARY" \
 		bash "$here/targets.sh" "$ROUNDS" 9>&- | grep -E '^  (clean|serial)|^machine'
 fi
 [ -n "${SG_TARGETS_SUMMARY:-}" ] && exit 0
 
 echo
 echo "issue 21 targets (ratio: msg/s with sendguard / Postfix alone, same round):"
-printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
+printf '| %-30s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
 	class target median lowest-high IQR rounds "milter CPU/msg" "machine CPU/msg (a->w)" met
 printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-	---------------------------- ------ ------ ----------- ----------- ------ --------------- ----------------------- ----
+	------------------------------ ------ ------ ----------- ----------- ------ --------------- ----------------------- ----
 while read -r class sock tgt med lo hi q1 q3 n cpu mca mcw; do
 	case $class in
 	clean) name="2 KB clean, $sock socket";;
 	serial) name="2 KB clean, 1 session, $sock";;
 	held) name="7.5 KB held, $sock socket";;
 	big) name="10 MB accepted, $sock socket";;
+	clean-null) name="2 KB clean, null milter, $sock";;
+	big-null) name="10 MB, null milter, $sock";;
 	esac
 	met=$(awk -v m="$med" -v t="$tgt" 'BEGIN { print t == "-" ? "-" : (m != "-" && m + 0 >= t + 0) ? "yes" : "no" }')
-	printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
+	printf '| %-30s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
 		"$name" "$tgt" "$med" "$lo-$hi" "$q1-$q3" "$n" "$cpu ms" "$mca -> $mcw ms" "$met"
 done <"$SUMMARY"
 if [ -s "$D/rss-summary" ]; then
 	read -r _ ok hwm panon pfile nw wmax wsum <"$D/rss-summary"
 	met=$([ "$hwm" -lt 153600 ] && echo yes || echo no)
-	printf '| %-28s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
+	printf '| %-30s | %-6s | %-6s | %-11s | %-11s | %-6s | %-15s | %-23s | %-4s |\n' \
 		"20 x 10 MB at once, VmHWM" "150 MB" "$((hwm / 1024)) MB" "-" "-" 1 "-" "-" "$met"
 	echo "(PDF text workers, separate processes: $nw, VmHWM largest $((wmax / 1024)) MB, sum $((wsum / 1024)) MB; $ok of 20 answered 250)"
 fi

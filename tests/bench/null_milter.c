@@ -1,0 +1,115 @@
+/*
+ * NAME
+ *	null_milter - a milter that does nothing, for tests/bench/targets.sh
+ * SYNOPSIS
+ *	null-milter -c SENDGUARD.CONF [-f]
+ * DESCRIPTION
+ *	Listens on the [milter] socket of the configuration, negotiates
+ *	the protocol steps and actions sendguard asks for
+ *	(daemon/mlt_steps.h), reads every packet through the same protocol
+ *	code (mp_proto, mp_server), adds the X-Sendguard header sendguard
+ *	adds by default, and accepts. It scans, stores and logs nothing:
+ *	the rate Postfix reaches through it is the most any milter asking
+ *	for these steps can reach on the machine, so the bench can tell
+ *	Postfix's milter client from sendguard's own work. -f is accepted
+ *	and ignored (it always stays in the foreground). Stops on SIGTERM.
+ *	Not installed; a bench tool.
+ */
+#include "daemon/mlt_steps.h"
+#include "daemon/mp.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static mp_status null_negotiate(mp_ctx *c, uint32_t actions, uint32_t proto,
+				uint32_t *want_actions, uint32_t *want_proto)
+{
+	(void)c;
+	if ((actions & MLT_ACTIONS) != MLT_ACTIONS)
+		return MP_REJECT;
+	*want_actions = MLT_ACTIONS;
+	*want_proto = proto & (MLT_PROTO_NOSEND | MLT_PROTO_NOREPLY);
+	return MP_CONTINUE;
+}
+
+static mp_status null_eom(mp_ctx *c)
+{
+	return mp_addheader(c, "X-Sendguard", "accept") == 0 ? MP_CONTINUE : MP_TEMPFAIL;
+}
+
+/* The value of "socket =" in the [milter] section, or NULL. */
+static char *null_socket_of(const char *conf)
+{
+	FILE *f = fopen(conf, "r");
+	char line[4096], *sock = NULL;
+	int in_milter = 0;
+
+	if (f == NULL)
+		return NULL;
+	while (sock == NULL && fgets(line, sizeof(line), f)) {
+		char *p = line, *e;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		p += strspn(p, " \t");
+		if (*p == '[') {
+			in_milter = strncmp(p, "[milter]", 8) == 0;
+			continue;
+		}
+		if (!in_milter || strncmp(p, "socket", 6) != 0)
+			continue;
+		p += 6 + strspn(p + 6, " \t");
+		if (*p++ != '=')
+			continue;
+		p += strspn(p, " \t");
+		for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		sock = strdup(p);
+	}
+	fclose(f);
+	return sock;
+}
+
+int main(int argc, char **argv)
+{
+	mp_desc d = { .negotiate = null_negotiate, .eom = null_eom,
+		      .timeout = 300, .max_packet = 1048575 /* as the milter */ };
+	const char *conf = NULL;
+	char *sock, *slash;
+	sg_buf err;
+	int fd, opt;
+
+	while ((opt = getopt(argc, argv, "c:f")) != -1) {
+		if (opt == 'c')
+			conf = optarg;
+		else if (opt != 'f')
+			return 2;
+	}
+	if (conf == NULL || (sock = null_socket_of(conf)) == NULL) {
+		fprintf(stderr, "null-milter: usage: null-milter -c CONF (with [milter] socket)\n");
+		return 2;
+	}
+	/* Postfix's user connects to a unix socket: the bench runs this
+	 * as root, so the socket is made for everyone. */
+	if (strncmp(sock, "unix:", 5) == 0 && (slash = strrchr(sock, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdir(sock + 5, 0755) < 0 && errno != EEXIST)
+			fprintf(stderr, "null-milter: mkdir %s: %s\n", sock + 5, strerror(errno));
+		*slash = '/';
+	}
+	umask(0);
+	sg_buf_init(&err, 4096);
+	fd = mp_open(sock, 1024, &err);
+	if (fd < 0) {
+		fprintf(stderr, "null-milter: %s\n", sg_buf_cstr(&err));
+		return 1;
+	}
+	fd = mp_run(fd, &d);
+	sg_buf_free(&err);
+	free(sock);
+	return fd;
+}
