@@ -72,6 +72,7 @@ T0=$(date +%s.%N)
 ROUNDS=${1:-5}
 TARGETS=${SG_TARGETS:-"clean serial held big null rss inet"}
 SG_NULL_MILTER=${SG_NULL_MILTER:-$SG_SRCDIR/build/null-milter}
+CLEAN_N=${SG_CLEAN_N:-300}
 case "$ROUNDS" in ''|*[!0-9]*) die "ROUNDS must be a number";; esac
 [ "$ROUNDS" -ge 1 ] || die "ROUNDS must be at least 1"
 command -v smtp-source >/dev/null || die "smtp-source is missing (package postfix)"
@@ -257,7 +258,7 @@ rounds() {
 	esac
 	for r in $(seq 1 "$ROUNDS"); do
 		case $class in
-		clean|clean-null) round "$class" 300 10 "$r";;
+		clean|clean-null) round "$class" "$CLEAN_N" 10 "$r";;
 		serial) round serial 100 1 "$r";;
 		held) round held 100 5 "$r";;
 		big|big-null) round "$class" 10 5 "$r";;

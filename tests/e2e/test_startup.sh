@@ -10,7 +10,9 @@
 #     the service user could have placed (a link in a directory it
 #     owns, or the directory itself a link) stops start-up (exit 71)
 #     and root changes nothing at the link's target;
-#   - a link placed by root in a root-only directory is followed.
+#   - a link placed by root in a root-only directory is followed;
+#   - with stderr the journal (JOURNAL_STREAM, as the unit runs it) no
+#     line goes to stderr a second time; a line on stderr is whole.
 # Output: one line per assertion, "N passed, M failed" last.
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,6 +71,23 @@ check "socket_group missing: exit 71 ($RC)" [ "$RC" = 71 ]
 check "socket_group missing: the message names the key and says why" \
 	eval 'echo "$OUT" | grep -q "socket_group sg-no-such-group does not exist.*world-writable"'
 check "socket_group missing: no socket made" [ ! -e "$SG_MILTER_SOCK" ]
+
+# --- 1b. stderr that is the journal gets no second copy of a line -----------------
+# Under the unit (-f), systemd connects stderr to the journal and says
+# so in JOURNAL_STREAM (DEVICE:INODE); the journal has each line from
+# syslog already, so the milter writes none to stderr. A JOURNAL_STREAM
+# naming another file (a terminal of a systemd session) changes nothing.
+: >"$SG_MDIR/start.log"
+export JOURNAL_STREAM
+JOURNAL_STREAM=$(stat -c '%d:%i' "$SG_MDIR/start.log")
+start "$SG_MDIR/nogroup.conf" "$SG_MILTER_SOCK"
+check "stderr is the journal: exit 71 still ($RC)" [ "$RC" = 71 ]
+check "stderr is the journal: no copy of the line on stderr ($OUT)" [ -z "$OUT" ]
+JOURNAL_STREAM=$(stat -c '%d:%i' "$CONF")
+start "$SG_MDIR/nogroup.conf" "$SG_MILTER_SOCK"
+check "JOURNAL_STREAM of another file: the line is on stderr, whole" \
+	eval 'echo "$OUT" | grep -q "^sendguard-milter: .*socket_group sg-no-such-group does not exist.*world-writable"'
+unset JOURNAL_STREAM
 
 # --- 2. the socket: 0660, the service user's, group postfix -------------------------
 start "$CONF" "$SG_MILTER_SOCK"
