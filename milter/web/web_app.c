@@ -29,14 +29,12 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include "util/sg_log.h"
 #include "web/web_int.h"
-
-static bool web_log_stderr;
 
 void web_log_init(bool to_stderr)
 {
-	web_log_stderr = to_stderr;
-	openlog("sendguard-web", LOG_PID, LOG_MAIL);
+	sg_log_open("sendguard-web", "sendguard-web", to_stderr);
 }
 
 void web_log(int prio, const char *fmt, ...)
@@ -44,15 +42,8 @@ void web_log(int prio, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsyslog(prio, fmt, ap);
+	sg_log_v(prio, fmt, ap);
 	va_end(ap);
-	if (web_log_stderr) {
-		va_start(ap, fmt);
-		fputs("sendguard-web: ", stderr);
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-		va_end(ap);
-	}
 }
 
 /* The path of base_url ("https://host/sendguard/" -> "/sendguard"). */
