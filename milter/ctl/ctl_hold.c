@@ -162,6 +162,15 @@ static int ctl_list_one(const st_hold *h, void *ctx)
 		ctl_hold_json(&c->out, h);
 		printf("%s%s", c->n ? ",\n" : "[\n", sg_buf_cstr(&c->out));
 	} else {
+		char created[SG_TIME_SIZE];
+
+		/* People read it in the organisation's zone ([policy]
+		 * timezone), as on the page and in notices; --json keeps the
+		 * stored UTC time for programs. */
+		if (h->created_t > 0)
+			sg_time_iso(NULL, h->created_t, created);
+		else
+			snprintf(created, sizeof(created), "%s", h->created ? h->created : "");
 		if (c->n == 0)
 			printf("%-27s %-9s %-7s %-16s %-25s %-30s %-40s %s\n", "ID",
 			       "STATUS", "APPLIED", "GATEWAY", "CREATED", "SENDER",
@@ -169,7 +178,7 @@ static int ctl_list_one(const st_hold *h, void *ctx)
 		printf("%-27s %-9s %-7s %-16s %-25s %-30s %-40s ", h->id,
 		       st_hold_state_name(h), h->applied ? "yes" : "no",
 		       h->gateway ? h->gateway : "",
-		       h->created ? h->created : "", h->sender ? h->sender : "",
+		       created, h->sender ? h->sender : "",
 		       h->categories_json ? h->categories_json : "[]");
 		/* The subject last (it has spaces), on this one line: a
 		 * stranger's control characters cannot forge a row. */

@@ -171,6 +171,10 @@ check "its release time is $DELAY s after it arrived" \
 	eval '[ $(( $(release_t "$HID") - SENT_T )) -ge $((DELAY - 1)) ] && [ $(( $(release_t "$HID") - SENT_T )) -le $((DELAY + 2)) ]'
 check "list --json: kind delay, release set" \
 	[ "$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | "\(.kind) \(.release != null) \(.approvers | length)"')" = "delay true 0" ]
+C_UTC=$(CTL list --json | jq -r --arg h "$HID" '.[] | select(.id == $h) | .created')
+C_JST=$(TZ=Asia/Tokyo date -d "$C_UTC" +%Y-%m-%dT%H:%M:%S+09:00)
+check "list shows when it was held in the organisation's zone ($C_UTC is $C_JST)" \
+	eval 'CTL list | grep "^$HID " | grep -qF " $C_JST "'
 check "the milter logged the delay" grep -q "queue_id=$QID verdict=accept delay=${DELAY}s hold=$HID" "$SG_MDIR/stderr.log"
 check "it sits in the hold queue" [ "$(pf_queue_name "$QID")" = hold ]
 check "the sender is sent the delay notice" wait_for 20 eval \
