@@ -27,11 +27,12 @@
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_DIR="" PG_PORT="" PG_OS_USER="" PG_PASSFILE="" PG_DSN="" PG_DSN_BASE=""
 PG_USER=sgtest PG_DB=sendguard
+declare -F sg_pick_port >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/../e2e/ports.sh"
 
 pg_as() { if [ "$(id -u)" = 0 ]; then runuser -u "$PG_OS_USER" -- "$@"; else "$@"; fi; }
 
 pg_setup() {
-	local root=${SG_TEST_ROOT:-/var/tmp/sg-test} p pw
+	local root=${SG_TEST_ROOT:-/var/tmp/sg-test} pw
 	[ -x "$PG_BIN/initdb" ] || { echo "pg: no $PG_BIN/initdb (apt-get install postgresql; make deps)" >&2; return 1; }
 	mkdir -p "$root"
 	PG_DIR=$(mktemp -d "$root/pg.XXXXXX") || return 1
@@ -42,11 +43,9 @@ pg_setup() {
 		id postgres >/dev/null 2>&1 || { echo "pg: no postgres user" >&2; return 1; }
 		chown postgres "$PG_DIR"
 	fi
-	# A loopback port nobody listens on (several helpers and CI run this).
-	for p in $(shuf -i 20000-39999 -n 40); do
-		if [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ]; then PG_PORT=$p; break; fi
-	done
-	[ -n "$PG_PORT" ] || { echo "pg: no free port" >&2; return 1; }
+	# A loopback port reserved as the e2e scripts reserve theirs: the
+	# lanes run a PostgreSQL test beside Postfix instances.
+	sg_pick_port PG_PORT
 	pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 	printf '%s\n' "$pw" >"$PG_DIR/pw"
 	chown "$PG_OS_USER" "$PG_DIR/pw"

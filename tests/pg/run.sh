@@ -70,13 +70,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# A free loopback port: the first of a few the kernel does not list as
-# listening (several helpers and CI may run this at once).
+# A free loopback port, reserved machine-wide (tests/e2e/ports.sh):
+# several helpers, lanes and CI may run this at once.
+. "$(dirname "$0")/../e2e/ports.sh"
 port=
-for p in $(shuf -i 20000-39999 -n 20); do
-	if ! ss -Hltn "sport = :$p" | grep -q .; then port=$p; break; fi
-done
-[ -n "$port" ] || die "no free port"
+sg_pick_port port
 
 as_pg "$bin/initdb" -D "$dir/data" -U sgtest -A trust --no-sync -E UTF8 \
 	--locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb"; }
