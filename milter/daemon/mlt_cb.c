@@ -26,7 +26,6 @@ typedef struct mlt_conn {
 	bool in_msg;
 } mlt_conn;
 
-
 static mlt_conn *mlt_conn_of(mp_ctx *ctx)
 {
 	mlt_conn *c = mp_getpriv(ctx);

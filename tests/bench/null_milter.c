@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	const char *conf = NULL;
 	char *sock, *slash;
 	sg_buf err;
-	int fd, opt;
+	int fd, opt, rc;
 
 	while ((opt = getopt(argc, argv, "c:f")) != -1) {
 		if (opt == 'c')
@@ -108,8 +108,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "null-milter: %s\n", sg_buf_cstr(&err));
 		return 1;
 	}
-	fd = mp_run(fd, &d);
+	rc = mp_run(fd, &d);
 	sg_buf_free(&err);
 	free(sock);
-	return fd;
+	return rc;
 }

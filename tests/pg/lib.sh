@@ -43,8 +43,8 @@ pg_setup() {
 		id postgres >/dev/null 2>&1 || { echo "pg: no postgres user" >&2; return 1; }
 		chown postgres "$PG_DIR"
 	fi
-	# A loopback port reserved as the e2e scripts reserve theirs: the
-	# lanes run a PostgreSQL test beside Postfix instances.
+	# A loopback port reserved machine-wide as the e2e scripts reserve
+	# theirs: other scripts, helpers and checkouts run beside this one.
 	sg_pick_port PG_PORT
 	pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 	printf '%s\n' "$pw" >"$PG_DIR/pw"
