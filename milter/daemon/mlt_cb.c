@@ -37,19 +37,6 @@ static mlt_conn *mlt_conn_of(mp_ctx *ctx)
 	return c;
 }
 
-static mp_status mlt_negotiate(mp_ctx *ctx, uint32_t actions, uint32_t proto,
-			       uint32_t *want_actions, uint32_t *want_proto)
-{
-	(void)ctx;
-	/* Without these actions a hold cannot be made: let the MTA apply
-	 * its milter failure action (Postfix: milter_default_action). */
-	if ((actions & MLT_ACTIONS) != MLT_ACTIONS)
-		return MP_REJECT;
-	*want_actions = MLT_ACTIONS;
-	*want_proto = proto & (MLT_PROTO_NOSEND | MLT_PROTO_NOREPLY);
-	return MP_CONTINUE;
-}
-
 static char *mlt_strip_angle(const char *s)
 {
 	size_t n;
@@ -194,7 +181,7 @@ static void mlt_close(mp_ctx *ctx)
 }
 
 const mp_desc mlt_proto_desc = {
-	.negotiate = mlt_negotiate,
+	.negotiate = mlt_steps_negotiate,
 	.connect = mlt_connect,
 	.envfrom = mlt_envfrom,
 	.envrcpt = mlt_envrcpt,

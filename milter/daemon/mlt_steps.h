@@ -27,4 +27,19 @@
 			   SMFIP_NR_BODY)
 #define MLT_ACTIONS (MP_ACT_ADDHDRS | MP_ACT_CHGHDRS | MP_ACT_QUARANTINE)
 
+/* The mp_desc negotiate callback of both. Without these actions a hold
+ * cannot be made: the MTA applies its milter failure action (Postfix:
+ * milter_default_action). */
+static inline mp_status mlt_steps_negotiate(mp_ctx *ctx, uint32_t actions,
+					    uint32_t proto, uint32_t *want_actions,
+					    uint32_t *want_proto)
+{
+	(void)ctx;
+	if ((actions & MLT_ACTIONS) != MLT_ACTIONS)
+		return MP_REJECT;
+	*want_actions = MLT_ACTIONS;
+	*want_proto = proto & (MLT_PROTO_NOSEND | MLT_PROTO_NOREPLY);
+	return MP_CONTINUE;
+}
+
 #endif

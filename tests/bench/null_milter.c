@@ -25,17 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static mp_status null_negotiate(mp_ctx *c, uint32_t actions, uint32_t proto,
-				uint32_t *want_actions, uint32_t *want_proto)
-{
-	(void)c;
-	if ((actions & MLT_ACTIONS) != MLT_ACTIONS)
-		return MP_REJECT;
-	*want_actions = MLT_ACTIONS;
-	*want_proto = proto & (MLT_PROTO_NOSEND | MLT_PROTO_NOREPLY);
-	return MP_CONTINUE;
-}
-
 static mp_status null_eom(mp_ctx *c)
 {
 	return mp_addheader(c, "X-Sendguard", "accept") == 0 ? MP_CONTINUE : MP_TEMPFAIL;
@@ -76,7 +65,7 @@ static char *null_socket_of(const char *conf)
 
 int main(int argc, char **argv)
 {
-	mp_desc d = { .negotiate = null_negotiate, .eom = null_eom,
+	mp_desc d = { .negotiate = mlt_steps_negotiate, .eom = null_eom,
 		      .timeout = 300, .max_packet = 1048575 /* as the milter */ };
 	const char *conf = NULL;
 	char *sock, *slash;
