@@ -31,7 +31,8 @@ bool ctl_gateway_owns(const char *gateway, const st_hold *h)
  * mail in its queue is gone with it. Its undecided holds can never be
  * released, so they are marked orphaned (st_gateway_retire: the store
  * then refuses to decide, vote on, release or apply them; the page
- * and list show 「廃止されたゲートウェイ」 / orphaned), one audit
+ * and list show 「廃止されたゲートウェイ」 / orphaned), their notices
+ * not yet sent are cancelled (nobody could act on them), one audit
  * record is written, and the administrators ([approvers] default and
  * [approval] escalate_to) are told through the notice outbox, in the
  * same transaction. Retiring the gateway the command runs on needs
@@ -52,9 +53,11 @@ void ctl_gateway_help(void)
 	       "A gateway that shared the store is decommissioned: every hold of it\n"
 	       "that is not decided (pending or arriving) is marked orphaned, since its\n"
 	       "mail was in that gateway's queue; it can no longer be approved or\n"
-	       "released. Writes an audit record (gateway-retire) and tells the\n"
-	       "administrators ([approvers] default, [approval] escalate_to).\n"
-	       "廃止したゲートウェイの未判断の保留を「廃止されたゲートウェイ」にします。\n"
+	       "released, and its notices not yet sent are cancelled. Writes an audit\n"
+	       "record (gateway-retire) and tells the administrators ([approvers]\n"
+	       "default, [approval] escalate_to).\n"
+	       "廃止したゲートウェイの未判断の保留を「廃止されたゲートウェイ」にし、\n"
+	       "未送信の通知を取り消します。\n"
 	       "--force: retire this host's own gateway ([store] gateway) too.\n"
 	       "exit status: 0 done, 1 refused (own gateway without --force),\n"
 	       "64 usage, 66 no store, 70 internal, 75 busy, 77 not root or the\n"

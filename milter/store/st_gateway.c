@@ -10,7 +10,9 @@
  *	One transaction: every undecided hold (pending or arriving) of the
  *	gateway gets orphaned_at (the schema-7 triggers then refuse any
  *	change of its state), their previews are deleted (nothing is left
- *	to approve), the audit record "gateway-retire" is appended and the
+ *	to approve), their notices not yet sent are cancelled (an approver
+ *	asked to decide what nobody can decide any more, a sender told of
+ *	a hold whose mail went with the gateway), the audit record "gateway-retire" is appended and the
  *	administrators' notices are recorded in the outbox. Either all of
  *	it is written or none. The PostgreSQL twin is st_pg_gateway.c.
  */
@@ -58,6 +60,9 @@ static st_rc st_retire_step(st_store *st, void *arg, sg_buf *err)
 	rc = st_retire_update(st, "DELETE FROM previews WHERE hold_id IN (SELECT id"
 			      " FROM holds WHERE gateway = ?1 AND orphaned_at = ?2)",
 			      t->r->gateway, now, err);
+	if (rc == ST_OK)
+		rc = st_retire_update(st, ST_RETIRE_CANCEL_SQL("?1", "?2"),
+				      t->r->gateway, now, err);
 	if (rc != ST_OK)
 		return rc;
 	sg_buf_init(&d, 4096);

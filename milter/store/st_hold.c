@@ -501,7 +501,8 @@ static st_rc st_arrival_step(st_store *st, void *arg, sg_buf *err)
 	if (rc == ST_OK)
 		rc = st_update(st, "UPDATE holds SET status = ?1 WHERE id = ?2"
 			       " AND status IN ('arriving', 'never-arrived')", v, 2, err);
-	/* Cancelled rows are only ever those of a never-arrived hold. */
+	/* Cancelled rows are those of a never-arrived hold, or of an
+	 * orphaned one, which nothing confirms (the triggers refuse it). */
 	if (rc == ST_OK)
 		rc = st_update(st, late ? "UPDATE outbox SET state = ?1, next_t = 0"
 			       " WHERE hold_id = ?2 AND state = 'cancelled'"

@@ -83,6 +83,14 @@ void st_release_detail(char *buf, size_t size, st_release_why why,
  * audit detail both backends hash alike. */
 st_rc st_retire_args(st_store *st, const st_retire *r, sg_buf *err);
 void st_retire_detail(sg_buf *d, const char *gateway, size_t holds);
+/* Retiring a gateway, on both backends: the notices of the holds just
+ * orphaned (GW the gateway's parameter, AT orphaned_at's) that were not
+ * yet sent are cancelled; nothing confirms an orphaned hold, so none is
+ * released again. */
+#define ST_RETIRE_CANCEL_SQL(GW, AT) \
+	"UPDATE outbox SET state = 'cancelled' WHERE state IN ('waiting', 'ready')" \
+	" AND hold_id IN (SELECT id FROM holds WHERE gateway = " GW \
+	" AND orphaned_at = " AT ")"
 
 /* h->rcpts, categories and approvers from h's JSON columns (util's
  * reader: the same parse on both backends). */

@@ -3,7 +3,8 @@
  *	st_pg_gateway - retiring a gateway on the PostgreSQL store (issue 20)
  * DESCRIPTION
  *	As st_gateway.c on SQLite, in one st_pg_tx: the undecided holds of
- *	the gateway orphaned, their previews deleted, the audit record
+ *	the gateway orphaned, their previews deleted, their unsent notices
+ *	cancelled, the audit record
  *	"gateway-retire" (its detail built by st_retire_detail, the same
  *	bytes as on SQLite) and the administrators' notices.
  */
@@ -38,6 +39,9 @@ static st_rc st_pg_retire_step(st_store *st, void *arg, sg_buf *err)
 	rc = st_pg_exec(st, "DELETE FROM previews WHERE hold_id IN (SELECT id FROM"
 			" holds WHERE gateway = $1 AND orphaned_at = $2)", 2, p, NULL,
 			"retire gateway", err);
+	if (rc == ST_OK)
+		rc = st_pg_exec(st, ST_RETIRE_CANCEL_SQL("$1", "$2"), 2, p, NULL,
+				"retire gateway", err);
 	if (rc != ST_OK)
 		return rc;
 	sg_buf_init(&d, 4096);

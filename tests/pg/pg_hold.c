@@ -495,6 +495,15 @@ static void sc_arrival(st_store *st, sg_buf *err)
 /* Issue 20: the handle is gateway gw-a's. A hold made for gw-b records
  * gw-b; gw-a's queue work (due, work, arrivals) never shows it; a hold
  * of gw-a does. */
+/* gw-b's holds 61 (its notice ready) and 62 (arriving: waiting), which
+ * sc_retire orphans. */
+static const st_notice_new gw_b_notice[2] = {
+	{ "sender_delay", "taro@example.lg.jp", "<gw-b.61@example.lg.jp>",
+	  "Subject: delayed\n", "Ym9keQ==\n" },
+	{ "approver", "kacho@example.lg.jp", "<gw-b.62@example.lg.jp>",
+	  "Subject: approve\n", "Ym9keQ==\n" },
+};
+
 static void sc_gateway(st_store *st, sg_buf *err)
 {
 	char (*due)[ST_ID_SIZE] = NULL;
@@ -511,6 +520,8 @@ static void sc_gateway(st_store *st, sg_buf *err)
 	st_hold_free(h);
 	hold_new(&in, 61, "QG61");
 	in.gateway = "gw-b";
+	in.notices = &gw_b_notice[0];
+	in.nnotices = 1;
 	in.delay = true;
 	in.release_t = T0 + 10;
 	h = (create(st, &in, err), get(st, 61, err));
@@ -528,6 +539,8 @@ static void sc_gateway(st_store *st, sg_buf *err)
 	check(!st_hold_work(st, T0 + 9000), "another gateway's work is not ours", NULL);
 	hold_new(&in, 62, "QG62");
 	in.gateway = "gw-b";
+	in.notices = &gw_b_notice[1];
+	in.nnotices = 1;
 	in.arriving = true;
 	create(st, &in, err);
 	check(st_hold_oldest_arriving(st) == 0, "another gateway's arrival is not ours",
@@ -544,11 +557,23 @@ static void sc_gateway(st_store *st, sg_buf *err)
 	      "our decided hold is our work", sg_buf_cstr(err));
 }
 
+/* The state of each outbox row whose message id is one of gw_b_notice
+ * or the retire notice, as "MESSAGE-ID=STATE ..." in id order. */
+static int notice_state_cb(const st_notice *n, void *ctx)
+{
+	sg_buf *b = ctx;
+
+	if (n->message_id && (strstr(n->message_id, "gw-b.") || strstr(n->message_id, "retire.")))
+		sg_buf_printf(b, "%s%s=%s", b->len ? " " : "", n->message_id,
+			      st_notice_state_name(n->state));
+	return 0;
+}
+
 /* gateway retire: gw-b's undecided holds (62 arriving, and 61 pending
- * delayed) orphaned with their previews gone, a decided one and gw-a's
- * untouched; nothing can decide, vote on, release or apply an orphaned
- * hold; the admin notice is in the outbox; retiring again orphans no
- * more. */
+ * delayed) orphaned with their previews gone and their notices not yet
+ * sent cancelled, a decided one and gw-a's untouched; nothing can
+ * decide, vote on, release or apply an orphaned hold; the admin notice
+ * is in the outbox; retiring again orphans no more. */
 static void sc_retire(st_store *st, sg_buf *err)
 {
 	static const st_notice_new nt = { "gateway-retired", "admin@example.lg.jp",
@@ -575,6 +600,19 @@ static void sc_retire(st_store *st, sg_buf *err)
 	h = get(st, 60, err);
 	check(h && h->orphaned_at == NULL, "gw-a's hold is not", sg_buf_cstr(err));
 	st_hold_free(h);
+	{
+		sg_buf states;
+
+		sg_buf_init(&states, 4096);
+		rc = st_outbox_list(st, true, notice_state_cb, &states, err);
+		note("outbox after retire: %s", sg_buf_cstr(&states));
+		check(rc == ST_OK && strcmp(sg_buf_cstr(&states),
+			"<gw-b.61@example.lg.jp>=cancelled <gw-b.62@example.lg.jp>=cancelled"
+			" <retire.1@example.lg.jp>=ready") == 0,
+		      "the orphaned holds' unsent notices are cancelled, the admin's is ready",
+		      sg_buf_cstr(&states));
+		sg_buf_free(&states);
+	}
 	rc = st_hold_decide(st, hid(61), ST_WITHDRAWN, "taro@example.lg.jp", NULL, "web", err);
 	check(rc == ST_CONFLICT && has(err, "orphaned"), "an orphaned hold cannot be decided",
 	      sg_buf_cstr(err));
