@@ -289,8 +289,9 @@ names-eval: $(B)/names_eval
 # costs on its own).
 $(B)/null-milter: tests/bench/null_milter.c $(B)/obj/milter/daemon/mp_proto.o \
 		$(B)/obj/milter/daemon/mp_server.o $(B)/libsgsvc.a $(B)/libsgengine.a
-	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $^ \
-		$(LDFLAGS) $(ALL_LIBS)
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -o $@ $< \
+		$(B)/obj/milter/daemon/mp_proto.o $(B)/obj/milter/daemon/mp_server.o \
+		$(B)/libsgsvc.a $(B)/libsgengine.a $(LDFLAGS) $(ALL_LIBS)
 bench: $(B)/pd_bench $(B)/sendguardctl
 	@SG_SRCDIR=$(CURDIR) sh tests/bench/pd_bench.sh
 

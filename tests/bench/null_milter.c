@@ -4,7 +4,8 @@
  * SYNOPSIS
  *	null-milter -c SENDGUARD.CONF [-f]
  * DESCRIPTION
- *	Listens on the [milter] socket of the configuration, negotiates
+ *	Listens on the [milter] socket of the configuration (read by the
+ *	milter's own loader, sg_conf), negotiates
  *	the protocol steps and actions sendguard asks for
  *	(daemon/mlt_steps.h), reads every packet through the same protocol
  *	code (mp_proto, mp_server), adds the X-Sendguard header sendguard
@@ -17,6 +18,7 @@
  */
 #include "daemon/mlt_steps.h"
 #include "daemon/mp.h"
+#include "util/sg_conf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,58 +32,36 @@ static mp_status null_eom(mp_ctx *c)
 	return mp_addheader(c, "X-Sendguard", "accept") == 0 ? MP_CONTINUE : MP_TEMPFAIL;
 }
 
-/* The value of "socket =" in the [milter] section, or NULL. */
-static char *null_socket_of(const char *conf)
-{
-	FILE *f = fopen(conf, "r");
-	char line[4096], *sock = NULL;
-	int in_milter = 0;
-
-	if (f == NULL)
-		return NULL;
-	while (sock == NULL && fgets(line, sizeof(line), f)) {
-		char *p = line, *e;
-
-		line[strcspn(line, "\r\n")] = '\0';
-		p += strspn(p, " \t");
-		if (*p == '[') {
-			in_milter = strncmp(p, "[milter]", 8) == 0;
-			continue;
-		}
-		if (!in_milter || strncmp(p, "socket", 6) != 0)
-			continue;
-		p += 6 + strspn(p + 6, " \t");
-		if (*p++ != '=')
-			continue;
-		p += strspn(p, " \t");
-		for (e = p + strlen(p); e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
-			;
-		*e = '\0';
-		sock = strdup(p);
-	}
-	fclose(f);
-	return sock;
-}
-
 int main(int argc, char **argv)
 {
 	mp_desc d = { .negotiate = mlt_steps_negotiate, .eom = null_eom,
 		      .timeout = 300, .max_packet = 1048575 /* as the milter */ };
-	const char *conf = NULL;
+	const char *path = NULL;
 	char *sock, *slash;
+	sg_conf *conf;
 	sg_buf err;
 	int fd, opt, rc;
 
 	while ((opt = getopt(argc, argv, "c:f")) != -1) {
 		if (opt == 'c')
-			conf = optarg;
+			path = optarg;
 		else if (opt != 'f')
 			return 2;
 	}
-	if (conf == NULL || (sock = null_socket_of(conf)) == NULL) {
-		fprintf(stderr, "null-milter: usage: null-milter -c CONF (with [milter] socket)\n");
+	if (path == NULL) {
+		fprintf(stderr, "null-milter: usage: null-milter -c CONF\n");
 		return 2;
 	}
+	/* The milter's own loader: the same socket the milter would use. */
+	sg_buf_init(&err, 4096);
+	if ((conf = sg_conf_load(path, &err)) == NULL) {
+		fprintf(stderr, "null-milter: %s\n", sg_buf_cstr(&err));
+		return 78;
+	}
+	sock = strdup(SG_CONF_STR(conf, milter_socket));
+	sg_conf_free(conf);
+	if (sock == NULL)
+		return 71;
 	/* Postfix's user connects to a unix socket: the bench runs this
 	 * as root, so the socket is made for everyone. */
 	if (strncmp(sock, "unix:", 5) == 0 && (slash = strrchr(sock, '/')) != NULL) {
@@ -91,7 +71,6 @@ int main(int argc, char **argv)
 		*slash = '/';
 	}
 	umask(0);
-	sg_buf_init(&err, 4096);
 	fd = mp_open(sock, 1024, &err);
 	if (fd < 0) {
 		fprintf(stderr, "null-milter: %s\n", sg_buf_cstr(&err));
