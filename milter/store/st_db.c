@@ -594,23 +594,47 @@ static st_rc st_tx_once(st_store *st, st_tx_fn fn, void *arg, sg_buf *err)
 	return rc;
 }
 
-/* SQLite's busy handler already waits on BEGIN IMMEDIATE, but WAL
+/*
+ * One budget for the whole write, ST_BUSY_TIMEOUT_MS from the call:
+ * the wait for another thread of this process (st->mu: the audit
+ * flusher, the notifier, other messages) and SQLite's busy handler
+ * share it, so a message's end of data gets its answer (the failure
+ * action) within the busy timeout, not after one full timeout per
+ * thread queued before it. glibc's mutex is not fair: a thread that
+ * runs one write after another while the store is locked could keep
+ * a message waiting for as long as the lock lasts.
+ *
+ * SQLite's busy handler already waits on BEGIN IMMEDIATE, but WAL
  * recovery and a few other paths return SQLITE_BUSY at once; those are
- * retried here, as a whole transaction, within the same timeout. */
+ * retried here, as a whole transaction, within the same budget.
+ */
 st_rc st_tx(st_store *st, st_tx_fn fn, void *arg, sg_buf *err)
 {
-	struct timespec t0;
+	struct timespec t0, by;
+	long left;
 	st_rc rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	pthread_mutex_lock(&st->mu);
+	by = t0;
+	by.tv_sec += ST_BUSY_TIMEOUT_MS / 1000;
+	if (pthread_mutex_clocklock(&st->mu, CLOCK_MONOTONIC, &by) != 0) {
+		st_seterr(err, "store %s: other writes of this process held it"
+			  " past the busy timeout", st->path);
+		rc = ST_BUSY;
+		goto busy;
+	}
 	for (unsigned attempt = 0;; attempt++) {
+		left = ST_BUSY_TIMEOUT_MS - sg_ms_since(&t0);
+		sqlite3_busy_timeout(st->db, left > 0 ? (int)left : 1);
 		rc = st_tx_once(st, fn, arg, err);
 		if (rc != ST_BUSY || sg_ms_since(&t0) >= ST_BUSY_TIMEOUT_MS)
 			break;
 		st_backoff(attempt);
 	}
+	/* The reads under st->mu wait the whole timeout, as before. */
+	sqlite3_busy_timeout(st->db, ST_BUSY_TIMEOUT_MS);
 	pthread_mutex_unlock(&st->mu);
+busy:
 	if (rc == ST_BUSY && err)
 		sg_buf_printf(err, " (gave up after %d s; nothing was written)",
 			      ST_BUSY_TIMEOUT_MS / 1000);

@@ -77,6 +77,20 @@ invariant_now() {
 	h=$(sg_sql "SELECT queue_id FROM holds WHERE status = 'pending' AND applied = 0;" | sort)
 	[ "$q" = "$h" ]
 }
+# fault_state ID...: what became of each message, for a failed check:
+# deliveries, where its relayed copy is, its hold records (all states),
+# and the milter's last store errors. CI keeps only this output.
+fault_state() {
+	local id
+	for id in "$@"; do
+		note "state $id: delivered $(n_sink "$id"), relayed copy in" \
+			"'$(pf_queue_name "$(relay_qid "$id")")', holds:" \
+			"$(sg_sql "SELECT id || '/' || status || '/' || queue_id || '/' || applied FROM holds WHERE subject = 'fault $id';" | tr '\n' ' ')"
+	done
+	note "hold queue: $(pf_queue | jq -r 'select(.queue_name == "hold") | .queue_id' | tr '\n' ' ')"
+	grep -iE 'store|disk|full|busy|locked|hold=' "$SG_MDIR/stderr.log" 2>/dev/null | tail -8 |
+		while IFS= read -r l; do note "milter: ${l:0:240}"; done
+}
 # A file just committed is confirmed within a second or so: allow 15 s.
 invariant() { wait_for 15 invariant_now; }
 # deferred_in_relay ID: the message waits in our queue (not lost).

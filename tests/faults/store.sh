@@ -52,6 +52,7 @@ clean_waits_or_left() { in_relay_queue "$F-clean" || [ "$(n_sink "$F-clean")" = 
 n_verdicts() { sg_sql "SELECT count(*) FROM audit WHERE event = 'verdict' AND json_extract(detail, '\$.subject') = 'fault $1';"; }
 during() {
 	F=$1
+	local fail0=$FAIL
 	check "$1: the held-kind message waits in the relaying queue" wait_for 60 in_relay_queue "$1-hold"
 	check "$1: the clean message waits in the relaying queue (or left before the fault was seen)" \
 		wait_for 60 clean_waits_or_left
@@ -67,15 +68,18 @@ during() {
 	check "$1: the gateway tempfailed it (status=deferred, said 4xx 4.x.x)" \
 		wait_for 30 eval 'pf_log | grep -q "$(relay_qid "$F-hold"): .*status=deferred.*said: 4[0-9][0-9] 4\."'
 	check "$1: no hold without a record, no record without a hold" invariant
+	[ "$FAIL" = "$fail0" ] || fault_state "$1-hold" "$1-clean"
 }
 after() {
 	F=$1
+	local fail0=$FAIL
 	retry 120
 	check "$1: afterwards the held-kind message is held exactly once, with its record" once "$1-hold" hold
 	check "$1: afterwards the clean message is delivered exactly once" once "$1-clean" clean
 	check "$1: afterwards the clean message has its verdict record" \
 		wait_for 15 eval '[ "$(n_verdicts "$F-clean")" -ge 1 ]'
 	check "$1: no hold without a record, no record without a hold (after)" invariant
+	[ "$FAIL" = "$fail0" ] || fault_state "$1-hold" "$1-clean"
 }
 send_pair() { fmsg "$1-hold" hold; fmsg "$1-clean" clean; relay "$1-hold"; relay "$1-clean"; }
 

@@ -11,6 +11,7 @@
 
 #include "engine/eng.h"
 #include "store/st.h"
+#include "util/sg_clock.h"
 
 static char tmpdir[64], dbpath[128];
 
@@ -902,6 +903,62 @@ START_TEST(test_writer_waits_for_another_process_lock)
 	st_close(st);
 	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 1);
 	sg_buf_free(&err);
+}
+END_TEST
+
+/* Three threads of one process write while another process holds the
+ * write lock for good: each gives up within one busy timeout of its
+ * own call (the milter's answer to a message is bounded by it), not
+ * after the timeouts of the threads queued before it. */
+typedef struct busy_writer {
+	st_store *st;
+	st_rc rc;
+	long ms;
+	char err[256];
+} busy_writer;
+
+static void *busy_write(void *arg)
+{
+	busy_writer *w = arg;
+	struct timespec t0;
+	sg_buf err;
+
+	sg_buf_init(&err, 4096);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	w->rc = st_audit_append(w->st, "notice", NULL, NULL, "milter", NULL, NULL, &err);
+	w->ms = sg_ms_since(&t0);
+	snprintf(w->err, sizeof(w->err), "%s", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return NULL;
+}
+
+START_TEST(test_locked_store_fails_each_writer_within_one_timeout)
+{
+	st_store *st = open_ok();
+	sqlite3 *db = raw_open();
+	busy_writer w[3];
+	pthread_t t[3];
+
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 3; i++) {
+		w[i] = (busy_writer){ .st = st };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, busy_write, &w[i]), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(w[i].rc == ST_BUSY, "writer %d: rc %d: %s", i, w[i].rc, w[i].err);
+		ck_assert_msg(strstr(w[i].err, "nothing was written") != NULL, "%s", w[i].err);
+		/* 10 s budget; 3 s of slack for a loaded machine, far from
+		 * the 20 and 30 s of waiting in turn. */
+		ck_assert_msg(w[i].ms >= ST_BUSY_TIMEOUT_MS - 100 &&
+			      w[i].ms < ST_BUSY_TIMEOUT_MS + 3000,
+			      "writer %d answered after %ld ms", i, w[i].ms);
+	}
+	st_close(st);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 0);
 }
 END_TEST
 
@@ -2512,6 +2569,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_audit_list_by_hold);
 	tcase_add_test(tc, test_concurrent_threads_and_processes_lose_no_record);
 	tcase_add_test(tc, test_writer_waits_for_another_process_lock);
+	tcase_add_test(tc, test_locked_store_fails_each_writer_within_one_timeout);
 	suite_add_tcase(s, tc);
 	tc = tcase("misc");
 	tcase_add_test(tc, test_nonce_replay_is_detected);
