@@ -28,7 +28,8 @@
  *	would go on writing into the unlinked inode), replaced, truncated,
  *	or its -wal file removed (the process would go on writing into the
  *	unlinked WAL, which nobody else can read and which is gone when the
- *	process dies). Before every transaction and every read: stat() of
+ *	process dies: the records it holds are written back at once,
+ *	st_lose_wal). Before every transaction and every read: stat() of
  *	the path (same device and inode, not smaller than seen: sendguard
  *	never VACUUMs and a WAL checkpoint only grows the file), stat() of
  *	PATH-wal (same inode: in WAL mode every open connection holds a
@@ -449,6 +450,38 @@ static st_rc st_lose(st_store *st, sg_buf *err, const char *fmt, ...)
 	return ST_LOST;
 }
 
+/*
+ * The -wal file at the path was removed (or removed and made anew by
+ * another process), but this connection still has the removed one
+ * open: the records since the last checkpoint are in it and nowhere
+ * else. They are written back into the database file at once, when
+ * the loss is first seen, so that nothing depends on a clean stop
+ * later (a kill -9, a crash or a stop past its timeout lost them).
+ * The checkpoint reads this connection's WAL; once every frame is
+ * back, the next writer of any process starts a WAL of its own.
+ * Called under st->mu, outside any transaction of st->db.
+ */
+static st_rc st_lose_wal(st_store *st, sg_buf *err, const char *wal,
+			 const char *how)
+{
+	int nlog = -1, nckpt = -1;
+	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL,
+					   &nlog, &nckpt);
+
+	if (rc == SQLITE_OK && nlog == nckpt)
+		return st_lose(st, err, "its WAL file %s was %s while in use; the"
+			       " %d page%s it still held %s written back into the"
+			       " store file, nothing was lost (restart the"
+			       " milter)", wal, how, nlog, nlog == 1 ? "" : "s",
+			       nlog == 1 ? "was" : "were");
+	return st_lose(st, err, "its WAL file %s was %s while in use, and the"
+		       " records it still holds could not be written back (%s;"
+		       " %d of %d pages): stop it cleanly, never with kill -9,"
+		       " so that it writes them back", wal, how,
+		       rc == SQLITE_OK ? "readers kept some" : sqlite3_errmsg(st->db),
+		       nckpt, nlog);
+}
+
 /* The file checks: cheap, and done before SQLite touches the file. */
 static st_rc st_check_file(st_store *st, sg_buf *err)
 {
@@ -481,15 +514,12 @@ static st_rc st_check_file(st_store *st, sg_buf *err)
 	st_wal_path(st, wal, sizeof(wal));
 	if (stat(wal, &sb) < 0) {
 		if (errno == ENOENT)
-			return st_lose(st, err, "its WAL file %s was removed while in"
-				       " use (records since the last checkpoint are"
-				       " only in this process: stop it cleanly so that"
-				       " it writes them back)", wal);
+			return st_lose_wal(st, err, wal, "removed");
 		st_seterr(err, "store %s: %s: %s", st->path, wal, strerror(errno));
 		return ST_ERROR;
 	}
 	if (sb.st_dev != st->wal_dev || sb.st_ino != st->wal_ino)
-		return st_lose(st, err, "its WAL file %s was replaced while in use", wal);
+		return st_lose_wal(st, err, wal, "replaced");
 	return ST_OK;
 }
 

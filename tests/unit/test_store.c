@@ -380,6 +380,39 @@ START_TEST(test_removed_wal_is_lost)
 }
 END_TEST
 
+/* The records in a removed WAL survive the process that held them
+ * dying without a clean close (kill -9, a stop past its timeout): they
+ * are written back when the removal is first seen. */
+START_TEST(test_removed_wal_records_survive_a_hard_exit)
+{
+	char wal[160];
+	int status;
+	pid_t pid;
+
+	st_close(open_ok());
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	if ((pid = fork()) == 0) {
+		st_store *st = st_open(dbpath, NULL);
+		sg_buf err;
+		int ok = st != NULL;
+
+		sg_buf_init(&err, 4096);
+		for (int i = 0; ok && i < 20; i++)
+			ok = append_one(st, &err) == ST_OK;
+		ok = ok && unlink(wal) == 0;
+		ok = ok && append_one(st, &err) == ST_LOST &&
+		     strstr(sg_buf_cstr(&err), "written back") != NULL;
+		if (!ok)
+			fprintf(stderr, "child: %s\n", sg_buf_cstr(&err));
+		_exit(ok ? 0 : 1);	/* no st_close: as if killed */
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed");
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 20);
+}
+END_TEST
+
 /* What happens every day must not look like a loss: other processes
  * open, write, checkpoint and close the store; lists open readers. */
 static int count_cb(const st_hold *h, void *ctx)
@@ -2541,6 +2574,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_replaced_store_is_lost);
 	tcase_add_test(tc, test_truncated_store_is_lost);
 	tcase_add_test(tc, test_removed_wal_is_lost);
+	tcase_add_test(tc, test_removed_wal_records_survive_a_hard_exit);
 	tcase_add_test(tc, test_other_connections_and_checkpoints_are_not_a_loss);
 	suite_add_tcase(s, tc);
 	tc = tcase("holds");
