@@ -450,6 +450,27 @@ static st_rc st_lose(st_store *st, sg_buf *err, const char *fmt, ...)
 	return ST_LOST;
 }
 
+/* Deleted or replaced: this connection still reads the old file,
+ * which nobody else can any more; a copy of it is saved beside the
+ * path (st_rescue.c) before the handle is given up. */
+static st_rc st_lose_rescued(st_store *st, sg_buf *err, const char *what)
+{
+	sg_buf saved;
+	st_rc rc;
+
+	sg_buf_init(&saved, PATH_MAX + 512);
+	if (st_rescue_copy(st, &saved) == 0)
+		rc = st_lose(st, err, "%s; what this process still had of it"
+			     " (holds, decisions, audit log) was saved to %s",
+			     what, sg_buf_cstr(&saved));
+	else
+		rc = st_lose(st, err, "%s; no copy of what this process still"
+			     " had of it could be saved (%s)", what,
+			     sg_buf_cstr(&saved));
+	sg_buf_free(&saved);
+	return rc;
+}
+
 /*
  * The -wal file at the path was removed (or removed and made anew by
  * another process), but this connection still has the removed one
@@ -496,15 +517,18 @@ static st_rc st_check_file(st_store *st, sg_buf *err)
 		return ST_OK;
 	if (stat(st->path, &sb) < 0) {
 		if (errno == ENOENT)
-			return st_lose(st, err, "the file was deleted while in use");
+			return st_lose_rescued(st, err, "the file was deleted while in use");
 		st_seterr(err, "store %s: %s", st->path, strerror(errno));
 		return ST_ERROR;
 	}
-	if (sb.st_dev != st->dev || sb.st_ino != st->ino)
-		return st_lose(st, err, "the file was replaced by another one"
-			       " (inode %llu, opened as %llu)",
-			       (unsigned long long)sb.st_ino,
-			       (unsigned long long)st->ino);
+	if (sb.st_dev != st->dev || sb.st_ino != st->ino) {
+		char what[128];
+
+		snprintf(what, sizeof(what), "the file was replaced by another one"
+			 " (inode %llu, opened as %llu)", (unsigned long long)sb.st_ino,
+			 (unsigned long long)st->ino);
+		return st_lose_rescued(st, err, what);
+	}
 	if ((long long)sb.st_size < st->max_size)
 		return st_lose(st, err, "the file was truncated (%lld bytes, it had"
 			       " %lld)", (long long)sb.st_size, st->max_size);

@@ -105,6 +105,12 @@ st_store *st_sql_create_gw(const char *path, const char *gateway, sg_buf *err);
  * filled) when gateway is not a gateway name. */
 int st_set_gateway(st_store *st, const char *gateway, sg_buf *err);
 
+/* st_rescue.c: copy the store as st->db still reads it to a new file
+ * PATH.rescued-STAMP-PID beside the path; 0 and saved = that path, or
+ * -1 and saved = why (no file left). Under st->mu, outside a
+ * transaction. */
+int st_rescue_copy(st_store *st, sg_buf *saved);
+
 /* Statements kept prepared per store (st_cached). */
 #define ST_CACHE_MAX 8
 

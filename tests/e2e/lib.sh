@@ -644,6 +644,7 @@ milter_start() {
 	milter_built || die "no milter binary at $SG_MILTER"
 	# a socket left by a killed milter would look like a listening one
 	[ -n "$SG_MILTER_SOCK" ] && rm -f "$SG_MILTER_SOCK"
+	MILTER_READY_N=$(grep -c " listening on " "$SG_MDIR/stderr.log" 2>/dev/null)
 	# shellcheck disable=SC2086
 	env ${SG_MILTER_ENV:-} \
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
@@ -651,11 +652,21 @@ milter_start() {
 		"$SG_MILTER" -c "$SG_MDIR/sendguard.conf" -f >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
 	SG_MILTER_PID=$!
 	sg_state milter_pid "$SG_MILTER_PID"
-	if ! wait_for 20 milter_listening; then
+	if ! wait_for 20 milter_ready; then
 		echo "e2e: the milter does not listen on $SG_MILTER_LM; its stderr:" >&2
 		tail -30 "$SG_MDIR/stderr.log" >&2
 		return 1
 	fi
+}
+# Ready: its socket listens and it said so. The socket listens before
+# the store is open (it is made as root, before the privileges go): a
+# test that faults the store right after the socket showed up raced the
+# start itself (store.sh filled the disk under the opening store, the
+# milter exited, and milter_start had said it was up).
+MILTER_READY_N=0
+milter_ready() {
+	milter_listening &&
+		[ "$(grep -c " listening on " "$SG_MDIR/stderr.log" 2>/dev/null)" -gt "${MILTER_READY_N:-0}" ]
 }
 milter_listening() {
 	kill -0 "$SG_MILTER_PID" 2>/dev/null || return 1

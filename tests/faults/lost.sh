@@ -15,7 +15,9 @@
 #	  - `sendguardctl list` fails with a clear message and a non-zero
 #	    exit (66 when the store is gone) and creates nothing; after a
 #	    removed WAL, whose records the milter wrote back, it lists;
-#	  - recovery as README says: stop the milter; deleted or truncated:
+#	  - recovery as README says: stop the milter; deleted: the copy
+#	    the milter saved of the file it still read is put back, nothing
+#	    to rebuild, the audit chain verifies; truncated:
 #	    move what is left aside, `store init`, `reconcile --rebuild`
 #	    (pending records recreated under the X-Sendguard-Hold ids, one
 #	    "rebuild" audit record each); WAL removed: the milter wrote its
@@ -139,6 +141,20 @@ lost_case() {
 		SG_MILTER_PID=""
 		rc CTL list
 		check "wal: after kill -9 of the milter the store opens again (exit $RC)" [ "$RC" = 0 ]
+	elif [ "$f" = deleted ]; then
+		# The milter still read the deleted file: it saved a copy
+		# beside the path, which is put back (README: when the store
+		# is lost): decisions, notices and the audit chain kept.
+		local saved
+		saved=$(grep "$LOSS" "$SG_MDIR/stderr.log" | tail -1 | grep -o "was saved to [^ ]*rescued-[^ ;]*" | sed 's/^was saved to //')
+		check "deleted: the milter saved what it still had of the store (${saved##*/})" \
+			eval '[ -n "$saved" ] && [ -f "$saved" ] && [ "$(stat -c %a "$saved")" = 600 ]'
+		milter_stop
+		mkdir -p "$SG_BASE/aside-$f"
+		mv "$DB"* "$SG_BASE/aside-$f/" 2>/dev/null
+		[ -n "$saved" ] && mv "$SG_BASE/aside-$f/${saved##*/}" "$DB"
+		rc CTL audit verify
+		check "deleted: the saved copy put back opens, its audit chain verifies (exit $RC)" [ "$RC" = 0 ]
 	else
 		milter_stop
 		mkdir -p "$SG_BASE/aside-$f"
@@ -148,8 +164,8 @@ lost_case() {
 	fi
 	rc CTL reconcile --rebuild
 	check "$f: reconcile --rebuild exits 0 ($(echo "$OUT" | grep 'rebuild:'))" [ "$RC" = 0 ]
-	if [ "$f" = wal ]; then
-		check "wal: nothing to recreate (every record survived)" \
+	if [ "$f" != truncated ]; then
+		check "$f: nothing to recreate (every record survived)" \
 			eval 'echo "$OUT" | grep -q "rebuild: 0 recreated"'
 	else
 		check "$f: the three held before the fault were recreated, each with a rebuild audit record" \

@@ -4,6 +4,7 @@
  */
 #include "sg_test.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -22,15 +23,22 @@ static void setup(void)
 	snprintf(dbpath, sizeof(dbpath), "%s/sendguard.db", tmpdir);
 }
 
+/* Everything in the test directory: the store, its -wal and -shm, and
+ * the copies saved when it was lost (st_rescue.c). */
 static void teardown(void)
 {
-	char p[160];
-	const char *sfx[] = { "", "-wal", "-shm", "-journal" };
+	char p[512];
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
 
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s%s", dbpath, sfx[i]);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, e->d_name);
 		unlink(p);
 	}
+	if (d != NULL)
+		closedir(d);
 	rmdir(tmpdir);
 }
 
@@ -317,15 +325,52 @@ static void expect_lost(st_store *st, const char *what)
 	sg_buf_free(&err);
 }
 
+/* The copy saved when the store was lost under the process: one file
+ * beside the path, 0600, a whole database (no -wal of its own) with
+ * `records` audit records, named in the loss's message. */
+static void expect_rescued(st_store *st, long long records)
+{
+	char found[512] = "", p[600];
+	DIR *d = opendir(tmpdir);
+	struct dirent *e;
+	struct stat sb;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "sendguard.db.rescued-", 21) == 0) {
+			snprintf(found, sizeof(found), "%s/%s", tmpdir, e->d_name);
+			n++;
+		}
+	closedir(d);
+	ck_assert_int_eq(n, 1);
+	ck_assert_msg(strstr(st_lost_why(st), found) != NULL, "%s", st_lost_why(st));
+	ck_assert_int_eq(stat(found, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	snprintf(p, sizeof(p), "%s-wal", found);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	ck_assert_int_eq(sqlite3_open_v2(found, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT count(*) FROM audit", -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(s, 0), records);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+
 START_TEST(test_deleted_store_is_lost_on_the_next_transaction)
 {
 	st_store *st = open_ok();
 	sg_buf err;
 
 	sg_buf_init(&err, 4096);
-	ck_assert_int_eq(append_one(st, &err), ST_OK);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(append_one(st, &err), ST_OK);
 	ck_assert_int_eq(unlink(dbpath), 0);
 	expect_lost(st, "deleted");
+	/* What it held went nowhere but this process: saved beside. */
+	expect_rescued(st, 3);
 	st_close(st);
 	/* Nothing was made in its place. */
 	ck_assert_int_ne(access(dbpath, F_OK), 0);
@@ -343,8 +388,10 @@ START_TEST(test_replaced_store_is_lost)
 	snprintf(path2, sizeof(path2), "%s/other.db", tmpdir);
 	ck_assert_ptr_nonnull(other = st_create(path2, &err));
 	st_close(other);
+	ck_assert_int_eq(append_one(st, &err), ST_OK);
 	ck_assert_int_eq(rename(path2, dbpath), 0);
 	expect_lost(st, "replaced");
+	expect_rescued(st, 1);
 	st_close(st);
 	sg_buf_free(&err);
 }
