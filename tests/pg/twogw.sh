@@ -125,11 +125,16 @@ milter2_start() {
 	sed -e "s|^socket = .*|socket = inet:$port@127.0.0.1|" \
 	    -e "s|^spool_dir = .*|spool_dir = $SG_MDIR/spool2|" "$SG_MDIR/sendguard.conf" >"$conf"
 	chmod 644 "$conf"
+	local n0
+	n0=$(grep -c " listening on " "$SG_MDIR/stderr2.log" 2>/dev/null)
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 		"$SG_MILTER" -c "$conf" -f >>"$SG_MDIR/stderr2.log" 2>&1 9>&- 7>&- &
 	GW[$g.M2_PID]=$!
 	sg_state milter_pid "${GW[$g.M2_PID]}"
-	wait_for 20 eval '[ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ]' ||
+	# Up when it says so (lib.sh milter_ready: the socket listens
+	# before the store is open).
+	wait_for 20 eval '[ -n "$(ss -Htln "sport = :$port" 2>/dev/null)" ] &&
+		[ "$(grep -c " listening on " "$SG_MDIR/stderr2.log")" -gt "${n0:-0}" ]' ||
 		die "gw-$g: the second milter does not listen: $(tail -5 "$SG_MDIR/stderr2.log")"
 	postconf -c "$SG_PFDIR" -P "127.0.0.1:$SG_PLAIN_PORT/inet/smtpd_milters=inet:127.0.0.1:$port"
 	postfix -c "$SG_PFDIR" reload >/dev/null 2>&1
