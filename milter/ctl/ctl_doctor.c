@@ -50,6 +50,7 @@
 #include "util/sg_dsn.h"
 #include "util/sg_mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <arpa/inet.h>
 #include <grp.h>
@@ -1160,6 +1161,44 @@ static void dr_passfile(ctl_dr *d, const char *dsn)
 		      (unsigned)(sb.st_mode & 07777));
 }
 
+/*
+ * A copy saved when the store was deleted or replaced under a process
+ * (st_rescue.c) lies beside it: a store was lost, and the copy holds
+ * the decisions and the audit chain that a rebuild does not. Reported
+ * until it is put back or moved away, so that an administrator who
+ * missed the milter's one crit line still hears of it.
+ */
+static void dr_rescued(ctl_dr *d, const char *store)
+{
+	char *dir = sg_xstrdup(store), *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : store;
+	size_t nbase = strlen(base), n = 0;
+	struct dirent *e;
+	DIR *dp;
+
+	if (slash)
+		*slash = '\0';
+	if ((dp = opendir(slash ? (*dir ? dir : "/") : ".")) == NULL) {
+		free(dir);
+		return;		/* dr_ownership says what is wrong with it */
+	}
+	while ((e = readdir(dp)) != NULL && n < 64) {
+		if (strncmp(e->d_name, base, nbase) != 0 ||
+		    strncmp(e->d_name + nbase, ".rescued-", 9) != 0 ||
+		    strstr(e->d_name + nbase, "-wal") || strstr(e->d_name + nbase, "-shm"))
+			continue;
+		dr_fail(d, "store: %s/%s is a copy saved when the store was deleted"
+			" or replaced under a running process: put it back, or move"
+			" it away once you are done with it (README: when the store"
+			" is lost)", slash ? dir : ".", e->d_name);
+		n++;
+	}
+	closedir(dp);
+	if (n == 0)
+		dr_ok("no copy of a lost store beside it");
+	free(dir);
+}
+
 static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 {
 	char *keys_dir = sg_conf_path(d->conf, "keys", "dir");
@@ -1216,12 +1255,15 @@ static void dr_load(ctl_dr *d, bool mail, const char *notice_to)
 			dr_ok("store opens (%s, schema %d)", st_backend_name(st),
 			      st_schema_version(st));
 		st_close(st);
-	} else if (!d->store_bad && access(store_path, F_OK) == 0) {
-		if ((st = st_open(store_path, &err)) == NULL)
-			dr_fail(d, "store: %s", sg_buf_cstr(&err));
-		else
-			dr_ok("store opens (schema %d)", st_schema_version(st));
-		st_close(st);
+	} else {
+		if (!d->store_bad && access(store_path, F_OK) == 0) {
+			if ((st = st_open(store_path, &err)) == NULL)
+				dr_fail(d, "store: %s", sg_buf_cstr(&err));
+			else
+				dr_ok("store opens (schema %d)", st_schema_version(st));
+			st_close(st);
+		}
+		dr_rescued(d, store_path);
 	}
 	dr_queue_lists(d);
 	if (ntf && mail)

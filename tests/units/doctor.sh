@@ -165,6 +165,10 @@ DB=$SG_MDIR/db/sendguard.db
 chown root "$DB"
 broken "the store owned by root" "store .* belongs to root"
 chown "$SG_MILTER_USER" "$DB"
+# A copy the milter saved of a store deleted under it (st_rescue.c).
+cp -p "$DB" "$DB.rescued-20261207T011500Z-4242"
+broken "a saved copy of a lost store beside it" "sendguard.db.rescued-20261207T011500Z-4242 is a copy saved when the store was deleted"
+rm -f "$DB.rescued-20261207T011500Z-4242"
 KEY=$(ls "$SG_MDIR/keys" | head -1)
 chmod 644 "$SG_MDIR/keys/$KEY"
 broken "a key others can read" "^FAIL keys:"
