@@ -652,7 +652,9 @@ milter_start() {
 		"$SG_MILTER" -c "$SG_MDIR/sendguard.conf" -f >>"$SG_MDIR/stderr.log" 2>&1 9>&- &
 	SG_MILTER_PID=$!
 	sg_state milter_pid "$SG_MILTER_PID"
-	if ! wait_for 20 milter_ready; then
+	# (a milter that exited is not waited for: it will not come up)
+	wait_for 20 eval 'milter_ready || ! kill -0 "$SG_MILTER_PID" 2>/dev/null'
+	if ! milter_ready; then
 		echo "e2e: the milter does not listen on $SG_MILTER_LM; its stderr:" >&2
 		tail -30 "$SG_MDIR/stderr.log" >&2
 		return 1
