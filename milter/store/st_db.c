@@ -472,33 +472,43 @@ static st_rc st_lose_rescued(st_store *st, sg_buf *err, const char *what)
 }
 
 /*
- * The -wal file at the path was removed (or removed and made anew by
- * another process), but this connection still has the removed one
- * open: the records since the last checkpoint are in it and nowhere
- * else. They are written back into the database file at once, when
- * the loss is first seen, so that nothing depends on a clean stop
- * later (a kill -9, a crash or a stop past its timeout lost them).
- * The checkpoint reads this connection's WAL; once every frame is
- * back, the next writer of any process starts a WAL of its own.
- * Called under st->mu, outside any transaction of st->db.
+ * The -wal file at the path was removed, but this connection still has
+ * the removed one open: the records since the last checkpoint are in
+ * it and nowhere else. They are written back into the database file
+ * at once, when the loss is first seen, so that nothing depends on a
+ * clean stop later (a kill -9, a crash or a stop past its timeout lost
+ * them). No WAL at the path means no process opened the store since
+ * (it would have made one, and cannot remove it while we hold ours):
+ * the shared index still describes the removed file, and only its
+ * frames are copied. Afterwards another process may make a WAL of its
+ * own and write: then our close must not checkpoint (it would copy
+ * the index's frames from the removed file, another's frame numbers
+ * over our old pages), hence SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE.
+ *
+ * Replaced (a WAL of another process at the path): the index may
+ * describe that file, so nothing is copied; the clean stop writes the
+ * records back, as before. Called under st->mu, outside any
+ * transaction of st->db.
  */
-static st_rc st_lose_wal(st_store *st, sg_buf *err, const char *wal,
-			 const char *how)
+static st_rc st_lose_wal(st_store *st, sg_buf *err, const char *wal)
 {
 	int nlog = -1, nckpt = -1;
 	int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_FULL,
 					   &nlog, &nckpt);
 
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	if (rc == SQLITE_OK && nlog == nckpt)
-		return st_lose(st, err, "its WAL file %s was %s while in use; the"
-			       " %d page%s it still held %s written back into the"
-			       " store file, nothing was lost (restart the"
-			       " milter)", wal, how, nlog, nlog == 1 ? "" : "s",
+		return st_lose(st, err, "its WAL file %s was removed while in use;"
+			       " the %d page%s it still held %s written back into"
+			       " the store file, nothing was lost (restart the"
+			       " milter)", wal, nlog, nlog == 1 ? "" : "s",
 			       nlog == 1 ? "was" : "were");
-	return st_lose(st, err, "its WAL file %s was %s while in use, and the"
-		       " records it still holds could not be written back (%s;"
-		       " %d of %d pages): stop it cleanly, never with kill -9,"
-		       " so that it writes them back", wal, how,
+	/* Not all back: the close must try again. */
+	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+	return st_lose(st, err, "its WAL file %s was removed while in use, and"
+		       " the records it still holds could not be written back"
+		       " (%s; %d of %d pages): stop it cleanly, never with kill"
+		       " -9, so that it writes them back", wal,
 		       rc == SQLITE_OK ? "readers kept some" : sqlite3_errmsg(st->db),
 		       nckpt, nlog);
 }
@@ -538,12 +548,15 @@ static st_rc st_check_file(st_store *st, sg_buf *err)
 	st_wal_path(st, wal, sizeof(wal));
 	if (stat(wal, &sb) < 0) {
 		if (errno == ENOENT)
-			return st_lose_wal(st, err, wal, "removed");
+			return st_lose_wal(st, err, wal);
 		st_seterr(err, "store %s: %s: %s", st->path, wal, strerror(errno));
 		return ST_ERROR;
 	}
 	if (sb.st_dev != st->wal_dev || sb.st_ino != st->wal_ino)
-		return st_lose_wal(st, err, wal, "replaced");
+		return st_lose(st, err, "its WAL file %s was replaced while in use"
+			       " (records since the last checkpoint are only in"
+			       " this process: stop it cleanly so that it writes"
+			       " them back)", wal);
 	return ST_OK;
 }
 

@@ -460,6 +460,62 @@ START_TEST(test_removed_wal_records_survive_a_hard_exit)
 }
 END_TEST
 
+/* After a removed WAL was written back, another process makes a WAL of
+ * its own and writes; the process that lost its WAL then closes: its
+ * close must not checkpoint (it would copy the other's frame numbers
+ * from its removed file over the store) nor remove the other's WAL. */
+START_TEST(test_removed_wal_close_leaves_another_writer_alone)
+{
+	int ready[2], go[2], status;
+	char wal[160], c = 0;
+	pid_t pid;
+
+	st_close(open_ok());
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	if ((pid = fork()) == 0) {
+		st_store *st = st_open(dbpath, NULL);
+		sg_buf err;
+		int ok = st != NULL;
+
+		sg_buf_init(&err, 4096);
+		for (int i = 0; ok && i < 20; i++)
+			ok = append_one(st, &err) == ST_OK;
+		ok = ok && unlink(wal) == 0 && append_one(st, &err) == ST_LOST;
+		ok = ok && write(ready[1], "r", 1) == 1 && read(go[0], &c, 1) == 1;
+		st_close(st);
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	{
+		st_store *other = open_ok();
+		sg_buf err;
+
+		sg_buf_init(&err, 4096);
+		for (int i = 0; i < 5; i++)
+			ck_assert_msg(append_one(other, &err) == ST_OK, "%s", sg_buf_cstr(&err));
+		st_close(other);
+		sg_buf_free(&err);
+	}
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed");
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	ck_assert_int_eq(raw_int("SELECT count(*) FROM audit"), 25);
+	{
+		char *ic = raw_text("PRAGMA integrity_check");
+
+		ck_assert_str_eq(ic, "ok");
+		free(ic);
+	}
+}
+END_TEST
+
 /* What happens every day must not look like a loss: other processes
  * open, write, checkpoint and close the store; lists open readers. */
 static int count_cb(const st_hold *h, void *ctx)
@@ -2622,6 +2678,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_truncated_store_is_lost);
 	tcase_add_test(tc, test_removed_wal_is_lost);
 	tcase_add_test(tc, test_removed_wal_records_survive_a_hard_exit);
+	tcase_add_test(tc, test_removed_wal_close_leaves_another_writer_alone);
 	tcase_add_test(tc, test_other_connections_and_checkpoints_are_not_a_loss);
 	suite_add_tcase(s, tc);
 	tc = tcase("holds");
