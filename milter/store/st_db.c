@@ -50,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -328,11 +329,43 @@ void st_seterr(sg_buf *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * SQLite says "disk I/O error" for a write that found no space where it
+ * needed a new page of the -shm or -wal (a full disk at start-up reads
+ * like a broken one), and "database or disk is full" for either. An
+ * administrator needs to know which: the free space of the store's
+ * file system is added when the write failed for want of it.
+ */
+static void st_space_note(const st_store *st, sqlite3 *db, sg_buf *err)
+{
+	int code = sqlite3_extended_errcode(db) & 0xff;
+	int sys = sqlite3_system_errno(db);
+	char dir[PATH_MAX];
+	struct statvfs vfs;
+	char *slash;
+	unsigned long long avail;
+
+	if (err == NULL || (code != SQLITE_FULL && code != SQLITE_IOERR))
+		return;
+	snprintf(dir, sizeof(dir), "%s", st->path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (statvfs(dir, &vfs) < 0)
+		return;
+	avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	if (sys == ENOSPC || sys == EDQUOT || avail < 64 * 1024)
+		sg_buf_printf(err, " (no space left: the file system of %s has"
+			      " %llu KiB free)", dir, avail / 1024);
+}
+
 st_rc st_sqlerr(st_store *st, sqlite3 *db, const char *what, sg_buf *err)
 {
 	int code = sqlite3_extended_errcode(db);
 
 	st_seterr(err, "store %s: %s: %s", st->path, what, sqlite3_errmsg(db));
+	st_space_note(st, db, err);
 	switch (code & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:

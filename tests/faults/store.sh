@@ -126,6 +126,8 @@ full_test() {
 		[ "$(df -k --output=avail "$DB_MOUNT" | tail -1 | tr -d ' ')" = 0 ]
 	send_pair full
 	during full
+	check "full: the milter says the disk is full, and how much is free ($(grep -o 'no space left: [^)]*' "$SG_MDIR/stderr.log" | tail -1))" \
+		grep -q "no space left: the file system of $DB_MOUNT has 0 KiB free" "$SG_MDIR/stderr.log"
 	rm -f "$DB_MOUNT/filler"
 	after full
 	milter_stop
