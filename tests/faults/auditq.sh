@@ -12,9 +12,11 @@
 #	its verdict record by the gateway's queue id (its Received header
 #	in the sink, queue_id in the record). Checked:
 #	  - kill -9 under load, with held mail coming in through the
-#	    relaying port meanwhile: at most the last window of accept
-#	    records is missing (the number is printed; the bound checked
-#	    is 10, the sessions sending, at the default 5 ms), never a hold
+#	    relaying port meanwhile: only the last answered accept records
+#	    are missing, the ones still queued (the number and where the
+#	    first one is are printed; the count bound is 40: under load one
+#	    fsync'd flush lasts several SMTP transactions of the 10
+#	    sessions), never a hold
 #	    record: every held message is held once with its record and a
 #	    verdict record; `sendguardctl audit verify` passes;
 #	  - SIGTERM under load with a 300 ms window (records are surely
@@ -50,6 +52,36 @@ delivered_ids() {
 recorded_ids() { sg_sql "SELECT queue_id FROM audit WHERE event = 'verdict' AND queue_id IS NOT NULL;" | sort -u; }
 # Delivered clean messages without a verdict record.
 missing() { comm -23 <(delivered_ids) <(recorded_ids) | grep -c .; }
+# The kill loses the records still queued: the last ones answered, in
+# the order the flusher writes them (the queue's). lost_is_the_last: no
+# delivered message without a record was answered before the last
+# (lost + 10) answers, in the milter's log order of its accept lines
+# (10 sessions: answers that overlap may be logged in another order
+# than their records were queued). A batch lost from the middle, or a
+# flusher that stopped writing, fails it; a slow flush under load (one
+# fsync'd transaction while the 10 sessions go on) only makes the
+# suffix longer, hence the loose count bound above.
+lost_where() {
+	delivered_ids >"$SG_BASE/delivered.txt"
+	comm -23 "$SG_BASE/delivered.txt" <(recorded_ids) >"$SG_BASE/missing.txt"
+	grep -o 'queue_id=[0-9A-Za-z]* verdict=accept' "$SG_MDIR/stderr.log" |
+		sed 's/^queue_id=//; s/ .*//' | grep -Fxf "$SG_BASE/delivered.txt" >"$SG_BASE/order.txt"
+	local n first
+	n=$(grep -c . "$SG_BASE/order.txt")
+	first=$(grep -nFxf "$SG_BASE/missing.txt" "$SG_BASE/order.txt" | head -1 | cut -d: -f1)
+	echo "the first answer without a record is number ${first:-none} of $n"
+}
+lost_is_the_last() {
+	local m n first
+	lost_where >/dev/null
+	m=$(grep -c . "$SG_BASE/missing.txt")
+	[ "$m" = 0 ] && return 0
+	n=$(grep -c . "$SG_BASE/order.txt")
+	first=$(grep -nFxf "$SG_BASE/missing.txt" "$SG_BASE/order.txt" | head -1 | cut -d: -f1)
+	# every delivered message was answered, so each missing one is in the order
+	[ "$(grep -cFxf "$SG_BASE/missing.txt" "$SG_BASE/order.txt")" = "$m" ] &&
+		[ "$first" -gt $((n - m - 10)) ]
+}
 holds_without_verdict() {
 	sg_sql "SELECT count(*) FROM holds h WHERE NOT EXISTS (SELECT 1 FROM audit a
 		WHERE a.event = 'verdict' AND a.queue_id = h.queue_id
@@ -72,8 +104,9 @@ SG_MILTER_PID=""
 wait "$LOADER" $relays 2>/dev/null
 settle 60
 lost=$(missing)
-check "kill -9 under load: $(n_delivered) clean messages delivered, $lost without a record (at most the last window: <= 10)" \
-	[ "$lost" -le 10 ]
+check "kill -9 under load: $(n_delivered) clean messages delivered, $lost without a record, all among the last answered (at most the last windows: <= 40)" \
+	eval '[ "$lost" -le 40 ] && lost_is_the_last'
+note "kill -9 under load: $(lost_where)"
 milter_start || die "the milter did not restart"
 retry 120
 for i in 1 2 3 4; do
