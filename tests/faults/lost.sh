@@ -141,26 +141,27 @@ lost_case() {
 		SG_MILTER_PID=""
 		rc CTL list
 		check "wal: after kill -9 of the milter the store opens again (exit $RC)" [ "$RC" = 0 ]
-	elif [ "$f" = deleted ]; then
-		# The milter still read the deleted file: it saved a copy
+	else
+		# Deleted: the milter still read the file and saved a copy
 		# beside the path, which is put back (README: when the store
 		# is lost): decisions, notices and the audit chain kept.
-		local saved
-		saved=$(grep "$LOSS" "$SG_MDIR/stderr.log" | tail -1 | grep -o "was saved to [^ ]*rescued-[^ ;]*" | sed 's/^was saved to //')
-		check "deleted: the milter saved what it still had of the store (${saved##*/})" \
-			eval '[ -n "$saved" ] && [ -f "$saved" ] && [ "$(stat -c %a "$saved")" = 600 ]'
+		local saved=""
+		if [ "$f" = deleted ]; then
+			saved=$(grep "$LOSS" "$SG_MDIR/stderr.log" | tail -1 | grep -o "was saved to [^ ]*rescued-[^ ;]*" | sed 's/^was saved to //')
+			check "deleted: the milter saved what it still had of the store (${saved##*/})" \
+				eval '[ -n "$saved" ] && [ -f "$saved" ] && [ "$(stat -c %a "$saved")" = 600 ]'
+		fi
 		milter_stop
 		mkdir -p "$SG_BASE/aside-$f"
 		mv "$DB"* "$SG_BASE/aside-$f/" 2>/dev/null
-		[ -n "$saved" ] && mv "$SG_BASE/aside-$f/${saved##*/}" "$DB"
-		rc CTL audit verify
-		check "deleted: the saved copy put back opens, its audit chain verifies (exit $RC)" [ "$RC" = 0 ]
-	else
-		milter_stop
-		mkdir -p "$SG_BASE/aside-$f"
-		mv "$DB"* "$SG_BASE/aside-$f/" 2>/dev/null
-		rc CTL store init
-		check "$f: store init makes a new store ($OUT)" [ "$RC" = 0 ]
+		if [ "$f" = deleted ]; then
+			[ -n "$saved" ] && mv "$SG_BASE/aside-$f/${saved##*/}" "$DB"
+			rc CTL audit verify
+			check "deleted: the saved copy put back opens, its audit chain verifies (exit $RC)" [ "$RC" = 0 ]
+		else
+			rc CTL store init
+			check "$f: store init makes a new store ($OUT)" [ "$RC" = 0 ]
+		fi
 	fi
 	rc CTL reconcile --rebuild
 	check "$f: reconcile --rebuild exits 0 ($(echo "$OUT" | grep 'rebuild:'))" [ "$RC" = 0 ]

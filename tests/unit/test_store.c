@@ -427,32 +427,41 @@ START_TEST(test_removed_wal_is_lost)
 }
 END_TEST
 
+/* In a child process: the store opened, 20 records written (in its
+ * WAL), the WAL removed, and the next write finding the loss and
+ * writing the records back. The store handle, or NULL on any failure
+ * (said on stderr). */
+static st_store *child_loses_its_wal(void)
+{
+	st_store *st = st_open(dbpath, NULL);
+	char wal[160];
+	sg_buf err;
+	int ok = st != NULL;
+
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	sg_buf_init(&err, 4096);
+	for (int i = 0; ok && i < 20; i++)
+		ok = append_one(st, &err) == ST_OK;
+	ok = ok && unlink(wal) == 0;
+	ok = ok && append_one(st, &err) == ST_LOST &&
+	     strstr(sg_buf_cstr(&err), "written back") != NULL;
+	if (!ok)
+		fprintf(stderr, "child: %s\n", sg_buf_cstr(&err));
+	sg_buf_free(&err);
+	return ok ? st : NULL;
+}
+
 /* The records in a removed WAL survive the process that held them
  * dying without a clean close (kill -9, a stop past its timeout): they
  * are written back when the removal is first seen. */
 START_TEST(test_removed_wal_records_survive_a_hard_exit)
 {
-	char wal[160];
 	int status;
 	pid_t pid;
 
 	st_close(open_ok());
-	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
-	if ((pid = fork()) == 0) {
-		st_store *st = st_open(dbpath, NULL);
-		sg_buf err;
-		int ok = st != NULL;
-
-		sg_buf_init(&err, 4096);
-		for (int i = 0; ok && i < 20; i++)
-			ok = append_one(st, &err) == ST_OK;
-		ok = ok && unlink(wal) == 0;
-		ok = ok && append_one(st, &err) == ST_LOST &&
-		     strstr(sg_buf_cstr(&err), "written back") != NULL;
-		if (!ok)
-			fprintf(stderr, "child: %s\n", sg_buf_cstr(&err));
-		_exit(ok ? 0 : 1);	/* no st_close: as if killed */
-	}
+	if ((pid = fork()) == 0)
+		_exit(child_loses_its_wal() ? 0 : 1);	/* no st_close: as if killed */
 	ck_assert_int_gt(pid, 0);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child failed");
@@ -467,23 +476,17 @@ END_TEST
 START_TEST(test_removed_wal_close_leaves_another_writer_alone)
 {
 	int ready[2], go[2], status;
-	char wal[160], c = 0;
+	char c = 0;
 	pid_t pid;
 
 	st_close(open_ok());
-	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
 	ck_assert_int_eq(pipe(ready), 0);
 	ck_assert_int_eq(pipe(go), 0);
 	if ((pid = fork()) == 0) {
-		st_store *st = st_open(dbpath, NULL);
-		sg_buf err;
-		int ok = st != NULL;
+		st_store *st = child_loses_its_wal();
+		int ok = st != NULL && write(ready[1], "r", 1) == 1 &&
+			 read(go[0], &c, 1) == 1;
 
-		sg_buf_init(&err, 4096);
-		for (int i = 0; ok && i < 20; i++)
-			ok = append_one(st, &err) == ST_OK;
-		ok = ok && unlink(wal) == 0 && append_one(st, &err) == ST_LOST;
-		ok = ok && write(ready[1], "r", 1) == 1 && read(go[0], &c, 1) == 1;
 		st_close(st);
 		_exit(ok ? 0 : 1);
 	}
